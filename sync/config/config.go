@@ -1,0 +1,338 @@
+// Package config reads the daemon's configuration from the environment
+// (github.com/sethvargo/go-envconfig), reads secrets from files where a
+// …_FILE variable is set, and validates everything at start with messages that
+// name the variable and the problem.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Product names, as used for API keys, metrics and the ledger.
+const (
+	Plutora     = "plutora"
+	PlutoraTest = "plutoratest"
+)
+
+// Entities lists every entity the daemon syncs, with its product and whether
+// the API can filter it by lastModifiedDate (incremental).
+var Entities = []EntitySpec{
+	{Name: "changes", Product: Plutora, Incremental: true},
+	{Name: "releases", Product: Plutora, Incremental: true},
+	{Name: "environments", Product: Plutora},
+	{Name: "hosts", Product: Plutora},
+	{Name: "systems", Product: Plutora},
+	{Name: "defects", Product: PlutoraTest, Incremental: true},
+}
+
+// EntitySpec names an entity and its product.
+type EntitySpec struct {
+	Name        string
+	Product     string
+	Incremental bool
+}
+
+// Config is the whole configuration. Every field comes from one environment
+// variable; README.md lists them with their defaults.
+type Config struct {
+	DatabaseURL     string `env:"DATABASE_URL"`
+	DatabaseURLFile string `env:"DATABASE_URL_FILE"`
+
+	Region      string  `env:"PLUTORA_REGION"`
+	Plutora     Product `env:", prefix=PLUTORA_"`
+	PlutoraTest Product `env:", prefix=PLUTORATEST_"`
+
+	BudgetPerHour      int           `env:"PLUTORA_BUDGET_PER_HOUR, default=26000"`
+	BudgetReserve      float64       `env:"PLUTORA_BUDGET_RESERVE, default=0.05"`
+	PagesInFlight      int           `env:"PAGES_IN_FLIGHT, default=4"`
+	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=5m"`
+	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
+
+	ScheduleChanges      string `env:"SCHEDULE_CHANGES, default=*/15 * * * *"`
+	ScheduleReleases     string `env:"SCHEDULE_RELEASES, default=*/15 * * * *"`
+	ScheduleDefects      string `env:"SCHEDULE_DEFECTS, default=*/15 * * * *"`
+	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS, default=5 * * * *"`
+	ScheduleHosts        string `env:"SCHEDULE_HOSTS, default=10 * * * *"`
+	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS, default=15 * * * *"`
+	CensusSchedule       string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
+
+	LogFormat       string        `env:"LOG_FORMAT, default=auto"`
+	LogLevel        string        `env:"LOG_LEVEL, default=info"`
+	MetricsAddr     string        `env:"METRICS_ADDR, default=:9090"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT, default=30s"`
+	LeaderRetry     time.Duration `env:"LEADER_RETRY_INTERVAL, default=15s"`
+}
+
+// Product holds one product's endpoints and API key. A product is synced only
+// when its CLIENT_ID is set.
+type Product struct {
+	APIURL           string `env:"API_URL"`
+	TokenURL         string `env:"TOKEN_URL"`
+	ClientID         string `env:"CLIENT_ID"`
+	ClientIDFile     string `env:"CLIENT_ID_FILE"`
+	ClientSecret     string `env:"CLIENT_SECRET"`
+	ClientSecretFile string `env:"CLIENT_SECRET_FILE"`
+	Username         string `env:"USERNAME"`
+	UsernameFile     string `env:"USERNAME_FILE"`
+	Password         string `env:"PASSWORD"`
+	PasswordFile     string `env:"PASSWORD_FILE"`
+}
+
+// Enabled reports whether the product has credentials.
+func (p Product) Enabled() bool { return p.ClientID != "" }
+
+// DefaultDatabaseURL is the local PostgreSQL used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/plutora?sslmode=disable"
+
+// Plutora Test's only known endpoints.
+const (
+	PlutoraTestAPIURL   = "https://apips.plutora.com"
+	PlutoraTestTokenURL = "https://oauthps.plutora.com/oauth/token"
+)
+
+// Load reads the configuration from the process environment.
+func Load(ctx context.Context) (*Config, error) {
+	return LoadFrom(ctx, envconfig.OsLookuper())
+}
+
+// LoadFrom reads the configuration through l (tests pass a map) and validates
+// it. Products without a CLIENT_ID are left disabled; see RequireProduct.
+func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
+		return nil, fmt.Errorf("config: %s", nameVariable(err.Error()))
+	}
+	if err := c.readFiles(); err != nil {
+		return nil, err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// nameVariable replaces envconfig's leading Go field name by the variable.
+func nameVariable(msg string) string {
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+		if key != "" && strings.HasPrefix(msg, f.Name+":") {
+			return key + strings.TrimPrefix(msg, f.Name)
+		}
+	}
+	return msg
+}
+
+// readFiles resolves every …_FILE variable into its value.
+func (c *Config) readFiles() error {
+	if err := readSecret("DATABASE_URL", &c.DatabaseURL, c.DatabaseURLFile); err != nil {
+		return err
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	for prefix, p := range map[string]*Product{"PLUTORA_": &c.Plutora, "PLUTORATEST_": &c.PlutoraTest} {
+		for _, s := range []struct {
+			name  string
+			value *string
+			file  string
+		}{
+			{"CLIENT_ID", &p.ClientID, p.ClientIDFile},
+			{"CLIENT_SECRET", &p.ClientSecret, p.ClientSecretFile},
+			{"USERNAME", &p.Username, p.UsernameFile},
+			{"PASSWORD", &p.Password, p.PasswordFile},
+		} {
+			if err := readSecret(prefix+s.name, s.value, s.file); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readSecret fills *value from file when file is set. Setting both the
+// variable and its _FILE twin is an error, to avoid guessing which one wins.
+func readSecret(name string, value *string, file string) error {
+	if file == "" {
+		return nil
+	}
+	if *value != "" {
+		return fmt.Errorf("config: %s and %s_FILE are both set: set only one", name, name)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config: %s_FILE: %w", name, err)
+	}
+	*value = strings.TrimRight(string(b), "\r\n")
+	if *value == "" {
+		return fmt.Errorf("config: %s_FILE: %s is empty", name, file)
+	}
+	return nil
+}
+
+// validate checks every field and fills derived endpoints.
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, err := url.Parse(c.DatabaseURL); err != nil {
+		bad("DATABASE_URL: not a URL")
+	}
+	if err := c.resolveEndpoints(); err != nil {
+		errs = append(errs, err)
+	}
+	for prefix, p := range map[string]Product{"PLUTORA_": c.Plutora, "PLUTORATEST_": c.PlutoraTest} {
+		if !p.Enabled() {
+			continue
+		}
+		for name, v := range map[string]string{"CLIENT_SECRET": p.ClientSecret, "USERNAME": p.Username, "PASSWORD": p.Password} {
+			if v == "" {
+				bad("%s%s (or %s%s_FILE) is required when %sCLIENT_ID is set", prefix, name, prefix, name, prefix)
+			}
+		}
+		for name, v := range map[string]string{"API_URL": p.APIURL, "TOKEN_URL": p.TokenURL} {
+			if err := checkBaseURL(v); err != nil {
+				bad("%s%s: %v", prefix, name, err)
+			}
+		}
+	}
+	if c.BudgetPerHour <= 0 {
+		bad("PLUTORA_BUDGET_PER_HOUR: must be positive, got %d", c.BudgetPerHour)
+	}
+	if c.BudgetReserve < 0 || c.BudgetReserve >= 1 {
+		bad("PLUTORA_BUDGET_RESERVE: must be in [0, 1), got %v", c.BudgetReserve)
+	}
+	if c.PagesInFlight < 1 || c.PagesInFlight > 32 {
+		bad("PAGES_IN_FLIGHT: must be between 1 and 32, got %d", c.PagesInFlight)
+	}
+	if c.IncrementalOverlap < 0 {
+		bad("INCREMENTAL_OVERLAP: must not be negative, got %v", c.IncrementalOverlap)
+	}
+	if c.DeleteMaxShare <= 0 || c.DeleteMaxShare > 1 {
+		bad("DELETE_MAX_SHARE: must be in (0, 1], got %v", c.DeleteMaxShare)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT: must be positive, got %v", c.ShutdownTimeout)
+	}
+	if c.LeaderRetry <= 0 || c.LeaderRetry > 30*time.Second {
+		bad("LEADER_RETRY_INTERVAL: must be in (0, 30s] so that a standby takes over within a minute, got %v", c.LeaderRetry)
+	}
+	switch c.LogFormat {
+	case "auto", "json", "text":
+	default:
+		bad("LOG_FORMAT: must be auto, json or text, got %q", c.LogFormat)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL: must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	for _, s := range c.Schedules() {
+		if _, err := ParseSchedule(s.Spec); err != nil {
+			bad("%s: %v", s.Variable, err)
+		}
+	}
+	if len(errs) == 0 {
+		errs = append(errs, c.checkMinimumBudget())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return nil
+}
+
+// resolveEndpoints fills each enabled product's URLs from PLUTORA_REGION or
+// the known Plutora Test hosts, unless set explicitly.
+func (c *Config) resolveEndpoints() error {
+	if c.Region != "" {
+		switch c.Region {
+		case "us", "uk", "au":
+		default:
+			return fmt.Errorf("PLUTORA_REGION: unknown region %q: use us, uk or au (or set PLUTORA_API_URL and PLUTORA_TOKEN_URL)", c.Region)
+		}
+		if c.Plutora.APIURL == "" {
+			c.Plutora.APIURL = "https://" + c.Region + "api.plutora.com"
+		}
+		if c.Plutora.TokenURL == "" {
+			c.Plutora.TokenURL = "https://" + c.Region + "oauth.plutora.com/oauth/token"
+		}
+	}
+	if c.Plutora.Enabled() && (c.Plutora.APIURL == "" || c.Plutora.TokenURL == "") {
+		return errors.New("PLUTORA_REGION (us, uk or au) or both PLUTORA_API_URL and PLUTORA_TOKEN_URL are required when PLUTORA_CLIENT_ID is set")
+	}
+	if c.PlutoraTest.APIURL == "" {
+		c.PlutoraTest.APIURL = PlutoraTestAPIURL
+	}
+	if c.PlutoraTest.TokenURL == "" {
+		c.PlutoraTest.TokenURL = PlutoraTestTokenURL
+	}
+	return nil
+}
+
+// checkBaseURL admits https URLs, and http only on a loopback host.
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not an absolute URL: %q", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if h := u.Hostname(); h == "localhost" || isLoopback(h) {
+			return nil
+		}
+		return fmt.Errorf("%q: only https is allowed, except on a loopback host", raw)
+	default:
+		return fmt.Errorf("%q: scheme must be https", raw)
+	}
+}
+
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// RequireProduct returns an error unless at least one product has credentials.
+func (c *Config) RequireProduct() error {
+	if !c.Plutora.Enabled() && !c.PlutoraTest.Enabled() {
+		return errors.New("config: no product configured: set PLUTORA_CLIENT_ID (and its secret, username, password, region) or PLUTORATEST_CLIENT_ID")
+	}
+	return nil
+}
+
+// ProductConfig returns the settings of the named product.
+func (c *Config) ProductConfig(product string) Product {
+	if product == PlutoraTest {
+		return c.PlutoraTest
+	}
+	return c.Plutora
+}
+
+// EnabledEntities lists the entities of the products that have credentials.
+func (c *Config) EnabledEntities() []EntitySpec {
+	var out []EntitySpec
+	for _, e := range Entities {
+		if c.ProductConfig(e.Product).Enabled() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ParseSchedule parses a 5-field cron expression or a descriptor such as
+// @hourly or "@every 15m", in UTC.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	return cron.ParseStandard(spec)
+}

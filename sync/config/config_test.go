@@ -1,0 +1,193 @@
+package config
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+func plutoraEnv() map[string]string {
+	return map[string]string{
+		"PLUTORA_REGION":        "us",
+		"PLUTORA_CLIENT_ID":     "id",
+		"PLUTORA_CLIENT_SECRET": "secret",
+		"PLUTORA_USERNAME":      "me@example.com",
+		"PLUTORA_PASSWORD":      "pw",
+	}
+}
+
+func with(m map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for i := 0; i < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != DefaultDatabaseURL || c.BudgetPerHour != 26000 || c.ShutdownTimeout != 30*time.Second ||
+		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 5*time.Minute || c.PagesInFlight != 4 {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.Plutora.APIURL != "https://usapi.plutora.com" || c.Plutora.TokenURL != "https://usoauth.plutora.com/oauth/token" {
+		t.Errorf("region endpoints: %q %q", c.Plutora.APIURL, c.Plutora.TokenURL)
+	}
+	if c.PlutoraTest.Enabled() {
+		t.Error("plutoratest enabled without credentials")
+	}
+	got := c.EnabledEntities()
+	if len(got) != 5 {
+		t.Errorf("enabled entities: %v", got)
+	}
+	if err := c.RequireProduct(); err != nil {
+		t.Error(err)
+	}
+	if n := len(c.Schedules()); n != 10 {
+		t.Errorf("schedules: %d, want 10", n)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unknown region", with(plutoraEnv(), "PLUTORA_REGION", "eu"), `PLUTORA_REGION: unknown region "eu"`},
+		{"bad cron", with(plutoraEnv(), "SCHEDULE_CHANGES", "every now and then"), "SCHEDULE_CHANGES: "},
+		{"bad census cron", with(plutoraEnv(), "CENSUS_SCHEDULE", "61 * * * *"), "CENSUS_SCHEDULE: "},
+		{"budget too small", with(plutoraEnv(), "PLUTORA_BUDGET_PER_HOUR", "10"), "PLUTORA_BUDGET_PER_HOUR: 10 requests per hour"},
+		{"budget names schedule", with(plutoraEnv(), "SCHEDULE_HOSTS", "@every 1s", "PLUTORA_BUDGET_PER_HOUR", "3000"), "relax SCHEDULE_HOSTS"},
+		{"budget not a number", with(plutoraEnv(), "PLUTORA_BUDGET_PER_HOUR", "lots"), "PLUTORA_BUDGET_PER_HOUR: "},
+		{"bad duration", with(plutoraEnv(), "SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT: "},
+		{"reserve", with(plutoraEnv(), "PLUTORA_BUDGET_RESERVE", "1.5"), "PLUTORA_BUDGET_RESERVE: must be in [0, 1)"},
+		{"missing password", with(plutoraEnv(), "PLUTORA_PASSWORD", ""), "PLUTORA_PASSWORD (or PLUTORA_PASSWORD_FILE) is required"},
+		{"no region", with(plutoraEnv(), "PLUTORA_REGION", ""), "PLUTORA_REGION (us, uk or au) or both PLUTORA_API_URL"},
+		{"http not loopback", with(plutoraEnv(), "PLUTORA_API_URL", "http://example.com"), "PLUTORA_API_URL: \"http://example.com\": only https"},
+		{"both secret and file", with(plutoraEnv(), "PLUTORA_CLIENT_SECRET_FILE", secret), "PLUTORA_CLIENT_SECRET and PLUTORA_CLIENT_SECRET_FILE are both set"},
+		{"missing file", with(plutoraEnv(), "PLUTORA_PASSWORD", "", "PLUTORA_PASSWORD_FILE", filepath.Join(dir, "nope")), "PLUTORA_PASSWORD_FILE: open"},
+		{"log format", with(plutoraEnv(), "LOG_FORMAT", "xml"), "LOG_FORMAT: must be auto, json or text"},
+		{"leader retry", with(plutoraEnv(), "LEADER_RETRY_INTERVAL", "2m"), "LEADER_RETRY_INTERVAL: must be in (0, 30s]"},
+		{"delete share", with(plutoraEnv(), "DELETE_MAX_SHARE", "0"), "DELETE_MAX_SHARE: must be in (0, 1]"},
+		{"pages in flight", with(plutoraEnv(), "PAGES_IN_FLIGHT", "0"), "PAGES_IN_FLIGHT: must be between 1 and 32"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFrom(context.Background(), envconfig.MapLookuper(tt.env))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not contain %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "secret\"") {
+				t.Errorf("error leaks a secret: %q", err)
+			}
+		})
+	}
+}
+
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, v string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	env := map[string]string{
+		"PLUTORATEST_CLIENT_ID_FILE":     write("id", "tid\n"),
+		"PLUTORATEST_CLIENT_SECRET_FILE": write("secret", "tsecret\n"),
+		"PLUTORATEST_USERNAME":           "qa@example.com",
+		"PLUTORATEST_PASSWORD_FILE":      write("pw", "tpw"),
+		"DATABASE_URL_FILE":              write("db", "postgres://u:p@db/x\n"),
+	}
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.PlutoraTest
+	if p.ClientID != "tid" || p.ClientSecret != "tsecret" || p.Password != "tpw" || c.DatabaseURL != "postgres://u:p@db/x" {
+		t.Errorf("files not read: %+v %q", p, c.DatabaseURL)
+	}
+	if p.APIURL != PlutoraTestAPIURL || p.TokenURL != PlutoraTestTokenURL {
+		t.Errorf("plutoratest endpoints: %q %q", p.APIURL, p.TokenURL)
+	}
+	if c.Plutora.Enabled() {
+		t.Error("plutora enabled without credentials")
+	}
+	if got := c.EnabledEntities(); len(got) != 1 || got[0].Name != "defects" {
+		t.Errorf("entities: %v", got)
+	}
+}
+
+func TestRequireProduct(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RequireProduct(); err == nil || !strings.Contains(err.Error(), "PLUTORA_CLIENT_ID") {
+		t.Errorf("RequireProduct: %v", err)
+	}
+}
+
+func TestPlanBudget(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		totals   map[string]int
+		requests int
+		over     bool
+		relax    string
+	}{
+		// Busiest hour is the census hour: 4+4 incremental, 3 sweeps, 5 census runs.
+		{"unknown sizes", nil, 4 + 4 + 3 + 5, false, ""},
+		{"sized", map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
+			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1), false, ""},
+		{"too big", map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
+			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1), true, "relax CENSUS_SCHEDULE (census of changes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plans, err := c.PlanBudget(from, tt.totals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plans) != 1 {
+				t.Fatalf("plans: %v", plans)
+			}
+			p := plans[0]
+			if p.Requests != tt.requests || p.Over() != tt.over || p.Limit != 24700 {
+				t.Errorf("plan %s: requests %d over %v limit %d, want %d %v", p, p.Requests, p.Over(), p.Limit, tt.requests, tt.over)
+			}
+			if p.PeakHour.Hour() != 2 {
+				t.Errorf("peak hour %v, want the census hour 02:00", p.PeakHour)
+			}
+			if !strings.Contains(p.Advice(), tt.relax) || (tt.relax == "") != (p.Advice() == "") {
+				t.Errorf("advice %q, want %q", p.Advice(), tt.relax)
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Modes of a run.
+const (
+	ModeIncremental = "incremental"
+	ModeSweep       = "sweep"
+	ModeCensus      = "census"
+)
+
+// PageSize is the API's maximum (and our) page size.
+const PageSize = 100
+
+// Schedule is one cron job: an entity synced in one mode on one cron spec.
+type Schedule struct {
+	Variable string // the environment variable that sets Spec
+	Product  string
+	Entity   string
+	Mode     string
+	Spec     string
+}
+
+// Schedules returns every job of the enabled products (or of every product
+// when none is enabled, so that validation covers all variables).
+func (c *Config) Schedules() []Schedule {
+	specs := map[string][2]string{
+		"changes":      {"SCHEDULE_CHANGES", c.ScheduleChanges},
+		"releases":     {"SCHEDULE_RELEASES", c.ScheduleReleases},
+		"defects":      {"SCHEDULE_DEFECTS", c.ScheduleDefects},
+		"environments": {"SCHEDULE_ENVIRONMENTS", c.ScheduleEnvironments},
+		"hosts":        {"SCHEDULE_HOSTS", c.ScheduleHosts},
+		"systems":      {"SCHEDULE_SYSTEMS", c.ScheduleSystems},
+	}
+	entities := c.EnabledEntities()
+	if len(entities) == 0 {
+		entities = Entities
+	}
+	var out []Schedule
+	for _, e := range entities {
+		mode := ModeSweep
+		if e.Incremental {
+			mode = ModeIncremental
+		}
+		s := specs[e.Name]
+		out = append(out,
+			Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: mode, Spec: s[1]},
+			Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: ModeCensus, Spec: c.CensusSchedule})
+	}
+	return out
+}
+
+// BudgetLimit is the requests per hour the daemon may spend per API key: the
+// budget less the reserve.
+func (c *Config) BudgetLimit() int {
+	return int(float64(c.BudgetPerHour) * (1 - c.BudgetReserve))
+}
+
+// Plan is the budget plan of one product: the requests its schedules need in
+// their busiest hour, given the entities' sizes.
+type Plan struct {
+	Product   string
+	PeakHour  time.Time // start of the busiest hour found
+	Requests  int       // requests needed in that hour
+	Limit     int       // budget less reserve
+	PerJob    []JobPlan // the jobs of the busiest hour, largest first
+	Estimated bool      // some entity size is unknown (counted as one page per run)
+}
+
+// JobPlan is one schedule's share of the busiest hour.
+type JobPlan struct {
+	Schedule
+	Runs, PagesPerRun, Requests int
+}
+
+// Over reports whether the plan exceeds the budget.
+func (p Plan) Over() bool { return p.Requests > p.Limit }
+
+// String renders the plan on one line.
+func (p Plan) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d requests in the busiest hour (%s) of a budget of %d per hour", p.Product, p.Requests, p.PeakHour.Format("Mon 15:04 UTC"), p.Limit)
+	if p.Estimated {
+		b.WriteString(" (some sizes unknown: one page per run assumed)")
+	}
+	return b.String()
+}
+
+// Advice names the schedule to relax when the plan exceeds the budget.
+func (p Plan) Advice() string {
+	if !p.Over() || len(p.PerJob) == 0 {
+		return ""
+	}
+	j := p.PerJob[0]
+	return fmt.Sprintf("relax %s (%s of %s: %d runs × %d pages = %d requests in that hour)", j.Variable, j.Mode, j.Entity, j.Runs, j.PagesPerRun, j.Requests)
+}
+
+// PlanBudget computes the plan of every enabled product over the week after
+// from. totals holds the last known totalCount per entity (missing: unknown).
+// An incremental run is counted as one page; a sweep or census as every page.
+func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, error) {
+	from = from.UTC().Truncate(time.Hour)
+	const hours = 8 * 24
+	plans := map[string]*Plan{}
+	perHour := map[string][]map[Schedule]int{}
+	var order []string
+	for _, s := range c.Schedules() {
+		sched, err := ParseSchedule(s.Spec)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Variable, err)
+		}
+		if plans[s.Product] == nil {
+			plans[s.Product] = &Plan{Product: s.Product, Limit: c.BudgetLimit()}
+			perHour[s.Product] = make([]map[Schedule]int, hours)
+			order = append(order, s.Product)
+		}
+		end := from.Add(hours * time.Hour)
+		for t, n := sched.Next(from.Add(-time.Second)), 0; t.Before(end) && n < 1_000_000; t, n = sched.Next(t), n+1 {
+			h := int(t.Sub(from) / time.Hour)
+			if perHour[s.Product][h] == nil {
+				perHour[s.Product][h] = map[Schedule]int{}
+			}
+			perHour[s.Product][h][s]++
+		}
+	}
+	var out []Plan
+	for _, product := range order {
+		p := plans[product]
+		for h, jobs := range perHour[product] {
+			var jps []JobPlan
+			sum, estimated := 0, false
+			for s, runs := range jobs {
+				pages, known := pagesPerRun(s, totals)
+				estimated = estimated || !known
+				jps = append(jps, JobPlan{Schedule: s, Runs: runs, PagesPerRun: pages, Requests: runs * pages})
+				sum += runs * pages
+			}
+			if sum > p.Requests || p.PerJob == nil {
+				sort.Slice(jps, func(i, j int) bool {
+					if jps[i].Requests != jps[j].Requests {
+						return jps[i].Requests > jps[j].Requests
+					}
+					return jps[i].Variable < jps[j].Variable
+				})
+				p.Requests, p.PerJob, p.Estimated = sum, jps, estimated
+				p.PeakHour = from.Add(time.Duration(h) * time.Hour)
+			}
+		}
+		out = append(out, *p)
+	}
+	return out, nil
+}
+
+func pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
+	if s.Mode == ModeIncremental {
+		return 1, true
+	}
+	total, ok := totals[s.Entity]
+	if !ok || total <= 0 {
+		return 1, ok
+	}
+	return (total + PageSize - 1) / PageSize, true
+}
+
+// checkMinimumBudget rejects schedules that exceed the budget even at one
+// page per run.
+func (c *Config) checkMinimumBudget() error {
+	plans, err := c.PlanBudget(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), nil)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range plans {
+		if p.Over() {
+			errs = append(errs, fmt.Errorf("PLUTORA_BUDGET_PER_HOUR: %d requests per hour (less the %.0f%% reserve) is below what the schedules need at one page per run: %s; %s",
+				c.BudgetPerHour, c.BudgetReserve*100, p, p.Advice()))
+		}
+	}
+	return errors.Join(errs...)
+}
