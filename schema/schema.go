@@ -1,0 +1,107 @@
+// Package schema holds the warehouse's SQL migrations, embedded, and applies
+// them with goose under a Postgres advisory lock, so that replicas starting
+// together migrate once.
+//
+// The migrations create three schemas: plutora (the data: one table per
+// entity, child tables, history), plutora_sync (the worker's ledger,
+// checkpoints, request counts, quarantine, census ids) and reporting (views
+// for BI).
+package schema
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// FS holds the numbered goose SQL migrations, under migrations/.
+//
+//go:embed migrations/*.sql
+var FS embed.FS
+
+// VersionTable is the table in which goose records the applied migrations.
+const VersionTable = "plutora_sync_goose_version"
+
+// LockID is the Postgres advisory lock key held while migrating. It differs
+// from goose's default so that another goose-managed application in the same
+// database does not wait on this one.
+const LockID int64 = 0x706c75746f7261 // "plutora"
+
+// Option adjusts Migrate.
+type Option func(*options)
+
+type options struct {
+	logger *slog.Logger
+}
+
+// WithLogger makes Migrate log each applied migration.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// NewProvider returns a goose provider over FS for db, with an advisory
+// session locker (one migrator at a time; others wait up to five minutes).
+func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(LockID),
+		lock.WithLockTimeout(1, 300), // probe every second, for five minutes
+		lock.WithUnlockTimeout(1, 60),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("migration locker: %w", err)
+	}
+	sub, err := fs.Sub(FS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	popts := []goose.ProviderOption{
+		goose.WithSessionLocker(locker),
+		goose.WithTableName(VersionTable),
+		goose.WithDisableGlobalRegistry(true),
+	}
+	if o.logger != nil {
+		popts = append(popts, goose.WithSlog(o.logger.With("component", "migrate")), goose.WithVerbose(true))
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, popts...)
+	if err != nil {
+		return nil, fmt.Errorf("migration provider: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate applies every pending migration to db. It is idempotent: with
+// nothing pending it changes nothing. Concurrent calls (from several
+// replicas) serialise on an advisory lock, and the later ones find nothing
+// to do.
+func Migrate(ctx context.Context, db *sql.DB, opts ...Option) error {
+	p, err := NewProvider(db, opts...)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Version returns the newest applied migration version of db, and the newest
+// version FS holds.
+func Version(ctx context.Context, db *sql.DB) (current, target int64, err error) {
+	p, err := NewProvider(db)
+	if err != nil {
+		return 0, 0, err
+	}
+	current, target, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("migration versions: %w", err)
+	}
+	return current, target, nil
+}
