@@ -1,0 +1,217 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	gosync "sync"
+	"time"
+)
+
+// fakeSource serves records from memory, pageSize per page.
+type fakeSource struct {
+	mu       gosync.Mutex
+	pageSize int
+	recs     map[string]map[string]time.Time // entity → id → modified
+	queries  []Query
+	onPage   func(Page) // called before fn
+	failPage int        // page number that fails; -1 = none
+	panicAt  int        // page number that panics; -1 = none
+}
+
+func newFakeSource() *fakeSource {
+	return &fakeSource{pageSize: 3, recs: map[string]map[string]time.Time{}, failPage: -1, panicAt: -1}
+}
+
+func (s *fakeSource) put(entity, id string, mod time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.recs[entity] == nil {
+		s.recs[entity] = map[string]time.Time{}
+	}
+	s.recs[entity][id] = mod
+}
+
+func (s *fakeSource) del(entity, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.recs[entity], id)
+}
+
+func (s *fakeSource) Pages(ctx context.Context, entity string, q Query, fn func(Page) error) error {
+	s.mu.Lock()
+	s.queries = append(s.queries, q)
+	type rec struct {
+		id  string
+		mod time.Time
+	}
+	var all []rec
+	for id, mod := range s.recs[entity] {
+		if q.Since == nil || !mod.Before(*q.Since) {
+			all = append(all, rec{id, mod})
+		}
+	}
+	s.mu.Unlock()
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].mod.Equal(all[j].mod) {
+			return all[i].mod.Before(all[j].mod)
+		}
+		return all[i].id < all[j].id
+	})
+	for n := q.StartPage; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lo := n * s.pageSize
+		if lo >= len(all) && !(n == 0 && len(all) == 0) {
+			return nil
+		}
+		hi := min(lo+s.pageSize, len(all))
+		p := Page{Num: n, TotalCount: len(all), FirstTotal: len(all)}
+		for _, r := range all[lo:hi] {
+			p.Records = append(p.Records, json.RawMessage(fmt.Sprintf(`{"id":%q,"lastModifiedDate":%q}`, r.id, r.mod.Format("2006-01-02T15:04:05.999"))))
+		}
+		if n == s.failPage {
+			return fmt.Errorf("fetch %s page %d: %w", entity, n, errors.New("server error"))
+		}
+		if n == s.panicAt {
+			panic("boom")
+		}
+		if s.onPage != nil {
+			s.onPage(p)
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+		if len(all) == 0 {
+			return nil
+		}
+	}
+}
+
+// fakeWriter keeps rows, checkpoints and the ledger in memory, with the
+// semantics load promises: one atomic step per page.
+type fakeWriter struct {
+	mu      gosync.Mutex
+	rows    map[string]map[string]string // entity → id → raw
+	deleted map[string]map[string]bool
+	cps     map[string]Checkpoint
+	runs    map[int64]*RunResult
+	starts  map[int64]RunStart
+	seen    map[int64]map[string]bool
+	nextRun int64
+	writes  []PageWrite
+}
+
+func newFakeWriter() *fakeWriter {
+	return &fakeWriter{rows: map[string]map[string]string{}, deleted: map[string]map[string]bool{}, cps: map[string]Checkpoint{},
+		runs: map[int64]*RunResult{}, starts: map[int64]RunStart{}, seen: map[int64]map[string]bool{}}
+}
+
+func (w *fakeWriter) Checkpoint(_ context.Context, product, entity string) (Checkpoint, bool, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cp, ok := w.cps[product+"/"+entity]
+	return cp, ok, nil
+}
+
+func (w *fakeWriter) StartRun(_ context.Context, r RunStart) (int64, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.nextRun++
+	w.starts[w.nextRun] = r
+	cp := w.cps[r.Product+"/"+r.Entity]
+	cp.RunID, cp.Mode, cp.NextPage, cp.Since, cp.TotalCount = w.nextRun, r.Mode, 0, r.Since, 0
+	w.cps[r.Product+"/"+r.Entity] = cp
+	return w.nextRun, nil
+}
+
+func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, p)
+	if w.rows[p.Entity] == nil {
+		w.rows[p.Entity] = map[string]string{}
+		w.deleted[p.Entity] = map[string]bool{}
+	}
+	if w.seen[p.RunID] == nil {
+		w.seen[p.RunID] = map[string]bool{}
+	}
+	var res PageResult
+	for _, raw := range p.Records {
+		var rec struct{ ID string }
+		if json.Unmarshal(raw, &rec) != nil || rec.ID == "" {
+			res.Quarantined++
+			continue
+		}
+		w.seen[p.RunID][rec.ID] = true
+		old, ok := w.rows[p.Entity][rec.ID]
+		switch {
+		case !ok:
+			res.Inserted++
+		case old != string(raw) || w.deleted[p.Entity][rec.ID]:
+			res.Updated++
+		default:
+			res.Unchanged++
+		}
+		w.rows[p.Entity][rec.ID] = string(raw)
+		delete(w.deleted[p.Entity], rec.ID)
+	}
+	cp := w.cps[p.Product+"/"+p.Entity]
+	cp.RunID, cp.Mode, cp.NextPage, cp.TotalCount, cp.Since = p.RunID, p.Mode, p.PageNum+1, p.TotalCount, p.Since
+	cp.Watermark = p.Watermark
+	w.cps[p.Product+"/"+p.Entity] = cp
+	return res, nil
+}
+
+func (w *fakeWriter) MarkDeleted(_ context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (int, string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if totalFirst != totalLast {
+		return 0, "totalCount moved", nil
+	}
+	if len(w.seen[runID]) != totalLast {
+		return 0, "ids seen differ from totalCount", nil
+	}
+	var gone []string
+	for id := range w.rows[entity] {
+		if !w.seen[runID][id] && !w.deleted[entity][id] {
+			gone = append(gone, id)
+		}
+	}
+	if float64(len(gone)) > maxShare*float64(len(w.rows[entity])) {
+		return 0, fmt.Sprintf("%d rows exceed the share", len(gone)), nil
+	}
+	for _, id := range gone {
+		w.deleted[entity][id] = true
+	}
+	return len(gone), "", nil
+}
+
+func (w *fakeWriter) FinishRun(_ context.Context, r RunResult) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.runs[r.RunID] = &r
+	cp := w.cps[r.Product+"/"+r.Entity]
+	cp.RunID, cp.NextPage, cp.Since = 0, 0, nil
+	if r.Outcome == OutcomeSuccess {
+		cp.Watermark = r.WatermarkAfter
+	}
+	w.cps[r.Product+"/"+r.Entity] = cp
+	return nil
+}
+
+func (w *fakeWriter) live(entity string) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var ids []string
+	for id := range w.rows[entity] {
+		if !w.deleted[entity][id] {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,170 @@
+package sync
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	gosync "sync"
+	"time"
+)
+
+// LockKey is the advisory-lock key of an API key: one replica works a key at
+// a time. The client id names the key; the product keeps keys of the two
+// products apart even if an id were reused.
+func LockKey(product, clientID string) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, clientID)
+	return int64(h.Sum64())
+}
+
+// Leader holds a Postgres session-level advisory lock for one API key on a
+// dedicated connection. While it holds the lock, Context returns a context
+// that is cancelled when the lock is lost (connection gone) or released.
+type Leader struct {
+	db      *sql.DB
+	product string
+	key     int64
+	retry   time.Duration
+	logger  *slog.Logger
+	metrics *Metrics
+
+	mu     gosync.Mutex
+	ctx    context.Context // nil when not leader
+	change chan struct{}   // closed and replaced on every change
+	work   gosync.WaitGroup
+}
+
+// releaseWait bounds how long a departing leader waits for its work.
+const releaseWait = 60 * time.Second
+
+// NewLeader returns a Leader for product's key; retry is how often a standby
+// tries to take the lock and a leader checks its connection.
+func NewLeader(db *sql.DB, product string, key int64, retry time.Duration, logger *slog.Logger, metrics *Metrics) (*Leader, error) {
+	if db == nil {
+		return nil, errors.New("sync: leader: nil database")
+	}
+	if retry <= 0 {
+		return nil, fmt.Errorf("sync: leader: retry interval %v must be positive", retry)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Leader{db: db, product: product, key: key, retry: retry, logger: logger, metrics: metrics, change: make(chan struct{})}, nil
+}
+
+// Enter starts a piece of work under the key: it returns the leadership
+// context and true while this replica holds the key, and done, which the work
+// must call when it ends. The lock is released only after all work has ended,
+// so that no key is worked by two replicas at once.
+func (l *Leader) Enter() (ctx context.Context, done func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ctx == nil {
+		return nil, func() {}, false
+	}
+	l.work.Add(1)
+	return l.ctx, l.work.Done, true
+}
+
+// Held reports whether this replica holds the key.
+func (l *Leader) Held() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ctx != nil
+}
+
+// Changed returns a channel closed at the next gain or loss of leadership.
+func (l *Leader) Changed() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.change
+}
+
+// set records the leadership context; held = false clears it.
+func (l *Leader) set(ctx context.Context, held bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ctx = nil
+	if held {
+		l.ctx = ctx
+	}
+	close(l.change)
+	l.change = make(chan struct{})
+	l.metrics.Leader(l.product, ctx != nil)
+}
+
+// Run tries to take the lock until ctx is done, then releases it. While it
+// holds the lock it checks the connection every retry interval; a failed
+// check ends the leadership (the server drops a dead session's locks, so a
+// standby takes over).
+func (l *Leader) Run(ctx context.Context) {
+	defer l.metrics.Leader(l.product, false)
+	for {
+		held, err := l.hold(ctx)
+		if err != nil && ctx.Err() == nil {
+			l.logger.Warn("leadership", "product", l.product, "error", err)
+		}
+		if held {
+			l.logger.Info("leadership lost or released", "product", l.product)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(l.retry):
+		}
+	}
+}
+
+// hold takes a connection, tries the lock, and while held, keeps checking.
+func (l *Leader) hold(ctx context.Context) (held bool, err error) {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("leader connection: %w", err)
+	}
+	defer conn.Close()
+	var ok bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&ok); err != nil {
+		return false, fmt.Errorf("try advisory lock: %w", err)
+	}
+	if !ok {
+		return false, nil
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	l.set(lctx, true)
+	l.logger.Info("leadership taken", "product", l.product)
+	defer func() {
+		l.set(context.Background(), false)
+		cancel()
+		l.waitWork()
+		uctx, ucancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ucancel()
+		// Unlock on the same session; if the session is gone the lock is too.
+		_, _ = conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, l.key)
+	}()
+	t := time.NewTicker(l.retry)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return true, nil
+		case <-t.C:
+			if err := conn.PingContext(ctx); err != nil {
+				return true, fmt.Errorf("leader connection lost: %w", err)
+			}
+		}
+	}
+}
+
+// waitWork waits for the work started under the key, at most releaseWait.
+func (l *Leader) waitWork() {
+	done := make(chan struct{})
+	go func() { l.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(releaseWait):
+		l.logger.Warn("releasing the key with work still running", "product", l.product)
+	}
+}

@@ -1,0 +1,166 @@
+package sync
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics holds the daemon's Prometheus collectors (namespace plutora_sync).
+// It also receives the client's observations (requests, pacer waits, token
+// renewals) through its Request, PacerWait, TokenRenewed, Retry and Throttled
+// methods. A nil *Metrics records nothing.
+type Metrics struct {
+	requests       *prometheus.CounterVec
+	budgetRatio    *prometheus.GaugeVec
+	budgetRequests *prometheus.GaugeVec
+	budgetLimit    *prometheus.GaugeVec
+	pacerWait      *prometheus.CounterVec
+	renewals       *prometheus.CounterVec
+	retries        *prometheus.CounterVec
+	throttled      *prometheus.CounterVec
+	rows           *prometheus.CounterVec
+	runDuration    *prometheus.HistogramVec
+	runs           *prometheus.CounterVec
+	failures       *prometheus.GaugeVec
+	lastSuccess    *prometheus.GaugeVec
+	quarantined    *prometheus.GaugeVec
+	authErrors     *prometheus.CounterVec
+	interval       *prometheus.GaugeVec
+	leader         *prometheus.GaugeVec
+}
+
+// NewMetrics creates the collectors and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	const ns = "plutora_sync"
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: name, Help: help}, labels)
+	}
+	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Name: name, Help: help}, labels)
+	}
+	m := &Metrics{
+		requests:       counter("requests_total", "API requests by product, endpoint and status (0 = transport error).", "product", "endpoint", "status"),
+		budgetRatio:    gauge("budget_used_ratio", "Requests in the rolling hour divided by the budget.", "product"),
+		budgetRequests: gauge("budget_requests", "Requests in the rolling hour.", "product"),
+		budgetLimit:    gauge("budget_limit", "Requests allowed per rolling hour (budget less reserve).", "product"),
+		pacerWait:      counter("pacer_wait_seconds_total", "Time spent waiting for the budget pacer.", "product"),
+		renewals:       counter("token_renewals_total", "OAuth token renewals.", "product"),
+		retries:        counter("retries_total", "Retried API requests.", "product", "endpoint"),
+		throttled:      counter("throttled_total", "Throttled (429) API answers.", "product"),
+		rows:           counter("rows_total", "Rows written by entity and outcome.", "entity", "outcome"),
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "run_duration_seconds",
+			Help: "Duration of runs.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 16)}, []string{"entity", "mode"}),
+		runs:        counter("runs_total", "Runs by entity, mode and outcome.", "entity", "mode", "outcome"),
+		failures:    gauge("consecutive_failures", "Failed runs since the last success.", "entity"),
+		lastSuccess: gauge("last_success_timestamp_seconds", "Unix time of the last successful run.", "entity"),
+		quarantined: gauge("quarantined_records", "Records quarantined by the last run.", "entity"),
+		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
+		interval:    gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
+		leader:      gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
+	}
+	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
+		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
+		m.authErrors, m.interval, m.leader)
+	return m
+}
+
+// Request counts one API request.
+func (m *Metrics) Request(product, endpoint string, status int, _ time.Duration) {
+	if m != nil {
+		m.requests.WithLabelValues(product, endpoint, strconv.Itoa(status)).Inc()
+	}
+}
+
+// PacerWait adds time spent waiting for budget.
+func (m *Metrics) PacerWait(product string, d time.Duration) {
+	if m != nil {
+		m.pacerWait.WithLabelValues(product).Add(d.Seconds())
+	}
+}
+
+// TokenRenewed counts a token renewal.
+func (m *Metrics) TokenRenewed(product string) {
+	if m != nil {
+		m.renewals.WithLabelValues(product).Inc()
+	}
+}
+
+// Retry counts a retried request.
+func (m *Metrics) Retry(product, endpoint string) {
+	if m != nil {
+		m.retries.WithLabelValues(product, endpoint).Inc()
+	}
+}
+
+// Throttled counts a 429 answer.
+func (m *Metrics) Throttled(product string) {
+	if m != nil {
+		m.throttled.WithLabelValues(product).Inc()
+	}
+}
+
+// AuthError counts an authentication error; kind is invalid_credentials or
+// access_denied.
+func (m *Metrics) AuthError(product, kind string) {
+	if m != nil {
+		m.authErrors.WithLabelValues(product, kind).Inc()
+	}
+}
+
+// Budget sets the budget gauges of a product.
+func (m *Metrics) Budget(product string, used, limit int) {
+	if m == nil || limit <= 0 {
+		return
+	}
+	m.budgetRequests.WithLabelValues(product).Set(float64(used))
+	m.budgetLimit.WithLabelValues(product).Set(float64(limit))
+	m.budgetRatio.WithLabelValues(product).Set(float64(used) / float64(limit))
+}
+
+// Leader sets whether this replica holds the product's key.
+func (m *Metrics) Leader(product string, held bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if held {
+		v = 1
+	}
+	m.leader.WithLabelValues(product).Set(v)
+}
+
+// ScheduleInterval records the interval of a schedule.
+func (m *Metrics) ScheduleInterval(entity, mode string, d time.Duration) {
+	if m != nil {
+		m.interval.WithLabelValues(entity, mode).Set(d.Seconds())
+	}
+}
+
+// RunSkipped counts a run skipped because the previous one still ran.
+func (m *Metrics) RunSkipped(entity, mode string) {
+	if m != nil {
+		m.runs.WithLabelValues(entity, mode, OutcomeSkipped).Inc()
+	}
+}
+
+// RunFinished records a finished run.
+func (m *Metrics) RunFinished(r RunResult) {
+	if m == nil {
+		return
+	}
+	m.runs.WithLabelValues(r.Entity, r.Mode, r.Outcome).Inc()
+	m.runDuration.WithLabelValues(r.Entity, r.Mode).Observe(r.FinishedAt.Sub(r.StartedAt).Seconds())
+	for outcome, n := range map[string]int{"inserted": r.Inserted, "updated": r.Updated, "unchanged": r.Unchanged,
+		"deleted": r.Deleted, "quarantined": r.Quarantined} {
+		m.rows.WithLabelValues(r.Entity, outcome).Add(float64(n))
+	}
+	m.quarantined.WithLabelValues(r.Entity).Set(float64(r.Quarantined))
+	if r.Outcome == OutcomeSuccess {
+		m.failures.WithLabelValues(r.Entity).Set(0)
+		m.lastSuccess.WithLabelValues(r.Entity).Set(float64(r.FinishedAt.Unix()))
+	} else {
+		m.failures.WithLabelValues(r.Entity).Inc()
+	}
+}

@@ -1,0 +1,104 @@
+package sync
+
+import (
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+type testMetrics struct {
+	*Metrics
+	reg *prometheus.Registry
+}
+
+func newTestMetrics() testMetrics {
+	reg := prometheus.NewRegistry()
+	return testMetrics{NewMetrics(reg), reg}
+}
+
+// value returns the value of the series of name whose labels include the
+// given pairs (summed over the others).
+func (m testMetrics) value(t *testing.T, name string, labels ...string) float64 {
+	t.Helper()
+	fams, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+	metric:
+		for _, mt := range f.GetMetric() {
+			have := map[string]string{}
+			for _, l := range mt.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i < len(labels); i += 2 {
+				if have[labels[i]] != labels[i+1] {
+					continue metric
+				}
+			}
+			sum += metricValue(mt)
+		}
+	}
+	return sum
+}
+
+func metricValue(m *dto.Metric) float64 {
+	switch {
+	case m.Counter != nil:
+		return m.Counter.GetValue()
+	case m.Gauge != nil:
+		return m.Gauge.GetValue()
+	case m.Histogram != nil:
+		return float64(m.Histogram.GetSampleCount())
+	}
+	return 0
+}
+
+func TestMetricsNames(t *testing.T) {
+	m := newTestMetrics()
+	m.Request("plutora", "/changes/filter", 200, time.Second)
+	m.PacerWait("plutora", 2*time.Second)
+	m.TokenRenewed("plutora")
+	m.Retry("plutora", "/hosts")
+	m.Throttled("plutora")
+	m.AuthError("plutora", "access_denied")
+	m.Budget("plutora", 13000, 26000)
+	m.Leader("plutora", true)
+	m.ScheduleInterval("changes", ModeIncremental, 15*time.Minute)
+	m.RunSkipped("changes", ModeIncremental)
+	m.RunFinished(RunResult{Entity: "changes", Mode: ModeSweep, Outcome: OutcomeSuccess, Inserted: 5, Quarantined: 1,
+		StartedAt: t0, FinishedAt: t0.Add(time.Second)})
+	tests := []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"plutora_sync_requests_total", []string{"product", "plutora", "endpoint", "/changes/filter", "status", "200"}, 1},
+		{"plutora_sync_budget_used_ratio", []string{"product", "plutora"}, 0.5},
+		{"plutora_sync_budget_requests", []string{"product", "plutora"}, 13000},
+		{"plutora_sync_budget_limit", []string{"product", "plutora"}, 26000},
+		{"plutora_sync_pacer_wait_seconds_total", []string{"product", "plutora"}, 2},
+		{"plutora_sync_token_renewals_total", []string{"product", "plutora"}, 1},
+		{"plutora_sync_rows_total", []string{"entity", "changes", "outcome", "inserted"}, 5},
+		{"plutora_sync_run_duration_seconds", []string{"entity", "changes", "mode", "sweep"}, 1},
+		{"plutora_sync_runs_total", []string{"entity", "changes", "mode", "incremental", "outcome", "skipped"}, 1},
+		{"plutora_sync_runs_total", []string{"entity", "changes", "mode", "sweep", "outcome", "success"}, 1},
+		{"plutora_sync_consecutive_failures", []string{"entity", "changes"}, 0},
+		{"plutora_sync_last_success_timestamp_seconds", []string{"entity", "changes"}, float64(t0.Add(time.Second).Unix())},
+		{"plutora_sync_quarantined_records", []string{"entity", "changes"}, 1},
+		{"plutora_sync_auth_errors_total", []string{"product", "plutora", "kind", "access_denied"}, 1},
+		{"plutora_sync_schedule_interval_seconds", []string{"entity", "changes", "mode", "incremental"}, 900},
+		{"plutora_sync_leader", []string{"product", "plutora"}, 1},
+	}
+	for _, tt := range tests {
+		if got := m.value(t, tt.name, tt.labels...); got != tt.want {
+			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+package sync
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// zoneless layouts: Plutora sends dates without a zone (meaning UTC) or with
+// an offset.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02",
+}
+
+// ParseDate parses a Plutora date; a date without a zone is UTC.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("parse date %q: not a known date form", s)
+}
+
+// maxModified returns the latest value of field among records. Records without
+// the field, or that do not parse, are skipped: the writer quarantines them.
+func maxModified(records []json.RawMessage, field string) *time.Time {
+	var max *time.Time
+	for _, raw := range records {
+		var rec map[string]json.RawMessage
+		if json.Unmarshal(raw, &rec) != nil {
+			continue
+		}
+		var s string
+		if json.Unmarshal(rec[field], &s) != nil || s == "" {
+			continue
+		}
+		t, err := ParseDate(s)
+		if err != nil {
+			continue
+		}
+		if max == nil || t.After(*max) {
+			max = &t
+		}
+	}
+	return max
+}
+
+// later returns the later of two optional times.
+func later(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case b.After(*a):
+		return b
+	default:
+		return a
+	}
+}

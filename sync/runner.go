@@ -1,0 +1,285 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	gosync "sync"
+	"time"
+)
+
+// Source is one product's page source with the URL recorded in the ledger.
+type Source struct {
+	PageSource
+	URL string // API base URL, recorded in every run of the product
+}
+
+// RunnerOptions configures a Runner.
+type RunnerOptions struct {
+	Writer         PageWriter
+	Sources        map[string]Source // by product
+	Overlap        time.Duration     // incremental: since = watermark − Overlap
+	DeleteMaxShare float64           // census: the largest share of a table marked deleted at once
+	Now            func() time.Time  // default time.Now
+	Logger         *slog.Logger
+	Metrics        *Metrics
+	// Progress, when set, is called after every committed page.
+	Progress func(Progress)
+	// Note, when set, is recorded on every run (e.g. a budget-plan warning).
+	Note func(product string) string
+}
+
+// Progress reports one committed page of a run.
+type Progress struct {
+	Entity     Entity
+	Mode       string
+	Page       int // 0-based page just committed
+	TotalCount int
+	Records    int // records committed so far in this run
+}
+
+// Runner runs one entity in one mode at a time; runs of the same entity wait
+// for each other, so that incremental and census runs never interleave.
+type Runner struct {
+	opts  RunnerOptions
+	mu    gosync.Mutex
+	locks map[string]chan struct{}
+}
+
+// NewRunner checks opts and returns a Runner.
+func NewRunner(opts RunnerOptions) (*Runner, error) {
+	if opts.Writer == nil {
+		return nil, errors.New("sync: RunnerOptions.Writer is nil")
+	}
+	if len(opts.Sources) == 0 {
+		return nil, errors.New("sync: RunnerOptions.Sources is empty")
+	}
+	if opts.Overlap < 0 {
+		return nil, fmt.Errorf("sync: negative overlap %v", opts.Overlap)
+	}
+	if opts.DeleteMaxShare <= 0 || opts.DeleteMaxShare > 1 {
+		return nil, fmt.Errorf("sync: DeleteMaxShare %v not in (0, 1]", opts.DeleteMaxShare)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{opts: opts, locks: map[string]chan struct{}{}}, nil
+}
+
+func (r *Runner) lock(e Entity) chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	l, ok := r.locks[e.String()]
+	if !ok {
+		l = make(chan struct{}, 1)
+		r.locks[e.String()] = l
+	}
+	return l
+}
+
+// Run syncs entity e in the requested mode. A run left unfinished by a crash
+// or a shutdown is resumed first, at its next uncommitted page. The first run
+// of an entity, and every run of an entity that cannot be read incrementally,
+// is a sweep. Run returns the result of the requested run; when ctx is
+// cancelled it stops after the page in hand commits and leaves the run to be
+// resumed.
+func (r *Runner) Run(ctx context.Context, e Entity, mode string) (RunResult, error) {
+	l := r.lock(e)
+	select {
+	case l <- struct{}{}:
+	case <-ctx.Done():
+		return RunResult{}, ctx.Err()
+	}
+	defer func() { <-l }()
+
+	cp, ok, err := r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
+	if err != nil {
+		return RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
+	}
+	if ok && cp.RunID != 0 {
+		res, err := r.run(ctx, e, resumePlan(cp))
+		if err != nil || res.Mode == mode || ctx.Err() != nil {
+			return res, err
+		}
+		cp, ok, err = r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
+		if err != nil {
+			return res, fmt.Errorf("read checkpoint of %s: %w", e, err)
+		}
+	}
+	return r.run(ctx, e, r.newPlan(e, mode, cp, ok))
+}
+
+// plan is what a run does.
+type plan struct {
+	mode       string
+	runID      int64 // resumed run; 0 = new
+	since      *time.Time
+	startPage  int
+	firstTotal int
+	watermark  *time.Time
+}
+
+func resumePlan(cp Checkpoint) plan {
+	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark}
+	if cp.NextPage > 0 {
+		p.firstTotal = cp.TotalCount
+	}
+	return p
+}
+
+func (r *Runner) newPlan(e Entity, mode string, cp Checkpoint, ok bool) plan {
+	p := plan{mode: mode}
+	if ok {
+		p.watermark = cp.Watermark
+	}
+	switch {
+	case mode == ModeCensus:
+	case mode == ModeIncremental && e.Incremental() && p.watermark != nil:
+		since := p.watermark.Add(-r.opts.Overlap)
+		p.since = &since
+	default:
+		p.mode = ModeSweep
+	}
+	return p
+}
+
+// run executes one plan. It records every outcome except an interruption by
+// ctx (then the checkpoint keeps the run for resumption).
+func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err error) {
+	src, ok := r.opts.Sources[e.Product]
+	if !ok {
+		return RunResult{}, fmt.Errorf("sync %s: product %q has no source", e, e.Product)
+	}
+	res = RunResult{RunID: p.runID, Product: e.Product, Entity: e.Name, Mode: p.mode, StartedAt: r.opts.Now(),
+		WatermarkBefore: p.watermark, WatermarkAfter: p.watermark, Resumed: p.runID != 0, TotalFirst: p.firstTotal}
+	before := stats(src)
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("sync %s: panic: %v", e, v)
+			r.opts.Logger.Error("run panicked", "entity", e.Name, "product", e.Product, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+		if ctx.Err() != nil && err != nil && errors.Is(err, ctx.Err()) {
+			r.opts.Logger.Info("run interrupted; it resumes at the next uncommitted page", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "pages", res.Pages)
+			return
+		}
+		res = r.finish(e, src, before, res, err)
+	}()
+	if res.RunID == 0 {
+		res.RunID, err = r.opts.Writer.StartRun(ctx, RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL,
+			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product)})
+		if err != nil {
+			return res, fmt.Errorf("start run of %s: %w", e, err)
+		}
+	}
+	if err := r.pages(ctx, e, src, p, &res); err != nil {
+		return res, err
+	}
+	if p.mode == ModeCensus {
+		n, reason, err := r.opts.Writer.MarkDeleted(ctx, res.RunID, e.Name, res.TotalFirst, res.TotalLast, r.opts.DeleteMaxShare)
+		if err != nil {
+			return res, fmt.Errorf("mark deleted %s: %w", e, err)
+		}
+		res.Deleted, res.DeleteNote = n, reason
+	}
+	return res, nil
+}
+
+// pages fetches and writes every page of the run, one transaction per page.
+func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *RunResult) error {
+	first := true
+	records := 0
+	return src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
+		if first && res.TotalFirst == 0 {
+			res.TotalFirst = pg.TotalCount
+		}
+		first = false
+		wm := res.WatermarkAfter
+		if e.Incremental() {
+			wm = later(wm, maxModified(pg.Records, e.ModifiedField))
+		}
+		// The page in hand commits even when ctx is cancelled (shutdown).
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		out, err := r.opts.Writer.WritePage(wctx, PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records, Watermark: wm})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("write %s page %d: %w", e.Name, pg.Num, err)
+		}
+		res.Pages++
+		res.TotalLast = pg.TotalCount
+		res.Inserted += out.Inserted
+		res.Updated += out.Updated
+		res.Unchanged += out.Unchanged
+		res.Quarantined += out.Quarantined
+		res.WatermarkAfter = wm
+		if e.Incremental() {
+			res.WatermarkAfter = later(wm, out.MaxModified)
+		}
+		records += len(pg.Records)
+		if r.opts.Progress != nil {
+			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pg.Num, TotalCount: pg.TotalCount, Records: records})
+		}
+		return ctx.Err()
+	})
+}
+
+func (r *Runner) note(product string) string {
+	if r.opts.Note == nil {
+		return ""
+	}
+	return r.opts.Note(product)
+}
+
+func stats(src Source) SourceStats {
+	if s, ok := src.PageSource.(StatsSource); ok {
+		return s.Stats()
+	}
+	return SourceStats{}
+}
+
+// finish records the run in the ledger, the metrics and the log.
+func (r *Runner) finish(e Entity, src Source, before SourceStats, res RunResult, runErr error) RunResult {
+	after := stats(src)
+	res.Requests = after.Requests - before.Requests
+	res.Throttled = after.Throttled - before.Throttled
+	res.Retries = after.Retries - before.Retries
+	res.TokenRenewals = after.TokenRenewals - before.TokenRenewals
+	res.FinishedAt = r.opts.Now()
+	if s, ok := src.PageSource.(StatsSource); ok {
+		res.BudgetUsed, res.BudgetLimit = s.BudgetUsed(res.FinishedAt)
+		r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)
+	}
+	res.Outcome = OutcomeSuccess
+	if runErr != nil {
+		res.Outcome, res.Error = OutcomeFailed, runErr.Error()
+	}
+	if res.RunID != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := r.opts.Writer.FinishRun(ctx, res); err != nil {
+			r.opts.Logger.Error("record run", "entity", e.Name, "run_id", res.RunID, "error", err)
+		}
+		cancel()
+	}
+	r.opts.Metrics.RunFinished(res)
+	attrs := []any{"product", e.Product, "entity", e.Name, "mode", res.Mode, "run_id", res.RunID, "outcome", res.Outcome,
+		"pages", res.Pages, "inserted", res.Inserted, "updated", res.Updated, "unchanged", res.Unchanged,
+		"deleted", res.Deleted, "quarantined", res.Quarantined, "total", res.TotalLast, "requests", res.Requests,
+		"duration", res.FinishedAt.Sub(res.StartedAt).Round(time.Millisecond).String()}
+	if res.Resumed {
+		attrs = append(attrs, "resumed", true)
+	}
+	if res.DeleteNote != "" {
+		attrs = append(attrs, "delete_note", res.DeleteNote)
+	}
+	if runErr != nil {
+		r.opts.Logger.Error("run failed", append(attrs, "error", runErr)...)
+	} else {
+		r.opts.Logger.Info("run finished", attrs...)
+	}
+	return res
+}

@@ -1,0 +1,196 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var changes = Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate"}
+var hosts = Entity{Product: "plutora", Name: "hosts"}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newTestRunner(t *testing.T, src *fakeSource, w *fakeWriter) *Runner {
+	t.Helper()
+	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: src, URL: "http://127.0.0.1:1"}},
+		Overlap: time.Minute, DeleteMaxShare: 0.5, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func seed(src *fakeSource, entity string, n int) []string {
+	var ids []string
+	for i := range n {
+		id := fmt.Sprintf("id-%02d", i)
+		src.put(entity, id, t0.Add(-time.Duration(n-i)*time.Hour))
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func TestRunModes(t *testing.T) {
+	ctx := context.Background()
+	src, w := newFakeSource(), newFakeWriter()
+	ids := seed(src, "changes", 7)
+	r := newTestRunner(t, src, w)
+
+	// The first run of an entity is a sweep, whatever was asked.
+	res, err := r.Run(ctx, changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != ModeSweep || res.Inserted != 7 || res.Pages != 3 || res.Outcome != OutcomeSuccess {
+		t.Fatalf("first run: %+v", res)
+	}
+	wantWM := t0.Add(-time.Hour)
+	if res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(wantWM) {
+		t.Fatalf("watermark after sweep %v, want %v", res.WatermarkAfter, wantWM)
+	}
+	if got := w.starts[res.RunID].SourceURL; got != "http://127.0.0.1:1" {
+		t.Errorf("source URL in ledger %q", got)
+	}
+
+	// Then incremental: since = watermark − overlap; picks up an update.
+	src.put("changes", ids[2], t0.Add(time.Minute))
+	res, err = r.Run(ctx, changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := src.queries[len(src.queries)-1]
+	if res.Mode != ModeIncremental || q.Since == nil || !q.Since.Equal(wantWM.Add(-time.Minute)) {
+		t.Fatalf("incremental: mode %s since %v", res.Mode, q.Since)
+	}
+	if res.Updated != 1 || res.Unchanged != 1 || !res.WatermarkAfter.Equal(t0.Add(time.Minute)) {
+		t.Errorf("incremental result: %+v", res)
+	}
+
+	// A census marks a deleted record.
+	src.del("changes", ids[0])
+	res, err = r.Run(ctx, changes, ModeCensus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != ModeCensus || res.Deleted != 1 || res.TotalFirst != 6 || res.TotalLast != 6 {
+		t.Errorf("census: %+v", res)
+	}
+	if got := w.live("changes"); !slices.Equal(got, ids[1:]) {
+		t.Errorf("live rows %v, want %v", got, ids[1:])
+	}
+}
+
+func TestRunSweepOnlyEntity(t *testing.T) {
+	src, w := newFakeSource(), newFakeWriter()
+	seed(src, "hosts", 4)
+	r := newTestRunner(t, src, w)
+	for range 2 {
+		res, err := r.Run(context.Background(), hosts, ModeIncremental)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mode != ModeSweep || src.queries[len(src.queries)-1].Since != nil {
+			t.Errorf("hosts run: mode %s", res.Mode)
+		}
+	}
+}
+
+func TestRunResumesAtNextPage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	src, w := newFakeSource(), newFakeWriter()
+	seed(src, "changes", 10)
+	r := newTestRunner(t, src, w)
+	// Interrupt during page 1: the page in hand still commits.
+	src.onPage = func(p Page) {
+		if p.Num == 1 {
+			cancel()
+		}
+	}
+	_, err := r.Run(ctx, changes, ModeCensus)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	cp, _, _ := w.Checkpoint(ctx, "plutora", "changes")
+	if cp.RunID == 0 || cp.NextPage != 2 || cp.Mode != ModeCensus {
+		t.Fatalf("checkpoint after interrupt: %+v", cp)
+	}
+	if len(w.runs) != 0 {
+		t.Fatalf("an interrupted run was closed: %+v", w.runs)
+	}
+	runID := cp.RunID
+
+	// The next run resumes the census with the same run id at page 2, then
+	// runs what was asked.
+	src.onPage = nil
+	res, err := r.Run(context.Background(), changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := w.runs[runID]
+	if resumed == nil || !resumed.Resumed || resumed.Mode != ModeCensus || resumed.Pages != 2 || resumed.Outcome != OutcomeSuccess {
+		t.Fatalf("resumed run: %+v", resumed)
+	}
+	if src.queries[1].StartPage != 2 {
+		t.Errorf("resume started at page %d, want 2", src.queries[1].StartPage)
+	}
+	if res.Mode != ModeIncremental || res.RunID == runID {
+		t.Errorf("after resume: %+v", res)
+	}
+	if len(w.live("changes")) != 10 {
+		t.Errorf("rows: %d", len(w.live("changes")))
+	}
+}
+
+func TestRunFailureAndPanicAreRecorded(t *testing.T) {
+	tests := []struct {
+		name string
+		set  func(*fakeSource)
+		want string
+	}{
+		{"error", func(s *fakeSource) { s.failPage = 1 }, "fetch changes page 1: server error"},
+		{"panic", func(s *fakeSource) { s.panicAt = 1 }, "panic: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src, w := newFakeSource(), newFakeWriter()
+			seed(src, "changes", 8)
+			tt.set(src)
+			m := newTestMetrics()
+			r := newTestRunner(t, src, w)
+			r.opts.Metrics = m.Metrics
+			res, err := r.Run(context.Background(), changes, ModeIncremental)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+			got := w.runs[res.RunID]
+			if got == nil || got.Outcome != OutcomeFailed || !strings.Contains(got.Error, tt.want) || got.Pages != 1 {
+				t.Fatalf("ledger: %+v", got)
+			}
+			if v := m.value(t, "plutora_sync_runs_total", "entity", "changes", "outcome", "failed"); v != 1 {
+				t.Errorf("runs_total failed = %v", v)
+			}
+			if v := m.value(t, "plutora_sync_consecutive_failures", "entity", "changes"); v != 1 {
+				t.Errorf("consecutive_failures = %v", v)
+			}
+		})
+	}
+}
+
+func TestNewRunnerRejects(t *testing.T) {
+	src := map[string]Source{"plutora": {PageSource: newFakeSource()}}
+	for name, o := range map[string]RunnerOptions{
+		"no writer":  {Sources: src, DeleteMaxShare: 0.1},
+		"no sources": {Writer: newFakeWriter(), DeleteMaxShare: 0.1},
+		"share":      {Writer: newFakeWriter(), Sources: src},
+		"overlap":    {Writer: newFakeWriter(), Sources: src, DeleteMaxShare: 0.1, Overlap: -1},
+	} {
+		if _, err := NewRunner(o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
