@@ -1,0 +1,161 @@
+package deploy
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// kustomization is the part of a kustomization.yaml the tests read.
+type kustomization struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Namespace  string `yaml:"namespace"`
+	Labels     []struct {
+		Pairs map[string]string `yaml:"pairs"`
+	} `yaml:"labels"`
+	Resources []string `yaml:"resources"`
+	Images    []struct {
+		Name    string `yaml:"name"`
+		NewName string `yaml:"newName"`
+		NewTag  string `yaml:"newTag"`
+	} `yaml:"images"`
+}
+
+// objects renders what kustomize would gather from dir: every object of every
+// resource file, through nested kustomizations. It checks that each resource
+// exists and each object has apiVersion, kind and metadata.name.
+func objects(t *testing.T, dir string) []map[string]any {
+	t.Helper()
+	path := filepath.Join(dir, "kustomization.yaml")
+	var k kustomization
+	decodeStrict(t, path, &k)
+	if k.APIVersion != "kustomize.config.k8s.io/v1beta1" || k.Kind != "Kustomization" {
+		t.Errorf("%s: apiVersion/kind %s/%s", path, k.APIVersion, k.Kind)
+	}
+	var objs []map[string]any
+	for _, r := range k.Resources {
+		rp := filepath.Join(dir, r)
+		st, err := os.Stat(rp)
+		if err != nil {
+			t.Errorf("%s: resource %s: %v", path, r, err)
+			continue
+		}
+		if st.IsDir() {
+			objs = append(objs, objects(t, rp)...)
+			continue
+		}
+		for i, o := range yamlDocs(t, rp) {
+			for _, key := range [][]string{{"apiVersion"}, {"kind"}, {"metadata", "name"}} {
+				if s, _ := at(o, key...).(string); s == "" {
+					t.Errorf("%s: document %d has no %s", rp, i, strings.Join(key, "."))
+				}
+			}
+			objs = append(objs, o)
+		}
+	}
+	return objs
+}
+
+func byKind(objs []map[string]any, kind string) map[string]any {
+	for _, o := range objs {
+		if o["kind"] == kind {
+			return o
+		}
+	}
+	return nil
+}
+
+func TestKubernetesBase(t *testing.T) {
+	vars := configVariables(t)
+	objs := objects(t, "kubernetes/base")
+	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget"} {
+		if byKind(objs, kind) == nil {
+			t.Errorf("kubernetes/base: no %s", kind)
+		}
+	}
+	dep := byKind(objs, "Deployment")
+	if dep == nil {
+		t.FailNow()
+	}
+	if n := at(dep, "spec", "replicas"); n != 2 {
+		t.Errorf("Deployment replicas = %v, want 2", n)
+	}
+	sel, _ := at(dep, "spec", "selector", "matchLabels").(map[string]any)
+	podLabels, _ := at(dep, "spec", "template", "metadata", "labels").(map[string]any)
+	for k, v := range sel {
+		if podLabels[k] != v {
+			t.Errorf("Deployment selector %s=%v does not match the pod labels %v", k, v, podLabels)
+		}
+	}
+	c := at(dep, "spec", "template", "spec", "containers", "0")
+	if args := fmt.Sprint(at(c, "args")); args != "[run]" {
+		t.Errorf("container args = %s, want [run]", args)
+	}
+	for probe, path := range map[string]string{"livenessProbe": "/healthz", "readinessProbe": "/readyz", "startupProbe": "/healthz"} {
+		if got := at(c, probe, "httpGet", "path"); got != path {
+			t.Errorf("%s path = %v, want %s", probe, got, path)
+		}
+		if got := at(c, probe, "httpGet", "port"); got != at(c, "ports", "0", "name") {
+			t.Errorf("%s port = %v, want the container's port %v", probe, got, at(c, "ports", "0", "name"))
+		}
+	}
+	for _, r := range []string{"requests", "limits"} {
+		if at(c, "resources", r, "memory") == nil {
+			t.Errorf("container resources.%s.memory is not set", r)
+		}
+	}
+	if at(dep, "spec", "template", "spec", "securityContext", "runAsNonRoot") != true {
+		t.Error("pod securityContext.runAsNonRoot is not true")
+	}
+
+	// Every variable the pod gets is one the daemon reads; every _FILE points
+	// into the Secret's mount at a key the Secret has.
+	cm := byKind(objs, "ConfigMap")
+	data, _ := cm["data"].(map[string]any)
+	for k := range data {
+		if !vars[k] {
+			t.Errorf("ConfigMap key %s is not a variable the daemon reads", k)
+		}
+	}
+	secret, _ := at(byKind(objs, "Secret"), "stringData").(map[string]any)
+	mount, _ := at(c, "volumeMounts", "0", "mountPath").(string)
+	env, _ := at(c, "env").([]any)
+	for _, e := range env {
+		name, _ := at(e, "name").(string)
+		value, _ := at(e, "value").(string)
+		if !vars[name] {
+			t.Errorf("container env %s is not a variable the daemon reads", name)
+		}
+		if strings.HasSuffix(name, "_FILE") {
+			key, ok := strings.CutPrefix(value, mount+"/")
+			if _, inSecret := secret[key]; !ok || !inSecret {
+				t.Errorf("%s=%s is not a key of the Secret mounted at %s", name, value, mount)
+			}
+		}
+	}
+	if port := at(c, "ports", "0", "containerPort"); fmt.Sprint(port) != strings.TrimPrefix(fmt.Sprint(data["METRICS_ADDR"]), ":") {
+		t.Errorf("containerPort %v does not match METRICS_ADDR %v", port, data["METRICS_ADDR"])
+	}
+}
+
+func TestKubernetesPrometheusOperator(t *testing.T) {
+	objs := objects(t, "kubernetes/prometheus-operator")
+	sm := byKind(objs, "ServiceMonitor")
+	svc := byKind(objs, "Service")
+	if sm == nil || svc == nil {
+		t.Fatal("kubernetes/prometheus-operator: want the base's Service and a ServiceMonitor")
+	}
+	if got, want := at(sm, "spec", "endpoints", "0", "port"), at(svc, "spec", "ports", "0", "name"); got != want {
+		t.Errorf("ServiceMonitor port %v, Service port name %v", got, want)
+	}
+	svcLabels, _ := at(svc, "metadata", "labels").(map[string]any)
+	match, _ := at(sm, "spec", "selector", "matchLabels").(map[string]any)
+	for k, v := range match {
+		if svcLabels[k] != v {
+			t.Errorf("ServiceMonitor selects %s=%v; the Service has %v", k, v, svcLabels)
+		}
+	}
+}
