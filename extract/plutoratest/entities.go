@@ -1,0 +1,300 @@
+package plutoratest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Entity names, as everywhere in plutora-sync.
+const (
+	Changes      = "changes"
+	Releases     = "releases"
+	Environments = "environments"
+	Hosts        = "hosts"
+	Systems      = "systems"
+	Defects      = "defects"
+)
+
+// entitySpec says how one entity is served and generated.
+type entitySpec struct {
+	name     string
+	test     bool   // served by Plutora Test rather than Plutora
+	idField  string // "id" or "Id"
+	modField string // last-modified field, "" when the entity has none
+	fields   []string
+	build    func(g *generator, rec *record) []byte
+}
+
+var specs = []*entitySpec{
+	{name: Changes, idField: "id", modField: "lastModifiedDate", build: (*generator).change, fields: []string{
+		"id", "changeId", "name", "changePriorityId", "changePriority", "changeStatusId", "changeStatus",
+		"businessValueScore", "changeTypeId", "changeType", "changeDeliveryRiskId", "changeDeliveryRisk",
+		"changeThemeId", "changeTheme", "organizationId", "organization", "raisedById", "raisedBy", "raisedDate",
+		"expectedDeliveryDate", "description", "descriptionSimple", "lastModifiedDate", "lastModifiedBy"}},
+	{name: Releases, idField: "id", modField: "lastModifiedDate", build: (*generator).release, fields: []string{
+		"id", "identifier", "name", "summary", "location", "releaseTypeId", "releaseType", "releaseStatusTypeId",
+		"releaseStatusType", "releaseRiskLevelId", "releaseRiskLevel", "implementationDate", "displayColor",
+		"organizationId", "organization", "managerId", "parentReleaseId", "plutoraReleaseType",
+		"releaseProjectType", "lastModifiedDate"}},
+	{name: Environments, idField: "id", build: (*generator).environment, fields: []string{
+		"id", "name", "url", "linkedSystem", "linkedSystemId", "usageWorkItem", "status", "environmentStatusId",
+		"environmentStatus", "color", "description", "vendor", "environmentMgr", "isSharedEnvironment"}},
+	{name: Hosts, idField: "id", build: (*generator).host, fields: []string{"id", "name", "environmentID"}},
+	{name: Systems, idField: "id", build: (*generator).system, fields: []string{
+		"id", "name", "vendor", "status", "organizationId", "organization", "description"}},
+	{name: Defects, test: true, idField: "Id", modField: "LastModifiedDate", build: (*generator).defect, fields: []string{
+		"Id", "DisplayId", "Name", "Description", "Status", "Priority", "Severity", "CreatedDate", "LastModifiedDate"}},
+}
+
+func specByName(name string) *entitySpec {
+	for _, s := range specs {
+		if s.name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// hasField reports whether field (any case) is a filterable top-level field;
+// it returns the field's canonical spelling.
+func (s *entitySpec) hasField(field string) (string, bool) {
+	for _, f := range s.fields {
+		if strings.EqualFold(f, field) {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+func (g *generator) systemName(j int) string {
+	n := nouns[j%len(nouns)]
+	return fmt.Sprintf("%s%s %d", strings.ToUpper(n[:1]), n[1:], j)
+}
+
+func (g *generator) releaseName(j int) string {
+	return fmt.Sprintf("%d.%d %s", 2020+j%6, j%12+1, g.systemName(j%max(g.sizes.Systems, 1)))
+}
+
+func (g *generator) modifiedField(w *jw, rec *record, key string) {
+	if rec.modStr == "" {
+		w.kn(key)
+		return
+	}
+	w.ks(key, rec.modStr)
+}
+
+func (g *generator) change(rec *record) []byte {
+	r := g.rng(Changes, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 2048)}
+	w.open('{').ks("id", rec.id).ki("changeId", int64(10000+rec.idx)).ks("name", g.sentence(r))
+	g.ref(w, r, "changePriorityId", "changePriority", "ChangePriority")
+	g.ref(w, r, "changeStatusId", "changeStatus", "ChangeStatus")
+	if r.IntN(4) == 0 {
+		w.kn("businessValueScore")
+	} else {
+		w.ki("businessValueScore", int64(r.IntN(100)))
+	}
+	g.ref(w, r, "changeTypeId", "changeType", "ChangeType")
+	g.ref(w, r, "changeDeliveryRiskId", "changeDeliveryRisk", "ChangeDeliveryRisk")
+	g.ref(w, r, "changeThemeId", "changeTheme", "ChangeTheme")
+	g.ref(w, r, "organizationId", "organization", "Organization")
+	raiser := g.person(r)
+	w.ks("raisedById", raiser.id).ks("raisedBy", raiser.name).ks("raisedDate", g.date(r))
+	if r.IntN(5) == 0 {
+		w.kn("expectedDeliveryDate")
+	} else {
+		w.ks("expectedDeliveryDate", g.date(r))
+	}
+	html, simple := g.html(r)
+	w.ks("description", html).ks("descriptionSimple", simple)
+	g.modifiedField(w, rec, "lastModifiedDate")
+	w.ks("lastModifiedBy", g.person(r).email)
+	g.additionalInformation(w, r, "Change")
+	w.k("stakeholders").open('[')
+	for k, n := 0, r.IntN(3); k < n; k++ {
+		w.open('{')
+		if r.IntN(3) > 0 {
+			p := g.person(r)
+			w.ks("userId", p.id).ks("user", p.name).kn("groupId").kn("group")
+		} else {
+			gi := r.IntN(5)
+			w.kn("userId").kn("user").ks("groupId", guid(g.seed, "group", uint64(gi), 0)).ks("group", fmt.Sprintf("Team %c", 'A'+gi))
+		}
+		role := g.lookup(r, "StakeholderRole")
+		w.k("stakeholderRoleIds").open('[').s(role.ID).close(']').ks("stakeholderRoles", role.Value)
+		w.kb("responsible", r.IntN(2) == 0).kb("accountable", r.IntN(2) == 0).kb("informed", r.IntN(2) == 0).kb("consulted", r.IntN(2) == 0)
+		w.close('}')
+	}
+	w.close(']')
+	w.k("systems").open('[')
+	if g.sizes.Systems > 0 {
+		for k, n := 0, r.IntN(4); k < n; k++ {
+			j := r.IntN(g.sizes.Systems)
+			w.open('{').ks("systemId", g.id(Systems, j)).ks("name", g.systemName(j)).ks("systemRoleType", g.lookup(r, "SystemRoleType").Value).close('}')
+		}
+	}
+	w.close(']')
+	w.k("deliveryReleases").open('[')
+	if g.sizes.Releases > 0 {
+		for k, n := 0, r.IntN(3); k < n; k++ {
+			w.open('{').ks("releaseId", g.id(Releases, r.IntN(g.sizes.Releases))).kb("targetRelease", k == 0).kb("actualDeliveryRelease", r.IntN(3) == 0).close('}')
+		}
+	}
+	w.close(']')
+	w.k("comments").open('[')
+	if r.IntN(4) == 0 {
+		p := g.person(r)
+		w.open('{').ks("id", guid(g.seed, "comment", uint64(rec.idx), uint64(rec.version))).ks("comment", g.sentence(r)).ks("commentedBy", p.name).ks("commentedDate", g.date(r)).close('}')
+	}
+	w.close(']')
+	w.close('}')
+	return w.b
+}
+
+var plutoraReleaseTypes = []string{"Enterprise", "Integrated", "Independent"}
+var releaseProjectTypes = []string{"IsProject", "NotIsProject", "None"}
+
+func (g *generator) release(rec *record) []byte {
+	r := g.rng(Releases, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 1536)}
+	html, _ := g.html(r)
+	w.open('{').ks("id", rec.id).ks("identifier", fmt.Sprintf("PR-%d", 1000+rec.idx)).ks("name", g.releaseName(rec.idx)).ks("summary", html)
+	w.ks("location", pick(r, []string{"Sydney", "London", "Denver", "Remote"}))
+	g.ref(w, r, "releaseTypeId", "releaseType", "ReleaseType")
+	g.ref(w, r, "releaseStatusTypeId", "releaseStatusType", "ReleaseStatusType")
+	g.ref(w, r, "releaseRiskLevelId", "releaseRiskLevel", "ReleaseRiskLevel")
+	w.ks("implementationDate", g.date(r)).ks("displayColor", pick(r, colors))
+	g.ref(w, r, "organizationId", "organization", "Organization")
+	w.ks("managerId", g.person(r).id)
+	prt := pick(r, plutoraReleaseTypes)
+	if prt == "Integrated" && rec.idx > 0 {
+		w.ks("parentReleaseId", g.id(Releases, r.IntN(rec.idx)))
+	} else {
+		w.kn("parentReleaseId")
+	}
+	w.ks("plutoraReleaseType", prt).ks("releaseProjectType", pick(r, releaseProjectTypes))
+	g.additionalInformation(w, r, "Release")
+	g.modifiedField(w, rec, "lastModifiedDate")
+	w.close('}')
+	return w.b
+}
+
+// envOf is the environment of the idx-th generated host; environments past
+// four fifths of the list have no hosts (their hosts field is null).
+func (g *generator) envOf(hostIdx int) int {
+	k := max(g.sizes.Environments*4/5, 1)
+	return hostIdx % k
+}
+
+func (g *generator) host(rec *record) []byte {
+	w := &jw{b: make([]byte, 0, 1024)}
+	g.writeHost(w, rec.idx, rec.version, rec.id)
+	return w.b
+}
+
+func (g *generator) writeHost(w *jw, idx, version int, id string) {
+	r := g.rng(Hosts, idx, version)
+	envID := zeroGUID
+	if g.sizes.Environments > 0 {
+		envID = g.id(Environments, g.envOf(idx))
+	}
+	w.open('{').ks("id", id).ks("name", fmt.Sprintf("%s-%s%02d", pick(r, []string{"app", "db", "web", "mq"}), pick(r, []string{"syd", "lon", "den"}), idx%100)).ks("environmentID", envID)
+	w.k("layers").open('[')
+	for k, n := 0, r.IntN(4); k < n; k++ {
+		sl := g.lookup(r, "StackLayer")
+		w.open('{').ks("id", guid(g.seed, "layer", uint64(idx), uint64(version*16+k))).ks("componentName", pick(r, components)).ks("version", fmt.Sprintf("%d.%d.%d", r.IntN(20), r.IntN(10), r.IntN(30)))
+		w.ks("hostID", id).ks("environmentID", envID)
+		if r.IntN(30) == 0 {
+			w.ks("stackLayerID", zeroGUID)
+		} else {
+			w.ks("stackLayerID", sl.ID)
+		}
+		w.ks("stackLayer", sl.Value).ks("stackLayerType", "StackLayer").close('}')
+	}
+	w.close(']').close('}')
+}
+
+func (g *generator) environment(rec *record) []byte {
+	r := g.rng(Environments, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 2048)}
+	usage := g.lookup(r, "UsageWorkItem").Value
+	w.open('{').ks("id", rec.id).ks("name", fmt.Sprintf("%s %d", usage, rec.idx)).ks("url", fmt.Sprintf("https://env%d.example.com/", rec.idx))
+	if g.sizes.Systems > 0 && r.IntN(6) > 0 {
+		j := r.IntN(g.sizes.Systems)
+		w.ks("linkedSystem", g.systemName(j)).ks("linkedSystemId", g.id(Systems, j))
+	} else {
+		w.kn("linkedSystem").kn("linkedSystemId")
+	}
+	st := g.lookup(r, "EnvironmentStatus")
+	w.ks("usageWorkItem", usage).ks("status", st.Value).ks("environmentStatusId", st.ID).ks("environmentStatus", st.Value)
+	html, _ := g.html(r)
+	w.ks("color", pick(r, colors)).ks("description", html).ks("vendor", pick(r, vendors)).ks("environmentMgr", g.person(r).name).kb("isSharedEnvironment", r.IntN(3) == 0)
+	w.k("hosts")
+	k := max(g.sizes.Environments*4/5, 1)
+	if rec.version > 0 || rec.idx >= k || rec.idx >= g.sizes.Hosts {
+		w.null()
+	} else {
+		w.open('[')
+		for h := rec.idx; h < g.sizes.Hosts; h += k {
+			g.writeHost(w, h, 0, g.id(Hosts, h))
+		}
+		w.close(']')
+	}
+	w.close('}')
+	return w.b
+}
+
+func (g *generator) system(rec *record) []byte {
+	r := g.rng(Systems, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 1024)}
+	w.open('{').ks("id", rec.id).ks("name", g.systemName(rec.idx)).ks("vendor", pick(r, vendors))
+	if r.IntN(6) == 0 {
+		w.ks("status", "Inactive")
+	} else {
+		w.ks("status", "Active")
+	}
+	g.ref(w, r, "organizationId", "organization", "Organization")
+	html, _ := g.html(r)
+	w.ks("description", html)
+	g.additionalInformation(w, r, "System")
+	w.close('}')
+	return w.b
+}
+
+// displayID is the display id of the idx-th defect.
+func displayID(idx int) string { return fmt.Sprintf("P-D-%d", 1000+idx) }
+
+var defectFields = []string{"Found In Build", "Root Cause", "Component", "Environment", "Browser"}
+
+func (g *generator) defect(rec *record) []byte {
+	r := g.rng(Defects, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 1536)}
+	w.open('{').ks("Id", rec.id).ks("DisplayId", rec.displayID).ks("Name", g.sentence(r)+" fails")
+	html, _ := g.html(r)
+	w.ks("Description", html)
+	for _, f := range [][2]string{{"Status", "DefectStatus"}, {"Priority", "DefectPriority"}, {"Severity", "DefectSeverity"}} {
+		it := g.lookup(r, f[1])
+		w.k(f[0]).open('{').ks("Id", it.ID).ks("Value", it.Value).close('}')
+	}
+	p := g.person(r)
+	w.k("AssignedTo")
+	if r.IntN(5) == 0 {
+		w.null()
+	} else {
+		w.open('{').ks("Id", p.id).ks("Name", p.name).ks("Email", p.email).close('}')
+	}
+	w.ks("CreatedDate", g.date(r))
+	g.modifiedField(w, rec, "LastModifiedDate")
+	w.k("Fields").open('[')
+	for k, n := 0, r.IntN(len(defectFields)+1); k < n; k++ {
+		w.open('{').ks("Id", guid(g.seed, "defectfield", uint64(k), 0)).ks("Name", defectFields[k]).ks("DataType", "FreeText")
+		if r.IntN(6) == 0 {
+			w.kn("StringValue")
+		} else {
+			w.ks("StringValue", pick(r, nouns))
+		}
+		w.close('}')
+	}
+	w.close(']').close('}')
+	return w.b
+}

@@ -1,0 +1,205 @@
+package plutoratest
+
+import (
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// epoch is the newest lastModifiedDate of the initial data set. It is fixed
+// so that a seed always yields the same bytes; records changed later get the
+// server clock's time.
+var epoch = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+
+const zeroGUID = "00000000-0000-0000-0000-000000000000"
+
+func mix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
+
+func strHash(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// guid derives a lowercase GUID from (seed, kind, i, v).
+func guid(seed uint64, kind string, i, v uint64) string {
+	a := mix64(seed ^ strHash(kind) ^ mix64(i) ^ mix64(v+0x51ed))
+	b := mix64(a ^ 0x2545f4914f6cdd1d)
+	var raw [16]byte
+	for k := 0; k < 8; k++ {
+		raw[k] = byte(a >> (8 * k))
+		raw[8+k] = byte(b >> (8 * k))
+	}
+	raw[6] = raw[6]&0x0f | 0x40
+	raw[8] = raw[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], raw[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], raw[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], raw[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], raw[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], raw[10:16])
+	return string(out[:])
+}
+
+// generator builds the deterministic data set of one server.
+type generator struct {
+	seed    uint64
+	sizes   Sizes
+	lookups *lookups
+}
+
+func (g *generator) rng(entity string, idx, version int) *rand.Rand {
+	return rand.New(rand.NewPCG(g.seed^strHash(entity), mix64(uint64(idx))^mix64(uint64(version)+7)))
+}
+
+// id is the id of the idx-th generated record of entity.
+func (g *generator) id(entity string, idx int) string {
+	return guid(g.seed, entity, uint64(idx), 0)
+}
+
+// initialModified spreads the initial data over the three years before epoch.
+func (g *generator) initialModified(entity string, idx int) (time.Time, bool) {
+	h := mix64(g.seed ^ strHash(entity+"/mod") ^ uint64(idx))
+	back := time.Duration(h%uint64(3*365*24*time.Hour/time.Millisecond)) * time.Millisecond
+	back += time.Duration(h>>40%10000) * 100 * time.Nanosecond
+	return epoch.Add(-back), h>>60 < 3 // about one in five in the offset form
+}
+
+func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+var (
+	firstNames = []string{"Ana", "Ben", "Chloe", "Dev", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Maya", "Noor", "Oscar", "Priya"}
+	lastNames  = []string{"Okafor", "Smith", "Nguyen", "Kowalski", "Haddad", "Silva", "Tanaka", "Müller", "O'Brien", "Patel", "Rossi", "Dubois"}
+	nouns      = []string{"payments gateway", "customer portal", "ledger", "mobile app", "batch scheduler", "risk engine", "CRM", "data warehouse", "identity service", "card switch", "statements", "notifications"}
+	verbs      = []string{"Upgrade", "Migrate", "Patch", "Refactor", "Decommission", "Harden", "Scale", "Integrate", "Replace", "Audit"}
+	vendors    = []string{"Oracle", "Microsoft", "IBM", "SAP", "Red Hat", "In-house", "AWS", "Salesforce"}
+	colors     = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"}
+	components = []string{"nginx", "PostgreSQL", "Oracle DB", "Tomcat", "RHEL", "Windows Server", "Kafka", "Redis", "IIS", "JBoss", "Cisco ASA"}
+)
+
+type person struct{ id, name, email string }
+
+func (g *generator) person(r *rand.Rand) person {
+	n := r.IntN(len(firstNames) * len(lastNames))
+	f, l := firstNames[n%len(firstNames)], lastNames[n/len(firstNames)]
+	return person{
+		id:    guid(g.seed, "user", uint64(n), 0),
+		name:  f + " " + l,
+		email: strings.ToLower(f) + "." + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(l, "'", ""), "ü", "ue")) + "@example.com",
+	}
+}
+
+func (g *generator) lookup(r *rand.Rand, typ string) lookupItem { return pick(r, g.lookups.get(typ)) }
+
+// ref writes an id/name pair drawn from a lookup list; now and then empty
+// (both null) or the all-zero GUID, as real data has.
+func (g *generator) ref(w *jw, r *rand.Rand, idKey, nameKey, typ string) {
+	switch n := r.IntN(40); {
+	case n == 0:
+		w.kn(idKey).kn(nameKey)
+	case n == 1:
+		w.ks(idKey, zeroGUID).kn(nameKey)
+	default:
+		it := g.lookup(r, typ)
+		w.ks(idKey, it.ID).ks(nameKey, it.Value)
+	}
+}
+
+// date returns a random date around epoch in one of the API's forms,
+// including midnight zone-less dates.
+func (g *generator) date(r *rand.Rand) string {
+	t := epoch.Add(time.Duration(r.IntN(4*365)-3*365) * 24 * time.Hour)
+	switch r.IntN(3) {
+	case 0:
+		return t.Format("2006-01-02T15:04:05")
+	case 1:
+		s, _ := formatAPITime(t.Add(time.Duration(r.Int64N(int64(24*time.Hour)))), false)
+		return s
+	default:
+		s, _ := formatAPITime(t.Add(time.Duration(r.Int64N(int64(24*time.Hour)))), true)
+		return s
+	}
+}
+
+func (g *generator) sentence(r *rand.Rand) string {
+	return pick(r, verbs) + " the " + pick(r, nouns) + " (" + pick(r, vendors) + ")"
+}
+
+func (g *generator) html(r *rand.Rand) (html, simple string) {
+	a, b, owner := g.sentence(r), g.sentence(r), g.person(r).name
+	return fmt.Sprintf("<p>%s.</p><ul><li>%s &amp; verify</li><li>Owner: %s</li></ul>", a, b, owner),
+		fmt.Sprintf("%s. %s & verify. Owner: %s", a, b, owner)
+}
+
+// customField is one definition of the custom-field catalogue.
+type customField struct {
+	name, dataType string
+}
+
+var customFields = []customField{
+	{"Business Justification", "FreeText"},
+	{"Story Points", "Number"},
+	{"Estimated Cost", "Decimal"},
+	{"Go-Live Window", "ListField"},
+	{"Impacted Regions", "ListSelect"},
+	{"Approval Date", "DatePicker"},
+	{"Cutover Time", "TimePicker"},
+	{"Freeze Start", "DateTimePicker"},
+}
+
+var listOptions = []string{"AMER", "EMEA", "APAC", "Weekend", "Weekday night"}
+
+// additionalInformation writes the custom fields of a record of kind typ
+// (Change or Release): a random subset, one of every data type now and then.
+func (g *generator) additionalInformation(w *jw, r *rand.Rand, typ string) {
+	w.k("additionalInformation").open('[')
+	n := r.IntN(len(customFields) + 1)
+	start := r.IntN(len(customFields))
+	for k := 0; k < n; k++ {
+		ci := (start + k) % len(customFields)
+		cf := customFields[ci]
+		w.open('{').ks("id", guid(g.seed, "customfield/"+typ, uint64(ci), 0)).ks("name", cf.name).ks("type", typ).ks("dataType", cf.dataType)
+		empty := r.IntN(8) == 0
+		slot := func(name string, dt string, write func()) {
+			w.k(name)
+			if cf.dataType == dt && !empty {
+				write()
+			} else {
+				w.null()
+			}
+		}
+		slot("text", "FreeText", func() { w.s(g.sentence(r) + " – \"quoted\"") })
+		slot("number", "Number", func() { w.i(int64(r.IntN(100))) })
+		slot("decimal", "Decimal", func() { w.f(float64(r.IntN(1000000)) / 100) })
+		slot("date", "DatePicker", func() { w.s(g.date(r)[:10] + "T00:00:00") })
+		slot("time", "TimePicker", func() { w.s(fmt.Sprintf("%02d:%02d:00", r.IntN(24), r.IntN(4)*15)) })
+		slot("dateTime", "DateTimePicker", func() { w.s(g.date(r)) })
+		slot("listItem", "ListField", func() {
+			o := r.IntN(len(listOptions))
+			w.open('{').ks("id", guid(g.seed, "listoption", uint64(o), 0)).ks("value", listOptions[o]).close('}')
+		})
+		slot("multiListItem", "ListSelect", func() {
+			w.open('[')
+			for o := range listOptions {
+				if r.IntN(2) == 0 {
+					w.open('{').ks("id", guid(g.seed, "listoption", uint64(o), 0)).ks("value", listOptions[o]).close('}')
+				}
+			}
+			w.close(']')
+		})
+		w.close('}')
+	}
+	w.close(']')
+}

@@ -1,0 +1,287 @@
+package plutoratest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Errors returned by the data methods.
+var (
+	// ErrNotFound is returned for an id that is not a live record.
+	ErrNotFound = errors.New("no such record")
+	// ErrUnknownEntity is returned for an entity name not in the list
+	// changes, releases, environments, hosts, systems, defects.
+	ErrUnknownEntity = errors.New("unknown entity")
+)
+
+// Sizes are the record counts to generate. Zero fields take the defaults of
+// a mid-sized site (DefaultSizes).
+type Sizes struct{ Changes, Releases, Environments, Hosts, Systems, Defects int }
+
+// DefaultSizes is a mid-sized site.
+var DefaultSizes = Sizes{Changes: 5000, Releases: 400, Environments: 300, Hosts: 1200, Systems: 250, Defects: 6000}
+
+func (s Sizes) withDefaults() Sizes {
+	d := DefaultSizes
+	for _, f := range []struct{ v, def *int }{
+		{&s.Changes, &d.Changes}, {&s.Releases, &d.Releases}, {&s.Environments, &d.Environments},
+		{&s.Hosts, &d.Hosts}, {&s.Systems, &d.Systems}, {&s.Defects, &d.Defects},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return s
+}
+
+func (s Sizes) of(entity string) int {
+	switch entity {
+	case Changes:
+		return s.Changes
+	case Releases:
+		return s.Releases
+	case Environments:
+		return s.Environments
+	case Hosts:
+		return s.Hosts
+	case Systems:
+		return s.Systems
+	case Defects:
+		return s.Defects
+	}
+	return 0
+}
+
+// Options configure a Server. The zero value is a working sandbox.
+type Options struct {
+	Seed int64
+	// Sizes are the record counts; zero fields take DefaultSizes' values. A
+	// negative count generates no records of that entity.
+	Sizes Sizes
+	// TokenTTL is the tokens' lifetime (expires_in); default 23h.
+	TokenTTL time.Duration
+	// Now is the clock for token expiry, the throttle, the request log and
+	// lastModifiedDate stamps; default time.Now.
+	Now func() time.Time
+	// Budget is the requests allowed per client id in any rolling Window
+	// (default 26000 per 1h). ThrottleStatus answers a request over it
+	// (default 429), with Retry-After.
+	Budget         int
+	Window         time.Duration
+	ThrottleStatus int
+	// DefectEnvelope is "pascal" (Data, TotalCount; the default) or "camel"
+	// (resultSet, totalCount) for Plutora Test's list answers.
+	DefectEnvelope string
+	// Latency delays every answer, plus up to Jitter (deterministic per
+	// request under Seed).
+	Latency, Jitter time.Duration
+	// Faults apply to both products' API calls (not /oauth/token); change
+	// them later with Product.SetFaults.
+	Faults Faults
+	// PlutoraAddr and TestAddr are the listen addresses (default
+	// "127.0.0.1:0").
+	PlutoraAddr, TestAddr string
+	// WhitelistTokenEndpoint applies the IP whitelist to /oauth/token too.
+	WhitelistTokenEndpoint bool
+	// Logf, when set, receives one line per request.
+	Logf func(format string, args ...any)
+}
+
+// Server is a running sandbox: Plutora and Plutora Test on two listeners
+// sharing one data set.
+type Server struct {
+	Plutora *Product
+	Test    *Product
+
+	opts    Options
+	gen     *generator
+	stores  map[string]*store
+	churnMu sync.Mutex
+	churns  []func()
+}
+
+// NewServer generates the data and starts both listeners.
+func NewServer(opts Options) (*Server, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("plutoratest: %w", err)
+	}
+	s := &Server{opts: opts, stores: make(map[string]*store, len(specs))}
+	sizes := opts.Sizes.withDefaults()
+	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
+		*p = max(*p, 0)
+	}
+	s.gen = &generator{seed: uint64(opts.Seed), sizes: sizes, lookups: newLookups(uint64(opts.Seed))}
+	for _, spec := range specs {
+		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
+	}
+	var err error
+	if s.Plutora, err = s.startProduct("plutora", opts.PlutoraAddr, plutoraCredentials); err != nil {
+		return nil, err
+	}
+	if s.Test, err = s.startProduct("plutoratest", opts.TestAddr, testCredentials); err != nil {
+		s.Plutora.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (o *Options) validate() error {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.TokenTTL == 0 {
+		o.TokenTTL = 23 * time.Hour
+	}
+	if o.Budget == 0 {
+		o.Budget = 26000
+	}
+	if o.Window == 0 {
+		o.Window = time.Hour
+	}
+	if o.ThrottleStatus == 0 {
+		o.ThrottleStatus = http.StatusTooManyRequests
+	}
+	switch o.DefectEnvelope {
+	case "":
+		o.DefectEnvelope = "pascal"
+	case "pascal", "camel":
+	default:
+		return fmt.Errorf("option DefectEnvelope %q: want pascal or camel", o.DefectEnvelope)
+	}
+	if o.PlutoraAddr == "" {
+		o.PlutoraAddr = "127.0.0.1:0"
+	}
+	if o.TestAddr == "" {
+		o.TestAddr = "127.0.0.1:0"
+	}
+	switch {
+	case o.TokenTTL < 0:
+		return fmt.Errorf("option TokenTTL %v is negative", o.TokenTTL)
+	case o.Budget < 0:
+		return fmt.Errorf("option Budget %d is negative", o.Budget)
+	case o.Window < 0:
+		return fmt.Errorf("option Window %v is negative", o.Window)
+	case o.Latency < 0 || o.Jitter < 0:
+		return fmt.Errorf("option Latency %v / Jitter %v: negative", o.Latency, o.Jitter)
+	}
+	return o.Faults.validate()
+}
+
+func (s *Server) startProduct(name, addr string, creds Credentials) (*Product, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("plutoratest: listen for %s on %s: %w", name, addr, err)
+	}
+	p := newProduct(s, name, creds, ln)
+	go func() { _ = p.hs.Serve(ln) }()
+	return p, nil
+}
+
+// Close stops both listeners, any churn, and closes open connections.
+func (s *Server) Close() {
+	s.churnMu.Lock()
+	churns := s.churns
+	s.churns = nil
+	s.churnMu.Unlock()
+	for _, stop := range churns {
+		stop()
+	}
+	s.Plutora.close()
+	s.Test.close()
+}
+
+func (s *Server) store(entity string) (*store, error) {
+	st, ok := s.stores[entity]
+	if !ok {
+		return nil, fmt.Errorf("%q: %w", entity, ErrUnknownEntity)
+	}
+	return st, nil
+}
+
+// Records returns the live records of entity as id → the JSON the API
+// serves. It returns nil for an unknown entity.
+func (s *Server) Records(entity string) map[string]json.RawMessage {
+	st, err := s.store(entity)
+	if err != nil {
+		return nil
+	}
+	return st.snapshot()
+}
+
+// Insert adds a newly generated record, stamped with the clock's time, and
+// returns its id. Its id falls anywhere in the paging order.
+func (s *Server) Insert(entity string) (string, error) {
+	st, err := s.store(entity)
+	if err != nil {
+		return "", fmt.Errorf("insert: %w", err)
+	}
+	return st.insert(s.opts.Now()), nil
+}
+
+// Update changes a record's content and sets its last-modified date (where
+// the entity has one) to the clock's time.
+func (s *Server) Update(entity, id string) error {
+	st, err := s.store(entity)
+	if err != nil {
+		return fmt.Errorf("update: %w", err)
+	}
+	return st.update(id, s.opts.Now())
+}
+
+// Delete removes a record.
+func (s *Server) Delete(entity, id string) error {
+	st, err := s.store(entity)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	return st.delete(id)
+}
+
+// SetRecord stores raw as the record with this id, byte for byte (it may be
+// deliberately malformed). Its last-modified date is read from raw when raw
+// is an object with one; otherwise the record sorts first by date and
+// matches no date filter.
+func (s *Server) SetRecord(entity, id string, raw json.RawMessage) error {
+	st, err := s.store(entity)
+	if err != nil {
+		return fmt.Errorf("set record: %w", err)
+	}
+	if id == "" {
+		return fmt.Errorf("set record %s: empty id", entity)
+	}
+	st.setRecord(id, raw)
+	return nil
+}
+
+// Count returns the number of live records of entity (0 if unknown).
+func (s *Server) Count(entity string) int {
+	st, err := s.store(entity)
+	if err != nil {
+		return 0
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return len(st.order)
+}
+
+// IDs returns the live ids of entity in paging order.
+func (s *Server) IDs(entity string) []string {
+	st, err := s.store(entity)
+	if err != nil {
+		return nil
+	}
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	out := make([]string, len(st.order))
+	for i, r := range st.order {
+		out[i] = r.id
+	}
+	return out
+}
+
+func (p *Product) close() { _ = p.hs.Close() }

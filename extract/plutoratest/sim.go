@@ -1,0 +1,151 @@
+package plutoratest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SimCommand is `plutora-sync sim`: it parses its own flags from args,
+// serves the sandbox on fixed ports (default 127.0.0.1:8181 for Plutora and
+// 127.0.0.1:8282 for Plutora Test) until ctx is cancelled, and prints the
+// URLs, the credentials and ready-to-paste curl commands to stdout. Flag
+// errors and -h go to stderr; a bad flag returns an error naming it.
+func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		o         Options
+		sizes     Sizes
+		wlP, wlT  string
+		churn     time.Duration
+		logReqs   bool
+		scale     float64
+		revokeReq int64
+	)
+	fs.StringVar(&o.PlutoraAddr, "plutora-addr", "127.0.0.1:8181", "listen address of Plutora")
+	fs.StringVar(&o.TestAddr, "test-addr", "127.0.0.1:8282", "listen address of Plutora Test")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed of the generated data and of the faults")
+	fs.Float64Var(&scale, "scale", 1, "multiply every default size by this (e.g. 100 for half a million changes)")
+	fs.IntVar(&sizes.Changes, "changes", 0, "number of changes (0 = default × scale)")
+	fs.IntVar(&sizes.Releases, "releases", 0, "number of releases")
+	fs.IntVar(&sizes.Environments, "environments", 0, "number of environments")
+	fs.IntVar(&sizes.Hosts, "hosts", 0, "number of hosts")
+	fs.IntVar(&sizes.Systems, "systems", 0, "number of systems")
+	fs.IntVar(&sizes.Defects, "defects", 0, "number of defects")
+	fs.DurationVar(&o.TokenTTL, "token-ttl", 23*time.Hour, "token lifetime (expires_in)")
+	fs.IntVar(&o.Budget, "budget", 26000, "requests per client id per window")
+	fs.DurationVar(&o.Window, "window", time.Hour, "rolling window of the budget")
+	fs.IntVar(&o.ThrottleStatus, "throttle-status", 429, "status answered over the budget")
+	fs.StringVar(&o.DefectEnvelope, "defect-envelope", "pascal", "Plutora Test list envelope: pascal (Data) or camel (resultSet)")
+	fs.DurationVar(&o.Latency, "latency", 0, "added latency per API call")
+	fs.DurationVar(&o.Jitter, "jitter", 0, "added random latency, up to this")
+	fs.Float64Var(&o.Faults.ServerErrors, "fault-5xx", 0, "share of API calls answered 500/502/503")
+	fs.Float64Var(&o.Faults.HTMLErrors, "fault-html", 0, "share answered by an HTML error page")
+	fs.Float64Var(&o.Faults.Truncated, "fault-truncated", 0, "share answered with a truncated body")
+	fs.Float64Var(&o.Faults.Garbled, "fault-garbled", 0, "share answered with a garbled body")
+	fs.Float64Var(&o.Faults.Resets, "fault-reset", 0, "share of connections reset")
+	fs.Float64Var(&o.Faults.ThrottleBursts, "fault-429-bursts", 0, "share of API calls that start a burst of throttled answers")
+	fs.IntVar(&o.Faults.BurstLength, "burst-length", 5, "throttled answers per burst")
+	fs.Int64Var(&revokeReq, "revoke-at-request", 0, "revoke all tokens at this API request number (0 = never)")
+	fs.StringVar(&wlP, "whitelist-plutora", "", "comma-separated addresses/CIDRs admitted by Plutora (empty = all)")
+	fs.StringVar(&wlT, "whitelist-test", "", "comma-separated addresses/CIDRs admitted by Plutora Test (empty = all)")
+	fs.BoolVar(&o.WhitelistTokenEndpoint, "whitelist-token", false, "apply the whitelist to /oauth/token too")
+	fs.DurationVar(&churn, "churn", 0, "insert, update and delete records at this interval (0 = off)")
+	fs.BoolVar(&logReqs, "log", false, "log every request to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("sim: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
+	}
+	if scale <= 0 {
+		return fmt.Errorf("sim: -scale %v must be positive", scale)
+	}
+	o.Faults.RevokeAtRequest = revokeReq
+	o.Sizes = scaled(sizes, scale)
+	if logReqs {
+		o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	}
+	for name, wl := range map[string]string{"-whitelist-plutora": wlP, "-whitelist-test": wlT} {
+		if _, err := ParseWhitelist(strings.Split(wl, ",")...); err != nil {
+			return fmt.Errorf("sim: %s: %w", name, err)
+		}
+	}
+	s, err := NewServer(o)
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	defer s.Close()
+	s.Plutora.SetWhitelist(strings.Split(wlP, ",")...)
+	s.Test.SetWhitelist(strings.Split(wlT, ",")...)
+	if churn > 0 {
+		defer s.StartChurn(ChurnOptions{Interval: churn})()
+	}
+	printSimHelp(stdout, s)
+	<-ctx.Done()
+	return nil
+}
+
+func scaled(s Sizes, k float64) Sizes {
+	d := DefaultSizes
+	pick := func(v, def int) int {
+		if v != 0 {
+			return v
+		}
+		return max(int(float64(def)*k), 1)
+	}
+	return Sizes{
+		Changes: pick(s.Changes, d.Changes), Releases: pick(s.Releases, d.Releases),
+		Environments: pick(s.Environments, d.Environments), Hosts: pick(s.Hosts, d.Hosts),
+		Systems: pick(s.Systems, d.Systems), Defects: pick(s.Defects, d.Defects),
+	}
+}
+
+// tokenCurl is a curl command that prints a token of p.
+func tokenCurl(p *Product) string {
+	c := p.Credentials()
+	form := "client_id=" + url.QueryEscape(c.ClientID) + "&client_secret=" + url.QueryEscape(c.ClientSecret) +
+		"&grant_type=password&username=" + url.QueryEscape(c.Username) + "&password=" + url.QueryEscape(c.Password)
+	return fmt.Sprintf("curl -s -X POST %s -d '%s'", p.TokenURL, form)
+}
+
+func printSimHelp(w io.Writer, s *Server) {
+	line := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	for _, p := range []*Product{s.Plutora, s.Test} {
+		c := p.Credentials()
+		title := "Plutora"
+		if p == s.Test {
+			title = "Plutora Test"
+		}
+		line("%s", title)
+		line("  API URL:       %s", p.URL)
+		line("  token URL:     %s", p.TokenURL)
+		line("  client id:     %s", c.ClientID)
+		line("  client secret: %s", c.ClientSecret)
+		line("  username:      %s", c.Username)
+		line("  password:      %s", c.Password)
+		line("  OpenAPI:       %s/swagger", p.URL)
+		line("")
+	}
+	line("Records: %d changes, %d releases, %d environments, %d hosts, %d systems, %d defects",
+		s.Count(Changes), s.Count(Releases), s.Count(Environments), s.Count(Hosts), s.Count(Systems), s.Count(Defects))
+	line("")
+	line("Try it:")
+	line("  TOKEN=$(%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')", tokenCurl(s.Plutora))
+	line("  curl -s -H \"Authorization: bearer $TOKEN\" '%s/changes?pageNum=0&recordsPerPage=100'", s.Plutora.URL)
+	line("  curl -s -X POST -H \"Authorization: bearer $TOKEN\" -H 'Content-Type: application/json' %s/changes/filter \\", s.Plutora.URL)
+	line(`    -d '{"searchFilters":[{"property":"lastModifiedDate","direction":"ASC","value":"2025-01-01T00:00:00.000Z","operator":"GreaterOrEqual"}],"recordsPerPage":100,"pageNum":0}'`)
+	line("  TTOKEN=$(%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')", tokenCurl(s.Test))
+	line("  curl -s -X POST -H \"Authorization: bearer $TTOKEN\" -H 'Content-Type: application/json' %s/defects/Search -d '{\"recordsPerPage\":100,\"pageNum\":0}'", s.Test.URL)
+	line("")
+	line("Serving until interrupted.")
+}

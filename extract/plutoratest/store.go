@@ -1,0 +1,277 @@
+package plutoratest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// record is one stored record. It is immutable once published except for
+// raw, which is generated on first use (idempotently, so racing readers
+// agree). A change replaces the record.
+type record struct {
+	id         string
+	idx        int // generator index; -1 for an exact record put by SetRecord
+	version    int
+	modified   time.Time // zero when the record has no last-modified date
+	modStr     string
+	displayID  string // defects
+	rawPtr     atomic.Pointer[[]byte]
+	exactBytes []byte // SetRecord: served as is
+}
+
+// store holds the live records of one entity: in id order (the order offset
+// paging walks) and, for entities with a last-modified field, in
+// (modified, id) order.
+type store struct {
+	spec *entitySpec
+	gen  *generator
+
+	mu        sync.RWMutex
+	byID      map[string]*record
+	order     []*record // sorted by id
+	byMod     []*record // sorted by modified, then id
+	byDisplay map[string]*record
+	next      int // next generator index
+
+	// maxServed is the highest offset (exclusive) a client has read, in
+	// byMod order when servedByMod is set, for churn's deletes.
+	maxServed   atomic.Int64
+	servedByMod atomic.Bool
+}
+
+func (g *generator) newStore(spec *entitySpec, n int) *store {
+	st := &store{spec: spec, gen: g, byID: make(map[string]*record, n), order: make([]*record, 0, n), next: n}
+	if spec.name == Defects {
+		st.byDisplay = make(map[string]*record, n)
+	}
+	for i := 0; i < n; i++ {
+		rec := &record{id: g.id(spec.name, i), idx: i}
+		if spec.modField != "" {
+			t, off := g.initialModified(spec.name, i)
+			rec.modStr, rec.modified = formatAPITime(t, off)
+		}
+		if st.byDisplay != nil {
+			rec.displayID = displayID(i)
+			st.byDisplay[strings.ToLower(rec.displayID)] = rec
+		}
+		st.byID[rec.id] = rec
+		st.order = append(st.order, rec)
+	}
+	sort.Slice(st.order, func(a, b int) bool { return st.order[a].id < st.order[b].id })
+	if spec.modField != "" {
+		st.byMod = make([]*record, len(st.order))
+		copy(st.byMod, st.order)
+		sort.SliceStable(st.byMod, func(a, b int) bool { return modLess(st.byMod[a], st.byMod[b]) })
+	}
+	return st
+}
+
+func modLess(a, b *record) bool {
+	if !a.modified.Equal(b.modified) {
+		return a.modified.Before(b.modified)
+	}
+	return a.id < b.id
+}
+
+// raw returns the record's JSON, generating it on first use.
+func (st *store) raw(rec *record) []byte {
+	if rec.exactBytes != nil {
+		return rec.exactBytes
+	}
+	if p := rec.rawPtr.Load(); p != nil {
+		return *p
+	}
+	b := st.spec.build(st.gen, rec)
+	rec.rawPtr.CompareAndSwap(nil, &b)
+	return *rec.rawPtr.Load()
+}
+
+func (st *store) posByID(id string) int {
+	return sort.Search(len(st.order), func(i int) bool { return st.order[i].id >= id })
+}
+
+func (st *store) posByMod(rec *record) int {
+	return sort.Search(len(st.byMod), func(i int) bool { return !modLess(st.byMod[i], rec) })
+}
+
+// put inserts rec or replaces the record with the same id. Callers hold mu.
+func (st *store) put(rec *record) {
+	if old, ok := st.byID[rec.id]; ok {
+		st.remove(old)
+	}
+	st.byID[rec.id] = rec
+	st.order = insertAt(st.order, st.posByID(rec.id), rec)
+	if st.byMod != nil {
+		st.byMod = insertAt(st.byMod, st.posByMod(rec), rec)
+	}
+	if st.byDisplay != nil && rec.displayID != "" {
+		st.byDisplay[strings.ToLower(rec.displayID)] = rec
+	}
+}
+
+// remove drops rec. Callers hold mu.
+func (st *store) remove(rec *record) {
+	delete(st.byID, rec.id)
+	if i := st.posByID(rec.id); i < len(st.order) && st.order[i] == rec {
+		st.order = append(st.order[:i], st.order[i+1:]...)
+	}
+	if st.byMod != nil {
+		i := st.posByMod(rec)
+		for ; i < len(st.byMod) && st.byMod[i] != rec; i++ {
+		}
+		if i < len(st.byMod) {
+			st.byMod = append(st.byMod[:i], st.byMod[i+1:]...)
+		}
+	}
+	if st.byDisplay != nil && rec.displayID != "" && st.byDisplay[strings.ToLower(rec.displayID)] == rec {
+		delete(st.byDisplay, strings.ToLower(rec.displayID))
+	}
+}
+
+func insertAt(s []*record, i int, rec *record) []*record {
+	s = append(s, nil)
+	copy(s[i+1:], s[i:])
+	s[i] = rec
+	return s
+}
+
+// stamp sets rec's last-modified date to now, in the form the record uses.
+func (st *store) stamp(rec *record, now time.Time, offsetForm bool) {
+	if st.spec.modField != "" {
+		rec.modStr, rec.modified = formatAPITime(now, offsetForm)
+	}
+}
+
+func (st *store) insert(now time.Time) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	idx := st.next
+	st.next++
+	rec := &record{id: st.gen.id(st.spec.name, idx), idx: idx}
+	st.stamp(rec, now, false)
+	if st.byDisplay != nil {
+		rec.displayID = displayID(idx)
+	}
+	st.put(rec)
+	return rec.id
+}
+
+func (st *store) update(id string, now time.Time) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	old, ok := st.byID[id]
+	if !ok {
+		return fmt.Errorf("update %s %s: %w", st.spec.name, id, ErrNotFound)
+	}
+	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, displayID: old.displayID}
+	if rec.idx < 0 {
+		// An exact record: keep its bytes but move its date where possible.
+		rec.exactBytes = old.exactBytes
+	}
+	st.stamp(rec, now, strings.HasSuffix(old.modStr, "+00:00"))
+	if rec.exactBytes != nil {
+		rec.exactBytes = replaceModified(rec.exactBytes, st.spec.modField, rec.modStr)
+	}
+	st.put(rec)
+	return nil
+}
+
+func (st *store) delete(id string) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rec, ok := st.byID[id]
+	if !ok {
+		return fmt.Errorf("delete %s %s: %w", st.spec.name, id, ErrNotFound)
+	}
+	st.remove(rec)
+	return nil
+}
+
+// setRecord stores raw exactly. Its last-modified date and display id are
+// read from raw when raw is a JSON object that has them.
+func (st *store) setRecord(id string, raw []byte) {
+	rec := &record{id: id, idx: -1, exactBytes: append([]byte(nil), raw...)}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) == nil {
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) != nil {
+				continue
+			}
+			switch {
+			case st.spec.modField != "" && strings.EqualFold(k, st.spec.modField):
+				if t, err := parseAPITime(s); err == nil {
+					rec.modStr, rec.modified = s, t
+				}
+			case strings.EqualFold(k, "DisplayId"):
+				rec.displayID = s
+			}
+		}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if old, ok := st.byID[id]; ok && rec.displayID == "" {
+		rec.displayID = old.displayID
+	}
+	st.put(rec)
+}
+
+// replaceModified rewrites the value of field in raw (any case), keeping
+// the members' order; raw that is not an object is returned as is.
+func replaceModified(raw []byte, field, value string) []byte {
+	fields, err := orderedObject(raw)
+	if field == "" || err != nil {
+		return raw
+	}
+	mv, _ := json.Marshal(value)
+	for i := range fields {
+		if strings.EqualFold(fields[i].key, field) {
+			fields[i].val = mv
+		}
+	}
+	return writeObject(fields)
+}
+
+// snapshot copies the live records as id → JSON.
+func (st *store) snapshot() map[string]json.RawMessage {
+	st.mu.RLock()
+	recs := append([]*record(nil), st.order...)
+	st.mu.RUnlock()
+	out := make(map[string]json.RawMessage, len(recs))
+	for _, rec := range recs {
+		out[rec.id] = json.RawMessage(st.raw(rec))
+	}
+	return out
+}
+
+func (st *store) get(id string) (*record, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	rec, ok := st.byID[strings.ToLower(id)]
+	if !ok {
+		rec, ok = st.byID[id]
+	}
+	return rec, ok
+}
+
+func (st *store) getByDisplay(d string) (*record, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	rec, ok := st.byDisplay[strings.ToLower(d)]
+	return rec, ok
+}
+
+func (st *store) noteServed(end int, byMod bool) {
+	st.servedByMod.Store(byMod)
+	for {
+		cur := st.maxServed.Load()
+		if int64(end) <= cur || st.maxServed.CompareAndSwap(cur, int64(end)) {
+			return
+		}
+	}
+}
