@@ -1,0 +1,273 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/oauth2"
+)
+
+// Client reads one product's API with one API key. It is safe for concurrent use; all
+// jobs of a product should share one Client, so that they share its token and its budget.
+type Client struct {
+	cfg     Config
+	api     *url.URL
+	pacer   *pacer
+	tokens  *tokenSource
+	http    *http.Client
+	retry   retryPolicy
+	stats   *stats
+	logger  *slog.Logger
+	secrets *strings.Replacer
+}
+
+// New validates cfg, loads the budget history and returns a Client. It makes no request:
+// the first token is obtained by the first call (use Me to check credentials early).
+func New(ctx context.Context, cfg Config) (*Client, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	api, _ := url.Parse(strings.TrimRight(cfg.Endpoints.APIURL, "/"))
+	logger := cfg.Logger.With("component", "extract", "product", string(cfg.Product))
+	c := &Client{
+		cfg: cfg, api: api, stats: &stats{}, logger: logger,
+		secrets: strings.NewReplacer(cfg.ClientSecret, "[redacted]", cfg.Password, "[redacted]"),
+	}
+	c.retry = retryPolicy{
+		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
+		total: cfg.RetryTimeout, perAttempt: cfg.RequestTimeout,
+		decodeRetries: 2, throttleAttempts: 10,
+		onRetry: func(endpoint string) {
+			c.stats.retries.Add(1)
+			cfg.Observer.Retry(cfg.Product, endpoint)
+		},
+	}
+	c.pacer, err = newPacer(ctx, cfg.limit(), cfg.Window, cfg.HistoryBucket, cfg.Now, cfg.History, string(cfg.Product), logger)
+	if err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	var base http.RoundTripper = http.DefaultTransport
+	var checkRedirect func(*http.Request, []*http.Request) error
+	if cfg.HTTPClient != nil {
+		if cfg.HTTPClient.Transport != nil {
+			base = cfg.HTTPClient.Transport
+		}
+		checkRedirect = cfg.HTTPClient.CheckRedirect
+	}
+	c.http = &http.Client{
+		CheckRedirect: checkRedirect,
+		Transport: &pacedTransport{
+			base: base, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
+			backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
+		},
+	}
+	c.tokens = &tokenSource{
+		conf: oauth2.Config{
+			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			Endpoint: oauth2.Endpoint{TokenURL: cfg.Endpoints.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
+		},
+		username: cfg.Username, password: cfg.Password,
+		http: c.http, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
+		onRenew: func() {
+			c.stats.renewals.Add(1)
+			cfg.Observer.TokenRenewed(cfg.Product)
+		},
+		redact: c.redact,
+	}
+	return c, nil
+}
+
+// Close writes the pending request counts to the budget history. The Client must not be
+// used afterwards.
+func (c *Client) Close() { c.pacer.close() }
+
+// Product returns the product the Client reads.
+func (c *Client) Product() Product { return c.cfg.Product }
+
+// Stats returns the cumulative counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests: c.stats.requests.Load(), Throttled: c.stats.throttled.Load(),
+		Retries: c.stats.retries.Load(), TokenRenewals: c.stats.renewals.Load(),
+	}
+}
+
+// BudgetUsed returns the requests counted in the window ending at now (in-flight ones
+// and those loaded from the history included) and the most the pacer admits per window.
+func (c *Client) BudgetUsed(now time.Time) (used, limit int) {
+	return c.pacer.used(now), c.cfg.limit()
+}
+
+// Me returns the e-mail of the API user: a cheap call that checks the credentials, the
+// token and the IP whitelist.
+func (c *Client) Me(ctx context.Context) (string, error) {
+	var me string
+	err := c.do(ctx, request{method: "GET", path: "/me", page: -1}, func(body []byte) error {
+		return json.Unmarshal(body, &me)
+	})
+	if err != nil {
+		return "", fmt.Errorf("get /me: %w", err)
+	}
+	return me, nil
+}
+
+// request is one API call.
+type request struct {
+	method string
+	path   string // with the query
+	body   []byte // JSON, for POST
+	page   int    // -1 when not paged
+}
+
+func (r request) endpoint() string {
+	p, _, _ := strings.Cut(r.path, "?")
+	return r.method + " " + p
+}
+
+// do sends r until it succeeds and decode accepts the body, or a permanent error, or
+// the retry bounds are reached.
+func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) error {
+	ctx = withEndpoint(ctx, r.endpoint())
+	deadline := c.cfg.Now().Add(c.retry.total)
+	failures, throttles, decodeFails, replayed := 0, 0, 0, false
+	for {
+		tok, err := c.tokens.token(ctx)
+		if err != nil {
+			return err
+		}
+		status, body, err := c.send(ctx, r, tok)
+		var fault error // a transient fault, to retry
+		kind := ErrServer
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			var bad *BadResponseError
+			if errors.As(err, &bad) {
+				return err
+			}
+			fault = err
+		case status >= 200 && status < 300:
+			derr := decode(body)
+			if derr == nil {
+				return nil
+			}
+			decodeFails++
+			if decodeFails > c.retry.decodeRetries {
+				return &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: c.redact(derr.Error())}
+			}
+			fault = fmt.Errorf("undecodable answer: %s", c.redact(derr.Error()))
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			if !replayed {
+				replayed = true
+				c.tokens.invalidate(tok)
+				c.logger.Info("token refused; renewing it and replaying once", "endpoint", r.endpoint(), "status", status)
+				continue
+			}
+			return &AccessDeniedError{Host: c.api.Host, Endpoint: r.endpoint(), Status: status}
+		case status == http.StatusTooManyRequests:
+			throttles++
+			if throttles > c.retry.throttleAttempts {
+				return &giveUpError{kind: ErrThrottled, endpoint: r.endpoint(), attempts: failures + throttles, last: errors.New("HTTP 429")}
+			}
+			c.logger.Info("throttled (429); waiting as the server asks", "endpoint", r.endpoint())
+			c.retry.onRetry(r.endpoint())
+			continue // the pacer holds every request of the product for the Retry-After
+		case status >= 500:
+			fault = fmt.Errorf("HTTP %d: %s", status, c.snippet(body))
+		default:
+			return &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: "unexpected status: " + c.snippet(body)}
+		}
+		failures++
+		d := c.retry.wait(failures)
+		if failures >= c.retry.attempts || c.cfg.Now().Add(d).After(deadline) {
+			return &giveUpError{kind: kind, endpoint: r.endpoint(), attempts: failures + throttles, last: fault}
+		}
+		c.logger.Debug("retrying", "endpoint", r.endpoint(), "page", r.page, "attempt", failures, "wait", d, "fault", fault)
+		c.retry.onRetry(r.endpoint())
+		if err := sleepCtx(ctx, d); err != nil {
+			return err
+		}
+	}
+}
+
+// send makes one attempt and reads the whole body (size-limited).
+func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.retry.perAttempt)
+	defer cancel()
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, c.api.String()+r.path, body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL holds no secret, but is already named by the caller
+		}
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	if err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
+	}
+	if int64(len(data)) > c.cfg.MaxBodyBytes {
+		return resp.StatusCode, nil, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
+			Reason: fmt.Sprintf("body larger than MaxBodyBytes (%d)", c.cfg.MaxBodyBytes)}
+	}
+	return resp.StatusCode, data, nil
+}
+
+// redact removes the configured secrets and the current token from s.
+func (c *Client) redact(s string) string {
+	s = c.secrets.Replace(s)
+	if c.tokens != nil {
+		c.tokens.mu.Lock()
+		tok := c.tokens.tok
+		c.tokens.mu.Unlock()
+		if tok != "" {
+			s = strings.ReplaceAll(s, tok, "[redacted]")
+		}
+	}
+	return s
+}
+
+// snippet is the start of a body, printable and redacted, for error messages.
+func (c *Client) snippet(body []byte) string {
+	s := string(body)
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, s)
+	if s == "" {
+		return "(empty body)"
+	}
+	return c.redact(s)
+}

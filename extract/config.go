@@ -1,0 +1,224 @@
+package extract
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Product names an API (and so an API key with its own budget).
+type Product string
+
+// The two products.
+const (
+	ProductPlutora     Product = "plutora"
+	ProductPlutoraTest Product = "plutoratest"
+)
+
+// Endpoints are the base URL of an API and the URL of its token endpoint.
+type Endpoints struct {
+	APIURL   string // e.g. https://usapi.plutora.com (API paths are appended to it)
+	TokenURL string // e.g. https://usoauth.plutora.com/oauth/token
+}
+
+// PlutoraTestDefault are the Plutora Test endpoints known from its documentation.
+var PlutoraTestDefault = Endpoints{
+	APIURL:   "https://apips.plutora.com",
+	TokenURL: "https://oauthps.plutora.com/oauth/token",
+}
+
+// RegionEndpoints returns the Plutora endpoints of a region: us, uk or au.
+func RegionEndpoints(region string) (Endpoints, error) {
+	switch region {
+	case "us", "uk", "au":
+		return Endpoints{
+			APIURL:   "https://" + region + "api.plutora.com",
+			TokenURL: "https://" + region + "oauth.plutora.com/oauth/token",
+		}, nil
+	}
+	return Endpoints{}, fmt.Errorf("region %q: want us, uk or au", region)
+}
+
+// Defaults of the optional Config fields.
+const (
+	DefaultBudget        = 26000
+	DefaultReserve       = 0.05
+	DefaultWindow        = time.Hour
+	DefaultPagesInFlight = 4
+	DefaultRenewBefore   = 30 * time.Minute
+	DefaultMaxBodyBytes  = 64 << 20
+	DefaultHistoryBucket = time.Minute
+	DefaultMaxAttempts   = 6
+	DefaultRetryBase     = 250 * time.Millisecond
+	DefaultRetryMax      = 20 * time.Second
+	DefaultRetryTimeout  = 5 * time.Minute
+	DefaultRequestTime   = 2 * time.Minute
+	// NoReserve as Config.Reserve leaves no reserve (zero means the default).
+	NoReserve = -1.0
+	// RecordsPerPage is the page size the client asks for: the API's maximum.
+	RecordsPerPage = 100
+)
+
+// Config configures a Client. Zero optional fields take the defaults above.
+type Config struct {
+	Product   Product
+	Endpoints Endpoints
+
+	ClientID, ClientSecret, Username, Password string
+
+	Budget        int           // requests per Window for this API key; default 26000
+	Reserve       float64       // share of Budget left for other users of the key; default 0.05, NoReserve for none
+	Window        time.Duration // the budget's rolling window; default 1h
+	PagesInFlight int           // pages fetched concurrently by Pages; default 4
+	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
+	MaxBodyBytes  int64         // largest response body read; default 64 MiB
+	HTTPClient    *http.Client  // optional base client (its Transport and CheckRedirect are used)
+	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
+	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute
+	// (what the Postgres implementation stores). Tests that compress the window shrink it.
+	HistoryBucket time.Duration
+	Observer      Observer // optional; nil → no-op
+	Now           func() time.Time
+	Logger        *slog.Logger
+
+	// Retry policy for transient faults (5xx, 429, resets, timeouts, truncated bodies).
+	MaxAttempts    int           // attempts per request, 429s not counted; default 6
+	RetryBase      time.Duration // first backoff; default 250ms (doubles, with jitter)
+	RetryMax       time.Duration // largest single backoff; default 20s
+	RetryTimeout   time.Duration // total time spent on one request; default 5m
+	RequestTimeout time.Duration // one attempt, body included; default 2m
+}
+
+// limit is the number of requests the pacer admits per window.
+func (c *Config) limit() int { return int(math.Floor(float64(c.Budget) * (1 - c.Reserve))) }
+
+// withDefaults fills the zero optional fields and validates the result. Every message
+// names the field at fault.
+func (c Config) withDefaults() (Config, error) {
+	setDefault(&c.Budget, DefaultBudget)
+	setDefault(&c.Window, DefaultWindow)
+	setDefault(&c.PagesInFlight, DefaultPagesInFlight)
+	setDefault(&c.RenewBefore, DefaultRenewBefore)
+	setDefault(&c.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&c.HistoryBucket, DefaultHistoryBucket)
+	setDefault(&c.MaxAttempts, DefaultMaxAttempts)
+	setDefault(&c.RetryBase, DefaultRetryBase)
+	setDefault(&c.RetryMax, DefaultRetryMax)
+	setDefault(&c.RetryTimeout, DefaultRetryTimeout)
+	setDefault(&c.RequestTimeout, DefaultRequestTime)
+	switch {
+	case c.Reserve == 0:
+		c.Reserve = DefaultReserve
+	case c.Reserve < 0:
+		c.Reserve = 0 // NoReserve
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Product != ProductPlutora && c.Product != ProductPlutoraTest {
+		bad("Product %q: want %q or %q", c.Product, ProductPlutora, ProductPlutoraTest)
+	}
+	if err := checkURL(c.Endpoints.APIURL); err != nil {
+		bad("Endpoints.APIURL: %w", err)
+	}
+	if err := checkURL(c.Endpoints.TokenURL); err != nil {
+		bad("Endpoints.TokenURL: %w", err)
+	}
+	for _, f := range []struct{ name, v string }{
+		{"ClientID", c.ClientID}, {"ClientSecret", c.ClientSecret},
+		{"Username", c.Username}, {"Password", c.Password},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			bad("%s is empty", f.name)
+		}
+	}
+	if c.Budget < 0 {
+		bad("Budget %d is negative", c.Budget)
+	}
+	if c.Reserve >= 1 {
+		bad("Reserve %v: want a share below 1", c.Reserve)
+	} else if c.Budget > 0 && c.limit() < 1 {
+		bad("Budget %d with Reserve %v leaves no request per window", c.Budget, c.Reserve)
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"Window", c.Window}, {"RenewBefore", c.RenewBefore}, {"HistoryBucket", c.HistoryBucket},
+		{"RetryBase", c.RetryBase}, {"RetryMax", c.RetryMax}, {"RetryTimeout", c.RetryTimeout},
+		{"RequestTimeout", c.RequestTimeout},
+	} {
+		if f.v < 0 {
+			bad("%s %v is negative", f.name, f.v)
+		}
+	}
+	if c.PagesInFlight < 0 || c.PagesInFlight > 64 {
+		bad("PagesInFlight %d: want 1..64", c.PagesInFlight)
+	}
+	if c.MaxBodyBytes < 0 {
+		bad("MaxBodyBytes %d is negative", c.MaxBodyBytes)
+	}
+	if c.MaxAttempts < 0 {
+		bad("MaxAttempts %d is negative", c.MaxAttempts)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("extract: config: %w", err)
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// checkURL accepts absolute https URLs, and http only for loopback hosts (the sandbox).
+func checkURL(raw string) error {
+	if raw == "" {
+		return errors.New("is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q does not parse", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q: credentials in URLs are not allowed", u.Redacted())
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q: only https is allowed, except for loopback addresses", raw)
+	}
+	return fmt.Errorf("%q: scheme %q, want https", raw, u.Scheme)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

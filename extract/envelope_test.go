@@ -1,0 +1,69 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseEnvelope(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		records    int
+		total      int
+		err        string
+	}{
+		{"plutora", `{"resultSet":[{"id":"a"},{"id":"b"}],"returnCount":2,"totalCount":7,"pageNum":0,"recordsPerPage":100}`, 2, 7, ""},
+		{"plutora test pascal", `{"Data":[{"Id":"a"}],"TotalCount":1}`, 1, 1, ""},
+		{"empty page", `{"resultSet":[],"returnCount":0,"totalCount":5}`, 0, 5, ""},
+		{"null records", `{"resultSet":null,"totalCount":0}`, 0, 0, ""},
+		{"bare array", `[{"id":"a"}]`, 0, 0, "not a page envelope: body starts with"},
+		{"html", `<html><body>Server Error</body></html>`, 0, 0, "not a page envelope"},
+		{"empty", ``, 0, 0, "empty body"},
+		{"truncated", `{"resultSet":[{"id":"a"},{"id`, 0, 0, "not a page envelope"},
+		{"no list", `{"totalCount":3}`, 0, 0, "neither resultSet nor Data"},
+		{"no total", `{"resultSet":[]}`, 0, 0, "without totalCount"},
+		{"string total", `{"resultSet":[],"totalCount":"3"}`, 0, 0, "is not a count"},
+		{"negative total", `{"resultSet":[],"totalCount":-1}`, 0, 0, "is not a count"},
+		{"object list", `{"resultSet":{},"totalCount":1}`, 0, 0, "not an array"},
+		{"null record", `{"resultSet":[null],"totalCount":1}`, 0, 0, "record 0 is null"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := parseEnvelope([]byte(tc.body))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(e.records) != tc.records || e.total != tc.total {
+				t.Errorf("got %d records, total %d; want %d, %d", len(e.records), e.total, tc.records, tc.total)
+			}
+		})
+	}
+}
+
+func FuzzParseEnvelope(f *testing.F) {
+	for _, s := range []string{
+		`{"resultSet":[{"id":"a"}],"returnCount":1,"totalCount":1}`,
+		`{"Data":[{"Id":"a"}],"TotalCount":1}`, `[]`, `{}`, `null`, `{"resultSet":null,"totalCount":0}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := parseEnvelope(body)
+		if err != nil {
+			return
+		}
+		if e.total < 0 {
+			t.Fatalf("negative total %d accepted", e.total)
+		}
+		for i, r := range e.records {
+			if len(r) == 0 {
+				t.Fatalf("record %d empty", i)
+			}
+		}
+	})
+}

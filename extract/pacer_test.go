@@ -1,0 +1,186 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+type interval struct{ admit, done time.Time }
+
+// maxInAnyWindow returns the most requests whose [admit, done] intervals meet one closed
+// window of length w: the most a server could have seen arrive in w, whatever the arrival
+// times within the intervals.
+func maxInAnyWindow(reqs []interval, w time.Duration) int {
+	best := 0
+	for _, r := range reqs {
+		t := r.admit.Add(-w) // candidate window [t, t+w] ending at an admission
+		n := 0
+		for _, k := range reqs {
+			if !k.admit.After(t.Add(w)) && !k.done.Before(t) {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+func TestPacerNeverExceedsLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		limit, workers  int
+		window, latency time.Duration
+		requests        int
+	}{
+		{"fast requests", 5, 4, 10 * time.Second, 10 * time.Millisecond, 40},
+		{"slow requests", 5, 8, 10 * time.Second, 3 * time.Second, 30},
+		{"latency over window", 3, 6, time.Second, 2500 * time.Millisecond, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p, err := newPacer(t.Context(), tc.limit, tc.window, time.Second, time.Now, nil, "k", slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var mu sync.Mutex
+				var reqs []interval
+				var wg sync.WaitGroup
+				jobs := make(chan int, tc.requests)
+				for i := range tc.requests {
+					jobs <- i
+				}
+				close(jobs)
+				for range tc.workers {
+					wg.Go(func() {
+						for range jobs {
+							release, _, err := p.acquire(t.Context())
+							if err != nil {
+								t.Error(err)
+								return
+							}
+							a := time.Now()
+							time.Sleep(tc.latency)
+							release()
+							mu.Lock()
+							reqs = append(reqs, interval{a, time.Now()})
+							mu.Unlock()
+						}
+					})
+				}
+				wg.Wait()
+				if got := maxInAnyWindow(reqs, tc.window); got > tc.limit {
+					t.Errorf("max requests in a rolling %v = %d, limit %d", tc.window, got, tc.limit)
+				}
+				if len(reqs) != tc.requests {
+					t.Errorf("completed %d requests, want %d", len(reqs), tc.requests)
+				}
+			})
+		})
+	}
+}
+
+func TestPacerLoadsHistoryConservatively(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Fake time starts at a minute boundary; move into the middle of a minute.
+		time.Sleep(30 * time.Second)
+		hist := NewMemoryHistory(time.Minute)
+		start := time.Now()
+		// A previous process used the whole budget during the current minute.
+		if err := hist.Add(t.Context(), "plutora", start, 10); err != nil {
+			t.Fatal(err)
+		}
+		p, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.close()
+		if used := p.used(time.Now()); used != 10 {
+			t.Fatalf("used after load = %d, want 10", used)
+		}
+		release, waited, err := p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		// Stamped at the end of the minute: free only an hour after that.
+		want := start.Truncate(time.Minute).Add(time.Minute + time.Hour)
+		if got := start.Add(waited); got.Before(want) {
+			t.Errorf("admitted at %v, want not before %v", got, want)
+		}
+	})
+}
+
+func TestPacerWritesCountsBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := NewMemoryHistory(time.Minute)
+		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 7 {
+			release, _, err := p.acquire(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(i) * 20 * time.Second)
+			release()
+		}
+		p.close()
+		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
+		total := 0
+		for _, c := range counts {
+			total += c.Count
+		}
+		if total != 7 || len(counts) < 2 {
+			t.Errorf("history holds %d requests in %d minutes, want 7 in several: %v", total, len(counts), counts)
+		}
+		// A new pacer on the same history starts with those 7 in its window.
+		p2, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p2.close()
+		if used := p2.used(time.Now()); used != 7 {
+			t.Errorf("restarted pacer sees %d used, want 7", used)
+		}
+	})
+}
+
+func TestPacerHoldAndCancel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, _ := newPacer(t.Context(), 1, time.Minute, time.Second, time.Now, nil, "k", slog.New(slog.DiscardHandler))
+		p.hold(time.Now().Add(5 * time.Second))
+		release, waited, err := p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if waited < 5*time.Second {
+			t.Errorf("waited %v under a 5s hold", waited)
+		}
+		// The single slot is in flight: a second acquire waits until ctx ends.
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		if _, _, err := p.acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("acquire with a full window: err = %v, want deadline exceeded", err)
+		}
+		release()
+		if used := p.used(time.Now()); used != 1 {
+			t.Errorf("used = %d, want 1", used)
+		}
+		// A hold longer than the window is capped at the window.
+		p.hold(time.Now().Add(24 * time.Hour))
+		release, waited, err = p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if waited > time.Minute+time.Second {
+			t.Errorf("waited %v, want at most about one window", waited)
+		}
+	})
+}

@@ -1,0 +1,146 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Query selects the pages of a Pages call.
+type Query struct {
+	Since     *time.Time // incremental: modified ≥ Since, ascending; nil = every record
+	StartPage int        // resume at this 0-based page
+}
+
+// Page is one page of an entity's list, as delivered by Pages.
+type Page struct {
+	Entity     string
+	Num        int               // 0-based
+	TotalCount int               // as this page's answer gave it
+	Records    []json.RawMessage // raw records, not decoded
+	Drift      bool              // TotalCount differs from FirstTotal: records moved while paging
+	FirstTotal int               // TotalCount of the first page of this call
+}
+
+// Pages fetches the pages of e in order, PagesInFlight at a time, and calls fn for each
+// in order. It stops after the page that reaches TotalCount, or after an empty page (which
+// is delivered too, so the caller sees its TotalCount), or when fn returns an error, which
+// is returned as is. At most PagesInFlight pages are held at once, the one in fn included.
+func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) error) error {
+	if e.Product != c.cfg.Product {
+		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
+	}
+	if q.Since != nil && !e.Incremental() {
+		return fmt.Errorf("pages of %s: Since given, but %s has no modified field to filter on", e.Name, e.Name)
+	}
+	if q.StartPage < 0 {
+		return fmt.Errorf("pages of %s: StartPage %d is negative", e.Name, q.StartPage)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel() // runs first: abandon the fetches beyond the last page
+
+	type result struct {
+		env envelope
+		err error
+	}
+	var queue []chan result // outstanding pages, in order
+	next, total, first := q.StartPage, -1, -1
+	more := func() bool {
+		if first < 0 { // before the first answer the total is unknown: one page only
+			return len(queue) == 0
+		}
+		return next*RecordsPerPage < total
+	}
+	topUp := func(slots int) {
+		for len(queue) < slots && more() {
+			num, ch := next, make(chan result, 1)
+			queue = append(queue, ch)
+			next++
+			wg.Go(func() {
+				env, err := c.page(ctx, e, q, num)
+				ch <- result{env, err}
+			})
+		}
+	}
+	num := q.StartPage
+	for {
+		topUp(c.cfg.PagesInFlight)
+		if len(queue) == 0 {
+			return nil // total reached by pages already delivered (cannot happen on the first)
+		}
+		r := <-queue[0]
+		queue = queue[1:]
+		if r.err != nil {
+			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, r.err)
+		}
+		total = r.env.total
+		if first < 0 {
+			first = total
+		}
+		p := Page{Entity: e.Name, Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
+		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total
+		if !last {
+			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+		num++
+	}
+}
+
+// page fetches one page of e.
+func (c *Client) page(ctx context.Context, e Entity, q Query, num int) (envelope, error) {
+	r := request{method: e.ListMethod, page: num}
+	switch e.ListMethod {
+	case "GET":
+		r.path = e.ListPath + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
+	case "POST":
+		r.path = e.ListPath
+		r.body = searchBody(e, q, num)
+	default:
+		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, e.ListMethod)
+	}
+	var env envelope
+	err := c.do(ctx, r, func(body []byte) error {
+		var err error
+		env, err = parseEnvelope(body)
+		return err
+	})
+	return env, err
+}
+
+type searchFilter struct {
+	Property  string `json:"property"`
+	Direction string `json:"direction"`
+	Value     string `json:"value,omitempty"`
+	Operator  string `json:"operator,omitempty"`
+}
+
+// searchBody is the POST body of /{entity}/filter and /defects/Search. Without Since it
+// still sorts by the modified field (no condition), so that paging is stable.
+func searchBody(e Entity, q Query, num int) []byte {
+	filters := []searchFilter{}
+	if e.ModifiedField != "" {
+		f := searchFilter{Property: e.ModifiedField, Direction: "ASC"}
+		if q.Since != nil {
+			f.Value = q.Since.UTC().Format("2006-01-02T15:04:05.000Z")
+			f.Operator = "GreaterOrEqual"
+		}
+		filters = append(filters, f)
+	}
+	b, _ := json.Marshal(struct {
+		SearchFilters  []searchFilter `json:"searchFilters"`
+		RecordsPerPage int            `json:"recordsPerPage"`
+		PageNum        int            `json:"pageNum"`
+	}{filters, RecordsPerPage, num})
+	return b
+}

@@ -1,0 +1,193 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// missingExpiry is the lifetime assumed when a token answer has no expires_in: the
+// shortest Plutora has been seen to issue.
+const missingExpiry = 1199 * time.Second
+
+// tokenSource obtains tokens by the password grant and renews them ahead of expiry, one
+// renewal at a time: concurrent callers wait for the renewal in progress.
+type tokenSource struct {
+	conf               oauth2.Config
+	username, password string
+	http               *http.Client // paced: token requests count against the budget
+	now                func() time.Time
+	renewBefore        time.Duration
+	retry              retryPolicy
+	logger             *slog.Logger
+	onRenew            func()
+	redact             func(string) string
+
+	mu      sync.Mutex
+	tok     string
+	renewAt time.Time // renew from here on
+	expiry  time.Time // unusable from here on
+	flight  *flight   // the renewal in progress, if any
+}
+
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// token returns a valid access token, renewing it first when it is due.
+func (s *tokenSource) token(ctx context.Context) (string, error) {
+	for {
+		s.mu.Lock()
+		if s.tok != "" && s.now().Before(s.renewAt) {
+			tok := s.tok
+			s.mu.Unlock()
+			return tok, nil
+		}
+		if f := s.flight; f != nil {
+			s.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+			if f.err != nil && !isContextErr(f.err) {
+				return "", f.err
+			}
+			continue // renewed (or the renewer's context ended): look again
+		}
+		f := &flight{done: make(chan struct{})}
+		s.flight = f
+		s.mu.Unlock()
+		tok, err := s.renew(ctx)
+		f.err = err
+		s.mu.Lock()
+		s.flight = nil
+		s.mu.Unlock()
+		close(f.done)
+		return tok, err
+	}
+}
+
+// invalidate forces a renewal if tok is still the current token (after a 401).
+func (s *tokenSource) invalidate(tok string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tok == tok {
+		s.tok = ""
+	}
+}
+
+func (s *tokenSource) renew(ctx context.Context) (string, error) {
+	start := s.now()
+	tok, err := s.fetch(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		// A transient failure while the old token is still good: keep using it a while.
+		if s.tok != "" && start.Before(s.expiry) && !errors.Is(err, ErrInvalidCredentials) && !isContextErr(err) {
+			s.logger.Warn("token renewal failed; using the current token until it expires", "err", err)
+			s.renewAt = start.Add(min(time.Minute, s.expiry.Sub(start)/2))
+			return s.tok, nil
+		}
+		return "", err
+	}
+	life := time.Duration(tok.ExpiresIn) * time.Second
+	if life <= 0 {
+		life = missingExpiry
+	}
+	// Renew when less than RenewBefore is left, but never later than half the lifetime
+	// (a short-lived token would otherwise be renewed on every request).
+	s.tok = tok.AccessToken
+	s.expiry = start.Add(life)
+	s.renewAt = s.expiry.Add(-min(s.renewBefore, life/2))
+	s.onRenew()
+	s.logger.Info("token obtained", "expires_in", life, "renew_at", s.renewAt)
+	return s.tok, nil
+}
+
+// fetch asks the token endpoint, retrying transient faults.
+func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
+	ctx = withEndpoint(ctx, "POST /oauth/token")
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.http)
+	var last error
+	deadline := s.now().Add(s.retry.total)
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, s.retry.perAttempt)
+		tok, err := s.conf.PasswordCredentialsToken(actx, s.username, s.password)
+		cancel()
+		if err == nil {
+			if tok.AccessToken == "" {
+				err = errors.New("token answer without access_token")
+			} else {
+				return tok, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		retryable, cerr := s.classify(err)
+		if !retryable {
+			return nil, cerr
+		}
+		last = cerr
+		d := s.retry.wait(attempt)
+		if attempt >= s.retry.attempts || s.now().Add(d).After(deadline) {
+			return nil, &giveUpError{kind: ErrServer, endpoint: "token request to " + s.host(), attempts: attempt, last: last}
+		}
+		s.retry.onRetry("POST /oauth/token")
+		if err := sleepCtx(ctx, d); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// classify maps a token error to a clean error (no response bodies, no secrets) and says
+// whether it is worth retrying.
+func (s *tokenSource) classify(err error) (retryable bool, _ error) {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		switch re.ErrorCode {
+		case "invalid_grant", "invalid_client", "unauthorized_client":
+			return false, fmt.Errorf("token request to %s: %w (%s: %s): check the client id, client secret, user name and password of %s",
+				s.host(), ErrInvalidCredentials, re.ErrorCode, s.redact(re.ErrorDescription), s.host())
+		}
+		switch {
+		case status == http.StatusTooManyRequests || status >= 500:
+			return true, fmt.Errorf("token request to %s: HTTP %d", s.host(), status)
+		case status == http.StatusUnauthorized || status == http.StatusForbidden:
+			return false, &AccessDeniedError{Host: s.host(), Endpoint: "POST /oauth/token", Status: status}
+		case status == http.StatusOK:
+			return true, fmt.Errorf("token request to %s: unreadable answer", s.host())
+		}
+		return false, fmt.Errorf("token request to %s: HTTP %d %s", s.host(), status, s.redact(re.ErrorCode))
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return true, fmt.Errorf("token request to %s: %w", s.host(), ue.Err)
+	}
+	// oauth2's own decoding errors (a garbled or truncated answer).
+	return true, fmt.Errorf("token request to %s: %s", s.host(), s.redact(err.Error()))
+}
+
+func (s *tokenSource) host() string {
+	if u, err := url.Parse(s.conf.Endpoint.TokenURL); err == nil {
+		return u.Host
+	}
+	return "the token endpoint"
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

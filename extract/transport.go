@@ -1,0 +1,127 @@
+package extract
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// stats are the client's cumulative counters.
+type stats struct {
+	requests, throttled, retries, renewals atomic.Int64
+}
+
+// Stats are cumulative counts since the Client was made.
+type Stats struct {
+	Requests      int64 // HTTP requests sent, token requests included
+	Throttled     int64 // 429 answers
+	Retries       int64 // attempts repeated after a transient fault
+	TokenRenewals int64 // tokens obtained
+}
+
+type endpointKey struct{}
+
+// withEndpoint labels the requests made with ctx for the Observer.
+func withEndpoint(ctx context.Context, endpoint string) context.Context {
+	return context.WithValue(ctx, endpointKey{}, endpoint)
+}
+
+// pacedTransport admits every request through the pacer, counts it, reports it and
+// turns 429 answers into a global hold of the pacer.
+type pacedTransport struct {
+	base    http.RoundTripper
+	pacer   *pacer
+	product Product
+	obs     Observer
+	stats   *stats
+	now     func() time.Time
+	backoff func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
+
+	mu      sync.Mutex
+	run429s int
+}
+
+func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	release, waited, err := t.pacer.acquire(req.Context())
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	if waited > 0 {
+		t.obs.PacerWait(t.product, waited)
+	}
+	endpoint, _ := req.Context().Value(endpointKey{}).(string)
+	if endpoint == "" {
+		endpoint = req.URL.Path
+	}
+	t.stats.requests.Add(1)
+	start := t.now()
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		release()
+		t.obs.Request(t.product, endpoint, 0, t.now().Sub(start))
+		return nil, err
+	}
+	t.obs.Request(t.product, endpoint, resp.StatusCode, t.now().Sub(start))
+	t.mu.Lock()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		t.run429s++
+		n := t.run429s
+		t.mu.Unlock()
+		t.stats.throttled.Add(1)
+		t.obs.Throttled(t.product)
+		d, ok := retryAfter(resp.Header.Get("Retry-After"), t.now())
+		if !ok {
+			d = t.backoff(n)
+		}
+		t.pacer.hold(t.now().Add(d))
+	} else {
+		t.run429s = 0
+		t.mu.Unlock()
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// releasingBody completes the pacer slot when the body is fully read or closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
+}
+
+// retryAfter parses a Retry-After value: delay seconds or an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if s < 0 {
+			return 0, false
+		}
+		return time.Duration(min(s, 1<<31)) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
