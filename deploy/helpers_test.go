@@ -191,3 +191,32 @@ func (r *recorder) MustRegister(cs ...prometheus.Collector) {
 }
 
 func (r *recorder) Unregister(prometheus.Collector) bool { return false }
+
+// checkConfig validates env as the daemon would at start (config.LoadFrom),
+// with stand-in values for the secrets that env reads from files.
+func checkConfig(t *testing.T, where string, env map[string]string) {
+	t.Helper()
+	lookup := map[string]string{}
+	for k, v := range env {
+		lookup[k] = v
+	}
+	for _, s := range []string{"PLUTORA_CLIENT_ID", "PLUTORA_CLIENT_SECRET", "PLUTORA_USERNAME", "PLUTORA_PASSWORD"} {
+		if lookup[s] == "" {
+			lookup[s] = "stand-in"
+		}
+	}
+	if lookup["PLUTORA_REGION"] == "" && lookup["PLUTORA_API_URL"] == "" {
+		lookup["PLUTORA_REGION"] = "us"
+	}
+	if _, err := config.LoadFrom(t.Context(), mapLookuper(lookup)); err != nil {
+		t.Errorf("%s: not a valid configuration: %v", where, err)
+	}
+}
+
+// mapLookuper is an envconfig.Lookuper over a map.
+type mapLookuper map[string]string
+
+func (m mapLookuper) Lookup(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
+}

@@ -115,11 +115,14 @@ func TestKubernetesBase(t *testing.T) {
 	// into the Secret's mount at a key the Secret has.
 	cm := byKind(objs, "ConfigMap")
 	data, _ := cm["data"].(map[string]any)
-	for k := range data {
+	cmEnv := map[string]string{}
+	for k, v := range data {
 		if !vars[k] {
 			t.Errorf("ConfigMap key %s is not a variable the daemon reads", k)
 		}
+		cmEnv[k] = fmt.Sprint(v)
 	}
+	checkConfig(t, "ConfigMap", cmEnv)
 	secret, _ := at(byKind(objs, "Secret"), "stringData").(map[string]any)
 	mount, _ := at(c, "volumeMounts", "0", "mountPath").(string)
 	env, _ := at(c, "env").([]any)

@@ -83,9 +83,11 @@ func TestSystemdUnit(t *testing.T) {
 			t.Errorf("%s reads credential %s, which no LoadCredential provides", name, id)
 		}
 	}
-	for name := range envFile(t, "systemd/plutora-sync.env") {
+	env := envFile(t, "systemd/plutora-sync.env")
+	for name := range env {
 		if !vars[name] {
 			t.Errorf("plutora-sync.env sets %s, which the daemon does not read", name)
 		}
 	}
+	checkConfig(t, "plutora-sync.env", env)
 }

@@ -1,0 +1,48 @@
+# Developer shortcuts. CI runs .ci/run, which runs the same checks as `make ci`.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOBIN   := $(shell go env GOPATH)/bin
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: all build test test-race lint vuln ci bench bench-full demo image deploy-check clean
+
+all: lint test-race
+
+build: ## static binary in bin/, as the Dockerfile builds it
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/plutora-sync ./cmd/plutora-sync
+
+test: ## the tests (PostgreSQL on 127.0.0.1:5432, or TEST_DATABASE_URL)
+	go test ./...
+
+test-race: ## the README's test command
+	go test -race ./...
+
+lint: ## gofmt, go vet, staticcheck (pinned, as in .ci/run)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+	$(GOBIN)/staticcheck -version 2>/dev/null | grep -q 0.8.2 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$(GOBIN)/staticcheck ./...
+
+vuln: ## govulncheck (needs its vulnerability database online)
+	$(GOBIN)/govulncheck -version 2>/dev/null | grep -q 1.9.0 || go install golang.org/x/vuln/cmd/govulncheck@v1.9.0
+	$(GOBIN)/govulncheck ./...
+
+ci: ## what CI runs
+	bash .ci/run
+
+bench: ## the performance table (short sizes; see README "Performance")
+	go run ./bench
+
+bench-full: ## the performance table at full size (200,000 records; takes minutes)
+	PLUTORA_BENCH_FULL=1 go run ./bench
+
+demo: ## the sandbox synced into the local PostgreSQL
+	go run ./cmd/plutora-sync demo
+
+image: ## container image (needs a Docker engine)
+	docker build --build-arg VERSION=$(VERSION) -t plutora-sync:$(VERSION) .
+
+deploy-check: ## the deploy/ tests: manifests, rules and dashboards parse and name real metrics
+	go test ./deploy/
+
+clean:
+	rm -rf bin
