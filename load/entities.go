@@ -1,0 +1,241 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The mapping from API records to table columns, for every entity, lives in
+// this file and nowhere else. Each column says which JSON key (or path) it is
+// read from and how it is cast; the tables themselves are in schema/migrations.
+
+// kind says how a JSON value becomes a column value.
+type kind int
+
+const (
+	kText    kind = iota // ->> as is
+	kUUID                // uuid; "" is NULL
+	kTime                // timestamptz; zone-less means UTC (the page transaction sets TimeZone UTC)
+	kInt                 // bigint
+	kNum                 // numeric
+	kBool                // boolean
+	kClock               // time of day; "" is NULL
+	kUUIDs               // array of strings → uuid[]
+	kItemIDs             // array of {id} objects → uuid[]
+	kItemVals            // array of {value} objects → text[]
+)
+
+// column maps one JSON path of a record (or of an array element) to a column.
+type column struct {
+	name string   // SQL column name
+	path []string // JSON keys from the record (or element) down to the value
+	kind kind
+}
+
+// child maps the elements of one JSON array of a record to rows of a child
+// table, each row carrying its parent's id in parentCol.
+type child struct {
+	table     string // schema-qualified
+	parentCol string
+	array     string // JSON key of the array in the record
+	cols      []column
+}
+
+// entitySpec describes one entity's table and how to fill it.
+type entitySpec struct {
+	name        string // entity name, as everywhere in plutora-sync
+	product     string // "plutora" or "plutoratest"
+	table       string // schema-qualified table; history is table+"_history"
+	idKey       string // JSON key of the record id
+	modifiedKey string // JSON key of the last-modified time, "" when none
+	cols        []column
+	children    []child
+}
+
+func c(name string, k kind, path ...string) column { return column{name: name, path: path, kind: k} }
+
+// customFieldCols maps additionalInformation items: one typed column per data type.
+func customFieldCols() []column {
+	return []column{
+		c("field_id", kUUID, "id"), c("name", kText, "name"), c("type", kText, "type"),
+		c("data_type", kText, "dataType"), c("text_value", kText, "text"),
+		c("number_value", kNum, "number"), c("decimal_value", kNum, "decimal"),
+		c("date_value", kTime, "date"), c("time_value", kClock, "time"),
+		c("datetime_value", kTime, "dateTime"),
+		c("list_item_id", kUUID, "listItem", "id"), c("list_item_value", kText, "listItem", "value"),
+		c("multi_list_item_ids", kItemIDs, "multiListItem"),
+		c("multi_list_item_values", kItemVals, "multiListItem"),
+	}
+}
+
+var specs = []*entitySpec{
+	{
+		name: "changes", product: "plutora", table: "plutora.changes", idKey: "id", modifiedKey: "lastModifiedDate",
+		cols: []column{
+			c("change_id", kInt, "changeId"), c("name", kText, "name"),
+			c("change_priority_id", kUUID, "changePriorityId"), c("change_priority", kText, "changePriority"),
+			c("change_status_id", kUUID, "changeStatusId"), c("change_status", kText, "changeStatus"),
+			c("change_type_id", kUUID, "changeTypeId"), c("change_type", kText, "changeType"),
+			c("change_delivery_risk_id", kUUID, "changeDeliveryRiskId"), c("change_delivery_risk", kText, "changeDeliveryRisk"),
+			c("change_theme_id", kUUID, "changeThemeId"), c("change_theme", kText, "changeTheme"),
+			c("business_value_score", kNum, "businessValueScore"),
+			c("raised_by_id", kUUID, "raisedById"), c("raised_by", kText, "raisedBy"), c("raised_date", kTime, "raisedDate"),
+			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
+			c("expected_delivery_date", kTime, "expectedDeliveryDate"),
+			c("description", kText, "description"), c("description_simple", kText, "descriptionSimple"),
+			c("last_modified_date", kTime, "lastModifiedDate"), c("last_modified_by", kText, "lastModifiedBy"),
+		},
+		children: []child{
+			{table: "plutora.change_systems", parentCol: "change_id", array: "systems", cols: []column{
+				c("system_id", kUUID, "systemId"), c("name", kText, "name"), c("system_role_type", kText, "systemRoleType")}},
+			{table: "plutora.change_delivery_releases", parentCol: "change_id", array: "deliveryReleases", cols: []column{
+				c("release_id", kUUID, "releaseId"), c("target_release", kBool, "targetRelease"),
+				c("actual_delivery_release", kBool, "actualDeliveryRelease")}},
+			{table: "plutora.change_stakeholders", parentCol: "change_id", array: "stakeholders", cols: []column{
+				c("user_id", kUUID, "userId"), c(`"user"`, kText, "user"), c("group_id", kUUID, "groupId"),
+				c(`"group"`, kText, "group"), c("stakeholder_role_ids", kUUIDs, "stakeholderRoleIds"),
+				c("stakeholder_roles", kText, "stakeholderRoles"), c("responsible", kBool, "responsible"),
+				c("accountable", kBool, "accountable"), c("informed", kBool, "informed"), c("consulted", kBool, "consulted")}},
+			{table: "plutora.change_custom_fields", parentCol: "change_id", array: "additionalInformation", cols: customFieldCols()},
+		},
+	},
+	{
+		name: "releases", product: "plutora", table: "plutora.releases", idKey: "id", modifiedKey: "lastModifiedDate",
+		cols: []column{
+			c("identifier", kText, "identifier"), c("name", kText, "name"), c("summary", kText, "summary"),
+			c("location", kText, "location"),
+			c("release_type_id", kUUID, "releaseTypeId"), c("release_type", kText, "releaseType"),
+			c("release_status_type_id", kUUID, "releaseStatusTypeId"), c("release_status_type", kText, "releaseStatusType"),
+			c("release_risk_level_id", kUUID, "releaseRiskLevelId"), c("release_risk_level", kText, "releaseRiskLevel"),
+			c("implementation_date", kTime, "implementationDate"), c("display_color", kText, "displayColor"),
+			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
+			c("manager_id", kUUID, "managerId"), c("parent_release_id", kUUID, "parentReleaseId"),
+			c("plutora_release_type", kText, "plutoraReleaseType"), c("release_project_type", kText, "releaseProjectType"),
+			c("last_modified_date", kTime, "lastModifiedDate"),
+		},
+		children: []child{
+			{table: "plutora.release_custom_fields", parentCol: "release_id", array: "additionalInformation", cols: customFieldCols()},
+		},
+	},
+	{
+		name: "environments", product: "plutora", table: "plutora.environments", idKey: "id",
+		cols: []column{
+			c("name", kText, "name"), c("url", kText, "url"), c("linked_system", kText, "linkedSystem"),
+			c("linked_system_id", kUUID, "linkedSystemId"), c("usage_work_item", kText, "usageWorkItem"),
+			c("status", kText, "status"), c("environment_status_id", kUUID, "environmentStatusId"),
+			c("environment_status", kText, "environmentStatus"), c("color", kText, "color"),
+			c("description", kText, "description"), c("vendor", kText, "vendor"),
+			c("environment_mgr", kText, "environmentMgr"), c("is_shared_environment", kBool, "isSharedEnvironment"),
+		},
+	},
+	{
+		name: "hosts", product: "plutora", table: "plutora.hosts", idKey: "id",
+		cols: []column{c("name", kText, "name"), c("environment_id", kUUID, "environmentID")},
+		children: []child{
+			{table: "plutora.host_layers", parentCol: "host_id", array: "layers", cols: []column{
+				c("layer_id", kUUID, "id"), c("component_name", kText, "componentName"), c("version", kText, "version"),
+				c("layer_host_id", kUUID, "hostID"), c("environment_id", kUUID, "environmentID"),
+				c("stack_layer_id", kUUID, "stackLayerID"), c("stack_layer", kText, "stackLayer"),
+				c("stack_layer_type", kText, "stackLayerType")}},
+		},
+	},
+	{
+		name: "systems", product: "plutora", table: "plutora.systems", idKey: "id",
+		cols: []column{
+			c("name", kText, "name"), c("vendor", kText, "vendor"), c("status", kText, "status"),
+			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
+			c("description", kText, "description"),
+		},
+		children: []child{
+			{table: "plutora.system_custom_fields", parentCol: "system_id", array: "additionalInformation", cols: customFieldCols()},
+		},
+	},
+	{
+		// Defects come from Plutora Test, in PascalCase; the shape is assumed
+		// (plutora-api.md §4): adjust the keys here.
+		name: "defects", product: "plutoratest", table: "plutora.defects", idKey: "Id", modifiedKey: "LastModifiedDate",
+		cols: []column{
+			c("display_id", kText, "DisplayId"), c("name", kText, "Name"), c("description", kText, "Description"),
+			c("status_id", kUUID, "Status", "Id"), c("status", kText, "Status", "Value"),
+			c("priority_id", kUUID, "Priority", "Id"), c("priority", kText, "Priority", "Value"),
+			c("severity_id", kUUID, "Severity", "Id"), c("severity", kText, "Severity", "Value"),
+			c("assigned_to_id", kUUID, "AssignedTo", "Id"), c("assigned_to", kText, "AssignedTo", "Name"),
+			c("assigned_to_email", kText, "AssignedTo", "Email"),
+			c("created_date", kTime, "CreatedDate"), c("last_modified_date", kTime, "LastModifiedDate"),
+		},
+		children: []child{
+			{table: "plutora.defect_fields", parentCol: "defect_id", array: "Fields", cols: []column{
+				c("field_id", kUUID, "Id"), c("name", kText, "Name"), c("data_type", kText, "DataType"),
+				c("string_value", kText, "StringValue")}},
+		},
+	},
+}
+
+// Entities returns the names of the entities the warehouse holds.
+func Entities() []string {
+	out := make([]string, len(specs))
+	for i, s := range specs {
+		out[i] = s.name
+	}
+	return out
+}
+
+func specFor(entity string) (*entitySpec, error) {
+	for _, s := range specs {
+		if s.name == entity {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown entity %q (known: %s)", entity, strings.Join(Entities(), ", "))
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// jsonPath is the SQL that reads path from src as text (asText) or jsonb.
+func jsonPath(src string, path []string, asText bool) string {
+	op := "->"
+	if asText {
+		op = "->>"
+	}
+	if len(path) == 1 {
+		return src + op + sqlString(path[0])
+	}
+	return src + "#" + op[1:] + sqlString("{"+strings.Join(path, ",")+"}")
+}
+
+// arrayOf is the SQL for the array at path in src, or NULL when it is not an array.
+func arrayOf(src string, path []string) string {
+	v := jsonPath(src, path, false)
+	return "CASE jsonb_typeof(" + v + ") WHEN 'array' THEN " + v + " END"
+}
+
+// expr is the SQL that computes column col from the JSON value src.
+func (col column) expr(src string) string {
+	t := jsonPath(src, col.path, true)
+	switch col.kind {
+	case kUUID:
+		return "NULLIF(" + t + ", '')::uuid"
+	case kTime:
+		return "NULLIF(" + t + ", '')::timestamptz"
+	case kInt:
+		return "(" + t + ")::bigint"
+	case kNum:
+		return "(" + t + ")::numeric"
+	case kBool:
+		return "(" + t + ")::boolean"
+	case kClock:
+		return "NULLIF(" + t + ", '')::time"
+	case kUUIDs:
+		return "ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
+	case kItemIDs:
+		return "ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements(" + arrayOf(src, col.path) + ") v)"
+	case kItemVals:
+		return "ARRAY(SELECT v->>'value' FROM jsonb_array_elements(" + arrayOf(src, col.path) + ") v)"
+	default:
+		return t
+	}
+}
+
+// label names the column's JSON path for messages, e.g. "Status.Value".
+func (col column) label() string { return strings.Join(col.path, ".") }

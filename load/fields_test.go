@@ -1,0 +1,377 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+// TestEveryTableFieldByField loads every entity of a sandbox and checks each
+// typed column, each child row and the raw record against the records.
+func TestEveryTableFieldByField(t *testing.T) {
+	ctx := context.Background()
+	db := loadtest.NewDB(t)
+	w, err := NewWriter(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Sizes: plutoratest.Sizes{
+		Changes: 300, Releases: 80, Environments: 25, Hosts: 60, Systems: 20, Defects: 150}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, spec := range specs {
+		t.Run(spec.name, func(t *testing.T) {
+			recs := srv.Records(spec.name)
+			if len(recs) == 0 {
+				t.Fatalf("the sandbox has no %s", spec.name)
+			}
+			runID, err := w.StartRun(ctx, RunStart{Entity: spec.name, Mode: ModeSweep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := srv.IDs(spec.name)
+			for p := 0; p*100 < len(ids); p++ {
+				page := make([]json.RawMessage, 0, 100)
+				for _, id := range ids[p*100 : min(len(ids), p*100+100)] {
+					page = append(page, recs[id])
+				}
+				res, err := w.WritePage(ctx, PageWrite{RunID: runID, Entity: spec.name, Mode: ModeSweep, PageNum: p, Records: page, TotalCount: len(ids)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Quarantined != 0 || res.Inserted != len(page) {
+					t.Fatalf("page %d: %+v", p, res)
+				}
+			}
+			checkRows(t, db, spec, recs, runID)
+			for _, ch := range spec.children {
+				checkChildren(t, db, spec, ch, recs)
+			}
+		})
+	}
+}
+
+func checkRows(t *testing.T, db *sqlx.DB, spec *entitySpec, recs map[string]json.RawMessage, runID int64) {
+	t.Helper()
+	rows, err := db.Queryx(`SELECT id::text, to_jsonb(t) FROM ` + spec.table + ` t`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var id string
+		var row []byte
+		if err := rows.Scan(&id, &row); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		raw, ok := recs[id]
+		if !ok {
+			t.Fatalf("row %s is not a sandbox record", id)
+		}
+		got := decode(t, row)
+		want := decode(t, raw)
+		if !reflect.DeepEqual(decodeFloat(t, raw), decodeFloat(t, mustMarshal(got["raw"]))) {
+			t.Errorf("%s %s: raw differs from the record", spec.name, id)
+		}
+		for _, col := range spec.cols {
+			if msg := compare(col, want, got[strings.Trim(col.name, `"`)]); msg != "" {
+				t.Errorf("%s %s column %s: %s", spec.name, id, col.name, msg)
+			}
+		}
+		if got["_run_id"] != json.Number(strconv.FormatInt(runID, 10)) || got["_first_seen_at"] == nil || got["_deleted_at"] != nil {
+			t.Errorf("%s %s: system columns %v %v %v", spec.name, id, got["_run_id"], got["_first_seen_at"], got["_deleted_at"])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen != len(recs) {
+		t.Errorf("%s: %d rows for %d records", spec.name, seen, len(recs))
+	}
+}
+
+func checkChildren(t *testing.T, db *sqlx.DB, spec *entitySpec, ch child, recs map[string]json.RawMessage) {
+	t.Helper()
+	rows, err := db.Queryx(`SELECT ` + ch.parentCol + `::text, to_jsonb(t) FROM ` + ch.table + ` t ORDER BY 1, ordinal`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string][]map[string]any{}
+	for rows.Next() {
+		var parent string
+		var row []byte
+		if err := rows.Scan(&parent, &row); err != nil {
+			t.Fatal(err)
+		}
+		got[parent] = append(got[parent], decode(t, row))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for id, raw := range recs {
+		rec := decode(t, raw)
+		elems, _ := rec[ch.array].([]any)
+		total += len(elems)
+		if len(got[id]) != len(elems) {
+			t.Errorf("%s %s: %d rows for %d %s", ch.table, id, len(got[id]), len(elems), ch.array)
+			continue
+		}
+		for i, e := range elems {
+			em, _ := e.(map[string]any)
+			if got[id][i]["ordinal"] != json.Number(strconv.Itoa(i+1)) {
+				t.Errorf("%s %s[%d]: ordinal %v", ch.table, id, i, got[id][i]["ordinal"])
+			}
+			for _, col := range ch.cols {
+				if msg := compare(col, em, got[id][i][strings.Trim(col.name, `"`)]); msg != "" {
+					t.Errorf("%s %s[%d] column %s: %s", ch.table, id, i, col.name, msg)
+				}
+			}
+		}
+	}
+	if total == 0 {
+		t.Errorf("%s: the sandbox records have no %s: the test checks nothing", ch.table, ch.array)
+	}
+}
+
+// compare checks a column value (as to_jsonb gives it) against the record,
+// converting the record's value in Go, independently of the SQL.
+func compare(col column, rec map[string]any, got any) string {
+	var v any = rec
+	for _, k := range col.path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			v = nil
+			break
+		}
+		v = m[k]
+	}
+	switch col.kind {
+	case kText:
+		var want any
+		switch x := v.(type) {
+		case nil:
+		case string:
+			want = x
+		default:
+			want = string(mustMarshal(x))
+		}
+		return diff(want, got)
+	case kUUID:
+		s, _ := v.(string)
+		if s == "" {
+			return diff(nil, got)
+		}
+		return diff(strings.ToLower(s), got)
+	case kTime:
+		s, _ := v.(string)
+		if s == "" {
+			return diff(nil, got)
+		}
+		want, err := parseAPITime(s)
+		if err != nil {
+			return err.Error()
+		}
+		gs, _ := got.(string)
+		g, err := time.Parse(time.RFC3339Nano, gs)
+		if err != nil {
+			return fmt.Sprintf("want %s, got %v", s, got)
+		}
+		if d := g.Sub(want); d > time.Microsecond || d < -time.Microsecond {
+			return fmt.Sprintf("want %s (%s), got %s", s, want, gs)
+		}
+		return ""
+	case kInt, kNum:
+		if v == nil {
+			return diff(nil, got)
+		}
+		w, _ := v.(json.Number).Float64()
+		gn, ok := got.(json.Number)
+		if !ok {
+			return fmt.Sprintf("want %v, got %v", v, got)
+		}
+		g, _ := gn.Float64()
+		if math.Abs(w-g) > 1e-9 {
+			return fmt.Sprintf("want %v, got %v", v, got)
+		}
+		return ""
+	case kBool, kClock:
+		return diff(v, got)
+	case kUUIDs, kItemIDs, kItemVals:
+		want := []any{}
+		arr, _ := v.([]any)
+		for _, e := range arr {
+			switch col.kind {
+			case kUUIDs:
+				want = append(want, strings.ToLower(e.(string)))
+			case kItemIDs:
+				want = append(want, strings.ToLower(e.(map[string]any)["id"].(string)))
+			default:
+				want = append(want, e.(map[string]any)["value"])
+			}
+		}
+		if got == nil {
+			got = []any{}
+		}
+		return diff(want, got)
+	}
+	return "unknown kind"
+}
+
+func diff(want, got any) string {
+	if reflect.DeepEqual(want, got) {
+		return ""
+	}
+	return fmt.Sprintf("want %#v, got %#v", want, got)
+}
+
+// parseAPITime reads the API's date forms; zone-less means UTC.
+func parseAPITime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not an API date: %q", s)
+}
+
+func decode(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return m
+}
+
+func decodeFloat(t *testing.T, b []byte) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// TestSpecCoversTablesAndRecords checks that every column of every entity
+// and child table is filled by the mapping, and that every scalar field the
+// sandbox serves has a typed column.
+func TestSpecCoversTablesAndRecords(t *testing.T) {
+	db := loadtest.NewDB(t)
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: plutoratest.Sizes{
+		Changes: 50, Releases: 20, Environments: 10, Hosts: 10, Systems: 10, Defects: 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	system := map[string]bool{"id": true, "raw": true, "_first_seen_at": true, "_last_changed_at": true,
+		"_synced_at": true, "_deleted_at": true, "_run_id": true, "ordinal": true}
+	tableCols := func(table string) []string {
+		var cols []string
+		schema, name, _ := strings.Cut(table, ".")
+		if err := db.Select(&cols, `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2`, schema, name); err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(cols)
+		return cols
+	}
+	mapped := func(cols []column, extra ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range cols {
+			m[strings.Trim(c.name, `"`)] = true
+		}
+		for _, e := range extra {
+			m[e] = true
+		}
+		return m
+	}
+	for _, spec := range specs {
+		m := mapped(spec.cols)
+		for _, c := range tableCols(spec.table) {
+			if !system[c] && !m[c] {
+				t.Errorf("%s.%s is filled by no mapping", spec.table, c)
+			}
+		}
+		for _, ch := range spec.children {
+			m := mapped(ch.cols, ch.parentCol)
+			for _, c := range tableCols(ch.table) {
+				if !system[c] && !m[c] {
+					t.Errorf("%s.%s is filled by no mapping", ch.table, c)
+				}
+			}
+		}
+		paths := map[string]bool{spec.idKey: true}
+		for _, c := range spec.cols {
+			paths[strings.Join(c.path, ".")] = true
+		}
+		arrays := map[string]bool{}
+		for _, ch := range spec.children {
+			arrays[ch.array] = true
+		}
+		for _, raw := range srv.Records(spec.name) {
+			for k, v := range decode(t, raw) {
+				switch v := v.(type) {
+				case map[string]any:
+					for k2 := range v {
+						if !paths[k+"."+k2] {
+							t.Errorf("%s: field %s.%s has no column", spec.name, k, k2)
+						}
+					}
+				case []any:
+					if !arrays[k] && !knownUnmappedArrays[spec.name+"."+k] {
+						t.Errorf("%s: array %s has no child table", spec.name, k)
+					}
+				case nil:
+					if !paths[k] && !arrays[k] && !knownUnmappedArrays[spec.name+"."+k] && !prefixOf(paths, k+".") {
+						t.Errorf("%s: null field %s has no column", spec.name, k)
+					}
+				default:
+					if !paths[k] {
+						t.Errorf("%s: field %s has no column", spec.name, k)
+					}
+				}
+			}
+		}
+	}
+}
+
+// knownUnmappedArrays are arrays kept only in raw: comments of changes, and
+// an environment's embedded hosts (the hosts table has them).
+var knownUnmappedArrays = map[string]bool{"changes.comments": true, "environments.hosts": true}
+
+func prefixOf(paths map[string]bool, prefix string) bool {
+	for p := range paths {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,103 @@
+package load_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+// smallSizes keeps test data small; every entity has records.
+var smallSizes = plutoratest.Sizes{Changes: 250, Releases: 60, Environments: 20, Hosts: 50, Systems: 15, Defects: 120}
+
+func newWriter(t *testing.T) (*load.Writer, *sqlx.DB) {
+	t.Helper()
+	db := loadtest.NewDB(t)
+	w, err := load.NewWriter(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, db
+}
+
+func newSandbox(t *testing.T, sizes plutoratest.Sizes) *plutoratest.Server {
+	t.Helper()
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: sizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// records returns the sandbox's records of entity in paging order.
+func records(srv *plutoratest.Server, entity string) []json.RawMessage {
+	m := srv.Records(entity)
+	out := make([]json.RawMessage, 0, len(m))
+	for _, id := range srv.IDs(entity) {
+		out = append(out, m[id])
+	}
+	return out
+}
+
+func paged(recs []json.RawMessage, size int) [][]json.RawMessage {
+	var out [][]json.RawMessage
+	for len(recs) > 0 {
+		n := min(size, len(recs))
+		out = append(out, recs[:n])
+		recs = recs[n:]
+	}
+	return out
+}
+
+// loadAll writes recs of entity as pages of 100 under a new run, and returns
+// the summed results.
+func loadAll(t *testing.T, w *load.Writer, entity, mode string, recs []json.RawMessage) (int64, load.PageResult) {
+	t.Helper()
+	ctx := context.Background()
+	runID, err := w.StartRun(ctx, load.RunStart{Entity: entity, Mode: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum load.PageResult
+	for i, page := range paged(recs, 100) {
+		res, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: entity, Mode: mode, PageNum: i,
+			TotalCount: len(recs), Records: page})
+		if err != nil {
+			t.Fatalf("%s page %d: %v", entity, i, err)
+		}
+		sum.Inserted += res.Inserted
+		sum.Updated += res.Updated
+		sum.Unchanged += res.Unchanged
+		sum.Quarantined += res.Quarantined
+		if res.MaxModified != nil && (sum.MaxModified == nil || res.MaxModified.After(*sum.MaxModified)) {
+			sum.MaxModified = res.MaxModified
+		}
+	}
+	return runID, sum
+}
+
+func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.GetContext(context.Background(), &n, query, args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm
+}

@@ -1,0 +1,241 @@
+// Package load writes pages of Plutora records into the PostgreSQL warehouse
+// (schema plutora), one transaction per page: the rows, their child rows,
+// their history, the census ids and the sync checkpoint commit together, so a
+// crash resumes at the next page with nothing lost and nothing doubled.
+//
+// It also keeps the worker's own books in schema plutora_sync: the run
+// ledger (StartRun, FinishRun), checkpoints (Checkpoint), census deletions
+// (MarkDeleted), request counts for the budget pacer (BudgetHistory) and the
+// quarantine of records that cannot be loaded.
+//
+// A page travels to PostgreSQL as one jsonb parameter; SQL extracts the typed
+// columns and drops unchanged records before the upsert, so re-syncing
+// unchanged data writes (almost) nothing. The mapping of JSON fields to
+// columns is in entities.go.
+package load
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Modes of a run, as in PageWrite.Mode and RunStart.Mode.
+const (
+	ModeIncremental = "incremental"
+	ModeSweep       = "sweep"
+	ModeCensus      = "census"
+)
+
+// Writer writes pages and keeps the run ledger. It is safe for concurrent use.
+type Writer struct {
+	db     *sqlx.DB
+	logger *slog.Logger
+
+	mu    gosync.Mutex
+	stmts map[string]*sql.Stmt // entity → prepared page statement
+	sqls  map[string]string    // entity → page statement text
+}
+
+// NewWriter returns a Writer over db, which must be migrated (schema.Migrate).
+// A nil logger discards.
+func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
+	if db == nil {
+		return nil, errors.New("load: nil database")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	w := &Writer{db: db, logger: logger, stmts: map[string]*sql.Stmt{}, sqls: map[string]string{}}
+	for _, s := range specs {
+		w.sqls[s.name] = pageStatement(s)
+	}
+	return w, nil
+}
+
+// PageWrite is one page to write.
+type PageWrite struct {
+	RunID      int64  // the ledger's run (StartRun); 0 = no ledger row to count into
+	Product    string // "plutora" or "plutoratest"; "" = the entity's product
+	Entity     string // changes, releases, environments, hosts, systems, defects
+	Mode       string // ModeIncremental, ModeSweep or ModeCensus
+	PageNum    int    // 0-based; the checkpoint's next page becomes PageNum+1
+	TotalCount int    // the page's totalCount
+	Records    []json.RawMessage
+	Watermark  *time.Time // the checkpoint's watermark after this page (it never moves back); nil keeps it
+}
+
+// PageResult says what a page write did.
+type PageResult struct {
+	Inserted, Updated, Unchanged, Quarantined int
+	// MaxModified is the newest last-modified time among the page's loaded
+	// records (nil when the entity has none, or the page had no records).
+	MaxModified *time.Time
+}
+
+// WritePage writes rows, child rows, history, census-seen ids and the
+// checkpoint of one page in one transaction. Records that cannot be loaded
+// (broken JSON, no usable id, a value that does not cast) go to
+// plutora_sync.quarantine with the reason, and the rest of the page loads.
+// Replaying a committed page writes no data rows.
+func (w *Writer) WritePage(ctx context.Context, p PageWrite) (PageResult, error) {
+	spec, err := checkPage(p)
+	if err != nil {
+		return PageResult{}, err
+	}
+	if p.Product == "" {
+		p.Product = spec.product
+	}
+	stmt, err := w.stmt(ctx, spec)
+	if err != nil {
+		return PageResult{}, err
+	}
+	res, err := w.writeFast(ctx, stmt, p)
+	if err == nil {
+		return res, nil
+	}
+	if !isDataError(err) {
+		return PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
+	}
+	// Some record does not load: find which, quarantine them, load the rest.
+	res, err = w.writeSorted(ctx, spec, stmt, p)
+	if err != nil {
+		return PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
+	}
+	return res, nil
+}
+
+func checkPage(p PageWrite) (*entitySpec, error) {
+	spec, err := specFor(p.Entity)
+	if err != nil {
+		return nil, fmt.Errorf("write page: %w", err)
+	}
+	switch {
+	case p.Mode != ModeIncremental && p.Mode != ModeSweep && p.Mode != ModeCensus:
+		return nil, fmt.Errorf("write %s page %d: unknown mode %q (incremental, sweep or census)", p.Entity, p.PageNum, p.Mode)
+	case p.Product != "" && p.Product != spec.product:
+		return nil, fmt.Errorf("write %s page %d: entity belongs to product %q, not %q", p.Entity, p.PageNum, spec.product, p.Product)
+	case p.PageNum < 0:
+		return nil, fmt.Errorf("write %s page %d: negative page number", p.Entity, p.PageNum)
+	case p.Mode == ModeCensus && p.RunID == 0:
+		return nil, fmt.Errorf("write %s page %d: a census page needs a run id", p.Entity, p.PageNum)
+	}
+	return spec, nil
+}
+
+// stmt returns the prepared page statement of spec, preparing it once.
+func (w *Writer) stmt(ctx context.Context, spec *entitySpec) (*sql.Stmt, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if st, ok := w.stmts[spec.name]; ok {
+		return st, nil
+	}
+	st, err := w.db.PrepareContext(ctx, w.sqls[spec.name])
+	if err != nil {
+		return nil, fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.name, err)
+	}
+	w.stmts[spec.name] = st
+	return st, nil
+}
+
+// Close releases the prepared statements. The database stays open.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var errs []error
+	for name, st := range w.stmts {
+		errs = append(errs, st.Close())
+		delete(w.stmts, name)
+	}
+	return errors.Join(errs...)
+}
+
+// begin starts a page transaction; zone-less API dates are read as UTC.
+func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "SET LOCAL TimeZone = 'UTC'"); err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
+}
+
+// writeFast writes the whole page with one statement.
+func (w *Writer) writeFast(ctx context.Context, stmt *sql.Stmt, p PageWrite) (PageResult, error) {
+	tx, err := w.begin(ctx)
+	if err != nil {
+		return PageResult{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, joinRecords(p.Records), 0)
+	if err != nil {
+		return PageResult{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return PageResult{}, err
+	}
+	return res, nil
+}
+
+// execPage runs the page statement for page (a JSON array) in a transaction.
+func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page string, quarantined int) (PageResult, error) {
+	var res PageResult
+	var total int
+	var maxMod sql.NullTime
+	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
+		p.Watermark, quarantined, p.Mode == ModeCensus).Scan(&res.Inserted, &res.Updated, &total, &maxMod)
+	if err != nil {
+		return PageResult{}, err
+	}
+	res.Unchanged = total - res.Inserted - res.Updated
+	res.Quarantined = quarantined
+	if maxMod.Valid {
+		t := maxMod.Time.UTC()
+		res.MaxModified = &t
+	}
+	return res, nil
+}
+
+// joinRecords makes one JSON array of the records, without decoding them.
+func joinRecords(recs []json.RawMessage) string {
+	n := 2
+	for _, r := range recs {
+		n += len(r) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r...)
+	}
+	b = append(b, ']')
+	return string(b)
+}
+
+// isDataError reports whether err is PostgreSQL refusing the page's data
+// (bad JSON, a value that does not cast, a missing id), as opposed to a
+// failure of the database or the connection.
+func isDataError(err error) bool {
+	e := pq.As(err)
+	if e == nil {
+		return false
+	}
+	switch e.Code.Class() {
+	case "22", "23", "21": // data exception, integrity violation, cardinality
+		return true
+	}
+	return false
+}
