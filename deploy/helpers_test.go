@@ -108,6 +108,17 @@ func at(v any, keys ...string) any {
 func configVariables(t *testing.T) map[string]bool {
 	t.Helper()
 	vars := map[string]bool{}
+	for name := range configDefaults(t) {
+		vars[name] = true
+	}
+	return vars
+}
+
+// configDefaults returns every environment variable of config.Config with its
+// default ("" when it has none).
+func configDefaults(t *testing.T) map[string]string {
+	t.Helper()
+	vars := map[string]string{}
 	var walk func(typ reflect.Type, prefix string)
 	walk = func(typ reflect.Type, prefix string) {
 		for i := range typ.NumField() {
@@ -117,18 +128,14 @@ func configVariables(t *testing.T) map[string]bool {
 				continue
 			}
 			name, opts, _ := strings.Cut(tag, ",")
-			name = strings.TrimSpace(name)
+			name, opts = strings.TrimSpace(name), strings.TrimSpace(opts)
 			if f.Type.Kind() == reflect.Struct && name == "" {
-				sub := ""
-				for _, o := range strings.Split(opts, ",") {
-					if p, ok := strings.CutPrefix(strings.TrimSpace(o), "prefix="); ok {
-						sub = p
-					}
-				}
+				sub, _ := strings.CutPrefix(opts, "prefix=")
 				walk(f.Type, prefix+sub)
 				continue
 			}
-			vars[prefix+name] = true
+			def, _ := strings.CutPrefix(opts, "default=")
+			vars[prefix+name] = def
 		}
 	}
 	walk(reflect.TypeFor[config.Config](), "")
