@@ -1,0 +1,204 @@
+package extract_test
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+func TestTokenRenewedBeforeExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		ttl         time.Duration
+		renewBefore time.Duration
+		steps       []time.Duration // clock advances, each followed by calls
+		renewals    []int64         // cumulative renewals after each step
+	}{
+		// 2 h tokens renewed 30 min ahead: a run of 3 h 15 spans two renewals.
+		{"23h-style", 2 * time.Hour, 30 * time.Minute,
+			[]time.Duration{0, time.Hour, 40 * time.Minute, time.Hour, 35 * time.Minute},
+			[]int64{1, 1, 2, 2, 3}},
+		// 20 min tokens (shorter than RenewBefore): renewed at half their life.
+		{"short-lived", 20 * time.Minute, 30 * time.Minute,
+			[]time.Duration{0, 9 * time.Minute, 2 * time.Minute, 9 * time.Minute, 2 * time.Minute},
+			[]int64{1, 1, 2, 2, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+			s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: tc.ttl})
+			cfg := configFor(s.Plutora)
+			cfg.Now, cfg.RenewBefore = clock.Now, tc.renewBefore
+			c := newClient(t, cfg)
+			for i, d := range tc.steps {
+				clock.Advance(d)
+				// Several jobs at once: one renews, the others wait for it.
+				var wg sync.WaitGroup
+				for range 6 {
+					wg.Go(func() {
+						if _, err := c.Me(t.Context()); err != nil {
+							t.Errorf("step %d: Me: %v", i, err)
+						}
+					})
+				}
+				wg.Wait()
+				if got := c.Stats().TokenRenewals; got != tc.renewals[i] {
+					t.Errorf("after step %d (+%v): %d renewals, want %d", i, d, got, tc.renewals[i])
+				}
+			}
+			if n := countLog(s.Plutora, "/oauth/token", 200); n != int(tc.renewals[len(tc.renewals)-1]) {
+				t.Errorf("sandbox saw %d token requests, want %d", n, tc.renewals[len(tc.renewals)-1])
+			}
+			if n := countLog(s.Plutora, "", 401); n != 0 {
+				t.Errorf("sandbox answered %d 401s: a token was used after its expiry", n)
+			}
+		})
+	}
+}
+
+func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	c := newClient(t, configFor(s.Plutora))
+	me, err := c.Me(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if me != s.Plutora.Credentials().Username {
+		t.Errorf("Me = %q, want %q", me, s.Plutora.Credentials().Username)
+	}
+	s.Plutora.RevokeTokens()
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatalf("Me after revocation: %v", err)
+	}
+	if st := c.Stats(); st.TokenRenewals != 2 {
+		t.Errorf("renewals = %d, want 2", st.TokenRenewals)
+	}
+	if n := countLog(s.Plutora, "/me", 401); n != 1 {
+		t.Errorf("%d 401 answers on /me, want 1 (then a replay with the new token)", n)
+	}
+
+	// Revocation in the middle of paging, with pages in flight.
+	s.Plutora.SetFaults(plutoratest.Faults{RevokeAtRequest: s.Plutora.Requests() + 3})
+	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != s.Count("changes") {
+		t.Errorf("got %d changes, want %d", len(got), s.Count("changes"))
+	}
+	if r := c.Stats().TokenRenewals; r != 3 {
+		t.Errorf("renewals = %d, want 3 (one for all the requests refused at once)", r)
+	}
+}
+
+func TestWhitelistDenial(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	s.Plutora.SetWhitelist("10.0.0.0/8")
+	c := newClient(t, configFor(s.Plutora))
+	_, err := c.Me(t.Context())
+	var denied *extract.AccessDeniedError
+	if !errors.As(err, &denied) || !errors.Is(err, extract.ErrAccessDenied) {
+		t.Fatalf("err = %v, want an AccessDeniedError", err)
+	}
+	host := strings.TrimPrefix(s.Plutora.URL, "http://")
+	for _, want := range []string{host, "IP whitelist", "this worker's address"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if denied.Host != host {
+		t.Errorf("Host = %q, want %q", denied.Host, host)
+	}
+	// One renewal, one replay: no retry storm.
+	if n := countLog(s.Plutora, "/me", -1); n != 2 {
+		t.Errorf("%d requests to /me, want 2", n)
+	}
+	if n := countLog(s.Plutora, "/oauth/token", -1); n != 2 {
+		t.Errorf("%d token requests, want 2", n)
+	}
+	err = c.Pages(t.Context(), mustEntity(t, "hosts"), extract.Query{}, func(extract.Page) error { return nil })
+	if !errors.Is(err, extract.ErrAccessDenied) || !strings.Contains(err.Error(), "fetch hosts page 0") {
+		t.Errorf("Pages: err = %v, want access denied on hosts page 0", err)
+	}
+	s.Plutora.SetWhitelist("127.0.0.0/8")
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Errorf("Me once whitelisted: %v", err)
+	}
+}
+
+func TestInvalidCredentials(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	for _, tc := range []struct {
+		name   string
+		change func(*extract.Config)
+	}{
+		{"password", func(c *extract.Config) { c.Password = "not-the-password" }},
+		{"user", func(c *extract.Config) { c.Username = "someone.else@example.com" }},
+		{"secret", func(c *extract.Config) { c.ClientSecret = "not-the-secret" }},
+		{"client id", func(c *extract.Config) { c.ClientID = "not-the-client" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := countLog(s.Plutora, "/oauth/token", -1)
+			cfg := configFor(s.Plutora)
+			tc.change(&cfg)
+			c := newClient(t, cfg)
+			_, err := c.Me(t.Context())
+			if !errors.Is(err, extract.ErrInvalidCredentials) {
+				t.Fatalf("err = %v, want ErrInvalidCredentials", err)
+			}
+			if n := countLog(s.Plutora, "/oauth/token", -1) - before; n != 1 {
+				t.Errorf("%d token requests, want 1 (no retry)", n)
+			}
+			if n := countLog(s.Plutora, "/me", -1); n != 0 {
+				t.Errorf("%d API requests without a token", n)
+			}
+		})
+	}
+}
+
+func TestThrottleHonoursRetryAfter(t *testing.T) {
+	// The sandbox admits 3 requests per second; the client thinks it may send far more.
+	s := newSandbox(t, plutoratest.Options{Budget: 3, Window: time.Second})
+	cfg := configFor(s.Plutora)
+	cfg.PagesInFlight = 1 // so that no request is already in flight when a 429 arrives
+	c := newClient(t, cfg)
+	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != s.Count("changes") {
+		t.Errorf("got %d changes, want %d", len(got), s.Count("changes"))
+	}
+	throttled := countLog(s.Plutora, "", 429)
+	if throttled == 0 || c.Stats().Throttled != int64(throttled) {
+		t.Errorf("sandbox answered %d 429s, client counted %d; want the same, at least one", throttled, c.Stats().Throttled)
+	}
+	// Every request after a 429 waited for its Retry-After (1 s, the sandbox's minimum).
+	log := s.Plutora.RequestLog()
+	for i, r := range log {
+		if r.Status != 429 {
+			continue
+		}
+		for _, later := range log[i+1:] {
+			if later.At.Before(r.At.Add(time.Second)) && later.Path != "/oauth/token" {
+				t.Errorf("request %s at %v, less than Retry-After after the 429 at %v", later.Path, later.At, r.At)
+			}
+		}
+	}
+}
+
+func TestThrottleGivesUp(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{ThrottleStatus: 429})
+	s.Plutora.SetFaults(plutoratest.Faults{ThrottleBursts: 1, BurstLength: 1, BurstRetryAfter: time.Millisecond})
+	cfg := configFor(s.Plutora)
+	cfg.Window = 50 * time.Millisecond // caps every hold at one window
+	c := newClient(t, cfg)
+	_, err := c.Me(t.Context())
+	if !errors.Is(err, extract.ErrThrottled) {
+		t.Fatalf("err = %v, want ErrThrottled", err)
+	}
+}

@@ -1,0 +1,140 @@
+package extract_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+func TestTransientFaultsAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults plutoratest.Faults
+		status int // what the sandbox logs for the fault
+	}{
+		{"server errors", plutoratest.Faults{ServerErrors: 0.35}, -1},
+		{"html error pages", plutoratest.Faults{HTMLErrors: 0.35}, 500},
+		{"truncated bodies", plutoratest.Faults{Truncated: 0.3}, 200},
+		{"garbled bodies", plutoratest.Faults{Garbled: 0.3}, 200},
+		{"connection resets", plutoratest.Faults{Resets: 0.35}, 0},
+		{"throttle bursts", plutoratest.Faults{ThrottleBursts: 0.2, BurstLength: 2, BurstRetryAfter: time.Millisecond}, 429},
+		{"all at once", plutoratest.Faults{ServerErrors: 0.1, HTMLErrors: 0.1, Truncated: 0.1, Garbled: 0.1, Resets: 0.1}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: tc.faults})
+			cfg := configFor(s.Plutora)
+			cfg.MaxAttempts = 10
+			c := newClient(t, cfg)
+			for _, name := range []string{"changes", "hosts"} {
+				_, got, err := collect(t, c, mustEntity(t, name), extract.Query{})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				want := s.Records(name)
+				if len(got) != len(want) {
+					t.Errorf("%s: got %d records, want %d", name, len(got), len(want))
+				}
+				for id, raw := range want {
+					if !jsonEqual(got[id], raw) {
+						t.Errorf("%s %s: record missing or different", name, id)
+						break
+					}
+				}
+			}
+			if c.Stats().Retries == 0 {
+				t.Errorf("no retries counted under %+v", tc.faults)
+			}
+			if tc.status >= 0 && countLog(s.Plutora, "", tc.status) == 0 {
+				t.Errorf("the sandbox logged no answer with status %d: the fault did not happen", tc.status)
+			}
+		})
+	}
+}
+
+func TestTimeoutsAreRetried(t *testing.T) {
+	// A third of the answers take 200–300 ms, beyond the 150 ms allowed per attempt.
+	s := newSandbox(t, plutoratest.Options{Seed: 3, Jitter: 300 * time.Millisecond, Sizes: plutoratest.Sizes{Hosts: 400}})
+	cfg := configFor(s.Plutora)
+	cfg.RequestTimeout = 150 * time.Millisecond
+	cfg.MaxAttempts = 20
+	c := newClient(t, cfg)
+	_, got, err := collect(t, c, mustEntity(t, "hosts"), extract.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 400 {
+		t.Errorf("got %d hosts, want 400", len(got))
+	}
+	if c.Stats().Retries == 0 {
+		t.Error("no retries: no attempt timed out")
+	}
+}
+
+func TestPersistentFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		faults   plutoratest.Faults
+		is       error
+		attempts int    // requests to the list endpoint
+		text     string // in the error message
+	}{
+		{"server errors", plutoratest.Faults{ServerErrors: 1}, extract.ErrServer, 4, "POST /changes/filter: server fault after 4 attempts: HTTP 50"},
+		{"html pages", plutoratest.Faults{HTMLErrors: 1}, extract.ErrServer, 4, "HTTP 500: <!DOCTYPE html>"},
+		{"resets", plutoratest.Faults{Resets: 1}, extract.ErrServer, 4, "server fault after 4 attempts"},
+		{"truncated", plutoratest.Faults{Truncated: 1}, extract.ErrBadResponse, 3, "bad response from POST /changes/filter page 0 (HTTP 200): not a page envelope"},
+		{"garbled", plutoratest.Faults{Garbled: 1}, extract.ErrBadResponse, 3, "bad response from POST /changes/filter page 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSandbox(t, plutoratest.Options{Faults: tc.faults})
+			cfg := configFor(s.Plutora)
+			cfg.MaxAttempts = 4
+			c := newClient(t, cfg)
+			_, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v, want %v", err, tc.is)
+			}
+			if !strings.Contains(err.Error(), tc.text) || !strings.HasPrefix(err.Error(), "fetch changes page 0: ") {
+				t.Errorf("err = %q, want it to start with the entity and page and contain %q", err, tc.text)
+			}
+			if n := countLog(s.Plutora, "/changes/filter", -1); n != tc.attempts {
+				t.Errorf("%d attempts, want %d", n, tc.attempts)
+			}
+			var bad *extract.BadResponseError
+			if errors.As(err, &bad) && (bad.Endpoint != "POST /changes/filter" || bad.Page != 0) {
+				t.Errorf("BadResponseError names %q page %d", bad.Endpoint, bad.Page)
+			}
+		})
+	}
+}
+
+func TestNoRetryOnClientErrors(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	c := newClient(t, configFor(s.Plutora))
+	bogus := extract.Entity{Name: "widgets", Product: extract.ProductPlutora, ListMethod: "GET", ListPath: "/widgets", IDField: "id"}
+	err := c.Pages(t.Context(), bogus, extract.Query{}, func(extract.Page) error { return nil })
+	var bad *extract.BadResponseError
+	if !errors.As(err, &bad) || bad.Status != 404 || !strings.Contains(err.Error(), "No HTTP resource") {
+		t.Fatalf("err = %v, want a 404 BadResponseError quoting the answer", err)
+	}
+	if n := countLog(s.Plutora, "/widgets", -1); n != 1 {
+		t.Errorf("%d requests, want 1 (a 404 is not retried)", n)
+	}
+}
+
+func TestBodySizeLimit(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	cfg := configFor(s.Plutora)
+	cfg.MaxBodyBytes = 4096
+	c := newClient(t, cfg)
+	_, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	if !errors.Is(err, extract.ErrBadResponse) || !strings.Contains(err.Error(), "larger than MaxBodyBytes (4096)") {
+		t.Fatalf("err = %v, want a body-size BadResponseError", err)
+	}
+	if n := countLog(s.Plutora, "/changes/filter", -1); n != 1 {
+		t.Errorf("%d requests, want 1 (an oversized body is not retried)", n)
+	}
+}

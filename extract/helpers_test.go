@@ -1,0 +1,142 @@
+package extract_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+// small sizes keep the tests fast; changes span several pages and end mid-page.
+var smallSizes = plutoratest.Sizes{Changes: 430, Releases: 120, Environments: 30, Hosts: 250, Systems: 20, Defects: 260}
+
+func newSandbox(t testing.TB, opts plutoratest.Options) *plutoratest.Server {
+	t.Helper()
+	if opts.Sizes == (plutoratest.Sizes{}) {
+		opts.Sizes = smallSizes
+	}
+	s, err := plutoratest.NewServer(opts)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// configFor is a client config for one of the sandbox's products, with fast retries.
+func configFor(p *plutoratest.Product) extract.Config {
+	c := p.Credentials()
+	product := extract.ProductPlutora
+	if p.Name == "plutoratest" {
+		product = extract.ProductPlutoraTest
+	}
+	return extract.Config{
+		Product:      product,
+		Endpoints:    extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret,
+		Username:     c.Username,
+		Password:     c.Password,
+		RetryBase:    time.Millisecond,
+		RetryMax:     20 * time.Millisecond,
+	}
+}
+
+func newClient(t testing.TB, cfg extract.Config) *extract.Client {
+	t.Helper()
+	c, err := extract.New(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// collect pages through e and returns the pages and the records by id.
+func collect(t testing.TB, c *extract.Client, e extract.Entity, q extract.Query) ([]extract.Page, map[string]json.RawMessage, error) {
+	t.Helper()
+	var pages []extract.Page
+	ids := map[string]json.RawMessage{}
+	err := c.Pages(t.Context(), e, q, func(p extract.Page) error {
+		pages = append(pages, p)
+		for _, r := range p.Records {
+			var m map[string]any
+			if err := json.Unmarshal(r, &m); err != nil {
+				t.Fatalf("page %d: record does not decode: %v", p.Num, err)
+			}
+			id, _ := m[e.IDField].(string)
+			ids[id] = r
+		}
+		return nil
+	})
+	return pages, ids, err
+}
+
+func mustEntity(t testing.TB, name string) extract.Entity {
+	t.Helper()
+	e, ok := extract.EntityByName(name)
+	if !ok {
+		t.Fatalf("no entity %q", name)
+	}
+	return e
+}
+
+// countLog counts the request log entries matching path prefix (or all with "") and status
+// (or any with -1).
+func countLog(p *plutoratest.Product, path string, status int) int {
+	n := 0
+	for _, r := range p.RequestLog() {
+		if (path == "" || len(r.Path) >= len(path) && r.Path[:len(path)] == path) && (status < 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeClock is a clock that moves only when told.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// logBuffer captures every log line of a logger at debug level.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+var _ = context.Background
