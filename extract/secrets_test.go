@@ -2,8 +2,8 @@ package extract_test
 
 import (
 	"errors"
-	"strings"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
