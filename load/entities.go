@@ -13,16 +13,16 @@ import (
 type kind int
 
 const (
-	kText    kind = iota // ->> as is
-	kUUID                // uuid; "" is NULL
-	kTime                // timestamptz; zone-less means UTC (the page transaction sets TimeZone UTC)
-	kInt                 // bigint
-	kNum                 // numeric
-	kBool                // boolean
-	kClock               // time of day; "" is NULL
-	kUUIDs               // array of strings → uuid[]
-	kItemIDs             // array of {id} objects → uuid[]
-	kItemVals            // array of {value} objects → text[]
+	kText     kind = iota // ->> as is
+	kUUID                 // uuid; "" is NULL
+	kTime                 // timestamptz; zone-less means UTC (the page transaction sets TimeZone UTC)
+	kInt                  // bigint
+	kNum                  // numeric
+	kBool                 // boolean
+	kClock                // time of day; "" is NULL
+	kUUIDs                // array of strings → uuid[]
+	kItemIDs              // array of {id} objects → uuid[]
+	kItemVals             // array of {value} objects → text[]
 )
 
 // column maps one JSON path of a record (or of an array element) to a column.

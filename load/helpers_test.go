@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -93,11 +92,33 @@ func count(t *testing.T, db *sqlx.DB, query string, args ...any) int {
 	return n
 }
 
-func mustTime(t *testing.T, s string) time.Time {
+// fingerprint identifies every row version of table: it changes when any row
+// is written, inserted or deleted.
+func fingerprint(t *testing.T, db *sqlx.DB, table string) string {
 	t.Helper()
-	tm, err := time.Parse(time.RFC3339Nano, s)
+	var s string
+	if err := db.GetContext(context.Background(), &s,
+		`SELECT coalesce(md5(string_agg(ctid::text || ':' || xmin::text, ',' ORDER BY ctid)), 'empty') FROM `+table); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// childFingerprints is fingerprint per parent of a child table.
+func childFingerprints(t *testing.T, db *sqlx.DB, table, parentCol string) map[string]string {
+	t.Helper()
+	rows, err := db.Query(`SELECT ` + parentCol + `::text, md5(string_agg(ctid::text || ':' || xmin::text, ',' ORDER BY ctid)) FROM ` + table + ` GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tm
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = v
+	}
+	return out
 }

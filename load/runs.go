@@ -14,6 +14,9 @@ type RunStart struct {
 	Entity  string
 	Mode    string     // ModeIncremental, ModeSweep or ModeCensus
 	Since   *time.Time // the filter lower bound of this run (incremental), kept in the checkpoint
+
+	SourceURL string // the API base URL read from (never with credentials)
+	Note      string // e.g. a budget-plan warning
 }
 
 // RunResult closes a run in the ledger. Page counts are already there (each
@@ -26,6 +29,9 @@ type RunResult struct {
 	Requests, Throttled, Retries, TokenRenewals int
 	TotalFirst, TotalLast                       int // totalCount on the first and the last page
 	BudgetUsed, BudgetLimit                     int // the key's requests in the rolling window, and its limit
+
+	Resumed        bool       // the run resumed after its worker stopped
+	WatermarkAfter *time.Time // the watermark at the end, when the caller knows better than the pages
 }
 
 // StartRun records a new run of (product, entity, mode) and points the
@@ -52,8 +58,9 @@ func (w *Writer) StartRun(ctx context.Context, r RunStart) (runID int64, err err
 			r.Product, r.Entity, r.Mode); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO plutora_sync.runs (product, mode) VALUES ($1, $2) RETURNING id`,
-			r.Product, r.Mode).Scan(&runID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO plutora_sync.runs (product, mode, source_url, note)
+			VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, '')) RETURNING id`,
+			r.Product, r.Mode, r.SourceURL, r.Note).Scan(&runID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
@@ -88,8 +95,9 @@ func (w *Writer) FinishRun(ctx context.Context, r RunResult) error {
 	}
 	err := w.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
-			UPDATE plutora_sync.runs SET status = $2, finished_at = now(), error = NULLIF($3, '') WHERE id = $1`,
-			r.RunID, r.Status, r.Error)
+			UPDATE plutora_sync.runs SET status = $2, finished_at = now(), error = NULLIF($3, ''),
+				resumed = resumed OR $4 WHERE id = $1`,
+			r.RunID, r.Status, r.Error, r.Resumed)
 		if err != nil {
 			return err
 		}
@@ -99,10 +107,11 @@ func (w *Writer) FinishRun(ctx context.Context, r RunResult) error {
 		if _, err := tx.ExecContext(ctx, `
 			UPDATE plutora_sync.run_entities SET requests = $2, throttled = $3, retries = $4, token_renewals = $5,
 				total_first = COALESCE(NULLIF($6, 0), total_first), total_last = COALESCE(NULLIF($7, 0), total_last),
-				budget_used = $8, budget_limit = $9, error = NULLIF($10, '')
+				budget_used = $8, budget_limit = $9, error = NULLIF($10, ''),
+				watermark_after = COALESCE($11, watermark_after)
 			WHERE run_id = $1`,
 			r.RunID, r.Requests, r.Throttled, r.Retries, r.TokenRenewals, r.TotalFirst, r.TotalLast,
-			r.BudgetUsed, r.BudgetLimit, r.Error); err != nil {
+			r.BudgetUsed, r.BudgetLimit, r.Error, r.WatermarkAfter); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `

@@ -10,7 +10,7 @@ import (
 // Parameters: $1 the page (a JSON array of records, as text), $2 run id (0 =
 // none), $3 product, $4 mode, $5 page number, $6 totalCount, $7 watermark
 // (nullable), $8 records quarantined from this page (for the ledger), $9
-// whether to record the ids as seen by a census.
+// whether to record the ids as seen by a census, $10 the run's since (nullable).
 //
 // It returns one row: inserted, updated, page rows (after de-duplication),
 // and the newest last-modified time among the page's records.
@@ -109,11 +109,13 @@ seen AS (
 	ON CONFLICT DO NOTHING
 ),
 ckpt AS (
-	INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, total_count, watermark, updated_at)
-	VALUES ($3::text, %[1]s, $4::text, NULLIF($2::bigint, 0), $5::int + 1, $6::int, $7::timestamptz, now())
+	INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, total_count, watermark, since, updated_at)
+	VALUES ($3::text, %[1]s, $4::text, NULLIF($2::bigint, 0), $5::int + 1, $6::int, $7::timestamptz, $10::timestamptz, now())
 	ON CONFLICT (product, entity, mode) DO UPDATE SET run_id = EXCLUDED.run_id, next_page = EXCLUDED.next_page,
-		total_count = EXCLUDED.total_count, watermark = GREATEST(k.watermark, EXCLUDED.watermark), updated_at = now()
+		total_count = EXCLUDED.total_count, watermark = GREATEST(k.watermark, EXCLUDED.watermark),
+		since = COALESCE(EXCLUDED.since, k.since), updated_at = now()
 	WHERE (k.run_id, k.next_page, k.total_count) IS DISTINCT FROM (EXCLUDED.run_id, EXCLUDED.next_page, EXCLUDED.total_count)
+		OR EXCLUDED.since IS DISTINCT FROM k.since AND EXCLUDED.since IS NOT NULL
 		OR EXCLUDED.watermark > k.watermark OR (k.watermark IS NULL AND EXCLUDED.watermark IS NOT NULL)
 ),
 counts AS MATERIALIZED (

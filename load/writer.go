@@ -71,6 +71,7 @@ type PageWrite struct {
 	TotalCount int    // the page's totalCount
 	Records    []json.RawMessage
 	Watermark  *time.Time // the checkpoint's watermark after this page (it never moves back); nil keeps it
+	Since      *time.Time // the run's filter lower bound, for the checkpoint; nil keeps StartRun's
 }
 
 // PageResult says what a page write did.
@@ -194,7 +195,7 @@ func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page string, qua
 	var total int
 	var maxMod sql.NullTime
 	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
-		p.Watermark, quarantined, p.Mode == ModeCensus).Scan(&res.Inserted, &res.Updated, &total, &maxMod)
+		p.Watermark, quarantined, p.Mode == ModeCensus, p.Since).Scan(&res.Inserted, &res.Updated, &total, &maxMod)
 	if err != nil {
 		return PageResult{}, err
 	}

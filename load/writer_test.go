@@ -2,25 +2,237 @@ package load_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
 )
 
-func TestWritePageSmoke(t *testing.T) {
+// dataTables are the tables a changes page writes.
+var changeTables = []string{"plutora.changes", "plutora.changes_history", "plutora.change_systems",
+	"plutora.change_delivery_releases", "plutora.change_stakeholders", "plutora.change_custom_fields"}
+
+func TestReplayWritesNothing(t *testing.T) {
+	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
-	for _, entity := range load.Entities() {
-		recs := records(srv, entity)
-		_, res := loadAll(t, w, entity, load.ModeSweep, recs)
-		if res.Inserted != len(recs) || res.Quarantined != 0 {
-			t.Errorf("%s: %+v, want %d inserted", entity, res, len(recs))
-		}
-		_, res = loadAll(t, w, entity, load.ModeSweep, recs)
-		if res.Unchanged != len(recs) {
-			t.Errorf("%s again: %+v, want %d unchanged", entity, res, len(recs))
+	recs := records(srv, "changes")
+	_, first := loadAll(t, w, "changes", load.ModeIncremental, recs)
+	if first.Inserted != len(recs) || first.Updated+first.Unchanged+first.Quarantined != 0 {
+		t.Fatalf("first load: %+v", first)
+	}
+	before := map[string]string{}
+	for _, tb := range changeTables {
+		before[tb] = fingerprint(t, db, tb)
+	}
+	_, again := loadAll(t, w, "changes", load.ModeIncremental, recs)
+	if again.Unchanged != len(recs) || again.Inserted+again.Updated != 0 {
+		t.Fatalf("replay: %+v", again)
+	}
+	for _, tb := range changeTables {
+		if fingerprint(t, db, tb) != before[tb] {
+			t.Errorf("%s was rewritten by a replay of unchanged pages", tb)
 		}
 	}
-	_ = db
-	_ = context.Background()
+	if n := count(t, db, "SELECT count(*) FROM plutora.changes_history"); n != 0 {
+		t.Errorf("%d history rows after loading unchanged records twice", n)
+	}
+	// The max lastModifiedDate comes back from the statement.
+	var want time.Time
+	if err := db.GetContext(ctx, &want, "SELECT max(last_modified_date) FROM plutora.changes"); err != nil {
+		t.Fatal(err)
+	}
+	if first.MaxModified == nil || !first.MaxModified.Equal(want) {
+		t.Errorf("MaxModified %v, want %v", first.MaxModified, want)
+	}
+}
+
+func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	w, db := newWriter(t)
+	srv := newSandbox(t, smallSizes)
+	recs := records(srv, "changes")
+	loadAll(t, w, "changes", load.ModeIncremental, recs)
+	old := srv.Records("changes")
+
+	// Change 1% of the records (the sandbox stamps lastModifiedDate with its clock).
+	ids := srv.IDs("changes")
+	changed := map[string]bool{}
+	for i := 0; i < len(ids); i += 100 {
+		if err := srv.Update("changes", ids[i]); err != nil {
+			t.Fatal(err)
+		}
+		changed[ids[i]] = true
+	}
+	childBefore := childFingerprints(t, db, "plutora.change_systems", "change_id")
+	_, res := loadAll(t, w, "changes", load.ModeIncremental, records(srv, "changes"))
+	if res.Updated != len(changed) || res.Inserted != 0 || res.Unchanged != len(ids)-len(changed) {
+		t.Fatalf("after %d updates: %+v", len(changed), res)
+	}
+	childAfter := childFingerprints(t, db, "plutora.change_systems", "change_id")
+	for id, fp := range childBefore {
+		if !changed[id] && childAfter[id] != fp {
+			t.Errorf("children of unchanged change %s were rewritten", id)
+		}
+	}
+	// One history row per changed record: the old version, closed when the new began.
+	type hrow struct {
+		ID        string    `db:"id"`
+		ValidFrom time.Time `db:"valid_from"`
+		ValidTo   time.Time `db:"valid_to"`
+		Raw       []byte    `db:"raw"`
+	}
+	var hist []hrow
+	if err := db.SelectContext(ctx, &hist, "SELECT id::text, valid_from, valid_to, raw FROM plutora.changes_history"); err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != len(changed) {
+		t.Fatalf("%d history rows for %d changed records", len(hist), len(changed))
+	}
+	for _, h := range hist {
+		if !changed[h.ID] {
+			t.Errorf("history for unchanged %s", h.ID)
+			continue
+		}
+		if !jsonEqual(t, h.Raw, old[h.ID]) {
+			t.Errorf("history of %s does not hold the old version", h.ID)
+		}
+		var cur struct {
+			Modified time.Time `db:"last_modified_date"`
+		}
+		if err := db.GetContext(ctx, &cur, "SELECT last_modified_date FROM plutora.changes WHERE id = $1", h.ID); err != nil {
+			t.Fatal(err)
+		}
+		if !h.ValidTo.Equal(cur.Modified) || !h.ValidFrom.Before(h.ValidTo) {
+			t.Errorf("history of %s: valid %s..%s, new version from %s", h.ID, h.ValidFrom, h.ValidTo, cur.Modified)
+		}
+	}
+	// Replaying the page with the changes writes nothing more.
+	before := map[string]string{}
+	for _, tb := range changeTables {
+		before[tb] = fingerprint(t, db, tb)
+	}
+	_, res = loadAll(t, w, "changes", load.ModeIncremental, records(srv, "changes"))
+	if res.Unchanged != len(ids) {
+		t.Errorf("replay after changes: %+v", res)
+	}
+	for _, tb := range changeTables {
+		if fingerprint(t, db, tb) != before[tb] {
+			t.Errorf("%s rewritten by a replay", tb)
+		}
+	}
+	// The status history view has every version of a changed record.
+	for id := range changed {
+		if n := count(t, db, "SELECT count(*) FROM reporting.change_versions WHERE id = $1", id); n != 2 {
+			t.Errorf("change %s: %d versions, want 2", id, n)
+		}
+		if n := count(t, db, "SELECT count(*) FROM reporting.change_status_history WHERE change_id = $1 AND valid_to IS NULL", id); n != 1 {
+			t.Errorf("change %s: %d open status periods, want 1", id, n)
+		}
+	}
+	_ = now
+}
+
+func TestDuplicateIDsInAPageLastCopyWins(t *testing.T) {
+	ctx := context.Background()
+	w, db := newWriter(t)
+	srv := newSandbox(t, smallSizes)
+	recs := records(srv, "releases")[:5]
+	var m map[string]any
+	if err := json.Unmarshal(recs[2], &m); err != nil {
+		t.Fatal(err)
+	}
+	m["name"] = "the second copy"
+	second, _ := json.Marshal(m)
+	page := append(append([]json.RawMessage{}, recs...), second)
+	res, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeSweep, Records: page, TotalCount: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inserted != 5 || res.Unchanged != 0 || res.Quarantined != 0 {
+		t.Errorf("%+v", res)
+	}
+	var name string
+	if err := db.GetContext(ctx, &name, "SELECT name FROM plutora.releases WHERE id = $1", m["id"]); err != nil {
+		t.Fatal(err)
+	}
+	if name != "the second copy" {
+		t.Errorf("name %q: the last copy should win", name)
+	}
+}
+
+func TestZonelessDatesAreUTCWhateverTheSessionZone(t *testing.T) {
+	ctx := context.Background()
+	w, db := newWriter(t)
+	var dbName string
+	if err := db.GetContext(ctx, &dbName, "SELECT current_database()"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "ALTER DATABASE "+dbName+" SET TimeZone = 'Australia/Sydney'"); err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxIdleConns(0) // new sessions pick up the zone
+	db.SetMaxIdleConns(2)
+	recs := []json.RawMessage{
+		json.RawMessage(`{"id":"0f0e0d0c-0b0a-4908-8706-050403020100","name":"a","implementationDate":"2025-06-20T17:29:55.883","lastModifiedDate":"2017-01-09T03:17:38.9137257+00:00"}`),
+		json.RawMessage(`{"id":"1f0e0d0c-0b0a-4908-8706-050403020100","name":"b","implementationDate":"2016-12-31","lastModifiedDate":"2016-12-31T00:00:00+05:30"}`),
+	}
+	if _, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeSweep, Records: recs}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id, col string
+		want    time.Time
+	}{
+		{"0f0e0d0c-0b0a-4908-8706-050403020100", "implementation_date", time.Date(2025, 6, 20, 17, 29, 55, 883e6, time.UTC)},
+		{"0f0e0d0c-0b0a-4908-8706-050403020100", "last_modified_date", time.Date(2017, 1, 9, 3, 17, 38, 913726e3, time.UTC)},
+		{"1f0e0d0c-0b0a-4908-8706-050403020100", "implementation_date", time.Date(2016, 12, 31, 0, 0, 0, 0, time.UTC)},
+		{"1f0e0d0c-0b0a-4908-8706-050403020100", "last_modified_date", time.Date(2016, 12, 30, 18, 30, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		var got time.Time
+		if err := db.GetContext(ctx, &got, "SELECT "+tc.col+" FROM plutora.releases WHERE id = $1", tc.id); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(tc.want) {
+			t.Errorf("%s %s = %s, want %s", tc.id, tc.col, got.UTC(), tc.want)
+		}
+	}
+}
+
+func TestWritePageRejectsBadInput(t *testing.T) {
+	w, _ := newWriter(t)
+	tests := []struct {
+		p    load.PageWrite
+		want string
+	}{
+		{load.PageWrite{Entity: "widgets", Mode: load.ModeSweep}, `unknown entity "widgets"`},
+		{load.PageWrite{Entity: "changes", Mode: "full"}, `unknown mode "full"`},
+		{load.PageWrite{Entity: "defects", Product: "plutora", Mode: load.ModeSweep}, `product "plutoratest"`},
+		{load.PageWrite{Entity: "hosts", Mode: load.ModeCensus}, "needs a run id"},
+		{load.PageWrite{Entity: "hosts", Mode: load.ModeSweep, PageNum: -1}, "negative page"},
+	}
+	for _, tc := range tests {
+		_, err := w.WritePage(context.Background(), tc.p)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want one containing %q", tc.p, err, tc.want)
+		}
+	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if err := json.Unmarshal(a, &x); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &y); err != nil {
+		t.Fatal(err)
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return string(xa) == string(ya)
 }
