@@ -1,20 +1,29 @@
 // Command plutora-sync keeps a PostgreSQL warehouse in step with Plutora and
-// Plutora Test. See README.md for the subcommands.
+// Plutora Test. Run "plutora-sync help" for the subcommands; README.md lists
+// the configuration variables.
+//
+// Exit codes:
+//
+//	0  success
+//	1  the work failed (a run failed, the database or the API could not be reached, a check failed)
+//	2  usage error (unknown subcommand, flag or entity)
+//	3  configuration error (a variable is missing or invalid; the message names it)
+//	4  refused: demo would write into a database holding data synced from a real Plutora (use --force)
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "version" {
-		fmt.Println("plutora-sync", version)
-		return
-	}
-	fmt.Fprintln(os.Stderr, "usage: plutora-sync version")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }

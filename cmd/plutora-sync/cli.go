@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
+)
+
+// Exit codes (documented in the package comment and README.md).
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitConfig  = 3
+	exitRefused = 4
+)
+
+// cli carries what every subcommand needs.
+type cli struct {
+	stdout, stderr io.Writer
+}
+
+type command struct {
+	name    string
+	args    string // usage after the name
+	summary string
+	help    string
+	run     func(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"run", "", "run the daemon: scheduled syncs, /metrics, /healthz, /readyz",
+			"Runs the daemon until SIGTERM or SIGINT: one cron job per product and entity, a nightly\n" +
+				"census, leadership per API key when several replicas share the database, and the HTTP\n" +
+				"endpoints /metrics, /healthz and /readyz on METRICS_ADDR. On a signal it stops\n" +
+				"scheduling, lets the page in hand commit and exits 0 within SHUTDOWN_TIMEOUT.", runCmd},
+		{"sync", "[entity…]", "sync now, once, then exit",
+			"Runs one sync of the named entities (default: every entity of the configured products)\n" +
+				"and exits. Incremental where possible, a sweep the first time; --full sweeps. On a\n" +
+				"terminal, a progress bar per entity; otherwise plain log lines.", syncCmd},
+		{"migrate", "", "apply the database migrations", "Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock).", migrateCmd},
+		{"status", "", "show the ledger, freshness and budget use",
+			"Prints the last runs of every entity (what ran, when, rows, failures and why), how\n" +
+				"fresh each entity is, and the requests spent in the last hour per API key.", statusCmd},
+		{"check", "", "check config, database, tokens, whitelist and the budget plan",
+			"Validates the configuration, connects to the database, obtains a token for each\n" +
+				"configured product, makes a cheap API call (GET /me) that proves the IP whitelist\n" +
+				"admits this host, and prints the budget plan against the budget. Exits 1 if any\n" +
+				"check fails.", checkCmd},
+		{"demo", "", "sync a sandbox Plutora into the local PostgreSQL, then show example queries",
+			"Starts the sandbox Plutora in-process with a seeded dataset, creates the database of\n" +
+				"DATABASE_URL if needed (default: plutora on the local PostgreSQL), migrates it, syncs\n" +
+				"every entity with progress, and prints what it loaded and example SQL queries. It\n" +
+				"refuses (exit 4) to write into a database holding data synced from a real Plutora,\n" +
+				"unless --force.", demoCmd},
+		{"sim", "[flags]", "serve the sandbox Plutora and Plutora Test APIs", "Serves the sandbox on its own (see sim --help).", simCmd},
+		{"version", "", "print the version", "Prints the version.", versionCmd},
+	}
+}
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := &cli{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		c.usage(stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help", "-help":
+		c.usage(stdout)
+		return exitOK
+	}
+	for _, cmd := range commands() {
+		if cmd.name != name {
+			continue
+		}
+		fs := flag.NewFlagSet("plutora-sync "+name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "usage: plutora-sync %s %s\n\n%s\n", cmd.name, cmd.args, cmd.help)
+			if hasFlags(fs) {
+				fmt.Fprintln(fs.Output(), "\nflags:")
+				fs.PrintDefaults()
+			}
+			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see README.md).")
+		}
+		err := cmd.run(ctx, c, fs, args[1:])
+		return c.exitCode(err)
+	}
+	fmt.Fprintf(stderr, "plutora-sync: unknown command %q\n\n", name)
+	c.usage(stderr)
+	return exitUsage
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+func (c *cli) usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: plutora-sync <command> [flags] [args]\n\ncommands:")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"plutora-sync <command> --help\" for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration, 4 demo refused.")
+}
+
+// usageError is a command-line mistake (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// configError is an invalid configuration (exit 3).
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+func (c *cli) exitCode(err error) int {
+	var ue usageError
+	var ce configError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		return exitConfig
+	case errors.Is(err, daemon.ErrRefused):
+		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		return exitRefused
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(c.stderr, "plutora-sync: interrupted")
+		return exitFailed
+	default:
+		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		return exitFailed
+	}
+}
+
+// parse parses flags; positional arguments are returned.
+func parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	if maxArgs >= 0 && fs.NArg() > maxArgs {
+		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))}
+	}
+	return fs.Args(), nil
+}
+
+// loadConfig reads and validates the environment.
+func loadConfig(ctx context.Context) (*config.Config, error) {
+	cfg, err := config.Load(ctx)
+	if err != nil {
+		return nil, configError{err}
+	}
+	return cfg, nil
+}
+
+// checkEntities rejects unknown entity names.
+func checkEntities(names []string) error {
+	known := map[string]bool{}
+	var all []string
+	for _, e := range config.Entities {
+		known[e.Name] = true
+		all = append(all, e.Name)
+	}
+	sort.Strings(all)
+	for _, n := range names {
+		if !known[n] {
+			return usageError{fmt.Sprintf("unknown entity %q: use one of %s", n, strings.Join(all, ", "))}
+		}
+	}
+	return nil
+}
+
+func versionCmd(_ context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, "plutora-sync", version)
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && termIsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
+)
+
+func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireProduct(); err != nil {
+		return configError{err}
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, true)
+	return daemon.Run(ctx, cfg, logger, daemon.Options{Version: version})
+}
+
+func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	full := fs.Bool("full", false, "sweep every page instead of reading incrementally")
+	entities, err := parse(fs, args, -1)
+	if err != nil {
+		return err
+	}
+	if err := checkEntities(entities); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireProduct(); err != nil {
+		return configError{err}
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
+	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
+		Entities: entities, Full: *full, Progress: c.stderr, Terminal: isTerminal(c.stderr),
+	})
+}
+
+func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
+	return daemon.Migrate(ctx, cfg, logger, c.stdout)
+}
+
+func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	return daemon.Status(ctx, cfg, c.stdout)
+}
+
+func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		fmt.Fprintln(c.stdout, "config    FAIL")
+		return err
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, "warn", false)
+	return daemon.Check(ctx, cfg, logger, c.stdout)
+}
+
+func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	force := fs.Bool("force", false, "write into the database even if it holds data synced from a real Plutora")
+	seed := fs.Int64("seed", 1, "the sandbox's random seed")
+	scale := fs.Float64("scale", 1, "dataset size relative to the default mid-sized site (e.g. 0.1 or 2)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *scale <= 0 || *scale > 20 {
+		return usageError{fmt.Sprintf("demo: --scale %v: must be in (0, 20]", *scale)}
+	}
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(c.stderr, cfg.LogFormat, "warn", false)
+	return daemon.Demo(ctx, cfg, logger, daemon.DemoOptions{
+		Force: *force, Seed: *seed, Scale: *scale, Out: c.stdout, Progress: c.stderr, Terminal: isTerminal(c.stderr),
+	})
+}
+
+func simCmd(ctx context.Context, c *cli, _ *flag.FlagSet, args []string) error {
+	return plutoratest.SimCommand(ctx, args, c.stdout, c.stderr)
+}

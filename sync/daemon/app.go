@@ -1,0 +1,192 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	gosync "sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/schema"
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// Options are what a test or main can change beyond the configuration.
+type Options struct {
+	Version string
+	// Now is the clock of the clients and the runner; default time.Now. The
+	// end-to-end test drives it.
+	Now func() time.Time
+	// HTTPClient is the clients' base HTTP client; optional.
+	HTTPClient *http.Client
+	// Progress, when set, receives every committed page.
+	Progress func(sync.Progress)
+	// Ready, when set, is closed once the daemon serves HTTP and runs its
+	// schedules (tests wait on it).
+	Ready chan<- string
+}
+
+// App is the wired daemon: database, writer, clients, runner, metrics.
+type App struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	DB       *sqlx.DB
+	Writer   *load.Writer
+	Clients  map[string]*extract.Client
+	Registry *prometheus.Registry
+	Metrics  *sync.Metrics
+	Runner   *sync.Runner
+	opts     Options
+
+	mu    gosync.Mutex
+	notes map[string]string // product → budget-plan warning, recorded on its runs
+}
+
+// planNote is the runner's Note: the product's budget-plan warning, if any.
+func (a *App) planNote(product string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.notes[product]
+}
+
+// Open connects to the database, migrates it, and builds the writer, one
+// client per configured product and the runner.
+func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &App{Config: cfg, Logger: logger, Clients: map[string]*extract.Client{}, opts: opts}
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Metrics = sync.NewMetrics(a.Registry)
+	var err error
+	if a.DB, err = OpenDB(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	if err := schema.Migrate(ctx, a.DB.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if a.Writer, err = load.NewWriter(a.DB, logger.With("component", "load")); err != nil {
+		a.Close()
+		return nil, err
+	}
+	pw := &writer{a.Writer}
+	sources := map[string]sync.Source{}
+	for _, product := range []string{config.Plutora, config.PlutoraTest} {
+		pc := cfg.ProductConfig(product)
+		if !pc.Enabled() {
+			continue
+		}
+		c, err := a.newClient(ctx, product, pc)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.Clients[product] = c
+		sources[product] = sync.Source{PageSource: source{c}, URL: pc.APIURL}
+	}
+	if len(sources) == 0 {
+		a.Close()
+		return nil, cfg.RequireProduct()
+	}
+	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: pw, Sources: sources, Overlap: cfg.IncrementalOverlap,
+		DeleteMaxShare: cfg.DeleteMaxShare, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
+		Progress: opts.Progress, Note: a.planNote})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) newClient(ctx context.Context, product string, pc config.Product) (*extract.Client, error) {
+	c, err := extract.New(ctx, extract.Config{
+		Product:   extract.Product(product),
+		Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
+		ClientID:  pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
+		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
+		HTTPClient: a.opts.HTTPClient, History: history{a.Writer.BudgetHistory()}, Observer: observer{a.Metrics},
+		Now: a.opts.Now, Logger: a.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s client: %w", product, err)
+	}
+	return c, nil
+}
+
+// reserve maps the config's reserve to the client's (0 means the default there).
+func reserve(r float64) float64 {
+	if r == 0 {
+		return extract.NoReserve
+	}
+	return r
+}
+
+// Entities returns the sync entities of the configured products, filtered to
+// names when given.
+func (a *App) Entities(names ...string) []sync.Entity {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []sync.Entity
+	for _, e := range extract.Entities() {
+		if _, ok := a.Clients[string(e.Product)]; !ok || (len(want) > 0 && !want[e.Name]) {
+			continue
+		}
+		out = append(out, sync.Entity{Product: string(e.Product), Name: e.Name, ModifiedField: e.ModifiedField})
+	}
+	return out
+}
+
+// Close releases the clients (flushing budget counts) and the database.
+func (a *App) Close() {
+	for _, c := range a.Clients {
+		c.Close()
+	}
+	if a.Writer != nil {
+		_ = a.Writer.Close()
+	}
+	if a.DB != nil {
+		_ = a.DB.Close()
+	}
+}
+
+// authKind classifies an authentication error for the metric.
+func (a *App) recordAuthError(product string, err error) {
+	switch {
+	case errors.Is(err, extract.ErrInvalidCredentials):
+		a.Metrics.AuthError(product, "invalid_credentials")
+	case errors.Is(err, extract.ErrAccessDenied):
+		a.Metrics.AuthError(product, "access_denied")
+	}
+}
+
+// Migrate applies the migrations to the configured database.
+func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
+	db, err := OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger)); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	cur, _, err := schema.Version(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "database %s is at schema version %d\n", RedactURL(cfg.DatabaseURL), cur)
+	return nil
+}

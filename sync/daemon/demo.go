@@ -1,0 +1,199 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// ErrRefused is returned by Demo when the database holds data synced from a
+// source other than a sandbox and --force was not given.
+var ErrRefused = errors.New("refused")
+
+// DemoOptions configure Demo.
+type DemoOptions struct {
+	Force    bool    // write even into a database holding real data
+	Seed     int64   // the sandbox's seed
+	Scale    float64 // dataset size relative to plutoratest.DefaultSizes; 0 = 1
+	Out      io.Writer
+	Progress io.Writer
+	Terminal bool
+}
+
+// Demo starts the sandbox in-process, creates and migrates the configured
+// database, syncs every entity into it with progress, and prints what it
+// loaded and example queries.
+func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOptions) error {
+	start := time.Now()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: o.Seed, Sizes: scaledSizes(o.Scale)})
+	if err != nil {
+		return fmt.Errorf("demo: start sandbox: %w", err)
+	}
+	defer sb.Close()
+	dcfg := demoConfig(cfg, sb)
+	created, err := EnsureDatabase(ctx, dcfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if created {
+		fmt.Fprintf(o.Out, "created database %s\n", RedactURL(dcfg.DatabaseURL))
+	} else if !o.Force {
+		if err := guard(ctx, dcfg.DatabaseURL, sb); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.Out, "sandbox Plutora at %s, Plutora Test at %s; syncing into %s\n", sb.Plutora.URL, sb.Test.URL, RedactURL(dcfg.DatabaseURL))
+	pr := newProgress(o.Progress, o.Terminal, logger)
+	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer a.Close()
+	if _, err := a.SyncOnce(ctx, pr, nil, false); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return printLoaded(ctx, a.DB.DB, o.Out, dcfg.DatabaseURL, time.Since(start))
+}
+
+func scaledSizes(scale float64) plutoratest.Sizes {
+	if scale <= 0 {
+		scale = 1
+	}
+	d := plutoratest.DefaultSizes
+	f := func(n int) int { return max(1, int(float64(n)*scale)) }
+	return plutoratest.Sizes{Changes: f(d.Changes), Releases: f(d.Releases), Environments: f(d.Environments),
+		Hosts: f(d.Hosts), Systems: f(d.Systems), Defects: f(d.Defects)}
+}
+
+// demoConfig points both products at the sandbox.
+func demoConfig(cfg *config.Config, sb *plutoratest.Server) *config.Config {
+	d := *cfg
+	for _, p := range []struct {
+		dst *config.Product
+		src *plutoratest.Product
+	}{{&d.Plutora, sb.Plutora}, {&d.PlutoraTest, sb.Test}} {
+		c := p.src.Credentials()
+		*p.dst = config.Product{APIURL: p.src.URL, TokenURL: p.src.TokenURL, ClientID: c.ClientID,
+			ClientSecret: c.ClientSecret, Username: c.Username, Password: c.Password}
+	}
+	return &d
+}
+
+// guard returns ErrRefused when the database holds data synced from a
+// source that is not a sandbox on a loopback address, or rows whose ids are
+// not the sandbox's when the ledger cannot tell.
+func guard(ctx context.Context, dsn string, sb *plutoratest.Server) error {
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var ledger bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL`).Scan(&ledger); err != nil {
+		return fmt.Errorf("demo: inspect database: %w", err)
+	}
+	if !ledger {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT source_url FROM plutora_sync.runs WHERE source_url IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("demo: read the ledger's sources: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return err
+		}
+		if !isLoopbackURL(src) {
+			return fmt.Errorf("%w: database %s holds data synced from %s, not from a sandbox; demo would mix sandbox records into it. Point DATABASE_URL at another database, or use --force",
+				ErrRefused, RedactURL(dsn), src)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	// Rows with no source in the ledger (synced before it recorded sources):
+	// refuse if any id is not one of the sandbox's.
+	for _, e := range config.Entities {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+e.Name+` t
+			WHERE NOT (t.id = ANY($1::uuid[])) AND NOT EXISTS (SELECT 1 FROM plutora_sync.runs r
+				WHERE r.id = t._run_id AND r.source_url IS NOT NULL)`, pq.Array(ids(sb, e.Name))).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("demo: inspect %s: %w", e.Name, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: database %s holds %d %s of unknown origin (not this sandbox's); demo would mix sandbox records into them. Point DATABASE_URL at another database, or use --force",
+				ErrRefused, RedactURL(dsn), n, e.Name)
+		}
+	}
+	return nil
+}
+
+func ids(sb *plutoratest.Server, entity string) []string {
+	recs := sb.Records(entity)
+	out := make([]string, 0, len(recs))
+	for id := range recs {
+		out = append(out, id)
+	}
+	return out
+}
+
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// exampleQueries are printed after a demo; the demo test runs each.
+var exampleQueries = []struct{ Title, SQL string }{
+	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
+	{"Upcoming releases and how many changes each delivers",
+		`SELECT r.identifier, r.name, r.implementation_date::date, count(rc.change_id) AS changes
+FROM reporting.releases r LEFT JOIN reporting.release_changes rc ON rc.release_id = r.id
+WHERE r.implementation_date >= now() GROUP BY 1, 2, 3 ORDER BY 3 LIMIT 10;`},
+	{"Stack layers across hosts", `SELECT stack_layer, count(DISTINCT host_id) AS hosts, count(*) AS components
+FROM reporting.host_stack GROUP BY 1 ORDER BY 2 DESC;`},
+}
+
+// printLoaded prints the rows loaded per table and the example queries.
+func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, took time.Duration) error {
+	fmt.Fprintf(out, "\nloaded in %s:\n", took.Round(100*time.Millisecond))
+	for _, e := range config.Entities {
+		var live, hist, quar int
+		if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM plutora.`+e.Name+` WHERE _deleted_at IS NULL),
+			(SELECT count(*) FROM plutora.`+e.Name+`_history),
+			(SELECT count(*) FROM plutora_sync.quarantine WHERE entity = $1 AND resolved_at IS NULL)`, e.Name).Scan(&live, &hist, &quar); err != nil {
+			return fmt.Errorf("demo: count %s: %w", e.Name, err)
+		}
+		fmt.Fprintf(out, "  %-13s %6d rows  in plutora.%s (%d history rows, %d quarantined)\n", e.Name, live, e.Name, hist, quar)
+	}
+	psql := "psql " + shellQuote(dsn)
+	fmt.Fprintf(out, "\nTry these (%s):\n", psql)
+	for _, q := range exampleQueries {
+		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
+	}
+	fmt.Fprintln(out, "\nThe ledger: plutora-sync status   (with DATABASE_URL set as above)")
+	return nil
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,188 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// Run is the daemon: it opens everything, serves HTTP, takes leadership per
+// API key, schedules every job, and on ctx's end shuts down in order within
+// SHUTDOWN_TIMEOUT: stop scheduling, let the pages in hand commit, release the
+// keys, close HTTP, close the database. It returns nil after a clean shutdown.
+func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) error {
+	a, err := Open(ctx, cfg, logger, opts)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx)
+}
+
+// Serve runs the daemon on an opened App until ctx ends.
+func (a *App) Serve(ctx context.Context) error {
+	logger := a.Logger
+	a.warnPlan(ctx)
+	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, a.ready))
+	if err != nil {
+		return err
+	}
+	go srv.Serve(logger)
+
+	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
+	leaders := map[string]*sync.Leader{}
+	jobs := map[string][]*sync.Job{}
+	for product, c := range a.Clients {
+		_ = c
+		key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
+		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
+		if err != nil {
+			return err
+		}
+		leaders[product] = l
+	}
+	for _, s := range a.Config.Schedules() {
+		e, ok := a.entity(s.Entity)
+		if !ok {
+			continue
+		}
+		j := a.job(leaders[e.Product], e, s)
+		if err := sched.Add(j); err != nil {
+			return err
+		}
+		jobs[e.Product] = append(jobs[e.Product], j)
+	}
+
+	var wg gosync.WaitGroup
+	for product, l := range leaders {
+		wg.Go(func() { l.Run(ctx) })
+		wg.Go(func() { a.onLeadership(ctx, l, jobs[product]) })
+	}
+	sched.Start(ctx)
+	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()))
+	if a.opts.Ready != nil {
+		a.opts.Ready <- srv.Addr()
+	}
+
+	<-ctx.Done()
+	logger.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	if err := sched.Stop(sctx); err != nil {
+		errs = append(errs, err)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		errs = append(errs, errors.New("shutdown: leadership or runs did not end in time"))
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		errs = append(errs, fmt.Errorf("shutdown http: %w", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func (a *App) entity(name string) (sync.Entity, bool) {
+	es := a.Entities(name)
+	if len(es) == 0 {
+		return sync.Entity{}, false
+	}
+	return es[0], true
+}
+
+// job makes the cron job of one schedule: it runs only while this replica
+// holds the product's key, with the leadership's context (derived from the
+// root context, cancelled when the key is lost).
+func (a *App) job(l *sync.Leader, e sync.Entity, s config.Schedule) *sync.Job {
+	return &sync.Job{Name: e.String() + " " + s.Mode, Spec: s.Spec, Entity: e.Name, Mode: s.Mode,
+		Fn: func(context.Context) error {
+			lctx, done, ok := l.Enter()
+			if !ok {
+				return nil // a standby: another replica works this key
+			}
+			defer done()
+			_, err := a.Runner.Run(lctx, e, s.Mode)
+			a.recordAuthError(e.Product, err)
+			return err
+		}}
+}
+
+// onLeadership runs every job of the product once each time this replica
+// takes its key: a fresh daemon syncs at once, and a run interrupted by a
+// crash resumes at start rather than at the next tick.
+func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job) {
+	for {
+		ch := l.Changed()
+		if l.Held() {
+			for _, j := range jobs {
+				if j.Mode != sync.ModeCensus {
+					go j.RunNow(ctx)
+				}
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// ready is /readyz: the database answers.
+func (a *App) ready(ctx context.Context) error {
+	return a.DB.PingContext(ctx)
+}
+
+// warnPlan logs (and notes) a budget plan over the budget, naming the
+// schedule to relax.
+func (a *App) warnPlan(ctx context.Context) {
+	plans, err := a.PlanBudget(ctx, time.Now())
+	if err != nil {
+		a.Logger.Warn("budget plan", "error", err)
+		return
+	}
+	for _, p := range plans {
+		if p.Over() {
+			a.Logger.Warn("budget plan exceeds the budget", "plan", p.String(), "advice", p.Advice())
+			a.mu.Lock()
+			if a.notes == nil {
+				a.notes = map[string]string{}
+			}
+			a.notes[p.Product] = "budget plan exceeds the budget: " + p.String() + "; " + p.Advice()
+			a.mu.Unlock()
+		} else {
+			a.Logger.Info("budget plan", "plan", p.String())
+		}
+	}
+}
+
+// PlanBudget plans every product's busiest hour from the last known totals.
+func (a *App) PlanBudget(ctx context.Context, from time.Time) ([]config.Plan, error) {
+	totals := map[string]int{}
+	for _, e := range a.Entities() {
+		// Incremental checkpoints count only the modified records.
+		for _, mode := range []string{sync.ModeCensus, sync.ModeSweep} {
+			cp, ok, err := a.Writer.CheckpointMode(ctx, e.Product, e.Name, mode)
+			if err != nil {
+				return nil, err
+			}
+			if ok && cp.TotalCount > totals[e.Name] {
+				totals[e.Name] = cp.TotalCount
+			}
+		}
+	}
+	return a.Config.PlanBudget(from, totals)
+}

@@ -1,0 +1,149 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// Status prints the ledger's recent runs, each entity's freshness and the
+// requests spent in the last hour per API key.
+func Status(ctx context.Context, cfg *config.Config, out io.Writer) error {
+	db, err := OpenDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var migrated bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL`).Scan(&migrated); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if !migrated {
+		return fmt.Errorf("status: database %s has no ledger yet: run plutora-sync migrate, then sync", RedactURL(cfg.DatabaseURL))
+	}
+	return writeStatus(ctx, db.DB, out, time.Now())
+}
+
+func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time) error {
+	fmt.Fprintln(out, "FRESHNESS")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAST FAILURE")
+	rows, err := db.QueryContext(ctx, `
+		WITH last AS (
+			SELECT r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
+				row_number() OVER (PARTITION BY r.product, e.entity, r.status = 'success' ORDER BY r.id DESC) AS n
+			FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
+			WHERE r.status IN ('success', 'failed'))
+		SELECT k.product, k.entity,
+			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'success' AND n = 1),
+			coalesce((SELECT error FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'failed' AND n = 1), '')
+		FROM (SELECT DISTINCT product, entity FROM last) k ORDER BY 1, 2`)
+	if err != nil {
+		return fmt.Errorf("status: freshness: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var product, entity, failure string
+		var at sql.NullTime
+		if err := rows.Scan(&product, &entity, &at, &failure); err != nil {
+			return err
+		}
+		last, ago := "never", "-"
+		if at.Valid {
+			last, ago = at.Time.UTC().Format("2006-01-02 15:04:05"), now.Sub(at.Time).Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), shorten(failure, 70))
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\nRECENT RUNS")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tENTITY\tMODE\tSTARTED\tTOOK\tSTATUS\tPAGES\tINS\tUPD\tSAME\tDEL\tQUAR\tERROR / NOTE")
+	runs, err := db.QueryContext(ctx, `
+		SELECT r.id, e.entity, r.mode, r.started_at, r.finished_at, r.status, e.pages, e.inserted, e.updated,
+			e.unchanged, e.deleted, e.quarantined, coalesce(e.error, r.error, e.deletion_note, '')
+		FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
+		ORDER BY r.id DESC LIMIT 20`)
+	if err != nil {
+		return fmt.Errorf("status: runs: %w", err)
+	}
+	defer runs.Close()
+	for runs.Next() {
+		var id int64
+		var entity, mode, status, note string
+		var started time.Time
+		var finished sql.NullTime
+		var pages, ins, upd, same, del, quar int
+		if err := runs.Scan(&id, &entity, &mode, &started, &finished, &status, &pages, &ins, &upd, &same, &del, &quar, &note); err != nil {
+			return err
+		}
+		took := "-"
+		if finished.Valid {
+			took = finished.Time.Sub(started).Round(time.Millisecond).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", id, entity, mode,
+			started.UTC().Format("01-02 15:04:05"), took, status, pages, ins, upd, same, del, quar, shorten(note, 60))
+	}
+	if err := runs.Err(); err != nil {
+		return err
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\nBUDGET (requests in the last hour)")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tREQUESTS")
+	bud, err := db.QueryContext(ctx, `SELECT key, sum(count) FROM plutora_sync.request_counts
+		WHERE minute > $1 GROUP BY key ORDER BY key`, now.Add(-time.Hour))
+	if err != nil {
+		return fmt.Errorf("status: budget: %w", err)
+	}
+	defer bud.Close()
+	for bud.Next() {
+		var key string
+		var n int
+		if err := bud.Scan(&key, &n); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%d\n", key, n)
+	}
+	tw.Flush()
+	return bud.Err()
+}
+
+// countRows counts the live rows of an entity's table (-1 when unknown).
+func countRows(ctx context.Context, db *sql.DB, entity string) int {
+	var n int
+	if !validEntity(entity) {
+		return -1
+	}
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+entity+` WHERE _deleted_at IS NULL`).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+func validEntity(name string) bool {
+	for _, e := range config.Entities {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func shorten(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}

@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	gosync "sync"
+
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// SyncOptions configure a one-off sync.
+type SyncOptions struct {
+	Entities []string  // default: every entity of the configured products
+	Full     bool      // sweep instead of incremental
+	Progress io.Writer // where progress goes (bars on a terminal)
+	Terminal bool
+}
+
+// SyncNow runs one sync of the chosen entities and returns when all are done;
+// the error joins the failed entities' errors.
+func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o SyncOptions) error {
+	pr := newProgress(o.Progress, o.Terminal, logger)
+	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	_, err = a.SyncOnce(ctx, pr, o.Entities, o.Full)
+	return err
+}
+
+// SyncOnce runs the entities (all when names is empty) concurrently, one run
+// each, holding each product's key for the duration so that a running daemon
+// and a one-off sync never work a key together.
+func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, full bool) ([]sync.RunResult, error) {
+	entities := a.Entities(names...)
+	if len(entities) == 0 {
+		return nil, fmt.Errorf("nothing to sync: none of %v belongs to a configured product", names)
+	}
+	mode := sync.ModeIncremental
+	if full {
+		mode = sync.ModeSweep
+	}
+	for product := range a.Clients {
+		release, err := a.tryKey(ctx, product)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	var mu gosync.Mutex
+	var wg gosync.WaitGroup
+	var errs []error
+	results := make([]sync.RunResult, len(entities))
+	for i, e := range entities {
+		wg.Go(func() {
+			res, err := a.Runner.Run(ctx, e, mode)
+			a.recordAuthError(e.Product, err)
+			results[i] = res
+			if pr != nil {
+				pr.finish(e.Name, err != nil)
+			}
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return results, errors.Join(errs...)
+}
+
+// tryKey takes product's advisory lock on a dedicated connection, or says
+// that a daemon holds it.
+func (a *App) tryKey(ctx context.Context, product string) (release func(), err error) {
+	key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
+	conn, err := a.DB.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s key: %w", product, err)
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("lock %s key: %w", product, err)
+	}
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("the %s API key is being worked by a running daemon (it holds the key's advisory lock): wait for it or stop it", product)
+	}
+	return func() { unlock(conn, key) }, nil
+}
+
+func unlock(conn *sql.Conn, key int64) {
+	_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+	conn.Close()
+}
