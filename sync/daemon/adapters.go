@@ -46,7 +46,7 @@ func (a *writer) StartRun(ctx context.Context, r sync.RunStart) (int64, error) {
 
 func (a *writer) WritePage(ctx context.Context, p sync.PageWrite) (sync.PageResult, error) {
 	res, err := a.w.WritePage(ctx, load.PageWrite{RunID: p.RunID, Product: p.Product, Entity: p.Entity, Mode: p.Mode,
-		PageNum: p.PageNum, TotalCount: p.TotalCount, Records: p.Records, Watermark: p.Watermark})
+		PageNum: p.PageNum, TotalCount: p.TotalCount, Since: p.Since, Records: p.Records, Watermark: p.Watermark})
 	return sync.PageResult{Inserted: res.Inserted, Updated: res.Updated, Unchanged: res.Unchanged,
 		Quarantined: res.Quarantined, MaxModified: res.MaxModified}, err
 }

@@ -1,0 +1,205 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/robfig/cron/v3"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync"
+)
+
+// tick is one scheduled activation in simulated time.
+type tick struct {
+	at     time.Time
+	entity sync.Entity
+	mode   string
+}
+
+// TestEndToEnd48Hours runs the daemon's jobs in-process against the sandbox
+// and a real database over 48 simulated hours on a fake clock: tokens renew,
+// incremental runs pick up the updates, inserts and deletes made meanwhile,
+// the nightly census marks the deletes, and at the end every table equals
+// the sandbox.
+func TestEndToEnd48Hours(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	clk := &clock{t: t0}
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: smallSizes, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	db, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn,
+		"SCHEDULE_CHANGES", "*/30 * * * *", "SCHEDULE_RELEASES", "*/30 * * * *", "SCHEDULE_DEFECTS", "*/30 * * * *",
+		"SCHEDULE_ENVIRONMENTS", "5 */2 * * *", "SCHEDULE_HOSTS", "10 */2 * * *", "SCHEDULE_SYSTEMS", "15 */2 * * *",
+		"CENSUS_SCHEDULE", "30 2 * * *", "DELETE_MAX_SHARE", "0.5"))
+	a, err := Open(ctx, cfg, testLogger(t), Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+
+	// Every activation of every schedule over 48 hours, in time order.
+	end := t0.Add(48 * time.Hour)
+	var ticks []tick
+	for _, s := range cfg.Schedules() {
+		sched, err := cron.ParseStandard(s.Spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := a.entity(s.Entity)
+		for at := sched.Next(t0.Add(-time.Second)); at.Before(end); at = sched.Next(at) {
+			ticks = append(ticks, tick{at, e, s.Mode})
+		}
+	}
+	sort.SliceStable(ticks, func(i, j int) bool { return ticks[i].at.Before(ticks[j].at) })
+
+	rng := rand.New(rand.NewPCG(7, 7))
+	deleted := map[string][]string{}
+	nextChurn := t0.Add(20 * time.Minute)
+	modes := map[string]int{}
+	var checkedIncremental bool
+	for _, tk := range ticks {
+		for !nextChurn.After(tk.at) {
+			clk.Set(nextChurn)
+			churn(t, sb, rng, deleted)
+			nextChurn = nextChurn.Add(70 * time.Minute)
+		}
+		clk.Set(tk.at)
+		res, err := a.Runner.Run(ctx, tk.entity, tk.mode)
+		if err != nil {
+			t.Fatalf("%s %s at %s: %v", tk.entity, tk.mode, tk.at, err)
+		}
+		modes[res.Mode]++
+		// After the first churn, the next incremental run of changes has
+		// picked up its updates and inserts, though deletes wait for the census.
+		if !checkedIncremental && tk.entity.Name == "changes" && res.Mode == sync.ModeIncremental && res.Updated+res.Inserted > 0 {
+			checkedIncremental = true
+			assertIncrementalCaughtUp(t, a, sb, "changes", deleted["changes"])
+		}
+	}
+	if !checkedIncremental {
+		t.Error("no incremental run of changes picked up an update or insert")
+	}
+	if modes[sync.ModeIncremental] == 0 || modes[sync.ModeSweep] == 0 || modes[sync.ModeCensus] != 12 {
+		t.Errorf("runs per mode: %v", modes)
+	}
+
+	// The last churn happened after the last census; finish with one more
+	// census of everything, as the next night would.
+	for _, e := range a.Entities() {
+		if _, err := a.Runner.Run(ctx, e, sync.ModeCensus); err != nil {
+			t.Fatal(err)
+		}
+	}
+	assertTablesEqualSandbox(t, db, sb)
+	assertDeletesMarked(t, db, deleted)
+
+	// Tokens: 23-hour tokens over 48 hours: the first and at least two renewals.
+	for product, c := range a.Clients {
+		if n := c.Stats().TokenRenewals; n < 3 {
+			t.Errorf("%s: %d tokens obtained in 48h, want ≥ 3 (two renewals)", product, n)
+		}
+	}
+	for _, p := range []*plutoratest.Product{sb.Plutora, sb.Test} {
+		tokens := 0
+		for _, r := range p.RequestLog() {
+			if r.Path == "/oauth/token" && r.Status == 200 {
+				tokens++
+			}
+		}
+		if tokens < 3 {
+			t.Errorf("%s: sandbox issued %d tokens, want ≥ 3", p.URL, tokens)
+		}
+	}
+	var failed int
+	if err := db.QueryRow(`SELECT count(*) FROM plutora_sync.runs WHERE status <> 'success'`).Scan(&failed); err != nil || failed != 0 {
+		t.Errorf("ledger: %d runs not successful (%v)", failed, err)
+	}
+}
+
+// churn updates, inserts and deletes a few records of every entity.
+func churn(t *testing.T, sb *plutoratest.Server, rng *rand.Rand, deleted map[string][]string) {
+	t.Helper()
+	for _, e := range []string{"changes", "releases", "environments", "hosts", "systems", "defects"} {
+		ids := sortedIDs(sb, e)
+		for range 3 {
+			if err := sb.Update(e, ids[rng.IntN(len(ids))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := sb.Insert(e); err != nil {
+			t.Fatal(err)
+		}
+		id := ids[rng.IntN(len(ids))]
+		if err := sb.Delete(e, id); err != nil {
+			t.Fatal(err)
+		}
+		deleted[e] = append(deleted[e], id)
+	}
+}
+
+func sortedIDs(sb *plutoratest.Server, entity string) []string {
+	var ids []string
+	for id := range sb.Records(entity) {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// assertIncrementalCaughtUp checks that every live sandbox record of entity
+// is in the table as served, and that records deleted since the last census
+// are still live rows (only a census marks deletes).
+func assertIncrementalCaughtUp(t *testing.T, a *App, sb *plutoratest.Server, entity string, deleted []string) {
+	t.Helper()
+	for id, raw := range sb.Records(entity) {
+		var got string
+		if err := a.DB.QueryRow(`SELECT raw::text FROM plutora.`+entity+` WHERE id = $1`, id).Scan(&got); err != nil {
+			t.Fatalf("%s %s not loaded by the incremental run: %v", entity, id, err)
+		}
+		if canonical(t, []byte(got)) != canonical(t, raw) {
+			t.Fatalf("%s %s stale after the incremental run", entity, id)
+		}
+	}
+	for _, id := range deleted {
+		var live bool
+		if err := a.DB.QueryRow(`SELECT _deleted_at IS NULL FROM plutora.`+entity+` WHERE id = $1`, id).Scan(&live); err != nil || !live {
+			t.Errorf("%s %s deleted in the sandbox: marked before any census (live=%v, %v)", entity, id, live, err)
+		}
+	}
+}
+
+// assertDeletesMarked checks that every record deleted in the sandbox is
+// kept with _deleted_at set.
+func assertDeletesMarked(t *testing.T, db *sqlx.DB, deleted map[string][]string) {
+	t.Helper()
+	marked := 0
+	for entity, ids := range deleted {
+		for _, id := range ids {
+			var gone bool
+			err := db.QueryRow(`SELECT _deleted_at IS NOT NULL FROM plutora.`+entity+` WHERE id = $1`, id).Scan(&gone)
+			switch {
+			case errors.Is(err, sql.ErrNoRows): // inserted and deleted between two runs: never synced
+			case err != nil:
+				t.Fatal(err)
+			case !gone:
+				t.Errorf("%s %s deleted in the sandbox but not marked deleted", entity, id)
+			default:
+				marked++
+			}
+		}
+	}
+	if marked == 0 {
+		t.Error("no delete was marked")
+	}
+}
