@@ -26,7 +26,6 @@ type clock struct {
 	t  time.Time
 }
 
-
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -48,13 +47,13 @@ var smallSizes = plutoratest.Sizes{Changes: 260, Releases: 60, Environments: 30,
 func sandboxEnv(sb *plutoratest.Server, dsn string, extra ...string) map[string]string {
 	pc, tc := sb.Plutora.Credentials(), sb.Test.Credentials()
 	env := map[string]string{
-		"DATABASE_URL":          dsn,
-		"PLUTORA_API_URL":       sb.Plutora.URL,
-		"PLUTORA_TOKEN_URL":     sb.Plutora.TokenURL,
-		"PLUTORA_CLIENT_ID":     pc.ClientID,
-		"PLUTORA_CLIENT_SECRET": pc.ClientSecret,
-		"PLUTORA_USERNAME":      pc.Username,
-		"PLUTORA_PASSWORD":      pc.Password,
+		"DATABASE_URL":              dsn,
+		"PLUTORA_API_URL":           sb.Plutora.URL,
+		"PLUTORA_TOKEN_URL":         sb.Plutora.TokenURL,
+		"PLUTORA_CLIENT_ID":         pc.ClientID,
+		"PLUTORA_CLIENT_SECRET":     pc.ClientSecret,
+		"PLUTORA_USERNAME":          pc.Username,
+		"PLUTORA_PASSWORD":          pc.Password,
 		"PLUTORATEST_API_URL":       sb.Test.URL,
 		"PLUTORATEST_TOKEN_URL":     sb.Test.TokenURL,
 		"PLUTORATEST_CLIENT_ID":     tc.ClientID,
