@@ -1,0 +1,99 @@
+// Command bench prints plutora-sync's performance table (make bench): it runs
+// an end-to-end sync of the sandbox into a scratch database with the real
+// binary, measures a COPY of the same rows as the ceiling, runs the Go
+// benchmarks of every package that has some, and prints one Markdown table with
+// the machine it ran on, ready for README.md.
+//
+//	go run ./bench                 # 20,000 changes, benchmarks at -benchtime 1s
+//	go run ./bench -full           # 200,000 changes
+//	go run ./bench -skip-go        # the end-to-end sync only
+//
+// The scratch database is created on TEST_DATABASE_URL's server (default the
+// local PostgreSQL) and dropped at the end. WAL is measured server-wide: run it
+// on a quiet server.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+)
+
+type options struct {
+	changes   int
+	benchtime string
+	bench     string
+	skipGo    bool
+	skipSync  bool
+	serverURL string
+}
+
+func main() {
+	var o options
+	full := flag.Bool("full", false, "sync 200,000 changes instead of 20,000")
+	flag.IntVar(&o.changes, "changes", 0, "changes in the sandbox (overrides -full)")
+	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime for the Go benchmarks")
+	flag.StringVar(&o.bench, "bench", ".", "go test -bench pattern")
+	flag.BoolVar(&o.skipGo, "skip-go", false, "skip the Go benchmarks")
+	flag.BoolVar(&o.skipSync, "skip-sync", false, "skip the end-to-end sync")
+	flag.StringVar(&o.serverURL, "db", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
+		"PostgreSQL server on which to create the scratch database")
+	flag.Parse()
+	if o.changes == 0 {
+		o.changes = 20_000
+		if *full || os.Getenv("PLUTORA_BENCH_FULL") != "" {
+			o.changes = 200_000
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
+	started := time.Now()
+	m := readMachine(ctx, o.serverURL)
+	var (
+		e2e     *syncFigures
+		results []Result
+		errs    []error
+	)
+	if !o.skipSync {
+		fmt.Fprintf(stderr, "bench: end-to-end sync of %d changes…\n", o.changes)
+		f, err := measureSync(ctx, o.serverURL, o.changes, stderr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("end-to-end sync: %w", err))
+		}
+		e2e = f
+	}
+	if !o.skipGo {
+		fmt.Fprintln(stderr, "bench: Go benchmarks…")
+		r, err := runGoBenchmarks(ctx, o.bench, o.benchtime, stderr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("go benchmarks: %w", err))
+		}
+		results = r
+	}
+	writeTable(stdout, m, e2e, results, time.Since(started))
+	for _, err := range errs {
+		fmt.Fprintln(stderr, "bench:", err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d part(s) failed", len(errs))
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
