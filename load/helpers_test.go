@@ -122,3 +122,17 @@ func childFingerprints(t *testing.T, db *sqlx.DB, table, parentCol string) map[s
 	}
 	return out
 }
+
+// recordsByID returns the stored raw records of the given host ids.
+func recordsByID(t *testing.T, db *sqlx.DB, ids ...string) []json.RawMessage {
+	t.Helper()
+	var out []json.RawMessage
+	for _, id := range ids {
+		var raw []byte
+		if err := db.GetContext(context.Background(), &raw, "SELECT raw FROM plutora.hosts WHERE id = $1", id); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, raw)
+	}
+	return out
+}

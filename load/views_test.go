@@ -1,0 +1,148 @@
+package load_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/load"
+)
+
+// TestReportingViews fills every view from sandbox data and checks it
+// against the records.
+func TestReportingViews(t *testing.T) {
+	ctx := context.Background()
+	w, db := newWriter(t)
+	srv := newSandbox(t, smallSizes)
+	for _, entity := range load.Entities() {
+		recs := records(srv, entity)
+		runID, _ := loadAll(t, w, entity, load.ModeSweep, recs)
+		if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success", TotalFirst: len(recs), TotalLast: len(recs)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type change struct {
+		ID               string `json:"id"`
+		ChangeStatus     string `json:"changeStatus"`
+		DeliveryReleases []struct {
+			ReleaseID string `json:"releaseId"`
+			Target    bool   `json:"targetRelease"`
+		} `json:"deliveryReleases"`
+	}
+	releases := map[string]string{} // id → identifier
+	for _, raw := range srv.Records("releases") {
+		var r struct{ ID, Identifier string }
+		mustUnmarshal(t, raw, &r)
+		releases[r.ID] = r.Identifier
+	}
+	links := 0
+	for id, raw := range srv.Records("changes") {
+		var c change
+		mustUnmarshal(t, raw, &c)
+		var status *string
+		if err := db.GetContext(ctx, &status, "SELECT change_status FROM reporting.changes WHERE id = $1", id); err != nil {
+			t.Fatal(err)
+		}
+		if c.ChangeStatus != "" && (status == nil || *status != c.ChangeStatus) {
+			t.Errorf("change %s: status %v, want %q", id, status, c.ChangeStatus)
+		}
+		for _, d := range c.DeliveryReleases {
+			links++
+			var ident string
+			if err := db.GetContext(ctx, &ident, `SELECT release_identifier FROM reporting.release_changes
+				WHERE change_id = $1 AND release_id = $2 AND target_release = $3`, id, d.ReleaseID, d.Target); err != nil {
+				t.Errorf("release_changes %s → %s: %v", id, d.ReleaseID, err)
+				continue
+			}
+			if ident != releases[d.ReleaseID] {
+				t.Errorf("release_changes %s → %s: identifier %q, want %q", id, d.ReleaseID, ident, releases[d.ReleaseID])
+			}
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM reporting.release_changes"); n != links || links == 0 {
+		t.Errorf("release_changes has %d rows for %d links", n, links)
+	}
+
+	envs := map[string]string{}
+	for id, raw := range srv.Records("environments") {
+		var e struct{ Name string }
+		mustUnmarshal(t, raw, &e)
+		envs[id] = e.Name
+	}
+	stack := 0
+	for id, raw := range srv.Records("hosts") {
+		var h struct {
+			Name          string
+			EnvironmentID string `json:"environmentID"`
+			Layers        []struct {
+				ComponentName, Version, StackLayer string
+			}
+		}
+		mustUnmarshal(t, raw, &h)
+		stack += max(1, len(h.Layers))
+		for _, l := range h.Layers {
+			var env *string
+			if err := db.GetContext(ctx, &env, `SELECT environment FROM reporting.host_stack
+				WHERE host_id = $1 AND host = $2 AND component = $3 AND version = $4 AND stack_layer = $5 LIMIT 1`,
+				id, h.Name, l.ComponentName, l.Version, l.StackLayer); err != nil {
+				t.Errorf("host_stack %s %s: %v", h.Name, l.ComponentName, err)
+				continue
+			}
+			if want, ok := envs[h.EnvironmentID]; ok && (env == nil || *env != want) {
+				t.Errorf("host_stack %s: environment %v, want %q", h.Name, env, want)
+			}
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM reporting.host_stack"); n != stack {
+		t.Errorf("host_stack has %d rows, want %d", n, stack)
+	}
+
+	for id, raw := range srv.Records("defects") {
+		var d struct {
+			DisplayID string `json:"DisplayId"`
+			Status    struct{ Value string }
+		}
+		mustUnmarshal(t, raw, &d)
+		var got struct {
+			DisplayID string `db:"display_id"`
+			Status    string `db:"status"`
+		}
+		if err := db.GetContext(ctx, &got, "SELECT display_id, status FROM reporting.defects WHERE id = $1", id); err != nil {
+			t.Fatal(err)
+		}
+		if got.DisplayID != d.DisplayID || got.Status != d.Status.Value {
+			t.Errorf("defect %s: %+v, want %s %s", id, got, d.DisplayID, d.Status.Value)
+		}
+	}
+
+	type fresh struct {
+		Entity      string  `db:"entity"`
+		Rows        int     `db:"rows"`
+		Deleted     int     `db:"deleted_rows"`
+		Quarantined int     `db:"quarantined"`
+		LastOK      *string `db:"last_success_at"`
+		Complete    *bool   `db:"last_run_complete"`
+		Status      *string `db:"last_run_status"`
+	}
+	var fr []fresh
+	if err := db.SelectContext(ctx, &fr, `SELECT entity, rows, deleted_rows, quarantined, last_success_at::text,
+		last_run_complete, last_run_status FROM reporting.freshness`); err != nil {
+		t.Fatal(err)
+	}
+	if len(fr) != len(load.Entities()) {
+		t.Fatalf("freshness has %d rows", len(fr))
+	}
+	for _, f := range fr {
+		if f.Rows != srv.Count(f.Entity) || f.Deleted != 0 || f.Quarantined != 0 || f.LastOK == nil ||
+			f.Complete == nil || !*f.Complete || f.Status == nil || *f.Status != "success" {
+			t.Errorf("freshness %+v (want %d rows)", f, srv.Count(f.Entity))
+		}
+	}
+}
+
+func mustUnmarshal(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
