@@ -43,10 +43,11 @@ func commands() []command {
 				"census, leadership per API key when several replicas share the database, and the HTTP\n" +
 				"endpoints /metrics, /healthz and /readyz on METRICS_ADDR. On a signal it stops\n" +
 				"scheduling, lets the page in hand commit and exits 0 within SHUTDOWN_TIMEOUT.", runCmd},
-		{"sync", "[entity…]", "sync now, once, then exit",
+		{"sync", "[--full|--census] [entity…]", "sync now, once, then exit",
 			"Runs one sync of the named entities (default: every entity of the configured products)\n" +
 				"and exits. Incremental where possible, a sweep the first time; --full sweeps. On a\n" +
-				"terminal, a progress bar per entity; otherwise plain log lines.", syncCmd},
+				"terminal, a progress bar per entity; otherwise plain log lines. --census sweeps and marks\n" +
+				"the records Plutora no longer has as deleted (under DELETE_MAX_SHARE).", syncCmd},
 		{"migrate", "", "apply the database migrations", "Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock).", migrateCmd},
 		{"status", "", "show the ledger, freshness and budget use",
 			"Prints the last runs of every entity (what ran, when, rows, failures and why), how\n" +

@@ -26,6 +26,7 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 
 func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	full := fs.Bool("full", false, "sweep every page instead of reading incrementally")
+	census := fs.Bool("census", false, "run a census: a sweep that also marks records deleted in Plutora")
 	entities, err := parse(fs, args, -1)
 	if err != nil {
 		return err
@@ -42,7 +43,7 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	}
 	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
-		Entities: entities, Full: *full, Progress: c.stderr, Terminal: isTerminal(c.stderr),
+		Entities: entities, Full: *full, Census: *census, Progress: c.stderr, Terminal: isTerminal(c.stderr),
 	})
 }
 

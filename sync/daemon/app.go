@@ -48,8 +48,16 @@ type App struct {
 	Runner   *sync.Runner
 	opts     Options
 
-	mu    gosync.Mutex
-	notes map[string]string // product → budget-plan warning, recorded on its runs
+	mu      gosync.Mutex
+	notes   map[string]string       // product → budget-plan warning, recorded on its runs
+	leaders map[string]*sync.Leader // set by Serve
+}
+
+// Leader returns the leadership of product's key once Serve runs.
+func (a *App) Leader(product string) *sync.Leader {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.leaders[product]
 }
 
 // planNote is the runner's Note: the product's budget-plan warning, if any.

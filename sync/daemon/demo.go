@@ -15,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 )
 
@@ -61,7 +62,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer a.Close()
-	if _, err := a.SyncOnce(ctx, pr, nil, false); err != nil {
+	if _, err := a.SyncOnce(ctx, pr, nil, sync.ModeIncremental); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return printLoaded(ctx, a.DB.DB, o.Out, dcfg.DatabaseURL, time.Since(start))
@@ -165,10 +166,10 @@ func isLoopbackURL(raw string) bool {
 // exampleQueries are printed after a demo; the demo test runs each.
 var exampleQueries = []struct{ Title, SQL string }{
 	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
-	{"Upcoming releases and how many changes each delivers",
+	{"The latest releases and how many changes each delivers",
 		`SELECT r.identifier, r.name, r.implementation_date::date, count(rc.change_id) AS changes
 FROM reporting.releases r LEFT JOIN reporting.release_changes rc ON rc.release_id = r.id
-WHERE r.implementation_date >= now() GROUP BY 1, 2, 3 ORDER BY 3 LIMIT 10;`},
+GROUP BY 1, 2, 3 ORDER BY 3 DESC NULLS LAST LIMIT 10;`},
 	{"Stack layers across hosts", `SELECT stack_layer, count(DISTINCT host_id) AS hosts, count(*) AS components
 FROM reporting.host_stack GROUP BY 1 ORDER BY 2 DESC;`},
 }

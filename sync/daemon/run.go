@@ -47,6 +47,9 @@ func (a *App) Serve(ctx context.Context) error {
 		}
 		leaders[product] = l
 	}
+	a.mu.Lock()
+	a.leaders = leaders
+	a.mu.Unlock()
 	for _, s := range a.Config.Schedules() {
 		e, ok := a.entity(s.Entity)
 		if !ok {

@@ -17,6 +17,7 @@ import (
 type SyncOptions struct {
 	Entities []string  // default: every entity of the configured products
 	Full     bool      // sweep instead of incremental
+	Census   bool      // census: a sweep that marks deleted records
 	Progress io.Writer // where progress goes (bars on a terminal)
 	Terminal bool
 }
@@ -30,21 +31,24 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 		return err
 	}
 	defer a.Close()
-	_, err = a.SyncOnce(ctx, pr, o.Entities, o.Full)
+	mode := sync.ModeIncremental
+	switch {
+	case o.Census:
+		mode = sync.ModeCensus
+	case o.Full:
+		mode = sync.ModeSweep
+	}
+	_, err = a.SyncOnce(ctx, pr, o.Entities, mode)
 	return err
 }
 
 // SyncOnce runs the entities (all when names is empty) concurrently, one run
 // each, holding each product's key for the duration so that a running daemon
 // and a one-off sync never work a key together.
-func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, full bool) ([]sync.RunResult, error) {
+func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode string) ([]sync.RunResult, error) {
 	entities := a.Entities(names...)
 	if len(entities) == 0 {
 		return nil, fmt.Errorf("nothing to sync: none of %v belongs to a configured product", names)
-	}
-	mode := sync.ModeIncremental
-	if full {
-		mode = sync.ModeSweep
 	}
 	for product := range a.Clients {
 		release, err := a.tryKey(ctx, product)

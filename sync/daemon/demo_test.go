@@ -1,0 +1,113 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+// demoDSN names a database that does not exist yet on the test server; it
+// is dropped when the test ends.
+func demoDSN(t *testing.T) string {
+	t.Helper()
+	u, err := url.Parse(loadtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("demo_test_%d", time.Now().UnixNano())
+	admin, err := sql.Open("postgres", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + pq.QuoteIdentifier(name) + ` WITH (FORCE)`)
+		admin.Close()
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+func TestDemo(t *testing.T) {
+	ctx := context.Background()
+	dsn := demoDSN(t)
+	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})
+	var out, progress bytes.Buffer
+	opts := DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &progress}
+	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"created database", "changes", "defects", "rows  in plutora.hosts", "-- Changes per status", "psql "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, e := range []string{"changes", "releases", "environments", "hosts", "systems", "defects"} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM plutora.` + e).Scan(&n); err != nil || n == 0 {
+			t.Errorf("%s: %d rows (%v)", e, n, err)
+		}
+	}
+	// The three example queries run and return rows.
+	for _, q := range exampleQueries {
+		rows, err := db.Query(q.SQL)
+		if err != nil {
+			t.Errorf("example %q: %v", q.Title, err)
+			continue
+		}
+		if !rows.Next() {
+			t.Errorf("example %q returns no rows", q.Title)
+		}
+		rows.Close()
+	}
+
+	// A second demo into the same database is fine: it holds sandbox data.
+	out.Reset()
+	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
+		t.Fatalf("second demo: %v", err)
+	}
+
+	// A database holding data from a real Plutora is refused, unless forced.
+	if _, err := db.Exec(`UPDATE plutora_sync.runs SET source_url = 'https://usapi.plutora.com' WHERE id = (SELECT min(id) FROM plutora_sync.runs)`); err != nil {
+		t.Fatal(err)
+	}
+	err = Demo(ctx, cfg, testLogger(t), opts)
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "https://usapi.plutora.com") || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("demo into a real warehouse: %v, want ErrRefused naming the source", err)
+	}
+	opts.Force = true
+	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
+		t.Fatalf("forced demo: %v", err)
+	}
+}
+
+func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
+	ctx := context.Background()
+	db, dsn := loadtest.NewEmptyDB(t)
+	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})
+	var out bytes.Buffer
+	if err := Migrate(ctx, cfg, testLogger(t), &out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO plutora.releases (id, name, raw) VALUES ('5b0f8a3e-1111-4c1e-9b1a-000000000001', 'R1', '{}')`); err != nil {
+		t.Fatal(err)
+	}
+	err := Demo(ctx, cfg, testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
+	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "1 releases of unknown origin") {
+		t.Fatalf("demo: %v, want ErrRefused for 1 release", err)
+	}
+}
