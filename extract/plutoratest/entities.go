@@ -111,7 +111,7 @@ func (g *generator) change(rec *record) []byte {
 	w.ks("lastModifiedBy", g.person(r).email)
 	g.additionalInformation(w, r, "Change")
 	w.k("stakeholders").open('[')
-	for k, n := 0, r.IntN(3); k < n; k++ {
+	for k, n := 0, r.IntN(5)/2; k < n; k++ {
 		w.open('{')
 		if r.IntN(3) > 0 {
 			p := g.person(r)
@@ -128,7 +128,7 @@ func (g *generator) change(rec *record) []byte {
 	w.close(']')
 	w.k("systems").open('[')
 	if g.sizes.Systems > 0 {
-		for k, n := 0, r.IntN(4); k < n; k++ {
+		for k, n := 0, r.IntN(3); k < n; k++ {
 			j := r.IntN(g.sizes.Systems)
 			w.open('{').ks("systemId", g.id(Systems, j)).ks("name", g.systemName(j)).ks("systemRoleType", g.lookup(r, "SystemRoleType").Value).close('}')
 		}

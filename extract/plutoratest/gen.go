@@ -162,10 +162,11 @@ var customFields = []customField{
 var listOptions = []string{"AMER", "EMEA", "APAC", "Weekend", "Weekday night"}
 
 // additionalInformation writes the custom fields of a record of kind typ
-// (Change or Release): a random subset, one of every data type now and then.
+// (Change or Release): up to two consecutive entries of the catalogue from
+// a random start, so every data type occurs across records.
 func (g *generator) additionalInformation(w *jw, r *rand.Rand, typ string) {
 	w.k("additionalInformation").open('[')
-	n := r.IntN(len(customFields) + 1)
+	n := r.IntN(3)
 	start := r.IntN(len(customFields))
 	for k := 0; k < n; k++ {
 		ci := (start + k) % len(customFields)

@@ -1,0 +1,93 @@
+package plutoratest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestChurnDriftsOffsetPaging pages changes while churn deletes records on
+// pages already read: the records that slide back onto read pages are
+// missed, and totalCount moves, as on the real API.
+func TestChurnDriftsOffsetPaging(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 4})
+	tok := token(t, s.Plutora)
+	tick := make(chan time.Time)
+	rounds := make(chan int)
+	stop := s.StartChurn(ChurnOptions{Entities: []string{Changes}, Deletes: 3, Tick: tick, Rounds: rounds})
+	defer stop()
+	first := s.Count(Changes)
+	seen := map[string]bool{}
+	page := func(n int) envelope {
+		e := decodeEnvelope(t, call(t, nil, "GET", fmt.Sprintf("%s/changes?pageNum=%d&recordsPerPage=50", s.Plutora.URL, n), tok, nil))
+		for _, raw := range e.ResultSet {
+			seen[idOf(t, raw)] = true
+		}
+		return e
+	}
+	page(0)
+	page(1)
+	tick <- time.Now()
+	if r := <-rounds; r != 1 {
+		t.Fatalf("round %d", r)
+	}
+	last := envelope{}
+	for n := 2; ; n++ {
+		e := page(n)
+		if len(e.ResultSet) == 0 {
+			last = e
+			break
+		}
+	}
+	if last.TotalCount != first-3 {
+		t.Fatalf("totalCount after churn %d, want %d", last.TotalCount, first-3)
+	}
+	missed := 0
+	for id := range s.Records(Changes) {
+		if !seen[id] {
+			missed++
+		}
+	}
+	if missed != 3 {
+		t.Fatalf("missed %d live records, want 3 (deletes on read pages shift later records back)", missed)
+	}
+}
+
+func TestChurnChangesData(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 4})
+	tick := make(chan time.Time)
+	rounds := make(chan int)
+	stop := s.StartChurn(ChurnOptions{Tick: tick, Rounds: rounds, Inserts: 2, Updates: 3})
+	before := s.Records(Releases)
+	for i := 1; i <= 3; i++ {
+		tick <- time.Now()
+		<-rounds
+	}
+	stop()
+	stop() // idempotent
+	after := s.Records(Releases)
+	if len(after) != len(before)+6 {
+		t.Fatalf("releases %d → %d, want +6", len(before), len(after))
+	}
+	changed := 0
+	for id, raw := range before {
+		if string(after[id]) != string(raw) {
+			changed++
+		}
+	}
+	if changed == 0 || changed > 9 {
+		t.Fatalf("%d releases changed, want 1..9", changed)
+	}
+}
+
+func TestChurnTicker(t *testing.T) {
+	s := newTestServer(t, Options{})
+	rounds := make(chan int)
+	stop := s.StartChurn(ChurnOptions{Interval: time.Millisecond, Rounds: rounds, Entities: []string{Hosts}})
+	select {
+	case <-rounds:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no churn round in 30s")
+	}
+	stop()
+}
