@@ -24,7 +24,7 @@ func writeSync(w io.Writer, f *syncFigures) {
 		if d <= 0 {
 			return "–"
 		}
-		return fmt.Sprintf("%s/s", thousands(int(float64(n)/d.Seconds())))
+		return thousands(int(float64(n) / d.Seconds()))
 	}
 	fmt.Fprintln(w, "| end to end (the binary, the sandbox and PostgreSQL on this machine) | figure |")
 	fmt.Fprintln(w, "|---|---|")
