@@ -50,6 +50,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 					t.Errorf("after step %d (+%v): %d renewals, want %d", i, d, got, tc.renewals[i])
 				}
 			}
+			settle(t, s.Plutora, c)
 			if n := countLog(s.Plutora, "/oauth/token", 200); n != int(tc.renewals[len(tc.renewals)-1]) {
 				t.Errorf("sandbox saw %d token requests, want %d", n, tc.renewals[len(tc.renewals)-1])
 			}
@@ -77,6 +78,7 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 	if st := c.Stats(); st.TokenRenewals != 2 {
 		t.Errorf("renewals = %d, want 2", st.TokenRenewals)
 	}
+	settle(t, s.Plutora, c)
 	if n := countLog(s.Plutora, "/me", 401); n != 1 {
 		t.Errorf("%d 401 answers on /me, want 1 (then a replay with the new token)", n)
 	}
@@ -114,6 +116,7 @@ func TestWhitelistDenial(t *testing.T) {
 		t.Errorf("Host = %q, want %q", denied.Host, host)
 	}
 	// One renewal, one replay: no retry storm.
+	settle(t, s.Plutora, c)
 	if n := countLog(s.Plutora, "/me", -1); n != 2 {
 		t.Errorf("%d requests to /me, want 2", n)
 	}
@@ -131,7 +134,6 @@ func TestWhitelistDenial(t *testing.T) {
 }
 
 func TestInvalidCredentials(t *testing.T) {
-	s := newSandbox(t, plutoratest.Options{})
 	for _, tc := range []struct {
 		name   string
 		change func(*extract.Config)
@@ -142,7 +144,7 @@ func TestInvalidCredentials(t *testing.T) {
 		{"client id", func(c *extract.Config) { c.ClientID = "not-the-client" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := countLog(s.Plutora, "/oauth/token", -1)
+			s := newSandbox(t, plutoratest.Options{})
 			cfg := configFor(s.Plutora)
 			tc.change(&cfg)
 			c := newClient(t, cfg)
@@ -150,7 +152,8 @@ func TestInvalidCredentials(t *testing.T) {
 			if !errors.Is(err, extract.ErrInvalidCredentials) {
 				t.Fatalf("err = %v, want ErrInvalidCredentials", err)
 			}
-			if n := countLog(s.Plutora, "/oauth/token", -1) - before; n != 1 {
+			settle(t, s.Plutora, c)
+			if n := countLog(s.Plutora, "/oauth/token", -1); n != 1 {
 				t.Errorf("%d token requests, want 1 (no retry)", n)
 			}
 			if n := countLog(s.Plutora, "/me", -1); n != 0 {
@@ -173,6 +176,7 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 	if len(got) != s.Count("changes") {
 		t.Errorf("got %d changes, want %d", len(got), s.Count("changes"))
 	}
+	settle(t, s.Plutora, c)
 	throttled := countLog(s.Plutora, "", 429)
 	if throttled == 0 || c.Stats().Throttled != int64(throttled) {
 		t.Errorf("sandbox answered %d 429s, client counted %d; want the same, at least one", throttled, c.Stats().Throttled)

@@ -229,7 +229,12 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= c.cfg.MaxBodyBytes {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
+	data := buf.Bytes()
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
 	}

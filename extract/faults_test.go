@@ -48,6 +48,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 			if c.Stats().Retries == 0 {
 				t.Errorf("no retries counted under %+v", tc.faults)
 			}
+			settle(t, s.Plutora, c)
 			if tc.status >= 0 && countLog(s.Plutora, "", tc.status) == 0 {
 				t.Errorf("the sandbox logged no answer with status %d: the fault did not happen", tc.status)
 			}
@@ -100,6 +101,7 @@ func TestPersistentFaults(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.text) || !strings.HasPrefix(err.Error(), "fetch changes page 0: ") {
 				t.Errorf("err = %q, want it to start with the entity and page and contain %q", err, tc.text)
 			}
+			settle(t, s.Plutora, c)
 			if n := countLog(s.Plutora, "/changes/filter", -1); n != tc.attempts {
 				t.Errorf("%d attempts, want %d", n, tc.attempts)
 			}
@@ -120,6 +122,7 @@ func TestNoRetryOnClientErrors(t *testing.T) {
 	if !errors.As(err, &bad) || bad.Status != 404 || !strings.Contains(err.Error(), "No HTTP resource") {
 		t.Fatalf("err = %v, want a 404 BadResponseError quoting the answer", err)
 	}
+	settle(t, s.Plutora, c)
 	if n := countLog(s.Plutora, "/widgets", -1); n != 1 {
 		t.Errorf("%d requests, want 1 (a 404 is not retried)", n)
 	}
@@ -134,6 +137,7 @@ func TestBodySizeLimit(t *testing.T) {
 	if !errors.Is(err, extract.ErrBadResponse) || !strings.Contains(err.Error(), "larger than MaxBodyBytes (4096)") {
 		t.Fatalf("err = %v, want a body-size BadResponseError", err)
 	}
+	settle(t, s.Plutora, c)
 	if n := countLog(s.Plutora, "/changes/filter", -1); n != 1 {
 		t.Errorf("%d requests, want 1 (an oversized body is not retried)", n)
 	}

@@ -21,12 +21,58 @@ func newSandbox(t testing.TB, opts plutoratest.Options) *plutoratest.Server {
 	if opts.Sizes == (plutoratest.Sizes{}) {
 		opts.Sizes = smallSizes
 	}
+	sig := &signal{ch: make(chan struct{})}
+	opts.Logf = func(string, ...any) { sig.fire() }
 	s, err := plutoratest.NewServer(opts)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	t.Cleanup(s.Close)
+	signals.Store(s.Plutora, sig)
+	signals.Store(s.Test, sig)
 	return s
+}
+
+// signal is fired by the sandbox after it logs a request.
+type signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (s *signal) fire() {
+	s.mu.Lock()
+	close(s.ch)
+	s.ch = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *signal) wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ch
+}
+
+var signals sync.Map // *plutoratest.Product → *signal
+
+// settle waits until p's request log holds every request c sent (the sandbox logs a
+// request after it has answered, so the client may see the answer first).
+func settle(t testing.TB, p *plutoratest.Product, c *extract.Client) {
+	t.Helper()
+	v, _ := signals.Load(p)
+	sig := v.(*signal)
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for {
+		ch := sig.wait()
+		if int64(len(p.RequestLog())) >= c.Stats().Requests {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("the sandbox logged %d requests, the client sent %d", len(p.RequestLog()), c.Stats().Requests)
+		}
+	}
 }
 
 // configFor is a client config for one of the sandbox's products, with fast retries.

@@ -241,6 +241,7 @@ func TestPagesHoldsAtMostPagesInFlight(t *testing.T) {
 		if delivered != 10 {
 			t.Errorf("delivered %d pages, want 10", delivered)
 		}
+		settle(t, s.Plutora, c)
 		if n := countLog(s.Plutora, e.ListPath, -1); n != 10 {
 			t.Errorf("PagesInFlight %d: %d page requests, want 10 (none wasted past the end)", inFlight, n)
 		}

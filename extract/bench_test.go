@@ -1,0 +1,151 @@
+package extract_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+var (
+	utilWindow  = flag.Duration("extract.util-window", 4*time.Second, "budget window of BenchmarkUtilization")
+	utilWindows = flag.Int("extract.util-windows", 3, "windows BenchmarkUtilization runs for")
+)
+
+// BenchmarkUtilization runs against a sandbox whose answers take 100 ms, with a budget of
+// 20 requests per second (80 per 4 s window by default): one page at a time could use only
+// half of it. It reports the share of the budget used over whole windows from the first
+// request (util_%), read from the sandbox's request log.
+func BenchmarkUtilization(b *testing.B) {
+	for _, inFlight := range []int{1, 4} {
+		b.Run(fmt.Sprintf("inflight=%d", inFlight), func(b *testing.B) {
+			for range b.N {
+				util, n := utilization(b, inFlight, *utilWindow, *utilWindows)
+				b.ReportMetric(util, "util_%")
+				b.ReportMetric(float64(n), "requests")
+			}
+		})
+	}
+}
+
+func utilization(b *testing.B, inFlight int, window time.Duration, windows int) (float64, int) {
+	budget := int(20 * window / time.Second)
+	s := newSandbox(b, plutoratest.Options{Latency: 100 * time.Millisecond, Budget: budget, Window: window,
+		Sizes: plutoratest.Sizes{Changes: 5000}})
+	cfg := configFor(s.Plutora)
+	cfg.Budget, cfg.Reserve, cfg.Window, cfg.PagesInFlight = budget, extract.NoReserve, window, inFlight
+	c := newClient(b, cfg)
+	start := time.Now()
+	ctx, cancel := context.WithDeadline(b.Context(), start.Add(window*time.Duration(windows)+window/2))
+	defer cancel()
+	for ctx.Err() == nil {
+		err := c.Pages(ctx, mustEntity(b, "changes"), extract.Query{}, func(extract.Page) error { return nil })
+		if err != nil && ctx.Err() == nil {
+			b.Fatal(err)
+		}
+	}
+	log := s.Plutora.RequestLog()
+	if len(log) == 0 {
+		b.Fatal("no requests")
+	}
+	t0, n, throttled := log[0].At, 0, 0
+	for _, r := range log {
+		if r.At.Sub(t0) < window*time.Duration(windows) {
+			n++
+		}
+		if r.Status == 429 {
+			throttled++
+		}
+	}
+	if throttled > 0 {
+		b.Errorf("%d answers were 429", throttled)
+	}
+	return 100 * float64(n) / float64(budget*windows), n
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkOverhead pages through 5,000 changes (50 pages of ~1.5 KB records) with no
+// latency and no budget to bind. "client" is this package; "bare" fetches the same pages
+// with a plain http.Client and a fixed token, so it shows what the sandbox costs itself.
+// The sandbox runs in the same process: cpu/page is client and server together, and the
+// client's own cost is the difference between the two lines.
+func BenchmarkOverhead(b *testing.B) {
+	s := newSandbox(b, plutoratest.Options{Budget: 1 << 30, Sizes: plutoratest.Sizes{Changes: 5000}})
+	cfg := configFor(s.Plutora)
+	cfg.Budget = 1 << 30
+	c := newClient(b, cfg)
+	e := mustEntity(b, "changes")
+	sweep := map[string]func() int{
+		"client": func() int {
+			pages := 0
+			if err := c.Pages(b.Context(), e, extract.Query{}, func(extract.Page) error { pages++; return nil }); err != nil {
+				b.Fatal(err)
+			}
+			return pages
+		},
+		"bare": bareSweep(b, s.Plutora),
+	}
+	sweep["bare"]() // warm up: the sandbox generates records on first use
+	for _, name := range []string{"client", "bare"} {
+		b.Run(name, func(b *testing.B) {
+			pages, cpu0, t0 := 0, cpuTime(), time.Now()
+			for range b.N {
+				pages += sweep[name]()
+			}
+			elapsed, cpu := time.Since(t0), cpuTime()-cpu0
+			b.ReportMetric(float64(pages)/elapsed.Seconds(), "pages/s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(pages), "cpu_µs/page")
+		})
+	}
+}
+
+// bareSweep returns a sweep of changes, one page at a time, with no pacing, retries or
+// envelope checks beyond reading the body.
+func bareSweep(b *testing.B, p *plutoratest.Product) func() int {
+	cr := p.Credentials()
+	form := url.Values{"grant_type": {"password"}, "client_id": {cr.ClientID}, "client_secret": {cr.ClientSecret},
+		"username": {cr.Username}, "password": {cr.Password}}
+	resp, err := http.Post(p.TokenURL, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	return func() int {
+		for num := 0; ; num++ {
+			body := fmt.Sprintf(`{"searchFilters":[{"property":"lastModifiedDate","direction":"ASC"}],"recordsPerPage":100,"pageNum":%d}`, num)
+			req, _ := http.NewRequest("POST", p.URL+"/changes/filter", bytes.NewReader([]byte(body)))
+			req.Header.Set("Authorization", "bearer "+tok.AccessToken)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if bytes.Contains(data, []byte(`"resultSet":[]`)) {
+				return num
+			}
+		}
+	}
+}
