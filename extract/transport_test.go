@@ -1,0 +1,54 @@
+package extract
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{"-3", 0, false},
+		{"soon", 0, false},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{"Sunday, 01-Mar-26 12:00:30 GMT", 30 * time.Second, true}, // RFC 850, still allowed
+	} {
+		got, ok := retryAfter(tc.v, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("retryAfter(%q) = %v, %v; want %v, %v", tc.v, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestBackoffGrowsWithJitterWithinBounds(t *testing.T) {
+	base, ceiling := 100*time.Millisecond, 2*time.Second
+	for n := 1; n <= 10; n++ {
+		want := min(base<<(n-1), ceiling)
+		for range 50 {
+			if d := backoff(base, ceiling, n); d < want/2 || d > want {
+				t.Fatalf("backoff(attempt %d) = %v, want in [%v, %v]", n, d, want/2, want)
+			}
+		}
+	}
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"1", "Sun, 01 Mar 2026 12:00:30 GMT", "", "-1", "99999999999999999999"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		if d, ok := retryAfter(v, now); d < 0 || !ok && d != 0 {
+			t.Fatalf("retryAfter(%q) = %v, %v", v, d, ok)
+		}
+	})
+}
