@@ -130,6 +130,7 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		return false, fmt.Errorf("try advisory lock: %w", err)
 	}
 	if !ok {
+		l.logger.Debug("standby: another replica holds the key", "product", l.product)
 		return false, nil
 	}
 	lctx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+// TestCrashResume kills the built binary with SIGKILL at random points of a
+// sync, 20 times in a row by default (5 with -short or in CI), changing the
+// sandbox between runs; then lets it finish. The warehouse must equal the
+// sandbox, with no duplicated history.
+func TestCrashResume(t *testing.T) {
+	kills := 20
+	if testing.Short() || os.Getenv("CI") != "" {
+		kills = 5
+	}
+	bin := binary(t)
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Latency: 3 * time.Millisecond,
+		Sizes: plutoratest.Sizes{Changes: 1500, Releases: 200, Environments: 80, Hosts: 300, Systems: 40, Defects: 1200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	db, dsn := loadtest.NewEmptyDB(t)
+	env := sandboxEnv(sb, dsn, "PAGES_IN_FLIGHT=2", "DELETE_MAX_SHARE=0.5")
+	rng := rand.New(rand.NewPCG(11, uint64(time.Now().UnixNano())))
+	modes := [][]string{{"sync"}, {"sync", "--census"}, {"sync", "--full"}}
+
+	killed := 0
+	for i := range kills {
+		mutate(t, sb, rng)
+		cmd := exec.Command(bin, modes[i%len(modes)]...)
+		cmd.Env = env
+		out := newLineWatcher()
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go out.consume(stderr)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// A random point: anywhere from start-up to well into the sync.
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d exited early: %v\n%s", i, err, tail(out.String(), 2000))
+			}
+		case <-time.After(time.Duration(rng.IntN(1500)) * time.Millisecond):
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			<-done
+			killed++
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no run was killed: the sync is too quick for this test")
+	}
+	// Finish: an incremental sync then a census, both to completion.
+	for _, args := range [][]string{{"sync"}, {"sync", "--census"}} {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, tail(string(out), 3000))
+		}
+	}
+	assertTablesEqualSandbox(t, db, sb)
+	var resumed, abandoned int
+	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE resumed), count(*) FILTER (WHERE status = 'abandoned') FROM plutora_sync.runs`).Scan(&resumed, &abandoned); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d of %d runs killed; ledger: %d runs resumed, %d abandoned", killed, kills, resumed, abandoned)
+	if resumed == 0 {
+		t.Error("no run resumed after a kill")
+	}
+}
+
+// mutate updates, inserts and deletes a few records of every entity.
+func mutate(t *testing.T, sb *plutoratest.Server, rng *rand.Rand) {
+	t.Helper()
+	for _, e := range entityNames {
+		ids := sortedIDs(sb, e)
+		for range 4 {
+			if err := sb.Update(e, ids[rng.IntN(len(ids))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := sb.Insert(e); err != nil {
+			t.Fatal(err)
+		}
+		if err := sb.Delete(e, ids[rng.IntN(len(ids))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

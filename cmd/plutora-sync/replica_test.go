@@ -1,0 +1,120 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+type replica struct {
+	cmd  *exec.Cmd
+	addr string
+	out  *lineWatcher
+	done chan error
+}
+
+func startReplica(t *testing.T, bin string, env []string) *replica {
+	t.Helper()
+	r := &replica{addr: freeAddr(t), out: newLineWatcher(), done: make(chan error, 1)}
+	r.cmd = exec.Command(bin, "run")
+	r.cmd.Env = append(env, "METRICS_ADDR="+r.addr)
+	stderr, _ := r.cmd.StderrPipe()
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go r.out.consume(stderr)
+	go func() { r.done <- r.cmd.Wait() }()
+	t.Cleanup(func() { _ = r.cmd.Process.Kill() })
+	return r
+}
+
+// leads reads the replica's plutora_sync_leader gauge of product.
+func (r *replica) leads(t *testing.T, product string) bool {
+	t.Helper()
+	v, err := metric(r.addr, "plutora_sync_leader", `product="`+product+`"`)
+	if err != nil {
+		t.Fatalf("metrics of %s: %v", r.addr, err)
+	}
+	return v == 1
+}
+
+// TestTwoReplicas runs two daemons on one database: one works each key; the
+// other takes over within a minute after the first is killed; a SIGTERM then
+// stops the survivor cleanly (exit 0).
+func TestTwoReplicas(t *testing.T) {
+	bin := binary(t)
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5,
+		Sizes: plutoratest.Sizes{Changes: 300, Releases: 50, Environments: 20, Hosts: 60, Systems: 10, Defects: 200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	db, dsn := loadtest.NewEmptyDB(t)
+	env := sandboxEnv(sb, dsn, "LEADER_RETRY_INTERVAL=200ms", "LOG_LEVEL=debug", "SHUTDOWN_TIMEOUT=20s")
+
+	a := startReplica(t, bin, env)
+	await(t, a.out.on(`"msg":"leadership taken"`, `"product":"plutoratest"`), 30*time.Second, "a to take plutoratest", a.out)
+	await(t, a.out.on(`"msg":"leadership taken"`, `"product":"plutora"`), 30*time.Second, "a to take plutora", a.out)
+	await(t, a.out.on(`"msg":"run finished"`), 30*time.Second, "a's first run", a.out)
+
+	b := startReplica(t, bin, env)
+	await(t, b.out.on(`"msg":"daemon started"`), 30*time.Second, "b to start", b.out)
+	// b tries both keys and stays a standby while a lives.
+	await(t, b.out.on(`another replica holds the key"`, `"product":"plutora"`), 30*time.Second, "b to find plutora held", b.out)
+	await(t, b.out.on(`another replica holds the key"`, `"product":"plutoratest"`), 30*time.Second, "b to find plutoratest held", b.out)
+	for _, p := range []string{"plutora", "plutoratest"} {
+		if !a.leads(t, p) || b.leads(t, p) {
+			t.Fatalf("%s: a leads %v, b leads %v; want a only", p, a.leads(t, p), b.leads(t, p))
+		}
+	}
+	var holders int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND s.datname = current_database()`).Scan(&holders); err != nil {
+		t.Fatal(err)
+	}
+	if holders != 2 {
+		t.Errorf("%d advisory locks held in the database, want 2 (one per key)", holders)
+	}
+	if contains(b.out.String(), `"msg":"run finished"`) {
+		t.Error("the standby ran a sync while the leader lived")
+	}
+
+	// Kill a: b takes both keys within a minute, and syncs.
+	killed := time.Now()
+	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-a.done
+	await(t, b.out.on(`"msg":"leadership taken"`, `"product":"plutora"`), time.Minute, "b to take plutora", b.out)
+	await(t, b.out.on(`"msg":"leadership taken"`, `"product":"plutoratest"`), time.Minute, "b to take plutoratest", b.out)
+	t.Logf("takeover after SIGKILL: %v", time.Since(killed).Round(time.Millisecond))
+	await(t, b.out.on(`"msg":"run finished"`), time.Minute, "b's first run", b.out)
+	for _, p := range []string{"plutora", "plutoratest"} {
+		if !b.leads(t, p) {
+			t.Errorf("b does not lead %s after taking it", p)
+		}
+	}
+
+	// SIGTERM: b stops scheduling, releases its keys and exits 0.
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-b.done:
+		if err != nil {
+			t.Fatalf("b after SIGTERM: %v\n%s", err, tail(b.out.String(), 2000))
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("b did not stop within 40s of SIGTERM")
+	}
+	if !contains(b.out.String(), `"msg":"stopped"`) {
+		t.Errorf("b did not log a clean stop:\n%s", tail(b.out.String(), 2000))
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
