@@ -21,11 +21,11 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 	var failed []error
 	report := func(what string, err error, okText string) {
 		if err != nil {
-			fmt.Fprintf(out, "%-22s FAIL  %v\n", what, err)
+			fmt.Fprintf(out, "%-28s FAIL  %v\n", what, err)
 			failed = append(failed, fmt.Errorf("%s: %w", what, err))
 			return
 		}
-		fmt.Fprintf(out, "%-22s ok    %s\n", what, okText)
+		fmt.Fprintf(out, "%-28s ok    %s\n", what, okText)
 	}
 	report("config", cfg.RequireProduct(), fmt.Sprintf("%d entities to sync", len(cfg.EnabledEntities())))
 
@@ -48,7 +48,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 	for _, product := range []string{config.Plutora, config.PlutoraTest} {
 		pc := cfg.ProductConfig(product)
 		if !pc.Enabled() {
-			fmt.Fprintf(out, "%-22s skip  no %s credentials\n", product, product)
+			fmt.Fprintf(out, "%-28s skip  no %s credentials\n", product, product)
 			continue
 		}
 		me, err := checkProduct(ctx, cfg, product, pc, logger)

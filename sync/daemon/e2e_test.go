@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sort"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -68,23 +69,39 @@ func TestEndToEnd48Hours(t *testing.T) {
 	nextChurn := t0.Add(20 * time.Minute)
 	modes := map[string]int{}
 	var checkedIncremental bool
-	for _, tk := range ticks {
-		for !nextChurn.After(tk.at) {
+	// Ticks at the same instant run concurrently, as under cron.
+	for len(ticks) > 0 {
+		n := 1
+		for n < len(ticks) && ticks[n].at.Equal(ticks[0].at) {
+			n++
+		}
+		group := ticks[:n]
+		ticks = ticks[n:]
+		for !nextChurn.After(group[0].at) {
 			clk.Set(nextChurn)
 			churn(t, sb, rng, deleted)
 			nextChurn = nextChurn.Add(70 * time.Minute)
 		}
-		clk.Set(tk.at)
-		res, err := a.Runner.Run(ctx, tk.entity, tk.mode)
-		if err != nil {
-			t.Fatalf("%s %s at %s: %v", tk.entity, tk.mode, tk.at, err)
+		clk.Set(group[0].at)
+		results := make([]sync.RunResult, len(group))
+		errs := make([]error, len(group))
+		var wg gosync.WaitGroup
+		for i, tk := range group {
+			wg.Go(func() { results[i], errs[i] = a.Runner.Run(ctx, tk.entity, tk.mode) })
 		}
-		modes[res.Mode]++
-		// After the first churn, the next incremental run of changes has
-		// picked up its updates and inserts, though deletes wait for the census.
-		if !checkedIncremental && tk.entity.Name == "changes" && res.Mode == sync.ModeIncremental && res.Updated+res.Inserted > 0 {
-			checkedIncremental = true
-			assertIncrementalCaughtUp(t, a, sb, "changes", deleted["changes"])
+		wg.Wait()
+		for i, tk := range group {
+			if errs[i] != nil {
+				t.Fatalf("%s %s at %s: %v", tk.entity, tk.mode, tk.at, errs[i])
+			}
+			res := results[i]
+			modes[res.Mode]++
+			// After the first churn, the next incremental run of changes has
+			// picked up its updates and inserts, though deletes wait for the census.
+			if !checkedIncremental && tk.entity.Name == "changes" && res.Mode == sync.ModeIncremental && res.Updated+res.Inserted > 0 {
+				checkedIncremental = true
+				assertIncrementalCaughtUp(t, a, sb, "changes", deleted["changes"])
+			}
 		}
 	}
 	if !checkedIncremental {

@@ -1,0 +1,186 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServe runs the daemon in-process: it takes both keys, syncs every
+// entity at once, serves /metrics, /healthz and /readyz, and returns nil
+// after its context ends.
+func TestServe(t *testing.T) {
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 2, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn, "LEADER_RETRY_INTERVAL", "100ms"))
+	finished := make(chan string, 64)
+	ready := make(chan string, 1)
+	a, err := Open(context.Background(), cfg, testLogger(t), Options{Ready: ready, Progress: func(p sync.Progress) {
+		if p.Records == p.TotalCount {
+			select {
+			case finished <- p.Entity.Name:
+			default:
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-served:
+		t.Fatalf("Serve: %v", err)
+	}
+	// Each entity's first run completes (its last page committed).
+	seen := map[string]bool{}
+	deadline := time.After(60 * time.Second)
+	for len(seen) < 6 {
+		select {
+		case e := <-finished:
+			seen[e] = true
+		case <-deadline:
+			t.Fatalf("first runs done: %v", seen)
+		}
+	}
+	if code, body := get(t, "http://"+addr+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	if code, _ := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Errorf("/readyz: %d", code)
+	}
+	_, metrics := get(t, "http://"+addr+"/metrics")
+	for _, want := range []string{
+		`plutora_sync_leader{product="plutora"} 1`,
+		`plutora_sync_leader{product="plutoratest"} 1`,
+		`plutora_sync_requests_total{endpoint=`,
+		`plutora_sync_token_renewals_total{product="plutora"} 1`,
+		`plutora_sync_schedule_interval_seconds{entity="changes",mode="incremental"} 900`,
+		`plutora_sync_budget_limit{product="plutora"}`,
+		"plutora_sync_run_duration_seconds_bucket",
+		"go_goroutines",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve after cancel: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("Serve did not return after its context ended")
+	}
+	// The keys are released.
+	var held int
+	if err := a.DB.QueryRow(`SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&held); err != nil || held != 0 {
+		t.Errorf("%d advisory locks still held after shutdown (%v)", held, err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 2, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	var out bytes.Buffer
+	if err := Migrate(context.Background(), cfg, testLogger(t), &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Check(context.Background(), cfg, testLogger(t), &out); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	for _, check := range []string{"config", "database", "plutora token+whitelist", "plutoratest token+whitelist", "budget plan plutora", "budget plan plutoratest"} {
+		if got := checkResult(out.String(), check); got != "ok" {
+			t.Errorf("check %q: %q, want ok:\n%s", check, got, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), `answered "sync.bot@example.com"`) {
+		t.Errorf("check does not show /me's answer:\n%s", out.String())
+	}
+	// A whitelist that does not admit this host fails the check, naming it.
+	sb.Plutora.SetWhitelist("203.0.113.0/24")
+	out.Reset()
+	err = Check(context.Background(), cfg, testLogger(t), &out)
+	if err == nil || checkResult(out.String(), "plutora token+whitelist") != "FAIL" || !strings.Contains(out.String(), "IP whitelist must admit") {
+		t.Fatalf("check with a whitelist: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), sb.Plutora.Credentials().ClientSecret) || strings.Contains(out.String(), sb.Plutora.Credentials().Password) {
+		t.Error("check output leaks a secret")
+	}
+}
+
+func TestStatus(t *testing.T) {
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 4, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	// A failing run shows up with its reason.
+	sb.Plutora.SetWhitelist("203.0.113.0/24")
+	err = SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Progress: &buf})
+	if err == nil {
+		t.Fatal("sync through a closed whitelist succeeded")
+	}
+	buf.Reset()
+	if err := Status(ctx, cfg, &buf); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{"FRESHNESS", "RECENT RUNS", "BUDGET", "plutoratest  defects", "success", "failed", "access denied", "plutora      hosts"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("status lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+// checkResult returns the verdict (ok, FAIL, skip) of the named check.
+func checkResult(out, name string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return f[0]
+			}
+		}
+	}
+	return ""
+}
