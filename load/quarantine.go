@@ -52,7 +52,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 			return PageResult{}, err
 		}
 	}
-	res, err := execPage(ctx, st, p, joinRecords(good), len(bad))
+	res, err := execPage(ctx, st, p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -71,7 +71,7 @@ func probe(ctx context.Context, tx *sql.Tx, st *sql.Stmt, spec *entitySpec, p Pa
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT probe"); err != nil {
 		return "", err
 	}
-	_, perr := execPage(ctx, st, p, "["+string(rec)+"]", 0)
+	_, perr := execPage(ctx, st, p, appendPage(nil, []json.RawMessage{rec}), 0)
 	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT probe"); err != nil {
 		return "", err
 	}

@@ -15,6 +15,11 @@ import (
 // It returns one row: inserted, updated, page rows (after de-duplication),
 // and the newest last-modified time among the page's records.
 //
+// The statement is a transaction of its own. It sets TimeZone to UTC for
+// that transaction (SET LOCAL) before it reads the first record, so that
+// zone-less API dates mean UTC: every cast to timestamptz reads rows of page,
+// whose filter runs the set_config once, first.
+//
 // The shape follows design.md, "Measured here": the raw page goes in as one
 // jsonb parameter and SQL extracts the columns; records whose raw is equal to
 // the stored raw (and not deleted) are dropped by a correlated subquery on the
@@ -34,6 +39,7 @@ func pageStatement(s *entitySpec) string {
 	fmt.Fprintf(&b, `WITH page AS MATERIALIZED (
 	SELECT DISTINCT ON (x.id) x.id, x.r FROM (
 		SELECT %s AS id, e.r, e.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(r, ord)
+		WHERE (SELECT set_config('TimeZone', 'UTC', true)) IS NOT NULL
 	) x ORDER BY x.id, x.ord DESC
 ),
 changed AS MATERIALIZED (
@@ -87,7 +93,7 @@ old AS MATERIALIZED (
 			exprs = append(exprs, col.expr("e.x"))
 		}
 		fmt.Fprintf(&b, `child_del_%[1]d AS (
-	DELETE FROM %[2]s d WHERE d.%[3]s = ANY (ARRAY(SELECT id FROM up))
+	DELETE FROM %[2]s d WHERE d.%[3]s = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
 ),
 child_ins_%[1]d AS (
 	INSERT INTO %[2]s (%[4]s)

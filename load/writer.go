@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -159,7 +160,8 @@ func (w *Writer) Close() error {
 	return errors.Join(errs...)
 }
 
-// begin starts a page transaction; zone-less API dates are read as UTC.
+// begin starts a transaction for a page that needs sorting out; zone-less
+// API dates are read as UTC (the page statement also says so itself).
 func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -172,25 +174,25 @@ func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
-// writeFast writes the whole page with one statement.
+// writeFast writes the whole page with one statement: one round trip, and
+// the statement is its own transaction.
 func (w *Writer) writeFast(ctx context.Context, stmt *sql.Stmt, p PageWrite) (PageResult, error) {
-	tx, err := w.begin(ctx)
-	if err != nil {
-		return PageResult{}, err
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, joinRecords(p.Records), 0)
-	if err != nil {
-		return PageResult{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return PageResult{}, err
-	}
-	return res, nil
+	buf := pageBufs.Get().(*[]byte)
+	page := appendPage((*buf)[:0], p.Records)
+	res, err := execPage(ctx, stmt, p, page, 0)
+	*buf = page[:0]
+	pageBufs.Put(buf)
+	return res, err
 }
 
-// execPage runs the page statement for page (a JSON array) in a transaction.
-func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page string, quarantined int) (PageResult, error) {
+// pageBufs recycles page buffers: a page is about 150 KB, and the driver
+// copies it into its own message before the call returns.
+var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
+
+// execPage runs the page statement for page (a JSON array). The page goes
+// as []byte: the statement types the parameter as jsonb, so lib/pq sends the
+// bytes as they are (as text; never set binary_parameters, which breaks jsonb).
+func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page []byte, quarantined int) (PageResult, error) {
 	var res PageResult
 	var total int
 	var maxMod sql.NullTime
@@ -208,22 +210,22 @@ func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page string, qua
 	return res, nil
 }
 
-// joinRecords makes one JSON array of the records, without decoding them.
-func joinRecords(recs []json.RawMessage) string {
+// appendPage appends one JSON array of the records to dst, without
+// decoding them.
+func appendPage(dst []byte, recs []json.RawMessage) []byte {
 	n := 2
 	for _, r := range recs {
 		n += len(r) + 1
 	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
+	dst = slices.Grow(dst, n)
+	dst = append(dst, '[')
 	for i, r := range recs {
 		if i > 0 {
-			b = append(b, ',')
+			dst = append(dst, ',')
 		}
-		b = append(b, r...)
+		dst = append(dst, r...)
 	}
-	b = append(b, ']')
-	return string(b)
+	return append(dst, ']')
 }
 
 // isDataError reports whether err is PostgreSQL refusing the page's data
