@@ -1,6 +1,7 @@
 package plutoratest
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strings"
@@ -87,6 +88,36 @@ func FuzzParseGetFilter(f *testing.F) {
 		recs, total := st.selectPage(query{filter: flt}, 0, 100)
 		if total > 20 || len(recs) > total {
 			t.Fatalf("%q: %d of %d", expr, len(recs), total)
+		}
+	})
+}
+
+func FuzzSearchBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"searchFilters":[{"property":"lastModifiedDate","direction":"ASC","value":"2019-01-01T00:00:00.000Z","operator":"GreaterOrEqual"}],"recordsPerPage":100,"pageNum":0}`,
+		`{"SearchFilters":[{"Property":"changeStatus","Operator":"IsWithin","Value":["Draft","Approved"]}]}`,
+		`{"searchFilters":[{"property":"id","value":null}]}`, `{"searchFilters":[{"property":"name","value":{"a":1}}]}`,
+		`{}`, `[]`, `{"searchFilters":[{}]}`,
+	} {
+		f.Add(seed)
+	}
+	spec := specByName(Changes)
+	f.Fuzz(func(t *testing.T, raw string) {
+		var body searchBody
+		if json.Unmarshal([]byte(raw), &body) != nil {
+			return
+		}
+		q, err := compileSearch(spec, body.SearchFilters)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "searchFilters: ") {
+				t.Fatalf("%s: error %q does not say searchFilters", raw, err)
+			}
+			return
+		}
+		if q.sortField != "" {
+			if _, ok := spec.hasField(q.sortField); !ok {
+				t.Fatalf("%s: sort by unknown %q", raw, q.sortField)
+			}
 		}
 	})
 }

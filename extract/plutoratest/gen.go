@@ -1,6 +1,7 @@
 package plutoratest
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash/fnv"
@@ -31,7 +32,14 @@ func strHash(s string) uint64 {
 
 // guid derives a lowercase GUID from (seed, kind, i, v).
 func guid(seed uint64, kind string, i, v uint64) string {
-	a := mix64(seed ^ strHash(kind) ^ mix64(i) ^ mix64(v+0x51ed))
+	s, _ := guidKey(seed, strHash(kind), i, v)
+	return s
+}
+
+// guidKey is guid with the kind already hashed; key orders as the GUID's
+// first 16 hex digits do.
+func guidKey(seed, kindHash uint64, i, v uint64) (string, uint64) {
+	a := mix64(seed ^ kindHash ^ mix64(i) ^ mix64(v+0x51ed))
 	b := mix64(a ^ 0x2545f4914f6cdd1d)
 	var raw [16]byte
 	for k := 0; k < 8; k++ {
@@ -50,7 +58,7 @@ func guid(seed uint64, kind string, i, v uint64) string {
 	hex.Encode(out[19:23], raw[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:36], raw[10:16])
-	return string(out[:])
+	return string(out[:]), binary.BigEndian.Uint64(raw[:8])
 }
 
 // generator builds the deterministic data set of one server.
@@ -58,6 +66,11 @@ type generator struct {
 	seed    uint64
 	sizes   Sizes
 	lookups *lookups
+	people  []person
+}
+
+func newGenerator(seed uint64, sizes Sizes) *generator {
+	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed)}
 }
 
 func (g *generator) rng(entity string, idx, version int) *rand.Rand {
@@ -91,15 +104,21 @@ var (
 
 type person struct{ id, name, email string }
 
-func (g *generator) person(r *rand.Rand) person {
-	n := r.IntN(len(firstNames) * len(lastNames))
-	f, l := firstNames[n%len(firstNames)], lastNames[n/len(firstNames)]
-	return person{
-		id:    guid(g.seed, "user", uint64(n), 0),
-		name:  f + " " + l,
-		email: strings.ToLower(f) + "." + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(l, "'", ""), "ü", "ue")) + "@example.com",
+// newPeople builds the users records refer to.
+func newPeople(seed uint64) []person {
+	out := make([]person, len(firstNames)*len(lastNames))
+	for n := range out {
+		f, l := firstNames[n%len(firstNames)], lastNames[n/len(firstNames)]
+		out[n] = person{
+			id:    guid(seed, "user", uint64(n), 0),
+			name:  f + " " + l,
+			email: strings.ToLower(f) + "." + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(l, "'", ""), "ü", "ue")) + "@example.com",
+		}
 	}
+	return out
 }
+
+func (g *generator) person(r *rand.Rand) person { return g.people[r.IntN(len(g.people))] }
 
 func (g *generator) lookup(r *rand.Rand, typ string) lookupItem { return pick(r, g.lookups.get(typ)) }
 

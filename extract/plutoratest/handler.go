@@ -80,8 +80,8 @@ func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p.decide(f, seq) {
 	case faultReset:
-		p.reset(w)
 		p.logRequest(now, clientID, r, 0)
+		p.reset(w)
 		return
 	case faultThrottle:
 		wait := f.BurstRetryAfter
@@ -134,8 +134,11 @@ func (p *Product) reset(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// finish writes rs and logs the request.
+// finish logs the request and writes rs.
+// The request is logged first, so that a client that has its answer
+// finds it in the log.
 func (p *Product) finish(w http.ResponseWriter, r *http.Request, now time.Time, clientID string, rs *resp) {
+	p.logRequest(now, clientID, r, rs.status)
 	h := w.Header()
 	h.Set("Content-Type", rs.ctype)
 	h.Set("Content-Length", strconv.Itoa(len(rs.body)))
@@ -150,7 +153,6 @@ func (p *Product) finish(w http.ResponseWriter, r *http.Request, now time.Time, 
 		*rs.pooled = rs.body[:0]
 		bufPool.Put(rs.pooled)
 	}
-	p.logRequest(now, clientID, r, rs.status)
 }
 
 // route dispatches an authorized API call.

@@ -35,22 +35,29 @@ var lookupValues = map[string][]string{
 
 // lookups holds the generated lists of one server, keyed by lowercase type.
 type lookups struct {
-	byType map[string][]lookupItem
+	byType map[string][]lookupItem // by lowercase type
+	exact  map[string][]lookupItem // by type as spelled in lookupValues
 }
 
 func newLookups(seed uint64) *lookups {
-	l := &lookups{byType: make(map[string][]lookupItem, len(lookupValues))}
+	l := &lookups{byType: make(map[string][]lookupItem, len(lookupValues)), exact: make(map[string][]lookupItem, len(lookupValues))}
 	for typ, values := range lookupValues {
 		items := make([]lookupItem, len(values))
 		for i, v := range values {
 			items[i] = lookupItem{ID: guid(seed, "lookup/"+typ, uint64(i), 0), Value: v, SortOrder: i, Type: typ}
 		}
 		l.byType[strings.ToLower(typ)] = items
+		l.exact[typ] = items
 	}
 	return l
 }
 
-func (l *lookups) get(typ string) []lookupItem { return l.byType[strings.ToLower(typ)] }
+func (l *lookups) get(typ string) []lookupItem {
+	if items, ok := l.exact[typ]; ok {
+		return items
+	}
+	return l.byType[strings.ToLower(typ)]
+}
 
 // types lists the lookup types in a stable order.
 func (l *lookups) types() []string {

@@ -214,15 +214,16 @@ func (st *store) modLowerBound(q query) (int, bool) {
 			return 0, false
 		}
 		strict := c.op == opGt
+		bound := unixNanos(c.t)
 		i := sort.Search(len(st.byMod), func(i int) bool {
 			r := st.byMod[i]
 			if r.modStr == "" {
 				return false
 			}
 			if strict {
-				return r.modified.After(c.t)
+				return r.mod > bound
 			}
-			return !r.modified.Before(c.t)
+			return r.mod >= bound
 		})
 		lo = max(lo, i)
 	}

@@ -115,7 +115,7 @@ func NewServer(opts Options) (*Server, error) {
 	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
 		*p = max(*p, 0)
 	}
-	s.gen = &generator{seed: uint64(opts.Seed), sizes: sizes, lookups: newLookups(uint64(opts.Seed))}
+	s.gen = newGenerator(uint64(opts.Seed), sizes)
 	for _, spec := range specs {
 		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
 	}

@@ -1,8 +1,11 @@
 package plutoratest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +21,8 @@ type record struct {
 	idx        int // generator index; -1 for an exact record put by SetRecord
 	version    int
 	modified   time.Time // zero when the record has no last-modified date
+	mod        int64     // modified as Unix nanoseconds, for fast ordering
+	key        uint64    // generated records: orders as the id's first 16 hex digits
 	modStr     string
 	displayID  string // defects
 	rawPtr     atomic.Pointer[[]byte]
@@ -49,11 +54,15 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 	if spec.name == Defects {
 		st.byDisplay = make(map[string]*record, n)
 	}
+	slab := make([]record, n)
+	kindHash := strHash(spec.name)
 	for i := 0; i < n; i++ {
-		rec := &record{id: g.id(spec.name, i), idx: i}
+		rec := &slab[i]
+		rec.id, rec.key = guidKey(g.seed, kindHash, uint64(i), 0)
+		rec.idx = i
 		if spec.modField != "" {
 			t, off := g.initialModified(spec.name, i)
-			rec.modStr, rec.modified = formatAPITime(t, off)
+			rec.setModified(formatAPITime(t, off))
 		}
 		if st.byDisplay != nil {
 			rec.displayID = displayID(i)
@@ -62,18 +71,63 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 		st.byID[rec.id] = rec
 		st.order = append(st.order, rec)
 	}
-	sort.Slice(st.order, func(a, b int) bool { return st.order[a].id < st.order[b].id })
+	st.order = sortedBy(st.order, func(r *record) int64 { return 0 })
 	if spec.modField != "" {
-		st.byMod = make([]*record, len(st.order))
-		copy(st.byMod, st.order)
-		sort.SliceStable(st.byMod, func(a, b int) bool { return modLess(st.byMod[a], st.byMod[b]) })
+		st.byMod = sortedBy(st.order, func(r *record) int64 { return r.mod })
 	}
 	return st
 }
 
+// sortedBy returns generated records sorted by (major, id). It sorts flat
+// keys rather than chasing pointers to the ids, which matters for millions
+// of records.
+func sortedBy(recs []*record, major func(*record) int64) []*record {
+	type key struct {
+		major int64
+		minor uint64
+		rec   *record
+	}
+	keys := make([]key, len(recs))
+	for i, r := range recs {
+		keys[i] = key{major(r), r.key, r}
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.major, b.major); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.minor, b.minor); c != 0 {
+			return c
+		}
+		return strings.Compare(a.rec.id, b.rec.id)
+	})
+	out := make([]*record, len(recs))
+	for i, k := range keys {
+		out[i] = k.rec
+	}
+	return out
+}
+
+func (rec *record) setModified(s string, t time.Time) {
+	rec.modStr, rec.modified, rec.mod = s, t, unixNanos(t)
+	if s == "" {
+		rec.mod = math.MinInt64 // no date: first in date order
+	}
+}
+
+// unixNanos is t in Unix nanoseconds, clamped to the int64 range.
+func unixNanos(t time.Time) int64 {
+	switch {
+	case t.Year() < 1679:
+		return math.MinInt64 + 1
+	case t.Year() > 2261:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
 func modLess(a, b *record) bool {
-	if !a.modified.Equal(b.modified) {
-		return a.modified.Before(b.modified)
+	if a.mod != b.mod {
+		return a.mod < b.mod
 	}
 	return a.id < b.id
 }
@@ -143,7 +197,7 @@ func insertAt(s []*record, i int, rec *record) []*record {
 // stamp sets rec's last-modified date to now, in the form the record uses.
 func (st *store) stamp(rec *record, now time.Time, offsetForm bool) {
 	if st.spec.modField != "" {
-		rec.modStr, rec.modified = formatAPITime(now, offsetForm)
+		rec.setModified(formatAPITime(now, offsetForm))
 	}
 }
 
@@ -206,7 +260,7 @@ func (st *store) setRecord(id string, raw []byte) {
 			switch {
 			case st.spec.modField != "" && strings.EqualFold(k, st.spec.modField):
 				if t, err := parseAPITime(s); err == nil {
-					rec.modStr, rec.modified = s, t
+					rec.setModified(s, t)
 				}
 			case strings.EqualFold(k, "DisplayId"):
 				rec.displayID = s

@@ -108,7 +108,7 @@ func (p *Product) schemas() obj {
 			continue
 		}
 		st := p.srv.stores[spec.name]
-		g := &generator{seed: st.gen.seed, sizes: st.gen.sizes, lookups: st.gen.lookups}
+		g := st.gen
 		rec := &record{id: zeroGUID, idx: 0, modStr: "2025-06-20T17:29:55.883", displayID: displayID(0)}
 		var example any
 		_ = json.Unmarshal(spec.build(g, rec), &example)
