@@ -1,0 +1,43 @@
+package config_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// The budget plan of a site with 250,000 changes: the nightly census needs
+// 2,500 pages in its hour, well within the budget.
+func ExampleConfig_PlanBudget() {
+	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
+		"PLUTORA_REGION":        "uk",
+		"PLUTORA_CLIENT_ID":     "id",
+		"PLUTORA_CLIENT_SECRET": "secret",
+		"PLUTORA_USERNAME":      "sync@example.com",
+		"PLUTORA_PASSWORD":      "pw",
+	}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	plans, err := cfg.PlanBudget(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		map[string]int{"changes": 250_000, "releases": 1200, "environments": 300, "hosts": 1500, "systems": 80})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range plans {
+		fmt.Println(p, "over:", p.Over())
+		for _, j := range p.PerJob[:2] {
+			fmt.Printf("  %s %s: %d runs × %d pages\n", j.Mode, j.Entity, j.Runs, j.PagesPerRun)
+		}
+	}
+	// Output:
+	// plutora: 2558 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	//   census changes: 1 runs × 2500 pages
+	//   census hosts: 1 runs × 15 pages
+}
