@@ -84,6 +84,14 @@ func TestTwoReplicas(t *testing.T) {
 		t.Error("the standby ran a sync while the leader lived")
 	}
 
+	// A one-off sync does not work a key a daemon holds.
+	one := exec.Command(bin, "sync", "hosts")
+	one.Env = env
+	out, err := one.CombinedOutput()
+	if code := one.ProcessState.ExitCode(); code != exitFailed || !strings.Contains(string(out), "being worked by a running daemon") {
+		t.Errorf("sync beside a daemon: exit %d (%v):\n%s", code, err, tail(string(out), 2000))
+	}
+
 	// Kill a: b takes both keys within a minute, and syncs.
 	killed := time.Now()
 	if err := a.cmd.Process.Signal(syscall.SIGKILL); err != nil {

@@ -184,3 +184,53 @@ func checkResult(out, name string) string {
 	}
 	return ""
 }
+
+// TestOnlyPlutoraTest: a deployment with Plutora Test credentials alone syncs
+// defects only; an access-denied answer is counted by kind.
+func TestOnlyPlutoraTest(t *testing.T) {
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	env := sandboxEnv(sb, dsn)
+	for k := range env {
+		if strings.HasPrefix(k, "PLUTORA_") {
+			delete(env, k)
+		}
+	}
+	cfg := loadConfig(t, env)
+	a, err := Open(context.Background(), cfg, testLogger(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if es := a.Entities(); len(es) != 1 || es[0].Name != "defects" || len(a.Clients) != 1 {
+		t.Fatalf("entities %v, clients %d", es, len(a.Clients))
+	}
+	res, err := a.SyncOnce(context.Background(), nil, nil, sync.ModeIncremental)
+	if err != nil || len(res) != 1 || res[0].Inserted != smallSizes.Defects {
+		t.Fatalf("sync: %v %+v", err, res)
+	}
+	sb.Test.SetWhitelist("203.0.113.0/24")
+	sb.Test.RevokeTokens()
+	if _, err := a.SyncOnce(context.Background(), nil, nil, sync.ModeIncremental); err == nil {
+		t.Fatal("sync through a closed whitelist succeeded")
+	}
+	fams, err := a.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var denied float64
+	for _, f := range fams {
+		if f.GetName() == "plutora_sync_auth_errors_total" {
+			for _, m := range f.GetMetric() {
+				denied += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if denied != 1 {
+		t.Errorf("auth_errors_total = %v, want 1", denied)
+	}
+}
