@@ -272,9 +272,9 @@ func TestRequestLog(t *testing.T) {
 	}
 	cid := s.Plutora.Credentials().ClientID
 	want := []LoggedRequest{
-		{clk.t, cid, "POST", "/oauth/token", 200},
-		{clk.t, cid, "GET", "/hosts?pageNum=0", 200},
-		{clk.t, "", "GET", "/hosts?pageNum=1", 401},
+		{clk.t, cid, "POST", "/oauth/token", 200, ""},
+		{clk.t, cid, "GET", "/hosts", 200, "pageNum=0"},
+		{clk.t, "", "GET", "/hosts", 401, "pageNum=1"},
 	}
 	for i := range want {
 		if log[i] != want[i] {

@@ -3,6 +3,8 @@ package plutoratest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
@@ -49,6 +51,10 @@ func TestGetListPaging(t *testing.T) {
 func TestGetListCapAndPastEnd(t *testing.T) {
 	s := newTestServer(t, Options{})
 	tok := token(t, s.Plutora)
+	// Query parameter names in any case.
+	if e := decodeEnvelope(t, call(t, nil, "GET", s.Plutora.URL+"/systems?PageNum=1&RECORDSPERPAGE=10", tok, nil)); e.PageNum != 1 || len(e.ResultSet) != 5 {
+		t.Fatalf("parameter case: %+v", e)
+	}
 	e := decodeEnvelope(t, call(t, nil, "GET", s.Plutora.URL+"/changes?pageNum=0&recordsPerPage=500", tok, nil))
 	if len(e.ResultSet) != 100 || e.RecordsPerPage != 100 {
 		t.Fatalf("cap: %d records, recordsPerPage %d", len(e.ResultSet), e.RecordsPerPage)
@@ -264,5 +270,24 @@ func TestDefectsSearchEnvelopes(t *testing.T) {
 				t.Fatalf("default page: %d defects", n)
 			}
 		})
+	}
+}
+
+func TestPostFilterChunkedBody(t *testing.T) {
+	s := newTestServer(t, Options{})
+	tok := token(t, s.Plutora)
+	body := `{"searchFilters":[{"property":"lastModifiedDate","direction":"ASC","value":"2000-01-01","operator":"GreaterOrEqual"}],"recordsPerPage":7,"pageNum":1}`
+	req, _ := http.NewRequest("POST", s.Plutora.URL+"/RELEASES/FILTER", io.MultiReader(strings.NewReader(body[:20]), strings.NewReader(body[20:])))
+	req.ContentLength = -1 // unknown length: sent chunked
+	req.Header.Set("Authorization", "bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	e := decodeEnvelope(t, apiResult{res.StatusCode, res.Header, b})
+	if e.PageNum != 1 || len(e.ResultSet) != 7 || e.TotalCount != smallSizes.Releases {
+		t.Fatalf("chunked body: %+v", e)
 	}
 }

@@ -28,8 +28,9 @@ type LoggedRequest struct {
 	At       time.Time
 	ClientID string // "" when the request carried no valid token
 	Method   string
-	Path     string // path and query as sent
+	Path     string // the URL path as sent
 	Status   int    // 0 for a connection reset by a fault
+	Query    string // the raw query, without "?"
 }
 
 // Product is one of the two APIs: Plutora or Plutora Test.
@@ -145,7 +146,7 @@ func (p *Product) Requests() int64 { return p.seq.Load() }
 
 func (p *Product) logRequest(at time.Time, clientID string, r *http.Request, status int) {
 	p.mu.Lock()
-	p.log = append(p.log, LoggedRequest{At: at, ClientID: clientID, Method: r.Method, Path: r.URL.RequestURI(), Status: status})
+	p.log = append(p.log, LoggedRequest{At: at, ClientID: clientID, Method: r.Method, Path: r.URL.Path, Status: status, Query: r.URL.RawQuery})
 	p.mu.Unlock()
 	if lf := p.srv.opts.Logf; lf != nil {
 		lf("plutoratest: %s %s %s %s → %d", p.Name, clientID, r.Method, r.URL.RequestURI(), status)
