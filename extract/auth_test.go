@@ -1,7 +1,10 @@
 package extract_test
 
 import (
+	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -164,10 +167,10 @@ func TestInvalidCredentials(t *testing.T) {
 }
 
 func TestThrottleHonoursRetryAfter(t *testing.T) {
-	// The sandbox admits 3 requests per second; the client thinks it may send far more.
-	s := newSandbox(t, plutoratest.Options{Budget: 3, Window: time.Second})
+	// Bursts of 429s with Retry-After (the sandbox's minimum, 1 s), at fixed request numbers.
+	s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: plutoratest.Faults{ThrottleBursts: 0.25, BurstLength: 1}})
 	cfg := configFor(s.Plutora)
-	cfg.PagesInFlight = 1 // so that no request is already in flight when a 429 arrives
+	cfg.PagesInFlight = 1 // so that no request is already in flight when a 429 arrives, and the order is fixed
 	c := newClient(t, cfg)
 	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
 	if err != nil {
@@ -204,5 +207,91 @@ func TestThrottleGivesUp(t *testing.T) {
 	_, err := c.Me(t.Context())
 	if !errors.Is(err, extract.ErrThrottled) {
 		t.Fatalf("err = %v, want ErrThrottled", err)
+	}
+}
+
+// flakyTokenEndpoint answers 503 for token requests while down is set.
+type flakyTokenEndpoint struct {
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flakyTokenEndpoint) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+func (f *flakyTokenEndpoint) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down && strings.HasSuffix(req.URL.Path, "/oauth/token") {
+		return &http.Response{StatusCode: 503, Status: "503 Service Unavailable", Header: http.Header{},
+			Body: io.NopCloser(strings.NewReader("down")), Request: req}, nil
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func TestTokenEndpointDownDuringRenewal(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: 2 * time.Hour})
+	flaky := &flakyTokenEndpoint{}
+	cfg := configFor(s.Plutora)
+	cfg.Now, cfg.HTTPClient, cfg.MaxAttempts = clock.Now, &http.Client{Transport: flaky}, 3
+	c := newClient(t, cfg)
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// Due for renewal, but the token endpoint is down: the current token still works.
+	clock.Advance(100 * time.Minute)
+	flaky.set(true)
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatalf("Me with a due renewal failing: %v", err)
+	}
+	// Expired, endpoint still down: a server fault naming the token host.
+	clock.Advance(30 * time.Minute)
+	_, err := c.Me(t.Context())
+	if !errors.Is(err, extract.ErrServer) || !strings.Contains(err.Error(), "token request to "+strings.TrimPrefix(s.Plutora.URL, "http://")) {
+		t.Fatalf("Me with an expired token and no token endpoint: err = %v, want a server fault naming the token host", err)
+	}
+	flaky.set(false)
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatalf("Me once the endpoint is back: %v", err)
+	}
+	if r := c.Stats().TokenRenewals; r != 2 {
+		t.Errorf("renewals = %d, want 2", r)
+	}
+}
+
+func TestTokenEndpointBehindWhitelist(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{WhitelistTokenEndpoint: true})
+	s.Plutora.SetWhitelist("10.0.0.0/8")
+	c := newClient(t, configFor(s.Plutora))
+	_, err := c.Me(t.Context())
+	var denied *extract.AccessDeniedError
+	if !errors.As(err, &denied) || denied.Endpoint != "POST /oauth/token" || !strings.Contains(err.Error(), "IP whitelist") {
+		t.Fatalf("err = %v, want access denied on the token endpoint", err)
+	}
+}
+
+func TestCancelStopsPaging(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	c := newClient(t, configFor(s.Plutora))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	err := c.Pages(ctx, mustEntity(t, "changes"), extract.Query{}, func(p extract.Page) error {
+		if p.Num == 1 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	// A budget wait also ends with the context.
+	cfg := configFor(s.Plutora)
+	cfg.Budget, cfg.Reserve, cfg.Window = 1, extract.NoReserve, time.Hour
+	c2 := newClient(t, cfg)
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	cancel2()
+	if _, err := c2.Me(ctx2); !errors.Is(err, context.Canceled) {
+		t.Errorf("Me with a cancelled context: err = %v", err)
 	}
 }

@@ -21,11 +21,11 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 		{"truncated bodies", plutoratest.Faults{Truncated: 0.3}, 200},
 		{"garbled bodies", plutoratest.Faults{Garbled: 0.3}, 200},
 		{"connection resets", plutoratest.Faults{Resets: 0.35}, 0},
-		{"throttle bursts", plutoratest.Faults{ThrottleBursts: 0.2, BurstLength: 2, BurstRetryAfter: time.Millisecond}, 429},
+		{"throttle bursts", plutoratest.Faults{ThrottleBursts: 0.15, BurstLength: 1, BurstRetryAfter: time.Millisecond}, 429},
 		{"all at once", plutoratest.Faults{ServerErrors: 0.1, HTMLErrors: 0.1, Truncated: 0.1, Garbled: 0.1, Resets: 0.1}, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: tc.faults})
+			s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: tc.faults, Sizes: plutoratest.Sizes{Changes: 300, Hosts: 200}})
 			cfg := configFor(s.Plutora)
 			cfg.MaxAttempts = 10
 			c := newClient(t, cfg)

@@ -93,6 +93,9 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 		if last {
 			return nil
 		}
+		if err := ctx.Err(); err != nil {
+			return err // cancelled: deliver nothing more, even pages already fetched
+		}
 		num++
 	}
 }

@@ -19,6 +19,9 @@ func TestPagesEveryEntity(t *testing.T) {
 			extract.ProductPlutoraTest: newClient(t, configFor(s.Test)),
 		}
 		for _, e := range extract.Entities() {
+			if envelope == "camel" && e.Name != "defects" {
+				continue // the envelope option changes only Plutora Test's answers
+			}
 			t.Run(envelope+"/"+e.Name, func(t *testing.T) {
 				want := s.Records(e.Name)
 				pages, got, err := collect(t, clients[e.Product], e, extract.Query{})
