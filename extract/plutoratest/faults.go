@@ -99,12 +99,18 @@ func (p *Product) decide(f Faults, seq int64) faultKind {
 	return faultNone
 }
 
-// delay waits Latency plus a deterministic share of Jitter.
-func (p *Product) delay(ctx context.Context, seq int64) {
+// latency is Latency plus a deterministic share of Jitter for request seq.
+func (p *Product) latency(seq int64) time.Duration {
 	d := p.srv.opts.Latency
 	if j := p.srv.opts.Jitter; j > 0 {
 		d += time.Duration(p.unit(seq, 3) * float64(j))
 	}
+	return d
+}
+
+// delay waits latency(seq), or until ctx ends.
+func (p *Product) delay(ctx context.Context, seq int64) {
+	d := p.latency(seq)
 	if d <= 0 {
 		return
 	}

@@ -193,10 +193,23 @@ func TestRevokeAtRequest(t *testing.T) {
 	}
 }
 
-func TestLatencyOptionAccepted(t *testing.T) {
-	// Latency is served, not asserted (no timing in tests): the call works.
-	s := newTestServer(t, Options{Latency: time.Millisecond, Jitter: time.Millisecond})
-	if r := call(t, nil, "GET", s.Plutora.URL+"/me", token(t, s.Plutora), nil); r.status != 200 {
+func TestLatencyAndJitter(t *testing.T) {
+	// The delays are computed, not timed: Latency plus a share of Jitter
+	// that depends only on the seed and the request number.
+	a := newTestServer(t, Options{Seed: 3, Latency: time.Millisecond, Jitter: 4 * time.Millisecond})
+	b := newTestServer(t, Options{Seed: 3, Latency: time.Millisecond, Jitter: 4 * time.Millisecond})
+	distinct := map[time.Duration]bool{}
+	for seq := int64(1); seq <= 100; seq++ {
+		d := a.Plutora.latency(seq)
+		if d < time.Millisecond || d >= 5*time.Millisecond || d != b.Plutora.latency(seq) {
+			t.Fatalf("request %d: latency %v (other server %v)", seq, d, b.Plutora.latency(seq))
+		}
+		distinct[d] = true
+	}
+	if len(distinct) < 50 {
+		t.Fatalf("jitter took only %d values", len(distinct))
+	}
+	if r := call(t, nil, "GET", a.Plutora.URL+"/me", token(t, a.Plutora), nil); r.status != 200 {
 		t.Fatal(r.status)
 	}
 	if _, err := NewServer(Options{Faults: Faults{ServerErrors: 0.7, Resets: 0.7}}); err == nil || !strings.Contains(err.Error(), "more than 1") {

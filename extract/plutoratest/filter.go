@@ -2,6 +2,7 @@ package plutoratest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -289,7 +290,7 @@ func compileSearch(spec *entitySpec, sf []searchFilter) (query, error) {
 			c, err := newCond(spec, f.Property, opName, value, list, -1)
 			if err != nil {
 				var fe *FilterError
-				if ok := asFilterError(err, &fe); ok {
+				if errors.As(err, &fe) {
 					fe.Msg = fmt.Sprintf("filter %d: %s", i, fe.Msg)
 				}
 				return query{}, err
@@ -312,14 +313,6 @@ func compileSearch(spec *entitySpec, sf []searchFilter) (query, error) {
 		q.filter.or = [][]cond{group}
 	}
 	return q, nil
-}
-
-func asFilterError(err error, target **FilterError) bool {
-	fe, ok := err.(*FilterError)
-	if ok {
-		*target = fe
-	}
-	return ok
 }
 
 // filterValue reads a searchFilter value: a string, number, bool, null or

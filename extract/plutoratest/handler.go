@@ -78,38 +78,41 @@ func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.finish(w, r, now, clientID, p.throttled(wait))
 		return
 	}
+	if p.fault(w, r, path, now, clientID, f, seq) {
+		return
+	}
+	p.finish(w, r, now, clientID, p.route(r, path, now))
+}
+
+// fault answers request seq with its fault, if it has one.
+func (p *Product) fault(w http.ResponseWriter, r *http.Request, path string, now time.Time, clientID string, f Faults, seq int64) bool {
 	switch p.decide(f, seq) {
 	case faultReset:
 		p.logRequest(now, clientID, r, 0)
 		p.reset(w)
-		return
 	case faultThrottle:
 		wait := f.BurstRetryAfter
 		if wait == 0 {
 			wait = time.Second
 		}
 		p.finish(w, r, now, clientID, p.throttled(wait))
-		return
 	case faultServer:
 		codes := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
-		status := codes[int(p.unit(seq, 4)*3)]
-		p.finish(w, r, now, clientID, messageResp(status, "An error has occurred."))
-		return
+		p.finish(w, r, now, clientID, messageResp(codes[int(p.unit(seq, 4)*3)], "An error has occurred."))
 	case faultHTML:
 		p.finish(w, r, now, clientID, &resp{status: http.StatusInternalServerError, ctype: "text/html; charset=utf-8", body: []byte(htmlErrorPage)})
-		return
 	case faultTruncated:
 		rs := p.route(r, path, now)
 		rs.body = append([]byte(nil), rs.body[:len(rs.body)/2]...)
 		p.finish(w, r, now, clientID, rs)
-		return
 	case faultGarbled:
 		rs := p.route(r, path, now)
 		rs.body = p.garble(rs.body, seq)
 		p.finish(w, r, now, clientID, rs)
-		return
+	default:
+		return false
 	}
-	p.finish(w, r, now, clientID, p.route(r, path, now))
+	return true
 }
 
 func (p *Product) throttled(wait time.Duration) *resp {
