@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -176,6 +178,9 @@ func recordID(rec []byte, key string) string {
 	var id string
 	if json.Unmarshal(m[key], &id) != nil {
 		return ""
+	}
+	if !utf8.ValidString(id) || strings.ContainsRune(id, 0) || len(id) > 200 {
+		id = strconv.QuoteToASCII(id[:min(len(id), 200)])
 	}
 	return id
 }

@@ -240,5 +240,5 @@ func isDataError(err error) bool {
 	case "22", "23", "21": // data exception, integrity violation, cardinality
 		return true
 	}
-	return false
+	return e.Code == "54001" // statement too complex: JSON nested too deep
 }

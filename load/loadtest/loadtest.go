@@ -55,41 +55,72 @@ func NewEmptyDB(t testing.TB) (*sqlx.DB, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	serverURL := ServerURL()
-	admin, err := sql.Open("postgres", serverURL)
-	if err != nil {
-		t.Fatalf("loadtest: open TEST_DATABASE_URL: %v", err)
-	}
-	if err := admin.PingContext(ctx); err != nil {
-		admin.Close()
-		t.Fatalf("loadtest: PostgreSQL at TEST_DATABASE_URL (%s) is unreachable: %v", redact(serverURL), err)
-	}
-	name := dbName(t.Name())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("loadtest: create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("loadtest: drop database %s: %v", name, err)
-		}
-		admin.Close()
-	})
-	dbURL, err := withDatabase(serverURL, name)
+	db, dbURL, drop, err := create(ctx, t.Name())
 	if err != nil {
 		t.Fatalf("loadtest: %v", err)
 	}
-	db, err := sqlx.Open("postgres", dbURL)
-	if err != nil {
-		t.Fatalf("loadtest: open %s: %v", name, err)
-	}
-	t.Cleanup(func() { db.Close() }) // runs before the drop (cleanups run last-in first-out)
-	if err := db.PingContext(ctx); err != nil {
-		t.Fatalf("loadtest: connect to %s: %v", name, err)
-	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("loadtest: %v", err)
+		}
+	})
 	return db, dbURL
+}
+
+// Open creates a fresh, migrated database as NewDB does, for code that has
+// no testing.TB (such as runnable examples). drop closes and drops it.
+func Open(ctx context.Context) (db *sqlx.DB, drop func() error, err error) {
+	db, _, drop, err = create(ctx, "example")
+	if err != nil {
+		return nil, nil, fmt.Errorf("loadtest: %w", err)
+	}
+	if err := schema.Migrate(ctx, db.DB); err != nil {
+		_ = drop()
+		return nil, nil, fmt.Errorf("loadtest: %w", err)
+	}
+	return db, drop, nil
+}
+
+// create makes a uniquely named database on ServerURL's server and opens it;
+// drop closes it and drops the database.
+func create(ctx context.Context, testName string) (db *sqlx.DB, dbURL string, drop func() error, err error) {
+	serverURL := ServerURL()
+	admin, err := sql.Open("postgres", serverURL)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("open TEST_DATABASE_URL: %w", err)
+	}
+	if err := admin.PingContext(ctx); err != nil {
+		admin.Close()
+		return nil, "", nil, fmt.Errorf("PostgreSQL at TEST_DATABASE_URL (%s) is unreachable: %w", redact(serverURL), err)
+	}
+	name := dbName(testName)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close()
+		return nil, "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	drop = func() error {
+		if db != nil {
+			db.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			return fmt.Errorf("drop database %s: %w", name, err)
+		}
+		return nil
+	}
+	if dbURL, err = withDatabase(serverURL, name); err == nil {
+		db, err = sqlx.Open("postgres", dbURL)
+	}
+	if err == nil {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		_ = drop()
+		return nil, "", nil, fmt.Errorf("connect to %s: %w", name, err)
+	}
+	return db, dbURL, drop, nil
 }
 
 // dbName makes a unique, valid database name from a test name.
