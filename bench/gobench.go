@@ -43,7 +43,7 @@ func benchPackages(ctx context.Context) ([]string, error) {
 // runGoBenchmarks runs the benchmarks of every package that has some, one
 // package at a time (the machine is small), and parses what they print. The
 // output also goes to log as it comes.
-func runGoBenchmarks(ctx context.Context, pattern, benchtime string, log io.Writer) ([]Result, error) {
+func runGoBenchmarks(ctx context.Context, pattern, benchtime string, env []string, log io.Writer) ([]Result, error) {
 	pkgs, err := benchPackages(ctx)
 	if err != nil {
 		return nil, err
@@ -54,12 +54,18 @@ func runGoBenchmarks(ctx context.Context, pattern, benchtime string, log io.Writ
 		var buf bytes.Buffer
 		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", pattern, "-benchmem",
 			"-benchtime", benchtime, "-count", "1", "-timeout", "20m", pkg)
+		cmd.Env = append(os.Environ(), env...)
 		cmd.Stdout = io.MultiWriter(&buf, log)
 		cmd.Stderr = log
 		runErr := cmd.Run()
 		res, err := Parse(&buf)
 		if err != nil {
 			return all, fmt.Errorf("%s: %w", pkg, err)
+		}
+		for i := range res {
+			if res[i].Pkg == "" {
+				res[i].Pkg = pkg
+			}
 		}
 		all = append(all, res...)
 		if runErr != nil {

@@ -5,7 +5,7 @@
 // the machine it ran on, ready for README.md.
 //
 //	go run ./bench                 # 20,000 changes, benchmarks at -benchtime 1s
-//	go run ./bench -full           # 200,000 changes
+//	go run ./bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)
 //	go run ./bench -skip-go        # the end-to-end sync only
 //
 // The scratch database is created on TEST_DATABASE_URL's server (default the
@@ -25,6 +25,7 @@ import (
 
 type options struct {
 	changes   int
+	goEnv     []string // extra environment of the Go benchmarks
 	benchtime string
 	bench     string
 	skipGo    bool
@@ -47,6 +48,7 @@ func main() {
 		o.changes = 20_000
 		if *full || os.Getenv("PLUTORA_BENCH_FULL") != "" {
 			o.changes = 200_000
+			o.goEnv = append(o.goEnv, "PLUTORA_BENCH_ROWS=200000") // load's BenchmarkPageWriter
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -75,7 +77,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	if !o.skipGo {
 		fmt.Fprintln(stderr, "bench: Go benchmarks…")
-		r, err := runGoBenchmarks(ctx, o.bench, o.benchtime, stderr)
+		r, err := runGoBenchmarks(ctx, o.bench, o.benchtime, o.goEnv, stderr)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("go benchmarks: %w", err))
 		}

@@ -31,6 +31,7 @@ type syncFigures struct {
 	Resync      time.Duration // wall time of an unchanged full re-sync
 	ResyncRows  int           // rows the re-sync found unchanged
 	ResyncWAL   int64         // WAL bytes the server wrote during the re-sync
+	ResyncDBWAL int64         // of which records touching the scratch database (-1: unknown)
 	CopyRows    int           // changes rows copied for the ceiling
 	CopyElapsed time.Duration
 }
@@ -108,12 +109,31 @@ func measureSync(ctx context.Context, serverURL string, changes int, log io.Writ
 	if err != nil {
 		return nil, fmt.Errorf("measure the re-sync: %w", err)
 	}
+	f.ResyncDBWAL = databaseWAL(ctx, db, before, log)
 
 	f.CopyRows, f.CopyElapsed, err = copyCeiling(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("COPY ceiling: %w", err)
 	}
 	return f, nil
+}
+
+// databaseWAL sums the WAL records since lsn that touch the current
+// database's relations (pg_walinspect, PostgreSQL 15+), so that other
+// databases' writes on a shared server do not count. -1 when unavailable.
+func databaseWAL(ctx context.Context, db *sql.DB, lsn string, log io.Writer) int64 {
+	var n sql.NullInt64
+	_, err := db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+	if err == nil {
+		err = db.QueryRowContext(ctx, `
+			SELECT sum(record_length) FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn())
+			WHERE block_ref LIKE '% rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%'`, lsn).Scan(&n)
+	}
+	if err != nil {
+		fmt.Fprintln(log, "bench: WAL of the scratch database unknown:", err)
+		return -1
+	}
+	return n.Int64
 }
 
 // startSim serves the sandbox on two free loopback ports and returns the

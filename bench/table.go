@@ -38,8 +38,12 @@ func writeSync(w io.Writer, f *syncFigures) {
 	fmt.Fprintf(w, "| unchanged full re-sync: %s rows unchanged | %s, %s records/s |\n",
 		thousands(f.ResyncRows), f.Resync.Round(100*time.Millisecond), perSec(f.Records, f.Resync))
 	if f.ResyncRows > 0 {
-		fmt.Fprintf(w, "| WAL written by the unchanged re-sync (server-wide) | %s B, %.0f B per record |\n",
+		fmt.Fprintf(w, "| WAL written by the unchanged re-sync, server-wide | %s B, %.0f B per record |\n",
 			thousands(int(f.ResyncWAL)), float64(f.ResyncWAL)/float64(f.Records))
+		if f.ResyncDBWAL >= 0 {
+			fmt.Fprintf(w, "| of which in the warehouse's database (pg_walinspect: ledger, checkpoints, request counts) | %s B, %.0f B per record |\n",
+				thousands(int(f.ResyncDBWAL)), float64(f.ResyncDBWAL)/float64(f.Records))
+		}
 	}
 	fmt.Fprintf(w, "| COPY ceiling: the same %s changes rows by COPY FROM STDIN | %s rows/s |\n",
 		thousands(f.CopyRows), perSec(f.CopyRows, f.CopyElapsed))
