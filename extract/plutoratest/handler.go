@@ -303,6 +303,9 @@ func (p *Product) getList(r *http.Request, st *store) *resp {
 	pageStr, paged := queryParam(r, "pageNum")
 	if !paged {
 		recs, _ := st.selectPage(q, 0, 1<<62)
+		if st.spec.name == Releases {
+			return releaseListItems(st, recs)
+		}
 		return p.listResp(st, recs, 0, 0, 0, "bare")
 	}
 	perStr, _ := queryParam(r, "recordsPerPage")
@@ -448,4 +451,34 @@ func (p *Product) patchDefect(r *http.Request, st *store, id string, now time.Ti
 		return badRequest(err)
 	}
 	return &resp{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: out}
+}
+
+// releaseListFields are what the legacy bare GET /releases list carries.
+var releaseListFields = []string{"id", "identifier", "name", "implementationDate", "displayColor", "plutoraReleaseType"}
+
+// releaseListItems answers the legacy bare array of releases with the
+// short list items the real API gives there; records that are not objects
+// are served as they are.
+func releaseListItems(st *store, recs []*record) *resp {
+	w := &jw{}
+	w.open('[')
+	for _, rec := range recs {
+		raw := st.raw(rec)
+		fields, err := orderedObject(raw)
+		if err != nil {
+			w.raw(raw)
+			continue
+		}
+		var short []objField
+		for _, f := range fields {
+			for _, k := range releaseListFields {
+				if f.key == k {
+					short = append(short, f)
+				}
+			}
+		}
+		w.raw(writeObject(short))
+	}
+	w.close(']')
+	return &resp{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: w.b}
 }

@@ -38,11 +38,23 @@ func TestGetListPaging(t *testing.T) {
 			if len(ids) != len(want) || !sort.StringsAreSorted(ids) {
 				t.Fatalf("paged %d ids (sorted %v), want %d", len(ids), sort.StringsAreSorted(ids), len(want))
 			}
-			// Without pageNum: the bare array of everything.
+			// Without pageNum: the bare array of everything; releases in
+			// their short list form.
 			r := call(t, nil, "GET", s.Plutora.URL+"/"+entity, tok, nil)
-			var bare []json.RawMessage
+			var bare []map[string]any
 			if err := json.Unmarshal(r.body, &bare); err != nil || len(bare) != len(want) {
 				t.Fatalf("bare array: %v, %d records, want %d", err, len(bare), len(want))
+			}
+			for _, item := range bare {
+				var full map[string]any
+				_ = json.Unmarshal(want[item["id"].(string)], &full)
+				if entity == Releases {
+					if len(item) != len(releaseListFields) || item["identifier"] != full["identifier"] || item["plutoraReleaseType"] != full["plutoraReleaseType"] {
+						t.Fatalf("release list item %v", item)
+					}
+				} else if len(item) != len(full) {
+					t.Fatalf("bare item has %d fields, the record %d", len(item), len(full))
+				}
 			}
 		})
 	}
