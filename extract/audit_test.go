@@ -14,7 +14,7 @@ import (
 
 var (
 	auditWindow = flag.Duration("extract.audit-window", time.Second, "compressed budget window of TestBudgetAudit")
-	auditBudget = flag.Int("extract.audit-budget", 40, "budget per window of TestBudgetAudit")
+	auditBudget = flag.Int("extract.audit-budget", 12, "budget per window of TestBudgetAudit")
 )
 
 // maxInRollingWindow is the most log entries whose arrival times fit in one closed window

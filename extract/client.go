@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			Endpoint: oauth2.Endpoint{TokenURL: cfg.Endpoints.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 		},
 		username: cfg.Username, password: cfg.Password,
-		http: c.http, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
+		http: c.http, pacer: c.pacer, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
 		onRenew: func() {
 			c.stats.renewals.Add(1)
 			cfg.Observer.TokenRenewed(cfg.Product)
@@ -203,8 +203,14 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 	}
 }
 
-// send makes one attempt and reads the whole body (size-limited).
+// send makes one attempt and reads the whole body (size-limited). The wait for the budget
+// comes before the attempt's timeout starts.
 func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, error) {
+	ctx, done, err := preAdmit(ctx, c.pacer)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, c.retry.perAttempt)
 	defer cancel()
 	var body io.Reader

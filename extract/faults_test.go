@@ -142,3 +142,20 @@ func TestBodySizeLimit(t *testing.T) {
 		t.Errorf("%d requests, want 1 (an oversized body is not retried)", n)
 	}
 }
+
+func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{})
+	cfg := configFor(s.Plutora)
+	// Two requests per 300 ms, but only 50 ms allowed per attempt: most requests wait
+	// longer for the budget than an attempt may take.
+	cfg.Budget, cfg.Reserve, cfg.Window, cfg.RequestTimeout, cfg.MaxAttempts = 2, extract.NoReserve, 300*time.Millisecond, 50*time.Millisecond, 1
+	c := newClient(t, cfg)
+	for i := range 5 {
+		if _, err := c.Me(t.Context()); err != nil {
+			t.Fatalf("Me %d: %v", i, err)
+		}
+	}
+	if st := c.Stats(); st.Retries != 0 || st.Requests != 6 {
+		t.Errorf("stats %+v, want 6 requests and no retry", st)
+	}
+}

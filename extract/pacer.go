@@ -125,6 +125,15 @@ func (p *pacer) prune(now time.Time) {
 	}
 }
 
+// abandon frees the slot of an admitted request that was never sent.
+func (p *pacer) abandon() {
+	p.mu.Lock()
+	p.inflight--
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.mu.Unlock()
+}
+
 // complete turns one in-flight request into a stamp at the current time.
 func (p *pacer) complete() {
 	p.mu.Lock()

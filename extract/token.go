@@ -23,6 +23,7 @@ type tokenSource struct {
 	conf               oauth2.Config
 	username, password string
 	http               *http.Client // paced: token requests count against the budget
+	pacer              *pacer
 	now                func() time.Time
 	renewBefore        time.Duration
 	retry              retryPolicy
@@ -120,9 +121,14 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	var last error
 	deadline := s.now().Add(s.retry.total)
 	for attempt := 1; ; attempt++ {
-		actx, cancel := context.WithTimeout(ctx, s.retry.perAttempt)
+		actx, done, err := preAdmit(ctx, s.pacer)
+		if err != nil {
+			return nil, err
+		}
+		actx, cancel := context.WithTimeout(actx, s.retry.perAttempt)
 		tok, err := s.conf.PasswordCredentialsToken(actx, s.username, s.password)
 		cancel()
+		done()
 		if err == nil {
 			if tok.AccessToken == "" {
 				err = errors.New("token answer without access_token")

@@ -25,6 +25,32 @@ type Stats struct {
 
 type endpointKey struct{}
 
+type slotKey struct{}
+
+// slot is a pacer admission taken before a request's own timeout starts, so that waiting
+// for the budget does not eat into the time allowed for the attempt.
+type slot struct {
+	release func()
+	waited  time.Duration
+	taken   atomic.Bool // by the transport (which then releases it) or by done
+}
+
+// preAdmit waits for the budget with ctx and returns a context carrying the admission for
+// the next request made with it, and a done func to call when the attempt is over.
+func preAdmit(ctx context.Context, p *pacer) (context.Context, func(), error) {
+	release, waited, err := p.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &slot{release: release, waited: waited}
+	done := func() {
+		if s.taken.CompareAndSwap(false, true) {
+			p.abandon() // never sent
+		}
+	}
+	return context.WithValue(ctx, slotKey{}, s), done, nil
+}
+
 // withEndpoint labels the requests made with ctx for the Observer.
 func withEndpoint(ctx context.Context, endpoint string) context.Context {
 	return context.WithValue(ctx, endpointKey{}, endpoint)
@@ -46,7 +72,14 @@ type pacedTransport struct {
 }
 
 func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, waited, err := t.pacer.acquire(req.Context())
+	var release func()
+	var waited time.Duration
+	var err error
+	if s, ok := req.Context().Value(slotKey{}).(*slot); ok && s.taken.CompareAndSwap(false, true) {
+		release, waited = s.release, s.waited
+	} else {
+		release, waited, err = t.pacer.acquire(req.Context())
+	}
 	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
