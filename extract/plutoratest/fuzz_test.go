@@ -3,6 +3,8 @@ package plutoratest
 import (
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -117,6 +119,51 @@ func FuzzSearchBody(f *testing.F) {
 		if q.sortField != "" {
 			if _, ok := spec.hasField(q.sortField); !ok {
 				t.Fatalf("%s: sort by unknown %q", raw, q.sortField)
+			}
+		}
+	})
+}
+
+// FuzzAPI sends arbitrary authorized requests through both products'
+// handlers: nothing panics, and every answer is a known status with a body
+// that is JSON.
+func FuzzAPI(f *testing.F) {
+	for _, seed := range []struct{ method, target, body string }{
+		{"GET", "/changes?pageNum=0&recordsPerPage=5", ""},
+		{"GET", "/releases?filter=%60lastModifiedDate%60%20%3E%3D%20%602024-01-01%60&pageNum=1", ""},
+		{"POST", "/changes/filter", `{"searchFilters":[{"property":"name","operator":"Contains","value":"a","direction":"DESC"}],"pageNum":2}`},
+		{"POST", "/defects/search", `{"SearchFilters":[{"Property":"Status","Operator":"IsWithin","Value":["Open","New"]}]}`},
+		{"PATCH", "/defects/x", `{"Name":1}`},
+		{"GET", "/lookupfields/ChangeStatus", ""},
+		{"GET", "/releases/x/changes?pageNum=99999999999999999", ""},
+		{"GET", "/defects/GetByDisplayId/P-D-1001", ""},
+	} {
+		f.Add(seed.method, seed.target, seed.body)
+	}
+	s, err := NewServer(Options{Budget: 1 << 40, Sizes: Sizes{Changes: 30, Releases: 5, Environments: 3, Hosts: 6, Systems: 4, Defects: 30}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer s.Close()
+	toks := map[*Product]string{s.Plutora: token(f, s.Plutora), s.Test: token(f, s.Test)}
+	known := map[int]bool{200: true, 400: true, 404: true, 405: true}
+	f.Fuzz(func(t *testing.T, method, target, body string) {
+		if !strings.HasPrefix(target, "/") || strings.HasPrefix(strings.ToLower(target), "/oauth") {
+			return
+		}
+		for p, tok := range toks {
+			req, err := http.NewRequest(method, "http://sandbox"+target, strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			req.Header.Set("Authorization", "bearer "+tok)
+			rec := httptest.NewRecorder()
+			p.ServeHTTP(rec, req)
+			if !known[rec.Code] {
+				t.Fatalf("%s %s %s on %s: status %d", method, target, body, p.Name, rec.Code)
+			}
+			if !json.Valid(rec.Body.Bytes()) && method != http.MethodHead {
+				t.Fatalf("%s %s on %s: body is not JSON: %.100s", method, target, p.Name, rec.Body.Bytes())
 			}
 		}
 	})

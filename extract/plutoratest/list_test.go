@@ -78,6 +78,14 @@ func TestGetListCapAndPastEnd(t *testing.T) {
 	if !strings.Contains(string(call(t, nil, "GET", s.Plutora.URL+"/changes?pageNum=99", tok, nil).body), `"resultSet":[]`) {
 		t.Fatal("past the end: resultSet is not []")
 	}
+	for _, q := range []string{"pageNum=9223372036854775807", "pageNum=92233720368547758&recordsPerPage=100"} {
+		if e := decodeEnvelope(t, call(t, nil, "GET", s.Plutora.URL+"/changes?"+q, tok, nil)); len(e.ResultSet) != 0 {
+			t.Fatalf("%s: %d records", q, len(e.ResultSet))
+		}
+	}
+	if e := decodeEnvelope(t, call(t, nil, "POST", s.Plutora.URL+"/changes/filter", tok, `{"pageNum":92233720368547758,"recordsPerPage":100}`)); len(e.ResultSet) != 0 {
+		t.Fatalf("huge POST pageNum: %d records", len(e.ResultSet))
+	}
 	for _, q := range []string{"pageNum=x", "pageNum=-1", "pageNum=0&recordsPerPage=y"} {
 		r := call(t, nil, "GET", s.Plutora.URL+"/changes?"+q, tok, nil)
 		if r.status != 400 || !strings.Contains(string(r.body), "pageNum") && !strings.Contains(string(r.body), "recordsPerPage") {

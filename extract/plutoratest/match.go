@@ -164,7 +164,7 @@ func (st *store) selectPage(q query, page, per int) ([]*record, int) {
 		if lo, ok := st.modLowerBound(q); ok || q.filter.empty() {
 			total := len(base) - lo
 			recs := pageOf(base[lo:], q.desc, page, per)
-			st.noteServed(lo+min((page+1)*per, total), byMod)
+			st.noteServed(lo+pageEnd(page, per, total), byMod)
 			return recs, total
 		}
 	}
@@ -190,7 +190,7 @@ func (st *store) selectPage(q query, page, per int) ([]*record, int) {
 		}
 		matched = sorted
 	}
-	st.noteServed(min((page+1)*per, len(matched)), byMod)
+	st.noteServed(pageEnd(page, per, len(matched)), byMod)
 	return pageOf(matched, q.desc, page, per), len(matched)
 }
 
@@ -231,10 +231,21 @@ func (st *store) modLowerBound(q query) (int, bool) {
 	return lo, true
 }
 
+// pageEnd is the offset just past page (0-based), without overflow.
+func pageEnd(page, per, n int) int {
+	if per <= 0 || page < 0 || page >= n/per+1 {
+		return n
+	}
+	return min((page+1)*per, n)
+}
+
 func pageOf(recs []*record, desc bool, page, per int) []*record {
 	n := len(recs)
+	if page < 0 || per <= 0 || page > n/per {
+		return nil
+	}
 	start := page * per
-	if page < 0 || start >= n {
+	if start >= n {
 		return nil
 	}
 	end := min(start+per, n)

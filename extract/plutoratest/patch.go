@@ -64,6 +64,9 @@ func (st *store) patch(id string, delta []byte, now time.Time) ([]byte, error) {
 	defer st.mu.Unlock()
 	old, ok := st.byID[strings.ToLower(id)]
 	if !ok {
+		old, ok = st.byID[id]
+	}
+	if !ok {
 		return nil, fmt.Errorf("patch %s %s: %w", st.spec.name, id, ErrNotFound)
 	}
 	fields, err := orderedObject(st.raw(old))
