@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -232,5 +233,58 @@ func TestOnlyPlutoraTest(t *testing.T) {
 	}
 	if denied != 1 {
 		t.Errorf("auth_errors_total = %v, want 1", denied)
+	}
+}
+
+// TestBudgetPlanWarning: when the known sizes make the busiest hour exceed
+// the budget, the daemon warns, naming the schedule to relax, and records
+// the warning on its runs in the ledger.
+func TestBudgetPlanWarning(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	env := sandboxEnv(sb, dsn, "PLUTORA_BUDGET_PER_HOUR", "17", "PLUTORA_BUDGET_RESERVE", "0")
+	for k := range env {
+		if strings.HasPrefix(k, "PLUTORATEST_") {
+			delete(env, k)
+		}
+	}
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	a, err := Open(context.Background(), loadConfig(t, env), logger, Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	if _, err := a.SyncOnce(ctx, nil, nil, sync.ModeIncremental); err != nil {
+		t.Fatal(err)
+	}
+	a.warnPlan(ctx)
+	if note := a.planNote("plutora"); !strings.Contains(note, "18 requests in the busiest hour") || !strings.Contains(note, "relax SCHEDULE_CHANGES") {
+		t.Fatalf("plan note %q", note)
+	}
+	if !strings.Contains(logs.String(), `"msg":"budget plan exceeds the budget"`) {
+		t.Errorf("no warning logged:\n%s", logs.String())
+	}
+	clk.Set(clk.Now().Add(2 * time.Hour)) // a fresh budget window
+	if _, err := a.SyncOnce(ctx, nil, []string{"hosts"}, sync.ModeIncremental); err != nil {
+		t.Fatal(err)
+	}
+	var note string
+	if err := a.DB.QueryRow(`SELECT coalesce(note, '') FROM plutora_sync.runs ORDER BY id DESC LIMIT 1`).Scan(&note); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(note, "budget plan exceeds the budget") {
+		t.Errorf("ledger note %q", note)
+	}
+	for _, secret := range []string{sb.Plutora.Credentials().ClientSecret, sb.Plutora.Credentials().Password} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the logs contain a secret")
+		}
 	}
 }
