@@ -1,6 +1,7 @@
 package plutoratest
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -90,4 +91,44 @@ func TestChurnTicker(t *testing.T) {
 		t.Fatal("no churn round in 30s")
 	}
 	stop()
+}
+
+// TestConcurrentPagingUnderChurn pages every entity from several goroutines
+// while churn runs (run it with -race): every answer is a whole, valid page.
+func TestConcurrentPagingUnderChurn(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 12})
+	tok, ttok := token(t, s.Plutora), token(t, s.Test)
+	stop := s.StartChurn(ChurnOptions{Interval: time.Millisecond, Entities: []string{Changes, Releases, Hosts, Defects, Environments, Systems}})
+	defer stop()
+	errs := make(chan error, 8)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for i := 0; i < 15; i++ {
+				var r apiResult
+				var err error
+				switch (g + i) % 3 {
+				case 0:
+					r, err = try(nil, "GET", fmt.Sprintf("%s/hosts?pageNum=%d&recordsPerPage=20", s.Plutora.URL, i%4), tok, nil)
+				case 1:
+					r, err = try(nil, "POST", s.Plutora.URL+"/changes/filter", tok, fmt.Sprintf(`{"searchFilters":[{"property":"lastModifiedDate","operator":"GreaterOrEqual","value":"2024-01-01","direction":"ASC"}],"pageNum":%d}`, i%3))
+				default:
+					r, err = try(nil, "POST", s.Test.URL+"/defects/Search", ttok, fmt.Sprintf(`{"pageNum":%d,"recordsPerPage":50}`, i%5))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.status != 200 || !json.Valid(r.body) {
+					errs <- fmt.Errorf("goroutine %d request %d: %d %.80s", g, i, r.status, r.body)
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package plutoratest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -60,6 +61,15 @@ type apiResult struct {
 
 func call(t testing.TB, client *http.Client, method, u, tok string, body any) apiResult {
 	t.Helper()
+	r, err := try(client, method, u, tok, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is call for goroutines other than the test's: it returns the error.
+func try(client *http.Client, method, u, tok string, body any) (apiResult, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -71,7 +81,7 @@ func call(t testing.TB, client *http.Client, method, u, tok string, body any) ap
 	}
 	req, err := http.NewRequest(method, u, rd)
 	if err != nil {
-		t.Fatal(err)
+		return apiResult{}, err
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "bearer "+tok)
@@ -84,14 +94,14 @@ func call(t testing.TB, client *http.Client, method, u, tok string, body any) ap
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
+		return apiResult{}, fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read: %v", method, u, err)
+		return apiResult{}, fmt.Errorf("%s %s: read: %w", method, u, err)
 	}
-	return apiResult{res.StatusCode, res.Header, b}
+	return apiResult{res.StatusCode, res.Header, b}, nil
 }
 
 type envelope struct {
