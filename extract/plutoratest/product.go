@@ -81,8 +81,8 @@ func (p *Product) Credentials() Credentials { return p.creds }
 
 // SetWhitelist admits API calls only from these addresses or CIDR ranges
 // ("127.0.0.1", "10.0.0.0/8"); none admits all. Entries that do not parse
-// are ignored after a panic-free report through Options.Logf; use
-// ParseWhitelist to check them first.
+// are skipped and reported through Options.Logf; check them first with
+// ParseWhitelist.
 func (p *Product) SetWhitelist(cidrs ...string) {
 	list, err := ParseWhitelist(cidrs...)
 	if err != nil && p.srv.opts.Logf != nil {
@@ -126,7 +126,8 @@ func (p *Product) RevokeTokens() {
 	p.mu.Unlock()
 }
 
-// SetFaults replaces the product's faults.
+// SetFaults replaces the product's faults (and re-arms RevokeAt). Shares
+// are not checked here: out-of-range shares act as if clipped to [0,1].
 func (p *Product) SetFaults(f Faults) {
 	p.mu.Lock()
 	p.faults = f
