@@ -137,3 +137,46 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// discardWriter is an http.ResponseWriter that drops the body.
+type discardWriter struct {
+	h http.Header
+	n int64
+}
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) WriteHeader(int)             {}
+func (d *discardWriter) Write(p []byte) (int, error) { d.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkServePage measures the sandbox's own work per page of 100
+// changes (auth, throttle, filter, serialization, log), without sockets:
+// the ceiling of pages per second per core.
+func BenchmarkServePage(b *testing.B) {
+	s, err := NewServer(Options{Seed: 1, Budget: 1 << 40, Sizes: Sizes{Changes: benchChanges(b)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	tok := token(b, s.Plutora)
+	pages := min((s.Count(Changes)+99)/100, 200)
+	body := func(page int) string {
+		return fmt.Sprintf(`{"searchFilters":[{"property":"lastModifiedDate","direction":"ASC","value":"2000-01-01T00:00:00.000Z","operator":"GreaterOrEqual"}],"recordsPerPage":100,"pageNum":%d}`, page)
+	}
+	serve := func(page int) {
+		req, _ := http.NewRequest("POST", s.Plutora.URL+"/changes/filter", strings.NewReader(body(page)))
+		req.Header.Set("Authorization", "bearer "+tok)
+		w := &discardWriter{h: http.Header{}}
+		s.Plutora.ServeHTTP(w, req)
+		if w.n < 1000 {
+			b.Fatalf("page %d: %d bytes", page, w.n)
+		}
+	}
+	for p := 0; p < pages; p++ {
+		serve(p)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		serve(i % pages)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+}
