@@ -15,7 +15,8 @@ import (
 type Faults struct {
 	// ServerErrors answers 500, 502 or 503 with a JSON message.
 	ServerErrors float64
-	// HTMLErrors answers 500 with an HTML error page (text/html).
+	// HTMLErrors answers 500, 502 or 503 with an HTML error page
+	// (text/html).
 	HTMLErrors float64
 	// Truncated answers 200 with the body cut in half (no longer JSON).
 	Truncated float64

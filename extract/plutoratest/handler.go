@@ -84,6 +84,8 @@ func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.finish(w, r, now, clientID, p.route(r, path, now))
 }
 
+var serverCodes = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
+
 // fault answers request seq with its fault, if it has one.
 func (p *Product) fault(w http.ResponseWriter, r *http.Request, path string, now time.Time, clientID string, f Faults, seq int64) bool {
 	switch p.decide(f, seq) {
@@ -97,10 +99,9 @@ func (p *Product) fault(w http.ResponseWriter, r *http.Request, path string, now
 		}
 		p.finish(w, r, now, clientID, p.throttled(wait))
 	case faultServer:
-		codes := []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
-		p.finish(w, r, now, clientID, messageResp(codes[int(p.unit(seq, 4)*3)], "An error has occurred."))
+		p.finish(w, r, now, clientID, messageResp(serverCodes[int(p.unit(seq, 4)*3)], "An error has occurred."))
 	case faultHTML:
-		p.finish(w, r, now, clientID, &resp{status: http.StatusInternalServerError, ctype: "text/html; charset=utf-8", body: []byte(htmlErrorPage)})
+		p.finish(w, r, now, clientID, &resp{status: serverCodes[int(p.unit(seq, 5)*3)], ctype: "text/html; charset=utf-8", body: []byte(htmlErrorPage)})
 	case faultTruncated:
 		rs := p.route(r, path, now)
 		rs.body = append([]byte(nil), rs.body[:len(rs.body)/2]...)
