@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -66,6 +67,7 @@ func BenchmarkPageWriter(b *testing.B) {
 	for b.Loop() {
 		ctx := context.Background()
 		db := loadtest.NewDB(b)
+		db.SetMaxOpenConns(1) // one backend, whose CPU measure() reads
 		w, err := load.NewWriter(db, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -133,6 +135,11 @@ func BenchmarkPageWriter(b *testing.B) {
 		b.ReportMetric(float64(resync.dbWAL)/float64(len(ids)), "resync_dbWAL_B/row")
 		b.ReportMetric(100*float64(resync.dbWAL)/float64(first.dbWAL), "resync_dbWAL_%_of_first")
 		b.ReportMetric(float64(onePct.dbWAL)/float64(changed), "1pct_dbWAL_B/changed_row")
+		b.ReportMetric(copyM.serverPerRow(), "copy_server_cpu_µs/row")
+		b.ReportMetric(first.serverPerRow(), "first_server_cpu_µs/row")
+		b.ReportMetric(resync.serverPerRow(), "resync_server_cpu_µs/row")
+		b.ReportMetric(copyM.serverPerRow()/first.serverPerRow(), "first/copy_by_server_cpu")
+		b.ReportMetric(copyM.serverPerRow()/resync.serverPerRow(), "resync/copy_by_server_cpu")
 		b.ReportMetric(first.cpuPerRow(), "first_cpu_µs/row")
 		b.ReportMetric(resync.cpuPerRow(), "resync_cpu_µs/row")
 		b.ReportMetric(float64(first.sys.Microseconds())/float64(first.rows), "first_sys_µs/row")
@@ -149,11 +156,15 @@ type phase struct {
 	sys     time.Duration // of which system
 	wal     int64         // bytes of WAL the server wrote (all databases)
 	dbWAL   int64         // of which records of this database's relations; -1 when unknown
+	server  time.Duration // CPU of the PostgreSQL backend serving the connection
 }
 
 func (p phase) rowsPerSec() float64 { return float64(p.rows) / p.elapsed.Seconds() }
 func (p phase) cpuPerRow() float64 {
 	return float64(p.cpu.Microseconds()) / float64(p.rows)
+}
+func (p phase) serverPerRow() float64 {
+	return float64(p.server.Microseconds()) / float64(p.rows)
 }
 
 func measure(b *testing.B, db *sqlx.DB, rows int, fn func()) phase {
@@ -163,11 +174,16 @@ func measure(b *testing.B, db *sqlx.DB, rows int, fn func()) phase {
 	if err := db.GetContext(ctx, &lsn0, "SELECT pg_current_wal_lsn()::text"); err != nil {
 		b.Fatal(err)
 	}
+	var pid int
+	if err := db.GetContext(ctx, &pid, "SELECT pg_backend_pid()"); err != nil {
+		b.Fatal(err)
+	}
+	srv0 := procCPU(b, pid)
 	cpu0, sys0 := cpuTime(b)
 	t0 := time.Now()
 	fn()
 	cpu1, sys1 := cpuTime(b)
-	p := phase{rows: rows, elapsed: time.Since(t0), cpu: cpu1 - cpu0, sys: sys1 - sys0}
+	p := phase{rows: rows, elapsed: time.Since(t0), cpu: cpu1 - cpu0, sys: sys1 - sys0, server: procCPU(b, pid) - srv0}
 	if err := db.GetContext(ctx, &p.wal, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", lsn0); err != nil {
 		b.Fatal(err)
 	}
@@ -189,6 +205,20 @@ func dbWAL(db *sqlx.DB, lsn0 string) int64 {
 		return -1
 	}
 	return n.Int64
+}
+
+// procCPU returns the user+system CPU of process pid (a PostgreSQL backend
+// on this machine), from /proc.
+func procCPU(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatalf("server CPU: %v (the benchmark needs PostgreSQL on this machine)", err)
+	}
+	// Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
 }
 
 // cpuTime returns the CPU this process used (user+system), and the system part.

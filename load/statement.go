@@ -93,7 +93,8 @@ old AS MATERIALIZED (
 			exprs = append(exprs, col.expr("e.x"))
 		}
 		fmt.Fprintf(&b, `child_del_%[1]d AS (
-	DELETE FROM %[2]s d WHERE d.%[3]s = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+	DELETE FROM %[2]s d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.%[3]s = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
 ),
 child_ins_%[1]d AS (
 	INSERT INTO %[2]s (%[4]s)
