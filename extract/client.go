@@ -47,7 +47,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.retry = retryPolicy{
 		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
 		total: cfg.RetryTimeout, perAttempt: cfg.RequestTimeout,
-		decodeRetries: 2, throttleAttempts: 10,
+		decodeRetries: 3, throttleAttempts: 10,
 		onRetry: func(endpoint string) {
 			c.stats.retries.Add(1)
 			cfg.Observer.Retry(cfg.Product, endpoint)

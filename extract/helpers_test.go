@@ -58,19 +58,25 @@ var signals sync.Map // *plutoratest.Product → *signal
 // request after it has answered, so the client may see the answer first).
 func settle(t testing.TB, p *plutoratest.Product, c *extract.Client) {
 	t.Helper()
+	settleN(t, p, c.Stats().Requests)
+}
+
+// settleN waits until p's request log holds n requests.
+func settleN(t testing.TB, p *plutoratest.Product, n int64) {
+	t.Helper()
 	v, _ := signals.Load(p)
 	sig := v.(*signal)
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
 		ch := sig.wait()
-		if int64(len(p.RequestLog())) >= c.Stats().Requests {
+		if int64(len(p.RequestLog())) >= n {
 			return
 		}
 		select {
 		case <-ch:
 		case <-deadline.C:
-			t.Fatalf("the sandbox logged %d requests, the client sent %d", len(p.RequestLog()), c.Stats().Requests)
+			t.Fatalf("the sandbox logged %d requests, want %d", len(p.RequestLog()), n)
 		}
 	}
 }
@@ -139,6 +145,17 @@ func countLog(p *plutoratest.Product, path string, status int) int {
 	n := 0
 	for _, r := range p.RequestLog() {
 		if (path == "" || len(r.Path) >= len(path) && r.Path[:len(path)] == path) && (status < 0 || r.Status == status) {
+			n++
+		}
+	}
+	return n
+}
+
+// countLogFrom counts the log entries from index from on with the given status.
+func countLogFrom(p *plutoratest.Product, from, status int) int {
+	n := 0
+	for _, r := range p.RequestLog()[from:] {
+		if r.Status == status {
 			n++
 		}
 	}
