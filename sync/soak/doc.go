@@ -1,0 +1,37 @@
+// Package soak proves that plutora-sync converges whatever happens on the way.
+// It holds no library code: its tests build the real binary, run it as a
+// daemon against the sandbox (extract/plutoratest) and a fresh PostgreSQL
+// database, and inject every fault at once, each deterministic under a seed
+// that the test prints:
+//
+//   - sandbox faults: 5xx, 429 bursts, latency spikes, truncated and garbled
+//     bodies, HTML error pages, connection resets, tokens revoked mid-run, and
+//     an IP whitelist that denies for a while and then admits;
+//   - data churn while paging (inserts, updates, deletes on pages already
+//     read), records made bad on purpose, and good records full of SQL and
+//     shell metacharacters;
+//   - the worker killed with SIGKILL at random moments and restarted, as a
+//     supervisor would;
+//   - database faults: the worker's connections terminated
+//     (pg_terminate_backend) mid-page, and the database refusing connections
+//     for a while (a TCP proxy between the worker and PostgreSQL that cuts
+//     every connection and refuses new ones);
+//   - a budget made binding by request counts of an hour ago, so that the
+//     pacer's memory across kills is what keeps the worker under it.
+//
+// After the faults stop and a quiet cycle runs, the test asserts that every
+// sandbox record is in its table with equal content, that every deleted
+// record is marked deleted and no live one is, that no history row is
+// duplicated, that the quarantine holds exactly the records made bad on
+// purpose, that the sandbox's request log shows no rolling hour over the
+// budget, and that no secret reached a log line, a metric or the ledger.
+//
+// The default run is the CI variant (about a minute and a half). A long soak:
+//
+//	go test ./sync/soak -run Soak -v -soak=10m -seed=42
+//
+// The memory test (a sync of 1,000,000 records against one of 100,000, peak
+// RSS of the built binary) is heavy and runs only when asked:
+//
+//	PLUTORA_SOAK_MEMORY=1 go test ./sync/soak -run Memory -v -timeout 30m
+package soak
