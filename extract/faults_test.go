@@ -88,7 +88,7 @@ func TestPersistentFaults(t *testing.T) {
 		text     string // in the error message
 	}{
 		{"server errors", plutoratest.Faults{ServerErrors: 1}, extract.ErrServer, 4, "POST /changes/filter: server fault after 4 attempts: HTTP 50"},
-		{"html pages", plutoratest.Faults{HTMLErrors: 1}, extract.ErrServer, 4, "HTTP 500: <!DOCTYPE html>"},
+		{"html pages", plutoratest.Faults{HTMLErrors: 1}, extract.ErrServer, 4, ": <!DOCTYPE html>"},
 		{"resets", plutoratest.Faults{Resets: 1}, extract.ErrServer, 4, "server fault after 4 attempts"},
 		{"truncated", plutoratest.Faults{Truncated: 1}, extract.ErrBadResponse, 4, "bad response from POST /changes/filter page 0 (HTTP 200): not a page envelope"},
 		{"garbled", plutoratest.Faults{Garbled: 1}, extract.ErrBadResponse, 4, "bad response from POST /changes/filter page 0"},
