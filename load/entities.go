@@ -217,7 +217,7 @@ func (col column) expr(src string) string {
 	case kUUID:
 		return "NULLIF(" + t + ", '')::uuid"
 	case kTime:
-		return "NULLIF(" + t + ", '')::timestamptz"
+		return isoOnly(t, isoDate, "an ISO 8601 date") + "::timestamptz"
 	case kInt:
 		return "(" + t + ")::bigint"
 	case kNum:
@@ -225,7 +225,7 @@ func (col column) expr(src string) string {
 	case kBool:
 		return "(" + t + ")::boolean"
 	case kClock:
-		return "NULLIF(" + t + ", '')::time"
+		return isoOnly(t, isoClock, "an ISO time of day") + "::time"
 	case kUUIDs:
 		return "ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
 	case kItemIDs:
@@ -235,6 +235,26 @@ func (col column) expr(src string) string {
 	default:
 		return t
 	}
+}
+
+// The API sends ISO 8601 dates and times only (2025-06-20,
+// 2025-06-20T17:29:55.883, 2017-01-09T03:17:38.9137257+00:00, …Z).
+// PostgreSQL's input functions also read words ('now', 'today', 'epoch',
+// 'infinity', 'allballs') and local forms (06/20/2025); a value that is not
+// ISO must send its record to the quarantine, not load as the time of the
+// load (and an infinite watermark would fail the page after it commits).
+const (
+	isoDate  = `^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$`
+	isoClock = `^\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?$`
+)
+
+// isoOnly is the SQL that yields text t (NULL for "") when it matches the
+// regular expression re, and otherwise a text that fails the cast after it,
+// naming what was expected.
+func isoOnly(t, re, what string) string {
+	t = "(" + t + ")"
+	return "(CASE WHEN " + t + " ~ " + sqlString(re) + " THEN " + t +
+		" WHEN " + t + " <> '' THEN " + sqlString("not "+what+": ") + " || " + t + " END)"
 }
 
 // label names the column's JSON path for messages, e.g. "Status.Value".

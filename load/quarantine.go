@@ -169,6 +169,10 @@ func diagnoseChild(ctx context.Context, tx *sql.Tx, ch child, rec string) (strin
 	return "", nil
 }
 
+// anonymousRecord is the namespace of the stand-in census ids of records
+// without a usable id.
+var anonymousRecord = uuid.MustParse("8f0c2c63-6a3e-4d0a-9e53-7b1f0f5d2a11")
+
 // recordID is the record's id as text, when it has one that a cheap decode finds.
 func recordID(rec []byte, key string) string {
 	var m map[string]json.RawMessage
@@ -206,9 +210,12 @@ func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b b
 	if p.Mode != ModeCensus {
 		return nil
 	}
+	// The record exists upstream and is one of totalCount: it counts as
+	// seen, by its id, or when it has no usable one by a stand-in derived
+	// from its bytes (so that a replay does not count it twice).
 	id, perr := uuid.Parse(b.id)
 	if perr != nil {
-		return nil
+		id = uuid.NewSHA1(anonymousRecord, b.raw)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO plutora_sync.census_seen (run_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 		p.RunID, id.String()); err != nil {
