@@ -128,17 +128,7 @@ func assertTablesEqualSandbox(t *testing.T, db *sqlx.DB, sb *plutoratest.Server)
 		if bad > 0 || len(got) != len(want) {
 			t.Errorf("%s: %d live rows, sandbox %d, %d missing or different", e, len(got), len(want), bad)
 		}
-		var dups int
-		if err := db.QueryRow(`SELECT count(*) FROM (
-			SELECT raw = lag(raw) OVER (PARTITION BY id ORDER BY valid_from) AS same FROM (
-				SELECT id, valid_from, raw FROM plutora.` + e + `_history
-				UNION ALL SELECT id, 'infinity'::timestamptz, raw FROM plutora.` + e + `) v) x
-			WHERE same`).Scan(&dups); err != nil {
-			t.Fatal(err)
-		}
-		if dups > 0 {
-			t.Errorf("%s: %d duplicated history versions", e, dups)
-		}
+		assertNoDuplicateHistory(t, db, e)
 	}
 }
 
@@ -182,13 +172,33 @@ func (w *lineWatcher) on(subs ...string) <-chan struct{} {
 			return ch
 		}
 	}
-	w.waits = append(w.waits, waiter{subs, ch})
+	w.waits = append(w.waits, waiter{subs, ch, 1})
 	return ch
 }
 
 type waiter struct {
 	subs []string
 	ch   chan struct{}
+	n    int // lines still to see
+}
+
+// nth returns a channel closed when the n-th line containing every one of
+// subs is seen (n = 0: at once).
+func (w *lineWatcher) nth(n int, subs ...string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := make(chan struct{})
+	for _, line := range strings.Split(w.buf.String(), "\n") {
+		if n > 0 && containsAll(line, subs) {
+			n--
+		}
+	}
+	if n <= 0 {
+		close(ch)
+		return ch
+	}
+	w.waits = append(w.waits, waiter{subs, ch, n})
+	return ch
 }
 
 func containsAll(line string, subs []string) bool {
@@ -209,6 +219,9 @@ func (w *lineWatcher) consume(r io.Reader) {
 		kept := w.waits[:0]
 		for _, wt := range w.waits {
 			if containsAll(sc.Text(), wt.subs) {
+				wt.n--
+			}
+			if wt.n <= 0 {
 				close(wt.ch)
 			} else {
 				kept = append(kept, wt)
@@ -248,4 +261,35 @@ func sortedIDs(sb *plutoratest.Server, entity string) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// assertNoDuplicateHistory checks that no two consecutive versions of a
+// record (its history rows, then the current row) have the same content:
+// every change in the sandbox alters the record, so a repeat is a replay
+// written twice.
+func assertNoDuplicateHistory(t *testing.T, db *sqlx.DB, entity string) {
+	t.Helper()
+	rows, err := db.Query(`SELECT id::text, valid_from::text, coalesce(valid_to::text, '-'), coalesce(run_id, 0), is_current FROM (
+		SELECT *, raw = lag(raw) OVER (PARTITION BY id ORDER BY valid_from, is_current) AS same,
+			lead(id) OVER (PARTITION BY id ORDER BY valid_from, is_current) IS NOT NULL AS has_next FROM (
+			SELECT id, valid_from, valid_to, raw, _run_id AS run_id, false AS is_current FROM plutora.` + entity + `_history
+			UNION ALL SELECT id, 'infinity'::timestamptz, _deleted_at, raw, _run_id, true FROM plutora.` + entity + `) v) x
+		WHERE same`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, from, to string
+		var run int64
+		var current bool
+		if err := rows.Scan(&id, &from, &to, &run, &current); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s %s: version from %s (to %s, run %d, current %v) repeats the one before it", entity, id, from, to, run, current)
+		var hist string
+		_ = db.QueryRow(`SELECT string_agg(format('[%s → %s run %s]', valid_from, valid_to, _run_id), ' ' ORDER BY valid_from)
+			FROM plutora.`+entity+`_history WHERE id = $1`, id).Scan(&hist)
+		t.Logf("  history of %s: %s", id, hist)
+	}
 }

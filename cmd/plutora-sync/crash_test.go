@@ -29,7 +29,7 @@ func TestCrashResume(t *testing.T) {
 	}
 	defer sb.Close()
 	db, dsn := loadtest.NewEmptyDB(t)
-	env := sandboxEnv(sb, dsn, "PAGES_IN_FLIGHT=2", "DELETE_MAX_SHARE=0.5")
+	env := sandboxEnv(sb, dsn, "PAGES_IN_FLIGHT=2", "DELETE_MAX_SHARE=0.5", "LOG_LEVEL=debug")
 	rng := rand.New(rand.NewPCG(11, uint64(time.Now().UnixNano())))
 	modes := [][]string{{"sync"}, {"sync", "--census"}, {"sync", "--full"}}
 
@@ -46,13 +46,15 @@ func TestCrashResume(t *testing.T) {
 		go out.consume(stderr)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		// A random point: anywhere from start-up to well into the sync.
+		// A random point: at start-up, or right after the k-th committed
+		// page (counted over all entities, which run concurrently).
+		k := rng.IntN(40)
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Fatalf("run %d exited early: %v\n%s", i, err, tail(out.String(), 2000))
 			}
-		case <-time.After(time.Duration(rng.IntN(1500)) * time.Millisecond):
+		case <-out.nth(k, `"msg":"page committed"`):
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
