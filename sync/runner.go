@@ -122,10 +122,38 @@ type plan struct {
 	startPage  int
 	firstTotal int
 	watermark  *time.Time
+	// watermarkCap bounds the watermark of a sweep or census: records read
+	// early in a long run may change before it ends, and an incremental run
+	// from a watermark past their change would miss them. nil = no bound.
+	watermarkCap *wmBound
+}
+
+// wmBound is an upper bound on the watermark; a nil at means "do not advance".
+type wmBound struct{ at *time.Time }
+
+func capAt(t *time.Time) *wmBound { return &wmBound{at: t} }
+
+// capped bounds t by c.
+func capped(t *time.Time, c *wmBound) *time.Time {
+	switch {
+	case c == nil || t == nil:
+		return t
+	case c.at == nil:
+		return nil
+	case t.After(*c.at):
+		return c.at
+	default:
+		return t
+	}
 }
 
 func resumePlan(cp Checkpoint) plan {
 	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark}
+	if p.mode != ModeIncremental {
+		// Pages read before the restart may have changed since: the resumed
+		// part must not move the watermark past what was committed.
+		p.watermarkCap = capAt(cp.Watermark)
+	}
 	if cp.NextPage > 0 {
 		p.firstTotal = cp.TotalCount
 	}
@@ -169,6 +197,11 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 		}
 		res = r.finish(e, src, before, res, err)
 	}()
+	if p.runID == 0 && p.mode != ModeIncremental {
+		// A fresh sweep or census vouches only for changes before it started.
+		start := res.StartedAt
+		p.watermarkCap = capAt(&start)
+	}
 	if res.RunID == 0 {
 		res.RunID, err = r.opts.Writer.StartRun(ctx, RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product)})
@@ -208,7 +241,7 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		first = false
 		wm := res.WatermarkAfter
 		if e.Incremental() {
-			wm = later(wm, maxModified(pg.Records, e.ModifiedField))
+			wm = later(wm, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
 		}
 		// The page in hand commits even when ctx is cancelled (shutdown).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -225,7 +258,7 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		res.Unchanged += out.Unchanged
 		res.Quarantined += out.Quarantined
 		res.WatermarkAfter = wm
-		if e.Incremental() {
+		if e.Incremental() && p.mode == ModeIncremental {
 			res.WatermarkAfter = later(wm, out.MaxModified)
 		}
 		records += len(pg.Records)

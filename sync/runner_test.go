@@ -228,3 +228,48 @@ func TestNewRunnerRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestSweepWatermarkCappedAtStart(t *testing.T) {
+	src, w := newFakeSource(), newFakeWriter()
+	seed(src, "changes", 4)
+	// A record modified after the run starts (by the source's clock): a
+	// sweep must not vouch for changes after its start.
+	src.put("changes", "late", t0.Add(time.Hour))
+	r := newTestRunner(t, src, w)
+	res, err := r.Run(context.Background(), changes, ModeCensus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(t0) {
+		t.Errorf("census watermark %v, want the run's start %v", res.WatermarkAfter, t0)
+	}
+	// An incremental run is not capped.
+	res, err = r.Run(context.Background(), changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(t0.Add(time.Hour)) {
+		t.Errorf("incremental watermark %v, want %v", res.WatermarkAfter, t0.Add(time.Hour))
+	}
+}
+
+func TestCapped(t *testing.T) {
+	a, b := t0, t0.Add(time.Hour)
+	tests := []struct {
+		t    *time.Time
+		c    *wmBound
+		want *time.Time
+	}{
+		{&b, nil, &b},
+		{&b, capAt(&a), &a},
+		{&a, capAt(&b), &a},
+		{&a, capAt(nil), nil},
+		{nil, capAt(&a), nil},
+	}
+	for i, tt := range tests {
+		got := capped(tt.t, tt.c)
+		if (got == nil) != (tt.want == nil) || (got != nil && !got.Equal(*tt.want)) {
+			t.Errorf("%d: capped = %v, want %v", i, got, tt.want)
+		}
+	}
+}
