@@ -155,18 +155,27 @@ func (c *cli) exitCode(err error) int {
 	}
 }
 
-// parse parses flags; positional arguments are returned.
+// parse parses flags, before or after the positional arguments (so that
+// "sync changes --full" works), and returns the positional arguments.
 func parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
 		}
-		return nil, usageError{err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if maxArgs >= 0 && fs.NArg() > maxArgs {
-		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(maxArgs))}
+	if maxArgs >= 0 && len(pos) > maxArgs {
+		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[maxArgs])}
 	}
-	return fs.Args(), nil
+	return pos, nil
 }
 
 // loadConfig reads and validates the environment.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"log/slog"
 	"strings"
 	"testing"
@@ -92,4 +93,15 @@ func TestNewLogger(t *testing.T) {
 		}
 	}
 	_ = slog.LevelInfo
+}
+
+func TestParseFlagsAnywhere(t *testing.T) {
+	for _, args := range [][]string{{"changes", "--full", "hosts"}, {"--full", "changes", "hosts"}, {"changes", "hosts", "--full"}} {
+		fs := flag.NewFlagSet("sync", flag.ContinueOnError)
+		full := fs.Bool("full", false, "")
+		pos, err := parse(fs, args, -1)
+		if err != nil || !*full || strings.Join(pos, ",") != "changes,hosts" {
+			t.Errorf("parse(%q) = %q, full %v, %v", args, pos, *full, err)
+		}
+	}
 }
