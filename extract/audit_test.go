@@ -37,6 +37,7 @@ func maxInRollingWindow(times []time.Time, w time.Duration) (int, time.Time) {
 // windows with the budget binding, restarting the client midway, and audits the sandbox's
 // request log: no rolling window holds more than the budget, and no answer is a 429.
 func TestBudgetAudit(t *testing.T) {
+	t.Parallel()
 	window, budget := *auditWindow, *auditBudget
 	s := newSandbox(t, plutoratest.Options{Budget: budget, Window: window, Sizes: plutoratest.Sizes{Hosts: 2000, Systems: 1000}})
 	hist := extract.NewMemoryHistory(window / 20)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		ttl         time.Duration
@@ -65,6 +66,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 }
 
 func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{})
 	c := newClient(t, configFor(s.Plutora))
 	me, err := c.Me(t.Context())
@@ -167,6 +169,7 @@ func TestInvalidCredentials(t *testing.T) {
 }
 
 func TestThrottleHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	// Bursts of 429s with Retry-After (the sandbox's minimum, 1 s), at fixed request numbers.
 	s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: plutoratest.Faults{ThrottleBursts: 0.25, BurstLength: 1}})
 	cfg := configFor(s.Plutora)
@@ -199,6 +202,7 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 }
 
 func TestThrottleGivesUp(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{ThrottleStatus: 429})
 	s.Plutora.SetFaults(plutoratest.Faults{ThrottleBursts: 1, BurstLength: 1, BurstRetryAfter: time.Millisecond})
 	cfg := configFor(s.Plutora)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestTransientFaultsAreRetried(t *testing.T) {
+	t.Parallel()
 	// One sandbox: its records are generated once, each case sets its faults.
 	s := newSandbox(t, plutoratest.Options{Seed: 11, Sizes: plutoratest.Sizes{Changes: 300, Hosts: 1000}})
 	for _, tc := range []struct {
@@ -61,6 +62,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 }
 
 func TestTimeoutsAreRetried(t *testing.T) {
+	t.Parallel()
 	// A third of the answers take 200–300 ms, beyond the 150 ms allowed per attempt.
 	s := newSandbox(t, plutoratest.Options{Seed: 3, Jitter: 300 * time.Millisecond, Sizes: plutoratest.Sizes{Hosts: 400}})
 	cfg := configFor(s.Plutora)
@@ -80,6 +82,7 @@ func TestTimeoutsAreRetried(t *testing.T) {
 }
 
 func TestPersistentFaults(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		faults   plutoratest.Faults
@@ -148,6 +151,7 @@ func TestBodySizeLimit(t *testing.T) {
 }
 
 func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{})
 	cfg := configFor(s.Plutora)
 	// Two requests per 300 ms, but only 50 ms allowed per attempt: most requests wait

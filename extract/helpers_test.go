@@ -118,12 +118,13 @@ func collect(t testing.TB, c *extract.Client, e extract.Entity, q extract.Query)
 	err := c.Pages(t.Context(), e, q, func(p extract.Page) error {
 		pages = append(pages, p)
 		for _, r := range p.Records {
-			var m map[string]any
-			if err := json.Unmarshal(r, &m); err != nil {
+			var rec struct {
+				ID string `json:"id"` // matches "Id" too
+			}
+			if err := json.Unmarshal(r, &rec); err != nil {
 				t.Fatalf("page %d: record does not decode: %v", p.Num, err)
 			}
-			id, _ := m[e.IDField].(string)
-			ids[id] = r
+			ids[rec.ID] = r
 		}
 		return nil
 	})

@@ -36,6 +36,7 @@ func (o *countingObserver) Throttled(extract.Product)     { o.mu.Lock(); o.throt
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func TestObserverSeesWhatStatsCount(t *testing.T) {
+	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{Seed: 7, Faults: plutoratest.Faults{ServerErrors: 0.4}})
 	obs := &countingObserver{requests: map[string]int{}}
 	cfg := configFor(s.Plutora)

@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -12,6 +13,7 @@ import (
 )
 
 func TestPagesEveryEntity(t *testing.T) {
+	t.Parallel()
 	for _, envelope := range []string{"pascal", "camel"} {
 		s := newSandbox(t, plutoratest.Options{DefectEnvelope: envelope})
 		clients := map[extract.Product]*extract.Client{
@@ -52,7 +54,12 @@ func TestPagesEveryEntity(t *testing.T) {
 	}
 }
 
+// jsonEqual compares records; the client hands over the bytes the API served, so they
+// are normally equal byte for byte.
 func jsonEqual(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
 	var x, y any
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
 		return false
@@ -222,6 +229,7 @@ func TestPagesStopsOnCallbackError(t *testing.T) {
 }
 
 func TestPagesHoldsAtMostPagesInFlight(t *testing.T) {
+	t.Parallel()
 	for _, inFlight := range []int{1, 2, 4} {
 		s := newSandbox(t, plutoratest.Options{Sizes: plutoratest.Sizes{Changes: 1000}})
 		cfg := configFor(s.Plutora)
