@@ -40,36 +40,24 @@ func (s *fakeSource) del(entity, id string) {
 	delete(s.recs[entity], id)
 }
 
+// Pages pages by offset over the live data, re-sorted for every page as a
+// server would: records modified meanwhile move, and can shift others.
 func (s *fakeSource) Pages(ctx context.Context, entity string, q Query, fn func(Page) error) error {
 	s.mu.Lock()
 	s.queries = append(s.queries, q)
-	type rec struct {
-		id  string
-		mod time.Time
-	}
-	var all []rec
-	for id, mod := range s.recs[entity] {
-		if q.Since == nil || !mod.Before(*q.Since) {
-			all = append(all, rec{id, mod})
-		}
-	}
 	s.mu.Unlock()
-	sort.Slice(all, func(i, j int) bool {
-		if !all[i].mod.Equal(all[j].mod) {
-			return all[i].mod.Before(all[j].mod)
-		}
-		return all[i].id < all[j].id
-	})
+	firstTotal := -1
 	for n := q.StartPage; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		lo := n * s.pageSize
-		if lo >= len(all) && !(n == 0 && len(all) == 0) {
-			return nil
+		all := s.list(entity, q.Since)
+		if firstTotal < 0 {
+			firstTotal = len(all)
 		}
+		lo := min(n*s.pageSize, len(all))
 		hi := min(lo+s.pageSize, len(all))
-		p := Page{Num: n, TotalCount: len(all), FirstTotal: len(all)}
+		p := Page{Num: n, TotalCount: len(all), FirstTotal: firstTotal, Drift: len(all) != firstTotal}
 		for _, r := range all[lo:hi] {
 			p.Records = append(p.Records, json.RawMessage(fmt.Sprintf(`{"id":%q,"lastModifiedDate":%q}`, r.id, r.mod.Format("2006-01-02T15:04:05.999"))))
 		}
@@ -85,10 +73,34 @@ func (s *fakeSource) Pages(ctx context.Context, entity string, q Query, fn func(
 		if err := fn(p); err != nil {
 			return err
 		}
-		if len(all) == 0 {
+		if hi >= len(all) {
 			return nil
 		}
 	}
+}
+
+type fakeRec struct {
+	id  string
+	mod time.Time
+}
+
+// list returns the records modified at or after since, ascending.
+func (s *fakeSource) list(entity string, since *time.Time) []fakeRec {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []fakeRec
+	for id, mod := range s.recs[entity] {
+		if since == nil || !mod.Before(*since) {
+			all = append(all, fakeRec{id, mod})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].mod.Equal(all[j].mod) {
+			return all[i].mod.Before(all[j].mod)
+		}
+		return all[i].id < all[j].id
+	})
+	return all
 }
 
 // fakeWriter keeps rows, checkpoints and the ledger in memory, with the

@@ -31,14 +31,24 @@ func ParseDate(s string) (time.Time, error) {
 // maxModified returns the latest value of field among records. Records without
 // the field, or that do not parse, are skipped: the writer quarantines them.
 func maxModified(records []json.RawMessage, field string) *time.Time {
-	var max *time.Time
+	_, max := scanPage(records, "", field)
+	return max
+}
+
+// scanPage returns the ids (string values of idField; skipped when idField
+// is "" or the value is not a string) and the latest modified time of records.
+func scanPage(records []json.RawMessage, idField, modField string) (ids []string, max *time.Time) {
 	for _, raw := range records {
 		var rec map[string]json.RawMessage
 		if json.Unmarshal(raw, &rec) != nil {
 			continue
 		}
+		var id string
+		if idField != "" && json.Unmarshal(rec[idField], &id) == nil && id != "" {
+			ids = append(ids, strings.ToLower(id))
+		}
 		var s string
-		if json.Unmarshal(rec[field], &s) != nil || s == "" {
+		if json.Unmarshal(rec[modField], &s) != nil || s == "" {
 			continue
 		}
 		t, err := ParseDate(s)
@@ -49,7 +59,7 @@ func maxModified(records []json.RawMessage, field string) *time.Time {
 			max = &t
 		}
 	}
-	return max
+	return ids, max
 }
 
 // later returns the later of two optional times.

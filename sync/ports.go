@@ -27,6 +27,9 @@ type Entity struct {
 	// ModifiedField is the record's last-modified field; empty when the API
 	// cannot filter the entity by it (then every run is a sweep).
 	ModifiedField string
+	// IDField is the record's id field ("id" or "Id"); the runner counts the
+	// distinct ids of incremental entities to tell a complete run.
+	IDField string
 }
 
 // Incremental reports whether the entity can be read incrementally.

@@ -231,17 +231,35 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 }
 
 // pages fetches and writes every page of the run, one transaction per page.
+//
+// The watermark of an incremental entity is committed with a page only while
+// the run part is provably complete so far: every distinct id the filter
+// matches has been seen and totalCount has not moved. Offset paging skips a
+// record when one already read is modified (it moves to the end) or deleted;
+// then the watermark stays, and the next run reads from the old one again.
 func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *RunResult) error {
-	first := true
+	first, firstTotal := true, 0
 	records := 0
+	seen := map[string]struct{}{}
+	candidate := res.WatermarkAfter
 	return src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
-		if first && res.TotalFirst == 0 {
-			res.TotalFirst = pg.TotalCount
+		if first {
+			firstTotal = pg.TotalCount
+			if res.TotalFirst == 0 {
+				res.TotalFirst = pg.TotalCount
+			}
 		}
 		first = false
-		wm := res.WatermarkAfter
+		var wm *time.Time // nil keeps the committed watermark
 		if e.Incremental() {
-			wm = later(wm, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
+			ids, max := scanPage(pg.Records, e.IDField, e.ModifiedField)
+			for _, id := range ids {
+				seen[id] = struct{}{}
+			}
+			candidate = later(candidate, capped(max, p.watermarkCap))
+			if p.startPage == 0 && len(seen) == pg.TotalCount && pg.TotalCount == firstTotal {
+				wm = candidate
+			}
 		}
 		// The page in hand commits even when ctx is cancelled (shutdown).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -257,10 +275,7 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		res.Updated += out.Updated
 		res.Unchanged += out.Unchanged
 		res.Quarantined += out.Quarantined
-		res.WatermarkAfter = wm
-		if e.Incremental() && p.mode == ModeIncremental {
-			res.WatermarkAfter = later(wm, out.MaxModified)
-		}
+		res.WatermarkAfter = later(res.WatermarkAfter, wm)
 		records += len(pg.Records)
 		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
 			"total", pg.TotalCount, "records", len(pg.Records))

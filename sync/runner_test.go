@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-var changes = Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate"}
+var changes = Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate", IDField: "id"}
 var hosts = Entity{Product: "plutora", Name: "hosts"}
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -138,8 +138,13 @@ func TestRunResumesAtNextPage(t *testing.T) {
 	if src.queries[1].StartPage != 2 {
 		t.Errorf("resume started at page %d, want 2", src.queries[1].StartPage)
 	}
-	if res.Mode != ModeIncremental || res.RunID == runID {
+	// A resumed census vouches for no watermark: with none yet, the
+	// incremental run asked for is a sweep.
+	if res.Mode != ModeSweep || res.RunID == runID || res.WatermarkAfter == nil {
 		t.Errorf("after resume: %+v", res)
+	}
+	if resumed.WatermarkAfter != nil {
+		t.Errorf("resumed census advanced the watermark to %v", resumed.WatermarkAfter)
 	}
 	if len(w.live("changes")) != 10 {
 		t.Errorf("rows: %d", len(w.live("changes")))
@@ -271,5 +276,58 @@ func TestCapped(t *testing.T) {
 		if (got == nil) != (tt.want == nil) || (got != nil && !got.Equal(*tt.want)) {
 			t.Errorf("%d: capped = %v, want %v", i, got, tt.want)
 		}
+	}
+}
+
+// TestIncrementalSkipKeepsWatermark: a record read early in an incremental
+// run is modified meanwhile, moves to the end, and shifts another past the
+// pager unseen: the run must not advance the watermark, so that the next run
+// reads the skipped record.
+func TestIncrementalSkipKeepsWatermark(t *testing.T) {
+	ctx := context.Background()
+	src, w := newFakeSource(), newFakeWriter()
+	ids := seed(src, "changes", 9)
+	r := newTestRunner(t, src, w)
+	if _, err := r.Run(ctx, changes, ModeSweep); err != nil {
+		t.Fatal(err)
+	}
+	before := *w.cps["plutora/changes"].Watermark
+	// Touch every record so that the incremental run pages through all 9.
+	for i, id := range ids {
+		src.put("changes", id, t0.Add(time.Duration(i+1)*time.Minute))
+	}
+	src.onPage = func(p Page) {
+		if p.Num == 0 {
+			// After page 0 (ids 0-2) is read, id 1 is modified again.
+			src.put("changes", ids[1], t0.Add(time.Hour))
+		}
+	}
+	res, err := r.Run(ctx, changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.onPage = nil
+	if res.Mode != ModeIncremental {
+		t.Fatalf("mode %s", res.Mode)
+	}
+	if wm := w.cps["plutora/changes"].Watermark; wm == nil || !wm.Equal(before) {
+		t.Errorf("watermark moved to %v after a run that skipped a record; want it kept at %v", wm, before)
+	}
+	// The next run reads from the old watermark and catches up.
+	if _, err := r.Run(ctx, changes, ModeIncremental); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		var want string
+		src.mu.Lock()
+		mod := src.recs["changes"][id]
+		src.mu.Unlock()
+		want = mod.Format("2006-01-02T15:04:05.999")
+		if got := w.rows["changes"][id]; !strings.Contains(got, want) {
+			t.Errorf("%s: row %s, want modified %s", id, got, want)
+		}
+	}
+	if wm := w.cps["plutora/changes"].Watermark; wm == nil || !wm.Equal(t0.Add(time.Hour)) {
+		t.Errorf("watermark after the catch-up run %v, want %v", wm, t0.Add(time.Hour))
 	}
 }

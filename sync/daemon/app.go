@@ -153,7 +153,7 @@ func (a *App) Entities(names ...string) []sync.Entity {
 		if _, ok := a.Clients[string(e.Product)]; !ok || (len(want) > 0 && !want[e.Name]) {
 			continue
 		}
-		out = append(out, sync.Entity{Product: string(e.Product), Name: e.Name, ModifiedField: e.ModifiedField})
+		out = append(out, sync.Entity{Product: string(e.Product), Name: e.Name, ModifiedField: e.ModifiedField, IDField: e.IDField})
 	}
 	return out
 }
