@@ -125,6 +125,14 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		return false, fmt.Errorf("leader connection: %w", err)
 	}
 	defer conn.Close()
+	// If this process's machine dies without closing the socket, the server
+	// must notice within well under a minute to drop the lock for a standby.
+	// These settings are per session; a server that refuses them (or a Unix
+	// socket, which ignores them) leaves the defaults.
+	for _, set := range []string{`SET tcp_keepalives_idle = 10`, `SET tcp_keepalives_interval = 5`,
+		`SET tcp_keepalives_count = 3`, `SET tcp_user_timeout = 20000`} {
+		_, _ = conn.ExecContext(ctx, set)
+	}
 	var ok bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&ok); err != nil {
 		return false, fmt.Errorf("try advisory lock: %w", err)
@@ -152,7 +160,12 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		case <-ctx.Done():
 			return true, nil
 		case <-t.C:
-			if err := conn.PingContext(ctx); err != nil {
+			// A ping that does not answer within the interval counts as a
+			// lost session: stop working the key before a standby takes it.
+			pctx, cancel := context.WithTimeout(ctx, l.retry)
+			err := conn.PingContext(pctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
 				return true, fmt.Errorf("leader connection lost: %w", err)
 			}
 		}

@@ -38,8 +38,7 @@ func (a *App) Serve(ctx context.Context) error {
 	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
 	leaders := map[string]*sync.Leader{}
 	jobs := map[string][]*sync.Job{}
-	for product, c := range a.Clients {
-		_ = c
+	for product := range a.Clients {
 		key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
 		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
 		if err != nil {
