@@ -31,6 +31,10 @@ type pacer struct {
 	holdUntil time.Time     // 429 back-off: nothing is admitted before it
 	wake      chan struct{} // closed (and replaced) when a request completes
 	pending   map[time.Time]int
+	lastUse   time.Time // of the log; after an idle bucket the history is read again
+	known     map[time.Time]int // requests per history bucket the log holds (own and loaded)
+
+	reloadMu sync.Mutex // one history reload at a time
 
 	flush chan struct{}
 	done  chan struct{}
@@ -41,26 +45,15 @@ func newPacer(ctx context.Context, limit int, window, bucket time.Duration, now 
 	hist BudgetHistory, key string, logger *slog.Logger) (*pacer, error) {
 	p := &pacer{
 		limit: limit, window: window, bucket: bucket, now: now, hist: hist, key: key, logger: logger,
-		wake: make(chan struct{}), pending: map[time.Time]int{},
+		wake: make(chan struct{}), pending: map[time.Time]int{}, known: map[time.Time]int{},
 		flush: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if hist == nil {
 		return p, nil
 	}
-	t := now()
-	counts, err := hist.Recent(ctx, key, t.Add(-window-bucket))
-	if err != nil {
-		return nil, fmt.Errorf("load budget history of %s: %w", key, err)
+	if err := p.reload(ctx); err != nil {
+		return nil, err
 	}
-	for _, mc := range counts {
-		end := mc.Minute.Add(bucket) // the conservative stamp: the end of its bucket
-		if !end.Add(window).Before(t) {
-			for range mc.Count {
-				p.stamps = append(p.stamps, end)
-			}
-		}
-	}
-	slices.SortFunc(p.stamps, func(a, b time.Time) int { return a.Compare(b) })
 	p.wg.Add(1)
 	go p.writer()
 	return p, nil
@@ -70,6 +63,13 @@ func newPacer(ctx context.Context, limit int, window, bucket time.Duration, now 
 // called exactly once, when the request has completed (response body closed or error).
 func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Duration, err error) {
 	start := p.now()
+	if p.hist != nil && p.idle(start) {
+		// Another process (a replica that held the key before) may have used the budget
+		// while this one was idle.
+		if err := p.reload(ctx); err != nil {
+			p.logger.Warn("budget history unreadable; pacing on what this process knows", "key", p.key, "err", err)
+		}
+	}
 	for {
 		p.mu.Lock()
 		now := p.now()
@@ -81,6 +81,7 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 			wait = p.holdUntil.Sub(now)
 		case over < 0:
 			p.inflight++
+			p.lastUse = now
 			p.mu.Unlock()
 			var once sync.Once
 			return func() { once.Do(p.complete) }, p.now().Sub(start), nil
@@ -113,6 +114,46 @@ func sleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) err
 	return nil
 }
 
+// idle reports whether no request was admitted or completed for more than a bucket.
+func (p *pacer) idle(now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight == 0 && now.Sub(p.lastUse) > p.bucket
+}
+
+// reload reads the history of the window and adds the requests it holds beyond those in
+// the log (made by other processes), stamped at the end of their bucket.
+func (p *pacer) reload(ctx context.Context) error {
+	p.reloadMu.Lock()
+	defer p.reloadMu.Unlock()
+	t := p.now()
+	counts, err := p.hist.Recent(ctx, p.key, t.Add(-p.window-p.bucket))
+	if err != nil {
+		return fmt.Errorf("load budget history of %s: %w", p.key, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for b := range p.known {
+		if b.Add(p.bucket + p.window).Before(t) {
+			delete(p.known, b)
+		}
+	}
+	for _, mc := range counts {
+		b := mc.Minute.UTC().Truncate(p.bucket)
+		end := b.Add(p.bucket) // the conservative stamp: the end of its bucket
+		if end.Add(p.window).Before(t) {
+			continue
+		}
+		for range mc.Count - p.known[b] {
+			p.stamps = append(p.stamps, end)
+			p.known[b]++
+		}
+	}
+	slices.SortFunc(p.stamps, func(a, b time.Time) int { return a.Compare(b) })
+	p.lastUse = t
+	return nil
+}
+
 // prune drops the stamps that left the window. A stamp at exactly now−window still counts.
 func (p *pacer) prune(now time.Time) {
 	cut := now.Add(-p.window)
@@ -139,10 +180,13 @@ func (p *pacer) complete() {
 	p.mu.Lock()
 	now := p.now()
 	p.inflight--
+	p.lastUse = now
 	i, _ := slices.BinarySearchFunc(p.stamps, now, func(a, b time.Time) int { return a.Compare(b) })
 	p.stamps = slices.Insert(p.stamps, i, now)
 	if p.hist != nil {
-		p.pending[now.Truncate(p.bucket)]++
+		b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
+		p.pending[b]++
+		p.known[b]++
 	}
 	close(p.wake)
 	p.wake = make(chan struct{})

@@ -184,3 +184,54 @@ func TestPacerHoldAndCancel(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerReadsHistoryAfterIdle: a standby replica made its client long before it takes
+// over the key; the requests the previous holder made in the meantime must count.
+func TestPacerReadsHistoryAfterIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := NewMemoryHistory(time.Minute)
+		discard := slog.New(slog.DiscardHandler)
+		standby, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer standby.close()
+		time.Sleep(5 * time.Minute)
+		holder, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 8 {
+			release, _, err := holder.acquire(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			release()
+		}
+		holder.close()
+		time.Sleep(2 * time.Minute) // the holder's session ends; the standby takes over
+		for i := range 2 {
+			release, waited, err := standby.acquire(t.Context())
+			if err != nil || waited > 0 {
+				t.Fatalf("request %d: waited %v, err %v", i, waited, err)
+			}
+			release()
+		}
+		if got := standby.used(time.Now()); got != 10 {
+			t.Errorf("the standby counts %d requests, want 10 (the holder's 8 and its own 2)", got)
+		}
+		// Its own requests are in the history too: reading it again adds nothing twice.
+		time.Sleep(2 * time.Minute)
+		if err := standby.reload(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := standby.used(time.Now()); got != 10 {
+			t.Errorf("used after a second reload = %d, want 10", got)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Minute)
+		defer cancel()
+		if _, _, err := standby.acquire(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("an 11th request within the hour: err = %v, want a wait past the deadline", err)
+		}
+	})
+}
