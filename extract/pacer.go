@@ -31,7 +31,7 @@ type pacer struct {
 	holdUntil time.Time     // 429 back-off: nothing is admitted before it
 	wake      chan struct{} // closed (and replaced) when a request completes
 	pending   map[time.Time]int
-	lastUse   time.Time // of the log; after an idle bucket the history is read again
+	lastUse   time.Time         // of the log; after an idle bucket the history is read again
 	known     map[time.Time]int // requests per history bucket the log holds (own and loaded)
 
 	reloadMu sync.Mutex // one history reload at a time
