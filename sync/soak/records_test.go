@@ -131,7 +131,9 @@ func makeBad(sb *plutoratest.Server, entity, kind string, rng *rand.Rand, now ti
 	case "id not a uuid":
 		m[k.id] = badMarker + "-" + id[:8]
 	case "not an object":
-		return id, []byte(`["` + badMarker + `", "not an object", 1, null]`), nil
+		// Unique bytes: the census counts a record without an id by a
+		// stand-in derived from its bytes.
+		return id, []byte(`["` + badMarker + `", "not an object", "` + id + `", 1, null]`), nil
 	default:
 		return "", nil, fmt.Errorf("unknown bad kind %q", kind)
 	}

@@ -23,8 +23,7 @@ import (
 var (
 	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (45s)")
 	seedFlag = flag.Int64("seed", 0, "seed of TestSoak; 0 draws one from the clock (printed)")
-	idless   = flag.Bool("soak.idless", false, "TestSoak also makes records without a usable id bad on purpose "+
-		"(off until load counts them in a census: see TestHostileCensusCountsRecordsWithoutID in load)")
+	idless   = flag.Bool("soak.idless", true, "TestSoak also makes records without a usable id (no id, an id not a uuid, not an object) bad on purpose")
 )
 
 // soakConfig is the shape of a soak.
@@ -84,7 +83,7 @@ func TestSoak(t *testing.T) {
 	defer proxy.Close()
 	bindEnds := preseedBudget(t, db, cfg)
 	// The budget binds until bindEnds: the faults go on a little longer.
-	cfg.phase = max(cfg.phase, time.Until(bindEnds)+10*time.Second)
+	cfg.phase = max(cfg.phase, time.Until(bindEnds)+30*time.Second)
 
 	metricsAddr := freeAddr(t)
 	logPath := filepath.Join(dir, "worker.log")
@@ -115,7 +114,7 @@ func TestSoak(t *testing.T) {
 		appName: appName, churn: churnIntervals(cfg), counts: map[string]int{}, badIDs: map[string]bool{}}
 	var scrapes strings.Builder
 	r.scrape = func() { scrapes.WriteString(scrapeMetrics(ctx, metricsAddr)) }
-	faults := plutoratest.Faults{ServerErrors: 0.03, HTMLErrors: 0.01, Truncated: 0.015, Garbled: 0.015, Resets: 0.015,
+	faults := plutoratest.Faults{ServerErrors: 0.05, HTMLErrors: 0.02, Truncated: 0.03, Garbled: 0.03, Resets: 0.03,
 		ThrottleBursts: 0.004, BurstLength: 3, BurstRetryAfter: time.Second}
 	for i, p := range r.products() {
 		p.SetFaults(faults)
