@@ -140,67 +140,79 @@ func (r request) endpoint() string {
 func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) error {
 	ctx = withEndpoint(ctx, r.endpoint())
 	deadline := c.cfg.Now().Add(c.retry.total)
-	failures, throttles, decodeFails, replayed := 0, 0, 0, false
+	var a attempts
 	for {
 		tok, err := c.tokens.token(ctx)
 		if err != nil {
 			return err
 		}
 		status, body, err := c.send(ctx, r, tok)
-		var fault error // a transient fault, to retry
-		kind := ErrServer
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fault, again, err := c.judge(r, tok, status, body, err, decode, &a)
 		switch {
-		case err != nil:
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			var bad *BadResponseError
-			if errors.As(err, &bad) {
-				return err
-			}
-			fault = err
-		case status >= 200 && status < 300:
-			derr := decode(body)
-			if derr == nil {
-				return nil
-			}
-			decodeFails++
-			if decodeFails > c.retry.decodeRetries {
-				return &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: c.redact(derr.Error())}
-			}
-			fault = fmt.Errorf("undecodable answer: %s", c.redact(derr.Error()))
-		case status == http.StatusUnauthorized || status == http.StatusForbidden:
-			if !replayed {
-				replayed = true
-				c.tokens.invalidate(tok)
-				c.logger.Info("token refused; renewing it and replaying once", "endpoint", r.endpoint(), "status", status)
-				continue
-			}
-			return &AccessDeniedError{Host: c.api.Host, Endpoint: r.endpoint(), Status: status}
-		case status == http.StatusTooManyRequests:
-			throttles++
-			if throttles > c.retry.throttleAttempts {
-				return &giveUpError{kind: ErrThrottled, endpoint: r.endpoint(), attempts: failures + throttles, last: errors.New("HTTP 429")}
-			}
-			c.logger.Info("throttled (429); waiting as the server asks", "endpoint", r.endpoint())
-			c.retry.onRetry(r.endpoint())
-			continue // the pacer holds every request of the product for the Retry-After
-		case status >= 500:
-			fault = fmt.Errorf("HTTP %d: %s", status, c.snippet(body))
-		default:
-			return &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: "unexpected status: " + c.snippet(body)}
+		case err != nil || fault == nil && !again:
+			return err // nil: done
+		case again:
+			continue // a replay after a 401, or a 429 (the pacer holds for its Retry-After)
 		}
-		failures++
-		d := c.retry.wait(failures)
-		if failures >= c.retry.attempts || c.cfg.Now().Add(d).After(deadline) {
-			return &giveUpError{kind: kind, endpoint: r.endpoint(), attempts: failures + throttles, last: fault}
+		a.failures++
+		d := c.retry.wait(a.failures)
+		if a.failures >= c.retry.attempts || c.cfg.Now().Add(d).After(deadline) {
+			return &giveUpError{kind: ErrServer, endpoint: r.endpoint(), attempts: a.failures + a.throttles, last: fault}
 		}
-		c.logger.Debug("retrying", "endpoint", r.endpoint(), "page", r.page, "attempt", failures, "wait", d, "fault", fault)
+		c.logger.Debug("retrying", "endpoint", r.endpoint(), "page", r.page, "attempt", a.failures, "wait", d, "fault", fault)
 		c.retry.onRetry(r.endpoint())
 		if err := sleepCtx(ctx, d); err != nil {
 			return err
 		}
 	}
+}
+
+// attempts is the retry state of one request.
+type attempts struct {
+	failures, throttles, decodeFails int
+	replayed                         bool
+}
+
+// judge classifies the outcome of one attempt: done (all nil), a transient fault to retry
+// after a backoff, again at once (after a 401 or a 429), or a permanent error.
+func (c *Client) judge(r request, tok string, status int, body []byte, err error, decode func([]byte) error, a *attempts) (fault error, again bool, _ error) {
+	var bad *BadResponseError
+	switch {
+	case errors.As(err, &bad):
+		return nil, false, err
+	case err != nil:
+		return err, false, nil
+	case status >= 200 && status < 300:
+		derr := decode(body)
+		if derr == nil {
+			return nil, false, nil
+		}
+		if a.decodeFails++; a.decodeFails > c.retry.decodeRetries {
+			return nil, false, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: c.redact(derr.Error())}
+		}
+		return fmt.Errorf("undecodable answer: %s", c.redact(derr.Error())), false, nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		if a.replayed {
+			return nil, false, &AccessDeniedError{Host: c.api.Host, Endpoint: r.endpoint(), Status: status}
+		}
+		a.replayed = true
+		c.tokens.invalidate(tok)
+		c.logger.Info("token refused; renewing it and replaying once", "endpoint", r.endpoint(), "status", status)
+		return nil, true, nil
+	case status == http.StatusTooManyRequests:
+		if a.throttles++; a.throttles > c.retry.throttleAttempts {
+			return nil, false, &giveUpError{kind: ErrThrottled, endpoint: r.endpoint(), attempts: a.failures + a.throttles, last: errors.New("HTTP 429")}
+		}
+		c.logger.Info("throttled (429); waiting as the server asks", "endpoint", r.endpoint())
+		c.retry.onRetry(r.endpoint())
+		return nil, true, nil
+	case status >= 500:
+		return fmt.Errorf("HTTP %d: %s", status, c.snippet(body)), false, nil
+	}
+	return nil, false, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: "unexpected status: " + c.snippet(body)}
 }
 
 // send makes one attempt and reads the whole body (size-limited). The wait for the budget
