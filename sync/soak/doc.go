@@ -26,12 +26,15 @@
 // purpose, that the sandbox's request log shows no rolling hour over the
 // budget, and that no secret reached a log line, a metric or the ledger.
 //
-// The default run is the CI variant (about a minute and a half). A long soak:
+// The default run is the CI variant (one to two minutes; the fault phase
+// lasts 45s, longer when the budget binds longer). A long soak:
 //
 //	go test ./sync/soak -run Soak -v -soak=10m -seed=42
 //
-// The memory test (a sync of 1,000,000 records against one of 100,000, peak
-// RSS of the built binary) is heavy and runs only when asked:
+// Other hostile cases that need the built binary live here too (a record
+// dated in the far future and the incremental watermark). The memory
+// benchmark compares the peak RSS of the built binary syncing N and N/10
+// records; the figures (1,000,000 against 100,000) are heavy:
 //
-//	PLUTORA_SOAK_MEMORY=1 go test ./sync/soak -run Memory -v -timeout 30m
+//	go test ./sync/soak -run '^$' -bench PeakRSS -benchtime 1x -memory.records 1000000 -timeout 60m
 package soak
