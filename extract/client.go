@@ -57,7 +57,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
-	var base http.RoundTripper = http.DefaultTransport
+	// Several pages in flight and the token request share the connections: keep enough
+	// idle ones (the default keeps 2 per host and would redial on every page).
+	dt := http.DefaultTransport.(*http.Transport).Clone()
+	dt.MaxIdleConnsPerHost = cfg.PagesInFlight + 4
+	var base http.RoundTripper = dt
 	var checkRedirect func(*http.Request, []*http.Request) error
 	if cfg.HTTPClient != nil {
 		if cfg.HTTPClient.Transport != nil {
