@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,12 +27,17 @@ var (
 // BenchmarkUtilization runs against a sandbox whose answers take 100 ms, with a budget of
 // 20 requests per second (80 per 4 s window by default): one page at a time could use only
 // half of it. It reports the share of the budget used over whole windows from the first
-// request (util_%), read from the sandbox's request log.
+// request (util_%), read from the sandbox's request log. -extract.util-windows (or
+// PLUTORA_BENCH_FULL=1: 10 windows) runs longer.
 func BenchmarkUtilization(b *testing.B) {
 	for _, inFlight := range []int{1, 4} {
 		b.Run(fmt.Sprintf("inflight=%d", inFlight), func(b *testing.B) {
+			windows := *utilWindows
+			if os.Getenv("PLUTORA_BENCH_FULL") != "" && windows == 3 {
+				windows = 10 // make bench-full: a longer run
+			}
 			for range b.N {
-				util, n := utilization(b, inFlight, *utilWindow, *utilWindows)
+				util, n := utilization(b, inFlight, *utilWindow, windows)
 				b.ReportMetric(util, "util_%")
 				b.ReportMetric(float64(n), "requests")
 			}
