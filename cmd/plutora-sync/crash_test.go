@@ -17,6 +17,7 @@ import (
 // sandbox between runs; then lets it finish. The warehouse must equal the
 // sandbox, with no duplicated history.
 func TestCrashResume(t *testing.T) {
+	t.Parallel()
 	kills := 20
 	if testing.Short() || os.Getenv("CI") != "" {
 		kills = 5

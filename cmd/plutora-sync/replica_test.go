@@ -47,6 +47,7 @@ func (r *replica) leads(t *testing.T, product string) bool {
 // other takes over within a minute after the first is killed; a SIGTERM then
 // stops the survivor cleanly (exit 0).
 func TestTwoReplicas(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5,
 		Sizes: plutoratest.Sizes{Changes: 300, Releases: 50, Environments: 20, Hosts: 60, Systems: 10, Defects: 200}})

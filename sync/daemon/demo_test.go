@@ -38,6 +38,7 @@ func demoDSN(t *testing.T) string {
 }
 
 func TestDemo(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dsn := demoDSN(t)
 	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})
@@ -96,6 +97,7 @@ func TestDemo(t *testing.T) {
 }
 
 func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, dsn := loadtest.NewEmptyDB(t)
 	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})

@@ -30,6 +30,7 @@ type tick struct {
 // the nightly census marks the deletes, and at the end every table equals
 // the sandbox.
 func TestEndToEnd48Hours(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	clk := &clock{t: t0}

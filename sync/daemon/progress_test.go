@@ -12,6 +12,7 @@ import (
 )
 
 func TestProgressTerminal(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	p := newProgress(&out, true, slog.New(slog.DiscardHandler))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -48,6 +49,7 @@ func lastFrame(s string) string {
 var cursorUp = regexp.MustCompile(`\x1b\[\d+A`)
 
 func TestProgressLogLines(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	p := newProgress(&bytes.Buffer{}, false, slog.New(slog.NewTextHandler(&logs, nil)))
 	e := sync.Entity{Name: "defects"}

@@ -29,6 +29,7 @@ func get(t *testing.T, url string) (int, string) {
 // entity at once, serves /metrics, /healthz and /readyz, and returns nil
 // after its context ends.
 func TestServe(t *testing.T) {
+	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 2, Sizes: smallSizes})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +109,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 2, Sizes: smallSizes})
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +146,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestStatus(t *testing.T) {
+	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 4, Sizes: smallSizes})
 	if err != nil {
 		t.Fatal(err)
@@ -189,6 +192,7 @@ func checkResult(out, name string) string {
 // TestOnlyPlutoraTest: a deployment with Plutora Test credentials alone syncs
 // defects only; an access-denied answer is counted by kind.
 func TestOnlyPlutoraTest(t *testing.T) {
+	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes})
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +244,7 @@ func TestOnlyPlutoraTest(t *testing.T) {
 // the budget, the daemon warns, naming the schedule to relax, and records
 // the warning on its runs in the ledger.
 func TestBudgetPlanWarning(t *testing.T) {
+	t.Parallel()
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes, Now: clk.Now})
 	if err != nil {
