@@ -299,3 +299,31 @@ func TestCancelStopsPaging(t *testing.T) {
 		t.Errorf("Me with a cancelled context: err = %v", err)
 	}
 }
+
+// TestTokenRenewedDuringARun pages through changes while a fake clock moves 45 minutes per
+// page: with 2-hour tokens renewed 30 minutes ahead, the run spans two renewals and the
+// sandbox never sees an expired token.
+func TestTokenRenewedDuringARun(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: 2 * time.Hour})
+	cfg := configFor(s.Plutora)
+	cfg.Now, cfg.PagesInFlight = clock.Now, 1 // each page is fetched after the clock moved
+	c := newClient(t, cfg)
+	err := c.Pages(t.Context(), mustEntity(t, "changes"), extract.Query{}, func(extract.Page) error {
+		clock.Advance(45 * time.Minute)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settle(t, s.Plutora, c)
+	if pages := countLog(s.Plutora, "/changes/filter", 200); pages != 5 {
+		t.Errorf("%d pages, want 5", pages)
+	}
+	if r := c.Stats().TokenRenewals; r != 3 {
+		t.Errorf("%d tokens over 3 h of paging, want 3 (renewed at 1h30 and 3h00)", r)
+	}
+	if n := countLog(s.Plutora, "", 401); n != 0 {
+		t.Errorf("%d 401 answers: a token expired during the run", n)
+	}
+}
