@@ -56,7 +56,9 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		}
 	}
 	fmt.Fprintf(o.Out, "sandbox Plutora at %s, Plutora Test at %s; syncing into %s\n", sb.Plutora.URL, sb.Test.URL, RedactURL(dcfg.DatabaseURL))
-	pr := newProgress(o.Progress, o.Terminal, logger)
+	// Progress shows even when the logger is quiet: bars on a terminal, plain
+	// lines otherwise.
+	pr := newProgress(o.Progress, o.Terminal, slog.New(slog.NewTextHandler(o.Progress, nil)))
 	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)

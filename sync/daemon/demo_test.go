@@ -47,6 +47,9 @@ func TestDemo(t *testing.T) {
 	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(progress.String(), "msg=progress entity=defects") {
+		t.Errorf("no progress lines:\n%s", progress.String())
+	}
 	for _, want := range []string{"created database", "changes", "defects", "rows  in plutora.hosts", "-- Changes per status", "psql "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
