@@ -47,6 +47,7 @@ func TestExitCodes(t *testing.T) {
 		{"no product", []string{"run"}, nil, exitConfig, "no product configured"},
 		{"bad cron", []string{"sync"}, map[string]string{"SCHEDULE_HOSTS": "sometimes"}, exitConfig, "SCHEDULE_HOSTS"},
 		{"version", []string{"version"}, nil, exitOK, "plutora-sync dev"},
+		{"sim bad flag", []string{"sim", "--bogus"}, nil, exitUsage, "flag provided but not defined: -bogus"},
 		{"demo bad scale", []string{"demo", "--scale", "0"}, nil, exitUsage, "--scale 0"},
 		{"db unreachable", []string{"status"}, map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=2"}, exitFailed, "connect to database"},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
@@ -104,5 +105,14 @@ func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 }
 
 func simCmd(ctx context.Context, c *cli, _ *flag.FlagSet, args []string) error {
-	return plutoratest.SimCommand(ctx, args, c.stdout, c.stderr)
+	err := plutoratest.SimCommand(ctx, args, c.stdout, c.stderr)
+	// SimCommand parses its own flags; its flag errors are usage errors.
+	if err != nil {
+		for _, s := range []string{"flag provided but not defined", "invalid value", "invalid boolean", "unexpected argument"} {
+			if strings.Contains(err.Error(), s) {
+				return usageError{err.Error()}
+			}
+		}
+	}
+	return err
 }
