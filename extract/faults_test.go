@@ -167,3 +167,18 @@ func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
 		t.Errorf("stats %+v, want 6 requests and no retry", st)
 	}
 }
+
+func TestRetriesBoundedInTime(t *testing.T) {
+	s := newSandbox(t, plutoratest.Options{Faults: plutoratest.Faults{ServerErrors: 1}})
+	cfg := configFor(s.Plutora)
+	cfg.MaxAttempts, cfg.RetryBase, cfg.RetryMax, cfg.RetryTimeout = 1000, 20*time.Millisecond, 40*time.Millisecond, 150*time.Millisecond
+	c := newClient(t, cfg)
+	_, err := c.Me(t.Context())
+	if !errors.Is(err, extract.ErrServer) {
+		t.Fatalf("err = %v, want ErrServer", err)
+	}
+	// Waits of 10–40 ms within 150 ms: a handful of attempts, far from 1000.
+	if n := c.Stats().Requests - 1; n < 2 || n > 16 {
+		t.Errorf("%d attempts, want a handful bounded by RetryTimeout", n)
+	}
+}

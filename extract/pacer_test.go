@@ -235,3 +235,48 @@ func TestPacerReadsHistoryAfterIdle(t *testing.T) {
 		}
 	})
 }
+
+// failingHistory fails its first n writes.
+type failingHistory struct {
+	*MemoryHistory
+	mu    sync.Mutex
+	fails int
+}
+
+func (h *failingHistory) Add(ctx context.Context, key string, at time.Time, n int) error {
+	h.mu.Lock()
+	fail := h.fails > 0
+	h.fails--
+	h.mu.Unlock()
+	if fail {
+		return errors.New("database unavailable")
+	}
+	return h.MemoryHistory.Add(ctx, key, at, n)
+}
+
+func TestPacerKeepsCountsAWriteFailed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := &failingHistory{MemoryHistory: NewMemoryHistory(time.Minute), fails: 3}
+		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			release, _, err := p.acquire(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			release()
+			synctest.Wait() // let the writer try (and fail) before the next request
+		}
+		p.close()
+		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
+		total := 0
+		for _, c := range counts {
+			total += c.Count
+		}
+		if total != 5 {
+			t.Errorf("history holds %d requests after 3 failed writes, want all 5", total)
+		}
+	})
+}
