@@ -10,6 +10,7 @@ import (
 )
 
 func TestBudgetHistoryCountsPerKeyPerMinute(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	h := w.BudgetHistory()

@@ -22,6 +22,7 @@ import (
 // TestEveryTableFieldByField loads every entity of a sandbox and checks each
 // typed column, each child row and the raw record against the records.
 func TestEveryTableFieldByField(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := loadtest.NewDB(t)
 	w, err := NewWriter(db, nil)
@@ -285,6 +286,7 @@ func mustMarshal(v any) []byte {
 // and child table is filled by the mapping, and that every scalar field the
 // sandbox serves has a typed column.
 func TestSpecCoversTablesAndRecords(t *testing.T) {
+	t.Parallel()
 	db := loadtest.NewDB(t)
 	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: plutoratest.Sizes{
 		Changes: 50, Releases: 20, Environments: 10, Hosts: 10, Systems: 10, Defects: 30}})

@@ -107,6 +107,7 @@ func outcome(ctx context.Context, db *sqlx.DB, entity, id string, raw []byte) (s
 // no page fails or hangs, and each record is loaded as it came or
 // quarantined with a reason. Nothing is dropped.
 func TestHostileValuesInEveryField(t *testing.T) {
+	t.Parallel()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	seq := 0
@@ -168,6 +169,7 @@ func TestHostileValuesInEveryField(t *testing.T) {
 // nested values: they load (or, past PostgreSQL's limits, are quarantined);
 // the page never fails.
 func TestHostileHugeAndDeepValues(t *testing.T) {
+	t.Parallel()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	base := records(srv, "changes")[0]
@@ -216,6 +218,7 @@ func wideObject(n int) string {
 // sends ISO dates only, so a date column holding a word must send the record
 // to the quarantine, not load it as the time of the load.
 func TestHostileDateWordsAreNotDates(t *testing.T) {
+	t.Parallel()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	base := records(srv, "changes")[0]
@@ -244,6 +247,7 @@ func TestHostileDateWordsAreNotDates(t *testing.T) {
 // shell, format or template syntax: each comes back byte for byte in its
 // typed column and raw, and every table is still there.
 func TestHostileSQLMetacharacters(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
@@ -318,6 +322,7 @@ func mustJSON(v any) string {
 // It must not make every census of the entity incomplete (then no deletion is
 // ever marked again while it lives upstream).
 func TestHostileCensusCountsRecordsWithoutID(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
+	"github.com/lib/pq/pqerror"
 )
 
 // badRecord is a record of a page that cannot be loaded.
@@ -25,36 +26,34 @@ type badRecord struct {
 }
 
 // writeSorted writes a page that failed as a whole: each record is tried
-// alone (in a savepoint, rolled back); those that fail are quarantined with
-// the reason, and the others are written as the page, in one transaction.
+// alone (rolled back), those that fail are quarantined with the reason, and
+// the others are written as the page, all in one transaction.
 func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.Stmt, p PageWrite) (PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return PageResult{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	st := tx.StmtContext(ctx, stmt)
+	reasons, err := w.probe(ctx, tx, spec, p)
+	if err != nil {
+		return PageResult{}, err
+	}
 	var bad []badRecord
 	good := make([]json.RawMessage, 0, len(p.Records))
 	for i, rec := range p.Records {
-		reason, err := probe(ctx, tx, st, spec, p, rec)
-		if err != nil {
-			return PageResult{}, fmt.Errorf("record %d: %w", i, err)
-		}
-		if reason != "" {
-			bad = append(bad, badRecord{index: i, id: recordID(rec, spec.idKey), reason: reason, raw: rec})
+		if reasons[i] == "" {
+			good = append(good, rec)
 			continue
 		}
-		good = append(good, rec)
-	}
-	for _, b := range bad {
+		b := badRecord{index: i, id: recordID(rec, spec.idKey), reason: reasons[i], raw: rec}
 		w.logger.WarnContext(ctx, "record quarantined", "entity", spec.name, "page", p.PageNum,
 			"record", b.index, "id", b.id, "reason", b.reason)
 		if err := quarantine(ctx, tx, spec.name, p, b); err != nil {
 			return PageResult{}, err
 		}
+		bad = append(bad, b)
 	}
-	res, err := execPage(ctx, st, p, appendPage(nil, good), len(bad))
+	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return PageResult{}, err
 	}
@@ -64,26 +63,55 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 	return res, nil
 }
 
-// probe says why rec cannot be loaded, or "" when it can. It tries the page
-// statement on rec alone and rolls it back.
-func probe(ctx context.Context, tx *sql.Tx, st *sql.Stmt, spec *entitySpec, p PageWrite, rec json.RawMessage) (string, error) {
-	if err := syntaxError(rec); err != "" {
-		return err, nil
+// probe returns why each record of p cannot be loaded ("" when it can).
+// Records that are not one JSON object are judged in Go; the others are
+// tried with the page statement, each alone and rolled back, by
+// plutora_sync.probe_records in one round trip.
+func (w *Writer) probe(ctx context.Context, tx *sql.Tx, spec *entitySpec, p PageWrite) ([]string, error) {
+	reasons := make([]string, len(p.Records))
+	var idx []int
+	var texts []string
+	for i, rec := range p.Records {
+		if reasons[i] = syntaxError(rec); reasons[i] == "" {
+			idx = append(idx, i)
+			texts = append(texts, string(rec))
+		}
 	}
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT probe"); err != nil {
-		return "", err
+	rows, err := tx.QueryContext(ctx, `SELECT idx, err, code FROM plutora_sync.probe_records($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		w.sqls[spec.name], pq.Array(texts), p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount, p.Watermark,
+		p.Mode == ModeCensus, p.Since)
+	if err != nil {
+		return nil, fmt.Errorf("probe records: %w", err)
 	}
-	_, perr := execPage(ctx, st, p, appendPage(nil, []json.RawMessage{rec}), 0)
-	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT probe"); err != nil {
-		return "", err
+	type failure struct {
+		i   int
+		err *pq.Error
 	}
-	if perr == nil {
-		return "", nil
+	var failed []failure
+	for rows.Next() {
+		var k int
+		var msg, code string
+		if err := rows.Scan(&k, &msg, &code); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("probe records: %w", err)
+		}
+		failed = append(failed, failure{idx[k-1], &pq.Error{Code: pqerror.Code(code), Message: msg}})
 	}
-	if !isDataError(perr) {
-		return "", perr
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("probe records: %w", err)
 	}
-	return diagnose(ctx, tx, spec, rec, perr)
+	for _, f := range failed {
+		if !isDataError(f.err) {
+			return nil, fmt.Errorf("record %d: %w", f.i, f.err)
+		}
+		reason, err := diagnose(ctx, tx, spec, p.Records[f.i], f.err)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", f.i, err)
+		}
+		reasons[f.i] = reason
+	}
+	return reasons, nil
 }
 
 // syntaxError is why rec is not one JSON object, or "".
@@ -111,36 +139,33 @@ func syntaxError(rec []byte) string {
 // diagnose names the field of rec that failed to load; failed is the error
 // PostgreSQL gave for the record as a whole.
 func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMessage, failed error) (string, error) {
-	check := func(expr string, input string) (string, error) {
-		var msg sql.NullString
-		err := tx.QueryRowContext(ctx, "SELECT plutora_sync.expr_error($1, $2)", expr, input).Scan(&msg)
-		return msg.String, err
-	}
 	in := string(rec)
-	if msg, err := check("$1::jsonb", in); err != nil || msg != "" {
-		return "broken JSON: " + msg, err
-	}
+	var jsonErr, idErr sql.NullString
 	idCol := column{path: []string{spec.idKey}, kind: kUUID}
-	if msg, err := check(idCol.expr("$1::jsonb"), in); err != nil || msg != "" {
-		return spec.idKey + ": " + msg, err
-	}
-	var hasID bool
-	if err := tx.QueryRowContext(ctx, "SELECT ($1::jsonb->>$2) IS NOT NULL AND ($1::jsonb->>$2) <> ''", in, spec.idKey).Scan(&hasID); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT plutora_sync.expr_error('$1::jsonb', $1), plutora_sync.expr_error($2, $1)`,
+		in, idCol.expr("$1::jsonb")).Scan(&jsonErr, &idErr); err != nil {
 		return "", err
 	}
-	if !hasID {
+	switch {
+	case jsonErr.Valid:
+		return "broken JSON: " + jsonErr.String, nil
+	case idErr.Valid:
+		return spec.idKey + ": " + idErr.String, nil
+	}
+	var missing bool
+	if err := tx.QueryRowContext(ctx, "SELECT NULLIF($1::jsonb->>$2, '') IS NULL", in, spec.idKey).Scan(&missing); err != nil {
+		return "", err
+	}
+	if missing {
 		return "no id (" + spec.idKey + " is missing, null or empty)", nil
 	}
-	for _, col := range spec.cols {
-		if msg, err := check(col.expr("$1::jsonb"), in); err != nil || msg != "" {
-			return col.label() + ": " + msg, err
-		}
+	var where, msg string
+	err := tx.QueryRowContext(ctx, diagnoseStatement(spec), in).Scan(&where, &msg)
+	if err == nil {
+		return where + ": " + msg, nil
 	}
-	for _, ch := range spec.children {
-		reason, err := diagnoseChild(ctx, tx, ch, in)
-		if err != nil || reason != "" {
-			return reason, err
-		}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
 	}
 	if e := pq.As(failed); e != nil {
 		return e.Message, nil
@@ -148,25 +173,24 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 	return failed.Error(), nil
 }
 
-// diagnoseChild names the element and field of array ch of rec that fails.
-func diagnoseChild(ctx context.Context, tx *sql.Tx, ch child, rec string) (string, error) {
-	for _, col := range ch.cols {
-		var ord sql.NullInt64
-		var msg sql.NullString
-		err := tx.QueryRowContext(ctx, `
-			SELECT a.ord, plutora_sync.expr_error($2, a.x::text)
-			FROM jsonb_array_elements(`+arrayOf("$1::jsonb", []string{ch.array})+`) WITH ORDINALITY AS a(x, ord)
-			WHERE plutora_sync.expr_error($2, a.x::text) IS NOT NULL
-			ORDER BY a.ord LIMIT 1`, rec, col.expr("$1::jsonb")).Scan(&ord, &msg)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("%s[%d].%s: %s", ch.array, ord.Int64-1, col.label(), msg.String), nil
+// diagnoseStatement is one query that tries every column expression of spec
+// on a record ($1, valid JSON with an id) and on its arrays' elements, and
+// returns the first that fails: where (e.g. "systems[2].systemId") and why.
+func diagnoseStatement(s *entitySpec) string {
+	var parts []string
+	for i, col := range s.cols {
+		parts = append(parts, fmt.Sprintf("SELECT %d AS o, 0::bigint AS ord, %s AS at, plutora_sync.expr_error(%s, $1) AS err",
+			i, sqlString(col.label()), sqlString(col.expr("$1::jsonb"))))
 	}
-	return "", nil
+	for ci, ch := range s.children {
+		for i, col := range ch.cols {
+			parts = append(parts, fmt.Sprintf(`SELECT %d, a.ord, %s || '[' || (a.ord - 1) || '].' || %s, plutora_sync.expr_error(%s, a.x::text)
+	FROM jsonb_array_elements(%s) WITH ORDINALITY AS a(x, ord)`,
+				1000*(ci+1)+i, sqlString(ch.array), sqlString(col.label()), sqlString(col.expr("$1::jsonb")),
+				arrayOf("$1::jsonb", []string{ch.array})))
+		}
+	}
+	return "SELECT at, err FROM (\n" + strings.Join(parts, "\nUNION ALL ") + "\n) d WHERE err IS NOT NULL ORDER BY o / 1000, ord, o LIMIT 1"
 }
 
 // anonymousRecord is the namespace of the stand-in census ids of records

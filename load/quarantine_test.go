@@ -12,6 +12,7 @@ import (
 // TestBadRecordsAreQuarantinedAndThePageLoads puts one bad record of each
 // kind in the middle of a page of good ones.
 func TestBadRecordsAreQuarantinedAndThePageLoads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
@@ -111,6 +112,7 @@ func TestBadRecordsAreQuarantinedAndThePageLoads(t *testing.T) {
 }
 
 func TestQuarantineResolvesWhenTheRecordLoads(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	const id = "7a1c1f9e-0000-4000-8000-000000000002"

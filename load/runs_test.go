@@ -13,6 +13,7 @@ import (
 // session in the middle of page 2's transaction (a trigger terminates its own
 // backend), then resumes from the checkpoint.
 func TestCrashBetweenPagesLeavesCheckpointAndRowsInAgreement(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
@@ -97,6 +98,7 @@ func TestCrashBetweenPagesLeavesCheckpointAndRowsInAgreement(t *testing.T) {
 }
 
 func TestRunLedgerAndCheckpoint(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	if _, ok, err := w.Checkpoint(ctx, "plutora", "releases"); ok || err != nil {
@@ -162,6 +164,7 @@ func TestRunLedgerAndCheckpoint(t *testing.T) {
 }
 
 func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)

@@ -11,6 +11,7 @@ import (
 // TestReportingViews fills every view from sandbox data and checks it
 // against the records.
 func TestReportingViews(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)

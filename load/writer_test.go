@@ -15,6 +15,7 @@ var changeTables = []string{"plutora.changes", "plutora.changes_history", "pluto
 	"plutora.change_delivery_releases", "plutora.change_stakeholders", "plutora.change_custom_fields"}
 
 func TestReplayWritesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
@@ -50,6 +51,7 @@ func TestReplayWritesNothing(t *testing.T) {
 }
 
 func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	w, db := newWriter(t)
@@ -137,6 +139,7 @@ func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
 }
 
 func TestDuplicateIDsInAPageLastCopyWins(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
@@ -165,6 +168,7 @@ func TestDuplicateIDsInAPageLastCopyWins(t *testing.T) {
 }
 
 func TestZonelessDatesAreUTCWhateverTheSessionZone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
 	var dbName string
@@ -204,6 +208,7 @@ func TestZonelessDatesAreUTCWhateverTheSessionZone(t *testing.T) {
 }
 
 func TestWritePageRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	w, _ := newWriter(t)
 	tests := []struct {
 		p    load.PageWrite
