@@ -32,9 +32,25 @@ func TestReportingViews(t *testing.T) {
 	}
 	releases := map[string]string{} // id → identifier
 	for _, raw := range srv.Records("releases") {
-		var r struct{ ID, Identifier string }
+		var r struct {
+			ID, Identifier    string
+			ReleaseStatusType string `json:"releaseStatusType"`
+		}
 		mustUnmarshal(t, raw, &r)
 		releases[r.ID] = r.Identifier
+		var got struct {
+			Identifier string  `db:"identifier"`
+			Status     *string `db:"release_status"`
+			Periods    int     `db:"periods"`
+		}
+		if err := db.GetContext(ctx, &got, `SELECT r.identifier, r.release_status,
+			(SELECT count(*) FROM reporting.release_status_history h WHERE h.release_id = r.id AND h.valid_to IS NULL) AS periods
+			FROM reporting.releases r WHERE r.id = $1`, r.ID); err != nil {
+			t.Fatalf("release %s: %v", r.ID, err)
+		}
+		if got.Identifier != r.Identifier || (r.ReleaseStatusType != "" && (got.Status == nil || *got.Status != r.ReleaseStatusType)) || got.Periods != 1 {
+			t.Errorf("release %s: %+v, want %s %q and one open status period", r.ID, got, r.Identifier, r.ReleaseStatusType)
+		}
 	}
 	links := 0
 	for id, raw := range srv.Records("changes") {

@@ -241,3 +241,57 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 	ya, _ := json.Marshal(y)
 	return string(xa) == string(ya)
 }
+
+func TestReleaseStatusOverTimeIsOneQuery(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	const id = "9b3e1f10-0000-4000-8000-000000000010"
+	versions := []struct{ status, name, modified string }{
+		{"Draft", "R1", "2025-01-01T09:00:00"},
+		{"Approved", "R1", "2025-02-01T09:00:00"},
+		{"Approved", "R1 renamed", "2025-03-01T09:00:00"},
+		{"Implemented", "R1 renamed", "2025-04-01T09:00:00+02:00"},
+	}
+	for i, v := range versions {
+		rec := json.RawMessage(`{"id":"` + id + `","name":"` + v.name + `","releaseStatusType":"` + v.status + `","lastModifiedDate":"` + v.modified + `"}`)
+		res, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeIncremental, PageNum: i, Records: []json.RawMessage{rec}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && res.Updated != 1 {
+			t.Fatalf("version %d: %+v", i, res)
+		}
+	}
+	type period struct {
+		Status string     `db:"release_status"`
+		From   time.Time  `db:"valid_from"`
+		To     *time.Time `db:"valid_to"`
+	}
+	var got []period
+	if err := db.SelectContext(ctx, &got, `SELECT release_status, valid_from, valid_to FROM reporting.release_status_history
+		WHERE release_id = $1 ORDER BY valid_from`, id); err != nil {
+		t.Fatal(err)
+	}
+	day := func(m, h int) time.Time { return time.Date(2025, time.Month(m), 1, h, 0, 0, 0, time.UTC) }
+	want := []struct {
+		status   string
+		from, to time.Time
+	}{
+		{"Draft", day(1, 9), day(2, 9)},
+		{"Approved", day(2, 9), day(4, 7)},
+		{"Implemented", day(4, 7), time.Time{}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d periods: %+v", len(got), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Status != w.status || !g.From.Equal(w.from) || (w.to.IsZero() != (g.To == nil)) || (g.To != nil && !g.To.Equal(w.to)) {
+			t.Errorf("period %d: %s %s..%v, want %s %s..%s", i, g.Status, g.From, g.To, w.status, w.from, w.to)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora.releases_history WHERE id = $1", id); n != 3 {
+		t.Errorf("%d history rows for 4 versions, want 3 (the current one is the row)", n)
+	}
+}
