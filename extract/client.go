@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -29,6 +30,8 @@ type Client struct {
 	stats   *stats
 	logger  *slog.Logger
 	secrets *strings.Replacer
+
+	noSortOnly sync.Map // entity names whose search refused a sort without a condition
 }
 
 // New validates cfg, loads the budget history and returns a Client. It makes no request:
@@ -42,7 +45,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	logger := cfg.Logger.With("component", "extract", "product", string(cfg.Product))
 	c := &Client{
 		cfg: cfg, api: api, stats: &stats{}, logger: logger,
-		secrets: strings.NewReplacer(cfg.ClientSecret, "[redacted]", cfg.Password, "[redacted]"),
+		secrets: redactor(cfg.ClientSecret, cfg.Password),
 	}
 	c.retry = retryPolicy{
 		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
@@ -267,6 +270,18 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	return resp.StatusCode, data, nil
 }
 
+// redactor replaces the secrets in texts; secrets shorter than 4 bytes are left alone
+// (they would mangle every message and hide nothing).
+func redactor(secrets ...string) *strings.Replacer {
+	var pairs []string
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			pairs = append(pairs, s, "[redacted]")
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 // redact removes the configured secrets and the current token from s.
 func (c *Client) redact(s string) string {
 	s = c.secrets.Replace(s)
@@ -274,7 +289,7 @@ func (c *Client) redact(s string) string {
 		c.tokens.mu.Lock()
 		tok := c.tokens.tok
 		c.tokens.mu.Unlock()
-		if tok != "" {
+		if len(tok) >= 4 {
 			s = strings.ReplaceAll(s, tok, "[redacted]")
 		}
 	}

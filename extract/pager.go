@@ -3,7 +3,9 @@ package extract
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -103,15 +105,33 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 // page fetches one page of e.
 func (c *Client) page(ctx context.Context, e Entity, q Query, num int) (envelope, error) {
 	r := request{method: e.ListMethod, page: num}
+	sortOnly := false
 	switch e.ListMethod {
 	case "GET":
 		r.path = e.ListPath + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
 	case "POST":
+		_, refused := c.noSortOnly.Load(e.Name)
+		sortOnly = q.Since == nil && e.ModifiedField != "" && !refused
 		r.path = e.ListPath
-		r.body = searchBody(e, q, num)
+		r.body = searchBody(e, q, num, sortOnly)
 	default:
 		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, e.ListMethod)
 	}
+	env, err := c.list(ctx, r)
+	var bad *BadResponseError
+	if sortOnly && errors.As(err, &bad) && bad.Status == http.StatusBadRequest {
+		// The sort without a condition is an assumption about the API: if it is refused,
+		// sweep without it from now on (paging by the API's own order).
+		c.noSortOnly.Store(e.Name, true)
+		c.logger.Warn("the API refused a sort without a condition; sweeping unsorted", "entity", e.Name, "err", err)
+		r.body = searchBody(e, q, num, false)
+		env, err = c.list(ctx, r)
+	}
+	return env, err
+}
+
+// list sends a list request and parses its page envelope.
+func (c *Client) list(ctx context.Context, r request) (envelope, error) {
 	var env envelope
 	err := c.do(ctx, r, func(body []byte) error {
 		var err error
@@ -128,17 +148,17 @@ type searchFilter struct {
 	Operator  string `json:"operator,omitempty"`
 }
 
-// searchBody is the POST body of /{entity}/filter and /defects/Search. Without Since it
-// still sorts by the modified field (no condition), so that paging is stable.
-func searchBody(e Entity, q Query, num int) []byte {
+// searchBody is the POST body of /{entity}/filter and /defects/Search. With Since it
+// filters on and sorts by the modified field; without, sortOnly still sorts by it (no
+// condition), so that paging is stable.
+func searchBody(e Entity, q Query, num int, sortOnly bool) []byte {
 	filters := []searchFilter{}
-	if e.ModifiedField != "" {
-		f := searchFilter{Property: e.ModifiedField, Direction: "ASC"}
-		if q.Since != nil {
-			f.Value = q.Since.UTC().Format("2006-01-02T15:04:05.000Z")
-			f.Operator = "GreaterOrEqual"
-		}
-		filters = append(filters, f)
+	switch {
+	case e.ModifiedField != "" && q.Since != nil:
+		filters = append(filters, searchFilter{Property: e.ModifiedField, Direction: "ASC",
+			Value: q.Since.UTC().Format("2006-01-02T15:04:05.000Z"), Operator: "GreaterOrEqual"})
+	case sortOnly:
+		filters = append(filters, searchFilter{Property: e.ModifiedField, Direction: "ASC"})
 	}
 	b, _ := json.Marshal(struct {
 		SearchFilters  []searchFilter `json:"searchFilters"`
