@@ -216,6 +216,9 @@ func recordID(rec []byte, key string) string {
 // quarantine keeps b in plutora_sync.quarantine (once per entity and bytes)
 // and, for a census, counts its id as seen: the record exists upstream.
 func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b badRecord) error {
+	if id, err := uuid.Parse(b.id); err == nil {
+		b.id = id.String() // as the tables spell it, so that a later load resolves it
+	}
 	sum := sha256.Sum256(b.raw)
 	var text sql.NullString
 	if utf8.Valid(b.raw) && !bytes.ContainsRune(b.raw, 0) {

@@ -137,3 +137,19 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+func TestQuarantineResolvesAnUppercaseID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	bad := json.RawMessage(`{"id":"7A1C1F9E-0000-4000-8000-000000000003","name":"s","organizationId":"nope"}`)
+	fixed := json.RawMessage(`{"id":"7A1C1F9E-0000-4000-8000-000000000003","name":"s"}`)
+	for i, page := range [][]json.RawMessage{{bad}, {fixed}} {
+		if _, err := w.WritePage(ctx, load.PageWrite{Entity: "systems", Mode: load.ModeSweep, PageNum: i, Records: page}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora_sync.quarantine WHERE resolved_at IS NULL"); n != 0 {
+		t.Errorf("%d open quarantine rows after the record loaded", n)
+	}
+}
