@@ -124,3 +124,34 @@ func FuzzParseEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// FuzzScannerMatchesJSONValid: the one-pass scanner accepts exactly what json.Valid does.
+func FuzzScannerMatchesJSONValid(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `01`, `1.`, `.5`, `1e`, `-`, `true`, `tru`, `nul`, `null x`,
+		`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":[{"b":"\u00e9\n"}]}`, `"\u12"`, `"\x"`, "\"a\x01\"", `[[[[`,
+		`{"resultSet":[{"id":"a"}],"totalCount":1}`, " {\"a\":\t1 } ", `"\/"`, `1E5`, `-01`, `[-]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc := scanner{b: b}
+		sc.ws()
+		ok := sc.value()
+		sc.ws()
+		ok = ok && sc.i == len(b)
+		if want := json.Valid(b); ok != want {
+			t.Fatalf("scanner says %v, json.Valid %v for %q", ok, want, b)
+		}
+	})
+}
+
+func TestScannerDepthLimit(t *testing.T) {
+	for _, n := range []int{maxDepth, maxDepth + 1} {
+		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
+		sc := scanner{b: b}
+		if got, want := sc.value(), json.Valid(b); got != want {
+			t.Errorf("depth %d: scanner %v, json.Valid %v", n, got, want)
+		}
+	}
+}
