@@ -34,7 +34,7 @@ func demoDSN(t *testing.T) string {
 		admin.Close()
 	})
 	u.Path = "/" + name
-	return u.String()
+	return withParam(u.String(), "synchronous_commit", "off")
 }
 
 func TestDemo(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"sort"
 	gosync "sync"
@@ -84,10 +85,24 @@ func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-// newEmptyDB is a fresh, empty database; the daemon migrates it.
+// newEmptyDB is a fresh, empty database; the daemon migrates it. The
+// daemon's sessions commit without waiting for the disk (a test database
+// need not survive a power cut), which keeps the suite fast on a busy disk.
 func newEmptyDB(t *testing.T) (*sqlx.DB, string) {
 	t.Helper()
-	return loadtest.NewEmptyDB(t)
+	db, dsn := loadtest.NewEmptyDB(t)
+	return db, withParam(dsn, "synchronous_commit", "off")
+}
+
+func withParam(dsn, key, value string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // canonical re-encodes JSON with sorted keys, so that equal documents
