@@ -67,7 +67,7 @@ func BenchmarkPageWriter(b *testing.B) {
 	for b.Loop() {
 		ctx := context.Background()
 		db := loadtest.NewDB(b)
-		db.SetMaxOpenConns(1) // one backend, whose CPU measure() reads
+		db.SetMaxOpenConns(2) // one backend for the writes, whose CPU measure() reads, and one for the WAL meter
 		w, err := load.NewWriter(db, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -77,12 +77,15 @@ func BenchmarkPageWriter(b *testing.B) {
 			CREATE TABLE public.copy_ceiling (LIKE plutora.changes INCLUDING ALL)`); err != nil {
 			b.Fatal(err)
 		}
-		copyM := measure(b, db, len(ids), func() {
-			copyRows(b, db, ids, recs)
+		copyM := measure(b, db, len(ids), func(tick func()) {
+			copyRows(b, db, ids, recs, tick)
 		})
-		writeAll := func() load.PageResult {
+		writeAll := func(tick func()) load.PageResult {
 			var sum load.PageResult
 			for i := range pages {
+				if i%20 == 19 {
+					tick()
+				}
 				res, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: load.ModeIncremental, PageNum: i,
 					TotalCount: len(ids), Records: page(i)})
 				if err != nil {
@@ -95,11 +98,11 @@ func BenchmarkPageWriter(b *testing.B) {
 			return sum
 		}
 		var res load.PageResult
-		first := measure(b, db, len(ids), func() { res = writeAll() })
+		first := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
 		if res.Inserted != len(ids) {
 			b.Fatalf("first load: %+v", res)
 		}
-		resync := measure(b, db, len(ids), func() { res = writeAll() })
+		resync := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
 		if res.Unchanged != len(ids) {
 			b.Fatalf("re-sync: %+v", res)
 		}
@@ -113,7 +116,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		}
 		recs = srv.Records("changes")
 		histBefore := countRows(b, db, "plutora.changes_history")
-		onePct := measure(b, db, len(ids), func() { res = writeAll() })
+		onePct := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
 		if res.Updated != changed || res.Unchanged != len(ids)-changed {
 			b.Fatalf("1%% changed: %+v, want %d updated", res, changed)
 		}
@@ -131,6 +134,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		b.ReportMetric(float64(resync.wal)/float64(len(ids)), "resync_WAL_B/row")
 		b.ReportMetric(100*float64(resync.wal)/float64(first.wal), "resync_WAL_%_of_first")
 		// The same, counting only this database's relations (others share the server).
+		b.ReportMetric(float64(copyM.dbWAL)/float64(len(ids)), "copy_dbWAL_B/row")
 		b.ReportMetric(float64(first.dbWAL)/float64(len(ids)), "first_dbWAL_B/row")
 		b.ReportMetric(float64(resync.dbWAL)/float64(len(ids)), "resync_dbWAL_B/row")
 		b.ReportMetric(100*float64(resync.dbWAL)/float64(first.dbWAL), "resync_dbWAL_%_of_first")
@@ -167,9 +171,11 @@ func (p phase) serverPerRow() float64 {
 	return float64(p.server.Microseconds()) / float64(p.rows)
 }
 
-func measure(b *testing.B, db *sqlx.DB, rows int, fn func()) phase {
+func measure(b *testing.B, db *sqlx.DB, rows int, fn func(tick func())) phase {
 	b.Helper()
 	ctx := context.Background()
+	m := newWALMeter(b, db)
+	defer m.close()
 	var lsn0 string
 	if err := db.GetContext(ctx, &lsn0, "SELECT pg_current_wal_lsn()::text"); err != nil {
 		b.Fatal(err)
@@ -181,31 +187,70 @@ func measure(b *testing.B, db *sqlx.DB, rows int, fn func()) phase {
 	srv0 := procCPU(b, pid)
 	cpu0, sys0 := cpuTime(b)
 	t0 := time.Now()
-	fn()
+	fn(m.read)
+	m.read()
 	cpu1, sys1 := cpuTime(b)
-	p := phase{rows: rows, elapsed: time.Since(t0), cpu: cpu1 - cpu0, sys: sys1 - sys0, server: procCPU(b, pid) - srv0}
+	p := phase{rows: rows, elapsed: time.Since(t0) - m.spent, cpu: cpu1 - cpu0, sys: sys1 - sys0, server: procCPU(b, pid) - srv0}
 	if err := db.GetContext(ctx, &p.wal, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", lsn0); err != nil {
 		b.Fatal(err)
 	}
-	p.dbWAL = dbWAL(db, lsn0)
+	p.dbWAL = m.sum
 	return p
 }
 
-// dbWAL sums the WAL records since lsn0 that touch this database's
-// relations (pg_walinspect), so that other databases' writes on a shared
-// server do not count. It is -1 when the WAL is gone or unreadable.
-func dbWAL(db *sqlx.DB, lsn0 string) int64 {
-	ctx := context.Background()
-	var n sql.NullInt64
-	err := db.GetContext(ctx, &n, `
-		SELECT sum(record_length) FROM pg_get_wal_records_info($1::pg_lsn, pg_current_wal_lsn())
-		WHERE block_ref LIKE '% rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%'`, lsn0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "dbWAL:", err)
-		return -1
-	}
-	return n.Int64
+// walMeter sums, on a connection of its own, the WAL records that touch
+// this database's relations (pg_walinspect), so that other databases' writes
+// on a shared server do not count. It reads as it goes (read), because a
+// busy server recycles WAL segments within minutes; sum is -1 when some WAL
+// was gone before it was read.
+type walMeter struct {
+	b     *testing.B
+	conn  *sql.Conn
+	lsn   string
+	sum   int64
+	spent time.Duration // time spent reading, not to be counted in the phase
 }
+
+func newWALMeter(b *testing.B, db *sqlx.DB) *walMeter {
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := &walMeter{b: b, conn: conn}
+	if err := conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&m.lsn); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func (m *walMeter) read() {
+	t0 := time.Now()
+	defer func() { m.spent += time.Since(t0) }()
+	ctx := context.Background()
+	var to string
+	if err := m.conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&to); err != nil {
+		m.b.Fatal(err)
+	}
+	if m.sum < 0 {
+		m.lsn = to
+		return
+	}
+	var n sql.NullInt64
+	err := m.conn.QueryRowContext(ctx, `
+		SELECT sum(record_length) FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)
+		WHERE block_ref LIKE '% rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%'`,
+		m.lsn, to).Scan(&n)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "WAL of this database unknown:", err)
+		m.sum = -1
+	} else {
+		m.sum += n.Int64
+	}
+	m.lsn = to
+}
+
+func (m *walMeter) close() { m.conn.Close() }
 
 // procCPU returns the user+system CPU of process pid (a PostgreSQL backend
 // on this machine), from /proc.
@@ -230,7 +275,9 @@ func cpuTime(b *testing.B) (total, sys time.Duration) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
-func copyRows(b *testing.B, db *sqlx.DB, ids []string, recs map[string]json.RawMessage) {
+// copyRows copies the records into copy_ceiling in one transaction, 20,000
+// rows per COPY statement (calling tick between them).
+func copyRows(b *testing.B, db *sqlx.DB, ids []string, recs map[string]json.RawMessage, tick func()) {
 	b.Helper()
 	ctx := context.Background()
 	tx, err := db.BeginTx(ctx, nil)
@@ -238,20 +285,23 @@ func copyRows(b *testing.B, db *sqlx.DB, ids []string, recs map[string]json.RawM
 		b.Fatal(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	st, err := tx.PrepareContext(ctx, "COPY copy_ceiling (id, raw) FROM STDIN")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, id := range ids {
-		if _, err := st.ExecContext(ctx, id, string(recs[id])); err != nil {
+	for start := 0; start < len(ids); start += 20000 {
+		st, err := tx.PrepareContext(ctx, "COPY copy_ceiling (id, raw) FROM STDIN")
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	if _, err := st.ExecContext(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		b.Fatal(err)
+		for _, id := range ids[start:min(len(ids), start+20000)] {
+			if _, err := st.ExecContext(ctx, id, string(recs[id])); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := st.ExecContext(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		tick()
 	}
 	if err := tx.Commit(); err != nil {
 		b.Fatal(err)
