@@ -31,8 +31,8 @@ type AccessDeniedError struct {
 
 func (e *AccessDeniedError) Error() string {
 	return fmt.Sprintf("access denied by %s (HTTP %d on %s) with a freshly issued token: "+
-		"the site's API IP whitelist must admit this worker's address "+
-		"(Plutora settings → API IP whitelist), or the API user lacks permission", e.Host, e.Status, e.Endpoint)
+		"the site's API IP whitelist must admit this worker's address, "+
+		"or the API user lacks permission", e.Host, e.Status, e.Endpoint)
 }
 
 // Is reports whether target is ErrAccessDenied.
