@@ -87,33 +87,37 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkOverhead pages through 5,000 changes (50 pages of ~1.5 KB records) with no
-// latency and no budget to bind. "client" is this package; "bare" fetches the same pages
-// with a plain http.Client and a fixed token, so it shows what the sandbox costs itself.
-// The sandbox runs in the same process: cpu/page is client and server together, and the
-// client's own cost is the difference between the two lines.
+// BenchmarkOverhead pages through 5,000 changes (50 pages) with no latency and no budget
+// to bind. "client-inflight=N" is this package; "bare" fetches the same pages one at a
+// time with a plain http.Client and a fixed token, so it shows what the sandbox costs
+// itself. The sandbox runs in the same process: cpu_µs/page is client and server
+// together, and the client's own cost is the difference between "client-inflight=1" and
+// "bare" (the like-for-like pair: the sandbox serves concurrent requests more slowly).
 func BenchmarkOverhead(b *testing.B) {
 	s := newSandbox(b, plutoratest.Options{Budget: 1 << 30, Sizes: plutoratest.Sizes{Changes: 5000}})
-	cfg := configFor(s.Plutora)
-	cfg.Budget = 1 << 30
-	c := newClient(b, cfg)
 	e := mustEntity(b, "changes")
-	sweep := map[string]func() int{
-		"client": func() int {
+	client := func(inFlight int) func() int {
+		cfg := configFor(s.Plutora)
+		cfg.Budget, cfg.PagesInFlight = 1<<30, inFlight
+		c := newClient(b, cfg)
+		return func() int {
 			pages := 0
 			if err := c.Pages(b.Context(), e, extract.Query{}, func(extract.Page) error { pages++; return nil }); err != nil {
 				b.Fatal(err)
 			}
 			return pages
-		},
-		"bare": bareSweep(b, s.Plutora),
+		}
 	}
-	sweep["bare"]() // warm up: the sandbox generates records on first use
-	for _, name := range []string{"client", "bare"} {
-		b.Run(name, func(b *testing.B) {
+	sweeps := []struct {
+		name  string
+		sweep func() int
+	}{{"bare", bareSweep(b, s.Plutora)}, {"client-inflight=1", client(1)}, {"client-inflight=4", client(4)}}
+	sweeps[0].sweep() // warm up: the sandbox generates records on first use
+	for _, sw := range sweeps {
+		b.Run(sw.name, func(b *testing.B) {
 			pages, cpu0, t0 := 0, cpuTime(), time.Now()
 			for range b.N {
-				pages += sweep[name]()
+				pages += sw.sweep()
 			}
 			elapsed, cpu := time.Since(t0), cpuTime()-cpu0
 			b.ReportMetric(float64(pages)/elapsed.Seconds(), "pages/s")
