@@ -10,8 +10,8 @@ import (
 // zoneless layouts: Plutora sends dates without a zone (meaning UTC) or with
 // an offset.
 var dateLayouts = []string{
+	"2006-01-02T15:04:05.999999999", // the most common form first
 	time.RFC3339Nano,
-	"2006-01-02T15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999Z0700",
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02",
@@ -38,17 +38,21 @@ func maxModified(records []json.RawMessage, field string) *time.Time {
 // scanPage returns the ids (string values of idField; skipped when idField
 // is "" or the value is not a string) and the latest modified time of records.
 func scanPage(records []json.RawMessage, idField, modField string) (ids []string, max *time.Time) {
+	fast := (idField == "" || strings.EqualFold(idField, "id")) && strings.EqualFold(modField, "lastModifiedDate")
 	for _, raw := range records {
-		var rec map[string]json.RawMessage
-		if json.Unmarshal(raw, &rec) != nil {
+		id, s, ok := "", "", false
+		if fast {
+			id, s, ok = scanKnown(raw, idField != "")
+		} else {
+			id, s, ok = scanAny(raw, idField, modField)
+		}
+		if !ok {
 			continue
 		}
-		var id string
-		if idField != "" && json.Unmarshal(rec[idField], &id) == nil && id != "" {
+		if id != "" {
 			ids = append(ids, strings.ToLower(id))
 		}
-		var s string
-		if json.Unmarshal(rec[modField], &s) != nil || s == "" {
+		if s == "" {
 			continue
 		}
 		t, err := ParseDate(s)
@@ -60,6 +64,36 @@ func scanPage(records []json.RawMessage, idField, modField string) (ids []string
 		}
 	}
 	return ids, max
+}
+
+// scanKnown reads the fields id and lastModifiedDate (in any letter case, as
+// encoding/json matches struct fields) without decoding the rest.
+func scanKnown(raw json.RawMessage, wantID bool) (id, modified string, ok bool) {
+	var rec struct {
+		ID       string `json:"id"`
+		Modified string `json:"lastModifiedDate"`
+	}
+	if json.Unmarshal(raw, &rec) != nil {
+		// A field of another type: read what can be read.
+		return scanAny(raw, map[bool]string{true: "id"}[wantID], "lastModifiedDate")
+	}
+	if !wantID {
+		rec.ID = ""
+	}
+	return rec.ID, rec.Modified, true
+}
+
+// scanAny reads two named fields of a record.
+func scanAny(raw json.RawMessage, idField, modField string) (id, modified string, ok bool) {
+	var rec map[string]json.RawMessage
+	if json.Unmarshal(raw, &rec) != nil {
+		return "", "", false
+	}
+	if idField != "" {
+		_ = json.Unmarshal(rec[idField], &id)
+	}
+	_ = json.Unmarshal(rec[modField], &modified)
+	return id, modified, true
 }
 
 // later returns the later of two optional times.

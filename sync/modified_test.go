@@ -65,8 +65,15 @@ func FuzzParseDate(f *testing.F) {
 func FuzzMaxModified(f *testing.F) {
 	f.Add([]byte(`{"lastModifiedDate":"2025-01-02T00:00:00"}`))
 	f.Add([]byte(`{"lastModifiedDate":1}`))
+	f.Add([]byte(`{"Id":"A-B","LastModifiedDate":"2017-01-09T03:17:38.9137257+00:00"}`))
+	f.Add([]byte(`{"id":7,"lastModifiedDate":"2025-01-02"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		maxModified([]json.RawMessage{b}, "lastModifiedDate")
+		ids, m := scanPage([]json.RawMessage{b}, "id", "lastModifiedDate")
+		if len(ids) > 1 || (m != nil && m.Location() != time.UTC) {
+			t.Errorf("scanPage(%q) = %v, %v", b, ids, m)
+		}
+		scanPage([]json.RawMessage{b}, "Key", "Modified")
 	})
 }
 
