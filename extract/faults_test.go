@@ -154,17 +154,17 @@ func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{})
 	cfg := configFor(s.Plutora)
-	// Two requests per 300 ms, but only 50 ms allowed per attempt: most requests wait
+	// Two requests per 2.5 s, but only 1 s allowed per attempt: the third request waits
 	// longer for the budget than an attempt may take.
-	cfg.Budget, cfg.Reserve, cfg.Window, cfg.RequestTimeout, cfg.MaxAttempts = 2, extract.NoReserve, 300*time.Millisecond, 50*time.Millisecond, 1
+	cfg.Budget, cfg.Reserve, cfg.Window, cfg.RequestTimeout, cfg.MaxAttempts = 2, extract.NoReserve, 2500*time.Millisecond, time.Second, 1
 	c := newClient(t, cfg)
-	for i := range 5 {
+	for i := range 3 {
 		if _, err := c.Me(t.Context()); err != nil {
 			t.Fatalf("Me %d: %v", i, err)
 		}
 	}
-	if st := c.Stats(); st.Retries != 0 || st.Requests != 6 {
-		t.Errorf("stats %+v, want 6 requests and no retry", st)
+	if st := c.Stats(); st.Retries != 0 || st.Requests != 4 {
+		t.Errorf("stats %+v, want 4 requests and no retry", st)
 	}
 }
 
@@ -177,8 +177,8 @@ func TestRetriesBoundedInTime(t *testing.T) {
 	if !errors.Is(err, extract.ErrServer) {
 		t.Fatalf("err = %v, want ErrServer", err)
 	}
-	// Waits of 10–40 ms within 150 ms: a handful of attempts, far from 1000.
-	if n := c.Stats().Requests - 1; n < 2 || n > 16 {
+	// Waits of 10–40 ms within 150 ms: a handful of attempts (one on a slow machine), far from 1000.
+	if n := c.Stats().Requests - 1; n < 1 || n > 16 {
 		t.Errorf("%d attempts, want a handful bounded by RetryTimeout", n)
 	}
 }
