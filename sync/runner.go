@@ -197,8 +197,10 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 		}
 		res = r.finish(e, src, before, res, err)
 	}()
-	if p.runID == 0 && p.mode != ModeIncremental {
-		// A fresh sweep or census vouches only for changes before it started.
+	if p.watermarkCap == nil {
+		// A run vouches only for changes before it started. This also keeps a
+		// record dated in the future (a typo upstream) from pushing the
+		// watermark past now, which would blind every later incremental run.
 		start := res.StartedAt
 		p.watermarkCap = capAt(&start)
 	}
