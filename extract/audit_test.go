@@ -13,8 +13,8 @@ import (
 )
 
 var (
-	auditWindow = flag.Duration("extract.audit-window", time.Second, "compressed budget window of TestBudgetAudit")
-	auditBudget = flag.Int("extract.audit-budget", 12, "budget per window of TestBudgetAudit")
+	auditWindow = flag.Duration("extract.audit-window", 3*time.Second, "compressed budget window of TestBudgetAudit")
+	auditBudget = flag.Int("extract.audit-budget", 10, "budget per window of TestBudgetAudit")
 )
 
 // maxInRollingWindow is the most log entries whose arrival times fit in one closed window
