@@ -1,11 +1,13 @@
 package soak
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"syscall"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,21 +66,57 @@ func measureRSS(b *testing.B, bin string, n int) rssRun {
 		"PLUTORA_CLIENT_ID=" + pc.ClientID, "PLUTORA_CLIENT_SECRET=" + pc.ClientSecret,
 		"PLUTORA_USERNAME=" + pc.Username, "PLUTORA_PASSWORD=" + pc.Password,
 		"PLUTORA_BUDGET_PER_HOUR=100000000", "LOG_FORMAT=json", "LOG_LEVEL=warn"}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	wall := time.Since(start)
-	if err != nil {
-		b.Fatalf("sync of %d changes: %v\n%s", n, err, tail(out, 2000))
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
 	}
+	// The peak is read from the process's own VmHWM while it runs: the
+	// rusage of a child that Go starts (clone with CLONE_VM, then exec)
+	// also counts the parent's resident set at the exec, here the sandbox's.
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var peak int64
+	for waiting := true; waiting; {
+		select {
+		case err := <-done:
+			if err != nil {
+				b.Fatalf("sync of %d changes: %v\n%s", n, err, tail(out.Bytes(), 2000))
+			}
+			waiting = false
+		case <-tick.C:
+			peak = max(peak, vmHWM(status))
+		}
+	}
+	wall := time.Since(start)
 	var rows int
 	if err := db.QueryRow(`SELECT count(*) FROM plutora.changes`).Scan(&rows); err != nil || rows != n {
 		b.Fatalf("%d changes synced, want %d (%v)", rows, n, err)
 	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		b.Fatal("no rusage for the worker")
+	if peak == 0 {
+		b.Fatal("no VmHWM read from the worker")
 	}
-	return rssRun{rss: ru.Maxrss * 1024, wall: wall} // Maxrss is in KiB on Linux
+	return rssRun{rss: peak, wall: wall}
+}
+
+// vmHWM reads the peak resident set (bytes) from a /proc/PID/status file;
+// 0 when it cannot (the process is gone).
+func vmHWM(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
 }
 
 func tail(b []byte, n int) string {
