@@ -42,7 +42,7 @@ type Writer struct {
 	logger *slog.Logger
 
 	mu    gosync.Mutex
-	stmts map[string]*sql.Stmt // entity → prepared page statement
+	stmts map[string]*pageStmt // entity → prepared page statement
 	sqls  map[string]string    // entity → page statement text
 }
 
@@ -55,7 +55,7 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, logger: logger, stmts: map[string]*sql.Stmt{}, sqls: map[string]string{}}
+	w := &Writer{db: db, logger: logger, stmts: map[string]*pageStmt{}, sqls: map[string]string{}}
 	for _, s := range specs {
 		w.sqls[s.name] = pageStatement(s)
 	}
@@ -96,19 +96,16 @@ func (w *Writer) WritePage(ctx context.Context, p PageWrite) (PageResult, error)
 	if p.Product == "" {
 		p.Product = spec.product
 	}
-	stmt, err := w.stmt(ctx, spec)
-	if err != nil {
-		return PageResult{}, err
-	}
-	res, err := w.writeFast(ctx, stmt, p)
-	if err == nil {
-		return res, nil
-	}
-	if !isDataError(err) {
-		return PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
-	}
-	// Some record does not load: find which, quarantine them, load the rest.
-	res, err = w.writeSorted(ctx, spec, stmt, p)
+	var res PageResult
+	err = w.withStmt(ctx, spec, func(stmt *sql.Stmt) error {
+		res, err = w.writeFast(ctx, stmt, p)
+		if err == nil || !isDataError(err) {
+			return err
+		}
+		// Some record does not load: find which, quarantine them, load the rest.
+		res, err = w.writeSorted(ctx, spec, stmt, p)
+		return err
+	})
 	if err != nil {
 		return PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
 	}
@@ -133,28 +130,13 @@ func checkPage(p PageWrite) (*entitySpec, error) {
 	return spec, nil
 }
 
-// stmt returns the prepared page statement of spec, preparing it once.
-func (w *Writer) stmt(ctx context.Context, spec *entitySpec) (*sql.Stmt, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if st, ok := w.stmts[spec.name]; ok {
-		return st, nil
-	}
-	st, err := w.db.PrepareContext(ctx, w.sqls[spec.name])
-	if err != nil {
-		return nil, fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.name, err)
-	}
-	w.stmts[spec.name] = st
-	return st, nil
-}
-
 // Close releases the prepared statements. The database stays open.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var errs []error
-	for name, st := range w.stmts {
-		errs = append(errs, st.Close())
+	for name, ps := range w.stmts {
+		errs = append(errs, ps.close())
 		delete(w.stmts, name)
 	}
 	return errors.Join(errs...)

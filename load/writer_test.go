@@ -3,6 +3,7 @@ package load_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -293,5 +294,36 @@ func TestReleaseStatusOverTimeIsOneQuery(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT count(*) FROM plutora.releases_history WHERE id = $1", id); n != 3 {
 		t.Errorf("%d history rows for 4 versions, want 3 (the current one is the row)", n)
+	}
+}
+
+// TestManyPagesFromTwoGoroutines writes more pages than a prepared statement
+// serves before it is prepared anew, from two goroutines at once.
+func TestManyPagesFromTwoGoroutines(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	const pages = 130 // per goroutine; together more than the statement's 200 uses
+	errs := make(chan error, 2)
+	for g := range 2 {
+		go func() {
+			for i := range pages {
+				id := fmt.Sprintf("%08x-0000-4000-8000-%012x", g, i)
+				rec := json.RawMessage(`{"id":"` + id + `","name":"s` + id + `"}`)
+				if _, err := w.WritePage(ctx, load.PageWrite{Entity: "systems", Mode: load.ModeSweep, PageNum: i, Records: []json.RawMessage{rec}}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora.systems"); n != 2*pages {
+		t.Errorf("%d systems, want %d", n, 2*pages)
 	}
 }
