@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lib/pq"
@@ -263,16 +262,55 @@ func runWorker(ctx context.Context, bin string, env []string, log io.Writer, arg
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
-	err := cmd.Run()
-	st := workerStats{wall: time.Since(start)}
+	if err := cmd.Start(); err != nil {
+		return workerStats{}, fmt.Errorf("plutora-sync %s: %w", strings.Join(args, " "), err)
+	}
+	// The peak is the worker's own VmHWM, read while it runs: the rusage of a
+	// child that Go starts with CLONE_VM counts the parent's resident set too.
+	hwm := make(chan int64, 1)
+	done := make(chan struct{})
+	go func() {
+		var peak int64
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v := vmHWM(cmd.Process.Pid); v > peak {
+				peak = v
+			}
+			select {
+			case <-done:
+				hwm <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	st := workerStats{wall: time.Since(start), maxRSS: <-hwm}
 	if err != nil {
 		return st, fmt.Errorf("plutora-sync %s: %w", strings.Join(args, " "), err)
 	}
 	st.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		st.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
-	}
 	return st, nil
+}
+
+// vmHWM returns the peak resident set of a running process in bytes, from
+// /proc/<pid>/status, or 0 when it cannot be read.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			var kb int64
+			if _, err := fmt.Sscan(f[1], &kb); err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }
 
 // copyCeiling copies every changes row with COPY FROM STDIN into a fresh,

@@ -31,7 +31,7 @@ func writeSync(w io.Writer, f *syncFigures) {
 	fmt.Fprintf(w, "| first full sync: %s records (%s changes), %d pages | %s, %s records/s |\n",
 		thousands(f.Records), thousands(f.Changes), f.Pages, f.First.Round(100*time.Millisecond), perSec(f.Records, f.First))
 	fmt.Fprintf(w, "| worker CPU per record (user + system) | %.1f µs |\n", float64(f.FirstCPU.Microseconds())/float64(f.Records))
-	fmt.Fprintf(w, "| worker peak memory (max RSS) | %.0f MiB |\n", float64(f.PeakRSS)/(1<<20))
+	fmt.Fprintf(w, "| worker peak memory (VmHWM, read while it runs) | %.0f MiB |\n", float64(f.PeakRSS)/(1<<20))
 	if f.Pages > 0 {
 		fmt.Fprintf(w, "| API requests per page fetched (1.00 = no request wasted) | %.2f |\n", float64(f.Requests)/float64(f.Pages))
 	}
