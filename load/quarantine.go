@@ -152,15 +152,11 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 	case idErr.Valid:
 		return spec.idKey + ": " + idErr.String, nil
 	}
-	var missing bool
-	if err := tx.QueryRowContext(ctx, "SELECT NULLIF($1::jsonb->>$2, '') IS NULL", in, spec.idKey).Scan(&missing); err != nil {
-		return "", err
-	}
-	if missing {
-		return "no id (" + spec.idKey + " is missing, null or empty)", nil
-	}
 	var where, msg string
 	err := tx.QueryRowContext(ctx, diagnoseStatement(spec), in).Scan(&where, &msg)
+	if err == nil && where == "" {
+		return msg, nil
+	}
 	if err == nil {
 		return where + ": " + msg, nil
 	}
@@ -175,11 +171,13 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 
 // diagnoseStatement is one query that tries every column expression of spec
 // on a record ($1, valid JSON with an id) and on its arrays' elements, and
-// returns the first that fails: where (e.g. "systems[2].systemId") and why.
+// returns the first that fails: where (e.g. "systems[2].systemId") and why;
+// first of all, a missing id (where is then "").
 func diagnoseStatement(s *entitySpec) string {
-	var parts []string
+	parts := []string{fmt.Sprintf("SELECT -1 AS o, 0::bigint AS ord, '' AS at, CASE WHEN NULLIF($1::text::jsonb->>%s, '') IS NULL THEN %s END AS err",
+		sqlString(s.idKey), sqlString("no id ("+s.idKey+" is missing, null or empty)"))}
 	for i, col := range s.cols {
-		parts = append(parts, fmt.Sprintf("SELECT %d AS o, 0::bigint AS ord, %s AS at, plutora_sync.expr_error(%s, $1) AS err",
+		parts = append(parts, fmt.Sprintf("SELECT %d, 0::bigint, %s, plutora_sync.expr_error(%s, $1)",
 			i, sqlString(col.label()), sqlString(col.expr("$1::jsonb"))))
 	}
 	for ci, ch := range s.children {
