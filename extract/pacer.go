@@ -82,7 +82,15 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 		case over < 0:
 			p.inflight++
 			p.lastUse = now
+			if p.hist != nil {
+				// Counted in the history at admission, not at completion: a worker
+				// killed mid-request must not forget the requests it had sent.
+				b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
+				p.pending[b]++
+				p.known[b]++
+			}
 			p.mu.Unlock()
+			p.signalFlush()
 			var once sync.Once
 			return func() { once.Do(p.complete) }, p.now().Sub(start), nil
 		case over < len(p.stamps):
@@ -183,19 +191,19 @@ func (p *pacer) complete() {
 	p.lastUse = now
 	i, _ := slices.BinarySearchFunc(p.stamps, now, func(a, b time.Time) int { return a.Compare(b) })
 	p.stamps = slices.Insert(p.stamps, i, now)
-	if p.hist != nil {
-		b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
-		p.pending[b]++
-		p.known[b]++
-	}
 	close(p.wake)
 	p.wake = make(chan struct{})
 	p.mu.Unlock()
-	if p.hist != nil {
-		select {
-		case p.flush <- struct{}{}:
-		default:
-		}
+}
+
+// signalFlush wakes the history writer, if there is one.
+func (p *pacer) signalFlush() {
+	if p.hist == nil {
+		return
+	}
+	select {
+	case p.flush <- struct{}{}:
+	default:
 	}
 }
 

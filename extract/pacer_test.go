@@ -280,3 +280,31 @@ func TestPacerKeepsCountsAWriteFailed(t *testing.T) {
 		}
 	})
 }
+
+// TestPacerCountsInFlightRequests: a request is in the history as soon as it is
+// admitted, so a worker killed (SIGKILL) while requests are in flight does not
+// restart with those requests forgotten.
+func TestPacerCountsInFlightRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := NewMemoryHistory(time.Minute)
+		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			if _, _, err := p.acquire(t.Context()); err != nil { // never released: killed mid-request
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait() // the history writer has flushed
+		restarted, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used := restarted.used(time.Now()); used != 4 {
+			t.Errorf("a pacer restarted while 4 requests were in flight sees %d used, want 4", used)
+		}
+		restarted.close()
+		p.close()
+	})
+}
