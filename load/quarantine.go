@@ -39,6 +39,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 		return PageResult{}, err
 	}
 	var bad []badRecord
+	newlySeen := 0
 	good := make([]json.RawMessage, 0, len(p.Records))
 	for i, rec := range p.Records {
 		if reasons[i] == "" {
@@ -48,15 +49,18 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 		b := badRecord{index: i, id: recordID(rec, spec.idKey), reason: reasons[i], raw: rec}
 		w.logger.WarnContext(ctx, "record quarantined", "entity", spec.name, "page", p.PageNum,
 			"record", b.index, "id", b.id, "reason", b.reason)
-		if err := quarantine(ctx, tx, spec.name, p, b); err != nil {
+		seen, err := quarantine(ctx, tx, spec.name, p, b)
+		if err != nil {
 			return PageResult{}, err
 		}
+		newlySeen += seen
 		bad = append(bad, b)
 	}
 	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return PageResult{}, err
 	}
+	res.NewlySeen += newlySeen
 	if err := tx.Commit(); err != nil {
 		return PageResult{}, err
 	}
@@ -212,8 +216,9 @@ func recordID(rec []byte, key string) string {
 }
 
 // quarantine keeps b in plutora_sync.quarantine (once per entity and bytes)
-// and, for a census, counts its id as seen: the record exists upstream.
-func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b badRecord) error {
+// and, in a run, counts its id as seen (returning 1 the first time): the
+// record exists upstream.
+func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b badRecord) (newlySeen int, err error) {
 	if id, err := uuid.Parse(b.id); err == nil {
 		b.id = id.String() // as the tables spell it, so that a later load resolves it
 	}
@@ -222,7 +227,7 @@ func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b b
 	if utf8.Valid(b.raw) && !bytes.ContainsRune(b.raw, 0) {
 		text = sql.NullString{String: string(b.raw), Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, `
+	_, err = tx.ExecContext(ctx, `
 		INSERT INTO plutora_sync.quarantine (entity, run_id, page, record_index, record_id, reason, raw, raw_text, raw_sha256)
 		VALUES ($1, NULLIF($2::bigint, 0), $3, $4, NULLIF($5, ''), $6, $7, $8, $9)
 		ON CONFLICT (entity, raw_sha256) DO UPDATE SET run_id = EXCLUDED.run_id, page = EXCLUDED.page,
@@ -230,10 +235,10 @@ func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b b
 			seen_count = quarantine.seen_count + 1, resolved_at = NULL`,
 		entity, p.RunID, p.PageNum, b.index, b.id, b.reason, b.raw, text, sum[:])
 	if err != nil {
-		return fmt.Errorf("quarantine record %d: %w", b.index, err)
+		return 0, fmt.Errorf("quarantine record %d: %w", b.index, err)
 	}
-	if p.Mode != ModeCensus {
-		return nil
+	if p.RunID == 0 {
+		return 0, nil
 	}
 	// The record exists upstream and is one of totalCount: it counts as
 	// seen, by its id, or when it has no usable one by a stand-in derived
@@ -242,9 +247,11 @@ func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b b
 	if perr != nil {
 		id = uuid.NewSHA1(anonymousRecord, b.raw)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO plutora_sync.census_seen (run_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		p.RunID, id.String()); err != nil {
-		return fmt.Errorf("census id of record %d: %w", b.index, err)
+	res, err := tx.ExecContext(ctx, `INSERT INTO plutora_sync.census_seen (run_id, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		p.RunID, id.String())
+	if err != nil {
+		return 0, fmt.Errorf("census id of record %d: %w", b.index, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -30,8 +30,10 @@ type RunResult struct {
 	TotalFirst, TotalLast                       int // totalCount on the first and the last page
 	BudgetUsed, BudgetLimit                     int // the key's requests in the rolling window, and its limit
 
-	Resumed        bool       // the run resumed after its worker stopped
-	WatermarkAfter *time.Time // the watermark at the end, when the caller knows better than the pages
+	Resumed bool // the run resumed after its worker stopped
+	// WatermarkAfter is the watermark at the end, when the caller knows better
+	// than the pages; it also advances the checkpoint's watermark (never back).
+	WatermarkAfter *time.Time
 }
 
 // StartRun records a new run of (product, entity, mode) and points the
@@ -115,8 +117,10 @@ func (w *Writer) FinishRun(ctx context.Context, r RunResult) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE plutora_sync.checkpoints SET run_id = NULL, next_page = 0, updated_at = now() WHERE run_id = $1`,
-			r.RunID); err != nil {
+			UPDATE plutora_sync.checkpoints SET run_id = NULL, next_page = 0, updated_at = now(),
+				watermark = GREATEST(watermark, $2::timestamptz)
+			WHERE run_id = $1`,
+			r.RunID, r.WatermarkAfter); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM plutora_sync.census_seen WHERE run_id = $1`, r.RunID)

@@ -10,10 +10,11 @@ import (
 // Parameters: $1 the page (a JSON array of records, as text), $2 run id (0 =
 // none), $3 product, $4 mode, $5 page number, $6 totalCount, $7 watermark
 // (nullable), $8 records quarantined from this page (for the ledger), $9
-// whether to record the ids as seen by a census, $10 the run's since (nullable).
+// whether to record the ids as seen by the run, $10 the run's since (nullable).
 //
 // It returns one row: inserted, updated, page rows (after de-duplication),
-// and the newest last-modified time among the page's records.
+// the newest last-modified time among the page's records, and how many ids
+// the run saw for the first time on this page.
 //
 // The statement is a transaction of its own. It sets TimeZone to UTC for
 // that transaction (SET LOCAL) before it reads the first record, so that
@@ -114,6 +115,7 @@ seen AS (
 	INSERT INTO plutora_sync.census_seen (run_id, id)
 	SELECT $2::bigint, p.id FROM page p WHERE $9::boolean
 	ON CONFLICT DO NOTHING
+	RETURNING 1
 ),
 ckpt AS (
 	INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, total_count, watermark, since, updated_at)
@@ -129,7 +131,8 @@ counts AS MATERIALIZED (
 	SELECT (SELECT count(*) FROM up WHERE up.inserted) AS ins,
 		(SELECT count(*) FROM up WHERE NOT up.inserted) AS upd,
 		(SELECT count(*) FROM page) AS total,
-		(SELECT max(%[2]s) FROM page p) AS max_modified
+		(SELECT max(%[2]s) FROM page p) AS max_modified,
+		(SELECT count(*) FROM seen) AS seen_new
 ),
 ledger AS (
 	UPDATE plutora_sync.run_entities l SET pages = l.pages + 1,
@@ -139,7 +142,7 @@ ledger AS (
 		watermark_after = GREATEST(l.watermark_after, $7::timestamptz)
 	FROM counts n WHERE l.run_id = $2::bigint AND l.entity = %[1]s
 )
-SELECT ins, upd, total, max_modified FROM counts`, ent, modified)
+SELECT ins, upd, total, max_modified, seen_new FROM counts`, ent, modified)
 	return b.String()
 }
 

@@ -81,6 +81,10 @@ type PageResult struct {
 	// MaxModified is the newest last-modified time among the page's loaded
 	// records (nil when the entity has none, or the page had no records).
 	MaxModified *time.Time
+	// NewlySeen counts the ids this run saw for the first time on this page
+	// (quarantined records included): the sum over a run's pages is the
+	// distinct ids it read, without the caller holding them in memory.
+	NewlySeen int
 }
 
 // WritePage writes rows, child rows, history, census-seen ids and the
@@ -179,7 +183,7 @@ func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page []byte, qua
 	var total int
 	var maxMod sql.NullTime
 	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
-		p.Watermark, quarantined, p.Mode == ModeCensus, p.Since).Scan(&res.Inserted, &res.Updated, &total, &maxMod)
+		p.Watermark, quarantined, p.RunID != 0, p.Since).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
 	if err != nil {
 		return PageResult{}, err
 	}

@@ -158,6 +158,9 @@ func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, erro
 			res.Quarantined++
 			continue
 		}
+		if !w.seen[p.RunID][rec.ID] {
+			res.NewlySeen++
+		}
 		w.seen[p.RunID][rec.ID] = true
 		old, ok := w.rows[p.Entity][rec.ID]
 		switch {
@@ -173,7 +176,7 @@ func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, erro
 	}
 	cp := w.cps[p.Product+"/"+p.Entity]
 	cp.RunID, cp.Mode, cp.NextPage, cp.TotalCount, cp.Since = p.RunID, p.Mode, p.PageNum+1, p.TotalCount, p.Since
-	cp.Watermark = p.Watermark
+	cp.Watermark = later(cp.Watermark, p.Watermark)
 	w.cps[p.Product+"/"+p.Entity] = cp
 	return res, nil
 }
@@ -208,9 +211,7 @@ func (w *fakeWriter) FinishRun(_ context.Context, r RunResult) error {
 	w.runs[r.RunID] = &r
 	cp := w.cps[r.Product+"/"+r.Entity]
 	cp.RunID, cp.NextPage, cp.Since = 0, 0, nil
-	if r.Outcome == OutcomeSuccess {
-		cp.Watermark = r.WatermarkAfter
-	}
+	cp.Watermark = later(cp.Watermark, r.WatermarkAfter)
 	w.cps[r.Product+"/"+r.Entity] = cp
 	return nil
 }

@@ -107,6 +107,7 @@ type PageWrite struct {
 type PageResult struct {
 	Inserted, Updated, Unchanged, Quarantined int
 	MaxModified                               *time.Time
+	NewlySeen                                 int // ids the run saw for the first time on this page
 }
 
 // RunResult closes a ledger row.

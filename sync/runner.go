@@ -234,17 +234,18 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 
 // pages fetches and writes every page of the run, one transaction per page.
 //
-// The watermark of an incremental entity is committed with a page only while
-// the run part is provably complete so far: every distinct id the filter
-// matches has been seen and totalCount has not moved. Offset paging skips a
-// record when one already read is modified (it moves to the end) or deleted;
-// then the watermark stays, and the next run reads from the old one again.
+// The watermark of an incremental entity advances (in FinishRun) only when
+// the run is provably complete: it read as many distinct ids as the filter
+// matches and totalCount did not move. Offset paging skips a record when one
+// already read is modified (it moves to the end) or deleted; then the
+// watermark stays, and the next run reads from the old one again. The writer
+// counts the distinct ids (PageResult.NewlySeen), so memory does not grow
+// with the entity.
 func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *RunResult) error {
 	first, firstTotal := true, 0
-	records := 0
-	seen := map[string]struct{}{}
+	records, distinct := 0, 0
 	candidate := res.WatermarkAfter
-	return src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
+	err := src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
 		if first {
 			firstTotal = pg.TotalCount
 			if res.TotalFirst == 0 {
@@ -252,21 +253,14 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 			}
 		}
 		first = false
-		var wm *time.Time // nil keeps the committed watermark
 		if e.Incremental() {
-			ids, max := scanPage(pg.Records, e.IDField, e.ModifiedField)
-			for _, id := range ids {
-				seen[id] = struct{}{}
-			}
+			_, max := scanPage(pg.Records, e.IDField, e.ModifiedField)
 			candidate = later(candidate, capped(max, p.watermarkCap))
-			if p.startPage == 0 && len(seen) == pg.TotalCount && pg.TotalCount == firstTotal {
-				wm = candidate
-			}
 		}
 		// The page in hand commits even when ctx is cancelled (shutdown).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		out, err := r.opts.Writer.WritePage(wctx, PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records, Watermark: wm})
+			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records})
 		cancel()
 		if err != nil {
 			return fmt.Errorf("write %s page %d: %w", e.Name, pg.Num, err)
@@ -277,7 +271,7 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		res.Updated += out.Updated
 		res.Unchanged += out.Unchanged
 		res.Quarantined += out.Quarantined
-		res.WatermarkAfter = later(res.WatermarkAfter, wm)
+		distinct += out.NewlySeen
 		records += len(pg.Records)
 		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
 			"total", pg.TotalCount, "records", len(pg.Records))
@@ -286,6 +280,13 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		}
 		return ctx.Err()
 	})
+	if err != nil {
+		return err
+	}
+	if e.Incremental() && p.startPage == 0 && distinct == res.TotalLast && res.TotalLast == firstTotal {
+		res.WatermarkAfter = later(res.WatermarkAfter, candidate)
+	}
+	return nil
 }
 
 func (r *Runner) note(product string) string {

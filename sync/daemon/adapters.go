@@ -48,7 +48,7 @@ func (a *writer) WritePage(ctx context.Context, p sync.PageWrite) (sync.PageResu
 	res, err := a.w.WritePage(ctx, load.PageWrite{RunID: p.RunID, Product: p.Product, Entity: p.Entity, Mode: p.Mode,
 		PageNum: p.PageNum, TotalCount: p.TotalCount, Since: p.Since, Records: p.Records, Watermark: p.Watermark})
 	return sync.PageResult{Inserted: res.Inserted, Updated: res.Updated, Unchanged: res.Unchanged,
-		Quarantined: res.Quarantined, MaxModified: res.MaxModified}, err
+		Quarantined: res.Quarantined, MaxModified: res.MaxModified, NewlySeen: res.NewlySeen}, err
 }
 
 func (a *writer) MarkDeleted(ctx context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (int, string, error) {
