@@ -30,10 +30,10 @@ ci: ## what CI runs
 	bash .ci/run
 
 bench: ## the performance table (short sizes; see README "Performance")
-	go run ./bench
+	go run ./cmd/plutora-bench
 
 bench-full: ## the performance table at full size (200,000 records; takes minutes)
-	PLUTORA_BENCH_FULL=1 go run ./bench
+	PLUTORA_BENCH_FULL=1 go run ./cmd/plutora-bench
 
 demo: ## the sandbox synced into the local PostgreSQL
 	go run ./cmd/plutora-sync demo

@@ -4,9 +4,9 @@
 // benchmarks of every package that has some, and prints one Markdown table with
 // the machine it ran on, ready for README.md.
 //
-//	go run ./bench                 # 20,000 changes, benchmarks at -benchtime 1s
-//	go run ./bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)
-//	go run ./bench -skip-go        # the end-to-end sync only
+//	go run ./cmd/plutora-bench                 # 20,000 changes, benchmarks at -benchtime 1s
+//	go run ./cmd/plutora-bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)
+//	go run ./cmd/plutora-bench -skip-go        # the end-to-end sync only
 //
 // The scratch database is created on TEST_DATABASE_URL's server (default the
 // local PostgreSQL) and dropped at the end. WAL is measured server-wide: run it
