@@ -3,7 +3,6 @@ package extract_test
 import (
 	"context"
 	"flag"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,22 +15,6 @@ var (
 	auditWindow = flag.Duration("extract.audit-window", 3*time.Second, "compressed budget window of TestBudgetAudit")
 	auditBudget = flag.Int("extract.audit-budget", 10, "budget per window of TestBudgetAudit")
 )
-
-// maxInRollingWindow is the most log entries whose arrival times fit in one closed window
-// [t, t+w], and the time such a window starts.
-func maxInRollingWindow(times []time.Time, w time.Duration) (int, time.Time) {
-	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	best, at, j := 0, time.Time{}, 0
-	for i := range times {
-		for j < len(times) && !times[j].After(times[i].Add(w)) {
-			j++
-		}
-		if j-i > best {
-			best, at = j-i, times[i]
-		}
-	}
-	return best, at
-}
 
 // TestBudgetAudit runs a client against the sandbox for more than three compressed
 // windows with the budget binding, restarting the client midway, and audits the sandbox's
@@ -91,7 +74,7 @@ func TestBudgetAudit(t *testing.T) {
 			tokens++
 		}
 	}
-	most, at := maxInRollingWindow(times, window)
+	most, at := plutoratest.MaxInWindow(times, window)
 	t.Logf("%d requests (%d token requests) in %v; most in any rolling %v: %d (from %v); limit %d, budget %d; 429s: %d",
 		len(times), tokens, time.Since(start).Round(time.Millisecond), window, most, at.Sub(start), limit, budget, throttled)
 	if most > limit {

@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -186,22 +184,6 @@ func deref(s *string) string {
 		return "(no id)"
 	}
 	return *s
-}
-
-// maxInRollingWindow is the most of times that fit in one closed window
-// [t, t+w], and where that window starts.
-func maxInRollingWindow(times []time.Time, w time.Duration) (int, time.Time) {
-	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-	best, at, j := 0, time.Time{}, 0
-	for i := range times {
-		for j < len(times) && !times[j].After(times[i].Add(w)) {
-			j++
-		}
-		if j-i > best {
-			best, at = j-i, times[i]
-		}
-	}
-	return best, at
 }
 
 // secretHits returns, for each secret found in text, where: the name of

@@ -420,7 +420,7 @@ func auditBudget(t *testing.T, sb *plutoratest.Server, cfg soakConfig, bindEnds 
 		for range limit - cfg.ownFirst {
 			times = append(times, old)
 		}
-		most, at := maxInRollingWindow(times, time.Hour)
+		most, at := plutoratest.MaxInWindow(times, time.Hour)
 		out = append(out, fmt.Sprintf("budget %s: %d requests sent (%d answered 429); most in any rolling hour, with the %d stored from an hour ago: %d, budget %d, the worker's limit %d (window from %s); the old counts left the window %v after the start",
 			p.Name, own, throttled, limit-cfg.ownFirst, most, cfg.budget, limit, at.Format(time.TimeOnly), bindEnds.Sub(cfg.start).Round(time.Second)))
 		if most > cfg.budget {
