@@ -22,7 +22,7 @@ lint: ## gofmt, go vet, staticcheck (pinned, as in .ci/run)
 	$(GOBIN)/staticcheck -version 2>/dev/null | grep -q 0.8.2 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(GOBIN)/staticcheck ./...
 
-vuln: ## govulncheck (needs its vulnerability database online)
+vuln: ## govulncheck against vuln.go.dev (offline machines: .ci/run uses a pinned copy from the module proxy)
 	$(GOBIN)/govulncheck -version 2>/dev/null | grep -q 1.9.0 || go install golang.org/x/vuln/cmd/govulncheck@v1.9.0
 	$(GOBIN)/govulncheck ./...
 
