@@ -82,17 +82,17 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 		case over < 0:
 			p.inflight++
 			p.lastUse = now
+			b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
 			if p.hist != nil {
 				// Counted in the history at admission, not at completion: a worker
 				// killed mid-request must not forget the requests it had sent.
-				b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
 				p.pending[b]++
 				p.known[b]++
 			}
 			p.mu.Unlock()
 			p.signalFlush()
 			var once sync.Once
-			return func() { once.Do(p.complete) }, p.now().Sub(start), nil
+			return func() { once.Do(func() { p.complete(b) }) }, p.now().Sub(start), nil
 		case over < len(p.stamps):
 			wait = p.stamps[over].Add(p.window).Sub(now) + time.Nanosecond
 		default:
@@ -183,17 +183,31 @@ func (p *pacer) abandon() {
 	p.mu.Unlock()
 }
 
-// complete turns one in-flight request into a stamp at the current time.
-func (p *pacer) complete() {
+// complete turns one in-flight request, admitted in history bucket admitted,
+// into a stamp at the current time. A request that completes in a later
+// bucket moves its count there: a restarted pacer stamps a bucket's counts
+// at the bucket's end, which must not come before the request's arrival.
+func (p *pacer) complete(admitted time.Time) {
 	p.mu.Lock()
 	now := p.now()
 	p.inflight--
 	p.lastUse = now
 	i, _ := slices.BinarySearchFunc(p.stamps, now, func(a, b time.Time) int { return a.Compare(b) })
 	p.stamps = slices.Insert(p.stamps, i, now)
+	moved := false
+	if b := now.UTC().Truncate(p.bucket); p.hist != nil && b.After(admitted) {
+		p.pending[admitted]--
+		p.known[admitted]--
+		p.pending[b]++
+		p.known[b]++
+		moved = true
+	}
 	close(p.wake)
 	p.wake = make(chan struct{})
 	p.mu.Unlock()
+	if moved {
+		p.signalFlush()
+	}
 }
 
 // signalFlush wakes the history writer, if there is one.

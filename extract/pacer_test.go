@@ -308,3 +308,35 @@ func TestPacerCountsInFlightRequests(t *testing.T) {
 		p.close()
 	})
 }
+
+// TestPacerHistoryNeverBeforeCompletion: a request that completes in a later
+// history bucket than it was admitted in is counted in the later one, so a
+// restarted pacer (which stamps a bucket's counts at its end) does not let
+// the request leave the window before its arrival at the server has.
+func TestPacerHistoryNeverBeforeCompletion(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := NewMemoryHistory(time.Minute)
+		discard := slog.New(slog.DiscardHandler)
+		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release, _, err := p.acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(150 * time.Second) // a slow answer: completes two buckets later
+		release()
+		done := time.Now()
+		p.close()
+		restarted, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restarted.close()
+		time.Sleep(time.Hour - time.Second) // just before done+1h: the request must still count
+		if used := restarted.used(time.Now()); used != 1 || !time.Now().Before(done.Add(time.Hour)) {
+			t.Errorf("%v after a request completed, a restarted pacer counts %d, want 1", time.Since(done), used)
+		}
+	})
+}
