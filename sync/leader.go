@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -135,6 +136,9 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 	}
 	var ok bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&ok); err != nil {
+		// Cancelled mid-query, the lock may have been granted all the same:
+		// the session must not go back to the pool holding it.
+		discard(conn)
 		return false, fmt.Errorf("try advisory lock: %w", err)
 	}
 	if !ok {
@@ -150,8 +154,13 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		l.waitWork()
 		uctx, ucancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer ucancel()
-		// Unlock on the same session; if the session is gone the lock is too.
-		_, _ = conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, l.key)
+		// Unlock on the same session; if that fails (the session is broken,
+		// or a cancelled ping left it unusable) the session is closed
+		// rather than pooled, and the server drops its locks.
+		var unlocked bool
+		if err := conn.QueryRowContext(uctx, `SELECT pg_advisory_unlock($1)`, l.key).Scan(&unlocked); err != nil || !unlocked {
+			discard(conn)
+		}
 	}()
 	t := time.NewTicker(l.retry)
 	defer t.Stop()
@@ -170,6 +179,11 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 			}
 		}
 	}
+}
+
+// discard closes conn's session instead of returning it to the pool.
+func discard(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 }
 
 // waitWork waits for the work started under the key, at most releaseWait.
