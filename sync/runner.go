@@ -254,8 +254,7 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		}
 		first = false
 		if e.Incremental() {
-			_, max := scanPage(pg.Records, e.IDField, e.ModifiedField)
-			candidate = later(candidate, capped(max, p.watermarkCap))
+			candidate = later(candidate, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
 		}
 		// The page in hand commits even when ctx is cancelled (shutdown).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
