@@ -187,6 +187,19 @@ func loadConfig(ctx context.Context) (*config.Config, error) {
 	return cfg, nil
 }
 
+// loadProductConfig is loadConfig for the commands that talk to Plutora: at
+// least one product must have credentials.
+func loadProductConfig(ctx context.Context) (*config.Config, error) {
+	cfg, err := loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.RequireProduct(); err != nil {
+		return nil, configError{err}
+	}
+	return cfg, nil
+}
+
 // checkEntities rejects unknown entity names.
 func checkEntities(names []string) error {
 	known := map[string]bool{}

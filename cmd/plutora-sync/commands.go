@@ -14,12 +14,9 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := loadProductConfig(ctx)
 	if err != nil {
 		return err
-	}
-	if err := cfg.RequireProduct(); err != nil {
-		return configError{err}
 	}
 	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, true)
 	return daemon.Run(ctx, cfg, logger, daemon.Options{Version: version})
@@ -35,12 +32,9 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err := checkEntities(entities); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := loadProductConfig(ctx)
 	if err != nil {
 		return err
-	}
-	if err := cfg.RequireProduct(); err != nil {
-		return configError{err}
 	}
 	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
