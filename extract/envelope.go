@@ -271,22 +271,30 @@ func (s *scanner) members(member func(key string) bool) bool {
 		if !member(unquote(key)) {
 			return false
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-			s.ws()
-		case '}':
-			s.i++
-			s.depth--
-			return true
-		default:
-			return false
+		if more, ok := s.sep('}'); !more {
+			return ok
 		}
 	}
+}
+
+// sep reads what follows a member or an element: ',' (more follow) or
+// the closing byte (the object or array ends, ok). Anything else is not JSON.
+func (s *scanner) sep(closing byte) (more, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		s.ws()
+		return true, true
+	case closing:
+		s.i++
+		s.depth--
+		return false, true
+	}
+	return false, false
 }
 
 // elements reads an array, calling elem (if not nil) with each element.
@@ -309,20 +317,8 @@ func (s *scanner) elements(elem func([]byte)) bool {
 		if elem != nil {
 			elem(s.b[start:s.i])
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-			s.ws()
-		case ']':
-			s.i++
-			s.depth--
-			return true
-		default:
-			return false
+		if more, ok := s.sep(']'); !more {
+			return ok
 		}
 	}
 }
