@@ -210,6 +210,13 @@ func arrayOf(src string, path []string) string {
 	return "CASE jsonb_typeof(" + v + ") WHEN 'array' THEN " + v + " END"
 }
 
+// ifArray is the SQL that yields array (an ARRAY(subquery) over the array
+// at path in src) when that is an array, and otherwise an empty array: most
+// records have none, and so skip the subquery's start.
+func ifArray(src string, path []string, array string) string {
+	return "CASE WHEN jsonb_typeof(" + jsonPath(src, path, false) + ") = 'array' THEN " + array + " ELSE '{}' END"
+}
+
 // expr is the SQL that computes column col from the JSON value src.
 func (col column) expr(src string) string {
 	t := jsonPath(src, col.path, true)
@@ -229,9 +236,9 @@ func (col column) expr(src string) string {
 	case kUUIDs:
 		return "ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
 	case kItemIDs:
-		return "ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements(" + arrayOf(src, col.path) + ") v)"
+		return ifArray(src, col.path, "ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements("+jsonPath(src, col.path, false)+") v)")
 	case kItemVals:
-		return "ARRAY(SELECT v->>'value' FROM jsonb_array_elements(" + arrayOf(src, col.path) + ") v)"
+		return ifArray(src, col.path, "ARRAY(SELECT v->>'value' FROM jsonb_array_elements("+jsonPath(src, col.path, false)+") v)")
 	default:
 		return t
 	}

@@ -100,8 +100,8 @@ old AS MATERIALIZED (
 child_ins_%[1]d AS (
 	INSERT INTO %[2]s (%[4]s)
 	SELECT %[5]s
-	FROM up JOIN changed c ON c.id = up.id,
-		jsonb_array_elements(%[6]s) WITH ORDINALITY AS e(x, ord)
+	FROM changed c, jsonb_array_elements(%[6]s) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
 ),
 `, i, ch.table, ch.parentCol, strings.Join(names, ", "), strings.Join(exprs, ", "), arrayOf("c.r", []string{ch.array}))
 	}
