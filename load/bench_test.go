@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load"
@@ -21,29 +22,31 @@ import (
 
 // BenchmarkPageWriter loads change records from the sandbox's generator,
 // 100 per page, one transaction per page, and compares with plain COPY of
-// the same rows into an empty table of the same shape (the ceiling). It
-// reports rows per second, WAL bytes and worker CPU per row of: the COPY,
-// the first load, a re-sync of the same unchanged pages, and a re-sync in
-// which 1% of each page's records changed.
+// the same rows into empty tables of the same shape (the ceiling). It
+// reports rows per second, WAL bytes and worker CPU per row of: the first
+// load, the COPY ceiling, a re-sync of the same unchanged pages, and a
+// re-sync in which 1% of each page's records changed.
+//
+// The ceiling copies exactly the rows the first load wrote (read back
+// untimed, in batches): the changes rows with every typed column and raw,
+// and their child rows (systems, delivery releases, stakeholders, custom
+// fields), into empty tables LIKE the warehouse's (indexes included), in
+// one transaction. Its rate counts change records per second, as the first
+// load's does. Two narrower ceilings are reported beside it: the changes
+// rows alone (copy_parent), and id and raw alone, the typed columns left
+// NULL (copy_raw, this benchmark's ceiling before 2026-11-27).
 //
 // PLUTORA_BENCH_ROWS sets the number of records (default 5000; the issue's
 // figure is 200000):
 //
 //	PLUTORA_BENCH_ROWS=200000 go test -run '^$' -bench PageWriter -benchtime 1x ./load/
 //
-// WAL is read from pg_current_wal_lsn(), which counts the whole server's
-// writes, and also (the *_dbWAL_* figures) from pg_walinspect, counting only
-// records of this database's relations. Server CPU is read from /proc for the
-// backend that serves the writes, so it needs PostgreSQL on this machine.
-//
-// Measured on 2026-11-27 at 200,000 records (2 cores shared with other
-// builds, load average 5-7): COPY 9,447 rows/s (47.8 µs server CPU per row);
-// first load 4,765 rows/s = 0.50× COPY (104 µs server CPU per row: typed
-// columns, ~7.5 child rows per change and their indexes); unchanged re-sync
-// 7,921 rows/s = 0.84× COPY, 1.12× by server CPU, 1.5 B of this database's
-// WAL per row (0.04% of the first load's); worker CPU 18.8 µs per row on the
-// first load and 9.3 on the re-sync (about half of it kernel time writing
-// the page to the socket); 1% changed: 5,515 rows/s.
+// Every phase starts after a CHECKPOINT, so that none pays for writing out
+// the one before. WAL is read from pg_current_wal_lsn(), which counts the
+// whole server's writes, and also (the *_dbWAL_* figures) from
+// pg_walinspect, counting only records of this database's relations.
+// Server CPU is read from /proc for the backend that serves the writes, so
+// it needs PostgreSQL on this machine. Figures: the README, "Performance".
 func BenchmarkPageWriter(b *testing.B) {
 	rows := 5000
 	if s := os.Getenv("PLUTORA_BENCH_ROWS"); s != "" {
@@ -83,19 +86,14 @@ func BenchmarkPageWriter(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		// The ceiling: COPY of the same rows into an empty table of the same shape.
-		if _, err := db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect;
-			CREATE TABLE public.copy_ceiling (LIKE plutora.changes INCLUDING ALL)`); err != nil {
+		if _, err := db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
 			b.Fatal(err)
 		}
-		copyM := measure(b, db, len(ids), func(tick func()) {
-			copyRows(b, db, ids, recs, tick)
-		})
-		writeAll := func(tick func()) load.PageResult {
+		writeAll := func(m *meter) load.PageResult {
 			var sum load.PageResult
 			for i := range pages {
 				if i%20 == 19 {
-					tick()
+					m.tick()
 				}
 				res, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: load.ModeIncremental, PageNum: i,
 					TotalCount: len(ids), Records: page(i)})
@@ -109,11 +107,15 @@ func BenchmarkPageWriter(b *testing.B) {
 			return sum
 		}
 		var res load.PageResult
-		first := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
+		first := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
 		if res.Inserted != len(ids) {
 			b.Fatalf("first load: %+v", res)
 		}
-		resync := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
+		// The ceilings: COPY of the rows the first load wrote.
+		copyRaw := measure(b, db, len(ids), func(m *meter) { copyRaw(b, db, m) })
+		copyParent := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, false) })
+		copyM := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, true) })
+		resync := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
 		if res.Unchanged != len(ids) {
 			b.Fatalf("re-sync: %+v", res)
 		}
@@ -127,7 +129,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		}
 		recs = srv.Records("changes")
 		histBefore := countRows(b, db, "plutora.changes_history")
-		onePct := measure(b, db, len(ids), func(tick func()) { res = writeAll(tick) })
+		onePct := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
 		if res.Updated != changed || res.Unchanged != len(ids)-changed {
 			b.Fatalf("1%% changed: %+v, want %d updated", res, changed)
 		}
@@ -136,10 +138,15 @@ func BenchmarkPageWriter(b *testing.B) {
 		}
 
 		b.ReportMetric(copyM.rowsPerSec(), "copy_rows/s")
+		b.ReportMetric(copyParent.rowsPerSec(), "copy_parent_rows/s")
+		b.ReportMetric(copyRaw.rowsPerSec(), "copy_raw_rows/s")
 		b.ReportMetric(first.rowsPerSec(), "first_rows/s")
 		b.ReportMetric(first.rowsPerSec()/copyM.rowsPerSec(), "first/copy")
+		b.ReportMetric(first.rowsPerSec()/copyParent.rowsPerSec(), "first/copy_parent")
+		b.ReportMetric(first.rowsPerSec()/copyRaw.rowsPerSec(), "first/copy_raw")
 		b.ReportMetric(resync.rowsPerSec(), "resync_rows/s")
 		b.ReportMetric(resync.rowsPerSec()/copyM.rowsPerSec(), "resync/copy")
+		b.ReportMetric(resync.rowsPerSec()/copyRaw.rowsPerSec(), "resync/copy_raw")
 		b.ReportMetric(float64(copyM.wal)/float64(len(ids)), "copy_WAL_B/row")
 		b.ReportMetric(float64(first.wal)/float64(len(ids)), "first_WAL_B/row")
 		b.ReportMetric(float64(resync.wal)/float64(len(ids)), "resync_WAL_B/row")
@@ -151,10 +158,12 @@ func BenchmarkPageWriter(b *testing.B) {
 		b.ReportMetric(100*float64(resync.dbWAL)/float64(first.dbWAL), "resync_dbWAL_%_of_first")
 		b.ReportMetric(float64(onePct.dbWAL)/float64(changed), "1pct_dbWAL_B/changed_row")
 		b.ReportMetric(copyM.serverPerRow(), "copy_server_cpu_µs/row")
+		b.ReportMetric(copyRaw.serverPerRow(), "copy_raw_server_cpu_µs/row")
 		b.ReportMetric(first.serverPerRow(), "first_server_cpu_µs/row")
 		b.ReportMetric(resync.serverPerRow(), "resync_server_cpu_µs/row")
 		b.ReportMetric(copyM.serverPerRow()/first.serverPerRow(), "first/copy_by_server_cpu")
 		b.ReportMetric(copyM.serverPerRow()/resync.serverPerRow(), "resync/copy_by_server_cpu")
+		b.ReportMetric(copyRaw.serverPerRow()/resync.serverPerRow(), "resync/copy_raw_by_server_cpu")
 		b.ReportMetric(first.cpuPerRow(), "first_cpu_µs/row")
 		b.ReportMetric(resync.cpuPerRow(), "resync_cpu_µs/row")
 		b.ReportMetric(float64(first.sys.Microseconds())/float64(first.rows), "first_sys_µs/row")
@@ -182,26 +191,30 @@ func (p phase) serverPerRow() float64 {
 	return float64(p.server.Microseconds()) / float64(p.rows)
 }
 
-func measure(b *testing.B, db *sqlx.DB, rows int, fn func(tick func())) phase {
+// measure runs fn as one phase: after a CHECKPOINT, it takes the phase's
+// wall time, the CPU of this process and of the server's backend, and the
+// WAL written, leaving out what fn does through m.untimed and what the WAL
+// meter's own reads take.
+func measure(b *testing.B, db *sqlx.DB, rows int, fn func(m *meter)) phase {
 	b.Helper()
 	ctx := context.Background()
-	m := newWALMeter(b, db)
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		b.Fatal(err)
+	}
+	m := newMeter(b, db)
 	defer m.close()
 	var lsn0 string
 	if err := db.GetContext(ctx, &lsn0, "SELECT pg_current_wal_lsn()::text"); err != nil {
 		b.Fatal(err)
 	}
-	var pid int
-	if err := db.GetContext(ctx, &pid, "SELECT pg_backend_pid()"); err != nil {
-		b.Fatal(err)
-	}
-	srv0 := procCPU(b, pid)
+	srv0 := procCPU(b, m.pid)
 	cpu0, sys0 := cpuTime(b)
 	t0 := time.Now()
-	fn(m.read)
-	m.read()
+	fn(m)
+	m.tick()
 	cpu1, sys1 := cpuTime(b)
-	p := phase{rows: rows, elapsed: time.Since(t0) - m.spent, cpu: cpu1 - cpu0, sys: sys1 - sys0, server: procCPU(b, pid) - srv0}
+	p := phase{rows: rows, elapsed: time.Since(t0) - m.spent, cpu: cpu1 - cpu0 - m.spentCPU, sys: sys1 - sys0,
+		server: procCPU(b, m.pid) - srv0 - m.spentServer}
 	if err := db.GetContext(ctx, &p.wal, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", lsn0); err != nil {
 		b.Fatal(err)
 	}
@@ -209,38 +222,61 @@ func measure(b *testing.B, db *sqlx.DB, rows int, fn func(tick func())) phase {
 	return p
 }
 
-// walMeter sums, on a connection of its own, the WAL records that touch
-// this database's relations (pg_walinspect), so that other databases' writes
-// on a shared server do not count. It reads as it goes (read), because a
-// busy server recycles WAL segments within minutes; sum is -1 when some WAL
-// was gone before it was read.
-type walMeter struct {
-	b     *testing.B
-	conn  *sql.Conn
-	lsn   string
-	sum   int64
-	spent time.Duration // time spent reading, not to be counted in the phase
+// meter is what a phase measures with. Its WAL meter sums, on a connection
+// of its own, the WAL records that touch this database's relations
+// (pg_walinspect), so that other databases' writes on a shared server do
+// not count. It reads as it goes (tick), because a busy server recycles WAL
+// segments within minutes; sum is -1 when some WAL was gone before it was
+// read.
+type meter struct {
+	b    *testing.B
+	conn *sql.Conn
+	pid  int // the backend that serves the phase's writes (the pool's other connection)
+	lsn  string
+	sum  int64
+	// Left out of the phase: the WAL meter's reads and the untimed work.
+	spent, spentCPU, spentServer time.Duration
 }
 
-func newWALMeter(b *testing.B, db *sqlx.DB) *walMeter {
+func newMeter(b *testing.B, db *sqlx.DB) *meter {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := &walMeter{b: b, conn: conn}
+	m := &meter{b: b, conn: conn}
 	if err := conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&m.lsn); err != nil {
+		b.Fatal(err)
+	}
+	// The pool has two connections: this one, and the one the writes use.
+	if err := db.GetContext(ctx, &m.pid, "SELECT pg_backend_pid()"); err != nil {
 		b.Fatal(err)
 	}
 	return m
 }
 
-func (m *walMeter) read() {
+// untimed runs fn outside the phase: its time and CPU, here and on the
+// server, do not count.
+func (m *meter) untimed(fn func()) {
+	t0 := time.Now()
+	cpu0, _ := cpuTime(m.b)
+	srv0 := procCPU(m.b, m.pid)
+	fn()
+	cpu1, _ := cpuTime(m.b)
+	m.spentServer += procCPU(m.b, m.pid) - srv0
+	m.spentCPU += cpu1 - cpu0
+	m.spent += time.Since(t0)
+}
+
+// tick reads the WAL written since the last tick.
+func (m *meter) tick() {
 	t0 := time.Now()
 	defer func() { m.spent += time.Since(t0) }()
 	ctx := context.Background()
+	// Up to what is flushed: pg_walinspect reads no further, and a COPY's
+	// open transaction may have written more.
 	var to string
-	if err := m.conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&to); err != nil {
+	if err := m.conn.QueryRowContext(ctx, "SELECT pg_current_wal_flush_lsn()::text").Scan(&to); err != nil {
 		m.b.Fatal(err)
 	}
 	if m.sum < 0 {
@@ -261,7 +297,7 @@ func (m *walMeter) read() {
 	m.lsn = to
 }
 
-func (m *walMeter) close() { m.conn.Close() }
+func (m *meter) close() { m.conn.Close() }
 
 // procCPU returns the user+system CPU of process pid (a PostgreSQL backend
 // on this machine), from /proc.
@@ -286,35 +322,172 @@ func cpuTime(b *testing.B) (total, sys time.Duration) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
-// copyRows copies the records into copy_ceiling in one transaction, 20,000
-// rows per COPY statement (calling tick between them).
-func copyRows(b *testing.B, db *sqlx.DB, ids []string, recs map[string]json.RawMessage, tick func()) {
+// copyBatch is how many changes rows the ceilings read back and copy at a time.
+const copyBatch = 20000
+
+// ceilingChildren are the child tables of changes that the ceiling copies.
+var ceilingChildren = []string{"change_systems", "change_delivery_releases", "change_stakeholders", "change_custom_fields"}
+
+// copyRows copies the rows of plutora.changes (and, with children, of its
+// child tables) into empty tables LIKE them under public, in one
+// transaction: the rows are read back untimed, copyBatch parents at a time,
+// and written with COPY FROM STDIN, timed.
+func copyRows(b *testing.B, db *sqlx.DB, m *meter, children bool) {
 	b.Helper()
 	ctx := context.Background()
+	tables := []string{"changes"}
+	if children {
+		tables = append(tables, ceilingChildren...)
+	}
+	m.untimed(func() {
+		for _, t := range tables {
+			if _, err := db.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS public.%[1]s; CREATE TABLE public.%[1]s (LIKE plutora.%[1]s INCLUDING ALL)", t)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	for start := 0; start < len(ids); start += 20000 {
-		st, err := tx.PrepareContext(ctx, "COPY copy_ceiling (id, raw) FROM STDIN")
+	after := "00000000-0000-0000-0000-000000000000"
+	for {
+		var batch [][][]any // per table, its rows
+		var cols [][]string
+		m.untimed(func() {
+			var ids []string
+			for k, t := range tables {
+				where := "id > $1 ORDER BY id LIMIT " + strconv.Itoa(copyBatch)
+				arg := any(after)
+				if k > 0 {
+					where, arg = "change_id = ANY ($1::uuid[])", pq.Array(ids)
+				}
+				c, rows := readText(b, tx, "plutora."+t, where, arg)
+				if k == 0 {
+					for _, r := range rows {
+						ids = append(ids, r[0].(string))
+					}
+				}
+				cols, batch = append(cols, c), append(batch, rows)
+			}
+		})
+		if len(batch[0]) == 0 {
+			break
+		}
+		after = batch[0][len(batch[0])-1][0].(string)
+		for k, t := range tables {
+			copyIn(b, tx, "public."+t, cols[k], batch[k])
+		}
+		m.tick()
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// copyRaw copies id and raw of every changes row into an empty table LIKE
+// plutora.changes, the typed columns left NULL.
+func copyRaw(b *testing.B, db *sqlx.DB, m *meter) {
+	b.Helper()
+	ctx := context.Background()
+	m.untimed(func() {
+		if _, err := db.ExecContext(ctx, "CREATE TABLE public.copy_raw (LIKE plutora.changes INCLUDING ALL)"); err != nil {
+			b.Fatal(err)
+		}
+	})
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	after := "00000000-0000-0000-0000-000000000000"
+	for {
+		var rows [][]any
+		m.untimed(func() {
+			_, rows = readText(b, tx, "plutora.changes", "id > $1 ORDER BY id LIMIT "+strconv.Itoa(copyBatch), after, "id", "raw")
+		})
+		if len(rows) == 0 {
+			break
+		}
+		after = rows[len(rows)-1][0].(string)
+		copyIn(b, tx, "public.copy_raw", []string{"id", "raw"}, rows)
+		m.tick()
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// readText reads the named columns (all when none are named) of table's
+// rows matching where, each as its text form (NULL as nil), the form COPY
+// reads.
+func readText(b *testing.B, tx *sql.Tx, table, where string, arg any, names ...string) ([]string, [][]any) {
+	b.Helper()
+	ctx := context.Background()
+	if len(names) == 0 {
+		r, err := tx.QueryContext(ctx, "SELECT * FROM "+table+" LIMIT 0")
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, id := range ids[start:min(len(ids), start+20000)] {
-			if _, err := st.ExecContext(ctx, id, string(recs[id])); err != nil {
-				b.Fatal(err)
+		names, err = r.Columns()
+		r.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	sel := make([]string, len(names))
+	for i, n := range names {
+		sel[i] = pq.QuoteIdentifier(n) + "::text"
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+table+" WHERE "+where, arg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	var out [][]any
+	for rows.Next() {
+		vals := make([]sql.NullString, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			b.Fatal(err)
+		}
+		row := make([]any, len(names))
+		for i, v := range vals {
+			if v.Valid {
+				row[i] = v.String
 			}
 		}
-		if _, err := st.ExecContext(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if err := st.Close(); err != nil {
-			b.Fatal(err)
-		}
-		tick()
+		out = append(out, row)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return names, out
+}
+
+// copyIn writes rows into table with one COPY FROM STDIN.
+func copyIn(b *testing.B, tx *sql.Tx, table string, cols []string, rows [][]any) {
+	b.Helper()
+	ctx := context.Background()
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = pq.QuoteIdentifier(c)
+	}
+	st, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(quoted, ", ")+") FROM STDIN")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	for _, r := range rows {
+		if _, err := st.ExecContext(ctx, r...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := st.ExecContext(ctx); err != nil {
 		b.Fatal(err)
 	}
 }
