@@ -24,6 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the postgres driver
 
+	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 	"github.com/plutora-sync/plutora-sync/schema"
 )
 
@@ -249,7 +250,8 @@ func withDatabase(serverURL, name string) (string, error) {
 		return "", fmt.Errorf("TEST_DATABASE_URL %q is not a postgres:// URL", redact(serverURL))
 	}
 	u.Path = "/" + name
-	return u.String(), nil
+	// The worker's session settings, so that tests and benchmarks run its statements as it does.
+	return pgsettings.Add(u.String())
 }
 
 // redact hides a password in a URL for messages.

@@ -11,11 +11,18 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 )
 
-// OpenDB opens and pings the database at dsn.
+// OpenDB opens and pings the database at dsn, with the worker's session
+// settings (pgsettings.Add).
 func OpenDB(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	withSettings, err := pgsettings.Add(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", RedactURL(dsn), err)
+	}
+	db, err := sqlx.Open("postgres", withSettings)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", RedactURL(dsn), err)
 	}

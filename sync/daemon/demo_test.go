@@ -60,6 +60,11 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// The worker's connections run with its session settings (load/pgsettings).
+	var jit string
+	if err := db.QueryRow("SHOW jit").Scan(&jit); err != nil || jit != "off" {
+		t.Errorf("OpenDB: jit = %q (%v); want off", jit, err)
+	}
 	for _, e := range []string{"changes", "releases", "environments", "hosts", "systems", "defects"} {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM plutora.` + e).Scan(&n); err != nil || n == 0 {
