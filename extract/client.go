@@ -129,15 +129,49 @@ func (c *Client) Me(ctx context.Context) (string, error) {
 	return me, nil
 }
 
+// Exists asks the API whether the record of entity e with id exists: GET
+// {DetailPath}/{id} answers it (true) or 404 or 410 (false). Any other
+// answer is an error. A census confirms a deletion with it before marking
+// a row deleted. The request counts against the budget like any other.
+func (c *Client) Exists(ctx context.Context, e Entity, id string) (bool, error) {
+	if e.DetailPath == "" {
+		return false, fmt.Errorf("%s: no detail endpoint to ask for one record", e.Name)
+	}
+	r := request{method: "GET", path: e.DetailPath + "/" + url.PathEscape(id), route: e.DetailPath + "/{id}", page: -1}
+	err := c.do(ctx, r, func(body []byte) error {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return fmt.Errorf("not a JSON object: %w", err)
+		}
+		var got string
+		if err := json.Unmarshal(rec[e.IDField], &got); err != nil || !strings.EqualFold(got, id) {
+			return fmt.Errorf("the record's %s is %s, not %s", e.IDField, rec[e.IDField], id)
+		}
+		return nil
+	})
+	var bad *BadResponseError
+	if errors.As(err, &bad) && (bad.Status == http.StatusNotFound || bad.Status == http.StatusGone) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	return true, nil
+}
+
 // request is one API call.
 type request struct {
 	method string
 	path   string // with the query
+	route  string // the path's pattern ("/changes/{id}") when it holds an id: metrics and messages name it, not the id
 	body   []byte // JSON, for POST
 	page   int    // -1 when not paged
 }
 
 func (r request) endpoint() string {
+	if r.route != "" {
+		return r.method + " " + r.route
+	}
 	p, _, _ := strings.Cut(r.path, "?")
 	return r.method + " " + p
 }

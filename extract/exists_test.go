@@ -1,0 +1,70 @@
+package extract_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+// TestExists asks the sandbox about single records of every entity: a live
+// one exists, a deleted one does not, and the request counts as one.
+func TestExists(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, plutoratest.Options{})
+	clients := map[extract.Product]*extract.Client{
+		extract.ProductPlutora:     newClient(t, configFor(s.Plutora)),
+		extract.ProductPlutoraTest: newClient(t, configFor(s.Test)),
+	}
+	for _, c := range clients {
+		if _, err := c.Me(t.Context()); err != nil { // the token, before the requests are counted
+			t.Fatal(err)
+		}
+	}
+	for _, e := range extract.Entities() {
+		c := clients[e.Product]
+		ids := s.IDs(e.Name)
+		live, gone := ids[0], ids[1]
+		if err := s.Delete(e.Name, gone); err != nil {
+			t.Fatal(err)
+		}
+		before := c.Stats().Requests
+		if ok, err := c.Exists(t.Context(), e, live); err != nil || !ok {
+			t.Errorf("%s: Exists(live %s) = %v, %v; want true", e.Name, live, ok, err)
+		}
+		// Plutora's ids are GUIDs: the case of their hex digits does not matter.
+		if ok, err := c.Exists(t.Context(), e, strings.ToUpper(live)); err != nil || !ok {
+			t.Errorf("%s: Exists(upper-case live id) = %v, %v; want true", e.Name, ok, err)
+		}
+		if ok, err := c.Exists(t.Context(), e, gone); err != nil || ok {
+			t.Errorf("%s: Exists(deleted %s) = %v, %v; want false", e.Name, gone, ok, err)
+		}
+		if n := c.Stats().Requests - before; n != 3 {
+			t.Errorf("%s: %d requests for 3 questions", e.Name, n)
+		}
+	}
+}
+
+// TestExistsNamesWhatWentWrong: an answer other than the record or 404 is
+// an error that names the entity and the id, not a verdict.
+func TestExistsNamesWhatWentWrong(t *testing.T) {
+	t.Parallel()
+	s := newSandbox(t, plutoratest.Options{})
+	c := newClient(t, configFor(s.Plutora))
+	e, _ := extract.EntityByName("changes")
+	// The changes list answers a JSON array, not the record asked for.
+	wrong := e
+	wrong.DetailPath = "/changes?pageNum=0&x="
+	_, err := c.Exists(t.Context(), wrong, "7a1c1f9e-0000-4000-8000-0000000000ff")
+	var bad *extract.BadResponseError
+	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "changes 7a1c1f9e-0000-4000-8000-0000000000ff") {
+		t.Errorf("Exists against a list = %v; want a BadResponseError naming the record", err)
+	}
+	none := e
+	none.DetailPath = ""
+	if _, err := c.Exists(t.Context(), none, "x"); err == nil || !strings.Contains(err.Error(), "no detail endpoint") {
+		t.Errorf("Exists without a detail path = %v", err)
+	}
+}
