@@ -4,66 +4,188 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/lib/pq"
 )
 
-// MarkDeleted sets _deleted_at on the rows of entity that census run runID
-// did not see, when the census was complete — totalCount did not move from
-// the first page (totalFirst) to the last (totalLast), and the distinct ids
-// seen equal it — and when the rows to mark are at most maxShare (0..1) of the
-// live rows. Otherwise it marks nothing and reason says why. The outcome is
+// Census is what a census run found, for deciding on deletions.
+type Census struct {
+	RunID                 int64
+	Entity                string
+	TotalFirst, TotalLast int     // totalCount on the first and the last page
+	MaxShare              float64 // the largest share (0..1) of the live rows marked deleted at once
+}
+
+// CensusCandidates are the live rows a census did not see: deleted upstream,
+// or moved past the census between two pages (offset paging shifts records
+// when others are added or removed). A caller that can ask the API about
+// single records confirms each before MarkDeleted.
+type CensusCandidates struct {
+	IDs     []string // up to the limit asked for, in id order
+	Total   int      // how many there are in all
+	SeenIDs []string // a few ids the census did see: probes for the API's answer about a live record
+	// Reason is set when MarkDeleted would mark nothing whatever the
+	// candidates: the census was incomplete, or too many rows would go.
+	Reason string
+}
+
+// seenProbes is how many seen ids Candidates returns: one of them may have
+// been deleted since the census read it.
+const seenProbes = 3
+
+// Candidates returns up to limit of the rows census c did not see.
+func (w *Writer) Candidates(ctx context.Context, c Census, limit int) (CensusCandidates, error) {
+	spec, err := checkCensus(c)
+	if err != nil {
+		return CensusCandidates{}, err
+	}
+	var out CensusCandidates
+	err = w.inTx(ctx, func(tx *sql.Tx) error {
+		v, err := tally(ctx, tx, spec, c)
+		if err != nil {
+			return err
+		}
+		out.Total, out.Reason = v.missing, v.reason(c)
+		if out.Reason != "" || v.missing == 0 {
+			return nil
+		}
+		out.IDs, err = queryTexts(ctx, tx, `
+			SELECT t.id::text FROM `+spec.table+` t WHERE t._deleted_at IS NULL AND NOT EXISTS (
+				SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+			ORDER BY t.id LIMIT $2`, c.RunID, limit)
+		if err != nil {
+			return err
+		}
+		out.SeenIDs, err = queryTexts(ctx, tx, `SELECT id::text FROM plutora_sync.census_seen WHERE run_id = $1 LIMIT $2`, c.RunID, seenProbes)
+		return err
+	})
+	if err != nil {
+		return CensusCandidates{}, fmt.Errorf("census candidates of %s (run %d): %w", c.Entity, c.RunID, err)
+	}
+	return out, nil
+}
+
+// MarkDeleted sets _deleted_at on the rows of the entity that census run
+// c.RunID did not see, when the census was complete — totalCount did not
+// move from the first page to the last, and the distinct ids seen equal it —
+// and when the rows to mark are at most c.MaxShare of the live rows.
+// Otherwise it marks nothing and reason says why. With only non-nil, it
+// marks only those of the unseen rows (the ones the API confirmed gone);
+// note, when not empty, is recorded with the outcome. The outcome is
 // recorded in the run's ledger row. Rows are never removed; one that
 // reappears later gets _deleted_at cleared by WritePage.
-func (w *Writer) MarkDeleted(ctx context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (deleted int, reason string, err error) {
-	spec, err := specFor(entity)
+func (w *Writer) MarkDeleted(ctx context.Context, c Census, only []string, note string) (deleted int, reason string, err error) {
+	spec, err := checkCensus(c)
 	if err != nil {
-		return 0, "", fmt.Errorf("mark deleted: %w", err)
-	}
-	if maxShare < 0 || maxShare > 1 {
-		return 0, "", fmt.Errorf("mark deleted %s: share %v is not between 0 and 1", entity, maxShare)
+		return 0, "", err
 	}
 	err = w.inTx(ctx, func(tx *sql.Tx) error {
-		var seen, live, missing int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plutora_sync.census_seen WHERE run_id = $1`, runID).Scan(&seen); err != nil {
+		v, err := tally(ctx, tx, spec, c)
+		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `
-			SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-				SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id))
-			FROM `+spec.table+` t WHERE t._deleted_at IS NULL`, runID).Scan(&live, &missing); err != nil {
-			return err
-		}
-		complete := totalFirst == totalLast && seen == totalLast
-		switch {
-		case totalFirst != totalLast:
-			reason = fmt.Sprintf("incomplete census: totalCount moved from %d to %d while paging", totalFirst, totalLast)
-		case seen != totalLast:
-			reason = fmt.Sprintf("incomplete census: %d distinct ids seen, totalCount says %d", seen, totalLast)
-		case missing > 0 && float64(missing) > maxShare*float64(live):
-			reason = fmt.Sprintf("would mark %d of %d rows deleted (%.1f%%), over the %.1f%% cap",
-				missing, live, 100*float64(missing)/float64(live), 100*maxShare)
-		case missing > 0:
+		reason = v.reason(c)
+		if reason == "" && v.missing > 0 && (only == nil || len(only) > 0) {
 			res, err := tx.ExecContext(ctx, `
 				UPDATE `+spec.table+` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
 				WHERE t._deleted_at IS NULL AND NOT EXISTS (
-					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)`, runID)
+					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+					AND ($2::text[] IS NULL OR t.id::text = ANY ($2::text[]))`, c.RunID, pqArray(only))
 			if err != nil {
 				return err
 			}
 			n, _ := res.RowsAffected()
 			deleted = int(n)
 		}
-		_, err := tx.ExecContext(ctx, `
+		if reason == "" {
+			reason = note
+		}
+		_, err = tx.ExecContext(ctx, `
 			UPDATE plutora_sync.run_entities SET deleted = $3, ids_seen = $4, complete = $5,
 				deletion_note = NULLIF($6, ''), total_first = $7, total_last = $8
 			WHERE run_id = $1 AND entity = $2`,
-			runID, entity, deleted, seen, complete, reason, totalFirst, totalLast)
+			c.RunID, c.Entity, deleted, v.seen, v.complete(c), reason, c.TotalFirst, c.TotalLast)
 		return err
 	})
 	if err != nil {
-		return 0, "", fmt.Errorf("mark deleted %s (run %d): %w", entity, runID, err)
+		return 0, "", fmt.Errorf("mark deleted %s (run %d): %w", c.Entity, c.RunID, err)
 	}
 	if reason != "" {
-		w.logger.WarnContext(ctx, "deletions skipped", "entity", entity, "run", runID, "reason", reason)
+		w.logger.WarnContext(ctx, "deletions skipped", "entity", c.Entity, "run", c.RunID, "reason", reason)
 	}
 	return deleted, reason, nil
+}
+
+func checkCensus(c Census) (*entitySpec, error) {
+	spec, err := specFor(c.Entity)
+	if err != nil {
+		return nil, fmt.Errorf("mark deleted: %w", err)
+	}
+	if c.MaxShare < 0 || c.MaxShare > 1 {
+		return nil, fmt.Errorf("mark deleted %s: share %v is not between 0 and 1", c.Entity, c.MaxShare)
+	}
+	return spec, nil
+}
+
+// censusTally counts a census run's ids against the table.
+type censusTally struct {
+	seen    int // distinct ids the run saw
+	live    int // rows not marked deleted
+	missing int // of which the run did not see
+}
+
+func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c Census) (censusTally, error) {
+	var v censusTally
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plutora_sync.census_seen WHERE run_id = $1`, c.RunID).Scan(&v.seen); err != nil {
+		return v, err
+	}
+	err := tx.QueryRowContext(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+			SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id))
+		FROM `+spec.table+` t WHERE t._deleted_at IS NULL`, c.RunID).Scan(&v.live, &v.missing)
+	return v, err
+}
+
+func (v censusTally) complete(c Census) bool {
+	return c.TotalFirst == c.TotalLast && v.seen == c.TotalLast
+}
+
+// reason says why no row may be marked deleted, or "" when they may.
+func (v censusTally) reason(c Census) string {
+	switch {
+	case c.TotalFirst != c.TotalLast:
+		return fmt.Sprintf("incomplete census: totalCount moved from %d to %d while paging", c.TotalFirst, c.TotalLast)
+	case v.seen != c.TotalLast:
+		return fmt.Sprintf("incomplete census: %d distinct ids seen, totalCount says %d", v.seen, c.TotalLast)
+	case v.missing > 0 && float64(v.missing) > c.MaxShare*float64(v.live):
+		return fmt.Sprintf("would mark %d of %d rows deleted (%.1f%%), over the %.1f%% cap",
+			v.missing, v.live, 100*float64(v.missing)/float64(v.live), 100*c.MaxShare)
+	}
+	return ""
+}
+
+// queryTexts returns the one text column of query's rows.
+func queryTexts(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// pqArray is ids as a text[] parameter, NULL when ids is nil.
+func pqArray(ids []string) any {
+	if ids == nil {
+		return nil
+	}
+	return pq.Array(ids)
 }

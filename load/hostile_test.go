@@ -304,7 +304,7 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 	if _, err := w.WritePage(ctx, load.PageWrite{Entity: `changes; DROP TABLE plutora.changes`, Mode: load.ModeSweep}); err == nil {
 		t.Error("an entity name that is SQL was accepted")
 	}
-	if _, _, err := w.MarkDeleted(ctx, 1, `changes" --`, 1, 1, 0.1); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: 1, Entity: `changes" --`, TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted an entity name that is SQL")
 	}
 }
@@ -328,7 +328,7 @@ func TestHostileCensusCountsRecordsWithoutID(t *testing.T) {
 	srv := newSandbox(t, smallSizes)
 	recs := records(srv, "systems")
 	runID, _ := loadAll(t, w, "systems", load.ModeCensus, recs)
-	if _, reason, err := w.MarkDeleted(ctx, runID, "systems", len(recs), len(recs), 0.5); err != nil || reason != "" {
+	if _, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "systems", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}, nil, ""); err != nil || reason != "" {
 		t.Fatalf("first census: %q %v", reason, err)
 	}
 	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
@@ -344,7 +344,7 @@ func TestHostileCensusCountsRecordsWithoutID(t *testing.T) {
 		if res.Quarantined != 1 {
 			t.Fatalf("%s: %+v", bad, res)
 		}
-		deleted, reason, err := w.MarkDeleted(ctx, runID, "systems", len(upstream), len(upstream), 0.5)
+		deleted, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "systems", TotalFirst: len(upstream), TotalLast: len(upstream), MaxShare: 0.5}, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}

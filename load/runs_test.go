@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +176,7 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 		return runID, len(recs)
 	}
 	runID, n := census()
-	if d, reason, err := w.MarkDeleted(ctx, runID, "hosts", n, n, 0.1); err != nil || d != 0 || reason != "" {
+	if d, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: n, TotalLast: n, MaxShare: 0.1}, nil, ""); err != nil || d != 0 || reason != "" {
 		t.Fatalf("first census: %d %q %v", d, reason, err)
 	}
 	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
@@ -203,7 +204,7 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	}
 	runID, _ = census()
 	for _, tc := range tests {
-		d, reason, err := w.MarkDeleted(ctx, runID, "hosts", tc.first, tc.last, tc.share)
+		d, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: tc.first, TotalLast: tc.last, MaxShare: tc.share}, nil, "")
 		if err != nil || d != tc.deleted || reason != tc.reason {
 			t.Errorf("%s: %d %q %v, want %d %q", tc.name, d, reason, err, tc.deleted, tc.reason)
 		}
@@ -234,10 +235,72 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	if c := count(t, db, "SELECT count(*) FROM plutora.hosts_history WHERE id = $1", gone); c != 1 {
 		t.Errorf("%d history rows for the reappeared host, want 1", c)
 	}
-	if _, _, err := w.MarkDeleted(ctx, runID, "hosts", 1, 1, 2); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: 1, TotalLast: 1, MaxShare: 2}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted a share of 2")
 	}
-	if _, _, err := w.MarkDeleted(ctx, runID, "nope", 1, 1, 0.1); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "nope", TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted an unknown entity")
+	}
+}
+
+// TestCensusCandidatesAndConfirmedDeletions: Candidates lists the rows a
+// complete census did not see, with ids it did see as probes, and
+// MarkDeleted with a list marks only the listed ones (those the API
+// confirmed gone), recording the note.
+func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	srv := newSandbox(t, smallSizes)
+	loadAll(t, w, "hosts", load.ModeSweep, records(srv, "hosts"))
+	ids := srv.IDs("hosts")
+	gone := []string{ids[7], ids[3]}
+	for _, id := range gone {
+		if err := srv.Delete("hosts", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := records(srv, "hosts")
+	runID, _ := loadAll(t, w, "hosts", load.ModeCensus, recs)
+	c := load.Census{RunID: runID, Entity: "hosts", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}
+
+	got, err := w.Candidates(ctx, c, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := min(gone[0], gone[1])
+	if got.Total != 2 || len(got.IDs) != 1 || got.IDs[0] != first || got.Reason != "" {
+		t.Errorf("Candidates(limit 1) = %+v; want total 2, ids [%s], no reason", got, first)
+	}
+	if len(got.SeenIDs) != 3 {
+		t.Errorf("%d seen ids to probe with, want 3", len(got.SeenIDs))
+	}
+	for _, id := range got.SeenIDs {
+		if !slices.Contains(srv.IDs("hosts"), id) {
+			t.Errorf("seen id %q is not a live host", id)
+		}
+	}
+	incomplete := c
+	incomplete.TotalLast++
+	if got, err := w.Candidates(ctx, incomplete, 10); err != nil || got.Reason == "" || len(got.IDs) != 0 {
+		t.Errorf("Candidates of an incomplete census = %+v, %v; want a reason and no ids", got, err)
+	}
+
+	// Nothing confirmed: nothing marked, the note kept.
+	if d, reason, err := w.MarkDeleted(ctx, c, []string{}, "2 unseen rows still in the API"); err != nil || d != 0 || reason != "2 unseen rows still in the API" {
+		t.Errorf("MarkDeleted(none confirmed) = %d %q %v", d, reason, err)
+	}
+	if d, _, err := w.MarkDeleted(ctx, c, []string{first}, "1 unseen row still in the API"); err != nil || d != 1 {
+		t.Errorf("MarkDeleted(one confirmed) = %d %v; want 1", d, err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora.hosts WHERE _deleted_at IS NOT NULL"); n != 1 {
+		t.Errorf("%d hosts marked deleted, want 1", n)
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora.hosts WHERE _deleted_at IS NOT NULL AND id = $1", first); n != 1 {
+		t.Errorf("host %s (confirmed) not marked", first)
+	}
+	var note string
+	if err := db.GetContext(ctx, &note, "SELECT deletion_note FROM plutora_sync.run_entities WHERE run_id = $1", runID); err != nil || note != "1 unseen row still in the API" {
+		t.Errorf("deletion_note %q %v", note, err)
 	}
 }

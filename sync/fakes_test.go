@@ -5,10 +5,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	gosync "sync"
 	"time"
 )
+
+// checkingSource is a fakeSource that can also ask about one record, as
+// the API's detail endpoints do; broken makes it answer not found for
+// everything (a detail endpoint the API lacks).
+type checkingSource struct {
+	*fakeSource
+	broken    bool
+	failAfter int // answer an error from this question on (0 = never)
+	asked     []string
+}
+
+func (s *checkingSource) Exists(_ context.Context, entity, id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked = append(s.asked, id)
+	if s.failAfter > 0 && len(s.asked) >= s.failAfter {
+		return false, errors.New("HTTP 503")
+	}
+	_, ok := s.recs[entity][id]
+	return ok && !s.broken, nil
+}
 
 // fakeSource serves records from memory, pageSize per page.
 type fakeSource struct {
@@ -181,28 +203,56 @@ func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, erro
 	return res, nil
 }
 
-func (w *fakeWriter) MarkDeleted(_ context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (int, string, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if totalFirst != totalLast {
-		return 0, "totalCount moved", nil
+// unseen returns the live rows of entity run runID did not see, sorted,
+// or why none may be marked. The caller holds w.mu.
+func (w *fakeWriter) unseen(c Census) ([]string, string) {
+	if c.TotalFirst != c.TotalLast {
+		return nil, "totalCount moved"
 	}
-	if len(w.seen[runID]) != totalLast {
-		return 0, "ids seen differ from totalCount", nil
+	if len(w.seen[c.RunID]) != c.TotalLast {
+		return nil, "ids seen differ from totalCount"
 	}
 	var gone []string
-	for id := range w.rows[entity] {
-		if !w.seen[runID][id] && !w.deleted[entity][id] {
+	for id := range w.rows[c.Entity] {
+		if !w.seen[c.RunID][id] && !w.deleted[c.Entity][id] {
 			gone = append(gone, id)
 		}
 	}
-	if float64(len(gone)) > maxShare*float64(len(w.rows[entity])) {
-		return 0, fmt.Sprintf("%d rows exceed the share", len(gone)), nil
+	if float64(len(gone)) > c.MaxShare*float64(len(w.rows[c.Entity])) {
+		return nil, fmt.Sprintf("%d rows exceed the share", len(gone))
 	}
+	sort.Strings(gone)
+	return gone, ""
+}
+
+func (w *fakeWriter) Candidates(_ context.Context, c Census, limit int) (CensusCandidates, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	gone, reason := w.unseen(c)
+	out := CensusCandidates{Total: len(gone), Reason: reason, IDs: gone[:min(limit, len(gone))]}
+	for id := range w.seen[c.RunID] {
+		out.SeenIDs = append(out.SeenIDs, id)
+	}
+	sort.Strings(out.SeenIDs)
+	out.SeenIDs = out.SeenIDs[:min(3, len(out.SeenIDs))]
+	return out, nil
+}
+
+func (w *fakeWriter) MarkDeleted(_ context.Context, c Census, only []string, note string) (int, string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	gone, reason := w.unseen(c)
+	if reason != "" {
+		return 0, reason, nil
+	}
+	n := 0
 	for _, id := range gone {
-		w.deleted[entity][id] = true
+		if only == nil || slices.Contains(only, id) {
+			w.deleted[c.Entity][id] = true
+			n++
+		}
 	}
-	return len(gone), "", nil
+	return n, note, nil
 }
 
 func (w *fakeWriter) FinishRun(_ context.Context, r RunResult) error {

@@ -136,6 +136,34 @@ type PageWriter interface {
 	Checkpoint(ctx context.Context, product, entity string) (Checkpoint, bool, error)
 	StartRun(ctx context.Context, r RunStart) (int64, error)
 	WritePage(ctx context.Context, p PageWrite) (PageResult, error)
-	MarkDeleted(ctx context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (deleted int, reason string, err error)
+	// Candidates lists up to limit of the live rows a census did not see
+	// (Reason says why none may be marked, when so).
+	Candidates(ctx context.Context, c Census, limit int) (CensusCandidates, error)
+	// MarkDeleted marks the rows a complete census did not see (with only
+	// non-nil, only those of them) and records the outcome and note.
+	MarkDeleted(ctx context.Context, c Census, only []string, note string) (deleted int, reason string, err error)
 	FinishRun(ctx context.Context, r RunResult) error
+}
+
+// Census is what a census run found, for deciding on deletions.
+type Census struct {
+	RunID                 int64
+	Entity                string
+	TotalFirst, TotalLast int
+	MaxShare              float64 // the largest share of the live rows marked deleted at once
+}
+
+// CensusCandidates are the live rows a census did not see: deleted upstream,
+// or moved past it between two pages.
+type CensusCandidates struct {
+	IDs     []string // up to the limit asked for
+	Total   int      // how many in all
+	SeenIDs []string // a few ids the census saw, to check the API's answers with
+	Reason  string   // why none may be marked, "" when they may
+}
+
+// RecordChecker is implemented by sources that can ask the API about one
+// record; a census confirms each deletion with it.
+type RecordChecker interface {
+	Exists(ctx context.Context, entity, id string) (bool, error)
 }

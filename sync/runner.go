@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	gosync "sync"
 	"time"
 )
@@ -22,9 +23,13 @@ type RunnerOptions struct {
 	Sources        map[string]Source // by product
 	Overlap        time.Duration     // incremental: since = watermark − Overlap
 	DeleteMaxShare float64           // census: the largest share of a table marked deleted at once
-	Now            func() time.Time  // default time.Now
-	Logger         *slog.Logger
-	Metrics        *Metrics
+	// ConfirmMax is how many unseen rows a census asks the API about, one
+	// request each, before it marks them deleted (confirmDeletions); the
+	// rest wait for the next census. 0 trusts the counts alone.
+	ConfirmMax int
+	Now        func() time.Time // default time.Now
+	Logger     *slog.Logger
+	Metrics    *Metrics
 	// Progress, when set, is called after every committed page.
 	Progress func(Progress)
 	// Note, when set, is recorded on every run (e.g. a budget-plan warning).
@@ -223,13 +228,99 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 		return res, nil
 	}
 	if p.mode == ModeCensus {
-		n, reason, err := r.opts.Writer.MarkDeleted(ctx, res.RunID, e.Name, res.TotalFirst, res.TotalLast, r.opts.DeleteMaxShare)
+		c := Census{RunID: res.RunID, Entity: e.Name, TotalFirst: res.TotalFirst, TotalLast: res.TotalLast, MaxShare: r.opts.DeleteMaxShare}
+		only, note, err := r.confirmDeletions(ctx, e, src, c)
+		if err != nil {
+			return res, fmt.Errorf("confirm deletions of %s: %w", e, err)
+		}
+		n, reason, err := r.opts.Writer.MarkDeleted(ctx, c, only, note)
 		if err != nil {
 			return res, fmt.Errorf("mark deleted %s: %w", e, err)
 		}
 		res.Deleted, res.DeleteNote = n, reason
 	}
 	return res, nil
+}
+
+// confirmDeletions asks the API, one record at a time, about the rows a
+// complete census did not see, and returns those it confirmed gone (only)
+// with a note for the ledger. A complete census can still miss a live
+// record: an insert and a delete while it pages keep totalCount and the
+// count of ids seen equal, while the delete shifted a record onto a page
+// already read. A record the API still has is not marked.
+//
+// only is nil, and every unseen row may be marked as the counts allow, when
+// the source cannot ask about one record (or ConfirmMax is 0), or when its
+// answers cannot be trusted: a record the census saw must be found first,
+// since a 404 from a detail endpoint the API lacks would read as a deletion.
+// An error of the API while asking leaves the rows not yet asked about
+// unmarked; only the census's context ending is an error.
+func (r *Runner) confirmDeletions(ctx context.Context, e Entity, src Source, c Census) (only []string, note string, err error) {
+	checker, ok := src.PageSource.(RecordChecker)
+	if !ok || r.opts.ConfirmMax <= 0 {
+		return nil, "", nil
+	}
+	cands, err := r.opts.Writer.Candidates(ctx, c, r.opts.ConfirmMax)
+	if err != nil || cands.Reason != "" || cands.Total == 0 {
+		return nil, "", err // MarkDeleted says why nothing is marked
+	}
+	if trusted, why := r.probe(ctx, e, checker, cands.SeenIDs); !trusted {
+		if ctx.Err() != nil {
+			return nil, "", ctx.Err()
+		}
+		return nil, "deletions not confirmed one by one: " + why, nil
+	}
+	only = []string{}
+	var notes []string
+	still := 0
+	for i, id := range cands.IDs {
+		found, err := checker.Exists(ctx, e.Name, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, "", ctx.Err()
+			}
+			notes = append(notes, fmt.Sprintf("stopped asking after %d of %d unseen rows: %v", i, cands.Total, err))
+			break
+		}
+		if found {
+			still++
+		} else {
+			only = append(only, id)
+		}
+	}
+	if still > 0 {
+		notes = append(notes, fmt.Sprintf("%d of the %d unseen rows asked about are still in the API (moved between pages while the census read): not marked",
+			still, len(cands.IDs)))
+	}
+	if cands.Total > len(cands.IDs) {
+		notes = append(notes, fmt.Sprintf("asked about %d of %d unseen rows (at most %d a census): the rest wait for the next census",
+			len(cands.IDs), cands.Total, r.opts.ConfirmMax))
+	}
+	r.opts.Logger.Info("census deletions confirmed", "entity", e.Name, "run_id", c.RunID, "unseen", cands.Total,
+		"gone", len(only), "still_there", still)
+	return only, strings.Join(notes, "; "), nil
+}
+
+// probe asks the API about records the census saw, until one is found:
+// then a "not found" means gone. A seen record may have been deleted since,
+// so a few are tried; why says what the API answered when none was found.
+func (r *Runner) probe(ctx context.Context, e Entity, checker RecordChecker, seen []string) (trusted bool, why string) {
+	if len(seen) == 0 {
+		return false, "the census saw no record to check the API's answers with"
+	}
+	var answers []string
+	for _, id := range seen {
+		found, err := checker.Exists(ctx, e.Name, id)
+		switch {
+		case err != nil:
+			answers = append(answers, fmt.Sprintf("%s: %v", id, err))
+		case found:
+			return true, ""
+		default:
+			answers = append(answers, id+": not found")
+		}
+	}
+	return false, "asked about records the census saw, and the API answered " + strings.Join(answers, "; ")
 }
 
 // pages fetches and writes every page of the run, one transaction per page.

@@ -334,3 +334,73 @@ func TestIncrementalSkipKeepsWatermark(t *testing.T) {
 		t.Errorf("watermark after the catch-up run %v, want %v", wm, t0)
 	}
 }
+
+// TestCensusConfirmsDeletions: an insert and a delete while a census pages
+// keep totalCount and the ids seen equal, while the delete shifts a live
+// record onto a page already read. Counting alone marks that record
+// deleted; a source that can ask about one record keeps it, and still
+// marks the record that is really gone. (The record deleted during the
+// census was seen: it stays live until the next census.)
+func TestCensusConfirmsDeletions(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		checker   bool // the source can ask about one record
+		broken    bool // … but its detail endpoint finds nothing
+		failAfter int  // … or fails from this question on
+		live      []string
+		deleted   int
+		note      string
+		askedFor  int
+	}{
+		{"counting only", false, false, 0, []string{"id-00", "id-01", "id-02", "id-04", "id-06", "id-07", "id-08", "id-99"}, 2, "", 0},
+		{"confirmed one by one", true, false, 0, []string{"id-00", "id-01", "id-02", "id-03", "id-04", "id-06", "id-07", "id-08", "id-99"}, 1,
+			"1 of the 2 unseen rows asked about are still in the API", 3},
+		{"detail endpoint finds nothing", true, true, 0, []string{"id-00", "id-01", "id-02", "id-04", "id-06", "id-07", "id-08", "id-99"}, 2,
+			"deletions not confirmed one by one: asked about records the census saw, and the API answered id-00: not found; id-01: not found; id-02: not found", 3},
+		{"API fails while asking", true, false, 3, []string{"id-00", "id-01", "id-02", "id-03", "id-04", "id-05", "id-06", "id-07", "id-08", "id-99"}, 0,
+			"stopped asking after 1 of 2 unseen rows: HTTP 503", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			src, w := newFakeSource(), newFakeWriter()
+			seed(src, "hosts", 9)
+			checking := &checkingSource{fakeSource: src, broken: tc.broken, failAfter: tc.failAfter}
+			var ps PageSource = src
+			if tc.checker {
+				ps = checking
+			}
+			r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: ps}},
+				DeleteMaxShare: 0.5, ConfirmMax: 100, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Run(ctx, hosts, ModeSweep); err != nil {
+				t.Fatal(err)
+			}
+			src.del("hosts", "id-05") // really gone
+			src.onPage = func(p Page) {
+				if p.Num == 0 { // after page 0: one record on it goes, one comes at the end
+					src.del("hosts", "id-01")
+					src.put("hosts", "id-99", t0)
+					src.onPage = nil
+				}
+			}
+			res, err := r.Run(ctx, hosts, ModeCensus)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TotalFirst != res.TotalLast {
+				t.Fatalf("totalCount moved (%d → %d): the scenario needs it steady", res.TotalFirst, res.TotalLast)
+			}
+			if got := w.live("hosts"); !slices.Equal(got, tc.live) || res.Deleted != tc.deleted {
+				t.Errorf("live %v, %d deleted; want %v, %d", got, res.Deleted, tc.live, tc.deleted)
+			}
+			if !strings.Contains(res.DeleteNote, tc.note) {
+				t.Errorf("note %q, want it to say %q", res.DeleteNote, tc.note)
+			}
+			if len(checking.asked) != tc.askedFor {
+				t.Errorf("asked the API about %v, want %d records", checking.asked, tc.askedFor)
+			}
+		})
+	}
+}

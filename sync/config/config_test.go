@@ -164,10 +164,12 @@ func TestPlanBudget(t *testing.T) {
 	}{
 		// Busiest hour is the census hour: 4+4 incremental, 3 sweeps, 5 census runs.
 		{"unknown sizes", nil, 4 + 4 + 3 + 5, false, ""},
+		// A census of known size may also confirm up to DELETE_MAX_SHARE (10%)
+		// of its rows, at most 100, after one probe: 101+101+51+11+6.
 		{"sized", map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1), false, ""},
+			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270, false, ""},
 		{"too big", map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1), true, "relax CENSUS_SCHEDULE (census of changes"},
+			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270, true, "relax CENSUS_SCHEDULE (census of changes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,8 @@ import (
 )
 
 // The budget plan of a site with 250,000 changes: the nightly census needs
-// 2,500 pages in its hour, well within the budget.
+// 2,500 pages in its hour, and up to 101 requests to confirm deletions one
+// by one, well within the budget.
 func ExampleConfig_PlanBudget() {
 	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
 		"PLUTORA_REGION":        "uk",
@@ -37,7 +38,7 @@ func ExampleConfig_PlanBudget() {
 		}
 	}
 	// Output:
-	// plutora: 2558 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
-	//   census changes: 1 runs × 2500 pages
-	//   census hosts: 1 runs × 15 pages
+	// plutora: 2901 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	//   census changes: 1 runs × 2601 pages
+	//   census hosts: 1 runs × 116 pages
 }

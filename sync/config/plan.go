@@ -18,6 +18,13 @@ const (
 // PageSize is the API's maximum (and our) page size.
 const PageSize = 100
 
+// CensusConfirmMax is how many rows a census did not see it asks the API
+// about, one request each, before marking them deleted; with the one
+// request that checks the API's answer first, a census may make up to
+// CensusConfirmMax+1 requests beyond its pages (fewer when DeleteMaxShare
+// of the table is fewer rows), and the budget plan counts them.
+const CensusConfirmMax = 100
+
 // Schedule is one cron job: an entity synced in one mode on one cron spec.
 type Schedule struct {
 	Variable string // the environment variable that sets Spec
@@ -103,7 +110,9 @@ func (p Plan) Advice() string {
 
 // PlanBudget computes the plan of every enabled product over the week after
 // from. totals holds the last known totalCount per entity (missing: unknown).
-// An incremental run is counted as one page; a sweep or census as every page.
+// An incremental run is counted as one page; a sweep as every page; a census
+// of known size as every page and the requests that may confirm its
+// deletions (CensusConfirmMax).
 func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, error) {
 	from = from.UTC().Truncate(time.Hour)
 	const hours = 8 * 24
@@ -136,7 +145,7 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 			var jps []JobPlan
 			sum, estimated := 0, false
 			for s, runs := range jobs {
-				pages, known := pagesPerRun(s, totals)
+				pages, known := c.pagesPerRun(s, totals)
 				estimated = estimated || !known
 				jps = append(jps, JobPlan{Schedule: s, Runs: runs, PagesPerRun: pages, Requests: runs * pages})
 				sum += runs * pages
@@ -157,7 +166,7 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 	return out, nil
 }
 
-func pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
+func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
 	if s.Mode == ModeIncremental {
 		return 1, true
 	}
@@ -165,7 +174,13 @@ func pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
 	if !ok || total <= 0 {
 		return 1, ok
 	}
-	return (total + PageSize - 1) / PageSize, true
+	pages = (total + PageSize - 1) / PageSize
+	if s.Mode == ModeCensus {
+		// The most rows a census may mark are DeleteMaxShare of the table;
+		// it asks about at most CensusConfirmMax of them, after one probe.
+		pages += min(CensusConfirmMax, int(c.DeleteMaxShare*float64(total))) + 1
+	}
+	return pages, true
 }
 
 // checkMinimumBudget rejects schedules that exceed the budget even at one

@@ -30,6 +30,14 @@ func (s source) Stats() sync.SourceStats {
 
 func (s source) BudgetUsed(now time.Time) (used, limit int) { return s.c.BudgetUsed(now) }
 
+func (s source) Exists(ctx context.Context, entity, id string) (bool, error) {
+	e, ok := extract.EntityByName(entity)
+	if !ok {
+		return false, fmt.Errorf("unknown entity %q", entity)
+	}
+	return s.c.Exists(ctx, e, id)
+}
+
 // writer adapts a *load.Writer to sync.PageWriter.
 type writer struct{ w *load.Writer }
 
@@ -51,8 +59,17 @@ func (a *writer) WritePage(ctx context.Context, p sync.PageWrite) (sync.PageResu
 		Quarantined: res.Quarantined, MaxModified: res.MaxModified, NewlySeen: res.NewlySeen}, err
 }
 
-func (a *writer) MarkDeleted(ctx context.Context, runID int64, entity string, totalFirst, totalLast int, maxShare float64) (int, string, error) {
-	return a.w.MarkDeleted(ctx, runID, entity, totalFirst, totalLast, maxShare)
+func (a *writer) Candidates(ctx context.Context, c sync.Census, limit int) (sync.CensusCandidates, error) {
+	got, err := a.w.Candidates(ctx, census(c), limit)
+	return sync.CensusCandidates{IDs: got.IDs, Total: got.Total, SeenIDs: got.SeenIDs, Reason: got.Reason}, err
+}
+
+func (a *writer) MarkDeleted(ctx context.Context, c sync.Census, only []string, note string) (int, string, error) {
+	return a.w.MarkDeleted(ctx, census(c), only, note)
+}
+
+func census(c sync.Census) load.Census {
+	return load.Census{RunID: c.RunID, Entity: c.Entity, TotalFirst: c.TotalFirst, TotalLast: c.TotalLast, MaxShare: c.MaxShare}
 }
 
 func (a *writer) FinishRun(ctx context.Context, r sync.RunResult) error {

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"math/rand/v2"
+	"net/http"
 	"sort"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -121,6 +123,19 @@ func TestEndToEnd48Hours(t *testing.T) {
 	}
 	assertTablesEqualSandbox(t, db, sb)
 	assertDeletesMarked(t, db, deleted)
+	// Each deletion was confirmed with the API (GET /{entity}/{id} → 404)
+	// before it was marked, and every product's detail endpoint was asked.
+	for name, p := range map[string]*plutoratest.Product{"plutora": sb.Plutora, "plutoratest": sb.Test} {
+		asked := 0
+		for _, r := range p.RequestLog() {
+			if r.Method == "GET" && r.Status == http.StatusNotFound && strings.Count(r.Path, "/") == 2 {
+				asked++
+			}
+		}
+		if asked == 0 {
+			t.Errorf("%s: no deletion was confirmed with a GET of the record", name)
+		}
+	}
 
 	// Tokens: 23-hour tokens over 48 hours: the first and at least two renewals.
 	for product, c := range a.Clients {
