@@ -79,18 +79,20 @@ func (w *Writer) MarkDeleted(ctx context.Context, c Census, only []string, note 
 	if err != nil {
 		return 0, "", err
 	}
+	var refused string // why the counts allow no marking
 	err = w.inTx(ctx, func(tx *sql.Tx) error {
 		v, err := tally(ctx, tx, spec, c)
 		if err != nil {
 			return err
 		}
-		reason = v.reason(c)
+		refused = v.reason(c)
+		reason = refused
 		if reason == "" && v.missing > 0 && (only == nil || len(only) > 0) {
 			res, err := tx.ExecContext(ctx, `
 				UPDATE `+spec.table+` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
 				WHERE t._deleted_at IS NULL AND NOT EXISTS (
 					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
-					AND ($2::text[] IS NULL OR t.id::text = ANY ($2::text[]))`, c.RunID, pqArray(only))
+					AND ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))`, c.RunID, pqArray(only))
 			if err != nil {
 				return err
 			}
@@ -110,8 +112,8 @@ func (w *Writer) MarkDeleted(ctx context.Context, c Census, only []string, note 
 	if err != nil {
 		return 0, "", fmt.Errorf("mark deleted %s (run %d): %w", c.Entity, c.RunID, err)
 	}
-	if reason != "" {
-		w.logger.WarnContext(ctx, "deletions skipped", "entity", c.Entity, "run", c.RunID, "reason", reason)
+	if refused != "" {
+		w.logger.WarnContext(ctx, "deletions skipped", "entity", c.Entity, "run", c.RunID, "reason", refused)
 	}
 	return deleted, reason, nil
 }
@@ -182,7 +184,7 @@ func queryTexts(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]s
 	return out, rows.Err()
 }
 
-// pqArray is ids as a text[] parameter, NULL when ids is nil.
+// pqArray is ids as an array parameter, NULL when ids is nil.
 func pqArray(ids []string) any {
 	if ids == nil {
 		return nil

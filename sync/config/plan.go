@@ -177,7 +177,8 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 	pages = (total + PageSize - 1) / PageSize
 	if s.Mode == ModeCensus {
 		// The most rows a census may mark are DeleteMaxShare of the table;
-		// it asks about at most CensusConfirmMax of them, after one probe.
+		// it asks about at most CensusConfirmMax of them, after one probe
+		// (two more only when the records probed were deleted meanwhile).
 		pages += min(CensusConfirmMax, int(c.DeleteMaxShare*float64(total))) + 1
 	}
 	return pages, true
