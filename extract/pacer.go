@@ -34,7 +34,8 @@ type pacer struct {
 	lastUse   time.Time         // of the log; after an idle bucket the history is read again
 	known     map[time.Time]int // requests per history bucket the log holds (own and loaded)
 
-	reloadMu sync.Mutex // one history reload at a time
+	reloadMu sync.Mutex    // one history reload at a time
+	flushing chan struct{} // holds a token while a history write runs: one at a time (a channel, not a Mutex, so that synctest sees waiters blocked)
 
 	flush chan struct{}
 	done  chan struct{}
@@ -46,7 +47,7 @@ func newPacer(ctx context.Context, limit int, window, bucket time.Duration, now 
 	p := &pacer{
 		limit: limit, window: window, bucket: bucket, now: now, hist: hist, key: key, logger: logger,
 		wake: make(chan struct{}), pending: map[time.Time]int{}, known: map[time.Time]int{},
-		flush: make(chan struct{}, 1), done: make(chan struct{}),
+		flush: make(chan struct{}, 1), done: make(chan struct{}), flushing: make(chan struct{}, 1),
 	}
 	if hist == nil {
 		return p, nil
@@ -83,14 +84,23 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 			p.inflight++
 			p.lastUse = now
 			b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
+			near := false
 			if p.hist != nil {
 				// Counted in the history at admission, not at completion: a worker
 				// killed mid-request must not forget the requests it had sent.
 				p.pending[b]++
 				p.known[b]++
+				near = len(p.stamps)+p.inflight > p.limit-p.syncMargin()
 			}
 			p.mu.Unlock()
-			p.signalFlush()
+			if near {
+				// Close to the limit, the count is written before the request
+				// goes: a worker killed between the two would otherwise restart
+				// short of the requests it sent, and could pass the limit by them.
+				p.flushPending()
+			} else {
+				p.signalFlush()
+			}
 			var once sync.Once
 			return func() { once.Do(func() { p.complete(b) }) }, p.now().Sub(start), nil
 		case over < len(p.stamps):
@@ -256,7 +266,18 @@ func (p *pacer) writer() {
 	}
 }
 
+// syncMargin is how close to the limit (in requests in the window) the
+// pacer writes each admission to the history before the request goes: the
+// last 5% of the window.
+func (p *pacer) syncMargin() int { return max(1, p.limit/20) }
+
+// flushPending writes the pending counts. When it returns, every count that
+// was pending when it was called is written (or, the write having failed,
+// pending again): one write at a time makes a caller wait for a write in
+// progress that took its count.
 func (p *pacer) flushPending() {
+	p.flushing <- struct{}{}
+	defer func() { <-p.flushing }()
 	p.mu.Lock()
 	batch := p.pending
 	p.pending = map[time.Time]int{}

@@ -340,3 +340,63 @@ func TestPacerHistoryNeverBeforeCompletion(t *testing.T) {
 		}
 	})
 }
+
+// gatedHistory holds every write until its gate is opened.
+type gatedHistory struct {
+	*MemoryHistory
+	gate chan struct{}
+}
+
+func (h *gatedHistory) Add(ctx context.Context, key string, at time.Time, n int) error {
+	<-h.gate
+	return h.MemoryHistory.Add(ctx, key, at, n)
+}
+
+// TestPacerWritesNearTheLimitBeforeSending: far from the limit a request
+// goes while its count is still being written; within the last 5% of the
+// window it waits until the count is in the history, so a worker killed
+// right after sending cannot restart short of it and pass the limit.
+func TestPacerWritesNearTheLimitBeforeSending(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hist := &gatedHistory{MemoryHistory: NewMemoryHistory(time.Minute), gate: make(chan struct{})}
+		// 90 requests of the 100 are already in the window (another process's).
+		if err := hist.MemoryHistory.Add(t.Context(), "plutora", time.Now().Add(-10*time.Minute), 90); err != nil {
+			t.Fatal(err)
+		}
+		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The 91st to 95th go at once: their counts wait for the writer.
+		for i := range 5 {
+			if _, _, err := p.acquire(t.Context()); err != nil {
+				t.Fatalf("request %d: %v", 91+i, err)
+			}
+		}
+		// The 96th is within the last 5 of 100: it waits for its count to be written.
+		admitted := make(chan struct{})
+		go func() {
+			if _, _, err := p.acquire(t.Context()); err != nil {
+				t.Error(err)
+			}
+			close(admitted)
+		}()
+		synctest.Wait()
+		select {
+		case <-admitted:
+			t.Fatal("request 96 went before its count was in the history")
+		default:
+		}
+		close(hist.gate)
+		<-admitted
+		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
+		total := 0
+		for _, c := range counts {
+			total += c.Count
+		}
+		if total != 96 {
+			t.Errorf("history holds %d requests when the 96th goes, want 96", total)
+		}
+		p.close()
+	})
+}
