@@ -54,6 +54,11 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 				t.Errorf("no retries counted under %+v", tc.faults)
 			}
 			settleN(t, s.Plutora, int64(before)+c.Stats().Requests)
+			// Every request the server saw went through the pacer: none was
+			// resent by the HTTP transport behind its back.
+			if got := int64(len(s.Plutora.RequestLog()) - before); got != c.Stats().Requests {
+				t.Errorf("the sandbox saw %d requests, the pacer admitted %d", got, c.Stats().Requests)
+			}
 			if tc.status >= 0 && countLogFrom(s.Plutora, before, tc.status) == 0 {
 				t.Errorf("the sandbox logged no answer with status %d: the fault did not happen", tc.status)
 			}

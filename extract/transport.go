@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -95,7 +96,7 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.stats.requests.Add(1)
 	start := t.now()
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.base.RoundTrip(unreplayable(req))
 	if err != nil {
 		release()
 		t.obs.Request(t.product, endpoint, 0, t.now().Sub(start))
@@ -157,4 +158,26 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return max(t.Sub(now), 0), true
 	}
 	return 0, false
+}
+
+// unreplayable returns req (or a copy) such that the HTTP transport will not
+// send it a second time by itself. net/http resends a GET when a reused
+// keep-alive connection fails before the answer's first byte; the server has
+// counted the first copy, the pacer has not, and under connection resets
+// the budget would be overrun (the sandbox saw 21 requests where the pacer
+// admitted 16). The transport resends only requests without a body or with
+// GetBody: an empty body without GetBody stops it, and is sent as no body
+// at all (net/http probes a GET's body and finds it empty). The client's own
+// retry, admitted by the pacer, takes over.
+//
+// A request with a body is left alone: the client's are POSTs, which the
+// transport resends only when marked idempotent, and it never marks them.
+func unreplayable(req *http.Request) *http.Request {
+	if req.Body != nil && req.Body != http.NoBody {
+		return req
+	}
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(strings.NewReader(""))
+	r.GetBody = nil
+	return r
 }

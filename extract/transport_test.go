@@ -1,7 +1,10 @@
 package extract
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,4 +54,41 @@ func FuzzRetryAfter(f *testing.F) {
 			t.Fatalf("retryAfter(%q) = %v, %v", v, d, ok)
 		}
 	})
+}
+
+// TestUnreplayableGETGoesWithoutBody: the empty body that keeps the
+// transport from resending a GET is not sent: no Content-Length, no
+// chunked encoding, nothing to read.
+func TestUnreplayableGETGoesWithoutBody(t *testing.T) {
+	type seen struct {
+		te     []string
+		length int64
+		body   string
+	}
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.TransferEncoding, r.ContentLength, string(b)}
+	}))
+	defer srv.Close()
+	req, err := http.NewRequest("GET", srv.URL+"/hosts", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := unreplayable(req)
+	if r == req || req.Body != nil {
+		t.Fatal("unreplayable changed the caller's request instead of a copy")
+	}
+	resp, err := srv.Client().Transport.RoundTrip(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := <-got; len(s.te) != 0 || s.length != 0 || s.body != "" {
+		t.Errorf("the server saw a body: transfer-encoding %v, length %d, %q", s.te, s.length, s.body)
+	}
+	post, _ := http.NewRequest("POST", srv.URL+"/changes/filter", strings.NewReader("{}"))
+	if unreplayable(post) != post {
+		t.Error("a POST was copied; it is not resent by the transport")
+	}
 }
