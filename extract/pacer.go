@@ -34,8 +34,10 @@ type pacer struct {
 	lastUse   time.Time         // of the log; after an idle bucket the history is read again
 	known     map[time.Time]int // requests per history bucket the log holds (own and loaded)
 
-	reloadMu sync.Mutex    // one history reload at a time
-	flushing chan struct{} // holds a token while a history write runs: one at a time (a channel, not a Mutex, so that synctest sees waiters blocked)
+	reloadMu sync.Mutex // one history reload at a time
+	// flushing holds a token while a history write runs, one at a time: a
+	// channel rather than a Mutex, so that synctest sees its waiters blocked.
+	flushing chan struct{}
 
 	flush chan struct{}
 	done  chan struct{}
@@ -268,7 +270,7 @@ func (p *pacer) writer() {
 
 // syncMargin is how close to the limit (in requests in the window) the
 // pacer writes each admission to the history before the request goes: the
-// last 5% of the window.
+// last 5% of the limit.
 func (p *pacer) syncMargin() int { return max(1, p.limit/20) }
 
 // flushPending writes the pending counts. When it returns, every count that
