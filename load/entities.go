@@ -210,11 +210,12 @@ func arrayOf(src string, path []string) string {
 	return "CASE jsonb_typeof(" + v + ") WHEN 'array' THEN " + v + " END"
 }
 
-// ifArray is the SQL that yields array (an ARRAY(subquery) over the array
-// at path in src) when that is an array, and otherwise an empty array: most
-// records have none, and so skip the subquery's start.
-func ifArray(src string, path []string, array string) string {
-	return "CASE WHEN jsonb_typeof(" + jsonPath(src, path, false) + ") = 'array' THEN " + array + " ELSE '{}' END"
+// arrayMap is the SQL for the array of elem (an expression of v) over the
+// elements v of the array at path in src, empty when there is no array. The
+// CASE spares the records without one (most) the subquery's start.
+func arrayMap(src string, path []string, elem string) string {
+	a := jsonPath(src, path, false)
+	return "CASE WHEN jsonb_typeof(" + a + ") = 'array' THEN ARRAY(SELECT " + elem + " FROM jsonb_array_elements(" + a + ") v) ELSE '{}' END"
 }
 
 // expr is the SQL that computes column col from the JSON value src.
@@ -236,9 +237,9 @@ func (col column) expr(src string) string {
 	case kUUIDs:
 		return "ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
 	case kItemIDs:
-		return ifArray(src, col.path, "ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements("+jsonPath(src, col.path, false)+") v)")
+		return arrayMap(src, col.path, "NULLIF(v->>'id', '')::uuid")
 	case kItemVals:
-		return ifArray(src, col.path, "ARRAY(SELECT v->>'value' FROM jsonb_array_elements("+jsonPath(src, col.path, false)+") v)")
+		return arrayMap(src, col.path, "v->>'value'")
 	default:
 		return t
 	}
