@@ -30,6 +30,17 @@ func maxInAnyWindow(reqs []interval, w time.Duration) int {
 	return best
 }
 
+// hourPacer is a pacer of limit requests an hour, with minute buckets, on
+// hist under the key "plutora".
+func hourPacer(t *testing.T, limit int, hist BudgetHistory) *pacer {
+	t.Helper()
+	p, err := newPacer(t.Context(), limit, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestPacerNeverExceedsLimit(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
@@ -94,10 +105,7 @@ func TestPacerLoadsHistoryConservatively(t *testing.T) {
 		if err := hist.Add(t.Context(), "plutora", start, 10); err != nil {
 			t.Fatal(err)
 		}
-		p, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 10, hist)
 		defer p.close()
 		if used := p.used(time.Now()); used != 10 {
 			t.Fatalf("used after load = %d, want 10", used)
@@ -118,10 +126,7 @@ func TestPacerLoadsHistoryConservatively(t *testing.T) {
 func TestPacerWritesCountsBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hist := NewMemoryHistory(time.Minute)
-		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 100, hist)
 		for i := range 7 {
 			release, _, err := p.acquire(t.Context())
 			if err != nil {
@@ -140,10 +145,7 @@ func TestPacerWritesCountsBack(t *testing.T) {
 			t.Errorf("history holds %d requests in %d minutes, want 7 in several: %v", total, len(counts), counts)
 		}
 		// A new pacer on the same history starts with those 7 in its window.
-		p2, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p2 := hourPacer(t, 100, hist)
 		defer p2.close()
 		if used := p2.used(time.Now()); used != 7 {
 			t.Errorf("restarted pacer sees %d used, want 7", used)
@@ -190,17 +192,10 @@ func TestPacerHoldAndCancel(t *testing.T) {
 func TestPacerReadsHistoryAfterIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hist := NewMemoryHistory(time.Minute)
-		discard := slog.New(slog.DiscardHandler)
-		standby, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		standby := hourPacer(t, 10, hist)
 		defer standby.close()
 		time.Sleep(5 * time.Minute)
-		holder, err := newPacer(t.Context(), 10, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		holder := hourPacer(t, 10, hist)
 		for range 8 {
 			release, _, err := holder.acquire(t.Context())
 			if err != nil {
@@ -257,10 +252,7 @@ func (h *failingHistory) Add(ctx context.Context, key string, at time.Time, n in
 func TestPacerKeepsCountsAWriteFailed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hist := &failingHistory{MemoryHistory: NewMemoryHistory(time.Minute), fails: 3}
-		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 100, hist)
 		for range 5 {
 			release, _, err := p.acquire(t.Context())
 			if err != nil {
@@ -287,20 +279,14 @@ func TestPacerKeepsCountsAWriteFailed(t *testing.T) {
 func TestPacerCountsInFlightRequests(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hist := NewMemoryHistory(time.Minute)
-		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 100, hist)
 		for range 4 {
 			if _, _, err := p.acquire(t.Context()); err != nil { // never released: killed mid-request
 				t.Fatal(err)
 			}
 		}
 		synctest.Wait() // the history writer has flushed
-		restarted, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		restarted := hourPacer(t, 100, hist)
 		if used := restarted.used(time.Now()); used != 4 {
 			t.Errorf("a pacer restarted while 4 requests were in flight sees %d used, want 4", used)
 		}
@@ -316,11 +302,7 @@ func TestPacerCountsInFlightRequests(t *testing.T) {
 func TestPacerHistoryNeverBeforeCompletion(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hist := NewMemoryHistory(time.Minute)
-		discard := slog.New(slog.DiscardHandler)
-		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 100, hist)
 		release, _, err := p.acquire(t.Context())
 		if err != nil {
 			t.Fatal(err)
@@ -329,10 +311,7 @@ func TestPacerHistoryNeverBeforeCompletion(t *testing.T) {
 		release()
 		done := time.Now()
 		p.close()
-		restarted, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", discard)
-		if err != nil {
-			t.Fatal(err)
-		}
+		restarted := hourPacer(t, 100, hist)
 		defer restarted.close()
 		time.Sleep(time.Hour - time.Second) // just before done+1h: the request must still count
 		if used := restarted.used(time.Now()); used != 1 || !time.Now().Before(done.Add(time.Hour)) {
@@ -363,10 +342,7 @@ func TestPacerWritesNearTheLimitBeforeSending(t *testing.T) {
 		if err := hist.MemoryHistory.Add(t.Context(), "plutora", time.Now().Add(-10*time.Minute), 90); err != nil {
 			t.Fatal(err)
 		}
-		p, err := newPacer(t.Context(), 100, time.Hour, time.Minute, time.Now, hist, "plutora", slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := hourPacer(t, 100, hist)
 		// The 91st to 95th go at once: their counts wait for the writer.
 		for i := range 5 {
 			if _, _, err := p.acquire(t.Context()); err != nil {
