@@ -41,6 +41,20 @@ func hourPacer(t *testing.T, limit int, hist BudgetHistory) *pacer {
 	return p
 }
 
+// historyTotal returns the requests hist holds for "plutora" in the last
+// hour, and in how many buckets.
+func historyTotal(t *testing.T, hist BudgetHistory) (total, buckets int) {
+	t.Helper()
+	counts, err := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		total += c.Count
+	}
+	return total, len(counts)
+}
+
 func TestPacerNeverExceedsLimit(t *testing.T) {
 	for _, tc := range []struct {
 		name            string
@@ -136,13 +150,9 @@ func TestPacerWritesCountsBack(t *testing.T) {
 			release()
 		}
 		p.close()
-		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
-		total := 0
-		for _, c := range counts {
-			total += c.Count
-		}
-		if total != 7 || len(counts) < 2 {
-			t.Errorf("history holds %d requests in %d minutes, want 7 in several: %v", total, len(counts), counts)
+		total, minutes := historyTotal(t, hist)
+		if total != 7 || minutes < 2 {
+			t.Errorf("history holds %d requests in %d minutes, want 7 in several", total, minutes)
 		}
 		// A new pacer on the same history starts with those 7 in its window.
 		p2 := hourPacer(t, 100, hist)
@@ -262,11 +272,7 @@ func TestPacerKeepsCountsAWriteFailed(t *testing.T) {
 			synctest.Wait() // let the writer try (and fail) before the next request
 		}
 		p.close()
-		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
-		total := 0
-		for _, c := range counts {
-			total += c.Count
-		}
+		total, _ := historyTotal(t, hist)
 		if total != 5 {
 			t.Errorf("history holds %d requests after 3 failed writes, want all 5", total)
 		}
@@ -365,11 +371,7 @@ func TestPacerWritesNearTheLimitBeforeSending(t *testing.T) {
 		}
 		close(hist.gate)
 		<-admitted
-		counts, _ := hist.Recent(t.Context(), "plutora", time.Now().Add(-time.Hour))
-		total := 0
-		for _, c := range counts {
-			total += c.Count
-		}
+		total, _ := historyTotal(t, hist)
 		if total != 96 {
 			t.Errorf("history holds %d requests when the 96th goes, want 96", total)
 		}
