@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	gosync "sync"
+	"sync/atomic"
 )
 
 // replanEvery is how many pages a prepared page statement serves before it
@@ -16,11 +17,13 @@ import (
 // tables' current size, at the cost of one round trip per replanEvery pages.
 const replanEvery = 200
 
-// pageStmt is the prepared page statement of one entity.
+// pageStmt is the prepared page statement of one entity. Writes hold mu for
+// reading while they use the statement, so that pages of one entity run
+// side by side; only replacing the statement takes it for writing.
 type pageStmt struct {
 	mu   gosync.RWMutex
 	stmt *sql.Stmt
-	uses int
+	uses atomic.Int64
 }
 
 // withStmt calls fn with the entity's prepared page statement, which stays
@@ -33,21 +36,34 @@ func (w *Writer) withStmt(ctx context.Context, spec *entitySpec, fn func(*sql.St
 		w.stmts[spec.name] = ps
 	}
 	w.mu.Unlock()
-	if err := ps.refresh(ctx, w.db.DB, w.sqls[spec.name]); err != nil {
+	stmt, err := ps.acquire(ctx, w.db.DB, w.sqls[spec.name])
+	if err != nil {
 		return fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.name, err)
 	}
-	ps.mu.RLock()
 	defer ps.mu.RUnlock()
-	return fn(ps.stmt)
+	return fn(stmt)
 }
 
-// refresh prepares the statement when there is none or it has served
-// replanEvery pages, and counts a use.
-func (ps *pageStmt) refresh(ctx context.Context, db *sql.DB, query string) error {
+// acquire counts a use and returns the statement with mu held for reading,
+// preparing it first when there is none or it has served replanEvery pages.
+func (ps *pageStmt) acquire(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	for {
+		ps.mu.RLock()
+		if ps.stmt != nil && ps.uses.Add(1) <= replanEvery {
+			return ps.stmt, nil
+		}
+		ps.mu.RUnlock()
+		if err := ps.replan(ctx, db, query); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// replan prepares the statement anew, unless another write just did.
+func (ps *pageStmt) replan(ctx context.Context, db *sql.DB, query string) error {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if ps.stmt != nil && ps.uses < replanEvery {
-		ps.uses++
+	if ps.stmt != nil && ps.uses.Load() < replanEvery {
 		return nil
 	}
 	st, err := db.PrepareContext(ctx, query)
@@ -57,7 +73,8 @@ func (ps *pageStmt) refresh(ctx context.Context, db *sql.DB, query string) error
 	if ps.stmt != nil {
 		_ = ps.stmt.Close()
 	}
-	ps.stmt, ps.uses = st, 1
+	ps.stmt = st
+	ps.uses.Store(0)
 	return nil
 }
 

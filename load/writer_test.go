@@ -327,3 +327,57 @@ func TestManyPagesFromTwoGoroutines(t *testing.T) {
 		t.Errorf("%d systems, want %d", n, 2*pages)
 	}
 }
+
+// Two writes of one entity run side by side: a page that waits in the
+// database (here on a checkpoint row another transaction holds) does not
+// hold up a page of the same entity in another mode.
+func TestWritesOfOneEntityRunSideBySide(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	recs := records(newSandbox(t, smallSizes), "changes")
+	write := func(ctx context.Context, mode string, page int, recs []json.RawMessage) error {
+		_, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: mode, PageNum: page, TotalCount: 250, Records: recs})
+		return err
+	}
+	if err := write(ctx, load.ModeIncremental, 0, recs[:100]); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback() //nolint:errcheck // released at the end
+	if _, err := hold.ExecContext(ctx, `SELECT 1 FROM plutora_sync.checkpoints WHERE mode = 'incremental' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	blocked := make(chan error, 1)
+	go func() { blocked <- write(ctx, load.ModeIncremental, 1, recs[100:200]) }()
+	// Until the incremental page waits on the row lock.
+	for count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+		select {
+		case err := <-blocked:
+			t.Fatalf("the incremental page did not wait on the held checkpoint: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	sweep := make(chan error, 1)
+	go func() { sweep <- write(ctx, load.ModeSweep, 0, recs[200:]) }()
+	select {
+	case err := <-sweep:
+		if err != nil {
+			t.Fatalf("a sweep page of the same entity, while an incremental page waits: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a sweep page of the same entity waited a minute for an incremental page held in the database")
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora.changes"); n != 250 {
+		t.Errorf("%d changes rows, want 250", n)
+	}
+}
