@@ -56,7 +56,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 		newlySeen += seen
 		bad = append(bad, b)
 	}
-	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad))
+	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad), pageOrder{})
 	if err != nil {
 		return PageResult{}, err
 	}

@@ -102,7 +102,7 @@ func (w *Writer) WritePage(ctx context.Context, p PageWrite) (PageResult, error)
 	}
 	var res PageResult
 	err = w.withStmt(ctx, spec, func(stmt *sql.Stmt) error {
-		res, err = w.writeFast(ctx, stmt, p)
+		res, err = writeFast(ctx, stmt, p, pageOrder{})
 		if err == nil || !isDataError(err) {
 			return err
 		}
@@ -160,12 +160,17 @@ func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
+// pageOrder places a page in a Pipeline: the advisory lock key of its
+// pipeline and the page written before it, beside it. Both are NULL for a
+// page written alone.
+type pageOrder struct{ key, prev sql.NullInt32 }
+
 // writeFast writes the whole page with one statement: one round trip, and
 // the statement is its own transaction.
-func (w *Writer) writeFast(ctx context.Context, stmt *sql.Stmt, p PageWrite) (PageResult, error) {
+func writeFast(ctx context.Context, stmt *sql.Stmt, p PageWrite, order pageOrder) (PageResult, error) {
 	buf := pageBufs.Get().(*[]byte)
 	page := appendPage((*buf)[:0], p.Records)
-	res, err := execPage(ctx, stmt, p, page, 0)
+	res, err := execPage(ctx, stmt, p, page, 0, order)
 	*buf = page[:0]
 	pageBufs.Put(buf)
 	return res, err
@@ -178,12 +183,12 @@ var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
 // execPage runs the page statement for page (a JSON array). The page goes
 // as []byte: the statement types the parameter as jsonb, so lib/pq sends the
 // bytes as they are (as text; never set binary_parameters, which breaks jsonb).
-func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page []byte, quarantined int) (PageResult, error) {
+func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page []byte, quarantined int, order pageOrder) (PageResult, error) {
 	var res PageResult
 	var total int
 	var maxMod sql.NullTime
 	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
-		p.Watermark, quarantined, p.RunID != 0, p.Since).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
+		p.Watermark, quarantined, p.RunID != 0, p.Since, order.key, order.prev).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
 	if err != nil {
 		return PageResult{}, err
 	}
