@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,7 +27,10 @@ import (
 // reports rows per second, WAL bytes and worker CPU per row of: the first
 // load, the COPY ceiling, a re-sync of the same unchanged pages, and a
 // re-sync in which 1% of each page's records changed. Each pass is a run of
-// its own, as the worker's are (ledger and seen ids included).
+// its own, as the worker's are (ledger and seen ids included), written
+// through a Pipeline of depth 2, as the runner writes; the first load is
+// also reported written one page at a time (first_alone), into a database
+// of its own.
 //
 // The ceiling copies exactly the rows the first load wrote (read back
 // untimed, in batches): the changes rows with every typed column and raw,
@@ -45,9 +49,11 @@ import (
 // Every phase starts after a CHECKPOINT, so that none pays for writing out
 // the one before. WAL is read from pg_current_wal_lsn(), which counts the
 // whole server's writes, and also (the *_dbWAL_* figures) from
-// pg_walinspect, counting only records of this database's relations.
-// Server CPU is read from /proc for the backend that serves the writes, so
-// it needs PostgreSQL on this machine. Figures: the README, "Performance".
+// pg_walinspect, counting only records of this database's relations, every
+// 100 pages, between two pipelines, with nothing in flight (its time does
+// not count). Server CPU is read from /proc for the backends that serve the
+// writes, so it needs PostgreSQL on this machine. Figures: the README,
+// "Performance".
 func BenchmarkPageWriter(b *testing.B) {
 	rows := 5000
 	if s := os.Getenv("PLUTORA_BENCH_ROWS"); s != "" {
@@ -81,42 +87,47 @@ func BenchmarkPageWriter(b *testing.B) {
 
 	for b.Loop() {
 		ctx := context.Background()
-		db := loadtest.NewDB(b)
-		db.SetMaxOpenConns(2) // one backend for the writes, whose CPU measure() reads, and one for the WAL meter
-		w, err := load.NewWriter(db, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
-			b.Fatal(err)
-		}
 		// Each pass is a run, as the worker's are: its pages also count into
 		// the run's ledger and record the ids the run saw.
-		writeAll := func(m *meter) load.PageResult {
+		writeAll := func(w *load.Writer, m *meter, depth int) load.PageResult {
 			var runID int64
+			var err error
 			m.untimed(func() {
 				if runID, err = w.StartRun(ctx, load.RunStart{Entity: "changes", Mode: load.ModeIncremental}); err != nil {
 					b.Fatal(err)
 				}
 			})
 			var sum load.PageResult
-			for i := range pages {
-				if i%20 == 19 {
-					m.tick()
-				}
-				res, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: "changes", Mode: load.ModeIncremental, PageNum: i,
-					TotalCount: len(ids), Records: page(i)})
-				if err != nil {
-					b.Fatal(err)
-				}
+			add := func(_ load.PageWrite, res load.PageResult) {
 				sum.Inserted += res.Inserted
 				sum.Updated += res.Updated
 				sum.Unchanged += res.Unchanged
 			}
+			for start := 0; start < pages; start += 100 {
+				pl := w.Pipeline(depth, add)
+				for i := start; i < min(pages, start+100); i++ {
+					if err := pl.Write(ctx, load.PageWrite{RunID: runID, Entity: "changes", Mode: load.ModeIncremental, PageNum: i,
+						TotalCount: len(ids), Records: page(i)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := pl.Close(); err != nil {
+					b.Fatal(err)
+				}
+				m.tick()
+			}
 			return sum
 		}
 		var res load.PageResult
-		first := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
+		alone := func() phase {
+			db, w := benchDB(b)
+			return measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, 1) })
+		}()
+		if res.Inserted != len(ids) {
+			b.Fatalf("first load, one page at a time: %+v", res)
+		}
+		db, w := benchDB(b)
+		first := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
 		if res.Inserted != len(ids) {
 			b.Fatalf("first load: %+v", res)
 		}
@@ -124,7 +135,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		copyRaw := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, false, "id", "raw") })
 		copyParent := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, false) })
 		copyM := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, true) })
-		resync := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
+		resync := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
 		if res.Unchanged != len(ids) {
 			b.Fatalf("re-sync: %+v", res)
 		}
@@ -138,7 +149,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		}
 		recs = srv.Records("changes")
 		histBefore := countRows(b, db, "plutora.changes_history")
-		onePct := measure(b, db, len(ids), func(m *meter) { res = writeAll(m) })
+		onePct := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
 		if res.Updated != changed || res.Unchanged != len(ids)-changed {
 			b.Fatalf("1%% changed: %+v, want %d updated", res, changed)
 		}
@@ -153,6 +164,10 @@ func BenchmarkPageWriter(b *testing.B) {
 		b.ReportMetric(first.rowsPerSec()/copyM.rowsPerSec(), "first/copy")
 		b.ReportMetric(first.rowsPerSec()/copyParent.rowsPerSec(), "first/copy_parent")
 		b.ReportMetric(first.rowsPerSec()/copyRaw.rowsPerSec(), "first/copy_raw")
+		b.ReportMetric(alone.rowsPerSec(), "first_alone_rows/s")
+		b.ReportMetric(alone.rowsPerSec()/copyM.rowsPerSec(), "first_alone/copy")
+		b.ReportMetric(alone.serverPerRow(), "first_alone_server_cpu_µs/row")
+		b.ReportMetric(alone.cpuPerRow(), "first_alone_cpu_µs/row")
 		b.ReportMetric(resync.rowsPerSec(), "resync_rows/s")
 		b.ReportMetric(resync.rowsPerSec()/copyM.rowsPerSec(), "resync/copy")
 		b.ReportMetric(resync.rowsPerSec()/copyRaw.rowsPerSec(), "resync/copy_raw")
@@ -181,6 +196,26 @@ func BenchmarkPageWriter(b *testing.B) {
 	}
 }
 
+// writeDepth is how many pages the benchmark writes side by side, as the
+// runner does.
+const writeDepth = 2
+
+// benchDB returns a fresh warehouse and a Writer over it, with a pool of
+// writeDepth connections for the writes and one for the WAL meter.
+func benchDB(b *testing.B) (*sqlx.DB, *load.Writer) {
+	db := loadtest.NewDB(b)
+	db.SetMaxOpenConns(writeDepth + 1)
+	db.SetMaxIdleConns(writeDepth + 1)
+	w, err := load.NewWriter(db, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE EXTENSION IF NOT EXISTS pg_walinspect"); err != nil {
+		b.Fatal(err)
+	}
+	return db, w
+}
+
 // phase is what one phase of the benchmark took.
 type phase struct {
 	rows    int
@@ -200,30 +235,31 @@ func (p phase) serverPerRow() float64 {
 	return float64(p.server.Microseconds()) / float64(p.rows)
 }
 
-// measure runs fn as one phase: after a CHECKPOINT, it takes the phase's
-// wall time, the CPU of this process and of the server's backend, and the
-// WAL written, leaving out what fn does through m.untimed and what the WAL
-// meter's own reads take.
+// measure runs fn as one phase: after a CHECKPOINT and a garbage
+// collection, it takes the phase's wall time, the CPU of this process and
+// of the server's backends, and the WAL written, leaving out what fn does
+// through m.untimed and what the WAL meter's own reads take.
 func measure(b *testing.B, db *sqlx.DB, rows int, fn func(m *meter)) phase {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		b.Fatal(err)
 	}
+	runtime.GC() // no phase pays for the garbage of the one before
 	m := newMeter(b, db)
 	defer m.close()
 	var lsn0 string
 	if err := db.GetContext(ctx, &lsn0, "SELECT pg_current_wal_lsn()::text"); err != nil {
 		b.Fatal(err)
 	}
-	srv0 := procCPU(b, m.pid)
+	srv0 := m.serverCPU()
 	cpu0, sys0 := cpuTime(b)
 	t0 := time.Now()
 	fn(m)
 	m.tick()
 	cpu1, sys1 := cpuTime(b)
 	p := phase{rows: rows, elapsed: time.Since(t0) - m.spent, cpu: cpu1 - cpu0 - m.spentCPU, sys: sys1 - sys0,
-		server: procCPU(b, m.pid) - srv0 - m.spentServer}
+		server: m.serverCPU() - srv0 - m.spentServer}
 	if err := db.GetContext(ctx, &p.wal, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint", lsn0); err != nil {
 		b.Fatal(err)
 	}
@@ -240,7 +276,7 @@ func measure(b *testing.B, db *sqlx.DB, rows int, fn func(m *meter)) phase {
 type meter struct {
 	b    *testing.B
 	conn *sql.Conn
-	pid  int // the backend that serves the phase's writes (the pool's other connection)
+	pids []int64 // the backends that serve the phase's writes (the pool's other connections)
 	lsn  string
 	sum  int64
 	// Left out of the phase: the WAL meter's reads and the untimed work.
@@ -257,9 +293,25 @@ func newMeter(b *testing.B, db *sqlx.DB) *meter {
 	if err := conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&m.lsn); err != nil {
 		b.Fatal(err)
 	}
-	// The pool has two connections: this one, and the one the writes use.
-	if err := db.GetContext(ctx, &m.pid, "SELECT pg_backend_pid()"); err != nil {
+	// The pool's other connections serve the writes: open them all, so
+	// that their backends exist before the phase starts.
+	var conns []*sql.Conn
+	for range writeDepth {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT array_agg(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(pq.Array(&m.pids)); err != nil {
 		b.Fatal(err)
+	}
+	if len(m.pids) != writeDepth {
+		b.Fatalf("%d backends serve the writes, want %d", len(m.pids), writeDepth)
 	}
 	return m
 }
@@ -269,10 +321,10 @@ func newMeter(b *testing.B, db *sqlx.DB) *meter {
 func (m *meter) untimed(fn func()) {
 	t0 := time.Now()
 	cpu0, _ := cpuTime(m.b)
-	srv0 := procCPU(m.b, m.pid)
+	srv0 := m.serverCPU()
 	fn()
 	cpu1, _ := cpuTime(m.b)
-	m.spentServer += procCPU(m.b, m.pid) - srv0
+	m.spentServer += m.serverCPU() - srv0
 	m.spentCPU += cpu1 - cpu0
 	m.spent += time.Since(t0)
 }
@@ -288,7 +340,7 @@ func (m *meter) tick() {
 	if err := m.conn.QueryRowContext(ctx, "SELECT pg_current_wal_flush_lsn()::text").Scan(&to); err != nil {
 		m.b.Fatal(err)
 	}
-	if m.sum < 0 {
+	if m.sum < 0 || to == m.lsn {
 		m.lsn = to
 		return
 	}
@@ -307,6 +359,16 @@ func (m *meter) tick() {
 }
 
 func (m *meter) close() { m.conn.Close() }
+
+// serverCPU is the CPU of the backends that serve the writes; the
+// benchmark fails when one of them has gone (its CPU would be lost).
+func (m *meter) serverCPU() time.Duration {
+	var sum time.Duration
+	for _, pid := range m.pids {
+		sum += procCPU(m.b, int(pid))
+	}
+	return sum
+}
 
 // procCPU returns the user+system CPU of process pid (a PostgreSQL backend
 // on this machine), from /proc.
