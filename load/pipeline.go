@@ -55,9 +55,9 @@ type inflightPage struct {
 	done    chan struct{} // closed when the write ended
 }
 
-// Pipeline returns a Pipeline that writes up to depth pages side by side (1
-// writes them one after the other) and gives each committed page's result
-// to committed.
+// Pipeline returns a Pipeline that writes up to depth pages side by side
+// (1: one after the other, each with WritePage on the caller's goroutine)
+// and gives each committed page's result to committed.
 func (w *Writer) Pipeline(depth int, committed func(PageWrite, PageResult)) *Pipeline {
 	return &Pipeline{w: w, depth: max(depth, 1), committed: committed, ids: map[uuid.UUID]int{}}
 }
@@ -78,6 +78,14 @@ func (pl *Pipeline) Write(ctx context.Context, p PageWrite) error {
 	}
 	if p.Product == "" {
 		p.Product = spec.product
+	}
+	if pl.depth == 1 { // nothing to write beside it: on this goroutine, as WritePage does
+		res, err := pl.w.WritePage(ctx, p)
+		if err != nil {
+			return pl.stop(err)
+		}
+		pl.committed(p, res)
+		return nil
 	}
 	ids, sure := pageIDs(p.Records, spec.idKey)
 	pg := &inflightPage{ctx: ctx, p: p, ids: ids, alone: !sure, started: make(chan struct{}), done: make(chan struct{})}

@@ -324,3 +324,26 @@ func activity(t *testing.T, db *sqlx.DB) string {
 	}
 	return strings.Join(act, "; ")
 }
+
+func TestPipelineOfDepthOneWritesOnePageAtATime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	recs := records(newSandbox(t, smallSizes), "changes")
+	run := startRun(t, w, load.ModeIncremental)
+	pl := w.Pipeline(1, run.add)
+	for i, page := range paged(recs, 100) {
+		if err := pl.Write(ctx, run.page(i, page, len(recs))); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(run.committed, []int{0, 1, 2}[:i+1]) {
+			t.Fatalf("after page %d was given, pages %v had committed", i, run.committed)
+		}
+	}
+	if err := pl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if next, pages, ins := checkpointAndLedger(t, db, run.runID); next != 3 || pages != 3 || ins != len(recs) {
+		t.Errorf("checkpoint next page %d, ledger %d pages and %d inserted; want 3, 3, %d", next, pages, ins, len(recs))
+	}
+}
