@@ -404,3 +404,43 @@ func TestCensusConfirmsDeletions(t *testing.T) {
 		})
 	}
 }
+
+// With a writer that writes pages side by side, the runner counts each page
+// when it commits, which may be after the next pages were fetched, and
+// keeps each page's context alive until then.
+func TestRunCountsPagesAsTheyCommit(t *testing.T) {
+	ctx := context.Background()
+	src, w := newFakeSource(), &lateWriter{fakeWriter: newFakeWriter(), failPage: -1}
+	seed(src, "changes", 7)
+	var progress []int
+	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: src}},
+		DeleteMaxShare: 0.5, WriteDepth: 3, Now: func() time.Time { return t0 },
+		Progress: func(p Progress) { progress = append(progress, p.Page, p.Records) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Run(ctx, changes, ModeIncremental)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inserted != 7 || res.Pages != 3 || res.TotalLast != 7 || res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(t0.Add(-time.Hour)) {
+		t.Errorf("run: %+v", res)
+	}
+	if want := []int{0, 3, 1, 6, 2, 7}; !slices.Equal(progress, want) {
+		t.Errorf("progress (page, records so far) %v, want %v", progress, want)
+	}
+	if !slices.Equal(w.depths, []int{3}) {
+		t.Errorf("pipeline depths asked for: %v, want [3]", w.depths)
+	}
+
+	// A page that fails stops the run; only the pages before it count.
+	w.failPage = 1
+	src.put("changes", "id-09", t0)
+	res, err = r.Run(ctx, changes, ModeCensus)
+	if err == nil || !strings.Contains(err.Error(), "changes page 1: disk full") {
+		t.Fatalf("run with a failing page: %v", err)
+	}
+	if res.Outcome != OutcomeFailed || res.Pages != 1 || res.Unchanged != 3 || res.Deleted != 0 {
+		t.Errorf("failed run: %+v", res)
+	}
+}
