@@ -174,11 +174,15 @@ func (pl *Pipeline) settle() error {
 	return nil
 }
 
-// stop ends the pipeline with err, once the pages in flight have ended.
+// stop ends the pipeline with err, once the pages in flight have ended;
+// those of them that committed are given to committed.
 func (pl *Pipeline) stop(err error) error {
 	for _, pg := range pl.inflight {
 		<-pg.done
 		pl.forget(pg)
+		if pg.err == nil {
+			pl.committed(pg.p, pg.res)
+		}
 	}
 	pl.inflight = nil
 	pl.err = err

@@ -347,3 +347,32 @@ func TestPipelineOfDepthOneWritesOnePageAtATime(t *testing.T) {
 		t.Errorf("checkpoint next page %d, ledger %d pages and %d inserted; want 3, 3, %d", next, pages, ins, len(recs))
 	}
 }
+
+// A page the pipeline refuses stops it; the pages in flight before it
+// still commit and are given back.
+func TestPipelineStopsAtAnInvalidPage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, _ := newWriter(t)
+	recs := records(newSandbox(t, smallSizes), "changes")
+	run := startRun(t, w, load.ModeIncremental)
+	pl := w.Pipeline(2, run.add)
+	if err := pl.Write(ctx, run.page(0, recs[:100], 250)); err != nil {
+		t.Fatal(err)
+	}
+	bad := run.page(1, recs[100:200], 250)
+	bad.Mode = "nightly"
+	err := pl.Write(ctx, bad)
+	if err == nil || !strings.Contains(err.Error(), `unknown mode "nightly"`) {
+		t.Fatalf("an invalid page: %v", err)
+	}
+	if err := pl.Write(ctx, run.page(2, recs[200:], 250)); err == nil {
+		t.Error("the pipeline took a page after it stopped")
+	}
+	if cerr := pl.Close(); cerr != err {
+		t.Errorf("Close: %v, want the error that stopped it", cerr)
+	}
+	if !slices.Equal(run.committed, []int{0}) || run.sum.Inserted != 100 {
+		t.Errorf("given back %v, %+v; want page 0, 100 inserted", run.committed, run.sum)
+	}
+}
