@@ -159,6 +159,9 @@ func (pl *Pipeline) settle() error {
 		return pl.stop(pg.err)
 	}
 	again := append([]*inflightPage{pg}, pl.inflight...)
+	pl.w.logger.Info("page rolled back while written beside others; writing it again, alone",
+		"entity", pg.p.Entity, "mode", pg.p.Mode, "run_id", pg.p.RunID, "page", pg.p.PageNum,
+		"pages_after_it", len(pl.inflight), "error", pg.err)
 	for _, later := range pl.inflight {
 		<-later.done
 		pl.forget(later)

@@ -1,9 +1,11 @@
 package load_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
 )
 
 // pipelineRun gathers what a Pipeline gave back for one run.
@@ -184,7 +187,12 @@ func TestPipelineWritesPagesThatShareARecordOneAfterTheOther(t *testing.T) {
 func TestPipelinePageAfterAFailedPageDoesNotCommit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w, db := newWriter(t)
+	db := loadtest.NewDB(t)
+	var logged bytes.Buffer
+	w, err := load.NewWriter(db, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	recs := records(newSandbox(t, smallSizes), "changes")
 	run := startRun(t, w, load.ModeIncremental)
 	hold := holdLedger(t, db, run.runID)
@@ -228,6 +236,10 @@ func TestPipelinePageAfterAFailedPageDoesNotCommit(t *testing.T) {
 	}
 	if next, pages, ins := checkpointAndLedger(t, db, run.runID); next != 2 || pages != 2 || ins != 200 {
 		t.Errorf("checkpoint next page %d, ledger %d pages and %d inserted; want 2, 2, 200", next, pages, ins)
+	}
+	if !strings.Contains(logged.String(), `writing it again, alone" entity=changes mode=incremental run_id=`) ||
+		!strings.Contains(logged.String(), "page=0 pages_after_it=1") || !strings.Contains(logged.String(), "canceling statement") {
+		t.Errorf("the log does not say that page 0 was written again, and why:\n%s", logged.String())
 	}
 }
 
