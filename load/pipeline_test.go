@@ -151,6 +151,9 @@ func TestPipelineWritesPagesThatShareARecordOneAfterTheOther(t *testing.T) {
 	case got := <-given:
 		t.Fatalf("page 1 went in flight beside page 0, which holds the same record (pages given back: %v)", got)
 	case <-time.After(300 * time.Millisecond):
+		// A window for page 1 to go in flight wrongly: it cannot fail a right
+		// pipeline, only let a wrong one pass, which the child rows and the
+		// history below then catch.
 	}
 	if err := hold.Rollback(); err != nil {
 		t.Fatal(err)
@@ -308,7 +311,7 @@ func waitForLockWaits(t *testing.T, db *sqlx.DB, n int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %d sessions waiting on a lock after a minute: %s", n, activity(t, db))
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // polling: PostgreSQL signals no lock wait
 	}
 }
 
@@ -322,7 +325,7 @@ func waitForIdle(t *testing.T, db *sqlx.DB, except int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("sessions still busy after a minute: %s", activity(t, db))
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // polling: PostgreSQL signals no end of a statement
 	}
 }
 

@@ -353,14 +353,7 @@ func TestWritesOfOneEntityRunSideBySide(t *testing.T) {
 	}
 	blocked := make(chan error, 1)
 	go func() { blocked <- write(ctx, load.ModeIncremental, 1, recs[100:200]) }()
-	// Until the incremental page waits on the row lock.
-	for count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
-		select {
-		case err := <-blocked:
-			t.Fatalf("the incremental page did not wait on the held checkpoint: %v", err)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
+	waitForLockWaits(t, db, 1) // the incremental page, on the held checkpoint
 	sweep := make(chan error, 1)
 	go func() { sweep <- write(ctx, load.ModeSweep, 0, recs[200:]) }()
 	select {
