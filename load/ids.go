@@ -114,7 +114,8 @@ func stringEnd(b []byte, i int) (end int, escaped bool) {
 }
 
 // skipValue returns the index just past the JSON value starting at b[i],
-// or -1 when it does not end.
+// or -1 when it does not end. A scalar ends at the comma or bracket after
+// it, which is where the index points then.
 func skipValue(b []byte, i int) int {
 	depth := 0
 	for i < len(b) {
@@ -125,15 +126,21 @@ func skipValue(b []byte, i int) int {
 				return -1
 			}
 			i = end + 1
+			if depth == 0 {
+				return i
+			}
 		case '{', '[':
 			depth++
 			i++
 		case '}', ']':
 			if depth == 0 {
-				return i // the end of the enclosing object: a scalar ended here
+				return i
 			}
 			depth--
 			i++
+			if depth == 0 {
+				return i
+			}
 		case ',':
 			if depth == 0 {
 				return i
@@ -141,9 +148,6 @@ func skipValue(b []byte, i int) int {
 			i++
 		default:
 			i++
-		}
-		if depth == 0 && i > 0 && (b[i-1] == '"' || b[i-1] == '}' || b[i-1] == ']') {
-			return i
 		}
 	}
 	if depth == 0 {
