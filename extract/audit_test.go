@@ -9,6 +9,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 var (
@@ -39,7 +40,7 @@ func TestBudgetAudit(t *testing.T) {
 			e := mustEntity(t, name)
 			wg.Go(func() {
 				for ctx.Err() == nil {
-					err := c.Pages(ctx, e, extract.Query{}, func(extract.Page) error { return nil })
+					err := c.Pages(ctx, e, synctype.Query{}, func(synctype.Page) error { return nil })
 					if err != nil && ctx.Err() == nil {
 						t.Errorf("sweep %s: %v", name, err)
 						return

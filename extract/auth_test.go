@@ -12,6 +12,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
@@ -90,7 +91,7 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 
 	// Revocation in the middle of paging, with pages in flight.
 	s.Plutora.SetFaults(plutoratest.Faults{RevokeAtRequest: s.Plutora.Requests() + 3})
-	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	_, got, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestWhitelistDenial(t *testing.T) {
 	if n := countLog(s.Plutora, "/oauth/token", -1); n != 2 {
 		t.Errorf("%d token requests, want 2", n)
 	}
-	err = c.Pages(t.Context(), mustEntity(t, "hosts"), extract.Query{}, func(extract.Page) error { return nil })
+	err = c.Pages(t.Context(), mustEntity(t, "hosts"), synctype.Query{}, func(synctype.Page) error { return nil })
 	if !errors.Is(err, extract.ErrAccessDenied) || !strings.Contains(err.Error(), "fetch hosts page 0") {
 		t.Errorf("Pages: err = %v, want access denied on hosts page 0", err)
 	}
@@ -175,7 +176,7 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 	cfg := configFor(s.Plutora)
 	cfg.PagesInFlight = 1 // so that no request is already in flight when a 429 arrives, and the order is fixed
 	c := newClient(t, cfg)
-	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	_, got, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +281,7 @@ func TestCancelStopsPaging(t *testing.T) {
 	c := newClient(t, configFor(s.Plutora))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	err := c.Pages(ctx, mustEntity(t, "changes"), extract.Query{}, func(p extract.Page) error {
+	err := c.Pages(ctx, mustEntity(t, "changes"), synctype.Query{}, func(p synctype.Page) error {
 		if p.Num == 1 {
 			cancel()
 		}
@@ -309,7 +310,7 @@ func TestTokenRenewedDuringARun(t *testing.T) {
 	cfg := configFor(s.Plutora)
 	cfg.Now, cfg.PagesInFlight = clock.Now, 1 // each page is fetched after the clock moved
 	c := newClient(t, cfg)
-	err := c.Pages(t.Context(), mustEntity(t, "changes"), extract.Query{}, func(extract.Page) error {
+	err := c.Pages(t.Context(), mustEntity(t, "changes"), synctype.Query{}, func(synctype.Page) error {
 		clock.Advance(45 * time.Minute)
 		return nil
 	})

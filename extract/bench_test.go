@@ -17,6 +17,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 var (
@@ -56,7 +57,7 @@ func utilization(b *testing.B, inFlight int, window time.Duration, windows int) 
 	ctx, cancel := context.WithDeadline(b.Context(), start.Add(window*time.Duration(windows)+window/2))
 	defer cancel()
 	for ctx.Err() == nil {
-		err := c.Pages(ctx, mustEntity(b, "changes"), extract.Query{}, func(extract.Page) error { return nil })
+		err := c.Pages(ctx, mustEntity(b, "changes"), synctype.Query{}, func(synctype.Page) error { return nil })
 		if err != nil && ctx.Err() == nil {
 			b.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func BenchmarkOverhead(b *testing.B) {
 		c := newClient(b, cfg)
 		return func() int {
 			pages := 0
-			if err := c.Pages(b.Context(), e, extract.Query{}, func(extract.Page) error { pages++; return nil }); err != nil {
+			if err := c.Pages(b.Context(), e, synctype.Query{}, func(synctype.Page) error { pages++; return nil }); err != nil {
 				b.Fatal(err)
 			}
 			return pages

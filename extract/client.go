@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"golang.org/x/oauth2"
 )
 
@@ -100,11 +101,11 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 func (c *Client) Close() { c.pacer.close() }
 
 // Product returns the product the Client reads.
-func (c *Client) Product() Product { return c.cfg.Product }
+func (c *Client) Product() synctype.Product { return c.cfg.Product }
 
 // Stats returns the cumulative counters.
-func (c *Client) Stats() Stats {
-	return Stats{
+func (c *Client) Stats() synctype.SourceStats {
+	return synctype.SourceStats{
 		Requests: c.stats.requests.Load(), Throttled: c.stats.throttled.Load(),
 		Retries: c.stats.retries.Load(), TokenRenewals: c.stats.renewals.Load(),
 	}
@@ -130,15 +131,16 @@ func (c *Client) Me(ctx context.Context) (string, error) {
 }
 
 // Exists asks the API whether the record of entity e with id exists: GET
-// {DetailPath}/{id} answers it (true) or 404 or 410 (false). Any other
+// {detail path}/{id} answers it (true) or 404 or 410 (false). Any other
 // answer is an error. A census confirms a deletion with it before marking
 // a row deleted. The request counts against the budget like any other.
-func (c *Client) Exists(ctx context.Context, e Entity, id string) (bool, error) {
-	if e.DetailPath == "" {
-		return false, fmt.Errorf("%s: no detail endpoint to ask for one record", e.Name)
+func (c *Client) Exists(ctx context.Context, e synctype.Entity, id string) (bool, error) {
+	rt, err := routeOf(e)
+	if err != nil {
+		return false, fmt.Errorf("get %s %s: %w", e.Name, id, err)
 	}
-	r := request{method: "GET", path: e.DetailPath + "/" + url.PathEscape(id), route: e.DetailPath + "/{id}", page: -1}
-	err := c.do(ctx, r, func(body []byte) error {
+	r := request{method: "GET", path: rt.detailPath + "/" + url.PathEscape(id), route: rt.detailPath + "/{id}", page: -1}
+	err = c.do(ctx, r, func(body []byte) error {
 		var rec map[string]json.RawMessage
 		if err := json.Unmarshal(body, &rec); err != nil {
 			return fmt.Errorf("not a JSON object: %w", err)

@@ -10,15 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// Product names an API (and so an API key with its own budget).
-type Product string
-
-// The two products.
-const (
-	ProductPlutora     Product = "plutora"
-	ProductPlutoraTest Product = "plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Endpoints are the base URL of an API and the URL of its token endpoint.
@@ -67,7 +60,7 @@ const (
 
 // Config configures a Client. Zero optional fields take the defaults above.
 type Config struct {
-	Product   Product
+	Product   synctype.Product
 	Endpoints Endpoints
 
 	ClientID, ClientSecret, Username, Password string
@@ -129,8 +122,8 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if c.Product != ProductPlutora && c.Product != ProductPlutoraTest {
-		bad("Product %q: want %q or %q", c.Product, ProductPlutora, ProductPlutoraTest)
+	if c.Product != synctype.ProductPlutora && c.Product != synctype.ProductPlutoraTest {
+		bad("Product %q: want %q or %q", c.Product, synctype.ProductPlutora, synctype.ProductPlutoraTest)
 	}
 	if err := checkURL(c.Endpoints.APIURL); err != nil {
 		bad("Endpoints.APIURL: %w", err)

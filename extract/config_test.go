@@ -6,11 +6,12 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func validConfig() extract.Config {
 	return extract.Config{
-		Product:      extract.ProductPlutora,
+		Product:      synctype.ProductPlutora,
 		Endpoints:    extract.Endpoints{APIURL: "https://usapi.plutora.com", TokenURL: "https://usoauth.plutora.com/oauth/token"},
 		ClientID:     "id",
 		ClientSecret: "secret",

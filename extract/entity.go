@@ -1,44 +1,33 @@
 package extract
 
-import "strings"
+import (
+	"fmt"
 
-// Entity describes how one kind of record is listed. The table in Entities is the only
-// place that knows the paths and field names.
-type Entity struct {
-	Name          string  // "changes"
-	Product       Product // the API (and key) that serves it
-	ListMethod    string  // GET or POST
-	ListPath      string  // "/changes/filter", "/hosts", "/defects/Search"
-	IDField       string  // "id" or "Id"
-	ModifiedField string  // "lastModifiedDate", or "" when it cannot be read incrementally
-	DetailPath    string  // "/changes": GET DetailPath/{id} answers one record, 404 when there is none
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// route says how the API lists and reads one entity. Only this file knows the paths.
+type route struct {
+	listMethod string // GET or POST
+	listPath   string // "/changes/filter", "/hosts", "/defects/Search"
+	detailPath string // "/changes": GET detailPath/{id} answers one record, 404 when there is none
 }
 
-// Incremental reports whether the entity can be filtered by its modified field.
-func (e Entity) Incremental() bool { return e.ModifiedField != "" }
-
-var entities = []Entity{
-	{Name: "changes", Product: ProductPlutora, ListMethod: "POST", ListPath: "/changes/filter", IDField: "id", ModifiedField: "lastModifiedDate", DetailPath: "/changes"},
-	{Name: "releases", Product: ProductPlutora, ListMethod: "POST", ListPath: "/releases/filter", IDField: "id", ModifiedField: "lastModifiedDate", DetailPath: "/releases"},
-	{Name: "environments", Product: ProductPlutora, ListMethod: "GET", ListPath: "/environments", IDField: "id", DetailPath: "/environments"},
-	{Name: "hosts", Product: ProductPlutora, ListMethod: "GET", ListPath: "/hosts", IDField: "id", DetailPath: "/hosts"},
-	{Name: "systems", Product: ProductPlutora, ListMethod: "GET", ListPath: "/systems", IDField: "id", DetailPath: "/systems"},
-	{Name: "defects", Product: ProductPlutoraTest, ListMethod: "POST", ListPath: "/defects/Search", IDField: "Id", ModifiedField: "LastModifiedDate", DetailPath: "/defects"},
-}
-
-// Entities returns the entity table, in a stable order (Plutora's first).
-func Entities() []Entity {
-	out := make([]Entity, len(entities))
-	copy(out, entities)
-	return out
-}
-
-// EntityByName returns the entity called name (case-insensitive).
-func EntityByName(name string) (Entity, bool) {
-	for _, e := range entities {
-		if strings.EqualFold(e.Name, name) {
-			return e, true
-		}
+// routeOf returns the route of entity e (synctype.Entities).
+func routeOf(e synctype.Entity) (route, error) {
+	switch e.Name {
+	case "changes":
+		return route{"POST", "/changes/filter", "/changes"}, nil
+	case "releases":
+		return route{"POST", "/releases/filter", "/releases"}, nil
+	case "environments":
+		return route{"GET", "/environments", "/environments"}, nil
+	case "hosts":
+		return route{"GET", "/hosts", "/hosts"}, nil
+	case "systems":
+		return route{"GET", "/systems", "/systems"}, nil
+	case "defects":
+		return route{"POST", "/defects/Search", "/defects"}, nil
 	}
-	return Entity{}, false
+	return route{}, fmt.Errorf("no API route for entity %q", e.Name)
 }

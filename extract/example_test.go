@@ -8,6 +8,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Example pages through the hosts of a sandbox Plutora. Against the real API, take the
@@ -22,7 +23,7 @@ func Example() {
 	creds := sandbox.Plutora.Credentials()
 
 	client, err := extract.New(ctx, extract.Config{
-		Product:      extract.ProductPlutora,
+		Product:      synctype.ProductPlutora,
 		Endpoints:    extract.Endpoints{APIURL: sandbox.Plutora.URL, TokenURL: sandbox.Plutora.TokenURL},
 		ClientID:     creds.ClientID,
 		ClientSecret: creds.ClientSecret,
@@ -35,8 +36,8 @@ func Example() {
 	}
 	defer client.Close()
 
-	hosts, _ := extract.EntityByName("hosts")
-	err = client.Pages(ctx, hosts, extract.Query{}, func(p extract.Page) error {
+	hosts, _ := synctype.EntityByName("hosts")
+	err = client.Pages(ctx, hosts, synctype.Query{}, func(p synctype.Page) error {
 		fmt.Printf("page %d: %d of %d hosts\n", p.Num, len(p.Records), p.TotalCount)
 		return nil // a sync writes the page and its checkpoint here
 	})

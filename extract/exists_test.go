@@ -2,11 +2,14 @@ package extract_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestExists asks the sandbox about single records of every entity: a live
@@ -14,16 +17,16 @@ import (
 func TestExists(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{})
-	clients := map[extract.Product]*extract.Client{
-		extract.ProductPlutora:     newClient(t, configFor(s.Plutora)),
-		extract.ProductPlutoraTest: newClient(t, configFor(s.Test)),
+	clients := map[synctype.Product]*extract.Client{
+		synctype.ProductPlutora:     newClient(t, configFor(s.Plutora)),
+		synctype.ProductPlutoraTest: newClient(t, configFor(s.Test)),
 	}
 	for _, c := range clients {
 		if _, err := c.Me(t.Context()); err != nil { // the token, before the requests are counted
 			t.Fatal(err)
 		}
 	}
-	for _, e := range extract.Entities() {
+	for _, e := range synctype.Entities() {
 		c := clients[e.Product]
 		ids := s.IDs(e.Name)
 		live, gone := ids[0], ids[1]
@@ -52,19 +55,24 @@ func TestExists(t *testing.T) {
 func TestExistsNamesWhatWentWrong(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t, plutoratest.Options{})
-	c := newClient(t, configFor(s.Plutora))
-	e, _ := extract.EntityByName("changes")
-	// The changes list answers a JSON array, not the record asked for.
-	wrong := e
-	wrong.DetailPath = "/changes?pageNum=0&x="
-	_, err := c.Exists(t.Context(), wrong, "7a1c1f9e-0000-4000-8000-0000000000ff")
+	// An API that answers every GET with a JSON array, not the record asked
+	// for (the token still comes from the sandbox).
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_, _ = w.Write([]byte("[]"))
+	}))
+	t.Cleanup(api.Close)
+	cfg := configFor(s.Plutora)
+	cfg.Endpoints.APIURL = api.URL
+	c := newClient(t, cfg)
+	e, _ := synctype.EntityByName("changes")
+	_, err := c.Exists(t.Context(), e, "7a1c1f9e-0000-4000-8000-0000000000ff")
 	var bad *extract.BadResponseError
 	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "changes 7a1c1f9e-0000-4000-8000-0000000000ff") {
 		t.Errorf("Exists against a list = %v; want a BadResponseError naming the record", err)
 	}
-	none := e
-	none.DetailPath = ""
-	if _, err := c.Exists(t.Context(), none, "x"); err == nil || !strings.Contains(err.Error(), "no detail endpoint") {
-		t.Errorf("Exists without a detail path = %v", err)
+	unknown := synctype.Entity{Name: "widgets", Product: synctype.ProductPlutora, IDField: "id"}
+	if _, err := c.Exists(t.Context(), unknown, "x"); err == nil || !strings.Contains(err.Error(), "no API route for entity \"widgets\"") {
+		t.Errorf("Exists of an entity without a route = %v", err)
 	}
 }

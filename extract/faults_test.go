@@ -8,6 +8,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestTransientFaultsAreRetried(t *testing.T) {
@@ -35,7 +36,7 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 			cfg.PagesInFlight = 1 // a fixed order of requests meets the same faults every run
 			c := newClient(t, cfg)
 			for _, name := range []string{"changes", "hosts"} {
-				_, got, err := collect(t, c, mustEntity(t, name), extract.Query{})
+				_, got, err := collect(t, c, mustEntity(t, name), synctype.Query{})
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}
@@ -74,7 +75,7 @@ func TestTimeoutsAreRetried(t *testing.T) {
 	cfg.RequestTimeout = 150 * time.Millisecond
 	cfg.MaxAttempts = 20
 	c := newClient(t, cfg)
-	_, got, err := collect(t, c, mustEntity(t, "hosts"), extract.Query{})
+	_, got, err := collect(t, c, mustEntity(t, "hosts"), synctype.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestPersistentFaults(t *testing.T) {
 			cfg := configFor(s.Plutora)
 			cfg.MaxAttempts = 4
 			c := newClient(t, cfg)
-			_, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+			_, _, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 			if !errors.Is(err, tc.is) {
 				t.Fatalf("err = %v, want %v", err, tc.is)
 			}
@@ -127,15 +128,17 @@ func TestPersistentFaults(t *testing.T) {
 
 func TestNoRetryOnClientErrors(t *testing.T) {
 	s := newSandbox(t, plutoratest.Options{})
-	c := newClient(t, configFor(s.Plutora))
-	bogus := extract.Entity{Name: "widgets", Product: extract.ProductPlutora, ListMethod: "GET", ListPath: "/widgets", IDField: "id"}
-	err := c.Pages(t.Context(), bogus, extract.Query{}, func(extract.Page) error { return nil })
+	// Under a base path the sandbox does not serve, every list is an unknown route.
+	cfg := configFor(s.Plutora)
+	cfg.Endpoints.APIURL += "/nowhere"
+	c := newClient(t, cfg)
+	err := c.Pages(t.Context(), mustEntity(t, "hosts"), synctype.Query{}, func(synctype.Page) error { return nil })
 	var bad *extract.BadResponseError
 	if !errors.As(err, &bad) || bad.Status != 404 || !strings.Contains(err.Error(), "No HTTP resource") {
 		t.Fatalf("err = %v, want a 404 BadResponseError quoting the answer", err)
 	}
 	settle(t, s.Plutora, c)
-	if n := countLog(s.Plutora, "/widgets", -1); n != 1 {
+	if n := countLog(s.Plutora, "/nowhere/hosts", -1); n != 1 {
 		t.Errorf("%d requests, want 1 (a 404 is not retried)", n)
 	}
 }
@@ -145,7 +148,7 @@ func TestBodySizeLimit(t *testing.T) {
 	cfg := configFor(s.Plutora)
 	cfg.MaxBodyBytes = 4096
 	c := newClient(t, cfg)
-	_, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	_, _, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 	if !errors.Is(err, extract.ErrBadResponse) || !strings.Contains(err.Error(), "larger than MaxBodyBytes (4096)") {
 		t.Fatalf("err = %v, want a body-size BadResponseError", err)
 	}

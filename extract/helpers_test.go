@@ -11,6 +11,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // small sizes keep the tests fast; changes span several pages and end mid-page.
@@ -84,9 +85,9 @@ func settleN(t testing.TB, p *plutoratest.Product, n int64) {
 // configFor is a client config for one of the sandbox's products, with fast retries.
 func configFor(p *plutoratest.Product) extract.Config {
 	c := p.Credentials()
-	product := extract.ProductPlutora
+	product := synctype.ProductPlutora
 	if p.Name == "plutoratest" {
-		product = extract.ProductPlutoraTest
+		product = synctype.ProductPlutoraTest
 	}
 	return extract.Config{
 		Product:      product,
@@ -111,11 +112,11 @@ func newClient(t testing.TB, cfg extract.Config) *extract.Client {
 }
 
 // collect pages through e and returns the pages and the records by id.
-func collect(t testing.TB, c *extract.Client, e extract.Entity, q extract.Query) ([]extract.Page, map[string]json.RawMessage, error) {
+func collect(t testing.TB, c *extract.Client, e synctype.Entity, q synctype.Query) ([]synctype.Page, map[string]json.RawMessage, error) {
 	t.Helper()
-	var pages []extract.Page
+	var pages []synctype.Page
 	ids := map[string]json.RawMessage{}
-	err := c.Pages(t.Context(), e, q, func(p extract.Page) error {
+	err := c.Pages(t.Context(), e, q, func(p synctype.Page) error {
 		pages = append(pages, p)
 		for _, r := range p.Records {
 			var rec struct {
@@ -131,9 +132,9 @@ func collect(t testing.TB, c *extract.Client, e extract.Entity, q extract.Query)
 	return pages, ids, err
 }
 
-func mustEntity(t testing.TB, name string) extract.Entity {
+func mustEntity(t testing.TB, name string) synctype.Entity {
 	t.Helper()
-	e, ok := extract.EntityByName(name)
+	e, ok := synctype.EntityByName(name)
 	if !ok {
 		t.Fatalf("no entity %q", name)
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // BudgetHistory is how the pacer survives restarts: it reads the recent request counts
@@ -13,16 +15,9 @@ import (
 // load.Writer.BudgetHistory; MemoryHistory serves tests.
 type BudgetHistory interface {
 	// Recent returns how many requests key made per minute since `since`.
-	Recent(ctx context.Context, key string, since time.Time) ([]MinuteCount, error)
+	Recent(ctx context.Context, key string, since time.Time) ([]synctype.MinuteCount, error)
 	// Add counts n requests made by key at time at (stored per minute).
 	Add(ctx context.Context, key string, at time.Time, n int) error
-}
-
-// MinuteCount is the number of requests made in the bucket (normally a minute) that
-// starts at Minute.
-type MinuteCount struct {
-	Minute time.Time
-	Count  int
 }
 
 // MemoryHistory is a BudgetHistory in memory, safe for concurrent use. It truncates
@@ -43,14 +38,14 @@ func NewMemoryHistory(bucket time.Duration) *MemoryHistory {
 }
 
 // Recent implements BudgetHistory.
-func (h *MemoryHistory) Recent(_ context.Context, key string, since time.Time) ([]MinuteCount, error) {
+func (h *MemoryHistory) Recent(_ context.Context, key string, since time.Time) ([]synctype.MinuteCount, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	var out []MinuteCount
+	var out []synctype.MinuteCount
 	from := since.Truncate(h.bucket)
 	for m, n := range h.counts[key] {
 		if !m.Before(from) {
-			out = append(out, MinuteCount{Minute: m, Count: n})
+			out = append(out, synctype.MinuteCount{Minute: m, Count: n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Minute.Before(out[j].Minute) })

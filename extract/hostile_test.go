@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // hostileServer is an API whose list answers are body, whatever the page,
@@ -36,7 +37,7 @@ func hostileServer(t testing.TB, body *atomic.Pointer[[]byte]) *httptest.Server 
 func hostileClient(t testing.TB, url string) *extract.Client {
 	t.Helper()
 	c, err := extract.New(context.Background(), extract.Config{
-		Product:   extract.ProductPlutora,
+		Product:   synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: url, TokenURL: url + "/oauth/token"},
 		ClientID:  "hostile-client", ClientSecret: "hostile-secret-value", Username: "hostile@example.com", Password: "hostile-password-value",
 		Budget: 1 << 30, MaxBodyBytes: 4 << 20,
@@ -52,13 +53,13 @@ func hostileClient(t testing.TB, url string) *extract.Client {
 var errFirstPage = errors.New("first page seen")
 
 // firstPage reads page 0 of changes with a deadline: a hang is an error.
-func firstPage(t testing.TB, c *extract.Client) (extract.Page, error) {
+func firstPage(t testing.TB, c *extract.Client) (synctype.Page, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	e, _ := extract.EntityByName("changes")
-	var got extract.Page
-	err := c.Pages(ctx, e, extract.Query{}, func(p extract.Page) error {
+	e, _ := synctype.EntityByName("changes")
+	var got synctype.Page
+	err := c.Pages(ctx, e, synctype.Query{}, func(p synctype.Page) error {
 		got = p
 		return errFirstPage
 	})
@@ -74,7 +75,7 @@ func firstPage(t testing.TB, c *extract.Client) (extract.Page, error) {
 // checkHostile holds for any answer: either a page whose records are each
 // one JSON value (not null) and a count that is not negative, or an error
 // that says what is wrong and where: endpoint and page.
-func checkHostile(t testing.TB, body []byte, p extract.Page, err error) {
+func checkHostile(t testing.TB, body []byte, p synctype.Page, err error) {
 	t.Helper()
 	if err != nil {
 		msg := err.Error()

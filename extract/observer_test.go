@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // countingObserver counts the calls of each kind.
@@ -18,20 +18,20 @@ type countingObserver struct {
 	waited                              time.Duration
 }
 
-func (o *countingObserver) Request(p extract.Product, endpoint string, status int, d time.Duration) {
+func (o *countingObserver) Request(p synctype.Product, endpoint string, status int, d time.Duration) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.requests[string(p)+" "+endpoint+" "+itoa(status)]++
 }
-func (o *countingObserver) PacerWait(p extract.Product, d time.Duration) {
+func (o *countingObserver) PacerWait(p synctype.Product, d time.Duration) {
 	o.mu.Lock()
 	o.waits++
 	o.waited += d
 	o.mu.Unlock()
 }
-func (o *countingObserver) TokenRenewed(extract.Product)  { o.mu.Lock(); o.renewals++; o.mu.Unlock() }
-func (o *countingObserver) Retry(extract.Product, string) { o.mu.Lock(); o.retries++; o.mu.Unlock() }
-func (o *countingObserver) Throttled(extract.Product)     { o.mu.Lock(); o.throttled++; o.mu.Unlock() }
+func (o *countingObserver) TokenRenewed(synctype.Product)  { o.mu.Lock(); o.renewals++; o.mu.Unlock() }
+func (o *countingObserver) Retry(synctype.Product, string) { o.mu.Lock(); o.retries++; o.mu.Unlock() }
+func (o *countingObserver) Throttled(synctype.Product)     { o.mu.Lock(); o.throttled++; o.mu.Unlock() }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
@@ -43,7 +43,7 @@ func TestObserverSeesWhatStatsCount(t *testing.T) {
 	cfg.Observer = obs
 	cfg.Budget, cfg.Window = 4, 100*time.Millisecond // binding: the pacer makes requests wait
 	c := newClient(t, cfg)
-	if _, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{}); err != nil {
+	if _, _, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{}); err != nil {
 		t.Fatal(err)
 	}
 	st := c.Stats()

@@ -8,30 +8,15 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// Query selects the pages of a Pages call.
-type Query struct {
-	Since     *time.Time // incremental: modified ≥ Since, ascending; nil = every record
-	StartPage int        // resume at this 0-based page
-}
-
-// Page is one page of an entity's list, as delivered by Pages.
-type Page struct {
-	Entity     string
-	Num        int               // 0-based
-	TotalCount int               // as this page's answer gave it
-	Records    []json.RawMessage // raw records, not decoded
-	Drift      bool              // TotalCount differs from FirstTotal: records moved while paging
-	FirstTotal int               // TotalCount of the first page of this call
-}
 
 // Pages fetches the pages of e in order, PagesInFlight at a time, and calls fn for each
 // in order. It stops after the page that reaches TotalCount, or after an empty page (which
 // is delivered too, so the caller sees its TotalCount), or when fn returns an error, which
 // is returned as is. At most PagesInFlight pages are held at once, the one in fn included.
-func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) error) error {
+func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
 	if e.Product != c.cfg.Product {
 		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
 	}
@@ -40,6 +25,10 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 	}
 	if q.StartPage < 0 {
 		return fmt.Errorf("pages of %s: StartPage %d is negative", e.Name, q.StartPage)
+	}
+	rt, err := routeOf(e)
+	if err != nil {
+		return fmt.Errorf("pages of %s: %w", e.Name, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -64,7 +53,7 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 			queue = append(queue, ch)
 			next++
 			wg.Go(func() {
-				env, err := c.page(ctx, e, q, num)
+				env, err := c.page(ctx, e, rt, q, num)
 				ch <- result{env, err}
 			})
 		}
@@ -84,7 +73,7 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 		if first < 0 {
 			first = total
 		}
-		p := Page{Entity: e.Name, Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
+		p := synctype.Page{Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
 		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total
 		if !last {
 			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
@@ -103,19 +92,19 @@ func (c *Client) Pages(ctx context.Context, e Entity, q Query, fn func(Page) err
 }
 
 // page fetches one page of e.
-func (c *Client) page(ctx context.Context, e Entity, q Query, num int) (envelope, error) {
-	r := request{method: e.ListMethod, page: num}
+func (c *Client) page(ctx context.Context, e synctype.Entity, rt route, q synctype.Query, num int) (envelope, error) {
+	r := request{method: rt.listMethod, page: num}
 	sortOnly := false
-	switch e.ListMethod {
+	switch rt.listMethod {
 	case "GET":
-		r.path = e.ListPath + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
+		r.path = rt.listPath + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
 	case "POST":
 		_, refused := c.noSortOnly.Load(e.Name)
 		sortOnly = q.Since == nil && e.ModifiedField != "" && !refused
-		r.path = e.ListPath
+		r.path = rt.listPath
 		r.body = searchBody(e, q, num, sortOnly)
 	default:
-		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, e.ListMethod)
+		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, rt.listMethod)
 	}
 	env, err := c.list(ctx, r)
 	var bad *BadResponseError
@@ -151,7 +140,7 @@ type searchFilter struct {
 // searchBody is the POST body of /{entity}/filter and /defects/Search. With Since it
 // filters on and sorts by the modified field; without, sortOnly still sorts by it (no
 // condition), so that paging is stable.
-func searchBody(e Entity, q Query, num int, sortOnly bool) []byte {
+func searchBody(e synctype.Entity, q synctype.Query, num int, sortOnly bool) []byte {
 	filters := []searchFilter{}
 	switch {
 	case e.ModifiedField != "" && q.Since != nil:

@@ -10,23 +10,24 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestPagesEveryEntity(t *testing.T) {
 	t.Parallel()
 	for _, envelope := range []string{"pascal", "camel"} {
 		s := newSandbox(t, plutoratest.Options{DefectEnvelope: envelope})
-		clients := map[extract.Product]*extract.Client{
-			extract.ProductPlutora:     newClient(t, configFor(s.Plutora)),
-			extract.ProductPlutoraTest: newClient(t, configFor(s.Test)),
+		clients := map[synctype.Product]*extract.Client{
+			synctype.ProductPlutora:     newClient(t, configFor(s.Plutora)),
+			synctype.ProductPlutoraTest: newClient(t, configFor(s.Test)),
 		}
-		for _, e := range extract.Entities() {
+		for _, e := range synctype.Entities() {
 			if envelope == "camel" && e.Name != "defects" {
 				continue // the envelope option changes only Plutora Test's answers
 			}
 			t.Run(envelope+"/"+e.Name, func(t *testing.T) {
 				want := s.Records(e.Name)
-				pages, got, err := collect(t, clients[e.Product], e, extract.Query{})
+				pages, got, err := collect(t, clients[e.Product], e, synctype.Query{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -45,8 +46,8 @@ func TestPagesEveryEntity(t *testing.T) {
 					t.Errorf("got %d pages, want %d", len(pages), wantPages)
 				}
 				for i, p := range pages {
-					if p.Num != i || p.Entity != e.Name || p.TotalCount != len(want) || p.Drift || p.FirstTotal != len(want) {
-						t.Errorf("page %d: Num %d Entity %s TotalCount %d Drift %v FirstTotal %d", i, p.Num, p.Entity, p.TotalCount, p.Drift, p.FirstTotal)
+					if p.Num != i || p.TotalCount != len(want) || p.Drift || p.FirstTotal != len(want) {
+						t.Errorf("page %d: Num %d TotalCount %d Drift %v FirstTotal %d", i, p.Num, p.TotalCount, p.Drift, p.FirstTotal)
 					}
 				}
 			})
@@ -93,7 +94,7 @@ func TestPagesIncremental(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := mustEntity(t, name)
 			p := s.Plutora
-			if e.Product == extract.ProductPlutoraTest {
+			if e.Product == synctype.ProductPlutoraTest {
 				p = s.Test
 			}
 			c := newClient(t, configFor(p))
@@ -114,7 +115,7 @@ func TestPagesIncremental(t *testing.T) {
 					want++
 				}
 			}
-			_, got, err := collect(t, c, e, extract.Query{Since: &since})
+			_, got, err := collect(t, c, e, synctype.Query{Since: &since})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +141,7 @@ func TestPagesAscendingAndResume(t *testing.T) {
 	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 	var order []time.Time
 	var first []string
-	err := c.Pages(t.Context(), e, extract.Query{Since: &since}, func(p extract.Page) error {
+	err := c.Pages(t.Context(), e, synctype.Query{Since: &since}, func(p synctype.Page) error {
 		for _, r := range p.Records {
 			m, _ := modified(t, r, e.ModifiedField)
 			order = append(order, m)
@@ -159,7 +160,7 @@ func TestPagesAscendingAndResume(t *testing.T) {
 		}
 	}
 	var resumed []string
-	err = c.Pages(t.Context(), e, extract.Query{Since: &since, StartPage: 2}, func(p extract.Page) error {
+	err = c.Pages(t.Context(), e, synctype.Query{Since: &since, StartPage: 2}, func(p synctype.Page) error {
 		if len(resumed) == 0 && p.Num != 2 {
 			t.Errorf("first page delivered is %d, want 2", p.Num)
 		}
@@ -183,9 +184,9 @@ func TestPagesDrift(t *testing.T) {
 	c := newClient(t, cfg)
 	e := mustEntity(t, "hosts")
 	before := s.Count("hosts")
-	var pages []extract.Page
-	err := c.Pages(t.Context(), e, extract.Query{}, func(p extract.Page) error {
-		pages = append(pages, extract.Page{Num: p.Num, TotalCount: p.TotalCount, Drift: p.Drift, FirstTotal: p.FirstTotal})
+	var pages []synctype.Page
+	err := c.Pages(t.Context(), e, synctype.Query{}, func(p synctype.Page) error {
+		pages = append(pages, synctype.Page{Num: p.Num, TotalCount: p.TotalCount, Drift: p.Drift, FirstTotal: p.FirstTotal})
 		if p.Num == 0 {
 			for range 3 {
 				if _, err := s.Insert("hosts"); err != nil {
@@ -213,7 +214,7 @@ func TestPagesStopsOnCallbackError(t *testing.T) {
 	c := newClient(t, configFor(s.Plutora))
 	stop := errors.New("stop here")
 	calls := 0
-	err := c.Pages(t.Context(), mustEntity(t, "changes"), extract.Query{}, func(p extract.Page) error {
+	err := c.Pages(t.Context(), mustEntity(t, "changes"), synctype.Query{}, func(p synctype.Page) error {
 		calls++
 		if p.Num == 1 {
 			return stop
@@ -237,9 +238,9 @@ func TestPagesHoldsAtMostPagesInFlight(t *testing.T) {
 		c := newClient(t, cfg)
 		e := mustEntity(t, "changes")
 		delivered := 0
-		err := c.Pages(t.Context(), e, extract.Query{}, func(p extract.Page) error {
+		err := c.Pages(t.Context(), e, synctype.Query{}, func(p synctype.Page) error {
 			// Pages answered so far, minus those already handed over and returned.
-			fetched := countLog(s.Plutora, e.ListPath, 200)
+			fetched := countLog(s.Plutora, "/changes/filter", 200)
 			if held := fetched - delivered; held > inFlight {
 				t.Errorf("PagesInFlight %d: %d pages fetched and not yet returned by the callback", inFlight, held)
 			}
@@ -253,7 +254,7 @@ func TestPagesHoldsAtMostPagesInFlight(t *testing.T) {
 			t.Errorf("delivered %d pages, want 10", delivered)
 		}
 		settle(t, s.Plutora, c)
-		if n := countLog(s.Plutora, e.ListPath, -1); n != 10 {
+		if n := countLog(s.Plutora, "/changes/filter", -1); n != 10 {
 			t.Errorf("PagesInFlight %d: %d page requests, want 10 (none wasted past the end)", inFlight, n)
 		}
 	}
@@ -262,7 +263,7 @@ func TestPagesHoldsAtMostPagesInFlight(t *testing.T) {
 func TestPagesEmpty(t *testing.T) {
 	s := newSandbox(t, plutoratest.Options{Sizes: plutoratest.Sizes{Systems: -1}})
 	c := newClient(t, configFor(s.Plutora))
-	pages, _, err := collect(t, c, mustEntity(t, "systems"), extract.Query{})
+	pages, _, err := collect(t, c, mustEntity(t, "systems"), synctype.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,14 +278,14 @@ func TestPagesRejectsBadQueries(t *testing.T) {
 	now := time.Now()
 	for _, tc := range []struct {
 		entity string
-		q      extract.Query
+		q      synctype.Query
 		want   string
 	}{
-		{"hosts", extract.Query{Since: &now}, "no modified field"},
-		{"defects", extract.Query{}, "belongs to plutoratest"},
-		{"changes", extract.Query{StartPage: -1}, "StartPage -1"},
+		{"hosts", synctype.Query{Since: &now}, "no modified field"},
+		{"defects", synctype.Query{}, "belongs to plutoratest"},
+		{"changes", synctype.Query{StartPage: -1}, "StartPage -1"},
 	} {
-		err := c.Pages(t.Context(), mustEntity(t, tc.entity), tc.q, func(extract.Page) error { return nil })
+		err := c.Pages(t.Context(), mustEntity(t, tc.entity), tc.q, func(synctype.Page) error { return nil })
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %+v: err = %v, want %q", tc.entity, tc.q, err, tc.want)
 		}

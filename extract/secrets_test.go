@@ -9,6 +9,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestSecretsNeverShown runs the client through success and every kind of failure with
@@ -36,7 +37,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		}
 	}
 	sweep := func(c *extract.Client) error {
-		_, _, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+		_, _, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 		return err
 	}
 	me := func(c *extract.Client) error { _, err := c.Me(t.Context()); return err }

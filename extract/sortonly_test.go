@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestSweepWithoutSortWhenRefused: the sandbox accepts a sort without a condition; an API
@@ -49,11 +50,11 @@ func TestSweepWithoutSortWhenRefused(t *testing.T) {
 		fmt.Fprintf(w, `{"resultSet":[%s],"returnCount":%d,"totalCount":250}`, strings.Join(recs, ","), len(recs))
 	}))
 	defer srv.Close()
-	cfg := extract.Config{Product: extract.ProductPlutora,
+	cfg := extract.Config{Product: synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
 		ClientID:  "client", ClientSecret: "secret", Username: "user", Password: "password", PagesInFlight: 1}
 	c := newClient(t, cfg)
-	_, got, err := collect(t, c, mustEntity(t, "changes"), extract.Query{})
+	_, got, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}

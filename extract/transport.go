@@ -9,19 +9,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // stats are the client's cumulative counters.
 type stats struct {
 	requests, throttled, retries, renewals atomic.Int64
-}
-
-// Stats are cumulative counts since the Client was made.
-type Stats struct {
-	Requests      int64 // HTTP requests sent, token requests included
-	Throttled     int64 // 429 answers
-	Retries       int64 // attempts repeated after a transient fault
-	TokenRenewals int64 // tokens obtained
 }
 
 type endpointKey struct{}
@@ -62,7 +56,7 @@ func withEndpoint(ctx context.Context, endpoint string) context.Context {
 type pacedTransport struct {
 	base    http.RoundTripper
 	pacer   *pacer
-	product Product
+	product synctype.Product
 	obs     Observer
 	stats   *stats
 	now     func() time.Time

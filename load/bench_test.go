@@ -19,6 +19,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // BenchmarkPageWriter loads change records from the sandbox's generator,
@@ -89,16 +90,16 @@ func BenchmarkPageWriter(b *testing.B) {
 		ctx := context.Background()
 		// Each pass is a run, as the worker's are: its pages also count into
 		// the run's ledger and record the ids the run saw.
-		writeAll := func(w *load.Writer, m *meter, depth int) load.PageResult {
+		writeAll := func(w *load.Writer, m *meter, depth int) synctype.PageResult {
 			var runID int64
 			var err error
 			m.untimed(func() {
-				if runID, err = w.StartRun(ctx, load.RunStart{Entity: "changes", Mode: load.ModeIncremental}); err != nil {
+				if runID, err = w.StartRun(ctx, synctype.RunStart{Entity: "changes", Mode: synctype.ModeIncremental}); err != nil {
 					b.Fatal(err)
 				}
 			})
-			var sum load.PageResult
-			add := func(_ load.PageWrite, res load.PageResult) {
+			var sum synctype.PageResult
+			add := func(_ synctype.PageWrite, res synctype.PageResult) {
 				sum.Inserted += res.Inserted
 				sum.Updated += res.Updated
 				sum.Unchanged += res.Unchanged
@@ -106,7 +107,7 @@ func BenchmarkPageWriter(b *testing.B) {
 			for start := 0; start < pages; start += 100 {
 				pl := w.Pipeline(depth, add)
 				for i := start; i < min(pages, start+100); i++ {
-					if err := pl.Write(ctx, load.PageWrite{RunID: runID, Entity: "changes", Mode: load.ModeIncremental, PageNum: i,
+					if err := pl.Write(ctx, synctype.PageWrite{RunID: runID, Entity: "changes", Mode: synctype.ModeIncremental, PageNum: i,
 						TotalCount: len(ids), Records: page(i)}); err != nil {
 						b.Fatal(err)
 					}
@@ -118,7 +119,7 @@ func BenchmarkPageWriter(b *testing.B) {
 			}
 			return sum
 		}
-		var res load.PageResult
+		var res synctype.PageResult
 		alone := func() phase {
 			db, w := benchDB(b)
 			return measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, 1) })

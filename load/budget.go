@@ -5,19 +5,14 @@ import (
 	"fmt"
 	gosync "sync"
 	"time"
-)
 
-// MinuteCount is how many requests a key made in one minute. It has the
-// fields of extract.MinuteCount; sync converts between the two.
-type MinuteCount struct {
-	Minute time.Time
-	Count  int
-}
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
 
 // BudgetHistory keeps the requests made per API key per minute in
 // plutora_sync.request_counts, so that the budget pacer survives restarts and
 // is shared by replicas. It has the method set of extract.BudgetHistory, with
-// load.MinuteCount in place of extract.MinuteCount.
+// load.MinuteCount in place of synctype.MinuteCount.
 type BudgetHistory struct {
 	w *Writer
 
@@ -33,7 +28,7 @@ func (w *Writer) BudgetHistory() *BudgetHistory { return &BudgetHistory{w: w} }
 
 // Recent returns how many requests key made per minute since since (from
 // since's minute on), oldest first.
-func (h *BudgetHistory) Recent(ctx context.Context, key string, since time.Time) ([]MinuteCount, error) {
+func (h *BudgetHistory) Recent(ctx context.Context, key string, since time.Time) ([]synctype.MinuteCount, error) {
 	rows, err := h.w.db.QueryContext(ctx, `
 		SELECT minute, count FROM plutora_sync.request_counts
 		WHERE key = $1 AND minute >= date_trunc('minute', $2::timestamptz) ORDER BY minute`, key, since.UTC())
@@ -41,9 +36,9 @@ func (h *BudgetHistory) Recent(ctx context.Context, key string, since time.Time)
 		return nil, fmt.Errorf("read request counts of %s: %w", key, err)
 	}
 	defer rows.Close()
-	var out []MinuteCount
+	var out []synctype.MinuteCount
 	for rows.Next() {
-		var m MinuteCount
+		var m synctype.MinuteCount
 		if err := rows.Scan(&m.Minute, &m.Count); err != nil {
 			return nil, fmt.Errorf("read request counts of %s: %w", key, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestBudgetHistoryCountsPerKeyPerMinute(t *testing.T) {
@@ -35,11 +36,11 @@ func TestBudgetHistoryCountsPerKeyPerMinute(t *testing.T) {
 	tests := []struct {
 		key   string
 		since time.Time
-		want  []load.MinuteCount
+		want  []synctype.MinuteCount
 	}{
-		{"plutora", t0, []load.MinuteCount{{t0, 5}, {t0.Add(time.Minute), 4}, {t0.Add(59 * time.Minute), 1}}},
-		{"plutora", t0.Add(90 * time.Second), []load.MinuteCount{{t0.Add(time.Minute), 4}, {t0.Add(59 * time.Minute), 1}}},
-		{"plutoratest", t0, []load.MinuteCount{{t0, 7}}},
+		{"plutora", t0, []synctype.MinuteCount{{Minute: t0, Count: 5}, {Minute: t0.Add(time.Minute), Count: 4}, {Minute: t0.Add(59 * time.Minute), Count: 1}}},
+		{"plutora", t0.Add(90 * time.Second), []synctype.MinuteCount{{Minute: t0.Add(time.Minute), Count: 4}, {Minute: t0.Add(59 * time.Minute), Count: 1}}},
+		{"plutoratest", t0, []synctype.MinuteCount{{Minute: t0, Count: 7}}},
 		{"other", t0, nil},
 	}
 	for _, tc := range tests {

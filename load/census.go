@@ -6,40 +6,20 @@ import (
 	"fmt"
 
 	"github.com/lib/pq"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// Census is what a census run found, for deciding on deletions.
-type Census struct {
-	RunID                 int64
-	Entity                string
-	TotalFirst, TotalLast int     // totalCount on the first and the last page
-	MaxShare              float64 // the largest share (0..1) of the live rows marked deleted at once
-}
-
-// CensusCandidates are the live rows a census did not see: deleted upstream,
-// or moved past the census between two pages (offset paging shifts records
-// when others are added or removed). A caller that can ask the API about
-// single records confirms each before MarkDeleted.
-type CensusCandidates struct {
-	IDs     []string // up to the limit asked for, in id order
-	Total   int      // how many there are in all
-	SeenIDs []string // a few ids the census did see: probes for the API's answer about a live record
-	// Reason is set when MarkDeleted would mark nothing whatever the
-	// candidates: the census was incomplete, or too many rows would go.
-	Reason string
-}
 
 // seenProbes is how many seen ids Candidates returns: one of them may have
 // been deleted since the census read it.
 const seenProbes = 3
 
 // Candidates returns up to limit of the rows census c did not see.
-func (w *Writer) Candidates(ctx context.Context, c Census, limit int) (CensusCandidates, error) {
+func (w *Writer) Candidates(ctx context.Context, c synctype.Census, limit int) (synctype.CensusCandidates, error) {
 	spec, err := checkCensus(c)
 	if err != nil {
-		return CensusCandidates{}, err
+		return synctype.CensusCandidates{}, err
 	}
-	var out CensusCandidates
+	var out synctype.CensusCandidates
 	err = w.inTx(ctx, func(tx *sql.Tx) error {
 		v, err := tally(ctx, tx, spec, c)
 		if err != nil {
@@ -60,7 +40,7 @@ func (w *Writer) Candidates(ctx context.Context, c Census, limit int) (CensusCan
 		return err
 	})
 	if err != nil {
-		return CensusCandidates{}, fmt.Errorf("census candidates of %s (run %d): %w", c.Entity, c.RunID, err)
+		return synctype.CensusCandidates{}, fmt.Errorf("census candidates of %s (run %d): %w", c.Entity, c.RunID, err)
 	}
 	return out, nil
 }
@@ -74,7 +54,7 @@ func (w *Writer) Candidates(ctx context.Context, c Census, limit int) (CensusCan
 // note, when not empty, is recorded with the outcome. The outcome is
 // recorded in the run's ledger row. Rows are never removed; one that
 // reappears later gets _deleted_at cleared by WritePage.
-func (w *Writer) MarkDeleted(ctx context.Context, c Census, only []string, note string) (deleted int, reason string, err error) {
+func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []string, note string) (deleted int, reason string, err error) {
 	spec, err := checkCensus(c)
 	if err != nil {
 		return 0, "", err
@@ -118,7 +98,7 @@ func (w *Writer) MarkDeleted(ctx context.Context, c Census, only []string, note 
 	return deleted, reason, nil
 }
 
-func checkCensus(c Census) (*entitySpec, error) {
+func checkCensus(c synctype.Census) (*entitySpec, error) {
 	spec, err := specFor(c.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("mark deleted: %w", err)
@@ -136,7 +116,7 @@ type censusTally struct {
 	missing int // of which the run did not see
 }
 
-func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c Census) (censusTally, error) {
+func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c synctype.Census) (censusTally, error) {
 	var v censusTally
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM plutora_sync.census_seen WHERE run_id = $1`, c.RunID).Scan(&v.seen); err != nil {
 		return v, err
@@ -148,12 +128,12 @@ func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c Census) (censusT
 	return v, err
 }
 
-func (v censusTally) complete(c Census) bool {
+func (v censusTally) complete(c synctype.Census) bool {
 	return c.TotalFirst == c.TotalLast && v.seen == c.TotalLast
 }
 
 // reason says why no row may be marked deleted, or "" when they may.
-func (v censusTally) reason(c Census) string {
+func (v censusTally) reason(c synctype.Census) string {
 	switch {
 	case c.TotalFirst != c.TotalLast:
 		return fmt.Sprintf("incomplete census: totalCount moved from %d to %d while paging", c.TotalFirst, c.TotalLast)

@@ -3,6 +3,8 @@ package load
 import (
 	"fmt"
 	"strings"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // The mapping from API records to table columns, for every entity, lives in
@@ -42,14 +44,23 @@ type child struct {
 }
 
 // entitySpec describes one entity's table and how to fill it.
+// It embeds the entity's row of synctype.Entities: its name, product, id
+// field and last-modified field ("" when none).
 type entitySpec struct {
-	name        string // entity name, as everywhere in plutora-sync
-	product     string // "plutora" or "plutoratest"
-	table       string // schema-qualified table; history is table+"_history"
-	idKey       string // JSON key of the record id
-	modifiedKey string // JSON key of the last-modified time, "" when none
-	cols        []column
-	children    []child
+	synctype.Entity
+	table    string // schema-qualified table; history is table+"_history"
+	cols     []column
+	children []child
+}
+
+// entity returns the shared entity called name; the specs below key into
+// synctype.Entities, and TestSpecsCoverEveryEntity checks both lists agree.
+func entity(name string) synctype.Entity {
+	e, ok := synctype.EntityByName(name)
+	if !ok {
+		panic("load: no entity " + name + " in synctype.Entities")
+	}
+	return e
 }
 
 func c(name string, k kind, path ...string) column { return column{name: name, path: path, kind: k} }
@@ -70,7 +81,7 @@ func customFieldCols() []column {
 
 var specs = []*entitySpec{
 	{
-		name: "changes", product: "plutora", table: "plutora.changes", idKey: "id", modifiedKey: "lastModifiedDate",
+		Entity: entity("changes"), table: "plutora.changes",
 		cols: []column{
 			c("change_id", kInt, "changeId"), c("name", kText, "name"),
 			c("change_priority_id", kUUID, "changePriorityId"), c("change_priority", kText, "changePriority"),
@@ -100,7 +111,7 @@ var specs = []*entitySpec{
 		},
 	},
 	{
-		name: "releases", product: "plutora", table: "plutora.releases", idKey: "id", modifiedKey: "lastModifiedDate",
+		Entity: entity("releases"), table: "plutora.releases",
 		cols: []column{
 			c("identifier", kText, "identifier"), c("name", kText, "name"), c("summary", kText, "summary"),
 			c("location", kText, "location"),
@@ -118,7 +129,7 @@ var specs = []*entitySpec{
 		},
 	},
 	{
-		name: "environments", product: "plutora", table: "plutora.environments", idKey: "id",
+		Entity: entity("environments"), table: "plutora.environments",
 		cols: []column{
 			c("name", kText, "name"), c("url", kText, "url"), c("linked_system", kText, "linkedSystem"),
 			c("linked_system_id", kUUID, "linkedSystemId"), c("usage_work_item", kText, "usageWorkItem"),
@@ -129,7 +140,7 @@ var specs = []*entitySpec{
 		},
 	},
 	{
-		name: "hosts", product: "plutora", table: "plutora.hosts", idKey: "id",
+		Entity: entity("hosts"), table: "plutora.hosts",
 		cols: []column{c("name", kText, "name"), c("environment_id", kUUID, "environmentID")},
 		children: []child{
 			{table: "plutora.host_layers", parentCol: "host_id", array: "layers", cols: []column{
@@ -140,7 +151,7 @@ var specs = []*entitySpec{
 		},
 	},
 	{
-		name: "systems", product: "plutora", table: "plutora.systems", idKey: "id",
+		Entity: entity("systems"), table: "plutora.systems",
 		cols: []column{
 			c("name", kText, "name"), c("vendor", kText, "vendor"), c("status", kText, "status"),
 			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
@@ -153,7 +164,7 @@ var specs = []*entitySpec{
 	{
 		// Defects come from Plutora Test, in PascalCase; the shape is assumed
 		// (plutora-api.md §4): adjust the keys here.
-		name: "defects", product: "plutoratest", table: "plutora.defects", idKey: "Id", modifiedKey: "LastModifiedDate",
+		Entity: entity("defects"), table: "plutora.defects",
 		cols: []column{
 			c("display_id", kText, "DisplayId"), c("name", kText, "Name"), c("description", kText, "Description"),
 			c("status_id", kUUID, "Status", "Id"), c("status", kText, "Status", "Value"),
@@ -175,14 +186,14 @@ var specs = []*entitySpec{
 func Entities() []string {
 	out := make([]string, len(specs))
 	for i, s := range specs {
-		out[i] = s.name
+		out[i] = s.Name
 	}
 	return out
 }
 
 func specFor(entity string) (*entitySpec, error) {
 	for _, s := range specs {
-		if s.name == entity {
+		if s.Name == entity {
 			return s, nil
 		}
 	}

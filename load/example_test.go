@@ -7,6 +7,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // A run writes its pages, each in one transaction with the checkpoint; a
@@ -25,12 +26,12 @@ func ExampleWriter_WritePage() {
 		fmt.Println(err)
 		return
 	}
-	runID, err := w.StartRun(ctx, load.RunStart{Entity: "releases", Mode: load.ModeIncremental})
+	runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "releases", Mode: synctype.ModeIncremental})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	page := load.PageWrite{RunID: runID, Entity: "releases", Mode: load.ModeIncremental, PageNum: 0, TotalCount: 2,
+	page := synctype.PageWrite{RunID: runID, Entity: "releases", Mode: synctype.ModeIncremental, PageNum: 0, TotalCount: 2,
 		Records: []json.RawMessage{
 			json.RawMessage(`{"id":"5f1d7c2e-3b7a-4c1e-9a54-0a2b3c4d5e6f","identifier":"PR-3561","name":"2025.6 Payments",
 				"releaseStatusType":"Approved","implementationDate":"2025-06-30T00:00:00","lastModifiedDate":"2025-06-20T17:29:55.883"}`),

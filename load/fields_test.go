@@ -17,6 +17,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestEveryTableFieldByField loads every entity of a sandbox and checks each
@@ -36,22 +37,22 @@ func TestEveryTableFieldByField(t *testing.T) {
 	}
 	defer srv.Close()
 	for _, spec := range specs {
-		t.Run(spec.name, func(t *testing.T) {
-			recs := srv.Records(spec.name)
+		t.Run(spec.Name, func(t *testing.T) {
+			recs := srv.Records(spec.Name)
 			if len(recs) == 0 {
-				t.Fatalf("the sandbox has no %s", spec.name)
+				t.Fatalf("the sandbox has no %s", spec.Name)
 			}
-			runID, err := w.StartRun(ctx, RunStart{Entity: spec.name, Mode: ModeSweep})
+			runID, err := w.StartRun(ctx, synctype.RunStart{Entity: spec.Name, Mode: synctype.ModeSweep})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := srv.IDs(spec.name)
+			ids := srv.IDs(spec.Name)
 			for p := 0; p*100 < len(ids); p++ {
 				page := make([]json.RawMessage, 0, 100)
 				for _, id := range ids[p*100 : min(len(ids), p*100+100)] {
 					page = append(page, recs[id])
 				}
-				res, err := w.WritePage(ctx, PageWrite{RunID: runID, Entity: spec.name, Mode: ModeSweep, PageNum: p, Records: page, TotalCount: len(ids)})
+				res, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: spec.Name, Mode: synctype.ModeSweep, PageNum: p, Records: page, TotalCount: len(ids)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,22 +90,22 @@ func checkRows(t *testing.T, db *sqlx.DB, spec *entitySpec, recs map[string]json
 		got := decode(t, row)
 		want := decode(t, raw)
 		if !reflect.DeepEqual(decodeFloat(t, raw), decodeFloat(t, mustMarshal(got["raw"]))) {
-			t.Errorf("%s %s: raw differs from the record", spec.name, id)
+			t.Errorf("%s %s: raw differs from the record", spec.Name, id)
 		}
 		for _, col := range spec.cols {
 			if msg := compare(col, want, got[strings.Trim(col.name, `"`)]); msg != "" {
-				t.Errorf("%s %s column %s: %s", spec.name, id, col.name, msg)
+				t.Errorf("%s %s column %s: %s", spec.Name, id, col.name, msg)
 			}
 		}
 		if got["_run_id"] != json.Number(strconv.FormatInt(runID, 10)) || got["_first_seen_at"] == nil || got["_deleted_at"] != nil {
-			t.Errorf("%s %s: system columns %v %v %v", spec.name, id, got["_run_id"], got["_first_seen_at"], got["_deleted_at"])
+			t.Errorf("%s %s: system columns %v %v %v", spec.Name, id, got["_run_id"], got["_first_seen_at"], got["_deleted_at"])
 		}
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
 	if seen != len(recs) {
-		t.Errorf("%s: %d rows for %d records", spec.name, seen, len(recs))
+		t.Errorf("%s: %d rows for %d records", spec.Name, seen, len(recs))
 	}
 }
 
@@ -330,7 +331,7 @@ func TestSpecCoversTablesAndRecords(t *testing.T) {
 				}
 			}
 		}
-		paths := map[string]bool{spec.idKey: true}
+		paths := map[string]bool{spec.IDField: true}
 		for _, c := range spec.cols {
 			paths[strings.Join(c.path, ".")] = true
 		}
@@ -338,26 +339,26 @@ func TestSpecCoversTablesAndRecords(t *testing.T) {
 		for _, ch := range spec.children {
 			arrays[ch.array] = true
 		}
-		for _, raw := range srv.Records(spec.name) {
+		for _, raw := range srv.Records(spec.Name) {
 			for k, v := range decode(t, raw) {
 				switch v := v.(type) {
 				case map[string]any:
 					for k2 := range v {
 						if !paths[k+"."+k2] {
-							t.Errorf("%s: field %s.%s has no column", spec.name, k, k2)
+							t.Errorf("%s: field %s.%s has no column", spec.Name, k, k2)
 						}
 					}
 				case []any:
-					if !arrays[k] && !knownUnmappedArrays[spec.name+"."+k] {
-						t.Errorf("%s: array %s has no child table", spec.name, k)
+					if !arrays[k] && !knownUnmappedArrays[spec.Name+"."+k] {
+						t.Errorf("%s: array %s has no child table", spec.Name, k)
 					}
 				case nil:
-					if !paths[k] && !arrays[k] && !knownUnmappedArrays[spec.name+"."+k] && !prefixOf(paths, k+".") {
-						t.Errorf("%s: null field %s has no column", spec.name, k)
+					if !paths[k] && !arrays[k] && !knownUnmappedArrays[spec.Name+"."+k] && !prefixOf(paths, k+".") {
+						t.Errorf("%s: null field %s has no column", spec.Name, k)
 					}
 				default:
 					if !paths[k] {
-						t.Errorf("%s: field %s has no column", spec.name, k)
+						t.Errorf("%s: field %s has no column", spec.Name, k)
 					}
 				}
 			}

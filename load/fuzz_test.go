@@ -7,6 +7,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // FuzzWritePageRecord puts arbitrary bytes as a record next to a good one:
@@ -34,7 +35,7 @@ func FuzzWritePageRecord(f *testing.F) {
 	page := 0
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		page++
-		res, err := w.WritePage(context.Background(), load.PageWrite{Entity: "changes", Mode: load.ModeSweep,
+		res, err := w.WritePage(context.Background(), synctype.PageWrite{Entity: "changes", Mode: synctype.ModeSweep,
 			PageNum: page, Records: []json.RawMessage{good, rec}})
 		if err != nil {
 			t.Fatalf("record %q failed the page: %v", rec, err)

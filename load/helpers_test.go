@@ -10,6 +10,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // smallSizes keeps test data small; every entity has records.
@@ -58,16 +59,16 @@ func paged(recs []json.RawMessage, size int) [][]json.RawMessage {
 
 // loadAll writes recs of entity as pages of 100 under a new run, and returns
 // the summed results.
-func loadAll(t *testing.T, w *load.Writer, entity, mode string, recs []json.RawMessage) (int64, load.PageResult) {
+func loadAll(t *testing.T, w *load.Writer, entity string, mode synctype.Mode, recs []json.RawMessage) (int64, synctype.PageResult) {
 	t.Helper()
 	ctx := context.Background()
-	runID, err := w.StartRun(ctx, load.RunStart{Entity: entity, Mode: mode})
+	runID, err := w.StartRun(ctx, synctype.RunStart{Entity: entity, Mode: mode})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum load.PageResult
+	var sum synctype.PageResult
 	for i, page := range paged(recs, 100) {
-		res, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: entity, Mode: mode, PageNum: i,
+		res, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: entity, Mode: mode, PageNum: i,
 			TotalCount: len(recs), Records: page})
 		if err != nil {
 			t.Fatalf("%s page %d: %v", entity, i, err)

@@ -15,8 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
-
-	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // hostileIDKey is the JSON key of each entity's record id.
@@ -141,7 +140,7 @@ func TestHostileValuesInEveryField(t *testing.T) {
 				recs = append(recs, hostileRecord(t, base, hostileIDKey[entity], id, key, values[name]))
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			res, err := w.WritePage(ctx, load.PageWrite{Entity: entity, Mode: load.ModeSweep, PageNum: page, TotalCount: len(recs), Records: recs})
+			res, err := w.WritePage(ctx, synctype.PageWrite{Entity: entity, Mode: synctype.ModeSweep, PageNum: page, TotalCount: len(recs), Records: recs})
 			if err != nil {
 				cancel()
 				t.Errorf("%s.%s: the page failed: %v", entity, key, err)
@@ -188,7 +187,7 @@ func TestHostileHugeAndDeepValues(t *testing.T) {
 			id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "huge %d", i)).String()
 			rec := hostileRecord(t, base, "id", id, tc.key, tc.value)
 			good := hostileRecord(t, base, "id", uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "good %d", i)).String(), "name", `"good"`)
-			res, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: load.ModeSweep, PageNum: i, TotalCount: 2,
+			res, err := w.WritePage(ctx, synctype.PageWrite{Entity: "changes", Mode: synctype.ModeSweep, PageNum: i, TotalCount: 2,
 				Records: []json.RawMessage{good, rec}})
 			if err != nil {
 				t.Fatalf("the page failed: %v", err)
@@ -227,7 +226,7 @@ func TestHostileDateWordsAreNotDates(t *testing.T) {
 			id := uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "word %d %s", i, key)).String()
 			rec := hostileRecord(t, base, "id", id, key, `"`+word+`"`)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			_, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: load.ModeSweep, PageNum: i, TotalCount: 1,
+			_, err := w.WritePage(ctx, synctype.PageWrite{Entity: "changes", Mode: synctype.ModeSweep, PageNum: i, TotalCount: 1,
 				Records: []json.RawMessage{rec}})
 			if err != nil {
 				t.Errorf("%s = %q: the page failed: %v", key, word, err)
@@ -271,7 +270,7 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 	// An id that is SQL: quarantined, kept verbatim.
 	sqlID := `'; DROP TABLE plutora_sync.quarantine; --`
 	recs = append(recs, hostileRecord(t, base[0], "id", "x", "id", mustJSON(sqlID)))
-	res, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: load.ModeSweep, TotalCount: len(recs), Records: recs})
+	res, err := w.WritePage(ctx, synctype.PageWrite{Entity: "changes", Mode: synctype.ModeSweep, TotalCount: len(recs), Records: recs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +279,7 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 	}
 	for i, s := range meta {
 		var name, simple, sysName string
-		if err := db.QueryRowContext(ctx, `SELECT c.name, c.description_simple, s.name FROM plutora.changes c
+		if err := db.QueryRowContext(ctx, `SELECT c.name, c.description_simple, s.Name FROM plutora.changes c
 			JOIN plutora.change_systems s ON s.change_id = c.id WHERE c.id = $1`, ids[i]).Scan(&name, &simple, &sysName); err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}
@@ -301,10 +300,10 @@ func TestHostileSQLMetacharacters(t *testing.T) {
 		}
 	}
 	// Names from the caller are checked, never spliced into SQL.
-	if _, err := w.WritePage(ctx, load.PageWrite{Entity: `changes; DROP TABLE plutora.changes`, Mode: load.ModeSweep}); err == nil {
+	if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: `changes; DROP TABLE plutora.changes`, Mode: synctype.ModeSweep}); err == nil {
 		t.Error("an entity name that is SQL was accepted")
 	}
-	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: 1, Entity: `changes" --`, TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, synctype.Census{RunID: 1, Entity: `changes" --`, TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted an entity name that is SQL")
 	}
 }
@@ -327,11 +326,11 @@ func TestHostileCensusCountsRecordsWithoutID(t *testing.T) {
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	recs := records(srv, "systems")
-	runID, _ := loadAll(t, w, "systems", load.ModeCensus, recs)
-	if _, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "systems", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}, nil, ""); err != nil || reason != "" {
+	runID, _ := loadAll(t, w, "systems", synctype.ModeCensus, recs)
+	if _, reason, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "systems", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}, nil, ""); err != nil || reason != "" {
 		t.Fatalf("first census: %q %v", reason, err)
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess}); err != nil {
 		t.Fatal(err)
 	}
 	gone := srv.IDs("systems")[2]
@@ -340,18 +339,18 @@ func TestHostileCensusCountsRecordsWithoutID(t *testing.T) {
 	}
 	for _, bad := range []string{`{"name":"no id"}`, `{"id":"SYS-12","name":"id not a uuid"}`, `["not an object"]`} {
 		upstream := append(records(srv, "systems"), json.RawMessage(bad))
-		runID, res := loadAll(t, w, "systems", load.ModeCensus, upstream)
+		runID, res := loadAll(t, w, "systems", synctype.ModeCensus, upstream)
 		if res.Quarantined != 1 {
 			t.Fatalf("%s: %+v", bad, res)
 		}
-		deleted, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "systems", TotalFirst: len(upstream), TotalLast: len(upstream), MaxShare: 0.5}, nil, "")
+		deleted, reason, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "systems", TotalFirst: len(upstream), TotalLast: len(upstream), MaxShare: 0.5}, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if deleted != 1 || reason != "" {
 			t.Errorf("census with %s upstream: %d marked deleted, %q; want the deleted system marked", bad, deleted, reason)
 		}
-		if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
+		if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.ExecContext(ctx, `UPDATE plutora.systems SET _deleted_at = NULL WHERE id = $1`, gone); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/lib/pq"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Pipeline writes the pages of one run of one entity up to depth at a time,
@@ -37,7 +38,7 @@ import (
 type Pipeline struct {
 	w         *Writer
 	depth     int
-	committed func(PageWrite, PageResult)
+	committed func(synctype.PageWrite, synctype.PageResult)
 	inflight  []*inflightPage   // in page order
 	ids       map[uuid.UUID]int // ids of the records in flight → pages in flight that hold them
 	err       error             // the error that stopped the pipeline
@@ -46,10 +47,10 @@ type Pipeline struct {
 // inflightPage is a page being written by a Pipeline.
 type inflightPage struct {
 	ctx     context.Context
-	p       PageWrite
+	p       synctype.PageWrite
 	ids     []uuid.UUID
 	alone   bool // its ids could not be read: no other page is in flight beside it
-	res     PageResult
+	res     synctype.PageResult
 	err     error
 	started chan struct{} // closed when its goroutine sends the page
 	done    chan struct{} // closed when the write ended
@@ -58,7 +59,7 @@ type inflightPage struct {
 // Pipeline returns a Pipeline that writes up to depth pages side by side
 // (1: one after the other, each with WritePage on the caller's goroutine)
 // and gives each committed page's result to committed.
-func (w *Writer) Pipeline(depth int, committed func(PageWrite, PageResult)) *Pipeline {
+func (w *Writer) Pipeline(depth int, committed func(synctype.PageWrite, synctype.PageResult)) *Pipeline {
 	return &Pipeline{w: w, depth: max(depth, 1), committed: committed, ids: map[uuid.UUID]int{}}
 }
 
@@ -68,7 +69,7 @@ func (w *Writer) Pipeline(depth int, committed func(PageWrite, PageResult)) *Pip
 // the pages that committed to committed. Its error is that of p's checks or
 // of an earlier page, which stopped the pipeline: no page after that one
 // commits.
-func (pl *Pipeline) Write(ctx context.Context, p PageWrite) error {
+func (pl *Pipeline) Write(ctx context.Context, p synctype.PageWrite) error {
 	if pl.err != nil {
 		return pl.err
 	}
@@ -77,7 +78,7 @@ func (pl *Pipeline) Write(ctx context.Context, p PageWrite) error {
 		return pl.stop(err)
 	}
 	if p.Product == "" {
-		p.Product = spec.product
+		p.Product = spec.Product
 	}
 	if pl.depth == 1 { // nothing to write beside it: on this goroutine, as WritePage does
 		res, err := pl.w.WritePage(ctx, p)
@@ -87,7 +88,7 @@ func (pl *Pipeline) Write(ctx context.Context, p PageWrite) error {
 		pl.committed(p, res)
 		return nil
 	}
-	ids, sure := pageIDs(p.Records, spec.idKey)
+	ids, sure := pageIDs(p.Records, spec.IDField)
 	pg := &inflightPage{ctx: ctx, p: p, ids: ids, alone: !sure, started: make(chan struct{}), done: make(chan struct{})}
 	for len(pl.inflight) > 0 && (pl.headDone() || len(pl.inflight) >= pl.depth || pg.alone ||
 		pl.inflight[len(pl.inflight)-1].alone || pl.shares(ids)) {
@@ -224,7 +225,7 @@ func (pl *Pipeline) forget(pg *inflightPage) {
 // product, entity, mode and run. Pipelines whose keys collide at worst wait
 // for each other's pages, or find that the page before did not commit and
 // write the page again alone.
-func pipelineKey(p PageWrite) sql.NullInt32 {
+func pipelineKey(p synctype.PageWrite) sql.NullInt32 {
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%s/%s/%s/%d", p.Product, p.Entity, p.Mode, p.RunID)
 	return sql.NullInt32{Int32: int32(h.Sum32()), Valid: true}

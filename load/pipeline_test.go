@@ -16,16 +16,17 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // pipelineRun gathers what a Pipeline gave back for one run.
 type pipelineRun struct {
 	runID     int64
 	committed []int // page numbers, in the order they were given back
-	sum       load.PageResult
+	sum       synctype.PageResult
 }
 
-func (r *pipelineRun) add(p load.PageWrite, res load.PageResult) {
+func (r *pipelineRun) add(p synctype.PageWrite, res synctype.PageResult) {
 	r.committed = append(r.committed, p.PageNum)
 	r.sum.Inserted += res.Inserted
 	r.sum.Updated += res.Updated
@@ -33,17 +34,17 @@ func (r *pipelineRun) add(p load.PageWrite, res load.PageResult) {
 	r.sum.Quarantined += res.Quarantined
 }
 
-func startRun(t *testing.T, w *load.Writer, mode string) *pipelineRun {
+func startRun(t *testing.T, w *load.Writer, mode synctype.Mode) *pipelineRun {
 	t.Helper()
-	runID, err := w.StartRun(context.Background(), load.RunStart{Entity: "changes", Mode: mode})
+	runID, err := w.StartRun(context.Background(), synctype.RunStart{Entity: "changes", Mode: mode})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &pipelineRun{runID: runID}
 }
 
-func (r *pipelineRun) page(n int, recs []json.RawMessage, total int) load.PageWrite {
-	return load.PageWrite{RunID: r.runID, Entity: "changes", Mode: load.ModeIncremental, PageNum: n, TotalCount: total, Records: recs}
+func (r *pipelineRun) page(n int, recs []json.RawMessage, total int) synctype.PageWrite {
+	return synctype.PageWrite{RunID: r.runID, Entity: "changes", Mode: synctype.ModeIncremental, PageNum: n, TotalCount: total, Records: recs}
 }
 
 // content is a digest of what the changes tables hold, leaving out when and
@@ -84,11 +85,11 @@ func TestPipelineWritesWhatOnePageAtATimeWrites(t *testing.T) {
 	pages := paged(recs, 40) // 7 pages
 
 	wAlone, dbAlone := newWriter(t)
-	loadAll(t, wAlone, "changes", load.ModeIncremental, recs)
+	loadAll(t, wAlone, "changes", synctype.ModeIncremental, recs)
 
 	w, db := newWriter(t)
 	db.SetMaxOpenConns(3)
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	pl := w.Pipeline(3, run.add)
 	for i, page := range pages {
 		if err := pl.Write(ctx, run.page(i, page, len(recs))); err != nil {
@@ -132,7 +133,7 @@ func TestPipelineWritesPagesThatShareARecordOneAfterTheOther(t *testing.T) {
 	page0 := recs[:100]
 	page1 := append([]json.RawMessage{newer}, recs[100:199]...)
 
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	hold := holdLedger(t, db, run.runID)
 	pl := w.Pipeline(2, run.add)
 	if err := pl.Write(ctx, run.page(0, page0, 200)); err != nil {
@@ -197,7 +198,7 @@ func TestPipelinePageAfterAFailedPageDoesNotCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := records(newSandbox(t, smallSizes), "changes")
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	hold := holdLedger(t, db, run.runID)
 	pl := w.Pipeline(2, run.add)
 	// Page 0 waits on the ledger row, then page 1 on page 0 (an advisory lock).
@@ -257,7 +258,7 @@ func TestPipelineQuarantinesBadRecords(t *testing.T) {
 	pages[1] = append(slices.Clone(pages[1][:50]), append([]json.RawMessage{
 		json.RawMessage(`{"id":"7a1c1f9e-0000-4000-8000-000000000001","raisedDate":"next Tuesday"}`)}, pages[1][50:]...)...)
 	pages[2] = append(slices.Clone(pages[2]), json.RawMessage(`{"name":"nameless"}`))
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	pl := w.Pipeline(2, run.add)
 	for i, page := range pages {
 		if err := pl.Write(ctx, run.page(i, page, len(recs)+2)); err != nil {
@@ -345,7 +346,7 @@ func TestPipelineOfDepthOneWritesOnePageAtATime(t *testing.T) {
 	ctx := context.Background()
 	w, db := newWriter(t)
 	recs := records(newSandbox(t, smallSizes), "changes")
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	pl := w.Pipeline(1, run.add)
 	for i, page := range paged(recs, 100) {
 		if err := pl.Write(ctx, run.page(i, page, len(recs))); err != nil {
@@ -370,7 +371,7 @@ func TestPipelineStopsAtAnInvalidPage(t *testing.T) {
 	ctx := context.Background()
 	w, _ := newWriter(t)
 	recs := records(newSandbox(t, smallSizes), "changes")
-	run := startRun(t, w, load.ModeIncremental)
+	run := startRun(t, w, synctype.ModeIncremental)
 	pl := w.Pipeline(2, run.add)
 	if err := pl.Write(ctx, run.page(0, recs[:100], 250)); err != nil {
 		t.Fatal(err)

@@ -30,15 +30,15 @@ type pageStmt struct {
 // open until fn returns.
 func (w *Writer) withStmt(ctx context.Context, spec *entitySpec, fn func(*sql.Stmt) error) error {
 	w.mu.Lock()
-	ps, ok := w.stmts[spec.name]
+	ps, ok := w.stmts[spec.Name]
 	if !ok {
 		ps = &pageStmt{}
-		w.stmts[spec.name] = ps
+		w.stmts[spec.Name] = ps
 	}
 	w.mu.Unlock()
-	stmt, err := ps.acquire(ctx, w.db.DB, w.sqls[spec.name])
+	stmt, err := ps.acquire(ctx, w.db.DB, w.sqls[spec.Name])
 	if err != nil {
-		return fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.name, err)
+		return fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.Name, err)
 	}
 	defer ps.mu.RUnlock()
 	return fn(stmt)

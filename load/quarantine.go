@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 	"github.com/lib/pq/pqerror"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // badRecord is a record of a page that cannot be loaded.
@@ -28,15 +29,15 @@ type badRecord struct {
 // writeSorted writes a page that failed as a whole: each record is tried
 // alone (rolled back), those that fail are quarantined with the reason, and
 // the others are written as the page, all in one transaction.
-func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.Stmt, p PageWrite) (PageResult, error) {
+func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	reasons, err := w.probe(ctx, tx, spec, p)
 	if err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	var bad []badRecord
 	newlySeen := 0
@@ -46,23 +47,23 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 			good = append(good, rec)
 			continue
 		}
-		b := badRecord{index: i, id: recordID(rec, spec.idKey), reason: reasons[i], raw: rec}
-		w.logger.WarnContext(ctx, "record quarantined", "entity", spec.name, "page", p.PageNum,
+		b := badRecord{index: i, id: recordID(rec, spec.IDField), reason: reasons[i], raw: rec}
+		w.logger.WarnContext(ctx, "record quarantined", "entity", spec.Name, "page", p.PageNum,
 			"record", b.index, "id", b.id, "reason", b.reason)
-		seen, err := quarantine(ctx, tx, spec.name, p, b)
+		seen, err := quarantine(ctx, tx, spec.Name, p, b)
 		if err != nil {
-			return PageResult{}, err
+			return synctype.PageResult{}, err
 		}
 		newlySeen += seen
 		bad = append(bad, b)
 	}
 	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad), pageOrder{})
 	if err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	res.NewlySeen += newlySeen
 	if err := tx.Commit(); err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	return res, nil
 }
@@ -71,7 +72,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 // Records that are not one JSON object are judged in Go; the others are
 // tried with the page statement, each alone and rolled back, by
 // plutora_sync.probe_records in one round trip.
-func (w *Writer) probe(ctx context.Context, tx *sql.Tx, spec *entitySpec, p PageWrite) ([]string, error) {
+func (w *Writer) probe(ctx context.Context, tx *sql.Tx, spec *entitySpec, p synctype.PageWrite) ([]string, error) {
 	reasons := make([]string, len(p.Records))
 	var idx []int
 	var texts []string
@@ -82,8 +83,8 @@ func (w *Writer) probe(ctx context.Context, tx *sql.Tx, spec *entitySpec, p Page
 		}
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT idx, err, code FROM plutora_sync.probe_records($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		w.sqls[spec.name], pq.Array(texts), p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount, p.Watermark,
-		p.Mode == ModeCensus, p.Since)
+		w.sqls[spec.Name], pq.Array(texts), p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount, p.Watermark,
+		p.Mode == synctype.ModeCensus, p.Since)
 	if err != nil {
 		return nil, fmt.Errorf("probe records: %w", err)
 	}
@@ -145,7 +146,7 @@ func syntaxError(rec []byte) string {
 func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMessage, failed error) (string, error) {
 	in := string(rec)
 	var jsonErr, idErr sql.NullString
-	idCol := column{path: []string{spec.idKey}, kind: kUUID}
+	idCol := column{path: []string{spec.IDField}, kind: kUUID}
 	if err := tx.QueryRowContext(ctx, `SELECT plutora_sync.expr_error('$1::jsonb', $1), plutora_sync.expr_error($2, $1)`,
 		in, idCol.expr("$1::jsonb")).Scan(&jsonErr, &idErr); err != nil {
 		return "", err
@@ -154,7 +155,7 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 	case jsonErr.Valid:
 		return "broken JSON: " + jsonErr.String, nil
 	case idErr.Valid:
-		return spec.idKey + ": " + idErr.String, nil
+		return spec.IDField + ": " + idErr.String, nil
 	}
 	var where, msg string
 	err := tx.QueryRowContext(ctx, diagnoseStatement(spec), in).Scan(&where, &msg)
@@ -179,7 +180,7 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 // first of all, a missing id (where is then "").
 func diagnoseStatement(s *entitySpec) string {
 	parts := []string{fmt.Sprintf("SELECT -1 AS o, 0::bigint AS ord, '' AS at, CASE WHEN NULLIF($1::text::jsonb->>%s, '') IS NULL THEN %s END AS err",
-		sqlString(s.idKey), sqlString("no id ("+s.idKey+" is missing, null or empty)"))}
+		sqlString(s.IDField), sqlString("no id ("+s.IDField+" is missing, null or empty)"))}
 	for i, col := range s.cols {
 		parts = append(parts, fmt.Sprintf("SELECT %d, 0::bigint, %s, plutora_sync.expr_error(%s, $1)",
 			i, sqlString(col.label()), sqlString(col.expr("$1::jsonb"))))
@@ -218,7 +219,7 @@ func recordID(rec []byte, key string) string {
 // quarantine keeps b in plutora_sync.quarantine (once per entity and bytes)
 // and, in a run, counts its id as seen (returning 1 the first time): the
 // record exists upstream.
-func quarantine(ctx context.Context, tx *sql.Tx, entity string, p PageWrite, b badRecord) (newlySeen int, err error) {
+func quarantine(ctx context.Context, tx *sql.Tx, entity string, p synctype.PageWrite, b badRecord) (newlySeen int, err error) {
 	if id, err := uuid.Parse(b.id); err == nil {
 		b.id = id.String() // as the tables spell it, so that a later load resolves it
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestBadRecordsAreQuarantinedAndThePageLoads puts one bad record of each
@@ -51,11 +51,11 @@ func TestBadRecordsAreQuarantinedAndThePageLoads(t *testing.T) {
 			off := i * 4 % (len(src) - 4)
 			page := append([]json.RawMessage{}, src[off:off+4]...)
 			page = append(page[:2], append([]json.RawMessage{json.RawMessage(tc.bad)}, page[2:]...)...)
-			runID, err := w.StartRun(ctx, load.RunStart{Entity: tc.entity, Mode: load.ModeSweep})
+			runID, err := w.StartRun(ctx, synctype.RunStart{Entity: tc.entity, Mode: synctype.ModeSweep})
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: tc.entity, Mode: load.ModeSweep, PageNum: 7, Records: page, TotalCount: 5})
+			res, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: tc.entity, Mode: synctype.ModeSweep, PageNum: 7, Records: page, TotalCount: 5})
 			if err != nil {
 				t.Fatalf("the page failed: %v", err)
 			}
@@ -93,7 +93,7 @@ func TestBadRecordsAreQuarantinedAndThePageLoads(t *testing.T) {
 				t.Errorf("ledger: %d quarantined", n)
 			}
 			// A replay counts the same bad record again, once.
-			res, err = w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: tc.entity, Mode: load.ModeSweep, PageNum: 7, Records: page, TotalCount: 5})
+			res, err = w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: tc.entity, Mode: synctype.ModeSweep, PageNum: 7, Records: page, TotalCount: 5})
 			if err != nil || res.Quarantined != 1 || res.Unchanged != 4 {
 				t.Fatalf("replay: %+v, %v", res, err)
 			}
@@ -119,7 +119,7 @@ func TestQuarantineResolvesWhenTheRecordLoads(t *testing.T) {
 	bad := json.RawMessage(`{"id":"` + id + `","name":"s","status":"Active","organizationId":"nope"}`)
 	fixed := json.RawMessage(`{"id":"` + id + `","name":"s","status":"Active","organizationId":null}`)
 	for i, page := range [][]json.RawMessage{{bad}, {fixed}} {
-		if _, err := w.WritePage(ctx, load.PageWrite{Entity: "systems", Mode: load.ModeSweep, PageNum: i, Records: page}); err != nil {
+		if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "systems", Mode: synctype.ModeSweep, PageNum: i, Records: page}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func TestQuarantineResolvesAnUppercaseID(t *testing.T) {
 	bad := json.RawMessage(`{"id":"7A1C1F9E-0000-4000-8000-000000000003","name":"s","organizationId":"nope"}`)
 	fixed := json.RawMessage(`{"id":"7A1C1F9E-0000-4000-8000-000000000003","name":"s"}`)
 	for i, page := range [][]json.RawMessage{{bad}, {fixed}} {
-		if _, err := w.WritePage(ctx, load.PageWrite{Entity: "systems", Mode: load.ModeSweep, PageNum: i, Records: page}); err != nil {
+		if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "systems", Mode: synctype.ModeSweep, PageNum: i, Records: page}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestCrashBetweenPagesLeavesCheckpointAndRowsInAgreement kills the writer's
@@ -36,13 +36,13 @@ func TestCrashBetweenPagesLeavesCheckpointAndRowsInAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	wm := func(i int) *time.Time { x := time.Date(2025, 1, 1+i, 0, 0, 0, 0, time.UTC); return &x }
-	runID, err := w.StartRun(ctx, load.RunStart{Entity: "changes", Mode: load.ModeIncremental, Since: wm(0)})
+	runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "changes", Mode: synctype.ModeIncremental, Since: wm(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var crashed error
 	for i, page := range pages {
-		_, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: "changes", Mode: load.ModeIncremental,
+		_, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: "changes", Mode: synctype.ModeIncremental,
 			PageNum: i, TotalCount: len(recs), Records: page, Watermark: wm(i + 1)})
 		if err != nil {
 			crashed = err
@@ -70,12 +70,12 @@ func TestCrashBetweenPagesLeavesCheckpointAndRowsInAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := cp.NextPage; i < len(pages); i++ {
-		if _, err := w.WritePage(ctx, load.PageWrite{RunID: cp.RunID, Entity: "changes", Mode: load.ModeIncremental,
+		if _, err := w.WritePage(ctx, synctype.PageWrite{RunID: cp.RunID, Entity: "changes", Mode: synctype.ModeIncremental,
 			PageNum: i, TotalCount: len(recs), Records: pages[i], Watermark: wm(i + 1)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success", Resumed: true, TotalFirst: len(recs), TotalLast: len(recs)}); err != nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess, Resumed: true, TotalFirst: len(recs), TotalLast: len(recs)}); err != nil {
 		t.Fatal(err)
 	}
 	var led struct {
@@ -105,23 +105,23 @@ func TestRunLedgerAndCheckpoint(t *testing.T) {
 	if _, ok, err := w.Checkpoint(ctx, "plutora", "releases"); ok || err != nil {
 		t.Fatalf("a checkpoint before any run: %v %v", ok, err)
 	}
-	first, err := w.StartRun(ctx, load.RunStart{Entity: "releases", Mode: load.ModeIncremental, SourceURL: "http://127.0.0.1:1", Note: "plan ok"})
+	first, err := w.StartRun(ctx, synctype.RunStart{Entity: "releases", Mode: synctype.ModeIncremental, SourceURL: "http://127.0.0.1:1", Note: "plan ok"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	late := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
 	early := late.Add(-time.Hour)
 	for i, wm := range []time.Time{late, early} { // the watermark never moves back
-		if _, err := w.WritePage(ctx, load.PageWrite{RunID: first, Entity: "releases", Mode: load.ModeIncremental, PageNum: i, TotalCount: 3, Watermark: &wm}); err != nil {
+		if _, err := w.WritePage(ctx, synctype.PageWrite{RunID: first, Entity: "releases", Mode: synctype.ModeIncremental, PageNum: i, TotalCount: 3, Watermark: &wm}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	cp, ok, err := w.Checkpoint(ctx, "plutora", "releases")
-	if err != nil || !ok || cp.RunID != first || cp.NextPage != 2 || cp.TotalCount != 3 || !cp.Watermark.Equal(late) || cp.Mode != load.ModeIncremental {
+	if err != nil || !ok || cp.RunID != first || cp.NextPage != 2 || cp.TotalCount != 3 || !cp.Watermark.Equal(late) || cp.Mode != synctype.ModeIncremental {
 		t.Fatalf("checkpoint %+v %v %v", cp, ok, err)
 	}
 	// A new run while the first is still marked running: the first was abandoned.
-	second, err := w.StartRun(ctx, load.RunStart{Entity: "releases", Mode: load.ModeIncremental})
+	second, err := w.StartRun(ctx, synctype.RunStart{Entity: "releases", Mode: synctype.ModeIncremental})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestRunLedgerAndCheckpoint(t *testing.T) {
 	if err := db.GetContext(ctx, &status, "SELECT status FROM plutora_sync.runs WHERE id = $1", first); err != nil || status != "abandoned" {
 		t.Errorf("first run: %q %v", status, err)
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: second, Status: "failed", Error: "fetch releases page 0: boom",
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: second, Outcome: synctype.OutcomeFailed, Error: "fetch releases page 0: boom",
 		Requests: 9, Throttled: 2, Retries: 3, TokenRenewals: 1, BudgetUsed: 120, BudgetLimit: 24700}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,13 +149,13 @@ func TestRunLedgerAndCheckpoint(t *testing.T) {
 		led.WMBefore == nil || !led.WMBefore.Equal(late) {
 		t.Errorf("ledger %+v", led)
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: second, Status: "done"}); err == nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: second, Outcome: "done"}); err == nil {
 		t.Error("FinishRun accepted status done")
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: 999999, Status: "success"}); err == nil || !strings.Contains(err.Error(), "no run 999999") {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: 999999, Outcome: synctype.OutcomeSuccess}); err == nil || !strings.Contains(err.Error(), "no run 999999") {
 		t.Errorf("FinishRun of an unknown run: %v", err)
 	}
-	if _, err := w.StartRun(ctx, load.RunStart{Entity: "releases", Mode: "often"}); err == nil {
+	if _, err := w.StartRun(ctx, synctype.RunStart{Entity: "releases", Mode: "often"}); err == nil {
 		t.Error("StartRun accepted mode often")
 	}
 	var src string
@@ -172,14 +172,14 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	census := func() (int64, int) {
 		t.Helper()
 		recs := records(srv, "hosts")
-		runID, _ := loadAll(t, w, "hosts", load.ModeCensus, recs)
+		runID, _ := loadAll(t, w, "hosts", synctype.ModeCensus, recs)
 		return runID, len(recs)
 	}
 	runID, n := census()
-	if d, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: n, TotalLast: n, MaxShare: 0.1}, nil, ""); err != nil || d != 0 || reason != "" {
+	if d, reason, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "hosts", TotalFirst: n, TotalLast: n, MaxShare: 0.1}, nil, ""); err != nil || d != 0 || reason != "" {
 		t.Fatalf("first census: %d %q %v", d, reason, err)
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess}); err != nil {
 		t.Fatal(err)
 	}
 	if c := count(t, db, "SELECT count(*) FROM plutora_sync.census_seen"); c != 0 {
@@ -204,7 +204,7 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	}
 	runID, _ = census()
 	for _, tc := range tests {
-		d, reason, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: tc.first, TotalLast: tc.last, MaxShare: tc.share}, nil, "")
+		d, reason, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "hosts", TotalFirst: tc.first, TotalLast: tc.last, MaxShare: tc.share}, nil, "")
 		if err != nil || d != tc.deleted || reason != tc.reason {
 			t.Errorf("%s: %d %q %v, want %d %q", tc.name, d, reason, err, tc.deleted, tc.reason)
 		}
@@ -218,7 +218,7 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	if c := count(t, db, "SELECT count(*) FROM reporting.host_stack WHERE host_id = $1", gone); c != 0 {
 		t.Errorf("a deleted host is in reporting.host_stack")
 	}
-	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success"}); err != nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess}); err != nil {
 		t.Fatal(err)
 	}
 	if c := count(t, db, "SELECT deleted_rows FROM reporting.freshness WHERE entity = 'hosts'"); c != 1 {
@@ -226,7 +226,7 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	}
 	// The record reappears, unchanged: it is live again, and its deleted
 	// period shows in the history.
-	if _, err := w.WritePage(ctx, load.PageWrite{Entity: "hosts", Mode: load.ModeSweep, Records: recordsByID(t, db, gone)}); err != nil {
+	if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "hosts", Mode: synctype.ModeSweep, Records: recordsByID(t, db, gone)}); err != nil {
 		t.Fatal(err)
 	}
 	if c := count(t, db, "SELECT count(*) FROM plutora.hosts WHERE _deleted_at IS NULL AND id = $1", gone); c != 1 {
@@ -235,10 +235,10 @@ func TestCensusMarksDeletedOnlyWhenComplete(t *testing.T) {
 	if c := count(t, db, "SELECT count(*) FROM plutora.hosts_history WHERE id = $1", gone); c != 1 {
 		t.Errorf("%d history rows for the reappeared host, want 1", c)
 	}
-	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "hosts", TotalFirst: 1, TotalLast: 1, MaxShare: 2}, nil, ""); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "hosts", TotalFirst: 1, TotalLast: 1, MaxShare: 2}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted a share of 2")
 	}
-	if _, _, err := w.MarkDeleted(ctx, load.Census{RunID: runID, Entity: "nope", TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
+	if _, _, err := w.MarkDeleted(ctx, synctype.Census{RunID: runID, Entity: "nope", TotalFirst: 1, TotalLast: 1, MaxShare: 0.1}, nil, ""); err == nil {
 		t.Error("MarkDeleted accepted an unknown entity")
 	}
 }
@@ -252,7 +252,7 @@ func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
-	loadAll(t, w, "hosts", load.ModeSweep, records(srv, "hosts"))
+	loadAll(t, w, "hosts", synctype.ModeSweep, records(srv, "hosts"))
 	ids := srv.IDs("hosts")
 	gone := []string{ids[7], ids[3]}
 	for _, id := range gone {
@@ -261,8 +261,8 @@ func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
 		}
 	}
 	recs := records(srv, "hosts")
-	runID, _ := loadAll(t, w, "hosts", load.ModeCensus, recs)
-	c := load.Census{RunID: runID, Entity: "hosts", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}
+	runID, _ := loadAll(t, w, "hosts", synctype.ModeCensus, recs)
+	c := synctype.Census{RunID: runID, Entity: "hosts", TotalFirst: len(recs), TotalLast: len(recs), MaxShare: 0.5}
 
 	got, err := w.Candidates(ctx, c, 1)
 	if err != nil {

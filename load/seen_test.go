@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestNewlySeenCountsDistinctIDsOfARun: the runner sums NewlySeen over a run's
@@ -18,7 +18,7 @@ func TestNewlySeenCountsDistinctIDsOfARun(t *testing.T) {
 	ctx := context.Background()
 	w, db := newWriter(t)
 	recs := records(newSandbox(t, smallSizes), "changes")[:250]
-	runID, err := w.StartRun(ctx, load.RunStart{Entity: "changes", Mode: load.ModeSweep})
+	runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "changes", Mode: synctype.ModeSweep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestNewlySeenCountsDistinctIDsOfARun(t *testing.T) {
 	want := []int{100, 100, 50, 0}
 	sum := 0
 	for i, page := range pages {
-		res, err := w.WritePage(ctx, load.PageWrite{RunID: runID, Entity: "changes", Mode: load.ModeSweep,
+		res, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: "changes", Mode: synctype.ModeSweep,
 			PageNum: i, TotalCount: 250, Records: page})
 		if err != nil {
 			t.Fatalf("page %d: %v", i, err)
@@ -51,7 +51,7 @@ func TestNewlySeenCountsDistinctIDsOfARun(t *testing.T) {
 		t.Errorf("the run saw %d distinct ids, want 250", sum)
 	}
 	wm := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
-	if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success", WatermarkAfter: &wm}); err != nil {
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess, WatermarkAfter: &wm}); err != nil {
 		t.Fatal(err)
 	}
 	cp, ok, err := w.Checkpoint(ctx, "plutora", "changes")

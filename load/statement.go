@@ -38,10 +38,10 @@ import (
 // each updated row; child rows are replaced only for written parents.
 func pageStatement(s *entitySpec) string {
 	var b strings.Builder
-	id := "(e.r->>" + sqlString(s.idKey) + ")::uuid"
+	id := "(e.r->>" + sqlString(s.IDField) + ")::uuid"
 	modified := "NULL::timestamptz"
-	if s.modifiedKey != "" {
-		modified = column{path: []string{s.modifiedKey}, kind: kTime}.expr("p.r")
+	if s.ModifiedField != "" {
+		modified = column{path: []string{s.ModifiedField}, kind: kTime}.expr("p.r")
 	}
 	hist := s.table + "_history"
 
@@ -84,8 +84,8 @@ old AS MATERIALIZED (
 	// hist: the version each update superseded; it ended when the new one began
 	// (its last-modified time, else now) or when a census marked it deleted.
 	newFrom := "now()"
-	if s.modifiedKey != "" {
-		newFrom = "COALESCE(" + column{path: []string{s.modifiedKey}, kind: kTime}.expr("c.r") + ", now())"
+	if s.ModifiedField != "" {
+		newFrom = "COALESCE(" + column{path: []string{s.ModifiedField}, kind: kTime}.expr("c.r") + ", now())"
 	}
 	fmt.Fprintf(&b, `hist AS (
 	INSERT INTO %[1]s (id, valid_from, valid_to, raw, _run_id)
@@ -124,7 +124,7 @@ child_ins_%[1]d AS (
 		others[i] = "(SELECT count(*) FROM " + name + ")"
 	}
 
-	ent := sqlString(s.name)
+	ent := sqlString(s.Name)
 	fmt.Fprintf(&b, `resolved AS (
 	UPDATE plutora_sync.quarantine q SET resolved_at = now()
 	WHERE q.entity = %[1]s AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM up))
@@ -173,7 +173,7 @@ SELECT ins, upd, total, max_modified, seen_new FROM ordered`, ent, modified, str
 // validFrom is the SQL for when the version in row alias a began: its
 // last-modified time when the entity has one, else when the worker wrote it.
 func validFrom(s *entitySpec, a string) string {
-	if s.modifiedKey == "" {
+	if s.ModifiedField == "" {
 		return a + "._last_changed_at"
 	}
 	return "COALESCE(" + a + ".last_modified_date, " + a + "._last_changed_at)"

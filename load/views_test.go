@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestReportingViews fills every view from sandbox data and checks it
@@ -17,8 +18,8 @@ func TestReportingViews(t *testing.T) {
 	srv := newSandbox(t, smallSizes)
 	for _, entity := range load.Entities() {
 		recs := records(srv, entity)
-		runID, _ := loadAll(t, w, entity, load.ModeSweep, recs)
-		if err := w.FinishRun(ctx, load.RunResult{RunID: runID, Status: "success", TotalFirst: len(recs), TotalLast: len(recs)}); err != nil {
+		runID, _ := loadAll(t, w, entity, synctype.ModeSweep, recs)
+		if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Outcome: synctype.OutcomeSuccess, TotalFirst: len(recs), TotalLast: len(recs)}); err != nil {
 			t.Fatal(err)
 		}
 	}

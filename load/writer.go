@@ -4,7 +4,7 @@
 // crash resumes at the next page with nothing lost and nothing doubled.
 //
 // It also keeps the worker's own books in schema plutora_sync: the run
-// ledger (StartRun, FinishRun), checkpoints (Checkpoint), census deletions
+// ledger (StartRun, FinishRun), checkpoints (synctype.Checkpoint), census deletions
 // (MarkDeleted), request counts for the budget pacer (BudgetHistory) and the
 // quarantine of records that cannot be loaded.
 //
@@ -23,17 +23,10 @@ import (
 	"log/slog"
 	"slices"
 	gosync "sync"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-)
-
-// Modes of a run, as in PageWrite.Mode and RunStart.Mode.
-const (
-	ModeIncremental = "incremental"
-	ModeSweep       = "sweep"
-	ModeCensus      = "census"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Writer writes pages and keeps the run ledger. It is safe for concurrent use.
@@ -57,34 +50,9 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
 	}
 	w := &Writer{db: db, logger: logger, stmts: map[string]*pageStmt{}, sqls: map[string]string{}}
 	for _, s := range specs {
-		w.sqls[s.name] = pageStatement(s)
+		w.sqls[s.Name] = pageStatement(s)
 	}
 	return w, nil
-}
-
-// PageWrite is one page to write.
-type PageWrite struct {
-	RunID      int64  // the ledger's run (StartRun); 0 = no ledger row to count into
-	Product    string // "plutora" or "plutoratest"; "" = the entity's product
-	Entity     string // changes, releases, environments, hosts, systems, defects
-	Mode       string // ModeIncremental, ModeSweep or ModeCensus
-	PageNum    int    // 0-based; the checkpoint's next page becomes PageNum+1
-	TotalCount int    // the page's totalCount
-	Records    []json.RawMessage
-	Watermark  *time.Time // the checkpoint's watermark after this page (it never moves back); nil keeps it
-	Since      *time.Time // the run's filter lower bound, for the checkpoint; nil keeps StartRun's
-}
-
-// PageResult says what a page write did.
-type PageResult struct {
-	Inserted, Updated, Unchanged, Quarantined int
-	// MaxModified is the newest last-modified time among the page's loaded
-	// records (nil when the entity has none, or the page had no records).
-	MaxModified *time.Time
-	// NewlySeen counts the ids this run saw for the first time on this page
-	// (quarantined records included): the sum over a run's pages is the
-	// distinct ids it read, without the caller holding them in memory.
-	NewlySeen int
 }
 
 // WritePage writes rows, child rows, history, census-seen ids and the
@@ -92,15 +60,15 @@ type PageResult struct {
 // (broken JSON, no usable id, a value that does not cast) go to
 // plutora_sync.quarantine with the reason, and the rest of the page loads.
 // Replaying a committed page writes no data rows.
-func (w *Writer) WritePage(ctx context.Context, p PageWrite) (PageResult, error) {
+func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.PageResult, error) {
 	spec, err := checkPage(p)
 	if err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	if p.Product == "" {
-		p.Product = spec.product
+		p.Product = spec.Product
 	}
-	var res PageResult
+	var res synctype.PageResult
 	err = w.withStmt(ctx, spec, func(stmt *sql.Stmt) error {
 		res, err = writeFast(ctx, stmt, p, pageOrder{})
 		if err == nil || !isDataError(err) {
@@ -111,24 +79,24 @@ func (w *Writer) WritePage(ctx context.Context, p PageWrite) (PageResult, error)
 		return err
 	})
 	if err != nil {
-		return PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
+		return synctype.PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
 	}
 	return res, nil
 }
 
-func checkPage(p PageWrite) (*entitySpec, error) {
+func checkPage(p synctype.PageWrite) (*entitySpec, error) {
 	spec, err := specFor(p.Entity)
 	if err != nil {
 		return nil, fmt.Errorf("write page: %w", err)
 	}
 	switch {
-	case p.Mode != ModeIncremental && p.Mode != ModeSweep && p.Mode != ModeCensus:
+	case !p.Mode.Valid():
 		return nil, fmt.Errorf("write %s page %d: unknown mode %q (incremental, sweep or census)", p.Entity, p.PageNum, p.Mode)
-	case p.Product != "" && p.Product != spec.product:
-		return nil, fmt.Errorf("write %s page %d: entity belongs to product %q, not %q", p.Entity, p.PageNum, spec.product, p.Product)
+	case p.Product != "" && p.Product != spec.Product:
+		return nil, fmt.Errorf("write %s page %d: entity belongs to product %q, not %q", p.Entity, p.PageNum, spec.Product, p.Product)
 	case p.PageNum < 0:
 		return nil, fmt.Errorf("write %s page %d: negative page number", p.Entity, p.PageNum)
-	case p.Mode == ModeCensus && p.RunID == 0:
+	case p.Mode == synctype.ModeCensus && p.RunID == 0:
 		return nil, fmt.Errorf("write %s page %d: a census page needs a run id", p.Entity, p.PageNum)
 	}
 	return spec, nil
@@ -167,7 +135,7 @@ type pageOrder struct{ key, prev sql.NullInt32 }
 
 // writeFast writes the whole page with one statement: one round trip, and
 // the statement is its own transaction.
-func writeFast(ctx context.Context, stmt *sql.Stmt, p PageWrite, order pageOrder) (PageResult, error) {
+func writeFast(ctx context.Context, stmt *sql.Stmt, p synctype.PageWrite, order pageOrder) (synctype.PageResult, error) {
 	buf := pageBufs.Get().(*[]byte)
 	page := appendPage((*buf)[:0], p.Records)
 	res, err := execPage(ctx, stmt, p, page, 0, order)
@@ -183,14 +151,14 @@ var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
 // execPage runs the page statement for page (a JSON array). The page goes
 // as []byte: the statement types the parameter as jsonb, so lib/pq sends the
 // bytes as they are (as text; never set binary_parameters, which breaks jsonb).
-func execPage(ctx context.Context, stmt *sql.Stmt, p PageWrite, page []byte, quarantined int, order pageOrder) (PageResult, error) {
-	var res PageResult
+func execPage(ctx context.Context, stmt *sql.Stmt, p synctype.PageWrite, page []byte, quarantined int, order pageOrder) (synctype.PageResult, error) {
+	var res synctype.PageResult
 	var total int
 	var maxMod sql.NullTime
 	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
 		p.Watermark, quarantined, p.RunID != 0, p.Since, order.key, order.prev).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
 	if err != nil {
-		return PageResult{}, err
+		return synctype.PageResult{}, err
 	}
 	res.Unchanged = total - res.Inserted - res.Updated
 	res.Quarantined = quarantined

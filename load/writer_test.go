@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // dataTables are the tables a changes page writes.
@@ -21,7 +21,7 @@ func TestReplayWritesNothing(t *testing.T) {
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	recs := records(srv, "changes")
-	_, first := loadAll(t, w, "changes", load.ModeIncremental, recs)
+	_, first := loadAll(t, w, "changes", synctype.ModeIncremental, recs)
 	if first.Inserted != len(recs) || first.Updated+first.Unchanged+first.Quarantined != 0 {
 		t.Fatalf("first load: %+v", first)
 	}
@@ -29,7 +29,7 @@ func TestReplayWritesNothing(t *testing.T) {
 	for _, tb := range changeTables {
 		before[tb] = fingerprint(t, db, tb)
 	}
-	_, again := loadAll(t, w, "changes", load.ModeIncremental, recs)
+	_, again := loadAll(t, w, "changes", synctype.ModeIncremental, recs)
 	if again.Unchanged != len(recs) || again.Inserted+again.Updated != 0 {
 		t.Fatalf("replay: %+v", again)
 	}
@@ -58,7 +58,7 @@ func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
 	w, db := newWriter(t)
 	srv := newSandbox(t, smallSizes)
 	recs := records(srv, "changes")
-	loadAll(t, w, "changes", load.ModeIncremental, recs)
+	loadAll(t, w, "changes", synctype.ModeIncremental, recs)
 	old := srv.Records("changes")
 
 	// Change 1% of the records (the sandbox stamps lastModifiedDate with its clock).
@@ -71,7 +71,7 @@ func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
 		changed[ids[i]] = true
 	}
 	childBefore := childFingerprints(t, db, "plutora.change_systems", "change_id")
-	_, res := loadAll(t, w, "changes", load.ModeIncremental, records(srv, "changes"))
+	_, res := loadAll(t, w, "changes", synctype.ModeIncremental, records(srv, "changes"))
 	if res.Updated != len(changed) || res.Inserted != 0 || res.Unchanged != len(ids)-len(changed) {
 		t.Fatalf("after %d updates: %+v", len(changed), res)
 	}
@@ -118,7 +118,7 @@ func TestChangedRecordsWriteHistoryAndOnlyTheirChildren(t *testing.T) {
 	for _, tb := range changeTables {
 		before[tb] = fingerprint(t, db, tb)
 	}
-	_, res = loadAll(t, w, "changes", load.ModeIncremental, records(srv, "changes"))
+	_, res = loadAll(t, w, "changes", synctype.ModeIncremental, records(srv, "changes"))
 	if res.Unchanged != len(ids) {
 		t.Errorf("replay after changes: %+v", res)
 	}
@@ -152,7 +152,7 @@ func TestDuplicateIDsInAPageLastCopyWins(t *testing.T) {
 	m["name"] = "the second copy"
 	second, _ := json.Marshal(m)
 	page := append(append([]json.RawMessage{}, recs...), second)
-	res, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeSweep, Records: page, TotalCount: 6})
+	res, err := w.WritePage(ctx, synctype.PageWrite{Entity: "releases", Mode: synctype.ModeSweep, Records: page, TotalCount: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestZonelessDatesAreUTCWhateverTheSessionZone(t *testing.T) {
 		json.RawMessage(`{"id":"0f0e0d0c-0b0a-4908-8706-050403020100","name":"a","implementationDate":"2025-06-20T17:29:55.883","lastModifiedDate":"2017-01-09T03:17:38.9137257+00:00"}`),
 		json.RawMessage(`{"id":"1f0e0d0c-0b0a-4908-8706-050403020100","name":"b","implementationDate":"2016-12-31","lastModifiedDate":"2016-12-31T00:00:00+05:30"}`),
 	}
-	if _, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeSweep, Records: recs}); err != nil {
+	if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "releases", Mode: synctype.ModeSweep, Records: recs}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -212,14 +212,14 @@ func TestWritePageRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	w, _ := newWriter(t)
 	tests := []struct {
-		p    load.PageWrite
+		p    synctype.PageWrite
 		want string
 	}{
-		{load.PageWrite{Entity: "widgets", Mode: load.ModeSweep}, `unknown entity "widgets"`},
-		{load.PageWrite{Entity: "changes", Mode: "full"}, `unknown mode "full"`},
-		{load.PageWrite{Entity: "defects", Product: "plutora", Mode: load.ModeSweep}, `product "plutoratest"`},
-		{load.PageWrite{Entity: "hosts", Mode: load.ModeCensus}, "needs a run id"},
-		{load.PageWrite{Entity: "hosts", Mode: load.ModeSweep, PageNum: -1}, "negative page"},
+		{synctype.PageWrite{Entity: "widgets", Mode: synctype.ModeSweep}, `unknown entity "widgets"`},
+		{synctype.PageWrite{Entity: "changes", Mode: "full"}, `unknown mode "full"`},
+		{synctype.PageWrite{Entity: "defects", Product: "plutora", Mode: synctype.ModeSweep}, `product "plutoratest"`},
+		{synctype.PageWrite{Entity: "hosts", Mode: synctype.ModeCensus}, "needs a run id"},
+		{synctype.PageWrite{Entity: "hosts", Mode: synctype.ModeSweep, PageNum: -1}, "negative page"},
 	}
 	for _, tc := range tests {
 		_, err := w.WritePage(context.Background(), tc.p)
@@ -256,7 +256,7 @@ func TestReleaseStatusOverTimeIsOneQuery(t *testing.T) {
 	}
 	for i, v := range versions {
 		rec := json.RawMessage(`{"id":"` + id + `","name":"` + v.name + `","releaseStatusType":"` + v.status + `","lastModifiedDate":"` + v.modified + `"}`)
-		res, err := w.WritePage(ctx, load.PageWrite{Entity: "releases", Mode: load.ModeIncremental, PageNum: i, Records: []json.RawMessage{rec}})
+		res, err := w.WritePage(ctx, synctype.PageWrite{Entity: "releases", Mode: synctype.ModeIncremental, PageNum: i, Records: []json.RawMessage{rec}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func TestManyPagesFromTwoGoroutines(t *testing.T) {
 			for i := range pages {
 				id := fmt.Sprintf("%08x-0000-4000-8000-%012x", g, i)
 				rec := json.RawMessage(`{"id":"` + id + `","name":"s` + id + `"}`)
-				if _, err := w.WritePage(ctx, load.PageWrite{Entity: "systems", Mode: load.ModeSweep, PageNum: i, Records: []json.RawMessage{rec}}); err != nil {
+				if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "systems", Mode: synctype.ModeSweep, PageNum: i, Records: []json.RawMessage{rec}}); err != nil {
 					errs <- err
 					return
 				}
@@ -336,11 +336,11 @@ func TestWritesOfOneEntityRunSideBySide(t *testing.T) {
 	ctx := context.Background()
 	w, db := newWriter(t)
 	recs := records(newSandbox(t, smallSizes), "changes")
-	write := func(ctx context.Context, mode string, page int, recs []json.RawMessage) error {
-		_, err := w.WritePage(ctx, load.PageWrite{Entity: "changes", Mode: mode, PageNum: page, TotalCount: 250, Records: recs})
+	write := func(ctx context.Context, mode synctype.Mode, page int, recs []json.RawMessage) error {
+		_, err := w.WritePage(ctx, synctype.PageWrite{Entity: "changes", Mode: mode, PageNum: page, TotalCount: 250, Records: recs})
 		return err
 	}
-	if err := write(ctx, load.ModeIncremental, 0, recs[:100]); err != nil {
+	if err := write(ctx, synctype.ModeIncremental, 0, recs[:100]); err != nil {
 		t.Fatal(err)
 	}
 	hold, err := db.BeginTx(ctx, nil)
@@ -352,10 +352,10 @@ func TestWritesOfOneEntityRunSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	blocked := make(chan error, 1)
-	go func() { blocked <- write(ctx, load.ModeIncremental, 1, recs[100:200]) }()
+	go func() { blocked <- write(ctx, synctype.ModeIncremental, 1, recs[100:200]) }()
 	waitForLockWaits(t, db, 1) // the incremental page, on the held checkpoint
 	sweep := make(chan error, 1)
-	go func() { sweep <- write(ctx, load.ModeSweep, 0, recs[200:]) }()
+	go func() { sweep <- write(ctx, synctype.ModeSweep, 0, recs[200:]) }()
 	select {
 	case err := <-sweep:
 		if err != nil {

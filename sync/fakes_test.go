@@ -9,39 +9,48 @@ import (
 	"sort"
 	gosync "sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// checkingSource is a fakeSource that can also ask about one record, as
-// the API's detail endpoints do; broken makes it answer not found for
-// everything (a detail endpoint the API lacks).
-type checkingSource struct {
-	*fakeSource
-	broken    bool
-	failAfter int // answer an error from this question on (0 = never)
-	asked     []string
-}
-
-func (s *checkingSource) Exists(_ context.Context, entity, id string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.asked = append(s.asked, id)
-	if s.failAfter > 0 && len(s.asked) >= s.failAfter {
-		return false, errors.New("HTTP 503")
-	}
-	_, ok := s.recs[entity][id]
-	return ok && !s.broken, nil
-}
 
 // fakeSource serves records from memory, pageSize per page.
 type fakeSource struct {
 	mu       gosync.Mutex
 	pageSize int
 	recs     map[string]map[string]time.Time // entity → id → modified
-	queries  []Query
-	onPage   func(Page) // called before fn
-	failPage int        // page number that fails; -1 = none
-	panicAt  int        // page number that panics; -1 = none
+	queries  []synctype.Query
+	onPage   func(synctype.Page) // called before fn
+	failPage int                 // page number that fails; -1 = none
+	panicAt  int                 // page number that panics; -1 = none
+
+	// Exists answers from recs; broken makes it answer not found for
+	// everything (a detail endpoint the API lacks).
+	broken    bool
+	failAfter int // Exists answers an error from this question on (0 = never)
+	asked     []string
 }
+
+// Exists asks about one record, as the API's detail endpoints do.
+func (s *fakeSource) Exists(_ context.Context, e synctype.Entity, id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.asked = append(s.asked, id)
+	if s.failAfter > 0 && len(s.asked) >= s.failAfter {
+		return false, errors.New("HTTP 503")
+	}
+	_, ok := s.recs[e.Name][id]
+	return ok && !s.broken, nil
+}
+
+// Stats counts the questions Exists was asked as requests.
+func (s *fakeSource) Stats() synctype.SourceStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return synctype.SourceStats{Requests: int64(len(s.asked))}
+}
+
+// BudgetUsed reports no budget (limit 0: the metrics leave it out).
+func (s *fakeSource) BudgetUsed(time.Time) (used, limit int) { return 0, 0 }
 
 func newFakeSource() *fakeSource {
 	return &fakeSource{pageSize: 3, recs: map[string]map[string]time.Time{}, failPage: -1, panicAt: -1}
@@ -64,7 +73,8 @@ func (s *fakeSource) del(entity, id string) {
 
 // Pages pages by offset over the live data, re-sorted for every page as a
 // server would: records modified meanwhile move, and can shift others.
-func (s *fakeSource) Pages(ctx context.Context, entity string, q Query, fn func(Page) error) error {
+func (s *fakeSource) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
+	entity := e.Name
 	s.mu.Lock()
 	s.queries = append(s.queries, q)
 	s.mu.Unlock()
@@ -79,7 +89,7 @@ func (s *fakeSource) Pages(ctx context.Context, entity string, q Query, fn func(
 		}
 		lo := min(n*s.pageSize, len(all))
 		hi := min(lo+s.pageSize, len(all))
-		p := Page{Num: n, TotalCount: len(all), FirstTotal: firstTotal, Drift: len(all) != firstTotal}
+		p := synctype.Page{Num: n, TotalCount: len(all), FirstTotal: firstTotal, Drift: len(all) != firstTotal}
 		for _, r := range all[lo:hi] {
 			p.Records = append(p.Records, json.RawMessage(fmt.Sprintf(`{"id":%q,"lastModifiedDate":%q}`, r.id, r.mod.Format("2006-01-02T15:04:05.999"))))
 		}
@@ -131,38 +141,38 @@ type fakeWriter struct {
 	mu      gosync.Mutex
 	rows    map[string]map[string]string // entity → id → raw
 	deleted map[string]map[string]bool
-	cps     map[string]Checkpoint
-	runs    map[int64]*RunResult
-	starts  map[int64]RunStart
+	cps     map[string]synctype.Checkpoint
+	runs    map[int64]*synctype.RunResult
+	starts  map[int64]synctype.RunStart
 	seen    map[int64]map[string]bool
 	nextRun int64
-	writes  []PageWrite
+	writes  []synctype.PageWrite
 }
 
 func newFakeWriter() *fakeWriter {
-	return &fakeWriter{rows: map[string]map[string]string{}, deleted: map[string]map[string]bool{}, cps: map[string]Checkpoint{},
-		runs: map[int64]*RunResult{}, starts: map[int64]RunStart{}, seen: map[int64]map[string]bool{}}
+	return &fakeWriter{rows: map[string]map[string]string{}, deleted: map[string]map[string]bool{}, cps: map[string]synctype.Checkpoint{},
+		runs: map[int64]*synctype.RunResult{}, starts: map[int64]synctype.RunStart{}, seen: map[int64]map[string]bool{}}
 }
 
-func (w *fakeWriter) Checkpoint(_ context.Context, product, entity string) (Checkpoint, bool, error) {
+func (w *fakeWriter) Checkpoint(_ context.Context, product synctype.Product, entity string) (synctype.Checkpoint, bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	cp, ok := w.cps[product+"/"+entity]
+	cp, ok := w.cps[string(product)+"/"+entity]
 	return cp, ok, nil
 }
 
-func (w *fakeWriter) StartRun(_ context.Context, r RunStart) (int64, error) {
+func (w *fakeWriter) StartRun(_ context.Context, r synctype.RunStart) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.nextRun++
 	w.starts[w.nextRun] = r
-	cp := w.cps[r.Product+"/"+r.Entity]
+	cp := w.cps[string(r.Product)+"/"+r.Entity]
 	cp.RunID, cp.Mode, cp.NextPage, cp.Since, cp.TotalCount = w.nextRun, r.Mode, 0, r.Since, 0
-	w.cps[r.Product+"/"+r.Entity] = cp
+	w.cps[string(r.Product)+"/"+r.Entity] = cp
 	return w.nextRun, nil
 }
 
-func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, error) {
+func (w *fakeWriter) WritePage(_ context.Context, p synctype.PageWrite) (synctype.PageResult, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.writes = append(w.writes, p)
@@ -173,7 +183,7 @@ func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, erro
 	if w.seen[p.RunID] == nil {
 		w.seen[p.RunID] = map[string]bool{}
 	}
-	var res PageResult
+	var res synctype.PageResult
 	for _, raw := range p.Records {
 		var rec struct{ ID string }
 		if json.Unmarshal(raw, &rec) != nil || rec.ID == "" {
@@ -196,16 +206,16 @@ func (w *fakeWriter) WritePage(_ context.Context, p PageWrite) (PageResult, erro
 		w.rows[p.Entity][rec.ID] = string(raw)
 		delete(w.deleted[p.Entity], rec.ID)
 	}
-	cp := w.cps[p.Product+"/"+p.Entity]
+	cp := w.cps[string(p.Product)+"/"+p.Entity]
 	cp.RunID, cp.Mode, cp.NextPage, cp.TotalCount, cp.Since = p.RunID, p.Mode, p.PageNum+1, p.TotalCount, p.Since
 	cp.Watermark = later(cp.Watermark, p.Watermark)
-	w.cps[p.Product+"/"+p.Entity] = cp
+	w.cps[string(p.Product)+"/"+p.Entity] = cp
 	return res, nil
 }
 
 // unseen returns the live rows of entity run runID did not see, sorted,
 // or why none may be marked. The caller holds w.mu.
-func (w *fakeWriter) unseen(c Census) ([]string, string) {
+func (w *fakeWriter) unseen(c synctype.Census) ([]string, string) {
 	if c.TotalFirst != c.TotalLast {
 		return nil, "totalCount moved"
 	}
@@ -225,11 +235,11 @@ func (w *fakeWriter) unseen(c Census) ([]string, string) {
 	return gone, ""
 }
 
-func (w *fakeWriter) Candidates(_ context.Context, c Census, limit int) (CensusCandidates, error) {
+func (w *fakeWriter) Candidates(_ context.Context, c synctype.Census, limit int) (synctype.CensusCandidates, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	gone, reason := w.unseen(c)
-	out := CensusCandidates{Total: len(gone), Reason: reason, IDs: gone[:min(limit, len(gone))]}
+	out := synctype.CensusCandidates{Total: len(gone), Reason: reason, IDs: gone[:min(limit, len(gone))]}
 	for id := range w.seen[c.RunID] {
 		out.SeenIDs = append(out.SeenIDs, id)
 	}
@@ -238,7 +248,7 @@ func (w *fakeWriter) Candidates(_ context.Context, c Census, limit int) (CensusC
 	return out, nil
 }
 
-func (w *fakeWriter) MarkDeleted(_ context.Context, c Census, only []string, note string) (int, string, error) {
+func (w *fakeWriter) MarkDeleted(_ context.Context, c synctype.Census, only []string, note string) (int, string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	gone, reason := w.unseen(c)
@@ -255,14 +265,14 @@ func (w *fakeWriter) MarkDeleted(_ context.Context, c Census, only []string, not
 	return n, note, nil
 }
 
-func (w *fakeWriter) FinishRun(_ context.Context, r RunResult) error {
+func (w *fakeWriter) FinishRun(_ context.Context, r synctype.RunResult) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.runs[r.RunID] = &r
-	cp := w.cps[r.Product+"/"+r.Entity]
+	cp := w.cps[string(r.Product)+"/"+r.Entity]
 	cp.RunID, cp.NextPage, cp.Since = 0, 0, nil
 	cp.Watermark = later(cp.Watermark, r.WatermarkAfter)
-	w.cps[r.Product+"/"+r.Entity] = cp
+	w.cps[string(r.Product)+"/"+r.Entity] = cp
 	return nil
 }
 
@@ -279,70 +289,24 @@ func (w *fakeWriter) live(entity string) []string {
 	return ids
 }
 
-// lateWriter is a fakeWriter with a PagePipeline that holds up to depth
-// pages and writes the oldest only when one more comes, or at Close, as
-// load.Pipeline gives results back late; failPage makes that page's write
-// fail.
-type lateWriter struct {
+// failingWriter is a fakeWriter whose write of page failPage fails, and
+// whose write of page cancelAt first calls cancel (the run's context ends
+// while the page is in hand) and then fails unless its own context lives on.
+type failingWriter struct {
 	*fakeWriter
-	failPage int
-	depths   []int
+	failPage, cancelAt int
+	cancel             context.CancelFunc
 }
 
-func (w *lateWriter) Pipeline(depth int, committed func(PageWrite, PageResult)) PagePipeline {
-	w.depths = append(w.depths, depth)
-	return &latePipeline{w: w, depth: depth, committed: committed}
-}
-
-type latePipeline struct {
-	w         *lateWriter
-	depth     int
-	committed func(PageWrite, PageResult)
-	held      []heldPage
-	err       error
-}
-
-type heldPage struct {
-	ctx context.Context
-	p   PageWrite
-}
-
-func (pl *latePipeline) Write(ctx context.Context, p PageWrite) error {
-	if pl.err != nil {
-		return pl.err
-	}
-	pl.held = append(pl.held, heldPage{ctx, p})
-	if len(pl.held) > pl.depth {
-		return pl.flush(1)
-	}
-	return nil
-}
-
-func (pl *latePipeline) Close() error {
-	if pl.err != nil {
-		return pl.err
-	}
-	return pl.flush(len(pl.held))
-}
-
-func (pl *latePipeline) flush(n int) error {
-	for range n {
-		h := pl.held[0]
-		pl.held = pl.held[1:]
-		if err := h.ctx.Err(); err != nil {
-			pl.err = fmt.Errorf("page %d: its context ended before it committed: %w", h.p.PageNum, err)
-			return pl.err
+func (w *failingWriter) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.PageResult, error) {
+	if p.PageNum == w.cancelAt {
+		w.cancel()
+		if err := ctx.Err(); err != nil {
+			return synctype.PageResult{}, fmt.Errorf("its context ended before it committed: %w", err)
 		}
-		if h.p.PageNum == pl.w.failPage {
-			pl.err = fmt.Errorf("write %s page %d: disk full", h.p.Entity, h.p.PageNum)
-			return pl.err
-		}
-		res, err := pl.w.WritePage(h.ctx, h.p)
-		if err != nil {
-			pl.err = err
-			return err
-		}
-		pl.committed(h.p, res)
 	}
-	return nil
+	if p.PageNum == w.failPage {
+		return synctype.PageResult{}, errors.New("disk full")
+	}
+	return w.fakeWriter.WritePage(ctx, p)
 }

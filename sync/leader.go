@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	gosync "sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // LockKey is the advisory-lock key of an API key: one replica works a key at
 // a time. The client id names the key; the product keeps keys of the two
 // products apart even if an id were reused.
-func LockKey(product, clientID string) int64 {
+func LockKey(product synctype.Product, clientID string) int64 {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, clientID)
 	return int64(h.Sum64())
@@ -26,7 +28,7 @@ func LockKey(product, clientID string) int64 {
 // that is cancelled when the lock is lost (connection gone) or released.
 type Leader struct {
 	db      *sql.DB
-	product string
+	product synctype.Product
 	key     int64
 	retry   time.Duration
 	logger  *slog.Logger
@@ -43,7 +45,7 @@ const releaseWait = 60 * time.Second
 
 // NewLeader returns a Leader for product's key; retry is how often a standby
 // tries to take the lock and a leader checks its connection.
-func NewLeader(db *sql.DB, product string, key int64, retry time.Duration, logger *slog.Logger, metrics *Metrics) (*Leader, error) {
+func NewLeader(db *sql.DB, product synctype.Product, key int64, retry time.Duration, logger *slog.Logger, metrics *Metrics) (*Leader, error) {
 	if db == nil {
 		return nil, errors.New("sync: leader: nil database")
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -67,60 +68,60 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Request counts one API request.
-func (m *Metrics) Request(product, endpoint string, status int, _ time.Duration) {
+func (m *Metrics) Request(product synctype.Product, endpoint string, status int, _ time.Duration) {
 	if m != nil {
-		m.requests.WithLabelValues(product, endpoint, strconv.Itoa(status)).Inc()
+		m.requests.WithLabelValues(string(product), endpoint, strconv.Itoa(status)).Inc()
 	}
 }
 
 // PacerWait adds time spent waiting for budget.
-func (m *Metrics) PacerWait(product string, d time.Duration) {
+func (m *Metrics) PacerWait(product synctype.Product, d time.Duration) {
 	if m != nil {
-		m.pacerWait.WithLabelValues(product).Add(d.Seconds())
+		m.pacerWait.WithLabelValues(string(product)).Add(d.Seconds())
 	}
 }
 
 // TokenRenewed counts a token renewal.
-func (m *Metrics) TokenRenewed(product string) {
+func (m *Metrics) TokenRenewed(product synctype.Product) {
 	if m != nil {
-		m.renewals.WithLabelValues(product).Inc()
+		m.renewals.WithLabelValues(string(product)).Inc()
 	}
 }
 
 // Retry counts a retried request.
-func (m *Metrics) Retry(product, endpoint string) {
+func (m *Metrics) Retry(product synctype.Product, endpoint string) {
 	if m != nil {
-		m.retries.WithLabelValues(product, endpoint).Inc()
+		m.retries.WithLabelValues(string(product), endpoint).Inc()
 	}
 }
 
 // Throttled counts a 429 answer.
-func (m *Metrics) Throttled(product string) {
+func (m *Metrics) Throttled(product synctype.Product) {
 	if m != nil {
-		m.throttled.WithLabelValues(product).Inc()
+		m.throttled.WithLabelValues(string(product)).Inc()
 	}
 }
 
 // AuthError counts an authentication error; kind is invalid_credentials or
 // access_denied.
-func (m *Metrics) AuthError(product, kind string) {
+func (m *Metrics) AuthError(product synctype.Product, kind string) {
 	if m != nil {
-		m.authErrors.WithLabelValues(product, kind).Inc()
+		m.authErrors.WithLabelValues(string(product), kind).Inc()
 	}
 }
 
 // Budget sets the budget gauges of a product.
-func (m *Metrics) Budget(product string, used, limit int) {
+func (m *Metrics) Budget(product synctype.Product, used, limit int) {
 	if m == nil || limit <= 0 {
 		return
 	}
-	m.budgetRequests.WithLabelValues(product).Set(float64(used))
-	m.budgetLimit.WithLabelValues(product).Set(float64(limit))
-	m.budgetRatio.WithLabelValues(product).Set(float64(used) / float64(limit))
+	m.budgetRequests.WithLabelValues(string(product)).Set(float64(used))
+	m.budgetLimit.WithLabelValues(string(product)).Set(float64(limit))
+	m.budgetRatio.WithLabelValues(string(product)).Set(float64(used) / float64(limit))
 }
 
 // Leader sets whether this replica holds the product's key.
-func (m *Metrics) Leader(product string, held bool) {
+func (m *Metrics) Leader(product synctype.Product, held bool) {
 	if m == nil {
 		return
 	}
@@ -128,36 +129,36 @@ func (m *Metrics) Leader(product string, held bool) {
 	if held {
 		v = 1
 	}
-	m.leader.WithLabelValues(product).Set(v)
+	m.leader.WithLabelValues(string(product)).Set(v)
 }
 
 // ScheduleInterval records the interval of a schedule.
-func (m *Metrics) ScheduleInterval(entity, mode string, d time.Duration) {
+func (m *Metrics) ScheduleInterval(entity string, mode synctype.Mode, d time.Duration) {
 	if m != nil {
-		m.interval.WithLabelValues(entity, mode).Set(d.Seconds())
+		m.interval.WithLabelValues(entity, string(mode)).Set(d.Seconds())
 	}
 }
 
 // RunSkipped counts a run skipped because the previous one still ran.
-func (m *Metrics) RunSkipped(entity, mode string) {
+func (m *Metrics) RunSkipped(entity string, mode synctype.Mode) {
 	if m != nil {
-		m.runs.WithLabelValues(entity, mode, OutcomeSkipped).Inc()
+		m.runs.WithLabelValues(entity, string(mode), string(synctype.OutcomeSkipped)).Inc()
 	}
 }
 
 // RunFinished records a finished run.
-func (m *Metrics) RunFinished(r RunResult) {
+func (m *Metrics) RunFinished(r synctype.RunResult) {
 	if m == nil {
 		return
 	}
-	m.runs.WithLabelValues(r.Entity, r.Mode, r.Outcome).Inc()
-	m.runDuration.WithLabelValues(r.Entity, r.Mode).Observe(r.FinishedAt.Sub(r.StartedAt).Seconds())
+	m.runs.WithLabelValues(r.Entity, string(r.Mode), string(r.Outcome)).Inc()
+	m.runDuration.WithLabelValues(r.Entity, string(r.Mode)).Observe(r.FinishedAt.Sub(r.StartedAt).Seconds())
 	for outcome, n := range map[string]int{"inserted": r.Inserted, "updated": r.Updated, "unchanged": r.Unchanged,
 		"deleted": r.Deleted, "quarantined": r.Quarantined} {
 		m.rows.WithLabelValues(r.Entity, outcome).Add(float64(n))
 	}
 	m.quarantined.WithLabelValues(r.Entity).Set(float64(r.Quarantined))
-	if r.Outcome == OutcomeSuccess {
+	if r.Outcome == synctype.OutcomeSuccess {
 		m.failures.WithLabelValues(r.Entity).Set(0)
 		m.lastSuccess.WithLabelValues(r.Entity).Set(float64(r.FinishedAt.Unix()))
 	} else {

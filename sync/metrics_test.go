@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -70,9 +71,9 @@ func TestMetricsNames(t *testing.T) {
 	m.AuthError("plutora", "access_denied")
 	m.Budget("plutora", 13000, 26000)
 	m.Leader("plutora", true)
-	m.ScheduleInterval("changes", ModeIncremental, 15*time.Minute)
-	m.RunSkipped("changes", ModeIncremental)
-	m.RunFinished(RunResult{Entity: "changes", Mode: ModeSweep, Outcome: OutcomeSuccess, Inserted: 5, Quarantined: 1,
+	m.ScheduleInterval("changes", synctype.ModeIncremental, 15*time.Minute)
+	m.RunSkipped("changes", synctype.ModeIncremental)
+	m.RunFinished(synctype.RunResult{Entity: "changes", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeSuccess, Inserted: 5, Quarantined: 1,
 		StartedAt: t0, FinishedAt: t0.Add(time.Second)})
 	tests := []struct {
 		name   string

@@ -9,41 +9,39 @@ import (
 	"strings"
 	gosync "sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// Source is one product's page source with the URL recorded in the ledger.
+// Source is one product's API with the URL recorded in the ledger.
 type Source struct {
-	PageSource
+	API API
 	URL string // API base URL, recorded in every run of the product
 }
 
 // RunnerOptions configures a Runner.
 type RunnerOptions struct {
 	Writer         PageWriter
-	Sources        map[string]Source // by product
-	Overlap        time.Duration     // incremental: since = watermark − Overlap
-	DeleteMaxShare float64           // census: the largest share of a table marked deleted at once
+	Sources        map[synctype.Product]Source
+	Overlap        time.Duration // incremental: since = watermark − Overlap
+	DeleteMaxShare float64       // census: the largest share of a table marked deleted at once
 	// ConfirmMax is how many unseen rows a census asks the API about, one
 	// request each, before it marks them deleted (confirmDeletions); the
 	// rest wait for the next census. 0 trusts the counts alone.
 	ConfirmMax int
-	// WriteDepth is how many pages of a run are written side by side, each
-	// on a database connection of its own, when the Writer can
-	// (PipelineWriter); default 2, 1 writes them one after the other.
-	WriteDepth int
 	Now        func() time.Time // default time.Now
 	Logger     *slog.Logger
 	Metrics    *Metrics
 	// Progress, when set, is called after every committed page.
 	Progress func(Progress)
 	// Note, when set, is recorded on every run (e.g. a budget-plan warning).
-	Note func(product string) string
+	Note func(product synctype.Product) string
 }
 
 // Progress reports one committed page of a run.
 type Progress struct {
-	Entity     Entity
-	Mode       string
+	Entity     synctype.Entity
+	Mode       synctype.Mode
 	Page       int // 0-based page just committed
 	TotalCount int
 	Records    int // records committed so far in this run
@@ -65,17 +63,16 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if len(opts.Sources) == 0 {
 		return nil, errors.New("sync: RunnerOptions.Sources is empty")
 	}
+	for product, src := range opts.Sources {
+		if src.API == nil {
+			return nil, fmt.Errorf("sync: RunnerOptions.Sources[%s].API is nil", product)
+		}
+	}
 	if opts.Overlap < 0 {
 		return nil, fmt.Errorf("sync: negative overlap %v", opts.Overlap)
 	}
 	if opts.DeleteMaxShare <= 0 || opts.DeleteMaxShare > 1 {
 		return nil, fmt.Errorf("sync: DeleteMaxShare %v not in (0, 1]", opts.DeleteMaxShare)
-	}
-	if opts.WriteDepth < 0 {
-		return nil, fmt.Errorf("sync: negative WriteDepth %d", opts.WriteDepth)
-	}
-	if opts.WriteDepth == 0 {
-		opts.WriteDepth = 2
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -86,7 +83,7 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	return &Runner{opts: opts, locks: map[string]chan struct{}{}}, nil
 }
 
-func (r *Runner) lock(e Entity) chan struct{} {
+func (r *Runner) lock(e synctype.Entity) chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	l, ok := r.locks[e.String()]
@@ -103,18 +100,18 @@ func (r *Runner) lock(e Entity) chan struct{} {
 // is a sweep. Run returns the result of the requested run; when ctx is
 // cancelled it stops after the page in hand commits and leaves the run to be
 // resumed.
-func (r *Runner) Run(ctx context.Context, e Entity, mode string) (RunResult, error) {
+func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode) (synctype.RunResult, error) {
 	l := r.lock(e)
 	select {
 	case l <- struct{}{}:
 	case <-ctx.Done():
-		return RunResult{}, ctx.Err()
+		return synctype.RunResult{}, ctx.Err()
 	}
 	defer func() { <-l }()
 
 	cp, ok, err := r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
 	if err != nil {
-		return RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
+		return synctype.RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
 	}
 	if ok && cp.RunID != 0 {
 		res, err := r.run(ctx, e, resumePlan(cp))
@@ -131,7 +128,7 @@ func (r *Runner) Run(ctx context.Context, e Entity, mode string) (RunResult, err
 
 // plan is what a run does.
 type plan struct {
-	mode       string
+	mode       synctype.Mode
 	runID      int64 // resumed run; 0 = new
 	since      *time.Time
 	startPage  int
@@ -162,9 +159,9 @@ func capped(t *time.Time, c *wmBound) *time.Time {
 	}
 }
 
-func resumePlan(cp Checkpoint) plan {
+func resumePlan(cp synctype.Checkpoint) plan {
 	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark}
-	if p.mode != ModeIncremental {
+	if p.mode != synctype.ModeIncremental {
 		// Pages read before the restart may have changed since: the resumed
 		// part must not move the watermark past what was committed.
 		p.watermarkCap = capAt(cp.Watermark)
@@ -175,32 +172,32 @@ func resumePlan(cp Checkpoint) plan {
 	return p
 }
 
-func (r *Runner) newPlan(e Entity, mode string, cp Checkpoint, ok bool) plan {
+func (r *Runner) newPlan(e synctype.Entity, mode synctype.Mode, cp synctype.Checkpoint, ok bool) plan {
 	p := plan{mode: mode}
 	if ok {
 		p.watermark = cp.Watermark
 	}
 	switch {
-	case mode == ModeCensus:
-	case mode == ModeIncremental && e.Incremental() && p.watermark != nil:
+	case mode == synctype.ModeCensus:
+	case mode == synctype.ModeIncremental && e.Incremental() && p.watermark != nil:
 		since := p.watermark.Add(-r.opts.Overlap)
 		p.since = &since
 	default:
-		p.mode = ModeSweep
+		p.mode = synctype.ModeSweep
 	}
 	return p
 }
 
 // run executes one plan. It records every outcome except an interruption by
 // ctx (then the checkpoint keeps the run for resumption).
-func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err error) {
+func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res synctype.RunResult, err error) {
 	src, ok := r.opts.Sources[e.Product]
 	if !ok {
-		return RunResult{}, fmt.Errorf("sync %s: product %q has no source", e, e.Product)
+		return synctype.RunResult{}, fmt.Errorf("sync %s: product %q has no source", e, e.Product)
 	}
-	res = RunResult{RunID: p.runID, Product: e.Product, Entity: e.Name, Mode: p.mode, StartedAt: r.opts.Now(),
+	res = synctype.RunResult{RunID: p.runID, Product: e.Product, Entity: e.Name, Mode: p.mode, StartedAt: r.opts.Now(),
 		WatermarkBefore: p.watermark, WatermarkAfter: p.watermark, Resumed: p.runID != 0, TotalFirst: p.firstTotal}
-	before := stats(src)
+	before := src.API.Stats()
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("sync %s: panic: %v", e, v)
@@ -220,7 +217,7 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 		p.watermarkCap = capAt(&start)
 	}
 	if res.RunID == 0 {
-		res.RunID, err = r.opts.Writer.StartRun(ctx, RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL,
+		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product)})
 		if err != nil {
 			return res, fmt.Errorf("start run of %s: %w", e, err)
@@ -229,7 +226,7 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 	if err := r.pages(ctx, e, src, p, &res); err != nil {
 		return res, err
 	}
-	if p.mode == ModeCensus && res.Resumed {
+	if p.mode == synctype.ModeCensus && res.Resumed {
 		// Pages read before and after a restart are minutes or hours apart:
 		// an insert and a delete in between keep totalCount and the count of
 		// ids seen equal while a record shifted past unseen. Such a census
@@ -237,8 +234,8 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 		res.DeleteNote = "resumed census: pages read across a restart cannot prove deletions; nothing marked"
 		return res, nil
 	}
-	if p.mode == ModeCensus {
-		c := Census{RunID: res.RunID, Entity: e.Name, TotalFirst: res.TotalFirst, TotalLast: res.TotalLast, MaxShare: r.opts.DeleteMaxShare}
+	if p.mode == synctype.ModeCensus {
+		c := synctype.Census{RunID: res.RunID, Entity: e.Name, TotalFirst: res.TotalFirst, TotalLast: res.TotalLast, MaxShare: r.opts.DeleteMaxShare}
 		only, note, err := r.confirmDeletions(ctx, e, src, c)
 		if err != nil {
 			return res, fmt.Errorf("confirm deletions of %s: %w", e, err)
@@ -260,21 +257,20 @@ func (r *Runner) run(ctx context.Context, e Entity, p plan) (res RunResult, err 
 // already read. A record the API still has is not marked.
 //
 // only is nil, and every unseen row may be marked as the counts allow, when
-// the source cannot ask about one record (or ConfirmMax is 0), or when its
+// ConfirmMax is 0, or when its
 // answers cannot be trusted: a record the census saw must be found first,
 // since a 404 from a detail endpoint the API lacks would read as a deletion.
 // An error of the API while asking leaves the rows not yet asked about
 // unmarked; only the census's context ending is an error.
-func (r *Runner) confirmDeletions(ctx context.Context, e Entity, src Source, c Census) (only []string, note string, err error) {
-	checker, ok := src.PageSource.(RecordChecker)
-	if !ok || r.opts.ConfirmMax <= 0 {
+func (r *Runner) confirmDeletions(ctx context.Context, e synctype.Entity, src Source, c synctype.Census) (only []string, note string, err error) {
+	if r.opts.ConfirmMax <= 0 {
 		return nil, "", nil
 	}
 	cands, err := r.opts.Writer.Candidates(ctx, c, r.opts.ConfirmMax)
 	if err != nil || cands.Reason != "" || cands.Total == 0 {
 		return nil, "", err // MarkDeleted says why nothing is marked
 	}
-	if trusted, why := r.probe(ctx, e, checker, cands.SeenIDs); !trusted {
+	if trusted, why := r.probe(ctx, e, src.API, cands.SeenIDs); !trusted {
 		if ctx.Err() != nil {
 			return nil, "", ctx.Err()
 		}
@@ -284,7 +280,7 @@ func (r *Runner) confirmDeletions(ctx context.Context, e Entity, src Source, c C
 	var notes []string
 	still := 0
 	for i, id := range cands.IDs {
-		found, err := checker.Exists(ctx, e.Name, id)
+		found, err := src.API.Exists(ctx, e, id)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, "", ctx.Err()
@@ -314,13 +310,13 @@ func (r *Runner) confirmDeletions(ctx context.Context, e Entity, src Source, c C
 // probe asks the API about records the census saw, until one is found:
 // then a "not found" means gone. A seen record may have been deleted since,
 // so a few are tried; why says what the API answered when none was found.
-func (r *Runner) probe(ctx context.Context, e Entity, checker RecordChecker, seen []string) (trusted bool, why string) {
+func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []string) (trusted bool, why string) {
 	if len(seen) == 0 {
 		return false, "the census saw no record to check the API's answers with"
 	}
 	var answers []string
 	for _, id := range seen {
-		found, err := checker.Exists(ctx, e.Name, id)
+		found, err := api.Exists(ctx, e, id)
 		switch {
 		case err != nil:
 			answers = append(answers, fmt.Sprintf("%s: %v", id, err))
@@ -333,9 +329,9 @@ func (r *Runner) probe(ctx context.Context, e Entity, checker RecordChecker, see
 	return false, "asked about records the census saw, and the API answered " + strings.Join(answers, "; ")
 }
 
-// pages fetches and writes every page of the run, one transaction per page;
-// up to WriteDepth pages are written side by side while the next are
-// fetched, and they commit in page order.
+// pages fetches the pages of the run (several in flight, see extract) and
+// writes each in a transaction of its own, one after the other, in page
+// order: rows, child rows, history and the checkpoint commit together.
 //
 // The watermark of an incremental entity advances (in FinishRun) only when
 // the run is provably complete: it read as many distinct ids as the filter
@@ -344,30 +340,11 @@ func (r *Runner) probe(ctx context.Context, e Entity, checker RecordChecker, see
 // watermark stays, and the next run reads from the old one again. The writer
 // counts the distinct ids (PageResult.NewlySeen), so memory does not grow
 // with the entity.
-func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *RunResult) error {
+func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
 	first, firstTotal := true, 0
 	records, distinct := 0, 0
 	candidate := res.WatermarkAfter
-	var cancels []context.CancelFunc // of the pages in flight, oldest first
-	committed := func(pw PageWrite, out PageResult) {
-		cancels[0]()
-		cancels = cancels[1:]
-		res.Pages++
-		res.TotalLast = pw.TotalCount
-		res.Inserted += out.Inserted
-		res.Updated += out.Updated
-		res.Unchanged += out.Unchanged
-		res.Quarantined += out.Quarantined
-		distinct += out.NewlySeen
-		records += len(pw.Records)
-		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pw.PageNum,
-			"total", pw.TotalCount, "records", len(pw.Records))
-		if r.opts.Progress != nil {
-			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pw.PageNum, TotalCount: pw.TotalCount, Records: records})
-		}
-	}
-	pipe := r.pipeline(committed)
-	err := src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
+	err := src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
 		if first {
 			firstTotal = pg.TotalCount
 			if res.TotalFirst == 0 {
@@ -378,21 +355,26 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		if e.Incremental() {
 			candidate = later(candidate, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
 		}
-		// The pages in hand commit even when ctx is cancelled (shutdown).
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		cancels = append(cancels, cancel)
-		if err := pipe.Write(wctx, PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records}); err != nil {
+		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records})
+		if err != nil {
 			return err
+		}
+		res.Pages++
+		res.TotalLast = pg.TotalCount
+		res.Inserted += out.Inserted
+		res.Updated += out.Updated
+		res.Unchanged += out.Unchanged
+		res.Quarantined += out.Quarantined
+		distinct += out.NewlySeen
+		records += len(pg.Records)
+		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
+			"total", pg.TotalCount, "records", len(pg.Records))
+		if r.opts.Progress != nil {
+			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pg.Num, TotalCount: pg.TotalCount, Records: records})
 		}
 		return ctx.Err()
 	})
-	if cerr := pipe.Close(); err == nil {
-		err = cerr
-	}
-	for _, cancel := range cancels {
-		cancel()
-	}
 	if err != nil {
 		return err
 	}
@@ -402,61 +384,38 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 	return nil
 }
 
-// pipeline returns the writer's page pipeline, or one that writes each
-// page with WritePage before it takes the next.
-func (r *Runner) pipeline(committed func(PageWrite, PageResult)) PagePipeline {
-	if pw, ok := r.opts.Writer.(PipelineWriter); ok {
-		return pw.Pipeline(r.opts.WriteDepth, committed)
-	}
-	return &onePageAtATime{w: r.opts.Writer, committed: committed}
-}
-
-// onePageAtATime is the PagePipeline of a writer that has none.
-type onePageAtATime struct {
-	w         PageWriter
-	committed func(PageWrite, PageResult)
-}
-
-func (o *onePageAtATime) Write(ctx context.Context, p PageWrite) error {
-	out, err := o.w.WritePage(ctx, p)
+// writePage writes one page. The page in hand commits even when ctx is
+// cancelled (shutdown): its write has a deadline of its own instead.
+func (r *Runner) writePage(ctx context.Context, pw synctype.PageWrite) (synctype.PageResult, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	out, err := r.opts.Writer.WritePage(wctx, pw)
 	if err != nil {
-		return fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
+		return out, fmt.Errorf("write %s page %d: %w", pw.Entity, pw.PageNum, err)
 	}
-	o.committed(p, out)
-	return nil
+	return out, nil
 }
 
-func (o *onePageAtATime) Close() error { return nil }
-
-func (r *Runner) note(product string) string {
+func (r *Runner) note(product synctype.Product) string {
 	if r.opts.Note == nil {
 		return ""
 	}
 	return r.opts.Note(product)
 }
 
-func stats(src Source) SourceStats {
-	if s, ok := src.PageSource.(StatsSource); ok {
-		return s.Stats()
-	}
-	return SourceStats{}
-}
-
 // finish records the run in the ledger, the metrics and the log.
-func (r *Runner) finish(e Entity, src Source, before SourceStats, res RunResult, runErr error) RunResult {
-	after := stats(src)
+func (r *Runner) finish(e synctype.Entity, src Source, before synctype.SourceStats, res synctype.RunResult, runErr error) synctype.RunResult {
+	after := src.API.Stats()
 	res.Requests = after.Requests - before.Requests
 	res.Throttled = after.Throttled - before.Throttled
 	res.Retries = after.Retries - before.Retries
 	res.TokenRenewals = after.TokenRenewals - before.TokenRenewals
 	res.FinishedAt = r.opts.Now()
-	if s, ok := src.PageSource.(StatsSource); ok {
-		res.BudgetUsed, res.BudgetLimit = s.BudgetUsed(res.FinishedAt)
-		r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)
-	}
-	res.Outcome = OutcomeSuccess
+	res.BudgetUsed, res.BudgetLimit = src.API.BudgetUsed(res.FinishedAt)
+	r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)
+	res.Outcome = synctype.OutcomeSuccess
 	if runErr != nil {
-		res.Outcome, res.Error = OutcomeFailed, runErr.Error()
+		res.Outcome, res.Error = synctype.OutcomeFailed, runErr.Error()
 	}
 	if res.RunID != 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

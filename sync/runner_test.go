@@ -8,16 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-var changes = Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate", IDField: "id"}
-var hosts = Entity{Product: "plutora", Name: "hosts"}
+var changes = synctype.Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate", IDField: "id"}
+var hosts = synctype.Entity{Product: "plutora", Name: "hosts"}
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func newTestRunner(t *testing.T, src *fakeSource, w *fakeWriter) *Runner {
 	t.Helper()
-	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: src, URL: "http://127.0.0.1:1"}},
+	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src, URL: "http://127.0.0.1:1"}},
 		Overlap: time.Minute, DeleteMaxShare: 0.5, Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
@@ -42,11 +44,11 @@ func TestRunModes(t *testing.T) {
 	r := newTestRunner(t, src, w)
 
 	// The first run of an entity is a sweep, whatever was asked.
-	res, err := r.Run(ctx, changes, ModeIncremental)
+	res, err := r.Run(ctx, changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Mode != ModeSweep || res.Inserted != 7 || res.Pages != 3 || res.Outcome != OutcomeSuccess {
+	if res.Mode != synctype.ModeSweep || res.Inserted != 7 || res.Pages != 3 || res.Outcome != synctype.OutcomeSuccess {
 		t.Fatalf("first run: %+v", res)
 	}
 	wantWM := t0.Add(-time.Hour)
@@ -59,12 +61,12 @@ func TestRunModes(t *testing.T) {
 
 	// Then incremental: since = watermark − overlap; picks up an update.
 	src.put("changes", ids[2], t0.Add(-30*time.Minute))
-	res, err = r.Run(ctx, changes, ModeIncremental)
+	res, err = r.Run(ctx, changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := src.queries[len(src.queries)-1]
-	if res.Mode != ModeIncremental || q.Since == nil || !q.Since.Equal(wantWM.Add(-time.Minute)) {
+	if res.Mode != synctype.ModeIncremental || q.Since == nil || !q.Since.Equal(wantWM.Add(-time.Minute)) {
 		t.Fatalf("incremental: mode %s since %v", res.Mode, q.Since)
 	}
 	if res.Updated != 1 || res.Unchanged != 1 || !res.WatermarkAfter.Equal(t0.Add(-30*time.Minute)) {
@@ -73,11 +75,11 @@ func TestRunModes(t *testing.T) {
 
 	// A census marks a deleted record.
 	src.del("changes", ids[0])
-	res, err = r.Run(ctx, changes, ModeCensus)
+	res, err = r.Run(ctx, changes, synctype.ModeCensus)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Mode != ModeCensus || res.Deleted != 1 || res.TotalFirst != 6 || res.TotalLast != 6 {
+	if res.Mode != synctype.ModeCensus || res.Deleted != 1 || res.TotalFirst != 6 || res.TotalLast != 6 {
 		t.Errorf("census: %+v", res)
 	}
 	if got := w.live("changes"); !slices.Equal(got, ids[1:]) {
@@ -90,11 +92,11 @@ func TestRunSweepOnlyEntity(t *testing.T) {
 	seed(src, "hosts", 4)
 	r := newTestRunner(t, src, w)
 	for range 2 {
-		res, err := r.Run(context.Background(), hosts, ModeIncremental)
+		res, err := r.Run(context.Background(), hosts, synctype.ModeIncremental)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Mode != ModeSweep || src.queries[len(src.queries)-1].Since != nil {
+		if res.Mode != synctype.ModeSweep || src.queries[len(src.queries)-1].Since != nil {
 			t.Errorf("hosts run: mode %s", res.Mode)
 		}
 	}
@@ -106,17 +108,17 @@ func TestRunResumesAtNextPage(t *testing.T) {
 	seed(src, "changes", 10)
 	r := newTestRunner(t, src, w)
 	// Interrupt during page 1: the page in hand still commits.
-	src.onPage = func(p Page) {
+	src.onPage = func(p synctype.Page) {
 		if p.Num == 1 {
 			cancel()
 		}
 	}
-	_, err := r.Run(ctx, changes, ModeCensus)
+	_, err := r.Run(ctx, changes, synctype.ModeCensus)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	cp, _, _ := w.Checkpoint(ctx, "plutora", "changes")
-	if cp.RunID == 0 || cp.NextPage != 2 || cp.Mode != ModeCensus {
+	if cp.RunID == 0 || cp.NextPage != 2 || cp.Mode != synctype.ModeCensus {
 		t.Fatalf("checkpoint after interrupt: %+v", cp)
 	}
 	if len(w.runs) != 0 {
@@ -127,12 +129,12 @@ func TestRunResumesAtNextPage(t *testing.T) {
 	// The next run resumes the census with the same run id at page 2, then
 	// runs what was asked.
 	src.onPage = nil
-	res, err := r.Run(context.Background(), changes, ModeIncremental)
+	res, err := r.Run(context.Background(), changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resumed := w.runs[runID]
-	if resumed == nil || !resumed.Resumed || resumed.Mode != ModeCensus || resumed.Pages != 2 || resumed.Outcome != OutcomeSuccess {
+	if resumed == nil || !resumed.Resumed || resumed.Mode != synctype.ModeCensus || resumed.Pages != 2 || resumed.Outcome != synctype.OutcomeSuccess {
 		t.Fatalf("resumed run: %+v", resumed)
 	}
 	if src.queries[1].StartPage != 2 {
@@ -140,7 +142,7 @@ func TestRunResumesAtNextPage(t *testing.T) {
 	}
 	// A resumed census vouches for no watermark: with none yet, the
 	// incremental run asked for is a sweep.
-	if res.Mode != ModeSweep || res.RunID == runID || res.WatermarkAfter == nil {
+	if res.Mode != synctype.ModeSweep || res.RunID == runID || res.WatermarkAfter == nil {
 		t.Errorf("after resume: %+v", res)
 	}
 	if resumed.WatermarkAfter != nil {
@@ -156,15 +158,15 @@ func TestResumedCensusMarksNothing(t *testing.T) {
 	src, w := newFakeSource(), newFakeWriter()
 	ids := seed(src, "changes", 9)
 	r := newTestRunner(t, src, w)
-	if _, err := r.Run(context.Background(), changes, ModeSweep); err != nil {
+	if _, err := r.Run(context.Background(), changes, synctype.ModeSweep); err != nil {
 		t.Fatal(err)
 	}
-	src.onPage = func(p Page) {
+	src.onPage = func(p synctype.Page) {
 		if p.Num == 0 {
 			cancel()
 		}
 	}
-	if _, err := r.Run(ctx, changes, ModeCensus); !errors.Is(err, context.Canceled) {
+	if _, err := r.Run(ctx, changes, synctype.ModeCensus); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted census: %v", err)
 	}
 	// Between the two parts, one record goes and one comes: totalCount and
@@ -173,7 +175,7 @@ func TestResumedCensusMarksNothing(t *testing.T) {
 	src.del("changes", ids[1])
 	src.put("changes", "id-new", t0)
 	cp, _, _ := w.Checkpoint(context.Background(), "plutora", "changes")
-	if _, err := r.Run(context.Background(), changes, ModeCensus); err != nil {
+	if _, err := r.Run(context.Background(), changes, synctype.ModeCensus); err != nil {
 		t.Fatal(err)
 	}
 	res := w.runs[cp.RunID]
@@ -202,12 +204,12 @@ func TestRunFailureAndPanicAreRecorded(t *testing.T) {
 			m := newTestMetrics()
 			r := newTestRunner(t, src, w)
 			r.opts.Metrics = m.Metrics
-			res, err := r.Run(context.Background(), changes, ModeIncremental)
+			res, err := r.Run(context.Background(), changes, synctype.ModeIncremental)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
 			got := w.runs[res.RunID]
-			if got == nil || got.Outcome != OutcomeFailed || !strings.Contains(got.Error, tt.want) || got.Pages != 1 {
+			if got == nil || got.Outcome != synctype.OutcomeFailed || !strings.Contains(got.Error, tt.want) || got.Pages != 1 {
 				t.Fatalf("ledger: %+v", got)
 			}
 			if v := m.value(t, "plutora_sync_runs_total", "entity", "changes", "outcome", "failed"); v != 1 {
@@ -221,7 +223,7 @@ func TestRunFailureAndPanicAreRecorded(t *testing.T) {
 }
 
 func TestNewRunnerRejects(t *testing.T) {
-	src := map[string]Source{"plutora": {PageSource: newFakeSource()}}
+	src := map[synctype.Product]Source{"plutora": {API: newFakeSource()}}
 	for name, o := range map[string]RunnerOptions{
 		"no writer":  {Sources: src, DeleteMaxShare: 0.1},
 		"no sources": {Writer: newFakeWriter(), DeleteMaxShare: 0.1},
@@ -241,7 +243,7 @@ func TestSweepWatermarkCappedAtStart(t *testing.T) {
 	// sweep must not vouch for changes after its start.
 	src.put("changes", "late", t0.Add(time.Hour))
 	r := newTestRunner(t, src, w)
-	res, err := r.Run(context.Background(), changes, ModeCensus)
+	res, err := r.Run(context.Background(), changes, synctype.ModeCensus)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,7 @@ func TestSweepWatermarkCappedAtStart(t *testing.T) {
 	}
 	// An incremental run is capped at its start too: a record dated in the
 	// future must not push the watermark past now and blind later runs.
-	res, err = r.Run(context.Background(), changes, ModeIncremental)
+	res, err = r.Run(context.Background(), changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +291,7 @@ func TestIncrementalSkipKeepsWatermark(t *testing.T) {
 	src, w := newFakeSource(), newFakeWriter()
 	ids := seed(src, "changes", 9)
 	r := newTestRunner(t, src, w)
-	if _, err := r.Run(ctx, changes, ModeSweep); err != nil {
+	if _, err := r.Run(ctx, changes, synctype.ModeSweep); err != nil {
 		t.Fatal(err)
 	}
 	before := *w.cps["plutora/changes"].Watermark
@@ -297,25 +299,25 @@ func TestIncrementalSkipKeepsWatermark(t *testing.T) {
 	for i, id := range ids {
 		src.put("changes", id, t0.Add(time.Duration(i+1)*time.Minute))
 	}
-	src.onPage = func(p Page) {
+	src.onPage = func(p synctype.Page) {
 		if p.Num == 0 {
 			// After page 0 (ids 0-2) is read, id 1 is modified again.
 			src.put("changes", ids[1], t0.Add(time.Hour))
 		}
 	}
-	res, err := r.Run(ctx, changes, ModeIncremental)
+	res, err := r.Run(ctx, changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src.onPage = nil
-	if res.Mode != ModeIncremental {
+	if res.Mode != synctype.ModeIncremental {
 		t.Fatalf("mode %s", res.Mode)
 	}
 	if wm := w.cps["plutora/changes"].Watermark; wm == nil || !wm.Equal(before) {
 		t.Errorf("watermark moved to %v after a run that skipped a record; want it kept at %v", wm, before)
 	}
 	// The next run reads from the old watermark and catches up.
-	if _, err := r.Run(ctx, changes, ModeIncremental); err != nil {
+	if _, err := r.Run(ctx, changes, synctype.ModeIncremental); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
@@ -338,13 +340,13 @@ func TestIncrementalSkipKeepsWatermark(t *testing.T) {
 // TestCensusConfirmsDeletions: an insert and a delete while a census pages
 // keep totalCount and the ids seen equal, while the delete shifts a live
 // record onto a page already read. Counting alone marks that record
-// deleted; a source that can ask about one record keeps it, and still
+// deleted (ConfirmMax 0); asking the API about one record keeps it, and still
 // marks the record that is really gone. (The record deleted during the
 // census was seen: it stays live until the next census.)
 func TestCensusConfirmsDeletions(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		checker   bool // the source can ask about one record
+		checker   bool // the census asks the API about each record (ConfirmMax > 0)
 		broken    bool // … but its detail endpoint finds nothing
 		failAfter int  // … or fails from this question on
 		live      []string
@@ -364,28 +366,28 @@ func TestCensusConfirmsDeletions(t *testing.T) {
 			ctx := context.Background()
 			src, w := newFakeSource(), newFakeWriter()
 			seed(src, "hosts", 9)
-			checking := &checkingSource{fakeSource: src, broken: tc.broken, failAfter: tc.failAfter}
-			var ps PageSource = src
+			src.broken, src.failAfter = tc.broken, tc.failAfter
+			confirm := 0
 			if tc.checker {
-				ps = checking
+				confirm = 100
 			}
-			r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: ps}},
-				DeleteMaxShare: 0.5, ConfirmMax: 100, Now: func() time.Time { return t0 }})
+			r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src}},
+				DeleteMaxShare: 0.5, ConfirmMax: confirm, Now: func() time.Time { return t0 }})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.Run(ctx, hosts, ModeSweep); err != nil {
+			if _, err := r.Run(ctx, hosts, synctype.ModeSweep); err != nil {
 				t.Fatal(err)
 			}
 			src.del("hosts", "id-05") // really gone
-			src.onPage = func(p Page) {
+			src.onPage = func(p synctype.Page) {
 				if p.Num == 0 { // after page 0: one record on it goes, one comes at the end
 					src.del("hosts", "id-01")
 					src.put("hosts", "id-99", t0)
 					src.onPage = nil
 				}
 			}
-			res, err := r.Run(ctx, hosts, ModeCensus)
+			res, err := r.Run(ctx, hosts, synctype.ModeCensus)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -398,28 +400,29 @@ func TestCensusConfirmsDeletions(t *testing.T) {
 			if !strings.Contains(res.DeleteNote, tc.note) {
 				t.Errorf("note %q, want it to say %q", res.DeleteNote, tc.note)
 			}
-			if len(checking.asked) != tc.askedFor {
-				t.Errorf("asked the API about %v, want %d records", checking.asked, tc.askedFor)
+			if len(src.asked) != tc.askedFor {
+				t.Errorf("asked the API about %v, want %d records", src.asked, tc.askedFor)
 			}
 		})
 	}
 }
 
-// With a writer that writes pages side by side, the runner counts each page
-// when it commits, which may be after the next pages were fetched, and
-// keeps each page's context alive until then.
-func TestRunCountsPagesAsTheyCommit(t *testing.T) {
-	ctx := context.Background()
-	src, w := newFakeSource(), &lateWriter{fakeWriter: newFakeWriter(), failPage: -1}
+// The runner writes the pages one after the other and reports each as it
+// commits; the page in hand commits when the run's context ends (shutdown),
+// and a page that fails stops the run with only the pages before it counted.
+func TestRunWritesPagesInOrder(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src, w := newFakeSource(), &failingWriter{fakeWriter: newFakeWriter(), failPage: -1, cancelAt: -1, cancel: cancel}
 	seed(src, "changes", 7)
 	var progress []int
-	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: src}},
-		DeleteMaxShare: 0.5, WriteDepth: 3, Now: func() time.Time { return t0 },
+	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src}},
+		DeleteMaxShare: 0.5, Now: func() time.Time { return t0 },
 		Progress: func(p Progress) { progress = append(progress, p.Page, p.Records) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := r.Run(ctx, changes, ModeIncremental)
+	res, err := r.Run(ctx, changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,18 +432,26 @@ func TestRunCountsPagesAsTheyCommit(t *testing.T) {
 	if want := []int{0, 3, 1, 6, 2, 7}; !slices.Equal(progress, want) {
 		t.Errorf("progress (page, records so far) %v, want %v", progress, want)
 	}
-	if !slices.Equal(w.depths, []int{3}) {
-		t.Errorf("pipeline depths asked for: %v, want [3]", w.depths)
-	}
 
 	// A page that fails stops the run; only the pages before it count.
 	w.failPage = 1
 	src.put("changes", "id-09", t0)
-	res, err = r.Run(ctx, changes, ModeCensus)
-	if err == nil || !strings.Contains(err.Error(), "changes page 1: disk full") {
+	res, err = r.Run(ctx, changes, synctype.ModeCensus)
+	if err == nil || !strings.Contains(err.Error(), "write changes page 1: disk full") {
 		t.Fatalf("run with a failing page: %v", err)
 	}
-	if res.Outcome != OutcomeFailed || res.Pages != 1 || res.Unchanged != 3 || res.Deleted != 0 {
+	if res.Outcome != synctype.OutcomeFailed || res.Pages != 1 || res.Unchanged != 3 || res.Deleted != 0 {
 		t.Errorf("failed run: %+v", res)
+	}
+
+	// Shutdown while page 0 is being written: it commits, the run stops
+	// there and is left to resume at page 1.
+	w.failPage, w.cancelAt = -1, 0
+	src.put("changes", "id-10", t0)
+	if _, err := r.Run(ctx, changes, synctype.ModeSweep); !errors.Is(err, context.Canceled) {
+		t.Fatalf("run cancelled during page 0: %v, want context.Canceled", err)
+	}
+	if cp := w.cps["plutora/changes"]; cp.RunID == 0 || cp.NextPage != 1 {
+		t.Errorf("checkpoint after the cancelled run: %+v, want its run at next page 1", cp)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/robfig/cron/v3"
 )
 
@@ -35,10 +36,10 @@ func NewScheduler(logger *slog.Logger, metrics *Metrics) *Scheduler {
 
 // Job is one scheduled job.
 type Job struct {
-	Name   string // for logs, e.g. "plutora/changes incremental"
-	Spec   string // cron expression
-	Entity string // metric label
-	Mode   string // metric label
+	Name   string        // for logs, e.g. "plutora/changes incremental"
+	Spec   string        // cron expression
+	Entity string        // metric label
+	Mode   synctype.Mode // metric label
 	Fn     JobFunc
 
 	s       *Scheduler
@@ -107,7 +108,7 @@ func (j *Job) RunNow(ctx context.Context) (ran bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			logger.Error("job panicked", "job", j.Name, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			metrics.RunFinished(RunResult{Entity: j.Entity, Mode: j.Mode, Outcome: OutcomeFailed, StartedAt: time.Now(), FinishedAt: time.Now()})
+			metrics.RunFinished(synctype.RunResult{Entity: j.Entity, Mode: j.Mode, Outcome: synctype.OutcomeFailed, StartedAt: time.Now(), FinishedAt: time.Now()})
 		}
 	}()
 	if err := j.Fn(ctx); err != nil && !errors.Is(err, context.Canceled) {

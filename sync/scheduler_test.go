@@ -4,13 +4,15 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestJobNoOverlapAndPanic(t *testing.T) {
 	m := newTestMetrics()
 	s := NewScheduler(nil, m.Metrics)
 	started, release := make(chan struct{}), make(chan struct{})
-	j := &Job{Name: "plutora/changes incremental", Spec: "*/15 * * * *", Entity: "changes", Mode: ModeIncremental,
+	j := &Job{Name: "plutora/changes incremental", Spec: "*/15 * * * *", Entity: "changes", Mode: synctype.ModeIncremental,
 		Fn: func(ctx context.Context) error {
 			close(started)
 			<-release
@@ -36,7 +38,7 @@ func TestJobNoOverlapAndPanic(t *testing.T) {
 		t.Errorf("interval = %v", v)
 	}
 
-	p := &Job{Name: "p", Spec: "@hourly", Entity: "hosts", Mode: ModeSweep, Fn: func(context.Context) error { panic("boom") }}
+	p := &Job{Name: "p", Spec: "@hourly", Entity: "hosts", Mode: synctype.ModeSweep, Fn: func(context.Context) error { panic("boom") }}
 	if err := s.Add(p); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Exit codes (documented in the package comment and README.md).
@@ -204,7 +205,7 @@ func loadProductConfig(ctx context.Context) (*config.Config, error) {
 func checkEntities(names []string) error {
 	known := map[string]bool{}
 	var all []string
-	for _, e := range config.Entities {
+	for _, e := range synctype.Entities() {
 		known[e.Name] = true
 		all = append(all, e.Name)
 	}

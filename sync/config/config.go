@@ -15,33 +15,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/robfig/cron/v3"
 	"github.com/sethvargo/go-envconfig"
 )
-
-// Product names, as used for API keys, metrics and the ledger.
-const (
-	Plutora     = "plutora"
-	PlutoraTest = "plutoratest"
-)
-
-// Entities lists every entity the daemon syncs, with its product and whether
-// the API can filter it by lastModifiedDate (incremental).
-var Entities = []EntitySpec{
-	{Name: "changes", Product: Plutora, Incremental: true},
-	{Name: "releases", Product: Plutora, Incremental: true},
-	{Name: "environments", Product: Plutora},
-	{Name: "hosts", Product: Plutora},
-	{Name: "systems", Product: Plutora},
-	{Name: "defects", Product: PlutoraTest, Incremental: true},
-}
-
-// EntitySpec names an entity and its product.
-type EntitySpec struct {
-	Name        string
-	Product     string
-	Incremental bool
-}
 
 // Config is the whole configuration. Every field comes from one environment
 // variable; README.md lists them with their defaults.
@@ -317,17 +294,17 @@ func (c *Config) RequireProduct() error {
 }
 
 // ProductConfig returns the settings of the named product.
-func (c *Config) ProductConfig(product string) Product {
-	if product == PlutoraTest {
+func (c *Config) ProductConfig(product synctype.Product) Product {
+	if product == synctype.ProductPlutoraTest {
 		return c.PlutoraTest
 	}
 	return c.Plutora
 }
 
 // EnabledEntities lists the entities of the products that have credentials.
-func (c *Config) EnabledEntities() []EntitySpec {
-	var out []EntitySpec
-	for _, e := range Entities {
+func (c *Config) EnabledEntities() []synctype.Entity {
+	var out []synctype.Entity
+	for _, e := range synctype.Entities() {
 		if c.ProductConfig(e.Product).Enabled() {
 			out = append(out, e)
 		}

@@ -6,13 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// Modes of a run.
-const (
-	ModeIncremental = "incremental"
-	ModeSweep       = "sweep"
-	ModeCensus      = "census"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // PageSize is the API's maximum (and our) page size.
@@ -28,9 +23,9 @@ const CensusConfirmMax = 100
 // Schedule is one cron job: an entity synced in one mode on one cron spec.
 type Schedule struct {
 	Variable string // the environment variable that sets Spec
-	Product  string
+	Product  synctype.Product
 	Entity   string
-	Mode     string
+	Mode     synctype.Mode
 	Spec     string
 }
 
@@ -47,18 +42,18 @@ func (c *Config) Schedules() []Schedule {
 	}
 	entities := c.EnabledEntities()
 	if len(entities) == 0 {
-		entities = Entities
+		entities = synctype.Entities()
 	}
 	var out []Schedule
 	for _, e := range entities {
-		mode := ModeSweep
-		if e.Incremental {
-			mode = ModeIncremental
+		mode := synctype.ModeSweep
+		if e.Incremental() {
+			mode = synctype.ModeIncremental
 		}
 		s := specs[e.Name]
 		out = append(out,
 			Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: mode, Spec: s[1]},
-			Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: ModeCensus, Spec: c.CensusSchedule})
+			Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
 	}
 	return out
 }
@@ -72,7 +67,7 @@ func (c *Config) BudgetLimit() int {
 // Plan is the budget plan of one product: the requests its schedules need in
 // their busiest hour, given the entities' sizes.
 type Plan struct {
-	Product   string
+	Product   synctype.Product
 	PeakHour  time.Time // start of the busiest hour found
 	Requests  int       // requests needed in that hour
 	Limit     int       // budget less reserve
@@ -116,9 +111,9 @@ func (p Plan) Advice() string {
 func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, error) {
 	from = from.UTC().Truncate(time.Hour)
 	const hours = 8 * 24
-	plans := map[string]*Plan{}
-	perHour := map[string][]map[Schedule]int{}
-	var order []string
+	plans := map[synctype.Product]*Plan{}
+	perHour := map[synctype.Product][]map[Schedule]int{}
+	var order []synctype.Product
 	for _, s := range c.Schedules() {
 		sched, err := ParseSchedule(s.Spec)
 		if err != nil {
@@ -167,7 +162,7 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 }
 
 func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
-	if s.Mode == ModeIncremental {
+	if s.Mode == synctype.ModeIncremental {
 		return 1, true
 	}
 	total, ok := totals[s.Entity]
@@ -175,7 +170,7 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 		return 1, ok
 	}
 	pages = (total + PageSize - 1) / PageSize
-	if s.Mode == ModeCensus {
+	if s.Mode == synctype.ModeCensus {
 		// The most rows a census may mark are DeleteMaxShare of the table;
 		// it asks about at most CensusConfirmMax of them, after one probe
 		// (two more only when the records probed were deleted meanwhile).

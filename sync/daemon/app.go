@@ -19,6 +19,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Options are what a test or main can change beyond the configuration.
@@ -42,26 +43,26 @@ type App struct {
 	Logger   *slog.Logger
 	DB       *sqlx.DB
 	Writer   *load.Writer
-	Clients  map[string]*extract.Client
+	Clients  map[synctype.Product]*extract.Client
 	Registry *prometheus.Registry
 	Metrics  *sync.Metrics
 	Runner   *sync.Runner
 	opts     Options
 
 	mu      gosync.Mutex
-	notes   map[string]string       // product → budget-plan warning, recorded on its runs
-	leaders map[string]*sync.Leader // set by Serve
+	notes   map[synctype.Product]string       // budget-plan warning, recorded on the product's runs
+	leaders map[synctype.Product]*sync.Leader // set by Serve
 }
 
 // Leader returns the leadership of product's key once Serve runs.
-func (a *App) Leader(product string) *sync.Leader {
+func (a *App) Leader(product synctype.Product) *sync.Leader {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.leaders[product]
 }
 
 // planNote is the runner's Note: the product's budget-plan warning, if any.
-func (a *App) planNote(product string) string {
+func (a *App) planNote(product synctype.Product) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.notes[product]
@@ -73,7 +74,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &App{Config: cfg, Logger: logger, Clients: map[string]*extract.Client{}, opts: opts}
+	a := &App{Config: cfg, Logger: logger, Clients: map[synctype.Product]*extract.Client{}, opts: opts}
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.Metrics = sync.NewMetrics(a.Registry)
@@ -89,9 +90,8 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 		a.Close()
 		return nil, err
 	}
-	pw := &writer{a.Writer}
-	sources := map[string]sync.Source{}
-	for _, product := range []string{config.Plutora, config.PlutoraTest} {
+	sources := map[synctype.Product]sync.Source{}
+	for _, product := range synctype.Products() {
 		pc := cfg.ProductConfig(product)
 		if !pc.Enabled() {
 			continue
@@ -102,14 +102,14 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 			return nil, err
 		}
 		a.Clients[product] = c
-		sources[product] = sync.Source{PageSource: source{c}, URL: pc.APIURL}
+		sources[product] = sync.Source{API: c, URL: pc.APIURL}
 	}
 	if len(sources) == 0 {
 		a.Close()
 		return nil, cfg.RequireProduct()
 	}
-	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: pw, Sources: sources, Overlap: cfg.IncrementalOverlap,
-		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, WriteDepth: cfg.PageWritesInFlight, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
+	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
+		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
 		Progress: opts.Progress, Note: a.planNote})
 	if err != nil {
 		a.Close()
@@ -118,13 +118,13 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	return a, nil
 }
 
-func (a *App) newClient(ctx context.Context, product string, pc config.Product) (*extract.Client, error) {
+func (a *App) newClient(ctx context.Context, product synctype.Product, pc config.Product) (*extract.Client, error) {
 	c, err := extract.New(ctx, extract.Config{
-		Product:   extract.Product(product),
+		Product:   product,
 		Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
 		ClientID:  pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
 		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
-		HTTPClient: a.opts.HTTPClient, History: history{a.Writer.BudgetHistory()}, Observer: observer{a.Metrics},
+		HTTPClient: a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: a.Metrics,
 		Now: a.opts.Now, Logger: a.Logger,
 	})
 	if err != nil {
@@ -143,17 +143,16 @@ func reserve(r float64) float64 {
 
 // Entities returns the sync entities of the configured products, filtered to
 // names when given.
-func (a *App) Entities(names ...string) []sync.Entity {
+func (a *App) Entities(names ...string) []synctype.Entity {
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
-	var out []sync.Entity
-	for _, e := range extract.Entities() {
-		if _, ok := a.Clients[string(e.Product)]; !ok || (len(want) > 0 && !want[e.Name]) {
-			continue
+	var out []synctype.Entity
+	for _, e := range synctype.Entities() {
+		if _, ok := a.Clients[e.Product]; ok && (len(want) == 0 || want[e.Name]) {
+			out = append(out, e)
 		}
-		out = append(out, sync.Entity{Product: string(e.Product), Name: e.Name, ModifiedField: e.ModifiedField, IDField: e.IDField})
 	}
 	return out
 }
@@ -172,7 +171,7 @@ func (a *App) Close() {
 }
 
 // authKind classifies an authentication error for the metric.
-func (a *App) recordAuthError(product string, err error) {
+func (a *App) recordAuthError(product synctype.Product, err error) {
 	switch {
 	case errors.Is(err, extract.ErrInvalidCredentials):
 		a.Metrics.AuthError(product, "invalid_credentials")

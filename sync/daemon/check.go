@@ -12,6 +12,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Check verifies the configuration, the database, a token for each product,
@@ -45,14 +46,14 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 	}
 	report("database", err, RedactURL(cfg.DatabaseURL))
 
-	for _, product := range []string{config.Plutora, config.PlutoraTest} {
+	for _, product := range synctype.Products() {
 		pc := cfg.ProductConfig(product)
 		if !pc.Enabled() {
 			fmt.Fprintf(out, "%-28s skip  no %s credentials\n", product, product)
 			continue
 		}
 		me, err := checkProduct(ctx, cfg, product, pc, logger)
-		report(product+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
+		report(string(product)+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
 	}
 
 	plans, err := cfg.PlanBudget(time.Now(), totals)
@@ -64,15 +65,15 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		if p.Over() {
 			perr = fmt.Errorf("%s; %s", p, p.Advice())
 		}
-		report("budget plan "+p.Product, perr, p.String())
+		report("budget plan "+string(p.Product), perr, p.String())
 	}
 	return errors.Join(failed...)
 }
 
 // checkProduct gets a token and calls /me.
-func checkProduct(ctx context.Context, cfg *config.Config, product string, pc config.Product, logger *slog.Logger) (string, error) {
+func checkProduct(ctx context.Context, cfg *config.Config, product synctype.Product, pc config.Product, logger *slog.Logger) (string, error) {
 	c, err := extract.New(ctx, extract.Config{
-		Product: extract.Product(product), Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
+		Product: product, Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
 		ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
 		Budget: cfg.BudgetPerHour, Reserve: reserve(cfg.BudgetReserve), Logger: logger,
 		MaxAttempts: 2, RetryTimeout: 30 * time.Second,

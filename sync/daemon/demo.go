@@ -15,8 +15,8 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // ErrRefused is returned by Demo when the database holds data synced from a
@@ -64,7 +64,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		return fmt.Errorf("demo: %w", err)
 	}
 	defer a.Close()
-	if _, err := a.SyncOnce(ctx, pr, nil, sync.ModeIncremental); err != nil {
+	if _, err := a.SyncOnce(ctx, pr, nil, synctype.ModeIncremental); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	return printLoaded(ctx, a.DB.DB, o.Out, dcfg.DatabaseURL, time.Since(start))
@@ -130,7 +130,7 @@ func guard(ctx context.Context, dsn string, sb *plutoratest.Server) error {
 	}
 	// Rows with no source in the ledger (synced before it recorded sources):
 	// refuse if any id is not one of the sandbox's.
-	for _, e := range config.Entities {
+	for _, e := range synctype.Entities() {
 		var n int
 		err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+e.Name+` t
 			WHERE NOT (t.id = ANY($1::uuid[])) AND NOT EXISTS (SELECT 1 FROM plutora_sync.runs r
@@ -179,7 +179,7 @@ FROM reporting.host_stack GROUP BY 1 ORDER BY 2 DESC;`},
 // printLoaded prints the rows loaded per table and the example queries.
 func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, took time.Duration) error {
 	fmt.Fprintf(out, "\nloaded in %s:\n", took.Round(100*time.Millisecond))
-	for _, e := range config.Entities {
+	for _, e := range synctype.Entities() {
 		var live, hist, quar int
 		if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM plutora.`+e.Name+` WHERE _deleted_at IS NULL),
 			(SELECT count(*) FROM plutora.`+e.Name+`_history),

@@ -16,14 +16,14 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // tick is one scheduled activation in simulated time.
 type tick struct {
 	at     time.Time
-	entity sync.Entity
-	mode   string
+	entity synctype.Entity
+	mode   synctype.Mode
 }
 
 // TestEndToEnd48Hours runs the daemon's jobs in-process against the sandbox
@@ -70,7 +70,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	deleted := map[string][]string{}
 	nextChurn := t0.Add(20 * time.Minute)
-	modes := map[string]int{}
+	modes := map[synctype.Mode]int{}
 	var checkedIncremental bool
 	// Ticks at the same instant run concurrently, as under cron.
 	for len(ticks) > 0 {
@@ -86,7 +86,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 			nextChurn = nextChurn.Add(70 * time.Minute)
 		}
 		clk.Set(group[0].at)
-		results := make([]sync.RunResult, len(group))
+		results := make([]synctype.RunResult, len(group))
 		errs := make([]error, len(group))
 		var wg gosync.WaitGroup
 		for i, tk := range group {
@@ -101,7 +101,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 			modes[res.Mode]++
 			// After the first churn, the next incremental run of changes has
 			// picked up its updates and inserts, though deletes wait for the census.
-			if !checkedIncremental && tk.entity.Name == "changes" && res.Mode == sync.ModeIncremental && res.Updated+res.Inserted > 0 {
+			if !checkedIncremental && tk.entity.Name == "changes" && res.Mode == synctype.ModeIncremental && res.Updated+res.Inserted > 0 {
 				checkedIncremental = true
 				assertIncrementalCaughtUp(t, a, sb, "changes", deleted["changes"])
 			}
@@ -110,14 +110,14 @@ func TestEndToEnd48Hours(t *testing.T) {
 	if !checkedIncremental {
 		t.Error("no incremental run of changes picked up an update or insert")
 	}
-	if modes[sync.ModeIncremental] == 0 || modes[sync.ModeSweep] == 0 || modes[sync.ModeCensus] != 12 {
+	if modes[synctype.ModeIncremental] == 0 || modes[synctype.ModeSweep] == 0 || modes[synctype.ModeCensus] != 12 {
 		t.Errorf("runs per mode: %v", modes)
 	}
 
 	// The last churn happened after the last census; finish with one more
 	// census of everything, as the next night would.
 	for _, e := range a.Entities() {
-		if _, err := a.Runner.Run(ctx, e, sync.ModeCensus); err != nil {
+		if _, err := a.Runner.Run(ctx, e, synctype.ModeCensus); err != nil {
 			t.Fatal(err)
 		}
 	}

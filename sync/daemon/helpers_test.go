@@ -19,6 +19,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // clock is a fake clock shared by the sandbox, the clients and the runner.
@@ -122,7 +123,7 @@ func canonical(t *testing.T, raw []byte) string {
 // duplicated.
 func assertTablesEqualSandbox(t *testing.T, db *sqlx.DB, sb *plutoratest.Server) {
 	t.Helper()
-	for _, e := range config.Entities {
+	for _, e := range synctype.Entities() {
 		want := sb.Records(e.Name)
 		rows, err := db.Query(`SELECT id::text, raw::text FROM plutora.` + e.Name + ` WHERE _deleted_at IS NULL`)
 		if err != nil {

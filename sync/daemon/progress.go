@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // progress shows the pages done of each running entity: on a terminal, one
@@ -30,7 +31,7 @@ type progress struct {
 
 type bar struct {
 	name        string
-	mode        string
+	mode        synctype.Mode
 	pages, of   int
 	records     int
 	start       time.Time

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestProgressTerminal(t *testing.T) {
@@ -17,10 +18,10 @@ func TestProgressTerminal(t *testing.T) {
 	p := newProgress(&out, true, slog.New(slog.DiscardHandler))
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return now }
-	changes := sync.Entity{Product: "plutora", Name: "changes"}
+	changes := synctype.Entity{Product: "plutora", Name: "changes"}
 	for i := range 5 {
 		now = now.Add(time.Second)
-		p.page(sync.Progress{Entity: changes, Mode: sync.ModeSweep, Page: i, TotalCount: 1000, Records: (i + 1) * 100})
+		p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, Page: i, TotalCount: 1000, Records: (i + 1) * 100})
 	}
 	last := lastFrame(out.String())
 	for _, want := range []string{"changes", "sweep", "[===============               ]", "    5/10    pages", "1 pages/s, ETA 4s"} {
@@ -28,7 +29,7 @@ func TestProgressTerminal(t *testing.T) {
 			t.Errorf("frame lacks %q: %q", want, last)
 		}
 	}
-	p.page(sync.Progress{Entity: sync.Entity{Name: "hosts"}, Mode: sync.ModeSweep, TotalCount: 50, Records: 50})
+	p.page(sync.Progress{Entity: synctype.Entity{Name: "hosts"}, Mode: synctype.ModeSweep, TotalCount: 50, Records: 50})
 	p.finish("hosts", false)
 	p.finish("changes", true)
 	last = lastFrame(out.String())
@@ -52,9 +53,9 @@ func TestProgressLogLines(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	p := newProgress(&bytes.Buffer{}, false, slog.New(slog.NewTextHandler(&logs, nil)))
-	e := sync.Entity{Name: "defects"}
+	e := synctype.Entity{Name: "defects"}
 	for i := range 8 {
-		p.page(sync.Progress{Entity: e, Mode: sync.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
+		p.page(sync.Progress{Entity: e, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
 	}
 	if n := strings.Count(logs.String(), "msg=progress"); n != 3 {
 		t.Errorf("%d progress lines, want 3 (25%%, 50%%, 75%%):\n%s", n, logs.String())

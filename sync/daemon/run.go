@@ -10,6 +10,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Run is the daemon: it opens everything, serves HTTP, takes leadership per
@@ -36,8 +37,8 @@ func (a *App) Serve(ctx context.Context) error {
 	go srv.Serve(logger)
 
 	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
-	leaders := map[string]*sync.Leader{}
-	jobs := map[string][]*sync.Job{}
+	leaders := map[synctype.Product]*sync.Leader{}
+	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
 		key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
 		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
@@ -97,10 +98,10 @@ func (a *App) Serve(ctx context.Context) error {
 	return nil
 }
 
-func (a *App) entity(name string) (sync.Entity, bool) {
+func (a *App) entity(name string) (synctype.Entity, bool) {
 	es := a.Entities(name)
 	if len(es) == 0 {
-		return sync.Entity{}, false
+		return synctype.Entity{}, false
 	}
 	return es[0], true
 }
@@ -108,8 +109,8 @@ func (a *App) entity(name string) (sync.Entity, bool) {
 // job makes the cron job of one schedule: it runs only while this replica
 // holds the product's key, with the leadership's context (derived from the
 // root context, cancelled when the key is lost).
-func (a *App) job(l *sync.Leader, e sync.Entity, s config.Schedule) *sync.Job {
-	return &sync.Job{Name: e.String() + " " + s.Mode, Spec: s.Spec, Entity: e.Name, Mode: s.Mode,
+func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Job {
+	return &sync.Job{Name: e.String() + " " + string(s.Mode), Spec: s.Spec, Entity: e.Name, Mode: s.Mode,
 		Fn: func(context.Context) error {
 			lctx, done, ok := l.Enter()
 			if !ok {
@@ -130,7 +131,7 @@ func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job
 		ch := l.Changed()
 		if l.Held() {
 			for _, j := range jobs {
-				if j.Mode != sync.ModeCensus {
+				if j.Mode != synctype.ModeCensus {
 					go j.RunNow(ctx)
 				}
 			}
@@ -161,7 +162,7 @@ func (a *App) warnPlan(ctx context.Context) {
 			a.Logger.Warn("budget plan exceeds the budget", "plan", p.String(), "advice", p.Advice())
 			a.mu.Lock()
 			if a.notes == nil {
-				a.notes = map[string]string{}
+				a.notes = map[synctype.Product]string{}
 			}
 			a.notes[p.Product] = "budget plan exceeds the budget: " + p.String() + "; " + p.Advice()
 			a.mu.Unlock()
@@ -176,7 +177,7 @@ func (a *App) PlanBudget(ctx context.Context, from time.Time) ([]config.Plan, er
 	totals := map[string]int{}
 	for _, e := range a.Entities() {
 		// Incremental checkpoints count only the modified records.
-		for _, mode := range []string{sync.ModeCensus, sync.ModeSweep} {
+		for _, mode := range []synctype.Mode{synctype.ModeCensus, synctype.ModeSweep} {
 			cp, ok, err := a.Writer.CheckpointMode(ctx, e.Product, e.Name, mode)
 			if err != nil {
 				return nil, err

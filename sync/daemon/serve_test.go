@@ -12,6 +12,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -225,13 +226,13 @@ func TestOnlyPlutoraTest(t *testing.T) {
 	if es := a.Entities(); len(es) != 1 || es[0].Name != "defects" || len(a.Clients) != 1 {
 		t.Fatalf("entities %v, clients %d", es, len(a.Clients))
 	}
-	res, err := a.SyncOnce(context.Background(), nil, nil, sync.ModeIncremental)
+	res, err := a.SyncOnce(context.Background(), nil, nil, synctype.ModeIncremental)
 	if err != nil || len(res) != 1 || res[0].Inserted != smallSizes.Defects {
 		t.Fatalf("sync: %v %+v", err, res)
 	}
 	sb.Test.SetWhitelist("203.0.113.0/24")
 	sb.Test.RevokeTokens()
-	if _, err := a.SyncOnce(context.Background(), nil, nil, sync.ModeIncremental); err == nil {
+	if _, err := a.SyncOnce(context.Background(), nil, nil, synctype.ModeIncremental); err == nil {
 		t.Fatal("sync through a closed whitelist succeeded")
 	}
 	fams, err := a.Registry.Gather()
@@ -277,7 +278,7 @@ func TestBudgetPlanWarning(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	if _, err := a.SyncOnce(ctx, nil, nil, sync.ModeIncremental); err != nil {
+	if _, err := a.SyncOnce(ctx, nil, nil, synctype.ModeIncremental); err != nil {
 		t.Fatal(err)
 	}
 	a.warnPlan(ctx)
@@ -290,7 +291,7 @@ func TestBudgetPlanWarning(t *testing.T) {
 		t.Errorf("no warning logged:\n%s", logs.String())
 	}
 	clk.Set(clk.Now().Add(2 * time.Hour)) // a fresh budget window
-	if _, err := a.SyncOnce(ctx, nil, []string{"hosts"}, sync.ModeIncremental); err != nil {
+	if _, err := a.SyncOnce(ctx, nil, []string{"hosts"}, synctype.ModeIncremental); err != nil {
 		t.Fatal(err)
 	}
 	var note string

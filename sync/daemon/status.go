@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Status prints the ledger's recent runs, each entity's freshness and the
@@ -132,12 +133,8 @@ func countRows(ctx context.Context, db *sql.DB, entity string) int {
 }
 
 func validEntity(name string) bool {
-	for _, e := range config.Entities {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := synctype.EntityByName(name)
+	return ok
 }
 
 func shorten(s string, n int) string {

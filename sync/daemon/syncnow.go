@@ -11,6 +11,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // SyncOptions configure a one-off sync.
@@ -31,12 +32,12 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 		return err
 	}
 	defer a.Close()
-	mode := sync.ModeIncremental
+	mode := synctype.ModeIncremental
 	switch {
 	case o.Census:
-		mode = sync.ModeCensus
+		mode = synctype.ModeCensus
 	case o.Full:
-		mode = sync.ModeSweep
+		mode = synctype.ModeSweep
 	}
 	_, err = a.SyncOnce(ctx, pr, o.Entities, mode)
 	return err
@@ -45,7 +46,7 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 // SyncOnce runs the entities (all when names is empty) concurrently, one run
 // each, holding each product's key for the duration so that a running daemon
 // and a one-off sync never work a key together.
-func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode string) ([]sync.RunResult, error) {
+func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode synctype.Mode) ([]synctype.RunResult, error) {
 	entities := a.Entities(names...)
 	if len(entities) == 0 {
 		return nil, fmt.Errorf("nothing to sync: none of %v belongs to a configured product", names)
@@ -60,7 +61,7 @@ func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode s
 	var mu gosync.Mutex
 	var wg gosync.WaitGroup
 	var errs []error
-	results := make([]sync.RunResult, len(entities))
+	results := make([]synctype.RunResult, len(entities))
 	for i, e := range entities {
 		wg.Go(func() {
 			res, err := a.Runner.Run(ctx, e, mode)
@@ -82,7 +83,7 @@ func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode s
 
 // tryKey takes product's advisory lock on a dedicated connection, or says
 // that a daemon holds it.
-func (a *App) tryKey(ctx context.Context, product string) (release func(), err error) {
+func (a *App) tryKey(ctx context.Context, product synctype.Product) (release func(), err error) {
 	key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
 	conn, err := a.DB.Conn(ctx)
 	if err != nil {

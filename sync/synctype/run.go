@@ -1,0 +1,134 @@
+package synctype
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Query selects the pages of a run.
+type Query struct {
+	Since     *time.Time // modified at or after, ascending; nil = every record
+	StartPage int        // 0-based page to start at (resume)
+}
+
+// Page is one page of an entity's list, as the API answered it.
+type Page struct {
+	Num        int               // 0-based
+	TotalCount int               // as this page's answer gave it
+	FirstTotal int               // TotalCount of the first page fetched in this call
+	Drift      bool              // TotalCount differs from FirstTotal: records moved while paging
+	Records    []json.RawMessage // raw records, not decoded
+}
+
+// SourceStats are an API client's cumulative counters.
+type SourceStats struct {
+	Requests      int64 // HTTP requests sent, token requests included
+	Throttled     int64 // 429 answers
+	Retries       int64 // attempts repeated after a transient fault
+	TokenRenewals int64 // tokens obtained
+}
+
+// MinuteCount is the number of requests a key made in one bucket of time,
+// as the budget history keeps it.
+type MinuteCount struct {
+	Minute time.Time // the bucket's start
+	Count  int
+}
+
+// Checkpoint is where an entity's sync stands, as the warehouse saved it
+// with the last committed page.
+type Checkpoint struct {
+	Product    Product
+	Entity     string
+	Mode       Mode
+	RunID      int64      // the run in progress; 0 = none
+	NextPage   int        // the next page to fetch
+	Since      *time.Time // the filter lower bound of the run in progress
+	Watermark  *time.Time // the newest committed last-modified time (over all modes)
+	TotalCount int        // totalCount of the last committed page
+}
+
+// RunStart opens a run in the ledger.
+type RunStart struct {
+	Product   Product // "" = the entity's product
+	Entity    string
+	Mode      Mode
+	SourceURL string    // the API base URL read from (never with credentials)
+	StartedAt time.Time // zero = when the ledger row is written
+	// Since is the filter lower bound of an incremental run, kept in the checkpoint.
+	Since *time.Time
+	// WatermarkBefore is the watermark the run starts from; nil = the checkpoint's.
+	WatermarkBefore *time.Time
+	Note            string // e.g. a budget-plan warning
+}
+
+// PageWrite is one page to write with its checkpoint, in one transaction.
+type PageWrite struct {
+	RunID      int64   // the ledger's run (StartRun); 0 = no ledger row to count into
+	Product    Product // "" = the entity's product
+	Entity     string
+	Mode       Mode
+	PageNum    int // 0-based; the checkpoint's next page becomes PageNum+1
+	TotalCount int // the page's totalCount
+	Records    []json.RawMessage
+	Since      *time.Time // the run's filter lower bound; nil keeps StartRun's
+	Watermark  *time.Time // the checkpoint's watermark after this page (it never moves back); nil keeps it
+}
+
+// PageResult says what a page write did.
+type PageResult struct {
+	Inserted, Updated, Unchanged, Quarantined int
+	// MaxModified is the newest last-modified time among the page's loaded
+	// records (nil when the entity has none, or the page had no records).
+	MaxModified *time.Time
+	// NewlySeen counts the ids the run saw for the first time on this page
+	// (quarantined records included): the sum over a run's pages is the
+	// distinct ids it read, without the caller holding them in memory.
+	NewlySeen int
+}
+
+// RunResult closes a run in the ledger. The page counts are there already
+// (each page adds its own); the rest is what only the runner knows.
+type RunResult struct {
+	RunID                  int64
+	Product                Product
+	Entity                 string
+	Mode                   Mode
+	Outcome                Outcome
+	StartedAt, FinishedAt  time.Time
+	Pages                  int
+	Requests, Throttled    int64
+	Retries, TokenRenewals int64
+	Inserted, Updated      int
+	Unchanged, Quarantined int
+	Deleted                int
+	DeleteNote             string // why a census marked nothing
+	TotalFirst, TotalLast  int    // totalCount on the first and the last page
+	WatermarkBefore        *time.Time
+	// WatermarkAfter is the watermark at the end; it also advances the
+	// checkpoint's watermark (never back).
+	WatermarkAfter          *time.Time
+	BudgetUsed, BudgetLimit int    // the key's requests in the rolling window, and its limit
+	Error                   string // what went wrong, for people; never a secret
+	Resumed                 bool   // the run resumed after its worker stopped
+}
+
+// Census is what a census run found, for deciding on deletions.
+type Census struct {
+	RunID                 int64
+	Entity                string
+	TotalFirst, TotalLast int     // totalCount on the first and the last page
+	MaxShare              float64 // the largest share (0..1) of the live rows marked deleted at once
+}
+
+// CensusCandidates are the live rows a census did not see: deleted upstream,
+// or moved past the census between two pages (offset paging shifts records
+// when others are added or removed).
+type CensusCandidates struct {
+	IDs     []string // up to the limit asked for, in id order
+	Total   int      // how many there are in all
+	SeenIDs []string // a few ids the census did see: probes for the API's answer about a live record
+	// Reason is set when no candidate may be marked: the census was
+	// incomplete, or too many rows would go.
+	Reason string
+}
