@@ -5,38 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// Endpoints are the base URL of an API and the URL of its token endpoint.
-type Endpoints struct {
-	APIURL   string // e.g. https://usapi.plutora.com (API paths are appended to it)
-	TokenURL string // e.g. https://usoauth.plutora.com/oauth/token
-}
-
-// PlutoraTestDefault are the Plutora Test endpoints known from its documentation.
-var PlutoraTestDefault = Endpoints{
-	APIURL:   "https://apips.plutora.com",
-	TokenURL: "https://oauthps.plutora.com/oauth/token",
-}
-
-// RegionEndpoints returns the Plutora endpoints of a region: us, uk or au.
-func RegionEndpoints(region string) (Endpoints, error) {
-	switch region {
-	case "us", "uk", "au":
-		return Endpoints{
-			APIURL:   "https://" + region + "api.plutora.com",
-			TokenURL: "https://" + region + "oauth.plutora.com/oauth/token",
-		}, nil
-	}
-	return Endpoints{}, fmt.Errorf("region %q: want us, uk or au", region)
-}
 
 // Defaults of the optional Config fields.
 const (
@@ -125,10 +99,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Product != synctype.ProductPlutora && c.Product != synctype.ProductPlutoraTest {
 		bad("Product %q: want %q or %q", c.Product, synctype.ProductPlutora, synctype.ProductPlutoraTest)
 	}
-	if err := checkURL(c.Endpoints.APIURL); err != nil {
+	if err := CheckBaseURL(c.Endpoints.APIURL); err != nil {
 		bad("Endpoints.APIURL: %w", err)
 	}
-	if err := checkURL(c.Endpoints.TokenURL); err != nil {
+	if err := CheckBaseURL(c.Endpoints.TokenURL); err != nil {
 		bad("Endpoints.TokenURL: %w", err)
 	}
 	for _, f := range []struct{ name, v string }{
@@ -179,39 +153,4 @@ func setDefault[T comparable](p *T, def T) {
 	if *p == zero {
 		*p = def
 	}
-}
-
-// checkURL accepts absolute https URLs, and http only for loopback hosts (the sandbox).
-func checkURL(raw string) error {
-	if raw == "" {
-		return errors.New("is empty")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("%q does not parse", raw)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("%q has no host", raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%q: credentials in URLs are not allowed", u.Redacted())
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if isLoopback(u.Hostname()) {
-			return nil
-		}
-		return fmt.Errorf("%q: only https is allowed, except for loopback addresses", raw)
-	}
-	return fmt.Errorf("%q: scheme %q, want https", raw, u.Scheme)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -70,21 +70,6 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-func TestRegionEndpoints(t *testing.T) {
-	for _, region := range []string{"us", "uk", "au"} {
-		e, err := extract.RegionEndpoints(region)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.APIURL != "https://"+region+"api.plutora.com" || e.TokenURL != "https://"+region+"oauth.plutora.com/oauth/token" {
-			t.Errorf("%s: %+v", region, e)
-		}
-	}
-	if _, err := extract.RegionEndpoints("eu"); err == nil || !strings.Contains(err.Error(), `region "eu": want us, uk or au`) {
-		t.Errorf("eu: err = %v", err)
-	}
-}
-
 func TestBudgetDefaults(t *testing.T) {
 	c, err := extract.New(t.Context(), validConfig())
 	if err != nil {

@@ -20,10 +20,14 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// FS holds the numbered goose SQL migrations, under migrations/.
+// migrations holds the numbered goose SQL migrations, under migrations/.
 //
 //go:embed migrations/*.sql
-var FS embed.FS
+var migrations embed.FS
+
+// Migrations returns the numbered goose SQL migrations, under migrations/,
+// read-only (load/loadtest hashes them to name its template database).
+func Migrations() fs.FS { return migrations }
 
 // VersionTable is the table in which goose records the applied migrations.
 const VersionTable = "plutora_sync_goose_version"
@@ -43,7 +47,7 @@ type options struct {
 // WithLogger makes Migrate log each applied migration.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// NewProvider returns a goose provider over FS for db, with an advisory
+// NewProvider returns a goose provider over the migrations for db, with an advisory
 // session locker (one migrator at a time; others wait up to five minutes).
 func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
 	var o options
@@ -58,7 +62,7 @@ func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration locker: %w", err)
 	}
-	sub, err := fs.Sub(FS, "migrations")
+	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -93,7 +97,7 @@ func Migrate(ctx context.Context, db *sql.DB, opts ...Option) error {
 }
 
 // Version returns the newest applied migration version of db, and the newest
-// version FS holds.
+// version embedded here.
 func Version(ctx context.Context, db *sql.DB) (current, target int64, err error) {
 	p, err := NewProvider(db)
 	if err != nil {

@@ -24,7 +24,7 @@ func benchChanges(b *testing.B) int {
 		}
 		return n
 	}
-	return DefaultSizes.Changes
+	return DefaultSizes().Changes
 }
 
 // BenchmarkPagesServed measures full pages of 100 records served per second
@@ -121,7 +121,7 @@ func BenchmarkNewServer(b *testing.B) {
 
 // BenchmarkBuildChange measures generating one change's JSON.
 func BenchmarkBuildChange(b *testing.B) {
-	g := newGenerator(1, DefaultSizes)
+	g := newGenerator(1, DefaultSizes())
 	size := 0
 	for i := 0; i < b.N; i++ {
 		size += len(g.change(&record{id: zeroGUID, idx: i, modStr: "2025-06-20T17:29:55.883"}))

@@ -23,11 +23,13 @@ var (
 // a mid-sized site (DefaultSizes).
 type Sizes struct{ Changes, Releases, Environments, Hosts, Systems, Defects int }
 
-// DefaultSizes is a mid-sized site.
-var DefaultSizes = Sizes{Changes: 5000, Releases: 400, Environments: 300, Hosts: 1200, Systems: 250, Defects: 6000}
+// DefaultSizes returns the record counts of a mid-sized site.
+func DefaultSizes() Sizes {
+	return Sizes{Changes: 5000, Releases: 400, Environments: 300, Hosts: 1200, Systems: 250, Defects: 6000}
+}
 
 func (s Sizes) withDefaults() Sizes {
-	d := DefaultSizes
+	d := DefaultSizes()
 	for _, f := range []struct{ v, def *int }{
 		{&s.Changes, &d.Changes}, {&s.Releases, &d.Releases}, {&s.Environments, &d.Environments},
 		{&s.Hosts, &d.Hosts}, {&s.Systems, &d.Systems}, {&s.Defects, &d.Defects},

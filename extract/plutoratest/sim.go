@@ -96,7 +96,7 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func scaled(s Sizes, k float64) Sizes {
-	d := DefaultSizes
+	d := DefaultSizes()
 	pick := func(v, def int) int {
 		if v != 0 {
 			return v

@@ -214,11 +214,11 @@ func buildTemplate(ctx context.Context, conn *sql.Conn, serverURL, name string) 
 // templateName names the template after a hash of the migrations.
 func templateName() (string, error) {
 	h := sha256.New()
-	err := fs.WalkDir(schema.FS, ".", func(path string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(schema.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(schema.FS, path)
+		b, err := fs.ReadFile(schema.Migrations(), path)
 		if err != nil {
 			return err
 		}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -18,6 +17,8 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/robfig/cron/v3"
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/plutora-sync/plutora-sync/extract"
 )
 
 // Config is the whole configuration. Every field comes from one environment
@@ -72,12 +73,6 @@ func (p Product) Enabled() bool { return p.ClientID != "" }
 
 // DefaultDatabaseURL is the local PostgreSQL used when DATABASE_URL is unset.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/plutora?sslmode=disable"
-
-// Plutora Test's only known endpoints.
-const (
-	PlutoraTestAPIURL   = "https://apips.plutora.com"
-	PlutoraTestTokenURL = "https://oauthps.plutora.com/oauth/token"
-)
 
 // Load reads the configuration from the process environment.
 func Load(ctx context.Context) (*Config, error) {
@@ -180,7 +175,10 @@ func (c *Config) validate() error {
 			}
 		}
 		for name, v := range map[string]string{"API_URL": p.APIURL, "TOKEN_URL": p.TokenURL} {
-			if err := checkBaseURL(v); err != nil {
+			if v == "" {
+				continue // resolveEndpoints said why: a bad or missing PLUTORA_REGION
+			}
+			if err := extract.CheckBaseURL(v); err != nil {
 				bad("%s%s: %v", prefix, name, err)
 			}
 		}
@@ -236,53 +234,30 @@ func (c *Config) validate() error {
 // resolveEndpoints fills each enabled product's URLs from PLUTORA_REGION or
 // the known Plutora Test hosts, unless set explicitly.
 func (c *Config) resolveEndpoints() error {
-	if c.Region != "" {
-		switch c.Region {
-		case "us", "uk", "au":
-		default:
-			return fmt.Errorf("PLUTORA_REGION: unknown region %q: use us, uk or au (or set PLUTORA_API_URL and PLUTORA_TOKEN_URL)", c.Region)
+	if strings.TrimSpace(c.Region) != "" {
+		e, err := extract.RegionEndpoints(c.Region)
+		if err != nil {
+			return fmt.Errorf("PLUTORA_REGION: %w, or set PLUTORA_API_URL and PLUTORA_TOKEN_URL", err)
 		}
 		if c.Plutora.APIURL == "" {
-			c.Plutora.APIURL = "https://" + c.Region + "api.plutora.com"
+			c.Plutora.APIURL = e.APIURL
 		}
 		if c.Plutora.TokenURL == "" {
-			c.Plutora.TokenURL = "https://" + c.Region + "oauth.plutora.com/oauth/token"
+			c.Plutora.TokenURL = e.TokenURL
 		}
 	}
 	if c.Plutora.Enabled() && (c.Plutora.APIURL == "" || c.Plutora.TokenURL == "") {
-		return errors.New("PLUTORA_REGION (us, uk or au) or both PLUTORA_API_URL and PLUTORA_TOKEN_URL are required when PLUTORA_CLIENT_ID is set")
+		return fmt.Errorf("PLUTORA_REGION (one of %s) or both PLUTORA_API_URL and PLUTORA_TOKEN_URL are required when PLUTORA_CLIENT_ID is set",
+			strings.Join(extract.Regions(), ", "))
 	}
+	test := extract.PlutoraTestEndpoints()
 	if c.PlutoraTest.APIURL == "" {
-		c.PlutoraTest.APIURL = PlutoraTestAPIURL
+		c.PlutoraTest.APIURL = test.APIURL
 	}
 	if c.PlutoraTest.TokenURL == "" {
-		c.PlutoraTest.TokenURL = PlutoraTestTokenURL
+		c.PlutoraTest.TokenURL = test.TokenURL
 	}
 	return nil
-}
-
-// checkBaseURL admits https URLs, and http only on a loopback host.
-func checkBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("not an absolute URL: %q", raw)
-	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		if h := u.Hostname(); h == "localhost" || isLoopback(h) {
-			return nil
-		}
-		return fmt.Errorf("%q: only https is allowed, except on a loopback host", raw)
-	default:
-		return fmt.Errorf("%q: scheme must be https", raw)
-	}
-}
-
-func isLoopback(host string) bool {
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // RequireProduct returns an error unless at least one product has credentials.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/plutora-sync/plutora-sync/extract"
 )
 
 func plutoraEnv() map[string]string {
@@ -70,7 +72,7 @@ func TestLoadErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"unknown region", with(plutoraEnv(), "PLUTORA_REGION", "eu"), `PLUTORA_REGION: unknown region "eu"`},
+		{"unknown region", with(plutoraEnv(), "PLUTORA_REGION", "mars"), `PLUTORA_REGION: unknown region "mars"`},
 		{"bad cron", with(plutoraEnv(), "SCHEDULE_CHANGES", "every now and then"), "SCHEDULE_CHANGES: "},
 		{"bad census cron", with(plutoraEnv(), "CENSUS_SCHEDULE", "61 * * * *"), "CENSUS_SCHEDULE: "},
 		{"budget too small", with(plutoraEnv(), "PLUTORA_BUDGET_PER_HOUR", "10"), "PLUTORA_BUDGET_PER_HOUR: 10 requests per hour"},
@@ -79,7 +81,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad duration", with(plutoraEnv(), "SHUTDOWN_TIMEOUT", "soon"), "SHUTDOWN_TIMEOUT: "},
 		{"reserve", with(plutoraEnv(), "PLUTORA_BUDGET_RESERVE", "1.5"), "PLUTORA_BUDGET_RESERVE: must be in [0, 1)"},
 		{"missing password", with(plutoraEnv(), "PLUTORA_PASSWORD", ""), "PLUTORA_PASSWORD (or PLUTORA_PASSWORD_FILE) is required"},
-		{"no region", with(plutoraEnv(), "PLUTORA_REGION", ""), "PLUTORA_REGION (us, uk or au) or both PLUTORA_API_URL"},
+		{"no region", with(plutoraEnv(), "PLUTORA_REGION", ""), "PLUTORA_REGION (one of us, uk, au, eu) or both PLUTORA_API_URL"},
 		{"http not loopback", with(plutoraEnv(), "PLUTORA_API_URL", "http://example.com"), "PLUTORA_API_URL: \"http://example.com\": only https"},
 		{"both secret and file", with(plutoraEnv(), "PLUTORA_CLIENT_SECRET_FILE", secret), "PLUTORA_CLIENT_SECRET and PLUTORA_CLIENT_SECRET_FILE are both set"},
 		{"missing file", with(plutoraEnv(), "PLUTORA_PASSWORD", "", "PLUTORA_PASSWORD_FILE", filepath.Join(dir, "nope")), "PLUTORA_PASSWORD_FILE: open"},
@@ -100,6 +102,66 @@ func TestLoadErrors(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "secret\"") {
 				t.Errorf("error leaks a secret: %q", err)
+			}
+		})
+	}
+}
+
+func TestRegions(t *testing.T) {
+	for _, tt := range []struct{ region, host string }{
+		{"us", "us"}, {"uk", "uk"}, {"au", "au"}, {"eu", "eu"}, {"US", "us"}, {" Eu ", "eu"},
+	} {
+		c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "PLUTORA_REGION", tt.region)))
+		if err != nil {
+			t.Fatalf("PLUTORA_REGION=%q: %v", tt.region, err)
+		}
+		if c.Plutora.APIURL != "https://"+tt.host+"api.plutora.com" || c.Plutora.TokenURL != "https://"+tt.host+"oauth.plutora.com/oauth/token" {
+			t.Errorf("PLUTORA_REGION=%q: endpoints %q %q", tt.region, c.Plutora.APIURL, c.Plutora.TokenURL)
+		}
+	}
+	// An explicit URL wins over the region's.
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "PLUTORA_REGION", "EU", "PLUTORA_API_URL", "http://127.0.0.1:8080")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Plutora.APIURL != "http://127.0.0.1:8080" || c.Plutora.TokenURL != "https://euoauth.plutora.com/oauth/token" {
+		t.Errorf("explicit API URL with a region: %q %q", c.Plutora.APIURL, c.Plutora.TokenURL)
+	}
+}
+
+// TestEndpointErrors checks whole messages: a bad region is reported once,
+// without lines about the URLs it would have set (issue 17).
+func TestEndpointErrors(t *testing.T) {
+	const accepted = "want one of us, uk, au, eu (any case), or set PLUTORA_API_URL and PLUTORA_TOKEN_URL"
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"unknown region", with(plutoraEnv(), "PLUTORA_REGION", "eu-west"),
+			`config: PLUTORA_REGION: unknown region "eu-west": ` + accepted},
+		{"region with a space inside", with(plutoraEnv(), "PLUTORA_REGION", " u k "),
+			`config: PLUTORA_REGION: unknown region " u k ": ` + accepted},
+		{"unknown region, API URL set", with(plutoraEnv(), "PLUTORA_REGION", "usa", "PLUTORA_API_URL", "https://usapi.plutora.com"),
+			`config: PLUTORA_REGION: unknown region "usa": ` + accepted},
+		{"blank region", with(plutoraEnv(), "PLUTORA_REGION", "  "),
+			"config: PLUTORA_REGION (one of us, uk, au, eu) or both PLUTORA_API_URL and PLUTORA_TOKEN_URL are required when PLUTORA_CLIENT_ID is set"},
+		{"credentials in API URL", with(plutoraEnv(), "PLUTORA_API_URL", "https://bob:hunter2@usapi.plutora.com"),
+			`config: PLUTORA_API_URL: "https://xxxxx@usapi.plutora.com": credentials in URLs are not allowed`},
+		{"http token URL", with(plutoraEnv(), "PLUTORA_TOKEN_URL", "http://usoauth.plutora.com/oauth/token"),
+			`config: PLUTORA_TOKEN_URL: "http://usoauth.plutora.com/oauth/token": only https is allowed, except for loopback addresses`},
+		{"relative test API URL", with(plutoraEnv(), "PLUTORATEST_CLIENT_ID", "t", "PLUTORATEST_CLIENT_SECRET", "t",
+			"PLUTORATEST_USERNAME", "t", "PLUTORATEST_PASSWORD", "t", "PLUTORATEST_API_URL", "apips.plutora.com"),
+			`config: PLUTORATEST_API_URL: "apips.plutora.com" has no host`},
+		{"ftp test token URL", with(plutoraEnv(), "PLUTORATEST_CLIENT_ID", "t", "PLUTORATEST_CLIENT_SECRET", "t",
+			"PLUTORATEST_USERNAME", "t", "PLUTORATEST_PASSWORD", "t", "PLUTORATEST_TOKEN_URL", "ftp://oauthps.plutora.com/oauth/token"),
+			`config: PLUTORATEST_TOKEN_URL: "ftp://oauthps.plutora.com/oauth/token": scheme "ftp", want https`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadFrom(context.Background(), envconfig.MapLookuper(tt.env))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error %v\nwant  %s", err, tt.want)
 			}
 		})
 	}
@@ -129,7 +191,7 @@ func TestSecretFiles(t *testing.T) {
 	if p.ClientID != "tid" || p.ClientSecret != "tsecret" || p.Password != "tpw" || c.DatabaseURL != "postgres://u:p@db/x" {
 		t.Errorf("files not read: %+v %q", p, c.DatabaseURL)
 	}
-	if p.APIURL != PlutoraTestAPIURL || p.TokenURL != PlutoraTestTokenURL {
+	if test := extract.PlutoraTestEndpoints(); p.APIURL != test.APIURL || p.TokenURL != test.TokenURL {
 		t.Errorf("plutoratest endpoints: %q %q", p.APIURL, p.TokenURL)
 	}
 	if c.Plutora.Enabled() {

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/lib/pq"
 
+	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
@@ -27,7 +26,7 @@ var ErrRefused = errors.New("refused")
 type DemoOptions struct {
 	Force    bool    // write even into a database holding real data
 	Seed     int64   // the sandbox's seed
-	Scale    float64 // dataset size relative to plutoratest.DefaultSizes; 0 = 1
+	Scale    float64 // dataset size relative to plutoratest.DefaultSizes(); 0 = 1
 	Out      io.Writer
 	Progress io.Writer
 	Terminal bool
@@ -74,7 +73,7 @@ func scaledSizes(scale float64) plutoratest.Sizes {
 	if scale <= 0 {
 		scale = 1
 	}
-	d := plutoratest.DefaultSizes
+	d := plutoratest.DefaultSizes()
 	f := func(n int) int { return max(1, int(float64(n)*scale)) }
 	return plutoratest.Sizes{Changes: f(d.Changes), Releases: f(d.Releases), Environments: f(d.Environments),
 		Hosts: f(d.Hosts), Systems: f(d.Systems), Defects: f(d.Defects)}
@@ -120,7 +119,7 @@ func guard(ctx context.Context, dsn string, sb *plutoratest.Server) error {
 		if err := rows.Scan(&src); err != nil {
 			return err
 		}
-		if !isLoopbackURL(src) {
+		if !extract.IsLoopbackURL(src) {
 			return fmt.Errorf("%w: database %s holds data synced from %s, not from a sandbox; demo would mix sandbox records into it. Point DATABASE_URL at another database, or use --force",
 				ErrRefused, RedactURL(dsn), src)
 		}
@@ -153,16 +152,6 @@ func ids(sb *plutoratest.Server, entity string) []string {
 		out = append(out, id)
 	}
 	return out
-}
-
-func isLoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return false
-	}
-	h := u.Hostname()
-	ip := net.ParseIP(h)
-	return h == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // exampleQueries are printed after a demo; the demo test runs each.
