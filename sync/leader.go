@@ -24,8 +24,8 @@ func LockKey(product synctype.Product, clientID string) int64 {
 }
 
 // Leader holds a Postgres session-level advisory lock for one API key on a
-// dedicated connection. While it holds the lock, Context returns a context
-// that is cancelled when the lock is lost (connection gone) or released.
+// dedicated connection. While it holds the lock, Enter admits work with a
+// context that is cancelled when the lock is lost (connection gone) or released.
 type Leader struct {
 	db      *sql.DB
 	product synctype.Product
@@ -35,8 +35,8 @@ type Leader struct {
 	metrics *Metrics
 
 	mu     gosync.Mutex
-	ctx    context.Context // nil when not leader
-	change chan struct{}   // closed and replaced on every change
+	term   chan struct{} // closed when the current leadership ends; nil when not leader
+	change chan struct{} // closed and replaced on every change
 	work   gosync.WaitGroup
 }
 
@@ -58,25 +58,35 @@ func NewLeader(db *sql.DB, product synctype.Product, key int64, retry time.Durat
 	return &Leader{db: db, product: product, key: key, retry: retry, logger: logger, metrics: metrics, change: make(chan struct{})}, nil
 }
 
-// Enter starts a piece of work under the key: it returns the leadership
-// context and true while this replica holds the key, and done, which the work
-// must call when it ends. The lock is released only after all work has ended,
-// so that no key is worked by two replicas at once.
-func (l *Leader) Enter() (ctx context.Context, done func(), ok bool) {
+// Enter starts a piece of work under the key: while this replica holds the
+// key it returns true and a context derived from ctx that is also cancelled
+// when the leadership ends, and done, which the work must call when it ends.
+// The lock is released only after all work has ended, so that no key is
+// worked by two replicas at once.
+func (l *Leader) Enter(ctx context.Context) (wctx context.Context, done func(), ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.ctx == nil {
+	if l.term == nil {
 		return nil, func() {}, false
 	}
 	l.work.Add(1)
-	return l.ctx, l.work.Done, true
+	wctx, cancel := context.WithCancel(ctx)
+	term := l.term
+	go func() {
+		select {
+		case <-term:
+			cancel()
+		case <-wctx.Done():
+		}
+	}()
+	return wctx, func() { cancel(); l.work.Done() }, true
 }
 
 // Held reports whether this replica holds the key.
 func (l *Leader) Held() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.ctx != nil
+	return l.term != nil
 }
 
 // Changed returns a channel closed at the next gain or loss of leadership.
@@ -86,17 +96,21 @@ func (l *Leader) Changed() <-chan struct{} {
 	return l.change
 }
 
-// set records the leadership context; held = false clears it.
-func (l *Leader) set(ctx context.Context, held bool) {
+// set records a leadership taken (held) or ended; ending it cancels the
+// work admitted by Enter.
+func (l *Leader) set(held bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ctx = nil
+	if l.term != nil {
+		close(l.term)
+		l.term = nil
+	}
 	if held {
-		l.ctx = ctx
+		l.term = make(chan struct{})
 	}
 	close(l.change)
 	l.change = make(chan struct{})
-	l.metrics.Leader(l.product, ctx != nil)
+	l.metrics.Leader(l.product, held)
 }
 
 // Run tries to take the lock until ctx is done, then releases it. While it
@@ -147,12 +161,10 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		l.logger.Debug("standby: another replica holds the key", "product", l.product)
 		return false, nil
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	l.set(lctx, true)
+	l.set(true)
 	l.logger.Info("leadership taken", "product", l.product)
 	defer func() {
-		l.set(context.Background(), false)
-		cancel()
+		l.set(false)
 		l.waitWork()
 		uctx, ucancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer ucancel()

@@ -61,11 +61,11 @@ func TestLeaderTakeover(t *testing.T) {
 	go b.Run(bctx)
 
 	// b cannot lead while a holds the key; a's work keeps a's lock.
-	workCtx, done, ok := a.Enter()
+	workCtx, done, ok := a.Enter(context.Background())
 	if !ok {
 		t.Fatal("a holds the key but Enter refused")
 	}
-	if _, _, ok := b.Enter(); ok {
+	if _, _, ok := b.Enter(context.Background()); ok {
 		t.Fatal("b entered while a leads")
 	}
 	var held bool

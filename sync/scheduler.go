@@ -23,7 +23,6 @@ type Scheduler struct {
 	cron    *cron.Cron
 	logger  *slog.Logger
 	metrics *Metrics
-	root    atomic.Pointer[context.Context]
 }
 
 // NewScheduler returns a Scheduler; metrics may be nil.
@@ -46,24 +45,27 @@ type Job struct {
 	running atomic.Bool
 }
 
-// Add schedules j.
-func (s *Scheduler) Add(j *Job) error {
+// Add schedules j; each tick runs it with ctx (cron.Job has no context: the
+// closure bridges the tick to the daemon's root context), and none once ctx
+// is done.
+func (s *Scheduler) Add(ctx context.Context, j *Job) error {
 	sched, err := cron.ParseStandard(j.Spec)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %q: %w", j.Name, j.Spec, err)
 	}
 	j.s = s
-	s.cron.Schedule(sched, j)
+	s.cron.Schedule(sched, cron.FuncJob(func() {
+		if ctx.Err() == nil {
+			j.RunNow(ctx)
+		}
+	}))
 	next := sched.Next(time.Now().UTC())
 	s.metrics.ScheduleInterval(j.Entity, j.Mode, sched.Next(next).Sub(next))
 	return nil
 }
 
-// Start starts the cron loop; every job runs with a context derived from ctx.
-func (s *Scheduler) Start(ctx context.Context) {
-	s.root.Store(&ctx)
-	s.cron.Start()
-}
+// Start starts the cron loop.
+func (s *Scheduler) Start() { s.cron.Start() }
 
 // Stop stops scheduling and waits for running jobs until ctx is done. The
 // jobs' own context should be cancelled by the caller (the root context) so
@@ -76,18 +78,6 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 		return fmt.Errorf("stop scheduler: jobs still running: %w", ctx.Err())
 	}
 	return nil
-}
-
-// Run is cron.Job's method: it bridges the tick to the root context.
-func (j *Job) Run() {
-	ctx := context.Background()
-	if p := j.s.root.Load(); p != nil {
-		ctx = *p
-	}
-	if ctx.Err() != nil {
-		return
-	}
-	j.RunNow(ctx)
 }
 
 // RunNow runs the job once now, unless it is already running (then it is

@@ -18,7 +18,7 @@ func TestJobNoOverlapAndPanic(t *testing.T) {
 			<-release
 			return nil
 		}}
-	if err := s.Add(j); err != nil {
+	if err := s.Add(context.Background(), j); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan bool)
@@ -39,7 +39,7 @@ func TestJobNoOverlapAndPanic(t *testing.T) {
 	}
 
 	p := &Job{Name: "p", Spec: "@hourly", Entity: "hosts", Mode: synctype.ModeSweep, Fn: func(context.Context) error { panic("boom") }}
-	if err := s.Add(p); err != nil {
+	if err := s.Add(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	if !p.RunNow(context.Background()) {
@@ -56,7 +56,7 @@ func TestJobNoOverlapAndPanic(t *testing.T) {
 
 func TestSchedulerRejectsBadSpec(t *testing.T) {
 	s := NewScheduler(nil, nil)
-	if err := s.Add(&Job{Name: "x", Spec: "every day"}); err == nil {
+	if err := s.Add(context.Background(), &Job{Name: "x", Spec: "every day"}); err == nil {
 		t.Error("bad spec accepted")
 	}
 }
@@ -71,15 +71,13 @@ func TestSchedulerBridgesRootContext(t *testing.T) {
 		}
 		return nil
 	}}
-	if err := s.Add(j); err != nil {
-		t.Fatal(err)
-	}
 	type key struct{}
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "root"))
-	s.Start(ctx)
-	// Run is what cron calls on a tick.
-	j.Run()
-	jctx := <-got
+	if err := s.Add(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	jctx := <-got // the first tick, within a second
 	if jctx.Value(key{}) != "root" {
 		t.Error("job context not derived from the root context")
 	}

@@ -63,3 +63,6 @@ func (s *Server) Serve(logger *slog.Logger) {
 
 // Shutdown stops the server, waiting for requests until ctx is done.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+// Close stops the server at once, dropping open connections.
+func (s *Server) Close() error { return s.srv.Close() }

@@ -26,7 +26,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	return a.Serve(ctx)
 }
 
-// Serve runs the daemon on an opened App until ctx ends.
+// Serve runs the daemon on an opened App until ctx ends. Its HTTP server is
+// shut down before it returns, whatever the reason.
 func (a *App) Serve(ctx context.Context) error {
 	logger := a.Logger
 	a.warnPlan(ctx)
@@ -34,7 +35,12 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	go srv.Serve(logger)
+	served := make(chan struct{})
+	go func() { srv.Serve(logger); close(served) }()
+	defer func() {
+		_ = srv.Close() // after an early return; a no-op after Shutdown
+		<-served
+	}()
 
 	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
 	leaders := map[synctype.Product]*sync.Leader{}
@@ -56,7 +62,7 @@ func (a *App) Serve(ctx context.Context) error {
 			continue
 		}
 		j := a.job(leaders[e.Product], e, s)
-		if err := sched.Add(j); err != nil {
+		if err := sched.Add(ctx, j); err != nil {
 			return err
 		}
 		jobs[e.Product] = append(jobs[e.Product], j)
@@ -67,7 +73,7 @@ func (a *App) Serve(ctx context.Context) error {
 		wg.Go(func() { l.Run(ctx) })
 		wg.Go(func() { a.onLeadership(ctx, l, jobs[product]) })
 	}
-	sched.Start(ctx)
+	sched.Start()
 	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()))
 	if a.opts.Ready != nil {
 		a.opts.Ready <- srv.Addr()
@@ -111,8 +117,8 @@ func (a *App) entity(name string) (synctype.Entity, bool) {
 // root context, cancelled when the key is lost).
 func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Job {
 	return &sync.Job{Name: e.String() + " " + string(s.Mode), Spec: s.Spec, Entity: e.Name, Mode: s.Mode,
-		Fn: func(context.Context) error {
-			lctx, done, ok := l.Enter()
+		Fn: func(ctx context.Context) error {
+			lctx, done, ok := l.Enter(ctx)
 			if !ok {
 				return nil // a standby: another replica works this key
 			}

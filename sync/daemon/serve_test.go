@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -305,5 +306,37 @@ func TestBudgetPlanWarning(t *testing.T) {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("the logs contain a secret")
 		}
+	}
+}
+
+// TestServeShutsHTTPDownOnError: a Serve that fails after it started to
+// listen closes its HTTP server before it returns.
+func TestServeShutsHTTPDownOnError(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := loadConfig(t, sandboxEnv(sb, dsn, "METRICS_ADDR", addr))
+	a, err := Open(context.Background(), cfg, testLogger(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	a.Config.LeaderRetry = 0 // the leaders refuse it, after the HTTP server listens
+	if err := a.Serve(t.Context()); err == nil || !strings.Contains(err.Error(), "retry interval") {
+		t.Fatalf("Serve = %v, want the leader's error", err)
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts connections after Serve returned", addr)
 	}
 }
