@@ -162,3 +162,46 @@ func TestKubernetesPrometheusOperator(t *testing.T) {
 		}
 	}
 }
+
+// TestKubernetesSecretReadable checks that the pod's non-root user can read
+// the Secret's files and nobody else can: the kubelet mounts them owned by
+// root, so the pod needs an fsGroup (the files' group) and a mode with the
+// group's read bit.
+func TestKubernetesSecretReadable(t *testing.T) {
+	dep := byKind(objects(t, "kubernetes/base"), "Deployment")
+	pod := at(dep, "spec", "template", "spec")
+	fsGroup := at(pod, "securityContext", "fsGroup")
+	if fsGroup == nil {
+		t.Error("pod securityContext.fsGroup is not set: the non-root user cannot read the Secret's files")
+	}
+	secretVolumes := map[string]bool{}
+	volumes, _ := at(pod, "volumes").([]any)
+	for _, v := range volumes {
+		if at(v, "secret") == nil {
+			continue
+		}
+		name := fmt.Sprint(at(v, "name"))
+		secretVolumes[name] = true
+		mode, ok := at(v, "secret", "defaultMode").(int)
+		switch {
+		case !ok:
+			t.Errorf("secret volume %s: defaultMode %v is not set (the default 0644 lets anyone read it)", name, at(v, "secret", "defaultMode"))
+		case mode&0o040 == 0:
+			t.Errorf("secret volume %s: defaultMode %#o has no group read: the fsGroup %v cannot read it", name, mode, fsGroup)
+		case mode&0o007 != 0:
+			t.Errorf("secret volume %s: defaultMode %#o lets every user read it", name, mode)
+		}
+		if items := at(v, "secret", "items"); items != nil {
+			t.Errorf("secret volume %s: items %v: per-file modes are not checked here", name, items)
+		}
+	}
+	c := at(pod, "containers", "0")
+	mounts, _ := at(c, "volumeMounts").([]any)
+	mounted := false
+	for _, m := range mounts {
+		mounted = mounted || secretVolumes[fmt.Sprint(at(m, "name"))]
+	}
+	if !mounted {
+		t.Error("the container mounts no secret volume")
+	}
+}
