@@ -24,6 +24,7 @@ type kustomization struct {
 		Name    string `yaml:"name"`
 		NewName string `yaml:"newName"`
 		NewTag  string `yaml:"newTag"`
+		Digest  string `yaml:"digest"`
 	} `yaml:"images"`
 }
 
