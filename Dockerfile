@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # plutora-sync container image: a static Go binary on distroless/static, run as nonroot.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t plutora-sync .
@@ -6,9 +5,15 @@
 #
 # Health: the runtime image has no shell and no curl, so there is no HEALTHCHECK instruction.
 # The daemon serves GET /healthz (liveness) and GET /readyz (readiness) on METRICS_ADDR
-# (default :9090); probe those from the orchestrator, as deploy/kubernetes/deployment.yaml does.
+# (default :9090); probe those from the orchestrator, as deploy/kubernetes/base/deployment.yaml does.
+#
+# Base images are pinned by exact tag (deploy/image_test.go rejects latest and unversioned tags),
+# not by digest: the machines this is written on reach no container registry, so no digest could
+# be looked up. Add `@sha256:…` to each FROM when you build a release
+# (`docker buildx imagetools inspect IMAGE` prints it).
 
-ARG GO_VERSION=1.26
+# The Go toolchain the project is tested with (go version), on the Debian release distroless has.
+ARG GO_VERSION=1.26.8
 
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src
@@ -22,6 +27,8 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
       -o /out/plutora-sync ./cmd/plutora-sync
 
 # distroless/static: CA certificates, tzdata and a nonroot user (65532), nothing else.
+# Distroless publishes no version tags (latest, nonroot, debug, debug-nonroot), only digests:
+# the Debian release is pinned in the name, the rest only by a digest added at release time.
 FROM gcr.io/distroless/static-debian12:nonroot
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="plutora-sync" \

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -50,6 +51,51 @@ func TestCompose(t *testing.T) {
 	for _, arg := range at(services, "sandbox", "command").([]any) {
 		if s := fmt.Sprint(arg); strings.HasPrefix(s, "-plutora-addr=") && !strings.HasSuffix(cfg.Plutora.APIURL, s[strings.LastIndex(s, ":"):]) {
 			t.Errorf("sandbox %s, worker PLUTORA_API_URL %s: ports differ", s, cfg.Plutora.APIURL)
+		}
+	}
+}
+
+// TestComposeOneBuildNoClash checks that each image is built by one service
+// only (the others run it by name), and that no published host port is the
+// local PostgreSQL's (config.DefaultDatabaseURL), which README.md asks for.
+func TestComposeOneBuildNoClash(t *testing.T) {
+	services, _ := yamlDocs(t, "compose.yaml")[0]["services"].(map[string]any)
+	builtBy := map[string]string{}
+	for name, s := range services {
+		image := fmt.Sprint(at(s, "image"))
+		if at(s, "build") == nil {
+			continue
+		}
+		if other, ok := builtBy[image]; ok {
+			t.Errorf("compose.yaml: services %s and %s both build %s", other, name, image)
+		}
+		builtBy[image] = name
+	}
+	if builtBy["plutora-sync:compose"] == "" || at(services, "worker", "image") != "plutora-sync:compose" {
+		t.Errorf("compose.yaml: want the worker to run plutora-sync:compose, built by one service (built by %v)", builtBy)
+	}
+	local, err := url.Parse(config.DefaultDatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := map[string]string{}
+	for name, s := range services {
+		ports, _ := at(s, "ports").([]any)
+		for _, p := range ports {
+			// [host_ip:]host_port:container_port; the host port is next to last.
+			parts := strings.Split(fmt.Sprint(p), ":")
+			if len(parts) < 2 {
+				t.Errorf("compose.yaml service %s: port %v publishes a random host port", name, p)
+				continue
+			}
+			host := parts[len(parts)-2]
+			if host == local.Port() {
+				t.Errorf("compose.yaml service %s publishes host port %s, the local PostgreSQL's (%s)", name, host, config.DefaultDatabaseURL)
+			}
+			if other, ok := published[host]; ok {
+				t.Errorf("compose.yaml: services %s and %s both publish host port %s", other, name, host)
+			}
+			published[host] = name
 		}
 	}
 }

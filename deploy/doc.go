@@ -2,8 +2,8 @@
 // keep those files true to the code:
 //
 //   - kubernetes/base: a kustomize base (Deployment of two replicas, ConfigMap,
-//     Secret, headless Service, PodDisruptionBudget); kubernetes/prometheus-operator
-//     adds a ServiceMonitor;
+//     Secret, headless Service, PodDisruptionBudget, NetworkPolicy);
+//     kubernetes/prometheus-operator adds a ServiceMonitor;
 //   - compose.yaml: PostgreSQL, the sandbox (plutora-sync sim) and the worker;
 //   - systemd: a unit and its environment file;
 //   - grafana: a dashboard over the daemon's metrics;

@@ -104,13 +104,14 @@ func at(v any, keys ...string) any {
 }
 
 // configVariables returns every environment variable the daemon reads, from
-// the env tags of config.Config.
+// the env tags of config.Config, and GOMEMLIMIT.
 func configVariables(t *testing.T) map[string]bool {
 	t.Helper()
 	vars := map[string]bool{}
 	for name := range configDefaults(t) {
 		vars[name] = true
 	}
+	vars["GOMEMLIMIT"] = true // read by the Go runtime: the soft memory limit
 	return vars
 }
 

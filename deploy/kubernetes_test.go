@@ -2,10 +2,13 @@ package deploy
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/plutora-sync/plutora-sync/sync/config"
 )
 
 // kustomization is the part of a kustomization.yaml the tests read.
@@ -21,6 +24,7 @@ type kustomization struct {
 		Name    string `yaml:"name"`
 		NewName string `yaml:"newName"`
 		NewTag  string `yaml:"newTag"`
+		Digest  string `yaml:"digest"`
 	} `yaml:"images"`
 }
 
@@ -71,7 +75,7 @@ func byKind(objs []map[string]any, kind string) map[string]any {
 func TestKubernetesBase(t *testing.T) {
 	vars := configVariables(t)
 	objs := objects(t, "kubernetes/base")
-	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget"} {
+	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"} {
 		if byKind(objs, kind) == nil {
 			t.Errorf("kubernetes/base: no %s", kind)
 		}
@@ -161,4 +165,155 @@ func TestKubernetesPrometheusOperator(t *testing.T) {
 			t.Errorf("ServiceMonitor selects %s=%v; the Service has %v", k, v, svcLabels)
 		}
 	}
+}
+
+// TestKubernetesSecretReadable checks that the pod's non-root user can read
+// the Secret's files and nobody else can: the kubelet mounts them owned by
+// root, so the pod needs an fsGroup (the files' group) and a mode with the
+// group's read bit.
+func TestKubernetesSecretReadable(t *testing.T) {
+	dep := byKind(objects(t, "kubernetes/base"), "Deployment")
+	pod := at(dep, "spec", "template", "spec")
+	fsGroup := at(pod, "securityContext", "fsGroup")
+	if fsGroup == nil {
+		t.Error("pod securityContext.fsGroup is not set: the non-root user cannot read the Secret's files")
+	}
+	secretVolumes := map[string]bool{}
+	volumes, _ := at(pod, "volumes").([]any)
+	for _, v := range volumes {
+		if at(v, "secret") == nil {
+			continue
+		}
+		name := fmt.Sprint(at(v, "name"))
+		secretVolumes[name] = true
+		mode, ok := at(v, "secret", "defaultMode").(int)
+		switch {
+		case !ok:
+			t.Errorf("secret volume %s: defaultMode %v is not set (the default 0644 lets anyone read it)", name, at(v, "secret", "defaultMode"))
+		case mode&0o040 == 0:
+			t.Errorf("secret volume %s: defaultMode %#o has no group read: the fsGroup %v cannot read it", name, mode, fsGroup)
+		case mode&0o007 != 0:
+			t.Errorf("secret volume %s: defaultMode %#o lets every user read it", name, mode)
+		}
+		if items := at(v, "secret", "items"); items != nil {
+			t.Errorf("secret volume %s: items %v: per-file modes are not checked here", name, items)
+		}
+	}
+	c := at(pod, "containers", "0")
+	mounts, _ := at(c, "volumeMounts").([]any)
+	mounted := false
+	for _, m := range mounts {
+		mounted = mounted || secretVolumes[fmt.Sprint(at(m, "name"))]
+	}
+	if !mounted {
+		t.Error("the container mounts no secret volume")
+	}
+}
+
+// TestKubernetesNetworkPolicy checks that the NetworkPolicy selects the pods,
+// lets in only the metrics port, and lets out exactly DNS and the ports of the
+// database and API URLs the ConfigMap and Secret configure.
+func TestKubernetesNetworkPolicy(t *testing.T) {
+	objs := objects(t, "kubernetes/base")
+	np, dep := byKind(objs, "NetworkPolicy"), byKind(objs, "Deployment")
+	if np == nil || dep == nil {
+		t.Fatal("kubernetes/base: want a Deployment and a NetworkPolicy")
+	}
+	podLabels, _ := at(dep, "spec", "template", "metadata", "labels").(map[string]any)
+	sel, _ := at(np, "spec", "podSelector", "matchLabels").(map[string]any)
+	if len(sel) == 0 {
+		t.Error("NetworkPolicy podSelector has no matchLabels")
+	}
+	for k, v := range sel {
+		if podLabels[k] != v {
+			t.Errorf("NetworkPolicy selects %s=%v; the pods have %v", k, v, podLabels)
+		}
+	}
+	if got := fmt.Sprint(at(np, "spec", "policyTypes")); got != "[Ingress Egress]" {
+		t.Errorf("NetworkPolicy policyTypes = %s, want [Ingress Egress]", got)
+	}
+	c := at(dep, "spec", "template", "spec", "containers", "0")
+	metrics := map[string]bool{
+		"TCP/" + fmt.Sprint(at(c, "ports", "0", "name")):          true,
+		"TCP/" + fmt.Sprint(at(c, "ports", "0", "containerPort")): true,
+	}
+	for _, p := range policyPorts(t, np, "ingress") {
+		if !metrics[p] {
+			t.Errorf("NetworkPolicy lets in %s, want only the metrics port %v", p, metrics)
+		}
+	}
+	want := map[string]bool{"UDP/53": true, "TCP/53": true}
+	for _, u := range configuredURLs(t, objs) {
+		want["TCP/"+urlPort(t, u)] = true
+	}
+	got := map[string]bool{}
+	for _, p := range policyPorts(t, np, "egress") {
+		got[p] = true
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("NetworkPolicy lets out %v, want DNS and the configured URLs' ports %v", got, want)
+	}
+}
+
+// policyPorts returns "PROTOCOL/port" of every port of a NetworkPolicy's
+// ingress or egress rules; a rule without ports (all ports) is an error.
+func policyPorts(t *testing.T, np map[string]any, direction string) []string {
+	t.Helper()
+	rules, _ := at(np, "spec", direction).([]any)
+	if len(rules) == 0 {
+		t.Errorf("NetworkPolicy has no %s rule", direction)
+	}
+	var out []string
+	for i, r := range rules {
+		ports, _ := at(r, "ports").([]any)
+		if len(ports) == 0 {
+			t.Errorf("NetworkPolicy %s rule %d has no ports: it opens every port", direction, i)
+		}
+		for _, p := range ports {
+			proto, _ := at(p, "protocol").(string)
+			if proto == "" {
+				proto = "TCP"
+			}
+			out = append(out, proto+"/"+fmt.Sprint(at(p, "port")))
+		}
+	}
+	return out
+}
+
+// configuredURLs returns the database URL of the Secret and the API and token
+// URLs the ConfigMap's settings resolve to (config.LoadFrom fills defaults).
+func configuredURLs(t *testing.T, objs []map[string]any) []string {
+	t.Helper()
+	env := map[string]string{
+		"DATABASE_URL":      fmt.Sprint(at(byKind(objs, "Secret"), "stringData", "database-url")),
+		"PLUTORA_CLIENT_ID": "stand-in", "PLUTORA_CLIENT_SECRET": "stand-in",
+		"PLUTORA_USERNAME": "stand-in", "PLUTORA_PASSWORD": "stand-in",
+	}
+	data, _ := at(byKind(objs, "ConfigMap"), "data").(map[string]any)
+	for k, v := range data {
+		env[k] = fmt.Sprint(v)
+	}
+	cfg, err := config.LoadFrom(t.Context(), mapLookuper(env))
+	if err != nil {
+		t.Fatalf("ConfigMap and Secret: not a valid configuration: %v", err)
+	}
+	return []string{cfg.DatabaseURL, cfg.Plutora.APIURL, cfg.Plutora.TokenURL, cfg.PlutoraTest.APIURL, cfg.PlutoraTest.TokenURL}
+}
+
+// urlPort returns the port a URL connects to, its scheme's default if none.
+func urlPort(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatalf("%q: %v", raw, err)
+	}
+	if p := u.Port(); p != "" {
+		return p
+	}
+	defaults := map[string]string{"https": "443", "http": "80", "postgres": "5432", "postgresql": "5432"}
+	if p, ok := defaults[u.Scheme]; ok {
+		return p
+	}
+	t.Fatalf("%q: no port and no default port for scheme %q", raw, u.Scheme)
+	return ""
 }
