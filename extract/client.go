@@ -26,7 +26,7 @@ type Client struct {
 	api     *url.URL
 	pacer   *pacer
 	tokens  *tokenSource
-	http    *http.Client
+	wire    *transport
 	retry   retryPolicy
 	stats   *stats
 	logger  *slog.Logger
@@ -65,20 +65,15 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	// idle ones (the default keeps 2 per host and would redial on every page).
 	dt := http.DefaultTransport.(*http.Transport).Clone()
 	dt.MaxIdleConnsPerHost = cfg.PagesInFlight + 4
-	var base http.RoundTripper = dt
-	var checkRedirect func(*http.Request, []*http.Request) error
+	c.wire = &transport{
+		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
+		backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
+	}
 	if cfg.HTTPClient != nil {
 		if cfg.HTTPClient.Transport != nil {
-			base = cfg.HTTPClient.Transport
+			c.wire.base = cfg.HTTPClient.Transport
 		}
-		checkRedirect = cfg.HTTPClient.CheckRedirect
-	}
-	c.http = &http.Client{
-		CheckRedirect: checkRedirect,
-		Transport: &pacedTransport{
-			base: base, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
-			backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
-		},
+		c.wire.checkRedirect = cfg.HTTPClient.CheckRedirect
 	}
 	c.tokens = &tokenSource{
 		conf: oauth2.Config{
@@ -86,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			Endpoint: oauth2.Endpoint{TokenURL: cfg.Endpoints.TokenURL, AuthStyle: oauth2.AuthStyleInParams},
 		},
 		username: cfg.Username, password: cfg.Password,
-		http: c.http, pacer: c.pacer, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
+		wire: c.wire, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
 		onRenew: func() {
 			c.stats.renewals.Add(1)
 			cfg.Observer.TokenRenewed(cfg.Product)
@@ -181,7 +176,6 @@ func (r request) endpoint() string {
 // do sends r until it succeeds and decode accepts the body, or a permanent error, or
 // the retry bounds are reached.
 func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) error {
-	ctx = withEndpoint(ctx, r.endpoint())
 	deadline := c.cfg.Now().Add(c.retry.total)
 	var a attempts
 	for {
@@ -261,7 +255,7 @@ func (c *Client) judge(r request, tok string, status int, body []byte, err error
 // send makes one attempt and reads the whole body (size-limited). The wait for the budget
 // comes before the attempt's timeout starts.
 func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, error) {
-	ctx, done, err := preAdmit(ctx, c.pacer)
+	hc, done, err := c.wire.exchange(ctx, r.endpoint())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -281,7 +275,7 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.http.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -1,12 +1,11 @@
 package extract
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 )
 
 func TestParseEnvelope(t *testing.T) {
@@ -18,18 +17,25 @@ func TestParseEnvelope(t *testing.T) {
 	}{
 		{"plutora", `{"resultSet":[{"id":"a"},{"id":"b"}],"returnCount":2,"totalCount":7,"pageNum":0,"recordsPerPage":100}`, 2, 7, ""},
 		{"plutora test pascal", `{"Data":[{"Id":"a"}],"TotalCount":1}`, 1, 1, ""},
+		{"keys in any case", `{"RESULTSET":[{"id":"a"}],"totalcount":3}`, 1, 3, ""},
 		{"empty page", `{"resultSet":[],"returnCount":0,"totalCount":5}`, 0, 5, ""},
 		{"null records", `{"resultSet":null,"totalCount":0}`, 0, 0, ""},
-		{"bare array", `[{"id":"a"}]`, 0, 0, "not a page envelope: body starts with"},
-		{"html", `<html><body>Server Error</body></html>`, 0, 0, "not a page envelope"},
+		{"null resultSet, Data given", `{"resultSet":null,"Data":[{"Id":"a"}],"TotalCount":1}`, 1, 1, ""},
+		{"last duplicate wins", `{"resultSet":[{"id":"a"}],"resultSet":[],"totalCount":9,"totalCount":0}`, 0, 0, ""},
+		{"surrounding whitespace", " \r\n{\"resultSet\":[],\"totalCount\":0}\n", 0, 0, ""},
+		{"bare array", `[{"id":"a"}]`, 0, 0, "not a page envelope: body is a bare JSON array"},
+		{"html", `<html><body>Server Error</body></html>`, 0, 0, `not a page envelope: body starts with "<html>`},
 		{"empty", ``, 0, 0, "empty body"},
-		{"truncated", `{"resultSet":[{"id":"a"},{"id`, 0, 0, "not a page envelope"},
+		{"truncated", `{"resultSet":[{"id":"a"},{"id`, 0, 0, "not a page envelope: unexpected end of JSON input"},
+		{"trailing garbage", `{"resultSet":[],"totalCount":0}x`, 0, 0, "not a page envelope: invalid character 'x' after top-level value"},
 		{"no list", `{"totalCount":3}`, 0, 0, "neither resultSet nor Data"},
 		{"no total", `{"resultSet":[]}`, 0, 0, "without totalCount"},
-		{"string total", `{"resultSet":[],"totalCount":"3"}`, 0, 0, "is not a count"},
+		{"string total", `{"resultSet":[],"totalCount":"3"}`, 0, 0, `totalCount "\"3\"" is not a count`},
 		{"negative total", `{"resultSet":[],"totalCount":-1}`, 0, 0, "is not a count"},
-		{"object list", `{"resultSet":{},"totalCount":1}`, 0, 0, "not an array"},
-		{"null record", `{"resultSet":[null],"totalCount":1}`, 0, 0, "record 0 is null"},
+		{"fraction total", `{"resultSet":[],"totalCount":1.5}`, 0, 0, "is not a count"},
+		{"object list", `{"resultSet":{},"totalCount":1}`, 0, 0, "records are not an array: resultSet is a JSON object"},
+		{"string list", `{"Data":"[]","TotalCount":1}`, 0, 0, "records are not an array: data is a JSON string"},
+		{"null record", `{"resultSet":[{"id":"a"},null],"totalCount":2}`, 0, 0, "record 1 is null"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := parseEnvelope([]byte(tc.body))
@@ -49,109 +55,66 @@ func TestParseEnvelope(t *testing.T) {
 	}
 }
 
-// parseEnvelopeRef is the obvious implementation with encoding/json, for differential
-// fuzzing of the fast one.
-func parseEnvelopeRef(body []byte) (envelope, error) {
-	var e struct {
-		ResultSet  json.RawMessage `json:"resultSet"`
-		Data       json.RawMessage `json:"data"`
-		TotalCount json.RawMessage `json:"totalCount"`
-	}
-	if err := json.Unmarshal(body, &e); err != nil {
-		return envelope{}, err
-	}
-	if bytes.TrimSpace(body)[0] != '{' {
-		return envelope{}, errors.New("not an object")
-	}
-	list := e.ResultSet
-	if len(list) == 0 {
-		list = e.Data
-	}
-	if len(list) == 0 || len(e.TotalCount) == 0 {
-		return envelope{}, errors.New("missing")
-	}
-	var out envelope
-	if err := json.Unmarshal(e.TotalCount, &out.total); err != nil || out.total < 0 {
-		return envelope{}, errors.New("total")
-	}
-	if string(list) != "null" {
-		if err := json.Unmarshal(list, &out.records); err != nil {
-			return envelope{}, err
-		}
-	}
-	for _, r := range out.records {
-		if string(r) == "null" {
-			return envelope{}, errors.New("null record")
-		}
-	}
-	return out, nil
-}
-
+// FuzzParseEnvelope: whatever the body, parseEnvelope does not panic, and a page it
+// accepts is one the pager can use: a count that is not negative and records that are
+// each one JSON value, not null.
 func FuzzParseEnvelope(f *testing.F) {
 	for _, s := range []string{
-		`{"resultSet":[{"id":"a"}],"returnCount":1,"totalCount":1}`,
-		`{"Data":[{"Id":"a"}],"TotalCount":1}`, `[]`, `{}`, `null`, `{"resultSet":null,"totalCount":0}`,
+		`{"resultSet":[{"id":"a"}],"returnCount":1,"totalCount":1}`, `{"Data":[{"Id":"a"}],"TotalCount":1}`,
+		`[]`, `{}`, `null`, `{"resultSet":null,"totalCount":0}`, `{"resultSet":[1,"s",[],{}],"totalCount":null}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := parseEnvelope(body)
-		ref, rerr := parseEnvelopeRef(body)
-		if (err == nil) != (rerr == nil) {
-			if !utf8.Valid(body) || bytes.ContainsRune(body, '\\') {
-				return // key matching of odd keys may differ from encoding/json's
-			}
-			t.Fatalf("parseEnvelope err %v, reference err %v", err, rerr)
-		}
 		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("an error without a message")
+			}
 			return
 		}
-		if e.total != ref.total || len(e.records) != len(ref.records) {
-			t.Fatalf("got total %d, %d records; reference %d, %d", e.total, len(e.records), ref.total, len(ref.records))
-		}
-		for i := range e.records {
-			if !bytes.Equal(e.records[i], ref.records[i]) {
-				t.Fatalf("record %d: %q, reference %q", i, e.records[i], ref.records[i])
-			}
+		if !json.Valid(body) {
+			t.Fatalf("accepted a body that is not JSON: %q", body)
 		}
 		if e.total < 0 {
 			t.Fatalf("negative total %d accepted", e.total)
 		}
 		for i, r := range e.records {
-			if len(r) == 0 {
-				t.Fatalf("record %d empty", i)
+			if !json.Valid(r) || string(r) == "null" {
+				t.Fatalf("body %q: record %d %q is not one JSON value", body, i, r)
 			}
 		}
 	})
 }
 
-// FuzzScannerMatchesJSONValid: the one-pass scanner accepts exactly what json.Valid does.
-func FuzzScannerMatchesJSONValid(f *testing.F) {
-	for _, s := range []string{
-		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `01`, `1.`, `.5`, `1e`, `-`, `true`, `tru`, `nul`, `null x`,
-		`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":[{"b":"\u00e9\n"}]}`, `"\u12"`, `"\x"`, "\"a\x01\"", `[[[[`,
-		`{"resultSet":[{"id":"a"}],"totalCount":1}`, " {\"a\":\t1 } ", `"\/"`, `1E5`, `-01`, `[-]`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		sc := scanner{b: b}
-		sc.ws()
-		ok := sc.value()
-		sc.ws()
-		ok = ok && sc.i == len(b)
-		if want := json.Valid(b); ok != want {
-			t.Fatalf("scanner says %v, json.Valid %v for %q", ok, want, b)
+// BenchmarkParseEnvelope parses a page of 100 changes as the sandbox serves them (~200 KB);
+// one op is one page.
+func BenchmarkParseEnvelope(b *testing.B) {
+	page := changesPage(b, 100)
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		e, err := parseEnvelope(page)
+		if err != nil || len(e.records) != 100 {
+			b.Fatalf("%d records, err %v", len(e.records), err)
 		}
-	})
+	}
 }
 
-func TestScannerDepthLimit(t *testing.T) {
-	for _, n := range []int{maxDepth, maxDepth + 1} {
-		b := []byte(strings.Repeat("[", n) + strings.Repeat("]", n))
-		sc := scanner{b: b}
-		if got, want := sc.value(), json.Valid(b); got != want {
-			t.Errorf("depth %d: scanner %v, json.Valid %v", n, got, want)
-		}
+// changesPage is a page envelope of n change records generated by the sandbox.
+func changesPage(b testing.TB, n int) []byte {
+	s, err := plutoratest.NewServer(plutoratest.Options{Sizes: plutoratest.Sizes{Changes: n}})
+	if err != nil {
+		b.Fatal(err)
 	}
+	defer s.Close()
+	var recs []json.RawMessage
+	for _, r := range s.Records("changes") {
+		recs = append(recs, r)
+	}
+	page, err := json.Marshal(map[string]any{"resultSet": recs, "returnCount": n, "totalCount": 5000, "pageNum": 0, "recordsPerPage": 100})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return page
 }

@@ -186,15 +186,6 @@ func (p *pacer) prune(now time.Time) {
 	}
 }
 
-// abandon frees the slot of an admitted request that was never sent.
-func (p *pacer) abandon() {
-	p.mu.Lock()
-	p.inflight--
-	close(p.wake)
-	p.wake = make(chan struct{})
-	p.mu.Unlock()
-}
-
 // complete turns one in-flight request, admitted in history bucket admitted,
 // into a stamp at the current time. A request that completes in a later
 // bucket moves its count there: a restarted pacer stamps a bucket's counts

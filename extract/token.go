@@ -22,8 +22,7 @@ const missingExpiry = 1199 * time.Second
 type tokenSource struct {
 	conf               oauth2.Config
 	username, password string
-	http               *http.Client // paced: token requests count against the budget
-	pacer              *pacer
+	wire               *transport // token requests count against the budget
 	now                func() time.Time
 	renewBefore        time.Duration
 	retry              retryPolicy
@@ -116,16 +115,15 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 
 // fetch asks the token endpoint, retrying transient faults.
 func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
-	ctx = withEndpoint(ctx, "POST /oauth/token")
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.http)
 	var last error
 	deadline := s.now().Add(s.retry.total)
 	for attempt := 1; ; attempt++ {
-		actx, done, err := preAdmit(ctx, s.pacer)
+		hc, done, err := s.wire.exchange(ctx, "POST /oauth/token")
 		if err != nil {
 			return nil, err
 		}
-		actx, cancel := context.WithTimeout(actx, s.retry.perAttempt)
+		// oauth2 takes its HTTP client from the context.
+		actx, cancel := context.WithTimeout(context.WithValue(ctx, oauth2.HTTPClient, hc), s.retry.perAttempt)
 		tok, err := s.conf.PasswordCredentialsToken(actx, s.username, s.password)
 		cancel()
 		done()

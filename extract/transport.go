@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,123 +19,119 @@ type stats struct {
 	requests, throttled, retries, renewals atomic.Int64
 }
 
-type endpointKey struct{}
-
-type slotKey struct{}
-
-// slot is a pacer admission taken before a request's own timeout starts, so that waiting
-// for the budget does not eat into the time allowed for the attempt.
-type slot struct {
-	release func()
-	waited  time.Duration
-	taken   atomic.Bool // by the transport (which then releases it) or by done
-}
-
-// preAdmit waits for the budget with ctx and returns a context carrying the admission for
-// the next request made with it, and a done func to call when the attempt is over.
-func preAdmit(ctx context.Context, p *pacer) (context.Context, func(), error) {
-	release, waited, err := p.acquire(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	s := &slot{release: release, waited: waited}
-	done := func() {
-		if s.taken.CompareAndSwap(false, true) {
-			p.abandon() // never sent
-		}
-	}
-	return context.WithValue(ctx, slotKey{}, s), done, nil
-}
-
-// withEndpoint labels the requests made with ctx for the Observer.
-func withEndpoint(ctx context.Context, endpoint string) context.Context {
-	return context.WithValue(ctx, endpointKey{}, endpoint)
-}
-
-// pacedTransport admits every request through the pacer, counts it, reports it and
-// turns 429 answers into a global hold of the pacer.
-type pacedTransport struct {
-	base    http.RoundTripper
-	pacer   *pacer
-	product synctype.Product
-	obs     Observer
-	stats   *stats
-	now     func() time.Time
-	backoff func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
+// transport sends a product's HTTP requests, API and token requests alike: each one is
+// admitted by the pacer, counted, reported to the Observer, and a 429 answer holds the
+// pacer for every request of the product.
+type transport struct {
+	base          http.RoundTripper
+	checkRedirect func(req *http.Request, via []*http.Request) error // nil: net/http's default
+	pacer         *pacer
+	product       synctype.Product
+	obs           Observer
+	stats         *stats
+	now           func() time.Time
+	backoff       func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
 
 	mu      sync.Mutex
 	run429s int
 }
 
-func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	var release func()
-	var waited time.Duration
-	var err error
-	if s, ok := req.Context().Value(slotKey{}).(*slot); ok && s.taken.CompareAndSwap(false, true) {
-		release, waited = s.release, s.waited
-	} else {
-		release, waited, err = t.pacer.acquire(req.Context())
-	}
+// exchange waits for the budget and returns an HTTP client for one request to endpoint,
+// and done, to call once the answer is read or the attempt given up (a request admitted
+// but never sent still counts: the history has it already). Waiting comes before the
+// caller starts the attempt's timeout. A redirect the client follows is a request the
+// server counts too: it is admitted in its turn, within the attempt's time.
+func (t *transport) exchange(ctx context.Context, endpoint string) (*http.Client, func(), error) {
+	release, err := t.admit(ctx)
 	if err != nil {
-		if req.Body != nil {
-			req.Body.Close()
+		return nil, nil, err
+	}
+	releases := []func(){release}
+	hc := &http.Client{
+		Transport: metered{t, endpoint},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if err := t.redirectAllowed(req, via); err != nil {
+				return err
+			}
+			release, err := t.admit(req.Context())
+			if err != nil {
+				return err
+			}
+			releases = append(releases, release)
+			return nil
+		},
+	}
+	done := func() {
+		for _, release := range releases {
+			release()
 		}
+	}
+	return hc, done, nil
+}
+
+// admit waits for a pacer slot and reports the wait.
+func (t *transport) admit(ctx context.Context) (release func(), _ error) {
+	release, waited, err := t.pacer.acquire(ctx)
+	if err != nil {
 		return nil, err
 	}
 	if waited > 0 {
 		t.obs.PacerWait(t.product, waited)
 	}
-	endpoint, _ := req.Context().Value(endpointKey{}).(string)
-	if endpoint == "" {
-		endpoint = req.URL.Path
+	return release, nil
+}
+
+// redirectAllowed applies the configured redirect policy, or net/http's default.
+func (t *transport) redirectAllowed(req *http.Request, via []*http.Request) error {
+	if t.checkRedirect != nil {
+		return t.checkRedirect(req, via)
 	}
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
+// metered carries the requests of one exchange: it counts each one, reports it under
+// endpoint, and turns a 429 into a hold of the pacer. Admission is the exchange's.
+type metered struct {
+	t        *transport
+	endpoint string
+}
+
+func (m metered) RoundTrip(req *http.Request) (*http.Response, error) {
+	t := m.t
 	t.stats.requests.Add(1)
 	start := t.now()
 	resp, err := t.base.RoundTrip(unreplayable(req))
 	if err != nil {
-		release()
-		t.obs.Request(t.product, endpoint, 0, t.now().Sub(start))
+		t.obs.Request(t.product, m.endpoint, 0, t.now().Sub(start))
 		return nil, err
 	}
-	t.obs.Request(t.product, endpoint, resp.StatusCode, t.now().Sub(start))
-	t.mu.Lock()
-	if resp.StatusCode == http.StatusTooManyRequests {
-		t.run429s++
-		n := t.run429s
-		t.mu.Unlock()
-		t.stats.throttled.Add(1)
-		t.obs.Throttled(t.product)
-		d, ok := retryAfter(resp.Header.Get("Retry-After"), t.now())
-		if !ok {
-			d = t.backoff(n)
-		}
-		t.pacer.hold(t.now().Add(d))
-	} else {
-		t.run429s = 0
-		t.mu.Unlock()
-	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	t.obs.Request(t.product, m.endpoint, resp.StatusCode, t.now().Sub(start))
+	t.throttle(resp)
 	return resp, nil
 }
 
-// releasingBody completes the pacer slot when the body is fully read or closed.
-type releasingBody struct {
-	io.ReadCloser
-	release func()
-}
-
-func (b *releasingBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err != nil {
-		b.release()
+// throttle holds the pacer after a 429 for its Retry-After, or for a growing backoff
+// when it has none; any other answer ends a run of 429s.
+func (t *transport) throttle(resp *http.Response) {
+	t.mu.Lock()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.run429s = 0
+		t.mu.Unlock()
+		return
 	}
-	return n, err
-}
-
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.release()
-	return err
+	t.run429s++
+	n := t.run429s
+	t.mu.Unlock()
+	t.stats.throttled.Add(1)
+	t.obs.Throttled(t.product)
+	d, ok := retryAfter(resp.Header.Get("Retry-After"), t.now())
+	if !ok {
+		d = t.backoff(n)
+	}
+	t.pacer.hold(t.now().Add(d))
 }
 
 // retryAfter parses a Retry-After value: delay seconds or an HTTP date.

@@ -1,12 +1,16 @@
 package extract
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -90,5 +94,53 @@ func TestUnreplayableGETGoesWithoutBody(t *testing.T) {
 	post, _ := http.NewRequest("POST", srv.URL+"/changes/filter", strings.NewReader("{}"))
 	if unreplayable(post) != post {
 		t.Error("a POST was copied; it is not resent by the transport")
+	}
+}
+
+// TestRedirectIsARequestOfItsOwn: a redirect the client follows reaches the server
+// as a request of its own, so the pacer admits it in its turn and it is counted.
+func TestRedirectIsARequestOfItsOwn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/oauth/token":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"access_token":"redirect-token","token_type":"bearer","expires_in":3600}`)
+		case "/me":
+			http.Redirect(w, r, "/v2/me", http.StatusTemporaryRedirect)
+		case "/v2/me":
+			_, _ = io.WriteString(w, `"user@example.com"`)
+		}
+	}))
+	defer srv.Close()
+	client := func(budget int) *Client {
+		c, err := New(t.Context(), Config{
+			Product:   synctype.ProductPlutora,
+			Endpoints: Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
+			ClientID:  "id", ClientSecret: "secret-value", Username: "user@example.com", Password: "password-value",
+			Budget: budget, Reserve: NoReserve, Window: time.Hour, MaxAttempts: 1,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	// Budget 3: the token, /me and the redirected /v2/me.
+	c := client(3)
+	if me, err := c.Me(t.Context()); err != nil || me != "user@example.com" {
+		t.Fatalf("Me = %q, %v", me, err)
+	}
+	if used, _ := c.BudgetUsed(time.Now()); used != 3 || c.Stats().Requests != 3 {
+		t.Errorf("budget used %d, requests %d; want 3 and 3", used, c.Stats().Requests)
+	}
+	// Budget 2: the redirect finds the hour's budget spent and is not sent.
+	c = client(2)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := c.Me(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Me with no budget left for the redirect: err = %v, want it to wait past the deadline", err)
+	}
+	if n := c.Stats().Requests; n != 2 {
+		t.Errorf("%d requests sent, want 2 (the token and /me)", n)
 	}
 }
