@@ -18,6 +18,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 var (
@@ -62,7 +63,7 @@ func TestSoak(t *testing.T) {
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x50a4))
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := workertest.Binary(t)
 
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: seed, Sizes: cfg.sizes, Budget: cfg.budget,
 		Latency: time.Millisecond, Jitter: 4 * time.Millisecond})
@@ -85,24 +86,18 @@ func TestSoak(t *testing.T) {
 	// The budget binds until bindEnds: the faults go on a little longer.
 	cfg.phase = max(cfg.phase, time.Until(bindEnds)+30*time.Second)
 
-	metricsAddr := freeAddr(t)
+	metricsAddr := workertest.FreeAddr(t)
 	logPath := filepath.Join(dir, "worker.log")
-	pc, tc := sb.Plutora.Credentials(), sb.Test.Credentials()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"DATABASE_URL=" + workerDSN, "METRICS_ADDR=" + metricsAddr,
-		"PLUTORA_API_URL=" + fronts[0].URL, "PLUTORA_TOKEN_URL=" + fronts[0].URL + "/oauth/token",
-		"PLUTORA_CLIENT_ID=" + pc.ClientID, "PLUTORA_CLIENT_SECRET=" + pc.ClientSecret,
-		"PLUTORA_USERNAME=" + pc.Username, "PLUTORA_PASSWORD=" + pc.Password,
-		"PLUTORATEST_API_URL=" + fronts[1].URL, "PLUTORATEST_TOKEN_URL=" + fronts[1].URL + "/oauth/token",
-		"PLUTORATEST_CLIENT_ID=" + tc.ClientID, "PLUTORATEST_CLIENT_SECRET=" + tc.ClientSecret,
-		"PLUTORATEST_USERNAME=" + tc.Username, "PLUTORATEST_PASSWORD=" + tc.Password,
+	vars := workertest.SandboxEnv(sb, workerDSN)
+	for i, p := range []string{"PLUTORA_", "PLUTORATEST_"} { // through the fronts
+		vars[p+"API_URL"], vars[p+"TOKEN_URL"] = fronts[i].URL, fronts[i].URL+"/oauth/token"
+	}
+	env := workertest.Environ(vars, "METRICS_ADDR="+metricsAddr,
 		fmt.Sprintf("PLUTORA_BUDGET_PER_HOUR=%d", cfg.budget), fmt.Sprintf("PLUTORA_BUDGET_RESERVE=%v", cfg.reserve),
 		"SCHEDULE_CHANGES=@every 2s", "SCHEDULE_RELEASES=@every 2s", "SCHEDULE_DEFECTS=@every 2s",
 		"SCHEDULE_ENVIRONMENTS=@every 3s", "SCHEDULE_HOSTS=@every 3s", "SCHEDULE_SYSTEMS=@every 3s",
 		"CENSUS_SCHEDULE=@every 8s", "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
-		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug",
-	}
+		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug")
 
 	// The fault phase.
 	kinds := badKinds
@@ -164,7 +159,7 @@ func TestSoak(t *testing.T) {
 	// Assertions.
 	if !converged {
 		for _, d := range diffs {
-			if !d.ok() {
+			if !d.OK() {
 				t.Errorf("not converged %v after the faults stopped: %s", cfg.converge, d)
 			}
 		}
@@ -173,14 +168,8 @@ func TestSoak(t *testing.T) {
 	if stopErr != nil {
 		t.Errorf("worker after SIGTERM: %v", stopErr)
 	}
-	dups, err := historyDuplicates(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for e, n := range dups {
-		if n > 0 {
-			t.Errorf("%s_history: %d duplicated versions", e, n)
-		}
+	for _, e := range entities {
+		workertest.AssertNoDuplicateHistory(t, db, e)
 	}
 	problems, quarantined, err := checkQuarantine(ctx, db, sb, r.bad)
 	if err != nil {
@@ -292,13 +281,13 @@ func churnIntervals(cfg soakConfig) map[string]time.Duration {
 
 // awaitConvergence polls, until deadline, for the warehouse to equal the
 // sandbox after a successful census of every entity begun in the quiet phase.
-func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map[string]bool, quiet time.Time, d time.Duration) (bool, []tableDiff, int) {
+func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map[string]bool, quiet time.Time, d time.Duration) (bool, []workertest.TableDiff, int) {
 	t.Helper()
 	ctx := t.Context()
 	deadline := time.Now().Add(d)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	var diffs []tableDiff
+	var diffs []workertest.TableDiff
 	checked := 0
 	for {
 		var censused int
@@ -309,16 +298,16 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 			t.Fatal(err)
 		}
 		if censused == len(entities) {
-			if diffs, checked, err = compareTables(ctx, db, sb, bad); err != nil {
+			if diffs, checked, err = workertest.CompareTables(ctx, db, sb, bad); err != nil {
 				t.Fatal(err)
 			}
-			if !slices.ContainsFunc(diffs, func(d tableDiff) bool { return !d.ok() }) {
+			if !slices.ContainsFunc(diffs, func(d workertest.TableDiff) bool { return !d.OK() }) {
 				return true, diffs, checked
 			}
 		}
 		if time.Now().After(deadline) {
 			if diffs == nil {
-				diffs, checked, _ = compareTables(ctx, db, sb, bad)
+				diffs, checked, _ = workertest.CompareTables(ctx, db, sb, bad)
 			}
 			return false, diffs, checked
 		}
