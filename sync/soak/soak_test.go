@@ -22,7 +22,7 @@ import (
 )
 
 var (
-	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (45s)")
+	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (20s)")
 	seedFlag = flag.Int64("seed", 0, "seed of TestSoak; 0 draws one from the clock (printed)")
 	idless   = flag.Bool("soak.idless", true, "TestSoak also makes records without a usable id (no id, an id not a uuid, not an object) bad on purpose")
 )
@@ -31,23 +31,30 @@ var (
 type soakConfig struct {
 	phase    time.Duration // faults
 	converge time.Duration // the most the quiet phase may take
+	census   time.Duration // CENSUS_SCHEDULE; the quiet phase lasts about two of them
 	sizes    plutoratest.Sizes
 	budget   int     // PLUTORA_BUDGET_PER_HOUR and the sandbox's own budget
 	reserve  float64 // PLUTORA_BUDGET_RESERVE
 	ownFirst int     // requests the worker may make before the old counts bind the budget
 	bindAt   time.Duration
-	start    time.Time // of the fault phase
+	// bindBy is the latest the old counts may leave the window; when the
+	// next minute boundary after bindAt is later, the budget is not bound.
+	bindBy    time.Duration
+	afterBind time.Duration // faults go on this long after the budget frees
+	start     time.Time     // of the fault phase
 }
 
 func configFor(d time.Duration) soakConfig {
 	if d <= 0 {
-		return soakConfig{phase: 45 * time.Second, converge: 2 * time.Minute,
+		// Under 60s in all: the budget binds only in the runs where a
+		// minute boundary (when the old counts leave) falls early enough.
+		return soakConfig{phase: 20 * time.Second, converge: 2 * time.Minute, census: 5 * time.Second,
 			sizes:  plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
-			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 10 * time.Second}
+			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 3 * time.Second, bindBy: 20 * time.Second, afterBind: 5 * time.Second}
 	}
-	return soakConfig{phase: d, converge: 5 * time.Minute,
+	return soakConfig{phase: d, converge: 5 * time.Minute, census: 8 * time.Second,
 		sizes:  plutoratest.Sizes{Changes: 2500, Releases: 400, Environments: 120, Hosts: 600, Systems: 80, Defects: 2000},
-		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3}
+		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3, bindBy: d/3 + time.Minute, afterBind: 30 * time.Second}
 }
 
 // TestSoak runs the built binary as a daemon through every fault at once,
@@ -84,7 +91,9 @@ func TestSoak(t *testing.T) {
 	defer proxy.Close()
 	bindEnds := preseedBudget(t, db, cfg)
 	// The budget binds until bindEnds: the faults go on a little longer.
-	cfg.phase = max(cfg.phase, time.Until(bindEnds)+30*time.Second)
+	if !bindEnds.IsZero() {
+		cfg.phase = max(cfg.phase, time.Until(bindEnds)+cfg.afterBind)
+	}
 
 	metricsAddr := workertest.FreeAddr(t)
 	logPath := filepath.Join(dir, "worker.log")
@@ -96,7 +105,7 @@ func TestSoak(t *testing.T) {
 		fmt.Sprintf("PLUTORA_BUDGET_PER_HOUR=%d", cfg.budget), fmt.Sprintf("PLUTORA_BUDGET_RESERVE=%v", cfg.reserve),
 		"SCHEDULE_CHANGES=@every 2s", "SCHEDULE_RELEASES=@every 2s", "SCHEDULE_DEFECTS=@every 2s",
 		"SCHEDULE_ENVIRONMENTS=@every 3s", "SCHEDULE_HOSTS=@every 3s", "SCHEDULE_SYSTEMS=@every 3s",
-		"CENSUS_SCHEDULE=@every 8s", "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
+		"CENSUS_SCHEDULE=@every "+cfg.census.String(), "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
 		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug")
 
 	// The fault phase.
@@ -252,11 +261,17 @@ func dbThroughProxy(t *testing.T, db *sqlx.DB) (*pgProxy, string) {
 // those counts leave the rolling hour (about cfg.bindAt into the phase, at a
 // minute boundary: the pacer dates a stored minute's requests at its end).
 // It returns when the old counts leave the window: the next minute boundary
-// at least cfg.bindAt from now.
+// at least cfg.bindAt from now; or, when that is later than cfg.bindBy, the
+// zero time and stores nothing.
 func preseedBudget(t *testing.T, db *sqlx.DB, cfg soakConfig) time.Time {
 	t.Helper()
 	limit := int(float64(cfg.budget) * (1 - cfg.reserve))
-	ends := time.Now().Add(cfg.bindAt).Truncate(time.Minute).Add(time.Minute)
+	now := time.Now()
+	ends := now.Add(cfg.bindAt).Truncate(time.Minute).Add(time.Minute)
+	if ends.After(now.Add(cfg.bindBy)) {
+		t.Logf("the budget is not bound in this run: the next minute boundary is %v away", ends.Sub(now).Round(time.Second))
+		return time.Time{}
+	}
 	minute := ends.Add(-time.Hour - time.Minute)
 	for _, key := range []string{"plutora", "plutoratest"} {
 		if _, err := db.Exec(`INSERT INTO plutora_sync.request_counts (key, minute, count) VALUES ($1, $2, $3)`,
@@ -387,10 +402,14 @@ func exitSummary(exits []string) string {
 
 // auditBudget checks the sandbox's request log of each product: no rolling
 // hour holds more requests than the budget, counting the requests of an hour
-// ago that preseedBudget stored (as made at the start of their minute).
+// ago that preseedBudget stored (as made at the start of their minute), if any.
 func auditBudget(t *testing.T, sb *plutoratest.Server, cfg soakConfig, bindEnds time.Time) []string {
 	t.Helper()
 	limit := int(float64(cfg.budget) * (1 - cfg.reserve))
+	stored, left := limit-cfg.ownFirst, bindEnds.Sub(cfg.start).Round(time.Second).String()
+	if bindEnds.IsZero() {
+		stored, left = 0, "(none stored)"
+	}
 	// As made at the last moment of their minute: the tightest audit the
 	// stored minute allows (the pacer dates them at the minute's end).
 	old := bindEnds.Add(-time.Hour - time.Millisecond)
@@ -406,12 +425,12 @@ func auditBudget(t *testing.T, sb *plutoratest.Server, cfg soakConfig, bindEnds 
 			}
 		}
 		own := len(times)
-		for range limit - cfg.ownFirst {
+		for range stored {
 			times = append(times, old)
 		}
 		most, at := plutoratest.MaxInWindow(times, time.Hour)
-		out = append(out, fmt.Sprintf("budget %s: %d requests sent (%d answered 429); most in any rolling hour, with the %d stored from an hour ago: %d, budget %d, the worker's limit %d (window from %s); the old counts left the window %v after the start",
-			p.Name, own, throttled, limit-cfg.ownFirst, most, cfg.budget, limit, at.Format(time.TimeOnly), bindEnds.Sub(cfg.start).Round(time.Second)))
+		out = append(out, fmt.Sprintf("budget %s: %d requests sent (%d answered 429); most in any rolling hour, with the %d stored from an hour ago: %d, budget %d, the worker's limit %d (window from %s); the old counts left the window %s after the start",
+			p.Name, own, throttled, stored, most, cfg.budget, limit, at.Format(time.TimeOnly), left))
 		if most > cfg.budget {
 			t.Errorf("%s: %d requests in one rolling hour, over the budget %d", p.Name, most, cfg.budget)
 		}
