@@ -13,6 +13,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
@@ -34,7 +35,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 			[]int64{1, 1, 2, 2, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+			clock := workertest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 			s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: tc.ttl})
 			cfg := configFor(s.Plutora)
 			cfg.Now, cfg.RenewBefore = clock.Now, tc.renewBefore
@@ -235,7 +236,7 @@ func (f *flakyTokenEndpoint) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 func TestTokenEndpointDownDuringRenewal(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	clock := workertest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: 2 * time.Hour})
 	flaky := &flakyTokenEndpoint{}
 	cfg := configFor(s.Plutora)
@@ -305,7 +306,7 @@ func TestCancelStopsPaging(t *testing.T) {
 // page: with 2-hour tokens renewed 30 minutes ahead, the run spans two renewals and the
 // sandbox never sees an expired token.
 func TestTokenRenewedDuringARun(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	clock := workertest.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	s := newSandbox(t, plutoratest.Options{Now: clock.Now, TokenTTL: 2 * time.Hour})
 	cfg := configFor(s.Plutora)
 	cfg.Now, cfg.PagesInFlight = clock.Now, 1 // each page is fetched after the clock moved

@@ -164,24 +164,6 @@ func countLogFrom(p *plutoratest.Product, from, status int) int {
 	return n
 }
 
-// fakeClock is a clock that moves only when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // logBuffer captures every log line of a logger at debug level.
 type logBuffer struct {
 	mu  sync.Mutex

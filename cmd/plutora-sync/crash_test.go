@@ -10,6 +10,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // TestCrashResume kills the built binary with SIGKILL at random points of a
@@ -22,7 +23,7 @@ func TestCrashResume(t *testing.T) {
 	if testing.Short() || os.Getenv("CI") != "" {
 		kills = 5
 	}
-	bin := binary(t)
+	bin := workertest.Binary(t)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Latency: 3 * time.Millisecond,
 		Sizes: plutoratest.Sizes{Changes: 1500, Releases: 200, Environments: 80, Hosts: 300, Systems: 40, Defects: 1200}})
 	if err != nil {
@@ -30,7 +31,7 @@ func TestCrashResume(t *testing.T) {
 	}
 	defer sb.Close()
 	db, dsn := loadtest.NewEmptyDB(t)
-	env := sandboxEnv(sb, dsn, "PAGES_IN_FLIGHT=2", "DELETE_MAX_SHARE=0.5", "LOG_LEVEL=debug")
+	env := sandboxEnv(t, sb, dsn, "PAGES_IN_FLIGHT=2", "DELETE_MAX_SHARE=0.5", "LOG_LEVEL=debug")
 	rng := rand.New(rand.NewPCG(11, uint64(time.Now().UnixNano())))
 	modes := [][]string{{"sync"}, {"sync", "--census"}, {"sync", "--full"}}
 
@@ -74,7 +75,7 @@ func TestCrashResume(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, tail(string(out), 3000))
 		}
 	}
-	assertTablesEqualSandbox(t, db, sb)
+	workertest.AssertTablesEqualSandbox(t, db, sb)
 	var resumed, abandoned int
 	if err := db.QueryRow(`SELECT count(*) FILTER (WHERE resumed), count(*) FILTER (WHERE status = 'abandoned') FROM plutora_sync.runs`).Scan(&resumed, &abandoned); err != nil {
 		t.Fatal(err)
@@ -88,8 +89,8 @@ func TestCrashResume(t *testing.T) {
 // mutate updates, inserts and deletes a few records of every entity.
 func mutate(t *testing.T, sb *plutoratest.Server, rng *rand.Rand) {
 	t.Helper()
-	for _, e := range entityNames {
-		ids := sortedIDs(sb, e)
+	for _, e := range workertest.Entities {
+		ids := workertest.SortedIDs(sb, e)
 		for range 4 {
 			if err := sb.Update(e, ids[rng.IntN(len(ids))]); err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 type replica struct {
@@ -20,7 +21,7 @@ type replica struct {
 
 func startReplica(t *testing.T, bin string, env []string) *replica {
 	t.Helper()
-	r := &replica{addr: freeAddr(t), out: newLineWatcher(), done: make(chan error, 1)}
+	r := &replica{addr: workertest.FreeAddr(t), out: newLineWatcher(), done: make(chan error, 1)}
 	r.cmd = exec.Command(bin, "run")
 	r.cmd.Env = append(env, "METRICS_ADDR="+r.addr)
 	stderr, _ := r.cmd.StderrPipe()
@@ -48,7 +49,7 @@ func (r *replica) leads(t *testing.T, product string) bool {
 // stops the survivor cleanly (exit 0).
 func TestTwoReplicas(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
+	bin := workertest.Binary(t)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5,
 		Sizes: plutoratest.Sizes{Changes: 300, Releases: 50, Environments: 20, Hosts: 60, Systems: 10, Defects: 200}})
 	if err != nil {
@@ -56,7 +57,7 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	defer sb.Close()
 	db, dsn := loadtest.NewEmptyDB(t)
-	env := sandboxEnv(sb, dsn, "LEADER_RETRY_INTERVAL=200ms", "LOG_LEVEL=debug", "SHUTDOWN_TIMEOUT=20s")
+	env := sandboxEnv(t, sb, dsn, "LEADER_RETRY_INTERVAL=200ms", "LOG_LEVEL=debug", "SHUTDOWN_TIMEOUT=20s")
 
 	a := startReplica(t, bin, env)
 	await(t, a.out.on(`"msg":"leadership taken"`, `"product":"plutoratest"`), 30*time.Second, "a to take plutoratest", a.out)

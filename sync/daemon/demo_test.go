@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // demoDSN names a database that does not exist yet on the test server; it
@@ -34,7 +35,7 @@ func demoDSN(t *testing.T) string {
 		admin.Close()
 	})
 	u.Path = "/" + name
-	return withParam(u.String(), "synchronous_commit", "off")
+	return workertest.AsyncCommit(t, u.String())
 }
 
 func TestDemo(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // tick is one scheduled activation in simulated time.
@@ -35,7 +36,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: t0}
+	clk := workertest.NewClock(t0)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: smallSizes, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	assertTablesEqualSandbox(t, db, sb)
+	workertest.AssertTablesEqualSandbox(t, db, sb)
 	assertDeletesMarked(t, db, deleted)
 	// Each deletion was confirmed with the API (GET /{entity}/{id} → 404)
 	// before it was marked, and every product's detail endpoint was asked.
@@ -164,7 +165,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 func churn(t *testing.T, sb *plutoratest.Server, rng *rand.Rand, deleted map[string][]string) {
 	t.Helper()
 	for _, e := range []string{"changes", "releases", "environments", "hosts", "systems", "defects"} {
-		ids := sortedIDs(sb, e)
+		ids := workertest.SortedIDs(sb, e)
 		for range 3 {
 			if err := sb.Update(e, ids[rng.IntN(len(ids))]); err != nil {
 				t.Fatal(err)
@@ -181,15 +182,6 @@ func churn(t *testing.T, sb *plutoratest.Server, rng *rand.Rand, deleted map[str
 	}
 }
 
-func sortedIDs(sb *plutoratest.Server, entity string) []string {
-	var ids []string
-	for id := range sb.Records(entity) {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // assertIncrementalCaughtUp checks that every live sandbox record of entity
 // is in the table as served, and that records deleted since the last census
 // are still live rows (only a census marks deletes).
@@ -200,7 +192,7 @@ func assertIncrementalCaughtUp(t *testing.T, a *App, sb *plutoratest.Server, ent
 		if err := a.DB.QueryRow(`SELECT raw::text FROM plutora.`+entity+` WHERE id = $1`, id).Scan(&got); err != nil {
 			t.Fatalf("%s %s not loaded by the incremental run: %v", entity, id, err)
 		}
-		if canonical(t, []byte(got)) != canonical(t, raw) {
+		if !workertest.SameJSON(t, []byte(got), raw) {
 			t.Fatalf("%s %s stale after the incremental run", entity, id)
 		}
 	}

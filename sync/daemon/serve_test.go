@@ -14,6 +14,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -258,7 +259,7 @@ func TestOnlyPlutoraTest(t *testing.T) {
 // the warning on its runs in the ledger.
 func TestBudgetPlanWarning(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)}
+	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,119 +12,6 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 )
-
-// canonical re-encodes JSON with sorted keys, so that equal documents
-// compare equal whatever their key order or spacing (as jsonb stores them).
-func canonical(raw []byte) (string, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-// tableDiff is how one entity's table differs from the sandbox.
-type tableDiff struct {
-	entity                 string
-	live, want             int
-	missing, extra, differ []string
-	example                string
-}
-
-func (d tableDiff) ok() bool { return len(d.missing)+len(d.extra)+len(d.differ) == 0 }
-
-func (d tableDiff) String() string {
-	return fmt.Sprintf("%s: %d live rows, sandbox has %d: %d missing, %d extra (live but deleted upstream), %d differ%s",
-		d.entity, d.live, d.want, len(d.missing), len(d.extra), len(d.differ), d.example)
-}
-
-// compareTables compares every entity's live rows (raw jsonb, field by
-// field) with the sandbox's live records, leaving out the ids of records
-// made bad on purpose (they belong in the quarantine, checked apart).
-func compareTables(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, bad map[string]bool) ([]tableDiff, int, error) {
-	var out []tableDiff
-	checked := 0
-	for _, e := range entities {
-		want := sb.Records(e)
-		for id := range want {
-			if bad[id] {
-				delete(want, id)
-			}
-		}
-		got := map[string]string{}
-		rows, err := db.QueryContext(ctx, `SELECT id::text, raw::text FROM plutora.`+e+` WHERE _deleted_at IS NULL`)
-		if err != nil {
-			return nil, 0, err
-		}
-		for rows.Next() {
-			var id, raw string
-			if err := rows.Scan(&id, &raw); err != nil {
-				rows.Close()
-				return nil, 0, err
-			}
-			got[id] = raw
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, 0, err
-		}
-		d := tableDiff{entity: e, live: len(got), want: len(want)}
-		for id, raw := range want {
-			checked++
-			g, ok := got[id]
-			if !ok {
-				d.missing = append(d.missing, id)
-				continue
-			}
-			cw, err := canonical(raw)
-			if err != nil {
-				return nil, 0, fmt.Errorf("sandbox %s %s: %w", e, id, err)
-			}
-			if cg, err := canonical([]byte(g)); err != nil || cg != cw {
-				d.differ = append(d.differ, id)
-				if d.example == "" {
-					d.example = fmt.Sprintf("\n  first differing %s:\n   db:      %.300s\n   sandbox: %.300s", id, g, raw)
-				}
-			}
-		}
-		for id := range got {
-			if _, ok := want[id]; !ok {
-				d.extra = append(d.extra, id)
-			}
-		}
-		sort.Strings(d.missing)
-		sort.Strings(d.extra)
-		if len(d.missing) > 0 {
-			id := d.missing[0]
-			var q string
-			_ = db.QueryRowContext(ctx, `SELECT coalesce(string_agg(reason || CASE WHEN resolved_at IS NULL THEN ' (open)' ELSE ' (resolved)' END, '; '), 'none')
-				FROM plutora_sync.quarantine WHERE record_id = $1`, id).Scan(&q)
-			d.example += fmt.Sprintf("\n  first missing %s (quarantine: %s): %.400s", id, q, want[id])
-		}
-		out = append(out, d)
-	}
-	return out, checked, nil
-}
-
-// historyDuplicates counts, per entity, consecutive versions of a record
-// (history rows, then the current row) with the same content: every sandbox
-// change alters a record, so each is a history row written twice.
-func historyDuplicates(ctx context.Context, db *sqlx.DB) (map[string]int, error) {
-	out := map[string]int{}
-	for _, e := range entities {
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM (
-			SELECT raw = lag(raw) OVER (PARTITION BY id ORDER BY valid_from, src) AS same FROM (
-				SELECT id, valid_from, 0 AS src, raw FROM plutora.`+e+`_history
-				UNION ALL SELECT id, 'infinity'::timestamptz, 1, raw FROM plutora.`+e+`) v) x
-			WHERE same`).Scan(&n); err != nil {
-			return nil, err
-		}
-		out[e] = n
-	}
-	return out, nil
-}
 
 // quarantineRow is one open row of plutora_sync.quarantine.
 type quarantineRow struct {

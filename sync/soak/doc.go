@@ -26,8 +26,11 @@
 // purpose, that the sandbox's request log shows no rolling hour over the
 // budget, and that no secret reached a log line, a metric or the ledger.
 //
-// The default run is the CI variant (one to two minutes; the fault phase
-// lasts 45s, longer when the budget binds longer). A long soak:
+// The default run is the CI variant, under a minute: a 20s fault phase (25s
+// at most) and a census every 5s. The pacer counts requests by the minute, so
+// old counts leave the window only at a minute boundary: the CI variant binds
+// the budget only when one falls within 20s of the start (about one run in
+// four), and says so when it does not. A long soak, which always binds it:
 //
 //	go test ./sync/soak -run Soak -v -soak=10m -seed=42
 //

@@ -3,12 +3,12 @@ package soak
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // TestHostileFutureDateKeepsIncrementalFresh: one record dated in the far
@@ -17,7 +17,7 @@ import (
 // for records modified after that date, and misses every update until the
 // next census.
 func TestHostileFutureDateKeepsIncrementalFresh(t *testing.T) {
-	bin := buildBinary(t, t.TempDir())
+	bin := workertest.Binary(t)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9,
 		Sizes: plutoratest.Sizes{Changes: 250, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
 	if err != nil {
@@ -33,11 +33,9 @@ func TestHostileFutureDateKeepsIncrementalFresh(t *testing.T) {
 	future := "7a1c1f9e-0000-4000-8000-00000000f00d"
 	rec["id"], rec["lastModifiedDate"] = future, "9999-12-31T00:00:00"
 	raw, _ := json.Marshal(rec)
-	pc := sb.Plutora.Credentials()
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DATABASE_URL=" + dsn,
-		"PLUTORA_API_URL=" + sb.Plutora.URL, "PLUTORA_TOKEN_URL=" + sb.Plutora.TokenURL,
-		"PLUTORA_CLIENT_ID=" + pc.ClientID, "PLUTORA_CLIENT_SECRET=" + pc.ClientSecret,
-		"PLUTORA_USERNAME=" + pc.Username, "PLUTORA_PASSWORD=" + pc.Password, "LOG_FORMAT=json"}
+	vars := workertest.ProductEnv(sb.Plutora)
+	vars["DATABASE_URL"] = dsn
+	env := workertest.Environ(vars, "LOG_FORMAT=json")
 	syncChanges := func() {
 		t.Helper()
 		cmd := exec.Command(bin, "sync", "changes")
@@ -61,11 +59,7 @@ func TestHostileFutureDateKeepsIncrementalFresh(t *testing.T) {
 	if err := db.QueryRow(`SELECT raw::text FROM plutora.changes WHERE id = $1`, updated).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
-	want, err := canonical(sb.Records("changes")[updated])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g, _ := canonical(got); g != want {
+	if !workertest.SameJSON(t, got, sb.Records("changes")[updated]) {
 		var wm string
 		_ = db.QueryRow(`SELECT coalesce(watermark::text, 'none') FROM plutora_sync.checkpoints WHERE entity = 'changes' AND mode = 'incremental'`).Scan(&wm)
 		t.Errorf("the incremental run after a record dated 9999-12-31 missed an update (watermark %s): the watermark must not pass now", wm)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 var memRecords = flag.Int("memory.records", 20000, "BenchmarkPeakRSS: records of the large sync (the small one has a tenth)")
@@ -24,7 +25,7 @@ var memRecords = flag.Int("memory.records", 20000, "BenchmarkPeakRSS: records of
 //
 //	go test ./sync/soak -run '^$' -bench PeakRSS -benchtime 1x -memory.records 1000000 -timeout 60m
 func BenchmarkPeakRSS(b *testing.B) {
-	bin := buildBinary(b, b.TempDir())
+	bin := workertest.Binary(b)
 	large := *memRecords
 	for range b.N {
 		small := measureRSS(b, bin, large/10)
@@ -59,13 +60,10 @@ func measureRSS(b *testing.B, bin string, n int) rssRun {
 	defer sb.Close()
 	db, dsn := loadtest.NewEmptyDB(b)
 	defer db.Close()
-	pc := sb.Plutora.Credentials()
+	vars := workertest.ProductEnv(sb.Plutora)
+	vars["DATABASE_URL"] = dsn
 	cmd := exec.Command(bin, "sync", "--full", "changes")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DATABASE_URL=" + dsn,
-		"PLUTORA_API_URL=" + sb.Plutora.URL, "PLUTORA_TOKEN_URL=" + sb.Plutora.TokenURL,
-		"PLUTORA_CLIENT_ID=" + pc.ClientID, "PLUTORA_CLIENT_SECRET=" + pc.ClientSecret,
-		"PLUTORA_USERNAME=" + pc.Username, "PLUTORA_PASSWORD=" + pc.Password,
-		"PLUTORA_BUDGET_PER_HOUR=100000000", "LOG_FORMAT=json", "LOG_LEVEL=warn"}
+	cmd.Env = workertest.Environ(vars, "PLUTORA_BUDGET_PER_HOUR=100000000", "LOG_FORMAT=json", "LOG_LEVEL=warn")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -18,10 +18,11 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 var (
-	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (45s)")
+	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (20s)")
 	seedFlag = flag.Int64("seed", 0, "seed of TestSoak; 0 draws one from the clock (printed)")
 	idless   = flag.Bool("soak.idless", true, "TestSoak also makes records without a usable id (no id, an id not a uuid, not an object) bad on purpose")
 )
@@ -30,23 +31,30 @@ var (
 type soakConfig struct {
 	phase    time.Duration // faults
 	converge time.Duration // the most the quiet phase may take
+	census   time.Duration // CENSUS_SCHEDULE; the quiet phase lasts about two of them
 	sizes    plutoratest.Sizes
 	budget   int     // PLUTORA_BUDGET_PER_HOUR and the sandbox's own budget
 	reserve  float64 // PLUTORA_BUDGET_RESERVE
 	ownFirst int     // requests the worker may make before the old counts bind the budget
 	bindAt   time.Duration
-	start    time.Time // of the fault phase
+	// bindBy is the latest the old counts may leave the window; when the
+	// next minute boundary after bindAt is later, the budget is not bound.
+	bindBy    time.Duration
+	afterBind time.Duration // faults go on this long after the budget frees
+	start     time.Time     // of the fault phase
 }
 
 func configFor(d time.Duration) soakConfig {
 	if d <= 0 {
-		return soakConfig{phase: 45 * time.Second, converge: 2 * time.Minute,
+		// Under 60s in all: the budget binds only in the runs where a
+		// minute boundary (when the old counts leave) falls early enough.
+		return soakConfig{phase: 20 * time.Second, converge: 2 * time.Minute, census: 5 * time.Second,
 			sizes:  plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
-			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 10 * time.Second}
+			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 3 * time.Second, bindBy: 20 * time.Second, afterBind: 5 * time.Second}
 	}
-	return soakConfig{phase: d, converge: 5 * time.Minute,
+	return soakConfig{phase: d, converge: 5 * time.Minute, census: 8 * time.Second,
 		sizes:  plutoratest.Sizes{Changes: 2500, Releases: 400, Environments: 120, Hosts: 600, Systems: 80, Defects: 2000},
-		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3}
+		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3, bindBy: d/3 + time.Minute, afterBind: 30 * time.Second}
 }
 
 // TestSoak runs the built binary as a daemon through every fault at once,
@@ -62,7 +70,7 @@ func TestSoak(t *testing.T) {
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x50a4))
 	dir := t.TempDir()
-	bin := buildBinary(t, dir)
+	bin := workertest.Binary(t)
 
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: seed, Sizes: cfg.sizes, Budget: cfg.budget,
 		Latency: time.Millisecond, Jitter: 4 * time.Millisecond})
@@ -83,26 +91,22 @@ func TestSoak(t *testing.T) {
 	defer proxy.Close()
 	bindEnds := preseedBudget(t, db, cfg)
 	// The budget binds until bindEnds: the faults go on a little longer.
-	cfg.phase = max(cfg.phase, time.Until(bindEnds)+30*time.Second)
+	if !bindEnds.IsZero() {
+		cfg.phase = max(cfg.phase, time.Until(bindEnds)+cfg.afterBind)
+	}
 
-	metricsAddr := freeAddr(t)
+	metricsAddr := workertest.FreeAddr(t)
 	logPath := filepath.Join(dir, "worker.log")
-	pc, tc := sb.Plutora.Credentials(), sb.Test.Credentials()
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"DATABASE_URL=" + workerDSN, "METRICS_ADDR=" + metricsAddr,
-		"PLUTORA_API_URL=" + fronts[0].URL, "PLUTORA_TOKEN_URL=" + fronts[0].URL + "/oauth/token",
-		"PLUTORA_CLIENT_ID=" + pc.ClientID, "PLUTORA_CLIENT_SECRET=" + pc.ClientSecret,
-		"PLUTORA_USERNAME=" + pc.Username, "PLUTORA_PASSWORD=" + pc.Password,
-		"PLUTORATEST_API_URL=" + fronts[1].URL, "PLUTORATEST_TOKEN_URL=" + fronts[1].URL + "/oauth/token",
-		"PLUTORATEST_CLIENT_ID=" + tc.ClientID, "PLUTORATEST_CLIENT_SECRET=" + tc.ClientSecret,
-		"PLUTORATEST_USERNAME=" + tc.Username, "PLUTORATEST_PASSWORD=" + tc.Password,
+	vars := workertest.SandboxEnv(sb, workerDSN)
+	for i, p := range []string{"PLUTORA_", "PLUTORATEST_"} { // through the fronts
+		vars[p+"API_URL"], vars[p+"TOKEN_URL"] = fronts[i].URL, fronts[i].URL+"/oauth/token"
+	}
+	env := workertest.Environ(vars, "METRICS_ADDR="+metricsAddr,
 		fmt.Sprintf("PLUTORA_BUDGET_PER_HOUR=%d", cfg.budget), fmt.Sprintf("PLUTORA_BUDGET_RESERVE=%v", cfg.reserve),
 		"SCHEDULE_CHANGES=@every 2s", "SCHEDULE_RELEASES=@every 2s", "SCHEDULE_DEFECTS=@every 2s",
 		"SCHEDULE_ENVIRONMENTS=@every 3s", "SCHEDULE_HOSTS=@every 3s", "SCHEDULE_SYSTEMS=@every 3s",
-		"CENSUS_SCHEDULE=@every 8s", "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
-		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug",
-	}
+		"CENSUS_SCHEDULE=@every "+cfg.census.String(), "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
+		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug")
 
 	// The fault phase.
 	kinds := badKinds
@@ -164,7 +168,7 @@ func TestSoak(t *testing.T) {
 	// Assertions.
 	if !converged {
 		for _, d := range diffs {
-			if !d.ok() {
+			if !d.OK() {
 				t.Errorf("not converged %v after the faults stopped: %s", cfg.converge, d)
 			}
 		}
@@ -173,14 +177,8 @@ func TestSoak(t *testing.T) {
 	if stopErr != nil {
 		t.Errorf("worker after SIGTERM: %v", stopErr)
 	}
-	dups, err := historyDuplicates(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for e, n := range dups {
-		if n > 0 {
-			t.Errorf("%s_history: %d duplicated versions", e, n)
-		}
+	for _, e := range entities {
+		workertest.AssertNoDuplicateHistory(t, db, e)
 	}
 	problems, quarantined, err := checkQuarantine(ctx, db, sb, r.bad)
 	if err != nil {
@@ -263,11 +261,17 @@ func dbThroughProxy(t *testing.T, db *sqlx.DB) (*pgProxy, string) {
 // those counts leave the rolling hour (about cfg.bindAt into the phase, at a
 // minute boundary: the pacer dates a stored minute's requests at its end).
 // It returns when the old counts leave the window: the next minute boundary
-// at least cfg.bindAt from now.
+// at least cfg.bindAt from now; or, when that is later than cfg.bindBy, the
+// zero time and stores nothing.
 func preseedBudget(t *testing.T, db *sqlx.DB, cfg soakConfig) time.Time {
 	t.Helper()
 	limit := int(float64(cfg.budget) * (1 - cfg.reserve))
-	ends := time.Now().Add(cfg.bindAt).Truncate(time.Minute).Add(time.Minute)
+	now := time.Now()
+	ends := now.Add(cfg.bindAt).Truncate(time.Minute).Add(time.Minute)
+	if ends.After(now.Add(cfg.bindBy)) {
+		t.Logf("the budget is not bound in this run: the next minute boundary is %v away", ends.Sub(now).Round(time.Second))
+		return time.Time{}
+	}
 	minute := ends.Add(-time.Hour - time.Minute)
 	for _, key := range []string{"plutora", "plutoratest"} {
 		if _, err := db.Exec(`INSERT INTO plutora_sync.request_counts (key, minute, count) VALUES ($1, $2, $3)`,
@@ -292,13 +296,13 @@ func churnIntervals(cfg soakConfig) map[string]time.Duration {
 
 // awaitConvergence polls, until deadline, for the warehouse to equal the
 // sandbox after a successful census of every entity begun in the quiet phase.
-func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map[string]bool, quiet time.Time, d time.Duration) (bool, []tableDiff, int) {
+func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map[string]bool, quiet time.Time, d time.Duration) (bool, []workertest.TableDiff, int) {
 	t.Helper()
 	ctx := t.Context()
 	deadline := time.Now().Add(d)
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	var diffs []tableDiff
+	var diffs []workertest.TableDiff
 	checked := 0
 	for {
 		var censused int
@@ -309,16 +313,16 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 			t.Fatal(err)
 		}
 		if censused == len(entities) {
-			if diffs, checked, err = compareTables(ctx, db, sb, bad); err != nil {
+			if diffs, checked, err = workertest.CompareTables(ctx, db, sb, bad); err != nil {
 				t.Fatal(err)
 			}
-			if !slices.ContainsFunc(diffs, func(d tableDiff) bool { return !d.ok() }) {
+			if !slices.ContainsFunc(diffs, func(d workertest.TableDiff) bool { return !d.OK() }) {
 				return true, diffs, checked
 			}
 		}
 		if time.Now().After(deadline) {
 			if diffs == nil {
-				diffs, checked, _ = compareTables(ctx, db, sb, bad)
+				diffs, checked, _ = workertest.CompareTables(ctx, db, sb, bad)
 			}
 			return false, diffs, checked
 		}
@@ -398,10 +402,14 @@ func exitSummary(exits []string) string {
 
 // auditBudget checks the sandbox's request log of each product: no rolling
 // hour holds more requests than the budget, counting the requests of an hour
-// ago that preseedBudget stored (as made at the start of their minute).
+// ago that preseedBudget stored (as made at the start of their minute), if any.
 func auditBudget(t *testing.T, sb *plutoratest.Server, cfg soakConfig, bindEnds time.Time) []string {
 	t.Helper()
 	limit := int(float64(cfg.budget) * (1 - cfg.reserve))
+	stored, left := limit-cfg.ownFirst, bindEnds.Sub(cfg.start).Round(time.Second).String()
+	if bindEnds.IsZero() {
+		stored, left = 0, "(none stored)"
+	}
 	// As made at the last moment of their minute: the tightest audit the
 	// stored minute allows (the pacer dates them at the minute's end).
 	old := bindEnds.Add(-time.Hour - time.Millisecond)
@@ -417,12 +425,12 @@ func auditBudget(t *testing.T, sb *plutoratest.Server, cfg soakConfig, bindEnds 
 			}
 		}
 		own := len(times)
-		for range limit - cfg.ownFirst {
+		for range stored {
 			times = append(times, old)
 		}
 		most, at := plutoratest.MaxInWindow(times, time.Hour)
-		out = append(out, fmt.Sprintf("budget %s: %d requests sent (%d answered 429); most in any rolling hour, with the %d stored from an hour ago: %d, budget %d, the worker's limit %d (window from %s); the old counts left the window %v after the start",
-			p.Name, own, throttled, limit-cfg.ownFirst, most, cfg.budget, limit, at.Format(time.TimeOnly), bindEnds.Sub(cfg.start).Round(time.Second)))
+		out = append(out, fmt.Sprintf("budget %s: %d requests sent (%d answered 429); most in any rolling hour, with the %d stored from an hour ago: %d, budget %d, the worker's limit %d (window from %s); the old counts left the window %s after the start",
+			p.Name, own, throttled, stored, most, cfg.budget, limit, at.Format(time.TimeOnly), left))
 		if most > cfg.budget {
 			t.Errorf("%s: %d requests in one rolling hour, over the budget %d", p.Name, most, cfg.budget)
 		}

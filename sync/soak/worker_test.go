@@ -6,39 +6,19 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
-// buildBinary builds cmd/plutora-sync into dir.
-func buildBinary(t testing.TB, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "plutora-sync")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/plutora-sync/plutora-sync/cmd/plutora-sync")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func TestMain(m *testing.M) { workertest.Main(m) }
 
 // supervisor keeps one `plutora-sync run` process alive, as systemd or
 // Kubernetes would: it restarts it after every exit, and after every SIGKILL
