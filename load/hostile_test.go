@@ -98,7 +98,7 @@ func outcome(ctx context.Context, db *sqlx.DB, entity, id string, raw []byte) (s
 	if err == nil {
 		return "", fmt.Errorf("loaded with other content and not quarantined")
 	}
-	return "", fmt.Errorf("neither loaded nor quarantined (%v; %v)", err, qerr)
+	return "", fmt.Errorf("neither loaded nor quarantined (%w; %w)", err, qerr)
 }
 
 // TestHostileValuesInEveryField puts each hostile value in every field of a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -89,7 +90,7 @@ func TestCrashResume(t *testing.T) {
 // mutate updates, inserts and deletes a few records of every entity.
 func mutate(t *testing.T, sb *plutoratest.Server, rng *rand.Rand) {
 	t.Helper()
-	for _, e := range workertest.Entities {
+	for _, e := range synctype.EntityNames() {
 		ids := workertest.SortedIDs(sb, e)
 		for range 4 {
 			if err := sb.Update(e, ids[rng.IntN(len(ids))]); err != nil {

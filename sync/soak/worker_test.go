@@ -86,7 +86,7 @@ func (s *supervisor) loop(started chan<- error) {
 			select {
 			case <-time.After(300*time.Millisecond + time.Duration(s.rng.IntN(700))*time.Millisecond):
 			case reply := <-s.stop:
-				reply <- fmt.Errorf("the worker had exited on its own: %v", err)
+				reply <- fmt.Errorf("the worker had exited on its own: %w", err)
 				return
 			case ack := <-s.kill:
 				close(ack)

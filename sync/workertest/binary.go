@@ -32,7 +32,7 @@ func Binary(t testing.TB) string {
 		build.path = filepath.Join(build.dir, "plutora-sync")
 		out, err := exec.Command("go", "build", "-o", build.path, cmdPath).CombinedOutput()
 		if err != nil {
-			build.err = fmt.Errorf("go build %s: %v\n%s", cmdPath, err, out)
+			build.err = fmt.Errorf("go build %s: %w\n%s", cmdPath, err, out)
 		}
 	})
 	if build.err != nil {

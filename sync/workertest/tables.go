@@ -9,11 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// Entities names every entity the sandbox serves and the warehouse holds.
-var Entities = []string{plutoratest.Changes, plutoratest.Releases, plutoratest.Environments,
-	plutoratest.Hosts, plutoratest.Systems, plutoratest.Defects}
 
 // SortedIDs returns the live ids of entity in the sandbox, sorted, so that a
 // seeded random pick is the same from run to run.
@@ -46,7 +43,7 @@ func (d TableDiff) String() string {
 func CompareTables(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, skip map[string]bool) ([]TableDiff, int, error) {
 	var out []TableDiff
 	checked := 0
-	for _, e := range Entities {
+	for _, e := range synctype.EntityNames() {
 		want := sb.Records(e)
 		for id := range want {
 			if skip[id] {
@@ -129,7 +126,7 @@ func AssertTablesEqualSandbox(t testing.TB, db *sqlx.DB, sb *plutoratest.Server)
 			t.Error(d)
 		}
 	}
-	for _, e := range Entities {
+	for _, e := range synctype.EntityNames() {
 		AssertNoDuplicateHistory(t, db, e)
 	}
 }
