@@ -279,70 +279,18 @@ func (w *fakeWriter) live(entity string) []string {
 	return ids
 }
 
-// lateWriter is a fakeWriter with a PagePipeline that holds up to depth
-// pages and writes the oldest only when one more comes, or at Close, as
-// load.Pipeline gives results back late; failPage makes that page's write
-// fail.
-type lateWriter struct {
+// failingWriter is a fakeWriter whose write of page failPage fails, and
+// which keeps the error of each write's context as the write began.
+type failingWriter struct {
 	*fakeWriter
 	failPage int
-	depths   []int
+	ctxErrs  []error
 }
 
-func (w *lateWriter) Pipeline(depth int, committed func(PageWrite, PageResult)) PagePipeline {
-	w.depths = append(w.depths, depth)
-	return &latePipeline{w: w, depth: depth, committed: committed}
-}
-
-type latePipeline struct {
-	w         *lateWriter
-	depth     int
-	committed func(PageWrite, PageResult)
-	held      []heldPage
-	err       error
-}
-
-type heldPage struct {
-	ctx context.Context
-	p   PageWrite
-}
-
-func (pl *latePipeline) Write(ctx context.Context, p PageWrite) error {
-	if pl.err != nil {
-		return pl.err
+func (w *failingWriter) WritePage(ctx context.Context, p PageWrite) (PageResult, error) {
+	w.ctxErrs = append(w.ctxErrs, ctx.Err())
+	if p.PageNum == w.failPage {
+		return PageResult{}, errors.New("disk full")
 	}
-	pl.held = append(pl.held, heldPage{ctx, p})
-	if len(pl.held) > pl.depth {
-		return pl.flush(1)
-	}
-	return nil
-}
-
-func (pl *latePipeline) Close() error {
-	if pl.err != nil {
-		return pl.err
-	}
-	return pl.flush(len(pl.held))
-}
-
-func (pl *latePipeline) flush(n int) error {
-	for range n {
-		h := pl.held[0]
-		pl.held = pl.held[1:]
-		if err := h.ctx.Err(); err != nil {
-			pl.err = fmt.Errorf("page %d: its context ended before it committed: %w", h.p.PageNum, err)
-			return pl.err
-		}
-		if h.p.PageNum == pl.w.failPage {
-			pl.err = fmt.Errorf("write %s page %d: disk full", h.p.Entity, h.p.PageNum)
-			return pl.err
-		}
-		res, err := pl.w.WritePage(h.ctx, h.p)
-		if err != nil {
-			pl.err = err
-			return err
-		}
-		pl.committed(h.p, res)
-	}
-	return nil
+	return w.fakeWriter.WritePage(ctx, p)
 }

@@ -145,25 +145,6 @@ type PageWriter interface {
 	FinishRun(ctx context.Context, r RunResult) error
 }
 
-// PipelineWriter is implemented by writers that can write a run's pages
-// side by side, depth at a time, and commit them in the order given
-// (load.Pipeline); committed gets each page's result, in page order, from
-// Write and Close. The runner writes one page at a time through WritePage
-// when the writer cannot.
-type PipelineWriter interface {
-	Pipeline(depth int, committed func(PageWrite, PageResult)) PagePipeline
-}
-
-// PagePipeline writes the pages of one run.
-type PagePipeline interface {
-	// Write puts the page in flight, with ctx for the whole of its write.
-	// Its error is that of an earlier page, which stopped the pipeline.
-	Write(ctx context.Context, p PageWrite) error
-	// Close waits for the pages in flight and returns the error that
-	// stopped the pipeline, if any.
-	Close() error
-}
-
 // Census is what a census run found, for deciding on deletions.
 type Census struct {
 	RunID                 int64

@@ -27,10 +27,6 @@ type RunnerOptions struct {
 	// request each, before it marks them deleted (confirmDeletions); the
 	// rest wait for the next census. 0 trusts the counts alone.
 	ConfirmMax int
-	// WriteDepth is how many pages of a run are written side by side, each
-	// on a database connection of its own, when the Writer can
-	// (PipelineWriter); default 2, 1 writes them one after the other.
-	WriteDepth int
 	Now        func() time.Time // default time.Now
 	Logger     *slog.Logger
 	Metrics    *Metrics
@@ -70,12 +66,6 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	}
 	if opts.DeleteMaxShare <= 0 || opts.DeleteMaxShare > 1 {
 		return nil, fmt.Errorf("sync: DeleteMaxShare %v not in (0, 1]", opts.DeleteMaxShare)
-	}
-	if opts.WriteDepth < 0 {
-		return nil, fmt.Errorf("sync: negative WriteDepth %d", opts.WriteDepth)
-	}
-	if opts.WriteDepth == 0 {
-		opts.WriteDepth = 2
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -333,9 +323,8 @@ func (r *Runner) probe(ctx context.Context, e Entity, checker RecordChecker, see
 	return false, "asked about records the census saw, and the API answered " + strings.Join(answers, "; ")
 }
 
-// pages fetches and writes every page of the run, one transaction per page;
-// up to WriteDepth pages are written side by side while the next are
-// fetched, and they commit in page order.
+// pages fetches and writes every page of the run, one transaction per page,
+// one page after the other.
 //
 // The watermark of an incremental entity advances (in FinishRun) only when
 // the run is provably complete: it read as many distinct ids as the filter
@@ -348,25 +337,6 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 	first, firstTotal := true, 0
 	records, distinct := 0, 0
 	candidate := res.WatermarkAfter
-	var cancels []context.CancelFunc // of the pages in flight, oldest first
-	committed := func(pw PageWrite, out PageResult) {
-		cancels[0]()
-		cancels = cancels[1:]
-		res.Pages++
-		res.TotalLast = pw.TotalCount
-		res.Inserted += out.Inserted
-		res.Updated += out.Updated
-		res.Unchanged += out.Unchanged
-		res.Quarantined += out.Quarantined
-		distinct += out.NewlySeen
-		records += len(pw.Records)
-		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pw.PageNum,
-			"total", pw.TotalCount, "records", len(pw.Records))
-		if r.opts.Progress != nil {
-			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pw.PageNum, TotalCount: pw.TotalCount, Records: records})
-		}
-	}
-	pipe := r.pipeline(committed)
 	err := src.Pages(ctx, e.Name, Query{Since: p.since, StartPage: p.startPage}, func(pg Page) error {
 		if first {
 			firstTotal = pg.TotalCount
@@ -378,21 +348,29 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 		if e.Incremental() {
 			candidate = later(candidate, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
 		}
-		// The pages in hand commit even when ctx is cancelled (shutdown).
+		// The page in hand commits even when ctx is cancelled (shutdown).
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		cancels = append(cancels, cancel)
-		if err := pipe.Write(wctx, PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records}); err != nil {
-			return err
+		out, err := r.opts.Writer.WritePage(wctx, PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("write %s page %d: %w", e.Name, pg.Num, err)
+		}
+		res.Pages++
+		res.TotalLast = pg.TotalCount
+		res.Inserted += out.Inserted
+		res.Updated += out.Updated
+		res.Unchanged += out.Unchanged
+		res.Quarantined += out.Quarantined
+		distinct += out.NewlySeen
+		records += len(pg.Records)
+		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
+			"total", pg.TotalCount, "records", len(pg.Records))
+		if r.opts.Progress != nil {
+			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pg.Num, TotalCount: pg.TotalCount, Records: records})
 		}
 		return ctx.Err()
 	})
-	if cerr := pipe.Close(); err == nil {
-		err = cerr
-	}
-	for _, cancel := range cancels {
-		cancel()
-	}
 	if err != nil {
 		return err
 	}
@@ -401,32 +379,6 @@ func (r *Runner) pages(ctx context.Context, e Entity, src Source, p plan, res *R
 	}
 	return nil
 }
-
-// pipeline returns the writer's page pipeline, or one that writes each
-// page with WritePage before it takes the next.
-func (r *Runner) pipeline(committed func(PageWrite, PageResult)) PagePipeline {
-	if pw, ok := r.opts.Writer.(PipelineWriter); ok {
-		return pw.Pipeline(r.opts.WriteDepth, committed)
-	}
-	return &onePageAtATime{w: r.opts.Writer, committed: committed}
-}
-
-// onePageAtATime is the PagePipeline of a writer that has none.
-type onePageAtATime struct {
-	w         PageWriter
-	committed func(PageWrite, PageResult)
-}
-
-func (o *onePageAtATime) Write(ctx context.Context, p PageWrite) error {
-	out, err := o.w.WritePage(ctx, p)
-	if err != nil {
-		return fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
-	}
-	o.committed(p, out)
-	return nil
-}
-
-func (o *onePageAtATime) Close() error { return nil }
 
 func (r *Runner) note(product string) string {
 	if r.opts.Note == nil {

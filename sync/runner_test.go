@@ -405,16 +405,16 @@ func TestCensusConfirmsDeletions(t *testing.T) {
 	}
 }
 
-// With a writer that writes pages side by side, the runner counts each page
-// when it commits, which may be after the next pages were fetched, and
-// keeps each page's context alive until then.
-func TestRunCountsPagesAsTheyCommit(t *testing.T) {
+// The runner writes each page before it takes the next, counts it when
+// it has committed, and writes the page in hand with a context of its own
+// when the run's is cancelled.
+func TestRunWritesOnePageAtATime(t *testing.T) {
 	ctx := context.Background()
-	src, w := newFakeSource(), &lateWriter{fakeWriter: newFakeWriter(), failPage: -1}
+	src, w := newFakeSource(), &failingWriter{fakeWriter: newFakeWriter(), failPage: -1}
 	seed(src, "changes", 7)
 	var progress []int
 	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[string]Source{"plutora": {PageSource: src}},
-		DeleteMaxShare: 0.5, WriteDepth: 3, Now: func() time.Time { return t0 },
+		DeleteMaxShare: 0.5, Now: func() time.Time { return t0 },
 		Progress: func(p Progress) { progress = append(progress, p.Page, p.Records) }})
 	if err != nil {
 		t.Fatal(err)
@@ -429,8 +429,24 @@ func TestRunCountsPagesAsTheyCommit(t *testing.T) {
 	if want := []int{0, 3, 1, 6, 2, 7}; !slices.Equal(progress, want) {
 		t.Errorf("progress (page, records so far) %v, want %v", progress, want)
 	}
-	if !slices.Equal(w.depths, []int{3}) {
-		t.Errorf("pipeline depths asked for: %v, want [3]", w.depths)
+
+	// Cancelled while page 1 is fetched: page 1 is written with a live context.
+	cctx, cancel := context.WithCancel(ctx)
+	src.onPage = func(p Page) {
+		if p.Num == 1 {
+			cancel()
+		}
+	}
+	w.ctxErrs = nil
+	if _, err := r.Run(cctx, changes, ModeSweep); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run: %v", err)
+	}
+	if len(w.ctxErrs) != 2 || w.ctxErrs[1] != nil {
+		t.Errorf("contexts of the pages written: %v, want two live ones", w.ctxErrs)
+	}
+	src.onPage = nil
+	if _, err := r.Run(ctx, changes, ModeSweep); err != nil { // finishes the resumed sweep
+		t.Fatal(err)
 	}
 
 	// A page that fails stops the run; only the pages before it count.

@@ -57,21 +57,6 @@ func (a *writer) WritePage(ctx context.Context, p sync.PageWrite) (sync.PageResu
 	return syncResult(res), err
 }
 
-func (a *writer) Pipeline(depth int, committed func(sync.PageWrite, sync.PageResult)) sync.PagePipeline {
-	return pipeline{a.w.Pipeline(depth, func(p load.PageWrite, res load.PageResult) {
-		committed(sync.PageWrite{RunID: p.RunID, Product: p.Product, Entity: p.Entity, Mode: p.Mode, PageNum: p.PageNum,
-			TotalCount: p.TotalCount, Since: p.Since, Records: p.Records, Watermark: p.Watermark}, syncResult(res))
-	})}
-}
-
-// pipeline adapts a *load.Pipeline to sync.PagePipeline.
-type pipeline struct{ pl *load.Pipeline }
-
-func (p pipeline) Write(ctx context.Context, pw sync.PageWrite) error {
-	return p.pl.Write(ctx, loadPage(pw))
-}
-func (p pipeline) Close() error { return p.pl.Close() }
-
 func loadPage(p sync.PageWrite) load.PageWrite {
 	return load.PageWrite{RunID: p.RunID, Product: p.Product, Entity: p.Entity, Mode: p.Mode,
 		PageNum: p.PageNum, TotalCount: p.TotalCount, Since: p.Since, Records: p.Records, Watermark: p.Watermark}

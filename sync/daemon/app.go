@@ -109,7 +109,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 		return nil, cfg.RequireProduct()
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: pw, Sources: sources, Overlap: cfg.IncrementalOverlap,
-		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, WriteDepth: cfg.PageWritesInFlight, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
+		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
 		Progress: opts.Progress, Note: a.planNote})
 	if err != nil {
 		a.Close()
