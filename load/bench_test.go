@@ -28,10 +28,8 @@ import (
 // reports rows per second, WAL bytes and worker CPU per row of: the first
 // load, the COPY ceiling, a re-sync of the same unchanged pages, and a
 // re-sync in which 1% of each page's records changed. Each pass is a run of
-// its own, as the worker's are (ledger and seen ids included), written
-// through a Pipeline of depth 2, as the runner writes; the first load is
-// also reported written one page at a time (first_alone), into a database
-// of its own.
+// its own, as the worker's are (ledger and seen ids included), written one
+// page at a time with WritePage, as the runner writes.
 //
 // The ceiling copies exactly the rows the first load wrote (read back
 // untimed, in batches): the changes rows with every typed column and raw,
@@ -51,10 +49,9 @@ import (
 // the one before. WAL is read from pg_current_wal_lsn(), which counts the
 // whole server's writes, and also (the *_dbWAL_* figures) from
 // pg_walinspect, counting only records of this database's relations, every
-// 100 pages, between two pipelines, with nothing in flight (its time does
-// not count). Server CPU is read from /proc for the backends that serve the
-// writes, so it needs PostgreSQL on this machine. Figures: the README,
-// "Performance".
+// 100 pages, between two pages (its time does not count). Server CPU is
+// read from /proc for the backend that serves the writes, so it needs
+// PostgreSQL on this machine. Figures: the README, "Performance".
 func BenchmarkPageWriter(b *testing.B) {
 	rows := 5000
 	if s := os.Getenv("PLUTORA_BENCH_ROWS"); s != "" {
@@ -90,7 +87,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		ctx := context.Background()
 		// Each pass is a run, as the worker's are: its pages also count into
 		// the run's ledger and record the ids the run saw.
-		writeAll := func(w *load.Writer, m *meter, depth int) synctype.PageResult {
+		writeAll := func(w *load.Writer, m *meter) synctype.PageResult {
 			var runID int64
 			var err error
 			m.untimed(func() {
@@ -99,36 +96,24 @@ func BenchmarkPageWriter(b *testing.B) {
 				}
 			})
 			var sum synctype.PageResult
-			add := func(_ synctype.PageWrite, res synctype.PageResult) {
+			for i := range pages {
+				res, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: "changes", Mode: synctype.ModeIncremental, PageNum: i,
+					TotalCount: len(ids), Records: page(i)})
+				if err != nil {
+					b.Fatal(err)
+				}
 				sum.Inserted += res.Inserted
 				sum.Updated += res.Updated
 				sum.Unchanged += res.Unchanged
-			}
-			for start := 0; start < pages; start += 100 {
-				pl := w.Pipeline(depth, add)
-				for i := start; i < min(pages, start+100); i++ {
-					if err := pl.Write(ctx, synctype.PageWrite{RunID: runID, Entity: "changes", Mode: synctype.ModeIncremental, PageNum: i,
-						TotalCount: len(ids), Records: page(i)}); err != nil {
-						b.Fatal(err)
-					}
+				if i%100 == 99 {
+					m.tick()
 				}
-				if err := pl.Close(); err != nil {
-					b.Fatal(err)
-				}
-				m.tick()
 			}
 			return sum
 		}
 		var res synctype.PageResult
-		alone := func() phase {
-			db, w := benchDB(b)
-			return measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, 1) })
-		}()
-		if res.Inserted != len(ids) {
-			b.Fatalf("first load, one page at a time: %+v", res)
-		}
 		db, w := benchDB(b)
-		first := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
+		first := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m) })
 		if res.Inserted != len(ids) {
 			b.Fatalf("first load: %+v", res)
 		}
@@ -136,7 +121,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		copyRaw := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, false, "id", "raw") })
 		copyParent := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, false) })
 		copyM := measure(b, db, len(ids), func(m *meter) { copyRows(b, db, m, true) })
-		resync := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
+		resync := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m) })
 		if res.Unchanged != len(ids) {
 			b.Fatalf("re-sync: %+v", res)
 		}
@@ -150,7 +135,7 @@ func BenchmarkPageWriter(b *testing.B) {
 		}
 		recs = srv.Records("changes")
 		histBefore := countRows(b, db, "plutora.changes_history")
-		onePct := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m, writeDepth) })
+		onePct := measure(b, db, len(ids), func(m *meter) { res = writeAll(w, m) })
 		if res.Updated != changed || res.Unchanged != len(ids)-changed {
 			b.Fatalf("1%% changed: %+v, want %d updated", res, changed)
 		}
@@ -165,10 +150,6 @@ func BenchmarkPageWriter(b *testing.B) {
 		b.ReportMetric(first.rowsPerSec()/copyM.rowsPerSec(), "first/copy")
 		b.ReportMetric(first.rowsPerSec()/copyParent.rowsPerSec(), "first/copy_parent")
 		b.ReportMetric(first.rowsPerSec()/copyRaw.rowsPerSec(), "first/copy_raw")
-		b.ReportMetric(alone.rowsPerSec(), "first_alone_rows/s")
-		b.ReportMetric(alone.rowsPerSec()/copyM.rowsPerSec(), "first_alone/copy")
-		b.ReportMetric(alone.serverPerRow(), "first_alone_server_cpu_µs/row")
-		b.ReportMetric(alone.cpuPerRow(), "first_alone_cpu_µs/row")
 		b.ReportMetric(resync.rowsPerSec(), "resync_rows/s")
 		b.ReportMetric(resync.rowsPerSec()/copyM.rowsPerSec(), "resync/copy")
 		b.ReportMetric(resync.rowsPerSec()/copyRaw.rowsPerSec(), "resync/copy_raw")
@@ -197,16 +178,12 @@ func BenchmarkPageWriter(b *testing.B) {
 	}
 }
 
-// writeDepth is how many pages the benchmark writes side by side, as the
-// runner does.
-const writeDepth = 2
-
 // benchDB returns a fresh warehouse and a Writer over it, with a pool of
-// writeDepth connections for the writes and one for the WAL meter.
+// one connection for the writes and one for the WAL meter.
 func benchDB(b *testing.B) (*sqlx.DB, *load.Writer) {
 	db := loadtest.NewDB(b)
-	db.SetMaxOpenConns(writeDepth + 1)
-	db.SetMaxIdleConns(writeDepth + 1)
+	db.SetMaxOpenConns(2)
+	db.SetMaxIdleConns(2)
 	w, err := load.NewWriter(db, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -294,25 +271,19 @@ func newMeter(b *testing.B, db *sqlx.DB) *meter {
 	if err := conn.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&m.lsn); err != nil {
 		b.Fatal(err)
 	}
-	// The pool's other connections serve the writes: open them all, so
-	// that their backends exist before the phase starts.
-	var conns []*sql.Conn
-	for range writeDepth {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		conns = append(conns, c)
+	// The pool's other connection serves the writes: open it, so that its
+	// backend exists before the phase starts.
+	c, err := db.Conn(ctx)
+	if err != nil {
+		b.Fatal(err)
 	}
-	for _, c := range conns {
-		c.Close()
-	}
+	c.Close()
 	if err := conn.QueryRowContext(ctx, `SELECT array_agg(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(pq.Array(&m.pids)); err != nil {
 		b.Fatal(err)
 	}
-	if len(m.pids) != writeDepth {
-		b.Fatalf("%d backends serve the writes, want %d", len(m.pids), writeDepth)
+	if len(m.pids) != 1 {
+		b.Fatalf("%d backends serve the writes, want 1", len(m.pids))
 	}
 	return m
 }

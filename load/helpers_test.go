@@ -3,7 +3,9 @@ package load_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -23,7 +25,6 @@ func newWriter(t *testing.T) (*load.Writer, *sqlx.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { w.Close() })
 	return w, db
 }
 
@@ -136,4 +137,28 @@ func recordsByID(t *testing.T, db *sqlx.DB, ids ...string) []json.RawMessage {
 		out = append(out, raw)
 	}
 	return out
+}
+
+// waitForLockWaits waits until n sessions of the test's database wait on a
+// lock.
+func waitForLockWaits(t *testing.T, db *sqlx.DB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for count(t, db, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %d sessions waiting on a lock after a minute: %s", n, activity(t, db))
+		}
+		time.Sleep(10 * time.Millisecond) // polling: PostgreSQL signals no lock wait
+	}
+}
+
+// activity lists the sessions of the test's database, for failures.
+func activity(t *testing.T, db *sqlx.DB) string {
+	t.Helper()
+	var act []string
+	if err := db.Select(&act, `SELECT concat_ws(' ', pid, state, wait_event_type, wait_event, left(query, 60))
+		FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return err.Error()
+	}
+	return strings.Join(act, "; ")
 }

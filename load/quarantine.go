@@ -29,7 +29,7 @@ type badRecord struct {
 // writeSorted writes a page that failed as a whole: each record is tried
 // alone (rolled back), those that fail are quarantined with the reason, and
 // the others are written as the page, all in one transaction.
-func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
+func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, p synctype.PageWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return synctype.PageResult{}, err
@@ -57,7 +57,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, stmt *sql.St
 		newlySeen += seen
 		bad = append(bad, b)
 	}
-	res, err := execPage(ctx, tx.StmtContext(ctx, stmt), p, appendPage(nil, good), len(bad), pageOrder{})
+	res, err := w.execPage(ctx, tx, spec, p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return synctype.PageResult{}, err
 	}
@@ -82,9 +82,8 @@ func (w *Writer) probe(ctx context.Context, tx *sql.Tx, spec *entitySpec, p sync
 			texts = append(texts, string(rec))
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT idx, err, code FROM plutora_sync.probe_records($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		w.sqls[spec.Name], pq.Array(texts), p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount, p.Watermark,
-		p.Mode == synctype.ModeCensus, p.Since)
+	rows, err := tx.QueryContext(ctx, `SELECT idx, err, code FROM plutora_sync.probe_records($1, $2, $3)`,
+		w.sqls[spec.Name], pq.Array(texts), p.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("probe records: %w", err)
 	}

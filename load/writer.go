@@ -33,10 +33,7 @@ import (
 type Writer struct {
 	db     *sqlx.DB
 	logger *slog.Logger
-
-	mu    gosync.Mutex
-	stmts map[string]*pageStmt // entity → prepared page statement
-	sqls  map[string]string    // entity → page statement text
+	sqls   map[string]string // entity → page statement text
 }
 
 // NewWriter returns a Writer over db, which must be migrated (schema.Migrate).
@@ -48,7 +45,7 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, logger: logger, stmts: map[string]*pageStmt{}, sqls: map[string]string{}}
+	w := &Writer{db: db, logger: logger, sqls: map[string]string{}}
 	for _, s := range specs {
 		w.sqls[s.Name] = pageStatement(s)
 	}
@@ -56,10 +53,12 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
 }
 
 // WritePage writes rows, child rows, history, census-seen ids and the
-// checkpoint of one page in one transaction. Records that cannot be loaded
-// (broken JSON, no usable id, a value that does not cast) go to
-// plutora_sync.quarantine with the reason, and the rest of the page loads.
-// Replaying a committed page writes no data rows.
+// checkpoint of one page in one transaction: the page statement of its
+// entity (pageStatement), then the checkpoint and the ledger counts
+// (checkpointStatement). Records that cannot be loaded (broken JSON, no
+// usable id, a value that does not cast) go to plutora_sync.quarantine with
+// the reason, and the rest of the page loads. Replaying a committed page
+// writes no data rows.
 func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.PageResult, error) {
 	spec, err := checkPage(p)
 	if err != nil {
@@ -68,16 +67,11 @@ func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.
 	if p.Product == "" {
 		p.Product = spec.Product
 	}
-	var res synctype.PageResult
-	err = w.withStmt(ctx, spec, func(stmt *sql.Stmt) error {
-		res, err = writeFast(ctx, stmt, p, pageOrder{})
-		if err == nil || !isDataError(err) {
-			return err
-		}
+	res, err := w.writeFast(ctx, spec, p)
+	if err != nil && isDataError(err) {
 		// Some record does not load: find which, quarantine them, load the rest.
-		res, err = w.writeSorted(ctx, spec, stmt, p)
-		return err
-	})
+		res, err = w.writeSorted(ctx, spec, p)
+	}
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
 	}
@@ -102,20 +96,7 @@ func checkPage(p synctype.PageWrite) (*entitySpec, error) {
 	return spec, nil
 }
 
-// Close releases the prepared statements. The database stays open.
-func (w *Writer) Close() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var errs []error
-	for name, ps := range w.stmts {
-		errs = append(errs, ps.close())
-		delete(w.stmts, name)
-	}
-	return errors.Join(errs...)
-}
-
-// begin starts a transaction for a page that needs sorting out; zone-less
-// API dates are read as UTC (the page statement also says so itself).
+// begin starts a page's transaction; zone-less API dates are read as UTC.
 func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -128,36 +109,40 @@ func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
-// pageOrder places a page in a Pipeline: the advisory lock key of its
-// pipeline and the page written before it, beside it. Both are NULL for a
-// page written alone.
-type pageOrder struct{ key, prev sql.NullInt32 }
-
-// writeFast writes the whole page with one statement: one round trip, and
-// the statement is its own transaction.
-func writeFast(ctx context.Context, stmt *sql.Stmt, p synctype.PageWrite, order pageOrder) (synctype.PageResult, error) {
+// writeFast writes the whole page in one transaction.
+func (w *Writer) writeFast(ctx context.Context, spec *entitySpec, p synctype.PageWrite) (synctype.PageResult, error) {
+	tx, err := w.begin(ctx)
+	if err != nil {
+		return synctype.PageResult{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	buf := pageBufs.Get().(*[]byte)
 	page := appendPage((*buf)[:0], p.Records)
-	res, err := execPage(ctx, stmt, p, page, 0, order)
+	res, err := w.execPage(ctx, tx, spec, p, page, 0)
 	*buf = page[:0]
 	pageBufs.Put(buf)
-	return res, err
+	if err != nil {
+		return synctype.PageResult{}, err
+	}
+	return res, tx.Commit()
 }
 
 // pageBufs recycles page buffers: a page is about 150 KB, and the driver
 // copies it into its own message before the call returns.
 var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
 
-// execPage runs the page statement for page (a JSON array). The page goes
-// as []byte: the statement types the parameter as jsonb, so lib/pq sends the
-// bytes as they are (as text; never set binary_parameters, which breaks jsonb).
-func execPage(ctx context.Context, stmt *sql.Stmt, p synctype.PageWrite, page []byte, quarantined int, order pageOrder) (synctype.PageResult, error) {
+// execPage runs, in tx, the page statement for page (a JSON array), then
+// the checkpoint statement; quarantined counts the page's records already
+// quarantined. The statements go as text, so PostgreSQL plans them for each
+// page with the tables' current size (a plan kept from when the tables were
+// small can scan whole child tables). The page goes as []byte: the statement
+// types the parameter as jsonb, so lib/pq sends the bytes as they are (as
+// text; never set binary_parameters, which breaks jsonb).
+func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, spec *entitySpec, p synctype.PageWrite, page []byte, quarantined int) (synctype.PageResult, error) {
 	var res synctype.PageResult
 	var total int
 	var maxMod sql.NullTime
-	err := stmt.QueryRowContext(ctx, page, p.RunID, p.Product, p.Mode, p.PageNum, p.TotalCount,
-		p.Watermark, quarantined, p.RunID != 0, p.Since, order.key, order.prev).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
-	if err != nil {
+	if err := tx.QueryRowContext(ctx, w.sqls[spec.Name], page, p.RunID).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen); err != nil {
 		return synctype.PageResult{}, err
 	}
 	res.Unchanged = total - res.Inserted - res.Updated
@@ -165,6 +150,10 @@ func execPage(ctx context.Context, stmt *sql.Stmt, p synctype.PageWrite, page []
 	if maxMod.Valid {
 		t := maxMod.Time.UTC()
 		res.MaxModified = &t
+	}
+	if _, err := tx.ExecContext(ctx, checkpointStatement, p.Product, p.Entity, p.Mode, p.RunID, p.PageNum, p.TotalCount,
+		p.Watermark, p.Since, res.Inserted, res.Updated, res.Unchanged, quarantined); err != nil {
+		return synctype.PageResult{}, fmt.Errorf("checkpoint: %w", err)
 	}
 	return res, nil
 }

@@ -297,13 +297,13 @@ func TestReleaseStatusOverTimeIsOneQuery(t *testing.T) {
 	}
 }
 
-// TestManyPagesFromTwoGoroutines writes more pages than a prepared statement
-// serves before it is prepared anew, from two goroutines at once.
+// TestManyPagesFromTwoGoroutines writes pages of one entity from two
+// goroutines at once: a Writer is safe for concurrent use.
 func TestManyPagesFromTwoGoroutines(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w, db := newWriter(t)
-	const pages = 130 // per goroutine; together more than the statement's 200 uses
+	const pages = 130 // per goroutine
 	errs := make(chan error, 2)
 	for g := range 2 {
 		go func() {

@@ -34,7 +34,6 @@ type Config struct {
 	BudgetPerHour      int           `env:"PLUTORA_BUDGET_PER_HOUR, default=26000"`
 	BudgetReserve      float64       `env:"PLUTORA_BUDGET_RESERVE, default=0.05"`
 	PagesInFlight      int           `env:"PAGES_IN_FLIGHT, default=4"`
-	PageWritesInFlight int           `env:"PAGE_WRITES_IN_FLIGHT, default=2"`
 	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=5m"`
 	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
 
@@ -191,9 +190,6 @@ func (c *Config) validate() error {
 	}
 	if c.PagesInFlight < 1 || c.PagesInFlight > 32 {
 		bad("PAGES_IN_FLIGHT: must be between 1 and 32, got %d", c.PagesInFlight)
-	}
-	if c.PageWritesInFlight < 1 || c.PageWritesInFlight > 8 {
-		bad("PAGE_WRITES_IN_FLIGHT: must be between 1 and 8, got %d", c.PageWritesInFlight)
 	}
 	if c.IncrementalOverlap < 0 {
 		bad("INCREMENTAL_OVERLAP: must not be negative, got %v", c.IncrementalOverlap)

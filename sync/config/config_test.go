@@ -40,7 +40,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != DefaultDatabaseURL || c.BudgetPerHour != 26000 || c.ShutdownTimeout != 30*time.Second ||
-		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 5*time.Minute || c.PagesInFlight != 4 || c.PageWritesInFlight != 2 {
+		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 5*time.Minute || c.PagesInFlight != 4 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.Plutora.APIURL != "https://usapi.plutora.com" || c.Plutora.TokenURL != "https://usoauth.plutora.com/oauth/token" {
@@ -89,7 +89,6 @@ func TestLoadErrors(t *testing.T) {
 		{"leader retry", with(plutoraEnv(), "LEADER_RETRY_INTERVAL", "2m"), "LEADER_RETRY_INTERVAL: must be in (0, 30s]"},
 		{"delete share", with(plutoraEnv(), "DELETE_MAX_SHARE", "0"), "DELETE_MAX_SHARE: must be in (0, 1]"},
 		{"pages in flight", with(plutoraEnv(), "PAGES_IN_FLIGHT", "0"), "PAGES_IN_FLIGHT: must be between 1 and 32"},
-		{"page writes in flight", with(plutoraEnv(), "PAGE_WRITES_IN_FLIGHT", "9"), "PAGE_WRITES_IN_FLIGHT: must be between 1 and 8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

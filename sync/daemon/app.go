@@ -162,9 +162,6 @@ func (a *App) Close() {
 	for _, c := range a.Clients {
 		c.Close()
 	}
-	if a.Writer != nil {
-		_ = a.Writer.Close()
-	}
 	if a.DB != nil {
 		_ = a.DB.Close()
 	}

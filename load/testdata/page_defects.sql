@@ -1,0 +1,83 @@
+WITH page AS MATERIALIZED (
+	SELECT DISTINCT ON (x.id) x.id, x.r FROM (
+		SELECT (e.r->>'Id')::uuid AS id, e.r, e.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(r, ord)
+	) x ORDER BY x.id, x.ord DESC
+),
+changed AS MATERIALIZED (
+	SELECT p.id, p.r FROM page p
+	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.defects t WHERE t.id = p.id AND t._deleted_at IS NULL)
+),
+old AS MATERIALIZED (
+	SELECT t.id, t.raw, t._run_id, t._deleted_at, COALESCE(t.last_modified_date, t._last_changed_at) AS valid_from
+	FROM plutora.defects t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
+),
+up AS (
+	INSERT INTO plutora.defects AS t (id, display_id, name, description, status_id, status, priority_id, priority, severity_id, severity, assigned_to_id, assigned_to, assigned_to_email, created_date, last_modified_date, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
+	SELECT c.id, c.r->>'DisplayId',
+		c.r->>'Name',
+		c.r->>'Description',
+		NULLIF(c.r#>>'{Status,Id}', '')::uuid,
+		c.r#>>'{Status,Value}',
+		NULLIF(c.r#>>'{Priority,Id}', '')::uuid,
+		c.r#>>'{Priority,Value}',
+		NULLIF(c.r#>>'{Severity,Id}', '')::uuid,
+		c.r#>>'{Severity,Value}',
+		NULLIF(c.r#>>'{AssignedTo,Id}', '')::uuid,
+		c.r#>>'{AssignedTo,Name}',
+		c.r#>>'{AssignedTo,Email}',
+		(CASE WHEN (c.r->>'CreatedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'CreatedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'CreatedDate') WHEN (c.r->>'CreatedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'CreatedDate') END)::timestamptz,
+		(CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
+	ON CONFLICT (id) DO UPDATE SET display_id = EXCLUDED.display_id,
+		name = EXCLUDED.name,
+		description = EXCLUDED.description,
+		status_id = EXCLUDED.status_id,
+		status = EXCLUDED.status,
+		priority_id = EXCLUDED.priority_id,
+		priority = EXCLUDED.priority,
+		severity_id = EXCLUDED.severity_id,
+		severity = EXCLUDED.severity,
+		assigned_to_id = EXCLUDED.assigned_to_id,
+		assigned_to = EXCLUDED.assigned_to,
+		assigned_to_email = EXCLUDED.assigned_to_email,
+		created_date = EXCLUDED.created_date,
+		last_modified_date = EXCLUDED.last_modified_date,
+		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
+	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
+	RETURNING t.id, (t.xmax = 0) AS inserted
+),
+hist AS (
+	INSERT INTO plutora.defects_history (id, valid_from, valid_to, raw, _run_id)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id
+	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	WHERE NOT up.inserted
+),
+child_del_0 AS (
+	DELETE FROM plutora.defect_fields d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.defect_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_0 AS (
+	INSERT INTO plutora.defect_fields (defect_id, ordinal, field_id, name, data_type, string_value)
+	SELECT c.id,
+		e.ord,
+		NULLIF(e.x->>'Id', '')::uuid,
+		e.x->>'Name',
+		e.x->>'DataType',
+		e.x->>'StringValue'
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'Fields') WHEN 'array' THEN c.r->'Fields' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+resolved AS (
+	UPDATE plutora_sync.quarantine q SET resolved_at = now()
+	WHERE q.entity = 'defects' AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM up))
+),
+seen AS (
+	INSERT INTO plutora_sync.census_seen (run_id, id)
+	SELECT $2::bigint, p.id FROM page p WHERE $2::bigint <> 0
+	ON CONFLICT DO NOTHING
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM up WHERE up.inserted) AS inserted,
+	(SELECT count(*) FROM up WHERE NOT up.inserted) AS updated,
+	(SELECT count(*) FROM page) AS total,
+	(SELECT max((CASE WHEN (p.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((p.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (p.r->>'LastModifiedDate') WHEN (p.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (p.r->>'LastModifiedDate') END)::timestamptz) FROM page p) AS max_modified,
+	(SELECT count(*) FROM seen) AS seen_new
