@@ -185,10 +185,17 @@ func (w *fakeWriter) WritePage(_ context.Context, p synctype.PageWrite) (synctyp
 	}
 	var res synctype.PageResult
 	for _, raw := range p.Records {
-		var rec struct{ ID string }
+		var rec struct {
+			ID       string
+			Modified string `json:"lastModifiedDate"`
+		}
 		if json.Unmarshal(raw, &rec) != nil || rec.ID == "" {
 			res.Quarantined++
 			continue
+		}
+		// As the page statement does: the newest last-modified time loaded.
+		if t, err := time.Parse("2006-01-02T15:04:05.999", rec.Modified); err == nil {
+			res.MaxModified = later(res.MaxModified, &t)
 		}
 		if !w.seen[p.RunID][rec.ID] {
 			res.NewlySeen++

@@ -352,14 +352,14 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 			}
 		}
 		first = false
-		if e.Incremental() {
-			candidate = later(candidate, capped(maxModified(pg.Records, e.ModifiedField), p.watermarkCap))
-		}
 		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
 			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records})
 		if err != nil {
 			return err
 		}
+		// The writer read the newest last-modified time of the records it
+		// loaded (PostgreSQL parses the dates; quarantined records do not count).
+		candidate = later(candidate, capped(out.MaxModified, p.watermarkCap))
 		res.Pages++
 		res.TotalLast = pg.TotalCount
 		res.Inserted += out.Inserted
@@ -382,6 +382,20 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		res.WatermarkAfter = later(res.WatermarkAfter, candidate)
 	}
 	return nil
+}
+
+// later returns the later of two optional times.
+func later(a, b *time.Time) *time.Time {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case b.After(*a):
+		return b
+	default:
+		return a
+	}
 }
 
 // writePage writes one page. The page in hand commits even when ctx is
