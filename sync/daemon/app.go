@@ -187,7 +187,7 @@ func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out i
 		return err
 	}
 	defer db.Close()
-	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger)); err != nil {
+	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	cur, _, err := schema.Version(ctx, db.DB)
