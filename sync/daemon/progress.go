@@ -88,26 +88,27 @@ func pagesOf(total int) int { return max(1, (total+99)/100) }
 
 // begin shows a line per entity, in the order given.
 func (p *Progress) begin(entities []synctype.Entity) {
-	var mp *mpb.Progress
-	if p.terminal {
-		mp = mpb.New(mpb.WithOutput(p.out), mpb.WithWidth(24), mpb.WithRefreshRate(100*time.Millisecond))
-	}
+	p.mu.Lock()
 	for _, e := range entities {
-		b := &entityBar{entity: e, start: p.now()}
-		if mp != nil {
-			name := e.Name
-			b.bar = mp.AddBar(0,
-				mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return p.head(name) })),
-				mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.tail(name) })))
-		}
-		p.mu.Lock()
-		p.bars[e.Name] = b
+		p.bars[e.Name] = &entityBar{entity: e, start: p.now()}
 		p.order = append(p.order, e.Name)
+	}
+	p.mu.Unlock()
+	if !p.terminal {
+		return
+	}
+	// The decorators read the state above, under p.mu, on mpb's goroutine.
+	mp := mpb.New(mpb.WithOutput(p.out), mpb.WithWidth(24), mpb.WithRefreshRate(100*time.Millisecond))
+	for _, e := range entities {
+		name := e.Name
+		bar := mp.AddBar(0,
+			mpb.PrependDecorators(decor.Any(func(decor.Statistics) string { return p.head(name) })),
+			mpb.AppendDecorators(decor.Any(func(decor.Statistics) string { return p.tail(name) })))
+		p.mu.Lock()
+		p.bars[name].bar = bar
 		p.mu.Unlock()
 	}
-	if mp != nil {
-		p.live.Store(mp)
-	}
+	p.live.Store(mp)
 }
 
 // page is the runner's Progress callback.

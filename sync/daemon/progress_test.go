@@ -65,14 +65,14 @@ func TestProgressBudgetWait(t *testing.T) {
 	p.now = func() time.Time { return now }
 	p.begin([]synctype.Entity{changes, defects})
 	p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 1000, Records: 100})
-	p.waiting(synctype.ProductPlutora, now.Add(time.Millisecond), 40, 38)
+	p.waiting(synctype.ProductPlutora, now.Add(time.Millisecond), 38, 38)
 	if strings.Contains(p.tail("changes"), "waiting") || out.Len() > 0 {
 		t.Errorf("a 1ms wait shows: %q, log %q", p.tail("changes"), out.String())
 	}
 	for _, d := range []time.Duration{59 * time.Minute, 58 * time.Minute, 59 * time.Minute} {
-		p.waiting(synctype.ProductPlutora, now.Add(d), 40, 38)
+		p.waiting(synctype.ProductPlutora, now.Add(d), 38, 38)
 	}
-	want := "waiting for the budget (40/38 in the last hour) until 14:58:00"
+	want := "waiting for the budget (38/38 in the last hour) until 14:58:00"
 	if got := p.tail("changes"); !strings.Contains(got, want) {
 		t.Errorf("changes line %q lacks %q", got, want)
 	}
@@ -80,7 +80,7 @@ func TestProgressBudgetWait(t *testing.T) {
 		t.Errorf("the other product's line says it waits: %q", got)
 	}
 	if n := strings.Count(out.String(), `msg="waiting for the budget"`); n != 1 ||
-		!strings.Contains(out.String(), "product=plutora used=40 limit=38 next_request_at=14:59:00 wait=59m0s") {
+		!strings.Contains(out.String(), "product=plutora used=38 limit=38 next_request_at=14:59:00 wait=59m0s") {
 		t.Errorf("%d wait lines, want 1:\n%s", n, out.String())
 	}
 	now = now.Add(time.Hour)
