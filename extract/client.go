@@ -61,6 +61,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
+	c.pacer.waiting = func(until time.Time, used, limit int) { cfg.Observer.PacerWaiting(cfg.Product, until, used, limit) }
 	// Several pages in flight and the token request share the connections: keep enough
 	// idle ones (the default keeps 2 per host and would redial on every page).
 	dt := http.DefaultTransport.(*http.Transport).Clone()

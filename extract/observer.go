@@ -13,6 +13,10 @@ type Observer interface {
 	Request(product synctype.Product, endpoint string, status int, d time.Duration)
 	// PacerWait is called when a request waited for the budget.
 	PacerWait(product synctype.Product, d time.Duration)
+	// PacerWaiting is called when a request starts to wait for the budget
+	// (again, when a wait is recomputed): it may go at until; used is the
+	// requests counted in the rolling window, of limit.
+	PacerWaiting(product synctype.Product, until time.Time, used, limit int)
 	TokenRenewed(product synctype.Product)
 	Retry(product synctype.Product, endpoint string)
 	Throttled(product synctype.Product)
@@ -22,6 +26,7 @@ type nopObserver struct{}
 
 func (nopObserver) Request(synctype.Product, string, int, time.Duration) {}
 func (nopObserver) PacerWait(synctype.Product, time.Duration)            {}
+func (nopObserver) PacerWaiting(synctype.Product, time.Time, int, int)   {}
 func (nopObserver) TokenRenewed(synctype.Product)                        {}
 func (nopObserver) Retry(synctype.Product, string)                       {}
 func (nopObserver) Throttled(synctype.Product)                           {}

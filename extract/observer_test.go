@@ -1,6 +1,7 @@
 package extract_test
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"testing"
@@ -16,6 +17,8 @@ type countingObserver struct {
 	requests                            map[string]int // "endpoint status"
 	waits, renewals, retries, throttled int
 	waited                              time.Duration
+	waitings                            int
+	badWaiting                          string // a PacerWaiting call that made no sense
 }
 
 func (o *countingObserver) Request(p synctype.Product, endpoint string, status int, d time.Duration) {
@@ -28,6 +31,14 @@ func (o *countingObserver) PacerWait(p synctype.Product, d time.Duration) {
 	o.waits++
 	o.waited += d
 	o.mu.Unlock()
+}
+func (o *countingObserver) PacerWaiting(p synctype.Product, until time.Time, used, limit int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.waitings++
+	if p != "plutora" || until.IsZero() || limit <= 0 || used < limit {
+		o.badWaiting = fmt.Sprintf("PacerWaiting(%s, %v, %d, %d)", p, until, used, limit)
+	}
 }
 func (o *countingObserver) TokenRenewed(synctype.Product)  { o.mu.Lock(); o.renewals++; o.mu.Unlock() }
 func (o *countingObserver) Retry(synctype.Product, string) { o.mu.Lock(); o.retries++; o.mu.Unlock() }
@@ -59,5 +70,9 @@ func TestObserverSeesWhatStatsCount(t *testing.T) {
 	}
 	if st.Retries == 0 || obs.waits == 0 || obs.waited <= 0 {
 		t.Errorf("retries %d, pacer waits %d (%v): the faults or the budget did not bind", st.Retries, obs.waits, obs.waited)
+	}
+	// A wait is announced when it starts, with the full window that causes it.
+	if obs.waitings < obs.waits || obs.badWaiting != "" {
+		t.Errorf("%d waits started for %d waited; %s", obs.waitings, obs.waits, obs.badWaiting)
 	}
 }

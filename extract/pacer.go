@@ -24,6 +24,9 @@ type pacer struct {
 	hist   BudgetHistory
 	key    string
 	logger *slog.Logger
+	// waiting, when set, is told each time a request starts to wait for the
+	// budget: until when, and the requests the window holds of its limit.
+	waiting func(until time.Time, used, limit int)
 
 	mu        sync.Mutex
 	stamps    []time.Time // completed requests, ascending
@@ -111,7 +114,11 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 			wait = -1 // only in-flight requests hold the slots: wait for one to complete
 		}
 		wake := p.wake
+		used := len(p.stamps) + p.inflight
 		p.mu.Unlock()
+		if wait > 0 && p.waiting != nil {
+			p.waiting(now.Add(wait), used, p.limit)
+		}
 		if err := sleepOrWake(ctx, wait, wake); err != nil {
 			return nil, p.now().Sub(start), err
 		}

@@ -109,7 +109,7 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	s.expiry = start.Add(life)
 	s.renewAt = s.expiry.Add(-min(s.renewBefore, life/2))
 	s.onRenew()
-	s.logger.Info("token obtained", "expires_in", life, "renew_at", s.renewAt)
+	s.logger.Info("token obtained", "expires_in", life.String(), "renew_at", s.renewAt)
 	return s.tok, nil
 }
 

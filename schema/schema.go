@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -44,16 +46,23 @@ type options struct {
 	logger *slog.Logger
 }
 
-// WithLogger makes Migrate log each applied migration.
+// WithLogger makes Migrate log one line per applied migration file at info,
+// and goose's own lines (every SQL statement) at debug. The caller names the
+// component: l gets no keys added here.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// NewProvider returns a goose provider over the migrations for db, with an advisory
-// session locker (one migrator at a time; others wait up to five minutes).
-func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
+func collect(opts []Option) options {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
+	return o
+}
+
+// NewProvider returns a goose provider over the migrations for db, with an advisory
+// session locker (one migrator at a time; others wait up to five minutes).
+func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
+	o := collect(opts)
 	locker, err := lock.NewPostgresSessionLocker(
 		lock.WithLockID(LockID),
 		lock.WithLockTimeout(1, 300), // probe every second, for five minutes
@@ -71,8 +80,10 @@ func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
 		goose.WithTableName(VersionTable),
 		goose.WithDisableGlobalRegistry(true),
 	}
-	if o.logger != nil {
-		popts = append(popts, goose.WithSlog(o.logger.With("component", "migrate")), goose.WithVerbose(true))
+	if o.logger != nil && o.logger.Enabled(context.Background(), slog.LevelDebug) {
+		// goose logs every statement at info: tens of kilobytes of SQL on a
+		// first start. They are debugging detail; Migrate logs the files.
+		popts = append(popts, goose.WithSlog(slog.New(debugHandler{o.logger.Handler()})), goose.WithVerbose(true))
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, popts...)
 	if err != nil {
@@ -90,10 +101,37 @@ func Migrate(ctx context.Context, db *sql.DB, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.Up(ctx); err != nil {
+	results, err := p.Up(ctx)
+	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	if o := collect(opts); o.logger != nil {
+		for _, r := range results {
+			o.logger.InfoContext(ctx, "migration applied", "file", path.Base(r.Source.Path),
+				"version", r.Source.Version, "duration", r.Duration.Round(time.Millisecond).String())
+		}
+	}
 	return nil
+}
+
+// debugHandler passes every record on at debug level.
+type debugHandler struct{ slog.Handler }
+
+func (h debugHandler) Enabled(ctx context.Context, _ slog.Level) bool {
+	return h.Handler.Enabled(ctx, slog.LevelDebug)
+}
+
+func (h debugHandler) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = slog.LevelDebug
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h debugHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return debugHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h debugHandler) WithGroup(name string) slog.Handler {
+	return debugHandler{h.Handler.WithGroup(name)}
 }
 
 // Version returns the newest applied migration version of db, and the newest

@@ -1,7 +1,11 @@
 package schema_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -88,4 +92,50 @@ func schemaFingerprint(t *testing.T, db *sqlx.DB) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestMigrateLogsOneLinePerFile: at info, one line per applied migration
+// file and no SQL; the statements show at debug only.
+func TestMigrateLogsOneLinePerFile(t *testing.T) {
+	ctx := context.Background()
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		db, _ := loadtest.NewEmptyDB(t)
+		var buf bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: level}))
+		if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
+			t.Fatal(err)
+		}
+		_, target, err := schema.Version(ctx, db.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var applied, statements int
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if strings.Count(line, `"component":`) != 1 {
+				t.Errorf("log line names its component %d times: %s", strings.Count(line, `"component":`), line)
+			}
+			switch {
+			case rec["msg"] == "migration applied" && rec["level"] == "INFO":
+				applied++
+				if f, _ := rec["file"].(string); !strings.HasSuffix(f, ".sql") {
+					t.Errorf("migration line without its file: %s", line)
+				}
+			case rec["statement"] != nil:
+				statements++
+				if rec["level"] != "DEBUG" {
+					t.Errorf("statement logged at %v: %.200s", rec["level"], line)
+				}
+			}
+		}
+		if int64(applied) != target {
+			t.Errorf("level %v: %d migration lines for %d files", level, applied, target)
+		}
+		if wantSQL := level == slog.LevelDebug; (statements > 0) != wantSQL {
+			t.Errorf("level %v: %d statements logged", level, statements)
+		}
+	}
 }

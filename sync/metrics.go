@@ -10,7 +10,7 @@ import (
 
 // Metrics holds the daemon's Prometheus collectors (namespace plutora_sync).
 // It also receives the client's observations (requests, pacer waits, token
-// renewals) through its Request, PacerWait, TokenRenewed, Retry and Throttled
+// renewals) through its Request, PacerWait, PacerWaiting, TokenRenewed, Retry and Throttled
 // methods. A nil *Metrics records nothing.
 type Metrics struct {
 	requests       *prometheus.CounterVec
@@ -79,6 +79,12 @@ func (m *Metrics) PacerWait(product synctype.Product, d time.Duration) {
 	if m != nil {
 		m.pacerWait.WithLabelValues(string(product)).Add(d.Seconds())
 	}
+}
+
+// PacerWaiting sets the budget gauges from a wait that starts: the window is
+// full, and the gauges should say so while requests wait.
+func (m *Metrics) PacerWaiting(product synctype.Product, _ time.Time, used, limit int) {
+	m.Budget(product, used, limit)
 }
 
 // TokenRenewed counts a token renewal.

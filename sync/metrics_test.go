@@ -70,6 +70,7 @@ func TestMetricsNames(t *testing.T) {
 	m.Throttled("plutora")
 	m.AuthError("plutora", "access_denied")
 	m.Budget("plutora", 13000, 26000)
+	m.PacerWaiting("plutoratest", t0, 40, 40)
 	m.Leader("plutora", true)
 	m.ScheduleInterval("changes", synctype.ModeIncremental, 15*time.Minute)
 	m.RunSkipped("changes", synctype.ModeIncremental)
@@ -84,6 +85,7 @@ func TestMetricsNames(t *testing.T) {
 		{"plutora_sync_budget_used_ratio", []string{"product", "plutora"}, 0.5},
 		{"plutora_sync_budget_requests", []string{"product", "plutora"}, 13000},
 		{"plutora_sync_budget_limit", []string{"product", "plutora"}, 26000},
+		{"plutora_sync_budget_used_ratio", []string{"product", "plutoratest"}, 1},
 		{"plutora_sync_pacer_wait_seconds_total", []string{"product", "plutora"}, 2},
 		{"plutora_sync_token_renewals_total", []string{"product", "plutora"}, 1},
 		{"plutora_sync_rows_total", []string{"entity", "changes", "outcome", "inserted"}, 5},

@@ -11,9 +11,6 @@ import (
 
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, cmd := range commands() {
-		if cmd.name == "sim" {
-			continue // sim's flags are the sandbox's own
-		}
 		t.Run(cmd.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := Main(context.Background(), []string{cmd.name, "--help"}, &out, &errb)
@@ -22,6 +19,9 @@ func TestHelpForEveryCommand(t *testing.T) {
 			}
 			if !strings.Contains(errb.String(), "usage: plutora-sync "+cmd.name) {
 				t.Errorf("help lacks usage line:\n%s", errb.String())
+			}
+			if cmd.name == "sim" && (!strings.Contains(errb.String(), "\nfaults:\n") || strings.Contains(errb.String(), "\nother:\n")) {
+				t.Errorf("sim help does not group every flag:\n%s", errb.String())
 			}
 		})
 	}
@@ -72,17 +72,19 @@ func TestNewLogger(t *testing.T) {
 	tests := []struct {
 		format, level string
 		daemon        bool
+		terminal      bool
 		json          bool
 		debug         bool
 	}{
-		{"auto", "info", true, true, false},
-		{"auto", "debug", false, true, true}, // a buffer is not a terminal
-		{"text", "info", true, false, false},
-		{"json", "warn", false, true, false},
+		{"auto", "info", true, true, true, false}, // the daemon logs JSON even on a terminal
+		{"auto", "debug", false, false, true, true},
+		{"auto", "info", false, true, false, false},
+		{"text", "info", true, false, false, false},
+		{"json", "warn", false, true, true, false},
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
-		l := newLogger(&b, tt.format, tt.level, tt.daemon)
+		l := newLogger(&b, tt.terminal, tt.format, tt.level, tt.daemon)
 		l.Debug("d")
 		l.Warn("hello", "k", "v")
 		s := b.String()

@@ -18,7 +18,7 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, true)
+	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, true)
 	return daemon.Run(ctx, cfg, logger, daemon.Options{Version: version})
 }
 
@@ -36,9 +36,13 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
+	// The logger writes through the progress display: on a terminal its
+	// lines go above the bars.
+	term := isTerminal(c.stderr)
+	pr := daemon.NewProgress(c.stderr, term)
+	logger := newLogger(pr, term, cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
-		Entities: entities, Full: *full, Census: *census, Progress: c.stderr, Terminal: isTerminal(c.stderr),
+		Entities: entities, Full: *full, Census: *census, Progress: pr, Terminal: term,
 	})
 }
 
@@ -50,7 +54,7 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, cfg.LogLevel, false)
+	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.Migrate(ctx, cfg, logger, c.stdout)
 }
 
@@ -74,7 +78,7 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 		fmt.Fprintln(c.stdout, "config    FAIL")
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, "warn", false)
+	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, "warn", false)
 	return daemon.Check(ctx, cfg, logger, c.stdout)
 }
 
@@ -92,9 +96,11 @@ func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, cfg.LogFormat, "warn", false)
+	term := isTerminal(c.stderr)
+	pr := daemon.NewProgress(c.stderr, term)
+	logger := newLogger(pr, term, cfg.LogFormat, "warn", false)
 	return daemon.Demo(ctx, cfg, logger, daemon.DemoOptions{
-		Force: *force, Seed: *seed, Scale: *scale, Out: c.stdout, Progress: c.stderr, Terminal: isTerminal(c.stderr),
+		Force: *force, Seed: *seed, Scale: *scale, Out: c.stdout, Progress: pr, Terminal: term,
 	})
 }
 

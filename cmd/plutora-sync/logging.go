@@ -10,9 +10,10 @@ import (
 
 var termIsTerminal = term.IsTerminal
 
-// newLogger builds the process logger. LOG_FORMAT auto means JSON for the
-// daemon (run), and for the other commands text on a terminal, JSON otherwise.
-func newLogger(w io.Writer, format, level string, daemon bool) *slog.Logger {
+// newLogger builds the process logger writing to w; terminal says whether w
+// ends on a terminal. LOG_FORMAT auto means JSON for the daemon (run), and
+// for the other commands text on a terminal, JSON otherwise.
+func newLogger(w io.Writer, terminal bool, format, level string, daemon bool) *slog.Logger {
 	var lv slog.Level
 	switch strings.ToLower(level) {
 	case "debug":
@@ -26,13 +27,22 @@ func newLogger(w io.Writer, format, level string, daemon bool) *slog.Logger {
 	}
 	if format == "auto" {
 		format = "json"
-		if !daemon && isTerminal(w) {
+		if !daemon && terminal {
 			format = "text"
 		}
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationString}
 	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// durationString writes durations as Go duration strings ("1h0m0s"): JSON
+// would give nanoseconds, which no reader wants to count.
+func durationString(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }

@@ -58,6 +58,7 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&o.WhitelistTokenEndpoint, "whitelist-token", false, "apply the whitelist to /oauth/token too")
 	fs.DurationVar(&churn, "churn", 0, "insert, update and delete records at this interval (0 = off)")
 	fs.BoolVar(&logReqs, "log", false, "log every request to stderr")
+	fs.Usage = func() { simUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -93,6 +94,69 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	printSimHelp(stdout, s)
 	<-ctx.Done()
 	return nil
+}
+
+// simGroups orders sim's flags for --help; a flag left out shows under "other".
+var simGroups = []struct {
+	title string
+	flags []string
+}{
+	{"listening", []string{"plutora-addr", "test-addr"}},
+	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "churn"}},
+	{"tokens and budget", []string{"token-ttl", "budget", "window", "throttle-status"}},
+	{"answers", []string{"defect-envelope", "latency", "jitter"}},
+	{"faults", []string{"fault-5xx", "fault-html", "fault-truncated", "fault-garbled", "fault-reset",
+		"fault-429-bursts", "burst-length", "revoke-at-request"}},
+	{"access", []string{"whitelist-plutora", "whitelist-test", "whitelist-token"}},
+	{"logging", []string{"log"}},
+}
+
+// simUsage prints what sim does and its flags by group, as the other
+// plutora-sync commands print theirs.
+func simUsage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `usage: plutora-sync sim [flags]
+
+Serves the sandbox Plutora and Plutora Test APIs (generated data, OAuth
+tokens, the budget, faults on demand) until interrupted, and prints their
+URLs, credentials and curl commands to try them. Point PLUTORA_* and
+PLUTORATEST_* at the printed URLs and credentials to sync from it.
+`)
+	shown := map[string]bool{}
+	for _, g := range simGroups {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, name := range g.flags {
+			if f := fs.Lookup(name); f != nil {
+				printFlag(w, f)
+				shown[name] = true
+			}
+		}
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if !shown[f.Name] {
+			if first {
+				fmt.Fprint(w, "\nother:\n")
+				first = false
+			}
+			printFlag(w, f)
+		}
+	})
+}
+
+// printFlag prints one flag as flag.PrintDefaults does.
+func printFlag(w io.Writer, f *flag.Flag) {
+	typ, usage := flag.UnquoteUsage(f)
+	line := "  -" + f.Name
+	if typ != "" {
+		line += " " + typ
+	}
+	switch f.DefValue {
+	case "", "0", "false", "0s":
+	default:
+		usage += fmt.Sprintf(" (default %s)", f.DefValue)
+	}
+	fmt.Fprintf(w, "%s\n    \t%s\n", line, usage)
 }
 
 func scaled(s Sizes, k float64) Sizes {

@@ -32,6 +32,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Progress, when set, receives every committed page.
 	Progress func(sync.Progress)
+	// PacerWaiting, when set, is told when a product's requests start to
+	// wait for the budget (see extract.Observer).
+	PacerWaiting func(product synctype.Product, until time.Time, used, limit int)
 	// Ready, when set, is closed once the daemon serves HTTP and runs its
 	// schedules (tests wait on it).
 	Ready chan<- string
@@ -119,12 +122,16 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 }
 
 func (a *App) newClient(ctx context.Context, product synctype.Product, pc config.Product) (*extract.Client, error) {
+	var obs extract.Observer = a.Metrics
+	if a.opts.PacerWaiting != nil {
+		obs = waitObserver{a.Metrics, a.opts.PacerWaiting}
+	}
 	c, err := extract.New(ctx, extract.Config{
 		Product:   product,
 		Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
 		ClientID:  pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
 		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
-		HTTPClient: a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: a.Metrics,
+		HTTPClient: a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: obs,
 		Now: a.opts.Now, Logger: a.Logger,
 	})
 	if err != nil {
@@ -184,7 +191,7 @@ func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out i
 		return err
 	}
 	defer db.Close()
-	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger)); err != nil {
+	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	cur, _, err := schema.Version(ctx, db.DB)

@@ -28,7 +28,7 @@ type DemoOptions struct {
 	Seed     int64   // the sandbox's seed
 	Scale    float64 // dataset size relative to plutoratest.DefaultSizes(); 0 = 1
 	Out      io.Writer
-	Progress io.Writer
+	Progress io.Writer // as SyncOptions.Progress
 	Terminal bool
 }
 
@@ -57,8 +57,12 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 	fmt.Fprintf(o.Out, "sandbox Plutora at %s, Plutora Test at %s; syncing into %s\n", sb.Plutora.URL, sb.Test.URL, RedactURL(dcfg.DatabaseURL))
 	// Progress shows even when the logger is quiet: bars on a terminal, plain
 	// lines otherwise.
-	pr := newProgress(o.Progress, o.Terminal, slog.New(slog.NewTextHandler(o.Progress, nil)))
-	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page})
+	pr, ok := o.Progress.(*Progress)
+	if !ok {
+		pr = NewProgress(o.Progress, o.Terminal)
+	}
+	pr.logger = slog.New(slog.NewTextHandler(pr, nil))
+	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -2,8 +2,8 @@ package daemon
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,52 +12,79 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-func TestProgressTerminal(t *testing.T) {
+var (
+	changes = synctype.Entity{Product: synctype.ProductPlutora, Name: "changes"}
+	defects = synctype.Entity{Product: synctype.ProductPlutoraTest, Name: "defects"}
+)
+
+// TestProgressLines: off a terminal, a log line at 25%, 50% and 75%, then
+// the closing table as plain text.
+func TestProgressLines(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	p := newProgress(&out, true, slog.New(slog.DiscardHandler))
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p.now = func() time.Time { return now }
-	changes := synctype.Entity{Product: "plutora", Name: "changes"}
-	for i := range 5 {
-		now = now.Add(time.Second)
-		p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, Page: i, TotalCount: 1000, Records: (i + 1) * 100})
+	p := NewProgress(&out, false)
+	p.logger = slog.New(slog.NewTextHandler(p, nil))
+	p.begin([]synctype.Entity{changes, defects})
+	for i := range 8 {
+		p.page(sync.Progress{Entity: defects, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
 	}
-	last := lastFrame(out.String())
-	for _, want := range []string{"changes", "sweep", "[===============               ]", "    5/10    pages", "1 pages/s, ETA 4s"} {
-		if !strings.Contains(last, want) {
-			t.Errorf("frame lacks %q: %q", want, last)
+	p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 30, Records: 30})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	p.finish(defects, synctype.RunResult{Mode: synctype.ModeIncremental, Inserted: 790, Updated: 7, Unchanged: 2, Quarantined: 1,
+		Requests: 9, StartedAt: t0, FinishedAt: t0.Add(2500 * time.Millisecond)}, nil)
+	p.finish(changes, synctype.RunResult{Mode: synctype.ModeSweep, StartedAt: t0, FinishedAt: t0.Add(time.Second)}, errors.New("fetch changes page 1: boom\nmore"))
+	p.end(map[synctype.Product]int64{synctype.ProductPlutora: 3, synctype.ProductPlutoraTest: 10})
+	got := out.String()
+	if n := strings.Count(got, "msg=progress"); n != 3 {
+		t.Errorf("%d progress lines, want 3 (25%%, 50%%, 75%%):\n%s", n, got)
+	}
+	for _, want := range []string{
+		"entity        mode         inserted   updated unchanged   deleted quarantined  requests  duration  result\n",
+		"changes       sweep               0         0         0         0           0         0        1s  failed: fetch changes page 1: boom\n",
+		"defects       incremental       790         7         2         0           1         9      2.5s  ok\n",
+		"requests sent: plutora 3, plutoratest 10\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
 		}
 	}
-	p.page(sync.Progress{Entity: synctype.Entity{Name: "hosts"}, Mode: synctype.ModeSweep, TotalCount: 50, Records: 50})
-	p.finish("hosts", false)
-	p.finish("changes", true)
-	last = lastFrame(out.String())
-	if !strings.Contains(last, "\x1b[2A") || !strings.Contains(last, "failed") || !strings.Contains(last, "done in") {
-		t.Errorf("final frame: %q", last)
+	if strings.Contains(got, "\x1b") {
+		t.Errorf("escape codes off a terminal: %q", got)
 	}
 }
 
-// lastFrame returns the output from the last cursor-up sequence on.
-func lastFrame(s string) string {
-	locs := cursorUp.FindAllStringIndex(s, -1)
-	if len(locs) == 0 {
-		return s
-	}
-	return s[locs[len(locs)-1][0]:]
-}
-
-var cursorUp = regexp.MustCompile(`\x1b\[\d+A`)
-
-func TestProgressLogLines(t *testing.T) {
+// TestProgressBudgetWait: a wait for the budget shows on the lines of the
+// product's running entities and is logged once; a wait too short to see is
+// neither.
+func TestProgressBudgetWait(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
-	p := newProgress(&bytes.Buffer{}, false, slog.New(slog.NewTextHandler(&logs, nil)))
-	e := synctype.Entity{Name: "defects"}
-	for i := range 8 {
-		p.page(sync.Progress{Entity: e, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
+	var out bytes.Buffer
+	p := NewProgress(&out, false)
+	p.logger = slog.New(slog.NewTextHandler(p, nil))
+	now := time.Date(2026, 1, 1, 14, 0, 0, 0, time.UTC)
+	p.now = func() time.Time { return now }
+	p.begin([]synctype.Entity{changes, defects})
+	p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 1000, Records: 100})
+	p.waiting(synctype.ProductPlutora, now.Add(time.Millisecond), 38, 38)
+	if strings.Contains(p.tail("changes"), "waiting") || out.Len() > 0 {
+		t.Errorf("a 1ms wait shows: %q, log %q", p.tail("changes"), out.String())
 	}
-	if n := strings.Count(logs.String(), "msg=progress"); n != 3 {
-		t.Errorf("%d progress lines, want 3 (25%%, 50%%, 75%%):\n%s", n, logs.String())
+	for _, d := range []time.Duration{59 * time.Minute, 58 * time.Minute, 59 * time.Minute} {
+		p.waiting(synctype.ProductPlutora, now.Add(d), 38, 38)
+	}
+	want := "waiting for the budget (38/38 in the last hour) until 14:58:00"
+	if got := p.tail("changes"); !strings.Contains(got, want) {
+		t.Errorf("changes line %q lacks %q", got, want)
+	}
+	if got := p.tail("defects"); strings.Contains(got, "waiting") {
+		t.Errorf("the other product's line says it waits: %q", got)
+	}
+	if n := strings.Count(out.String(), `msg="waiting for the budget"`); n != 1 ||
+		!strings.Contains(out.String(), "product=plutora used=38 limit=38 next_request_at=14:59:00 wait=59m0s") {
+		t.Errorf("%d wait lines, want 1:\n%s", n, out.String())
+	}
+	now = now.Add(time.Hour)
+	if got := p.tail("changes"); strings.Contains(got, "waiting") {
+		t.Errorf("still waiting after the wait: %q", got)
 	}
 }

@@ -16,18 +16,25 @@ import (
 
 // SyncOptions configure a one-off sync.
 type SyncOptions struct {
-	Entities []string  // default: every entity of the configured products
-	Full     bool      // sweep instead of incremental
-	Census   bool      // census: a sweep that marks deleted records
-	Progress io.Writer // where progress goes (bars on a terminal)
+	Entities []string // default: every entity of the configured products
+	Full     bool     // sweep instead of incremental
+	Census   bool     // census: a sweep that marks deleted records
+	// Progress is where progress goes: bars on a terminal, else log lines;
+	// then the closing table. A *Progress (NewProgress) is used as it is:
+	// give the same one to the logger, and log lines stay above the bars.
+	Progress io.Writer
 	Terminal bool
 }
 
 // SyncNow runs one sync of the chosen entities and returns when all are done;
 // the error joins the failed entities' errors.
 func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o SyncOptions) error {
-	pr := newProgress(o.Progress, o.Terminal, logger)
-	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page})
+	pr, ok := o.Progress.(*Progress)
+	if !ok {
+		pr = NewProgress(o.Progress, o.Terminal)
+	}
+	pr.logger = logger
+	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting})
 	if err != nil {
 		return err
 	}
@@ -46,7 +53,7 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 // SyncOnce runs the entities (all when names is empty) concurrently, one run
 // each, holding each product's key for the duration so that a running daemon
 // and a one-off sync never work a key together.
-func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode synctype.Mode) ([]synctype.RunResult, error) {
+func (a *App) SyncOnce(ctx context.Context, pr *Progress, names []string, mode synctype.Mode) ([]synctype.RunResult, error) {
 	entities := a.Entities(names...)
 	if len(entities) == 0 {
 		return nil, fmt.Errorf("nothing to sync: none of %v belongs to a configured product", names)
@@ -58,6 +65,9 @@ func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode s
 		}
 		defer release()
 	}
+	if pr != nil {
+		pr.begin(entities)
+	}
 	var mu gosync.Mutex
 	var wg gosync.WaitGroup
 	var errs []error
@@ -68,7 +78,7 @@ func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode s
 			a.recordAuthError(e.Product, err)
 			results[i] = res
 			if pr != nil {
-				pr.finish(e.Name, err != nil)
+				pr.finish(e, res, err)
 			}
 			if err != nil {
 				mu.Lock()
@@ -78,7 +88,19 @@ func (a *App) SyncOnce(ctx context.Context, pr *progress, names []string, mode s
 		})
 	}
 	wg.Wait()
+	if pr != nil {
+		pr.end(a.requests())
+	}
 	return results, errors.Join(errs...)
+}
+
+// requests returns the requests each product's client sent.
+func (a *App) requests() map[synctype.Product]int64 {
+	out := map[synctype.Product]int64{}
+	for p, c := range a.Clients {
+		out[p] = c.Stats().Requests
+	}
+	return out
 }
 
 // tryKey takes product's advisory lock on a dedicated connection, or says
