@@ -46,7 +46,7 @@ func (a *App) Serve(ctx context.Context) error {
 	leaders := map[synctype.Product]*sync.Leader{}
 	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
-		key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
+		key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
 		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
 		if err != nil {
 			return err
