@@ -2,6 +2,8 @@ module github.com/plutora-sync/plutora-sync
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/google/uuid v1.6.0
 	github.com/jmoiron/sqlx v1.4.0
