@@ -12,8 +12,9 @@
 # be looked up. Add `@sha256:…` to each FROM when you build a release
 # (`docker buildx imagetools inspect IMAGE` prints it).
 
-# The Go toolchain the project is tested with (go version), on the Debian release distroless has.
-ARG GO_VERSION=1.26.8
+# The Go toolchain the project is tested with: go.mod's toolchain line (deploy/image_test.go checks
+# they agree), on the Debian release distroless has.
+ARG GO_VERSION=1.26.10
 
 FROM golang:${GO_VERSION}-bookworm AS build
 WORKDIR /src

@@ -1,5 +1,8 @@
 # Developer shortcuts. CI runs .ci/run, which runs the same checks as `make ci`.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# go.mod's toolchain line, for every go command below (an installed Go may default to
+# GOTOOLCHAIN=local, which ignores the line); the go command downloads it through the module proxy.
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 GOBIN   := $(shell go env GOPATH)/bin
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
@@ -19,11 +22,11 @@ test-race: ## the README's test command
 lint: ## gofmt, go vet, staticcheck (pinned, as in .ci/run)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	go vet ./...
-	$(GOBIN)/staticcheck -version 2>/dev/null | grep -q 0.8.2 || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+	$(GOBIN)/staticcheck -version 2>/dev/null | grep -q 0.8.2 && go version $(GOBIN)/staticcheck | grep -q ' $(GOTOOLCHAIN)$$' || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$(GOBIN)/staticcheck ./...
 
 vuln: ## govulncheck against vuln.go.dev (offline machines: .ci/run uses a pinned copy from the module proxy)
-	$(GOBIN)/govulncheck -version 2>/dev/null | grep -q 1.9.0 || go install golang.org/x/vuln/cmd/govulncheck@v1.9.0
+	$(GOBIN)/govulncheck -version 2>/dev/null | grep -q 1.9.0 && go version $(GOBIN)/govulncheck | grep -q ' $(GOTOOLCHAIN)$$' || go install golang.org/x/vuln/cmd/govulncheck@v1.9.0
 	$(GOBIN)/govulncheck ./...
 
 ci: ## what CI runs

@@ -233,7 +233,8 @@ func rewriteImage(t *testing.T, dir, ref string) string {
 }
 
 // checkGoVersion checks that the Dockerfile builds with an exact Go release
-// (1.26.8, not the moving 1.26) of the Go version go.mod names.
+// (1.26.10, not the moving 1.26) of the Go version go.mod names, and the very
+// release of go.mod's toolchain line (what CI tests and govulncheck checks).
 func checkGoVersion(t *testing.T, df string) {
 	t.Helper()
 	m := regexp.MustCompile(`(?m)^ARG GO_VERSION=(\S+)$`).FindStringSubmatch(df)
@@ -251,5 +252,11 @@ func checkGoVersion(t *testing.T, df string) {
 	}
 	if !regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(m[1]) || !strings.HasPrefix(m[1], string(goLine[1])+".") {
 		t.Errorf("Dockerfile GO_VERSION=%s: want an exact %s.N release (go.mod says go %s)", m[1], goLine[1], goLine[1])
+	}
+	tc := regexp.MustCompile(`(?m)^toolchain go(\S+)$`).FindSubmatch(mod)
+	if tc == nil {
+		t.Errorf("go.mod has no toolchain line: want toolchain go%s, the Dockerfile's GO_VERSION", m[1])
+	} else if string(tc[1]) != m[1] {
+		t.Errorf("Dockerfile GO_VERSION=%s, go.mod says toolchain go%s: they must agree", m[1], tc[1])
 	}
 }

@@ -57,7 +57,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			cfg.Observer.Retry(cfg.Product, endpoint)
 		},
 	}
-	c.pacer, err = newPacer(ctx, cfg.limit(), cfg.Window, cfg.HistoryBucket, cfg.Now, cfg.History, string(cfg.Product), logger)
+	c.pacer, err = newPacer(ctx, cfg.limit(), cfg.Window, cfg.HistoryBucket, cfg.Now, withLegacyKey(cfg.History, cfg.Product), BudgetKey(cfg.Product, cfg.ClientID), logger)
 	if err != nil {
 		return nil, fmt.Errorf("extract: %w", err)
 	}

@@ -10,8 +10,9 @@ import (
 )
 
 // BudgetHistory is how the pacer survives restarts: it reads the recent request counts
-// of its key at start and writes its own counts back. The key is the product name, so
-// every replica of a product shares one history. The Postgres implementation is
+// of its key at start and writes its own counts back. The key is BudgetKey's (the product
+// and a hash of the client id), so every replica using one API key shares one history,
+// and two keys of a product are counted apart. The Postgres implementation is
 // load.Writer.BudgetHistory; MemoryHistory serves tests.
 type BudgetHistory interface {
 	// Recent returns how many requests key made per minute since `since`.

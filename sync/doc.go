@@ -1,7 +1,7 @@
 // Package sync runs the jobs that keep the warehouse in step with Plutora: one
 // job per (product, entity) in one of three modes (incremental, sweep, census),
 // resumed from the writer's checkpoint after any crash, scheduled with cron,
-// guarded by a Postgres advisory lock per API key, and observed through
+// guarded by a Postgres advisory lock per product of a site, and observed through
 // Prometheus metrics.
 //
 // The package owns the small interfaces it needs: a PageSource (the Plutora

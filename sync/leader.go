@@ -8,22 +8,47 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net/url"
+	"strings"
 	gosync "sync"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// LockKey is the advisory-lock key of an API key: one replica works a key at
-// a time. The client id names the key; the product keeps keys of the two
-// products apart even if an id were reused.
-func LockKey(product synctype.Product, clientID string) int64 {
+// LockKey is the advisory-lock key of a product of a site: one replica works
+// it at a time. It is not keyed by client id: checkpoints are per product, so
+// two replicas holding two keys of one product (a key rotation) must still
+// share one lock. apiURL is the product's API base URL, normalised by Site.
+func LockKey(product synctype.Product, apiURL string) int64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, clientID)
+	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, Site(apiURL))
 	return int64(h.Sum64())
 }
 
-// Leader holds a Postgres session-level advisory lock for one API key on a
+// Site normalises an API base URL into the name of a site: lower-case
+// scheme and host, the port unless it is the scheme's default, and the path
+// without a trailing slash ("HTTPS://UsApi.plutora.com:443/" is
+// "https://usapi.plutora.com"). A string that is not an absolute URL is
+// returned trimmed (the configuration has already rejected those).
+func Site(apiURL string) string {
+	s := strings.TrimSpace(apiURL)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return strings.TrimRight(s, "/")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6
+	}
+	if port := u.Port(); port != "" && !(scheme == "https" && port == "443") && !(scheme == "http" && port == "80") {
+		host += ":" + port
+	}
+	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
+}
+
+// Leader holds a Postgres session-level advisory lock for one product on a
 // dedicated connection. While it holds the lock, Enter admits work with a
 // context that is cancelled when the lock is lost (connection gone) or released.
 type Leader struct {

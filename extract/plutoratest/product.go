@@ -42,11 +42,12 @@ type Product struct {
 	URL, TokenURL string
 
 	srv   *Server
-	creds Credentials
+	creds Credentials // the first key; AddKey adds more
 	hs    *http.Server
 	seq   atomic.Int64 // API requests so far
 
 	mu        sync.Mutex
+	keys      []Credentials // accepted besides creds (AddKey)
 	tokens    map[string]tokenInfo
 	whitelist []netip.Prefix
 	faults    Faults
@@ -78,6 +79,29 @@ func newProduct(s *Server, name string, creds Credentials, ln net.Listener) *Pro
 // Credentials returns the client id, secret, username and password the
 // product's token endpoint accepts.
 func (p *Product) Credentials() Credentials { return p.creds }
+
+// AddKey makes the token endpoint accept c too: a second API key of the
+// same product, as during a key rotation. Each key has its own budget.
+func (p *Product) AddKey(c Credentials) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.keys = append(p.keys, c)
+}
+
+// key returns the accepted credentials of clientID.
+func (p *Product) key(clientID string) (Credentials, bool) {
+	if clientID == p.creds.ClientID {
+		return p.creds, true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.keys {
+		if c.ClientID == clientID {
+			return c, true
+		}
+	}
+	return Credentials{}, false
+}
 
 // SetWhitelist admits API calls only from these addresses or CIDR ranges
 // ("127.0.0.1", "10.0.0.0/8"); none admits all. Entries that do not parse

@@ -79,8 +79,8 @@ func (p *Product) serveToken(w http.ResponseWriter, r *http.Request, now time.Ti
 		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use password", gt)))
 		return
 	}
-	c := p.creds
-	if clientID != c.ClientID || form["client_secret"] != c.ClientSecret {
+	c, ok := p.key(clientID)
+	if !ok || form["client_secret"] != c.ClientSecret {
 		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "invalid_client", "The client credentials are invalid"))
 		return
 	}

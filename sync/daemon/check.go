@@ -17,7 +17,9 @@ import (
 
 // Check verifies the configuration, the database, a token for each product,
 // a cheap API call (GET /me) that proves the IP whitelist admits this host,
-// and prints the budget plan. It returns an error naming every failed check.
+// and prints the budget plan. It warns (without failing) when the database
+// is on the network and its certificate is not verified. It returns an error
+// naming every failed check.
 func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
 	var failed []error
 	report := func(what string, err error, okText string) {
@@ -45,6 +47,9 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		db.Close()
 	}
 	report("database", err, RedactURL(cfg.DatabaseURL))
+	if w, werr := dbTLSWarning(cfg.DatabaseURL); werr == nil && w != "" {
+		fmt.Fprintf(out, "%-28s WARN  %s\n", "database tls", w)
+	}
 
 	for _, product := range synctype.Products() {
 		pc := cfg.ProductConfig(product)

@@ -13,11 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Readiness reports whether the daemon can do its work.
+// Readiness reports whether the daemon can do its work: whether its
+// database answers.
 type Readiness func(ctx context.Context) error
 
+// notReady is /readyz's whole answer when ready fails: the error's text (a
+// host, a user, a driver's message) is for the log, not for whoever probes.
+const notReady = "database unavailable"
+
 // NewHandler serves /metrics from reg, /healthz (the process is alive) and
-// /readyz (ready() returns nil).
+// /readyz (ready() returns nil; else 503 "database unavailable").
 func NewHandler(reg *prometheus.Registry, ready Readiness) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -28,7 +33,7 @@ func NewHandler(reg *prometheus.Registry, ready Readiness) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
-			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			http.Error(w, notReady, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")

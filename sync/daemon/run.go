@@ -31,7 +31,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 func (a *App) Serve(ctx context.Context) error {
 	logger := a.Logger
 	a.warnPlan(ctx)
-	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, a.ready))
+	rc := newReadyCheck(a.DB.PingContext, readyEvery, time.Now, logger.With("component", "readyz"))
+	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, rc.Ready))
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (a *App) Serve(ctx context.Context) error {
 	leaders := map[synctype.Product]*sync.Leader{}
 	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
-		key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
+		key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
 		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
 		if err != nil {
 			return err
@@ -148,11 +149,6 @@ func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job
 			return
 		}
 	}
-}
-
-// ready is /readyz: the database answers.
-func (a *App) ready(ctx context.Context) error {
-	return a.DB.PingContext(ctx)
 }
 
 // warnPlan logs (and notes) a budget plan over the budget, naming the

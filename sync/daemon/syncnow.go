@@ -106,7 +106,7 @@ func (a *App) requests() map[synctype.Product]int64 {
 // tryKey takes product's advisory lock on a dedicated connection, or says
 // that a daemon holds it.
 func (a *App) tryKey(ctx context.Context, product synctype.Product) (release func(), err error) {
-	key := sync.LockKey(product, a.Config.ProductConfig(product).ClientID)
+	key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
 	conn, err := a.DB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s key: %w", product, err)
@@ -118,7 +118,7 @@ func (a *App) tryKey(ctx context.Context, product synctype.Product) (release fun
 	}
 	if !ok {
 		conn.Close()
-		return nil, fmt.Errorf("the %s API key is being worked by a running daemon (it holds the key's advisory lock): wait for it or stop it", product)
+		return nil, fmt.Errorf("%s is being worked by a running daemon (it holds the product's advisory lock): wait for it or stop it", product)
 	}
 	return func() { unlock(conn, key) }, nil
 }
