@@ -13,8 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
+	"github.com/plutora-sync/plutora-sync/sync/redact"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"golang.org/x/oauth2"
 )
@@ -30,7 +30,7 @@ type Client struct {
 	retry   retryPolicy
 	stats   *stats
 	logger  *slog.Logger
-	secrets *strings.Replacer
+	secrets *redact.Secrets // the configured secrets (secretsNow adds the token)
 
 	noSortOnly sync.Map // entity names whose search refused a sort without a condition
 }
@@ -46,7 +46,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	logger := cfg.Logger.With("component", "extract", "product", string(cfg.Product))
 	c := &Client{
 		cfg: cfg, api: api, stats: &stats{}, logger: logger,
-		secrets: redactor(cfg.ClientSecret, cfg.Password),
+		secrets: redact.NewSecrets(cfg.ClientSecret, cfg.Password),
 	}
 	c.retry = retryPolicy{
 		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
@@ -70,11 +70,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
 		backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
 	}
-	if cfg.HTTPClient != nil {
-		if cfg.HTTPClient.Transport != nil {
-			c.wire.base = cfg.HTTPClient.Transport
-		}
-		c.wire.checkRedirect = cfg.HTTPClient.CheckRedirect
+	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
+		c.wire.base = cfg.HTTPClient.Transport
 	}
 	c.tokens = &tokenSource{
 		conf: oauth2.Config{
@@ -87,7 +84,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			c.stats.renewals.Add(1)
 			cfg.Observer.TokenRenewed(cfg.Product)
 		},
-		redact: c.redact,
+		secrets: c.secretsNow,
 	}
 	return c, nil
 }
@@ -218,8 +215,9 @@ type attempts struct {
 // after a backoff, again at once (after a 401 or a 429), or a permanent error.
 func (c *Client) judge(r request, tok string, status int, body []byte, err error, decode func([]byte) error, a *attempts) (fault error, again bool, _ error) {
 	var bad *BadResponseError
+	var redir *RedirectError
 	switch {
-	case errors.As(err, &bad):
+	case errors.As(err, &bad), errors.As(err, &redir):
 		return nil, false, err
 	case err != nil:
 		return err, false, nil
@@ -301,46 +299,22 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	return resp.StatusCode, data, nil
 }
 
-// redactor replaces the secrets in texts; secrets shorter than 4 bytes are left alone
-// (they would mangle every message and hide nothing).
-func redactor(secrets ...string) *strings.Replacer {
-	var pairs []string
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			pairs = append(pairs, s, "[redacted]")
-		}
-	}
-	return strings.NewReplacer(pairs...)
-}
-
-// redact removes the configured secrets and the current token from s.
-func (c *Client) redact(s string) string {
-	s = c.secrets.Replace(s)
+// secretsNow are the configured secrets and the current token.
+func (c *Client) secretsNow() *redact.Secrets {
+	var tok string
 	if c.tokens != nil {
 		c.tokens.mu.Lock()
-		tok := c.tokens.tok
+		tok = c.tokens.tok
 		c.tokens.mu.Unlock()
-		if len(tok) >= 4 {
-			s = strings.ReplaceAll(s, tok, "[redacted]")
-		}
 	}
-	return s
+	if tok == "" {
+		return c.secrets
+	}
+	return redact.NewSecrets(c.cfg.ClientSecret, c.cfg.Password, tok)
 }
 
-// snippet is the start of a body, printable and redacted, for error messages.
-func (c *Client) snippet(body []byte) string {
-	s := string(body)
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return ' '
-	}, s)
-	if s == "" {
-		return "(empty body)"
-	}
-	return c.redact(s)
-}
+// redact removes the secrets, in every form (redact.Forms), from s.
+func (c *Client) redact(s string) string { return c.secretsNow().Replace(s) }
+
+// snippet is a body fit for an error message (redact.Secrets.ServerText).
+func (c *Client) snippet(body []byte) string { return c.secretsNow().ServerText(string(body)) }

@@ -45,7 +45,7 @@ type Config struct {
 	PagesInFlight int           // pages fetched concurrently by Pages; default 4
 	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
 	MaxBodyBytes  int64         // largest response body read; default 64 MiB
-	HTTPClient    *http.Client  // optional base client (its Transport and CheckRedirect are used)
+	HTTPClient    *http.Client  // optional base client (its Transport is used; redirects are always refused)
 	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute
 	// (what the Postgres implementation stores). Tests that compress the window shrink it.

@@ -45,22 +45,26 @@ func PlutoraTestEndpoints() Endpoints {
 }
 
 // CheckBaseURL accepts absolute https URLs, and http only on a loopback host
-// (the sandbox). URLs with user info are refused; errors never show it.
+// (the sandbox). URLs with user info are refused; errors never show it, nor
+// anything up to the last "@" (a password with a "/" or "#" cuts the user info
+// short, and url.Parse takes the rest of it for a host and a path).
 func CheckBaseURL(raw string) error {
 	if raw == "" {
 		return errors.New("is empty")
 	}
+	shown := redactRaw(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q does not parse as a URL", redactRaw(raw))
+		return fmt.Errorf("%q does not parse as a URL", shown)
 	}
 	if u.User != nil {
-		r := *u
-		r.User = url.User("xxxxx")
-		return fmt.Errorf("%q: credentials in URLs are not allowed", r.String())
+		return fmt.Errorf("%q: credentials in URLs are not allowed", shown)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", redactRaw(raw))
+		return fmt.Errorf("%q has no host", shown)
+	}
+	if strings.Contains(raw, "@") {
+		return fmt.Errorf("%q: credentials in URLs are not allowed", shown)
 	}
 	switch u.Scheme {
 	case "https":
@@ -69,9 +73,9 @@ func CheckBaseURL(raw string) error {
 		if isLoopbackHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("%q: only https is allowed, except for loopback addresses", raw)
+		return fmt.Errorf("%q: only https is allowed, except for loopback addresses", shown)
 	}
-	return fmt.Errorf("%q: scheme %q, want https", raw, u.Scheme)
+	return fmt.Errorf("%q: scheme %q, want https", shown, u.Scheme)
 }
 
 // IsLoopbackURL reports whether raw parses as a URL whose host is localhost or

@@ -66,6 +66,9 @@ func TestCheckBaseURL(t *testing.T) {
 		{"http://bob@127.0.0.1", `"http://xxxxx@127.0.0.1": credentials in URLs are not allowed`},
 		{"https://bob:hunter2@usapi.plutora.com:port", `"https://xxxxx@usapi.plutora.com:port" does not parse as a URL`},
 		{"bob:hunter2@usapi.plutora.com", `"xxxxx@usapi.plutora.com" has no host`},
+		// A password with a "/" cuts the user info short: url.Parse sees no user.
+		{"http://bob:12/x@usapi.plutora.com", `"http://xxxxx@usapi.plutora.com": credentials in URLs are not allowed`},
+		{"https://bob:12#x@usapi.plutora.com", `"https://xxxxx@usapi.plutora.com": credentials in URLs are not allowed`},
 	} {
 		err := extract.CheckBaseURL(tc.raw)
 		got := ""

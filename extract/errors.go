@@ -61,6 +61,23 @@ func (e *BadResponseError) Error() string {
 // Is reports whether target is ErrBadResponse.
 func (e *BadResponseError) Is(target error) bool { return target == ErrBadResponse }
 
+// RedirectError is a redirect the client refused: the API does not redirect, so a
+// redirect is a fault (a proxy, a moved site, an attack), and following it would send
+// the bearer token, or the client secret and password, to wherever it points. Not
+// retried.
+type RedirectError struct {
+	Endpoint string // the request redirected, e.g. GET /me or POST /oauth/token
+	Status   int    // the redirect's HTTP status
+	To       string // where it pointed, without user info or query
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirect from %s (HTTP %d) to %s: the API does not redirect; refused", e.Endpoint, e.Status, e.To)
+}
+
+// Is reports whether target is ErrBadResponse.
+func (e *RedirectError) Is(target error) bool { return target == ErrBadResponse }
+
 // giveUpError is what a request returns when its retries are exhausted.
 type giveUpError struct {
 	kind     error // ErrServer or ErrThrottled

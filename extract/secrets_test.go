@@ -9,15 +9,17 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/redact"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // TestSecretsNeverShown runs the client through success and every kind of failure with
 // distinctive secrets and searches every log line and error text for them.
 func TestSecretsNeverShown(t *testing.T) {
+	// Each character escapes differently in a form, a URL path, JSON and Go.
 	const (
-		secret   = "SeCrEt-4f1d9c7e-CLIENT"
-		password = "PaSsWoRd-8b2e6a1d-USER"
+		secret   = `SeCrEt@4f1d+9c7e/CL=IENT&x%2 "q\ é`
+		password = `PaSsWoRd 8b2e@6a1d+U/S=E&R%"\ 密码`
 	)
 	s := newSandbox(t, plutoratest.Options{Faults: plutoratest.Faults{ServerErrors: 0.1, Truncated: 0.1, HTMLErrors: 0.1}})
 	var logs logBuffer
@@ -63,8 +65,16 @@ func TestSecretsNeverShown(t *testing.T) {
 	down := wrongPW
 	down.ClientSecret, down.Endpoints.TokenURL, down.MaxAttempts = secret, "http://127.0.0.1:1/oauth/token", 2
 	run(down, me)
+	// A token endpoint that echoes the form (URL-encoded secrets) in its error_description.
+	echo := newSandbox(t, plutoratest.Options{EchoTokenForm: true})
+	echoed := configFor(echo.Plutora)
+	echoed.ClientSecret, echoed.Password = secret, password
+	run(echoed, me)
+	if n := len(errs); n == 0 || !strings.Contains(errs[n-1].Error(), "bad request: client_id=") {
+		t.Errorf("the echoing token server's description is not in the error: %v", errs[n-1])
+	}
 
-	if len(errs) < 6 {
+	if len(errs) < 7 {
 		t.Fatalf("only %d errors: the failures did not happen", len(errs))
 	}
 	if !errors.Is(errors.Join(errs...), extract.ErrInvalidCredentials) {
@@ -80,8 +90,10 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 	for _, text := range texts {
 		for _, v := range append([]string{secret, password, s.Plutora.Credentials().ClientSecret, s.Plutora.Credentials().Password}, tokens...) {
-			if strings.Contains(text, v) {
-				t.Errorf("secret %q appears in %q", v, text)
+			for _, f := range redact.Forms(v) {
+				if strings.Contains(text, f) {
+					t.Errorf("secret %q appears as %q in %q", v, f, text)
+				}
 			}
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/plutora-sync/plutora-sync/sync/redact"
 )
 
 // missingExpiry is the lifetime assumed when a token answer has no expires_in: the
@@ -28,7 +30,7 @@ type tokenSource struct {
 	retry              retryPolicy
 	logger             *slog.Logger
 	onRenew            func()
-	redact             func(string) string
+	secrets            func() *redact.Secrets // the configured secrets and the current token
 
 	mu      sync.Mutex
 	tok     string
@@ -153,11 +155,17 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// classify maps a token error to a clean error (no response bodies, no secrets) and says
-// whether it is worth retrying.
+// classify maps a token error to a clean error (no response bodies, no secrets; the
+// server's error code and description capped and redacted) and says whether it is
+// worth retrying.
 func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 	var re *oauth2.RetrieveError
+	var redir *RedirectError
+	if errors.As(err, &redir) {
+		return false, fmt.Errorf("token request to %s: %w", s.host(), redir)
+	}
 	if errors.As(err, &re) {
+		secrets := s.secrets()
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode
@@ -165,7 +173,7 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 		switch re.ErrorCode {
 		case "invalid_grant", "invalid_client", "unauthorized_client":
 			return false, fmt.Errorf("token request to %s: %w (%s: %s): check the client id, client secret, user name and password of %s",
-				s.host(), ErrInvalidCredentials, re.ErrorCode, s.redact(re.ErrorDescription), s.host())
+				s.host(), ErrInvalidCredentials, re.ErrorCode, secrets.ServerText(re.ErrorDescription), s.host())
 		}
 		switch {
 		case status == http.StatusTooManyRequests || status >= 500:
@@ -175,14 +183,14 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 		case status == http.StatusOK:
 			return true, fmt.Errorf("token request to %s: unreadable answer", s.host())
 		}
-		return false, fmt.Errorf("token request to %s: HTTP %d %s", s.host(), status, s.redact(re.ErrorCode))
+		return false, fmt.Errorf("token request to %s: HTTP %d %s", s.host(), status, secrets.ServerText(re.ErrorCode))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return true, fmt.Errorf("token request to %s: %w", s.host(), ue.Err)
 	}
 	// oauth2's own decoding errors (a garbled or truncated answer).
-	return true, fmt.Errorf("token request to %s: %s", s.host(), s.redact(err.Error()))
+	return true, fmt.Errorf("token request to %s: %s", s.host(), s.secrets().ServerText(err.Error()))
 }
 
 func (s *tokenSource) host() string {

@@ -2,9 +2,9 @@ package extract
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,14 +23,13 @@ type stats struct {
 // admitted by the pacer, counted, reported to the Observer, and a 429 answer holds the
 // pacer for every request of the product.
 type transport struct {
-	base          http.RoundTripper
-	checkRedirect func(req *http.Request, via []*http.Request) error // nil: net/http's default
-	pacer         *pacer
-	product       synctype.Product
-	obs           Observer
-	stats         *stats
-	now           func() time.Time
-	backoff       func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
+	base    http.RoundTripper
+	pacer   *pacer
+	product synctype.Product
+	obs     Observer
+	stats   *stats
+	now     func() time.Time
+	backoff func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
 
 	mu      sync.Mutex
 	run429s int
@@ -39,34 +38,32 @@ type transport struct {
 // exchange waits for the budget and returns an HTTP client for one request to endpoint,
 // and done, to call once the answer is read or the attempt given up (a request admitted
 // but never sent still counts: the history has it already). Waiting comes before the
-// caller starts the attempt's timeout. A redirect the client follows is a request the
-// server counts too: it is admitted in its turn, within the attempt's time.
+// caller starts the attempt's timeout. The client follows no redirect (RedirectError):
+// the API does not redirect, and a redirect followed would carry the token or the
+// client secret and password to wherever it points.
 func (t *transport) exchange(ctx context.Context, endpoint string) (*http.Client, func(), error) {
 	release, err := t.admit(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	releases := []func(){release}
 	hc := &http.Client{
 		Transport: metered{t, endpoint},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if err := t.redirectAllowed(req, via); err != nil {
-				return err
+		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+			e := &RedirectError{Endpoint: endpoint, To: hop(req.URL)}
+			if req.Response != nil {
+				e.Status = req.Response.StatusCode
 			}
-			release, err := t.admit(req.Context())
-			if err != nil {
-				return err
-			}
-			releases = append(releases, release)
-			return nil
+			return e
 		},
 	}
-	done := func() {
-		for _, release := range releases {
-			release()
-		}
-	}
-	return hc, done, nil
+	return hc, release, nil
+}
+
+// hop is where a redirect points, without user info, query or fragment (which may
+// hold anything the server chose to echo).
+func hop(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	return v.String()
 }
 
 // admit waits for a pacer slot and reports the wait.
@@ -79,17 +76,6 @@ func (t *transport) admit(ctx context.Context) (release func(), _ error) {
 		t.obs.PacerWait(t.product, waited)
 	}
 	return release, nil
-}
-
-// redirectAllowed applies the configured redirect policy, or net/http's default.
-func (t *transport) redirectAllowed(req *http.Request, via []*http.Request) error {
-	if t.checkRedirect != nil {
-		return t.checkRedirect(req, via)
-	}
-	if len(via) >= 10 {
-		return errors.New("stopped after 10 redirects")
-	}
-	return nil
 }
 
 // metered carries the requests of one exchange: it counts each one, reports it under

@@ -3,10 +3,13 @@ package extract
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,50 +100,90 @@ func TestUnreplayableGETGoesWithoutBody(t *testing.T) {
 	}
 }
 
-// TestRedirectIsARequestOfItsOwn: a redirect the client follows reaches the server
-// as a request of its own, so the pacer admits it in its turn and it is counted.
-func TestRedirectIsARequestOfItsOwn(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/oauth/token":
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"access_token":"redirect-token","token_type":"bearer","expires_in":3600}`)
-		case "/me":
-			http.Redirect(w, r, "/v2/me", http.StatusTemporaryRedirect)
-		case "/v2/me":
-			_, _ = io.WriteString(w, `"user@example.com"`)
-		}
+// TestRedirectsRefused: the API does not redirect, so a redirect of the token request
+// or of an API GET or POST, to another host or to http on the same host, is refused
+// with an error naming the hop, and not retried; the redirect's target receives
+// nothing (no client secret, password or token).
+func TestRedirectsRefused(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+		_, _ = io.WriteString(w, `{"access_token":"stolen","expires_in":3600}`)
 	}))
-	defer srv.Close()
-	client := func(budget int) *Client {
-		c, err := New(t.Context(), Config{
-			Product:   synctype.ProductPlutora,
-			Endpoints: Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
-			ClientID:  "id", ClientSecret: "secret-value", Username: "user@example.com", Password: "password-value",
-			Budget: budget, Reserve: NoReserve, Window: time.Hour, MaxAttempts: 1,
-		})
-		if err != nil {
-			t.Fatal(err)
+	defer other.Close()
+	otherPort := other.Listener.Addr().(*net.TCPAddr).Port
+	targets := map[string]string{
+		"another host":       fmt.Sprintf("http://localhost:%d", otherPort),
+		"http, same host":    fmt.Sprintf("http://127.0.0.1:%d", otherPort),
+		"another https host": "https://example.invalid",
+	}
+	for _, tc := range []struct {
+		path, endpoint string
+		status         int
+		call           func(c *Client) error
+	}{
+		{"/oauth/token", "POST /oauth/token", http.StatusTemporaryRedirect, me},
+		{"/oauth/token", "POST /oauth/token", http.StatusFound, me},
+		{"/me", "GET /me", http.StatusTemporaryRedirect, me},
+		{"/me", "GET /me", http.StatusFound, me},
+		{"/changes/filter", "POST /changes/filter", http.StatusTemporaryRedirect, firstPage},
+		{"/changes/filter", "POST /changes/filter", http.StatusPermanentRedirect, firstPage},
+	} {
+		for name, target := range targets {
+			t.Run(fmt.Sprintf("%d %s to %s", tc.status, tc.endpoint, name), func(t *testing.T) {
+				var here atomic.Int64
+				srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					here.Add(1)
+					switch {
+					case r.URL.Path == tc.path:
+						http.Redirect(w, r, target+r.URL.Path+"?echo=x", tc.status)
+					case r.URL.Path == "/oauth/token":
+						w.Header().Set("Content-Type", "application/json")
+						_, _ = io.WriteString(w, `{"access_token":"redirect-token","token_type":"bearer","expires_in":3600}`)
+					default:
+						t.Errorf("unexpected request %s %s", r.Method, r.URL)
+					}
+				}))
+				defer srv.Close()
+				before := elsewhere.Load()
+				c, err := New(t.Context(), Config{
+					Product:   synctype.ProductPlutora,
+					Endpoints: Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
+					ClientID:  "id", ClientSecret: "secret-value", Username: "user@example.com", Password: "password-value",
+					MaxAttempts: 3, RetryBase: time.Millisecond, RetryMax: time.Millisecond,
+					HTTPClient: srv.Client(),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				err = tc.call(c)
+				var redir *RedirectError
+				if !errors.As(err, &redir) || !errors.Is(err, ErrBadResponse) {
+					t.Fatalf("err = %v, want a RedirectError", err)
+				}
+				want := fmt.Sprintf("redirect from %s (HTTP %d) to %s%s: the API does not redirect; refused", tc.endpoint, tc.status, target, tc.path)
+				if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "echo") {
+					t.Errorf("err = %q, want it to hold %q and no query", err, want)
+				}
+				if n := elsewhere.Load() - before; n != 0 {
+					t.Errorf("the redirect's target received %d requests", n)
+				}
+				wantHere := int64(2) // the token and the request, each once: not retried
+				if tc.path == "/oauth/token" {
+					wantHere = 1
+				}
+				if n := here.Load(); n != wantHere {
+					t.Errorf("the API received %d requests, want %d", n, wantHere)
+				}
+			})
 		}
-		t.Cleanup(c.Close)
-		return c
 	}
-	// Budget 3: the token, /me and the redirected /v2/me.
-	c := client(3)
-	if me, err := c.Me(t.Context()); err != nil || me != "user@example.com" {
-		t.Fatalf("Me = %q, %v", me, err)
-	}
-	if used, _ := c.BudgetUsed(time.Now()); used != 3 || c.Stats().Requests != 3 {
-		t.Errorf("budget used %d, requests %d; want 3 and 3", used, c.Stats().Requests)
-	}
-	// Budget 2: the redirect finds the hour's budget spent and is not sent.
-	c = client(2)
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-	defer cancel()
-	if _, err := c.Me(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Me with no budget left for the redirect: err = %v, want it to wait past the deadline", err)
-	}
-	if n := c.Stats().Requests; n != 2 {
-		t.Errorf("%d requests sent, want 2 (the token and /me)", n)
-	}
+}
+
+func me(c *Client) error { _, err := c.Me(context.Background()); return err }
+
+func firstPage(c *Client) error {
+	e, _ := synctype.EntityByName("changes")
+	return c.Pages(context.Background(), e, synctype.Query{}, func(synctype.Page) error { return nil })
 }

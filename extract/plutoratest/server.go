@@ -90,6 +90,10 @@ type Options struct {
 	PlutoraAddr, TestAddr string
 	// WhitelistTokenEndpoint applies the IP whitelist to /oauth/token too.
 	WhitelistTokenEndpoint bool
+	// EchoTokenForm makes /oauth/token refuse every request (400
+	// invalid_grant) with an error_description that echoes the request's
+	// body, client secret and password included, as some token servers do.
+	EchoTokenForm bool
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
 }

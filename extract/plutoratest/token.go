@@ -56,6 +56,10 @@ func (p *Product) serveToken(w http.ResponseWriter, r *http.Request, now time.Ti
 		p.finish(w, r, now, "", tokenError(http.StatusBadRequest, "invalid_request", "could not read the body: "+err.Error()))
 		return
 	}
+	if p.srv.opts.EchoTokenForm {
+		p.finish(w, r, now, "", tokenError(http.StatusBadRequest, "invalid_grant", "bad request: "+string(body)))
+		return
+	}
 	form := ParseSloppyForm(string(body))
 	for k, vs := range r.URL.Query() {
 		if _, ok := form[k]; !ok && len(vs) > 0 {

@@ -154,3 +154,20 @@ func TestAuth(t *testing.T) {
 		t.Fatalf("revoking Plutora's tokens revoked Plutora Test's: %d", r.status)
 	}
 }
+
+func TestTokenEchoForm(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 1, EchoTokenForm: true})
+	form := tokenForm(s.Plutora.Credentials())
+	res, err := http.Post(s.Plutora.TokenURL, "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got map[string]string
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusBadRequest || got["error"] != "invalid_grant" || got["error_description"] != "bad request: "+form {
+		t.Errorf("HTTP %d %v; want 400, invalid_grant and the form echoed", res.StatusCode, got)
+	}
+}

@@ -181,7 +181,10 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 		}
 		fmt.Fprintf(out, "  %-13s %6d rows  in plutora.%s (%d history rows, %d quarantined)\n", e.Name, live, e.Name, hist, quar)
 	}
-	psql := "psql " + shellQuote(dsn)
+	psql := "psql " + shellQuote(RedactURL(dsn))
+	if RedactURL(dsn) != dsn {
+		psql += ", with DATABASE_URL's password for xxxxx"
+	}
 	fmt.Fprintf(out, "\nTry these (%s):\n", psql)
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)

@@ -1,0 +1,63 @@
+package schema_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+)
+
+// TestFunctionsThatRunCallerTextAreNotPublic: a role with USAGE on
+// plutora_sync but no grant on its functions cannot run expr_error or
+// probe_records (both EXECUTE the text they are given), and no function of
+// those names, whatever its signature, is executable by PUBLIC.
+func TestFunctionsThatRunCallerTextAreNotPublic(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := loadtest.NewDB(t)
+	role := fmt.Sprintf("no_privileges_%d", time.Now().UnixNano())
+	if _, err := db.ExecContext(ctx, `CREATE ROLE `+role+` NOLOGIN`); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Exec(`REVOKE USAGE ON SCHEMA plutora_sync FROM ` + role)
+		if _, err := db.Exec(`DROP ROLE ` + role); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
+	if _, err := db.ExecContext(ctx, `GRANT USAGE ON SCHEMA plutora_sync TO `+role); err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range []string{
+		`SELECT plutora_sync.expr_error('1', 'x')`,
+		`SELECT * FROM plutora_sync.probe_records('SELECT 1', ARRAY['{}'], 0, 'plutora', 'sweep', 0, 0, NULL, false, NULL)`,
+	} {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, `SET ROLE `+role); err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.ExecContext(ctx, call)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "42501" {
+			t.Errorf("%s as a role without privileges: %v, want SQLSTATE 42501", call, err)
+		}
+		_, _ = conn.ExecContext(ctx, `RESET ROLE`)
+		conn.Close()
+	}
+	var public []string
+	if err := db.SelectContext(ctx, &public, `SELECT p.oid::regprocedure::text FROM pg_proc p
+		WHERE p.pronamespace = 'plutora_sync'::regnamespace AND p.proname IN ('expr_error', 'probe_records')
+		  AND (p.proacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(p.proacl) a WHERE a.grantee = 0))`); err != nil {
+		t.Fatal(err)
+	}
+	if len(public) > 0 {
+		t.Errorf("executable by PUBLIC: %v", public)
+	}
+}
