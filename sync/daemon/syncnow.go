@@ -21,13 +21,14 @@ type SyncOptions struct {
 	Census   bool      // census: a sweep that marks deleted records
 	Progress io.Writer // where progress goes (bars on a terminal)
 	Terminal bool
+	Force    bool // sync even into a database whose ledger holds runs of the other kind (Options.Force)
 }
 
 // SyncNow runs one sync of the chosen entities and returns when all are done;
 // the error joins the failed entities' errors.
 func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o SyncOptions) error {
 	pr := newProgress(o.Progress, o.Terminal, logger)
-	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page})
+	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, Force: o.Force})
 	if err != nil {
 		return err
 	}
