@@ -38,9 +38,9 @@ func (w *Writer) StartRun(ctx context.Context, r synctype.RunStart) (runID int64
 		if !r.StartedAt.IsZero() {
 			started = &r.StartedAt
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO plutora_sync.runs (product, mode, source_url, note, started_at)
-			VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), COALESCE($5, now())) RETURNING id`,
-			r.Product, r.Mode, r.SourceURL, r.Note, started).Scan(&runID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO plutora_sync.runs (product, mode, source_url, note, started_at, sandbox)
+			VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), COALESCE($5, now()), $6) RETURNING id`,
+			r.Product, r.Mode, r.SourceURL, r.Note, started, r.Sandbox).Scan(&runID); err != nil {
 			return err
 		}
 		// The watermark before is the caller's, else the checkpoint's.

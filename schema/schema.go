@@ -96,9 +96,16 @@ func NewProvider(db *sql.DB, opts ...Option) (*goose.Provider, error) {
 // nothing pending it changes nothing. Concurrent calls (from several
 // replicas) serialise on an advisory lock, and the later ones find nothing
 // to do.
+//
+// A database that was never migrated (no VersionTable) but already holds
+// tables or views in the schemas the migrations create is left untouched:
+// Migrate returns a *ClashError naming them, instead of stopping half-way.
 func Migrate(ctx context.Context, db *sql.DB, opts ...Option) error {
 	p, err := NewProvider(db, opts...)
 	if err != nil {
+		return err
+	}
+	if err := checkClash(ctx, db); err != nil {
 		return err
 	}
 	results, err := p.Up(ctx)

@@ -15,8 +15,9 @@ import (
 
 // Source is one product's API with the URL recorded in the ledger.
 type Source struct {
-	API API
-	URL string // API base URL, recorded in every run of the product
+	API     API
+	URL     string // API base URL, recorded in every run of the product
+	Sandbox bool   // the API is the sandbox: every run of the product is marked so
 }
 
 // RunnerOptions configures a Runner.
@@ -217,7 +218,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		p.watermarkCap = capAt(&start)
 	}
 	if res.RunID == 0 {
-		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL,
+		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product)})
 		if err != nil {
 			return res, fmt.Errorf("start run of %s: %w", e, err)

@@ -60,10 +60,10 @@ func commands() []command {
 				"check fails.", checkCmd},
 		{"demo", "", "sync a sandbox Plutora into the local PostgreSQL, then show example queries",
 			"Starts the sandbox Plutora in-process with a seeded dataset, creates the database of\n" +
-				"DATABASE_URL if needed (default: plutora on the local PostgreSQL), migrates it, syncs\n" +
-				"every entity with progress, and prints what it loaded and example SQL queries. It\n" +
-				"refuses (exit 4) to write into a database holding data synced from a real Plutora,\n" +
-				"unless --force.", demoCmd},
+				"DATABASE_URL if needed (default: plutora_demo on the local PostgreSQL, not the daemon's\n" +
+				"plutora), migrates it, syncs every entity with progress, and prints what it loaded and\n" +
+				"example SQL queries. It refuses (exit 4) to write into a database holding runs that did\n" +
+				"not read the sandbox or rows no sandbox run wrote, unless --force.", demoCmd},
 		{"sim", "[flags]", "serve the sandbox Plutora and Plutora Test APIs", "Serves the sandbox on its own (see sim --help).", simCmd},
 		{"version", "", "print the version", "Prints the version.", versionCmd},
 	}
@@ -116,7 +116,7 @@ func (c *cli) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprintln(w, "\nRun \"plutora-sync <command> --help\" for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration, 4 demo refused.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failed, 2 usage, 3 configuration, 4 refused (sandbox and real data would mix, or the database holds tables plutora-sync did not create).")
 }
 
 // usageError is a command-line mistake (exit 2).

@@ -10,7 +10,11 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
+// forceHelp is the --force flag of run and sync.
+const forceHelp = "sync even into a database whose ledger holds sandbox runs (from a real Plutora) or real runs (from the sandbox)"
+
 func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	force := fs.Bool("force", false, forceHelp)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -19,12 +23,13 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 		return err
 	}
 	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, true)
-	return daemon.Run(ctx, cfg, logger, daemon.Options{Version: version})
+	return daemon.Run(ctx, cfg, logger, daemon.Options{Version: version, Force: *force})
 }
 
 func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	full := fs.Bool("full", false, "sweep every page instead of reading incrementally")
 	census := fs.Bool("census", false, "run a census: a sweep that also marks records deleted in Plutora")
+	force := fs.Bool("force", false, forceHelp)
 	entities, err := parse(fs, args, -1)
 	if err != nil {
 		return err
@@ -42,7 +47,7 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	pr := daemon.NewProgress(c.stderr, term)
 	logger := newLogger(pr, term, cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
-		Entities: entities, Full: *full, Census: *census, Progress: pr, Terminal: term,
+		Entities: entities, Full: *full, Census: *census, Progress: pr, Terminal: term, Force: *force,
 	})
 }
 
@@ -83,7 +88,7 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 }
 
 func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
-	force := fs.Bool("force", false, "write into the database even if it holds data synced from a real Plutora")
+	force := fs.Bool("force", false, "write into the database even if it holds data that no sandbox run wrote")
 	seed := fs.Int64("seed", 1, "the sandbox's random seed")
 	scale := fs.Float64("scale", 1, "dataset size relative to the default mid-sized site (e.g. 0.1 or 2)")
 	if _, err := parse(fs, args, 0); err != nil {

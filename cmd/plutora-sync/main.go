@@ -8,7 +8,8 @@
 //	1  the work failed (a run failed, the database or the API could not be reached, a check failed)
 //	2  usage error (unknown subcommand, flag or entity)
 //	3  configuration error (a variable is missing or invalid; the message names it)
-//	4  refused: demo would write into a database holding data synced from a real Plutora (use --force)
+//	4  refused: sandbox and real data would mix in the database (demo, run, sync: use --force),
+//	   or its schemas hold tables plutora-sync did not create
 package main
 
 import (

@@ -49,9 +49,15 @@ func requestURL(r *http.Request) string {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
 
+// SandboxHeader is set to "1" on every answer of the sandbox, token
+// endpoint and errors included. Plutora never sends it: it is how the worker
+// tells the sandbox from a real site (a loopback URL may hide a proxy to one).
+const SandboxHeader = "X-Plutora-Sandbox"
+
 // ServeHTTP serves the product's API: the token endpoint, the OpenAPI
 // document, and the API calls behind whitelist, auth, throttle and faults.
 func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set(SandboxHeader, "1")
 	now := p.srv.opts.Now()
 	path := strings.ToLower(strings.TrimRight(r.URL.Path, "/"))
 	switch path {

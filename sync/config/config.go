@@ -26,6 +26,9 @@ import (
 type Config struct {
 	DatabaseURL     string `env:"DATABASE_URL"`
 	DatabaseURLFile string `env:"DATABASE_URL_FILE"`
+	// DatabaseURLDefault: neither DATABASE_URL nor its _FILE was set, and
+	// DatabaseURL is DefaultDatabaseURL (demo then uses a database of its own).
+	DatabaseURLDefault bool
 
 	Region      string  `env:"PLUTORA_REGION"`
 	Plutora     Product `env:", prefix=PLUTORA_"`
@@ -113,7 +116,7 @@ func (c *Config) readFiles() error {
 		return err
 	}
 	if c.DatabaseURL == "" {
-		c.DatabaseURL = DefaultDatabaseURL
+		c.DatabaseURL, c.DatabaseURLDefault = DefaultDatabaseURL, true
 	}
 	for prefix, p := range map[string]*Product{"PLUTORA_": &c.Plutora, "PLUTORATEST_": &c.PlutoraTest} {
 		for _, s := range []struct {

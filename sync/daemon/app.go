@@ -38,6 +38,9 @@ type Options struct {
 	// Ready, when set, is closed once the daemon serves HTTP and runs its
 	// schedules (tests wait on it).
 	Ready chan<- string
+	// Force lets Open write into a database whose ledger holds runs of the
+	// other kind: sandbox runs for a real source, or real runs for the sandbox.
+	Force bool
 }
 
 // App is the wired daemon: database, writer, clients, runner, metrics.
@@ -85,31 +88,18 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	if a.DB, err = OpenDB(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	if err := schema.Migrate(ctx, a.DB.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
+	if err := migrate(ctx, a.DB.DB, cfg.DatabaseURL, logger.With("component", "schema")); err != nil {
 		a.Close()
-		return nil, fmt.Errorf("migrate: %w", err)
+		return nil, err
 	}
 	if a.Writer, err = load.NewWriter(a.DB, logger.With("component", "load")); err != nil {
 		a.Close()
 		return nil, err
 	}
-	sources := map[synctype.Product]sync.Source{}
-	for _, product := range synctype.Products() {
-		pc := cfg.ProductConfig(product)
-		if !pc.Enabled() {
-			continue
-		}
-		c, err := a.newClient(ctx, product, pc)
-		if err != nil {
-			a.Close()
-			return nil, err
-		}
-		a.Clients[product] = c
-		sources[product] = sync.Source{API: c, URL: pc.APIURL}
-	}
-	if len(sources) == 0 {
+	sources, err := a.sources(ctx)
+	if err != nil {
 		a.Close()
-		return nil, cfg.RequireProduct()
+		return nil, err
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
 		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
@@ -119,6 +109,40 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 		return nil, err
 	}
 	return a, nil
+}
+
+// sources builds a client per configured product, asks each API whether it
+// is the sandbox, and (unless forced) refuses a database whose ledger holds
+// runs of the other kind.
+func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, error) {
+	sources := map[synctype.Product]sync.Source{}
+	kinds := map[synctype.Product]sourceKind{}
+	for _, product := range synctype.Products() {
+		pc := a.Config.ProductConfig(product)
+		if !pc.Enabled() {
+			continue
+		}
+		sandbox, err := isSandbox(ctx, a.opts.HTTPClient, pc.APIURL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", product, err)
+		}
+		c, err := a.newClient(ctx, product, pc)
+		if err != nil {
+			return nil, err
+		}
+		a.Clients[product] = c
+		sources[product] = sync.Source{API: c, URL: pc.APIURL, Sandbox: sandbox}
+		kinds[product] = sourceKind{url: pc.APIURL, sandbox: sandbox}
+	}
+	if len(sources) == 0 {
+		return nil, a.Config.RequireProduct()
+	}
+	if !a.opts.Force {
+		if err := guardLedger(ctx, a.DB.DB, a.Config.DatabaseURL, kinds); err != nil {
+			return nil, err
+		}
+	}
+	return sources, nil
 }
 
 func (a *App) newClient(ctx context.Context, product synctype.Product, pc config.Product) (*extract.Client, error) {
@@ -191,8 +215,8 @@ func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out i
 		return err
 	}
 	defer db.Close()
-	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger.With("component", "schema"))); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+	if err := migrate(ctx, db.DB, cfg.DatabaseURL, logger.With("component", "schema")); err != nil {
+		return err
 	}
 	cur, _, err := schema.Version(ctx, db.DB)
 	if err != nil {

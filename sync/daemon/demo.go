@@ -3,24 +3,16 @@ package daemon
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/lib/pq"
-
-	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
-
-// ErrRefused is returned by Demo when the database holds data synced from a
-// source other than a sandbox and --force was not given.
-var ErrRefused = errors.New("refused")
 
 // DemoOptions configure Demo.
 type DemoOptions struct {
@@ -32,8 +24,8 @@ type DemoOptions struct {
 	Terminal bool
 }
 
-// Demo starts the sandbox in-process, creates and migrates the configured
-// database, syncs every entity into it with progress, and prints what it
+// Demo starts the sandbox in-process, creates and migrates its database
+// (DATABASE_URL, else DemoDatabaseURL), syncs every entity into it with progress, and prints what it
 // loaded and example queries.
 func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOptions) error {
 	start := time.Now()
@@ -50,7 +42,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 	if created {
 		fmt.Fprintf(o.Out, "created database %s\n", RedactURL(dcfg.DatabaseURL))
 	} else if !o.Force {
-		if err := guard(ctx, dcfg.DatabaseURL, sb); err != nil {
+		if err := guard(ctx, dcfg.DatabaseURL); err != nil {
 			return err
 		}
 	}
@@ -62,7 +54,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
 	pr.logger = slog.New(slog.NewTextHandler(pr, nil))
-	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting})
+	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -83,9 +75,17 @@ func scaledSizes(scale float64) plutoratest.Sizes {
 		Hosts: f(d.Hosts), Systems: f(d.Systems), Defects: f(d.Defects)}
 }
 
-// demoConfig points both products at the sandbox.
+// DemoDatabaseURL is the database demo writes into when DATABASE_URL is
+// unset: not the daemon's default, so that the demo never lands in it.
+const DemoDatabaseURL = "postgres://postgres@127.0.0.1:5432/plutora_demo?sslmode=disable"
+
+// demoConfig points both products at the sandbox, and the database at
+// DemoDatabaseURL unless DATABASE_URL was set.
 func demoConfig(cfg *config.Config, sb *plutoratest.Server) *config.Config {
 	d := *cfg
+	if d.DatabaseURLDefault {
+		d.DatabaseURL = DemoDatabaseURL
+	}
 	for _, p := range []struct {
 		dst *config.Product
 		src *plutoratest.Product
@@ -97,65 +97,56 @@ func demoConfig(cfg *config.Config, sb *plutoratest.Server) *config.Config {
 	return &d
 }
 
-// guard returns ErrRefused when the database holds data synced from a
-// source that is not a sandbox on a loopback address, or rows whose ids are
-// not the sandbox's when the ledger cannot tell.
-func guard(ctx context.Context, dsn string, sb *plutoratest.Server) error {
+// guard returns ErrRefused when the database's ledger holds runs not marked
+// as sandbox runs (real ones, or ones recorded before runs were marked), or
+// rows that no sandbox run wrote. A database without a ledger is left to
+// migrate, which refuses one whose schemas hold someone else's tables.
+func guard(ctx context.Context, dsn string) error {
 	db, err := OpenDB(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var ledger bool
-	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL`).Scan(&ledger); err != nil {
+	var ledger, marked bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL,
+		EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'plutora_sync' AND table_name = 'runs' AND column_name = 'sandbox')`).
+		Scan(&ledger, &marked); err != nil {
 		return fmt.Errorf("demo: inspect database: %w", err)
 	}
 	if !ledger {
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT source_url FROM plutora_sync.runs WHERE source_url IS NOT NULL`)
-	if err != nil {
-		return fmt.Errorf("demo: read the ledger's sources: %w", err)
+	// Before 00012_sandbox_runs no run says what it read: none counts as the sandbox's.
+	isSandboxRun := "false"
+	if marked {
+		isSandboxRun = "r.sandbox"
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var src string
-		if err := rows.Scan(&src); err != nil {
-			return err
+	var runs int
+	var src sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT count(*), min(source_url) FROM plutora_sync.runs r WHERE `+isSandboxRun+` IS NOT TRUE`).
+		Scan(&runs, &src); err != nil {
+		return fmt.Errorf("demo: read the ledger: %w", err)
+	}
+	if runs > 0 {
+		if !src.Valid {
+			src.String = "a source the ledger does not name"
 		}
-		if !extract.IsLoopbackURL(src) {
-			return fmt.Errorf("%w: database %s holds data synced from %s, not from a sandbox; demo would mix sandbox records into it. Point DATABASE_URL at another database, or use --force",
-				ErrRefused, RedactURL(dsn), src)
-		}
+		return fmt.Errorf("%w: database %s holds %d runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
+			ErrRefused, RedactURL(dsn), runs, src.String)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// Rows with no source in the ledger (synced before it recorded sources):
-	// refuse if any id is not one of the sandbox's.
 	for _, e := range synctype.Entities() {
 		var n int
 		err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+e.Name+` t
-			WHERE NOT (t.id = ANY($1::uuid[])) AND NOT EXISTS (SELECT 1 FROM plutora_sync.runs r
-				WHERE r.id = t._run_id AND r.source_url IS NOT NULL)`, pq.Array(ids(sb, e.Name))).Scan(&n)
+			WHERE NOT EXISTS (SELECT 1 FROM plutora_sync.runs r WHERE r.id = t._run_id AND `+isSandboxRun+`)`).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("demo: inspect %s: %w", e.Name, err)
 		}
 		if n > 0 {
-			return fmt.Errorf("%w: database %s holds %d %s of unknown origin (not this sandbox's); demo would mix sandbox records into them. Point DATABASE_URL at another database, or use --force",
+			return fmt.Errorf("%w: database %s holds %d %s of unknown origin (written by no sandbox run); demo would mix sandbox records into them. Point DATABASE_URL at another database, or use --force",
 				ErrRefused, RedactURL(dsn), n, e.Name)
 		}
 	}
 	return nil
-}
-
-func ids(sb *plutoratest.Server, entity string) []string {
-	recs := sb.Records(entity)
-	out := make([]string, 0, len(recs))
-	for id := range recs {
-		out = append(out, id)
-	}
-	return out
 }
 
 // exampleQueries are printed after a demo; the demo test runs each.
@@ -189,7 +180,7 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintln(out, "\nThe ledger: plutora-sync status   (with DATABASE_URL set as above)")
+	fmt.Fprintf(out, "\nThe ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(dsn))
 	return nil
 }
 

@@ -92,7 +92,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	// A database holding data from a real Plutora is refused, unless forced.
-	if _, err := db.Exec(`UPDATE plutora_sync.runs SET source_url = 'https://usapi.plutora.com' WHERE id = (SELECT min(id) FROM plutora_sync.runs)`); err != nil {
+	if _, err := db.Exec(`UPDATE plutora_sync.runs SET source_url = 'https://usapi.plutora.com', sandbox = false WHERE id = (SELECT min(id) FROM plutora_sync.runs)`); err != nil {
 		t.Fatal(err)
 	}
 	err = Demo(ctx, cfg, testLogger(t), opts)

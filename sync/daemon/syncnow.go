@@ -24,6 +24,7 @@ type SyncOptions struct {
 	// give the same one to the logger, and log lines stay above the bars.
 	Progress io.Writer
 	Terminal bool
+	Force    bool // sync even into a database whose ledger holds runs of the other kind (Options.Force)
 }
 
 // SyncNow runs one sync of the chosen entities and returns when all are done;
@@ -34,7 +35,7 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
 	pr.logger = logger
-	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting})
+	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,7 @@ type RunStart struct {
 	Entity    string
 	Mode      Mode
 	SourceURL string    // the API base URL read from (never with credentials)
+	Sandbox   bool      // the source is the sandbox (extract/plutoratest), not a real Plutora
 	StartedAt time.Time // zero = when the ledger row is written
 	// Since is the filter lower bound of an incremental run, kept in the checkpoint.
 	Since *time.Time

@@ -1,0 +1,110 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// ErrRefused is returned when demo, run or sync would mix sandbox records
+// and real ones in one database (unless forced), and when the database holds
+// objects in the warehouse's schemas that plutora-sync did not create.
+var ErrRefused = errors.New("refused")
+
+// probeTimeout bounds the request that asks a source whether it is the sandbox.
+const probeTimeout = 10 * time.Second
+
+// isSandbox asks the API at apiURL whether it is the sandbox, with one
+// request without credentials (GET /me, answered 401 by Plutora: no token,
+// no budget). The sandbox marks every answer with plutoratest.SandboxHeader
+// and Plutora never does; the URL proves nothing, since a loopback address
+// may be a proxy to a real site.
+func isSandbox(ctx context.Context, hc *http.Client, apiURL string) (bool, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(apiURL, "/")+"/me", nil)
+	if err != nil {
+		return false, fmt.Errorf("ask %s whether it is the sandbox: %w", apiURL, err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("ask %s whether it is the sandbox: %w", apiURL, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.Header.Get(plutoratest.SandboxHeader) == "1", nil
+}
+
+// ledgerKinds counts the runs of the ledger marked sandbox and marked real
+// (runs recorded before the mark existed are neither), with one source of each.
+type ledgerKinds struct {
+	sandbox, real       int
+	sandboxSrc, realSrc string
+}
+
+func readLedgerKinds(ctx context.Context, db *sql.DB) (k ledgerKinds, err error) {
+	var sSrc, rSrc sql.NullString
+	err = db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE sandbox), min(source_url) FILTER (WHERE sandbox),
+		count(*) FILTER (WHERE NOT sandbox), min(source_url) FILTER (WHERE NOT sandbox) FROM plutora_sync.runs`).
+		Scan(&k.sandbox, &sSrc, &k.real, &rSrc)
+	if err != nil {
+		return k, fmt.Errorf("read the ledger's runs: %w", err)
+	}
+	k.sandboxSrc, k.realSrc = sSrc.String, rSrc.String
+	return k, nil
+}
+
+// guardLedger refuses to sync a real Plutora into a database whose ledger
+// holds sandbox runs, and the sandbox into one holding real runs.
+func guardLedger(ctx context.Context, db *sql.DB, dsn string, sources map[synctype.Product]sourceKind) error {
+	k, err := readLedgerKinds(ctx, db)
+	if err != nil {
+		return err
+	}
+	for _, p := range synctype.Products() {
+		s, ok := sources[p]
+		switch {
+		case !ok:
+		case !s.sandbox && k.sandbox > 0:
+			return fmt.Errorf("%w: database %s holds %d runs synced from the sandbox (%s); syncing %s from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
+				ErrRefused, RedactURL(dsn), k.sandbox, k.sandboxSrc, p, s.url)
+		case s.sandbox && k.real > 0:
+			return fmt.Errorf("%w: database %s holds %d runs synced from a real Plutora (%s); syncing %s from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
+				ErrRefused, RedactURL(dsn), k.real, k.realSrc, p, s.url)
+		}
+	}
+	return nil
+}
+
+// sourceKind is what guardLedger knows of a product's source.
+type sourceKind struct {
+	url     string
+	sandbox bool
+}
+
+// migrate applies the migrations; a database whose schemas hold someone
+// else's objects is refused.
+func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger) error {
+	err := schema.Migrate(ctx, db, schema.WithLogger(logger))
+	var clash *schema.ClashError
+	if errors.As(err, &clash) {
+		return fmt.Errorf("%w: database %s: %w", ErrRefused, RedactURL(dsn), err)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
