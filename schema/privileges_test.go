@@ -34,7 +34,7 @@ func TestFunctionsThatRunCallerTextAreNotPublic(t *testing.T) {
 	}
 	for _, call := range []string{
 		`SELECT plutora_sync.expr_error('1', 'x')`,
-		`SELECT * FROM plutora_sync.probe_records('SELECT 1', ARRAY['{}'], 0, 'plutora', 'sweep', 0, 0, NULL, false, NULL)`,
+		`SELECT * FROM plutora_sync.probe_records('SELECT 1', ARRAY['{}'], 0)`,
 	} {
 		conn, err := db.Conn(ctx)
 		if err != nil {

@@ -180,7 +180,7 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintf(out, "\nThe ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(dsn))
+	fmt.Fprintf(out, "\nThe ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
 	return nil
 }
 
