@@ -49,14 +49,19 @@ func ParseLists(s string) (Lists, error) {
 // releaseListFields are what a release list item carries (plutora-api.md §3).
 var releaseListFields = []string{"id", "identifier", "name", "implementationDate", "displayColor", "plutoraReleaseType"}
 
-// summaryFields are the members of a summary list item, in order. The
-// environment, system and release items are known; the change summary is
-// assumed (used only by Options.SummaryFilters).
+// summaryFields are the members of a GET list item that is a summary, in
+// order (plutora-api.md §3).
 var summaryFields = map[string][]string{
 	Environments: {"id", "name", "url", "linkedSystem", "usageWorkItem", "status", "color"},
 	Systems:      {"id", "name"},
 	Releases:     releaseListFields,
-	Changes:      {"id", "changeId", "name", "changeStatus"},
+}
+
+// filterSummaryFields are the members of a summary POST …/filter item
+// before its last-modified date: assumed, as the real API's is unknown.
+var filterSummaryFields = map[string][]string{
+	Changes:  {"id", "changeId", "name", "changeStatus"},
+	Releases: releaseListFields,
 }
 
 // getListFields returns the members of a GET list item of entity; nil
@@ -76,7 +81,7 @@ func (o *Options) filterFields(spec *entitySpec) []string {
 	if !o.SummaryFilters[spec.name] {
 		return nil
 	}
-	return append(append([]string(nil), summaryFields[spec.name]...), spec.modField)
+	return append(append([]string(nil), filterSummaryFields[spec.name]...), spec.modField)
 }
 
 // project returns the members of the record raw named by fields, in the

@@ -26,6 +26,9 @@ func newOrganizations(seed uint64) []lookupItem {
 	return out
 }
 
+// nestedLayerFields are the members of a layer (plutora-api.md §4).
+var nestedLayerFields = []string{"id", "componentName", "version", "hostID", "environmentID", "stackLayerID", "stackLayer", "stackLayerType"}
+
 var environmentGroups = []struct{ name, desc, color string }{
 	{"Payments path", "Environments of the payments release train", "#1f77b4"},
 	{"Digital channels", "Web and mobile test environments", "#2ca02c"},
