@@ -220,8 +220,9 @@ func (g *generator) writeHost(w *jw, idx, version int, id string) {
 	w.close(']').close('}')
 }
 
-// environment writes the detail of plutora-api.md §4, plus the list
-// item's status (the detail carries every member of the list item).
+// environment writes the detail of plutora-api.md §4 (usageWorkItemId
+// only under ListsReal, see generator.real), plus the list item's status:
+// the detail carries every member of the list item.
 func (g *generator) environment(rec *record) []byte {
 	r := g.rng(Environments, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}
@@ -241,7 +242,11 @@ func (g *generator) environment(rec *record) []byte {
 	} else {
 		w.kn("linkedSystemId").kn("linkedSystem")
 	}
-	w.ks("environmentMgr", mgr).ks("usageWorkItemId", usage.ID).ks("usageWorkItem", usage.Value)
+	w.ks("environmentMgr", mgr)
+	if g.real {
+		w.ks("usageWorkItemId", usage.ID)
+	}
+	w.ks("usageWorkItem", usage.Value)
 	w.ks("environmentStatusId", st.ID).ks("environmentStatus", st.Value).ks("status", st.Value)
 	w.ks("color", color).kb("isSharedEnvironment", shared)
 	w.k("hosts")
@@ -278,8 +283,9 @@ func (g *generator) system(rec *record) []byte {
 	html, _ := g.html(r)
 	w.ks("description", html)
 	// The sandbox's user belongs to the first department.
-	mine := org%len(g.orgs) == 1
-	w.kb("isAllowEdit", mine).kb("inMyOrganization", mine)
+	if mine := org%len(g.orgs) == 1; g.real {
+		w.kb("isAllowEdit", mine).kb("inMyOrganization", mine)
+	}
 	g.additionalInformation(w, r, "System")
 	w.close('}')
 	return w.b

@@ -68,10 +68,14 @@ type generator struct {
 	lookups *lookups
 	people  []person
 	orgs    []lookupItem // organizations: Value is the name, Type Company or Department
+	// real adds the detail members the warehouse does not map yet
+	// (environments' usageWorkItemId, systems' isAllowEdit and
+	// inMyOrganization): on under ListsReal, off in today's full world.
+	real bool
 }
 
-func newGenerator(seed uint64, sizes Sizes) *generator {
-	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed), orgs: newOrganizations(seed)}
+func newGenerator(seed uint64, sizes Sizes, real bool) *generator {
+	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed), orgs: newOrganizations(seed), real: real}
 }
 
 func (g *generator) rng(entity string, idx, version int) *rand.Rand {

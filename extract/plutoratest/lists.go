@@ -12,7 +12,9 @@ const (
 	ListsFull
 	// ListsReal answers as the real API does (plutora-api.md §3): GET
 	// /environments, /systems and /releases items are summaries; the
-	// detail GET /{entity}/{id} is the full record.
+	// detail GET /{entity}/{id} is the full record, with the members of
+	// §4 that today's warehouse has no column for (environments'
+	// usageWorkItemId, systems' isAllowEdit and inMyOrganization).
 	ListsReal
 )
 

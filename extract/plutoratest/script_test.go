@@ -57,16 +57,19 @@ type site struct{ api, tokenURL, clientID, secret, user, password string }
 
 func TestScriptWalksTheAPI(t *testing.T) {
 	for _, world := range []struct {
-		name string
-		args []string
-		real bool
+		name  string
+		args  []string
+		real  bool
+		lacks []string // members of §4 that the world leaves out
 	}{
-		{"real lists, summary filters", []string{"-lists", "real", "-summary-filters", "changes,releases"}, true},
-		{"full lists", []string{"-lists", "full"}, false},
+		{"real lists, summary filters", []string{"-lists", "real", "-summary-filters", "changes,releases"}, true, nil},
+		// Today's default world: full lists, and details without the
+		// members the warehouse does not map yet.
+		{"full lists", []string{"-lists", "full"}, false, []string{"usageWorkItemId", "isAllowEdit", "inMyOrganization"}},
 	} {
 		t.Run(world.name, func(t *testing.T) {
 			pl, pt := startSim(t, append([]string{"-scale", "0.05", "-seed", "5"}, world.args...)...)
-			c := &script{t: t, base: pl.api, token: passwordToken(t, pl), summaries: world.real}
+			c := &script{t: t, base: pl.api, token: passwordToken(t, pl), summaries: world.real, lacks: world.lacks}
 			c.me(pl.user)
 			refs := c.reference()
 			data := c.entities()
@@ -160,8 +163,9 @@ type script struct {
 	t         *testing.T
 	base      string
 	token     string
-	n         int  // requests so far: picks each path's case
-	summaries bool // the lists of §3 answer summaries
+	n         int      // requests so far: picks each path's case
+	summaries bool     // the lists of §3 answer summaries
+	lacks     []string // members of §4 the details leave out
 }
 
 // path joins literal segments in a case that varies per request (paths are
@@ -298,9 +302,10 @@ func hasFields(t *testing.T, what string, r rec, fields []string) {
 }
 
 // fullFields are the members of a detail: those of §4 and of the list item
-// (the detail carries all the list item does).
-func fullFields(entity string) []string {
-	return append(slices.Clone(detail[entity]), listItem[entity]...)
+// (the detail carries all the list item does), but those c.lacks.
+func (c *script) fullFields(entity string) []string {
+	all := append(slices.Clone(detail[entity]), listItem[entity]...)
+	return slices.DeleteFunc(all, func(f string) bool { return slices.Contains(c.lacks, f) })
 }
 
 // walked holds what the script read: the details by entity and id.
@@ -324,7 +329,7 @@ func (c *script) entities() walked {
 				full = c.detail(e, id)
 				subsetOf(c.t, e+" list item", it, full)
 			}
-			hasFields(c.t, e+" detail", full, fullFields(e))
+			hasFields(c.t, e+" detail", full, c.fullFields(e))
 			data[e][id] = full
 		}
 	}
@@ -346,7 +351,7 @@ func (c *script) entities() walked {
 					c.t.Fatalf("%s filter item without lastModifiedDate: %v", e, it)
 				}
 			} else {
-				hasFields(c.t, e+" filter item", it, fullFields(e))
+				hasFields(c.t, e+" filter item", it, c.fullFields(e))
 			}
 		}
 	}

@@ -92,8 +92,9 @@ type Options struct {
 	WhitelistTokenEndpoint bool
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
-	// Lists chooses full records or the real API's summaries in the GET
-	// lists of environments, systems and releases; zero is DefaultLists.
+	// Lists chooses today's full lists or the real API's shapes: summaries
+	// in the GET lists of environments, systems and releases, and details
+	// with every member of plutora-api.md §4; zero is DefaultLists.
 	Lists Lists
 	// SummaryFilters names the entities (changes, releases) whose POST
 	// /{entity}/filter answers summaries (the list item's members and
@@ -149,7 +150,7 @@ func NewServer(opts Options) (*Server, error) {
 	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
 		*p = max(*p, 0)
 	}
-	s.gen = newGenerator(uint64(opts.Seed), sizes)
+	s.gen = newGenerator(uint64(opts.Seed), sizes, opts.Lists == ListsReal)
 	for _, spec := range specs {
 		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
 	}
