@@ -5,9 +5,13 @@
 // its own /oauth/token (password grant) and its API paths from the root, as
 // described in shared/plutora-api.md: paged GET lists and bare legacy arrays,
 // POST /changes/filter and /releases/filter with searchFilters, the GET
-// backtick filter, detail endpoints, /me, /lookupfields/{type},
-// /releases/{id}/changes, and on Plutora Test POST /defects/Search, PATCH
-// /defects/{id} and GET /defects/GetByDisplayId/{displayId}.
+// backtick filter, detail endpoints, /me, the reference endpoints
+// (/organizations, /users, /lookupfields and /lookupfields/{type},
+// /environmentgroups, /layers/{id}), /releases/{id}/changes and the systems
+// of a release or change, and on Plutora Test POST /defects/Search, PATCH
+// /defects/{id} and GET /defects/GetByDisplayId/{displayId}. Options.Lists
+// chooses full lists or the real API's summaries; Options.Errors the
+// variants of error answers.
 //
 // Data come from a deterministic generator (Options.Seed and Options.Sizes).
 // Records are kept pre-serialized, ordered by id (the order offset paging

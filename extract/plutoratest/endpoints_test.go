@@ -137,6 +137,13 @@ func TestSwagger(t *testing.T) {
 				break
 			}
 		}
+		for _, raw := range s.Records(Hosts) {
+			var h struct{ Layers []struct{ ID string } }
+			if json.Unmarshal(raw, &h) == nil && len(h.Layers) > 0 {
+				ids["layers"] = h.Layers[0].ID
+				break
+			}
+		}
 		for path, methods := range doc.Paths {
 			if _, ok := methods["get"]; !ok {
 				continue

@@ -37,11 +37,11 @@ var specs = []*entitySpec{
 		"organizationId", "organization", "managerId", "parentReleaseId", "plutoraReleaseType",
 		"releaseProjectType", "lastModifiedDate"}},
 	{name: Environments, idField: "id", build: (*generator).environment, fields: []string{
-		"id", "name", "url", "linkedSystem", "linkedSystemId", "usageWorkItem", "status", "environmentStatusId",
-		"environmentStatus", "color", "description", "vendor", "environmentMgr", "isSharedEnvironment"}},
+		"id", "name", "url", "linkedSystem", "linkedSystemId", "usageWorkItemId", "usageWorkItem", "status",
+		"environmentStatusId", "environmentStatus", "color", "description", "vendor", "environmentMgr", "isSharedEnvironment"}},
 	{name: Hosts, idField: "id", build: (*generator).host, fields: []string{"id", "name", "environmentID"}},
 	{name: Systems, idField: "id", build: (*generator).system, fields: []string{
-		"id", "name", "vendor", "status", "organizationId", "organization", "description"}},
+		"id", "name", "vendor", "status", "organizationId", "organization", "description", "isAllowEdit", "inMyOrganization"}},
 	{name: Defects, test: true, idField: "Id", modField: "LastModifiedDate", build: (*generator).defect, fields: []string{
 		"Id", "DisplayId", "Name", "Description", "Status", "Priority", "Severity", "CreatedDate", "LastModifiedDate"}},
 }
@@ -87,17 +87,17 @@ func (g *generator) change(rec *record) []byte {
 	r := g.rng(Changes, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}
 	w.open('{').ks("id", rec.id).ki("changeId", int64(10000+rec.idx)).ks("name", g.sentence(r))
-	g.ref(w, r, "changePriorityId", "changePriority", "ChangePriority")
-	g.ref(w, r, "changeStatusId", "changeStatus", "ChangeStatus")
+	g.ref(w, r, "changePriorityId", "changePriority", g.lookups.get("ChangePriority"), true)
+	g.ref(w, r, "changeStatusId", "changeStatus", g.lookups.get("ChangeStatus"), true)
 	if r.IntN(4) == 0 {
 		w.kn("businessValueScore")
 	} else {
 		w.ki("businessValueScore", int64(r.IntN(100)))
 	}
-	g.ref(w, r, "changeTypeId", "changeType", "ChangeType")
-	g.ref(w, r, "changeDeliveryRiskId", "changeDeliveryRisk", "ChangeDeliveryRisk")
-	g.ref(w, r, "changeThemeId", "changeTheme", "ChangeTheme")
-	g.ref(w, r, "organizationId", "organization", "Organization")
+	g.ref(w, r, "changeTypeId", "changeType", g.lookups.get("ChangeType"), true)
+	g.ref(w, r, "changeDeliveryRiskId", "changeDeliveryRisk", g.lookups.get("ChangeDeliveryRisk"), false)
+	g.ref(w, r, "changeThemeId", "changeTheme", g.lookups.get("ChangeTheme"), false)
+	g.ref(w, r, "organizationId", "organization", g.orgs, true)
 	raiser := g.person(r)
 	w.ks("raisedById", raiser.id).ks("raisedBy", raiser.name).ks("raisedDate", g.date(r))
 	if r.IntN(5) == 0 {
@@ -160,11 +160,11 @@ func (g *generator) release(rec *record) []byte {
 	html, _ := g.html(r)
 	w.open('{').ks("id", rec.id).ks("identifier", fmt.Sprintf("PR-%d", 1000+rec.idx)).ks("name", g.releaseName(rec.idx)).ks("summary", html)
 	w.ks("location", pick(r, []string{"Sydney", "London", "Denver", "Remote"}))
-	g.ref(w, r, "releaseTypeId", "releaseType", "ReleaseType")
-	g.ref(w, r, "releaseStatusTypeId", "releaseStatusType", "ReleaseStatusType")
-	g.ref(w, r, "releaseRiskLevelId", "releaseRiskLevel", "ReleaseRiskLevel")
+	g.ref(w, r, "releaseTypeId", "releaseType", g.lookups.get("ReleaseType"), true)
+	g.ref(w, r, "releaseStatusTypeId", "releaseStatusType", g.lookups.get("ReleaseStatusType"), true)
+	g.ref(w, r, "releaseRiskLevelId", "releaseRiskLevel", g.lookups.get("ReleaseRiskLevel"), false)
 	w.ks("implementationDate", g.date(r)).ks("displayColor", pick(r, colors))
-	g.ref(w, r, "organizationId", "organization", "Organization")
+	g.ref(w, r, "organizationId", "organization", g.orgs, true)
 	w.ks("managerId", g.person(r).id)
 	prt := pick(r, plutoraReleaseTypes)
 	if prt == "Integrated" && rec.idx > 0 {
@@ -199,12 +199,18 @@ func (g *generator) writeHost(w *jw, idx, version int, id string) {
 		envID = g.id(Environments, g.envOf(idx))
 	}
 	w.open('{').ks("id", id).ks("name", fmt.Sprintf("%s-%s%02d", pick(r, []string{"app", "db", "web", "mq"}), pick(r, []string{"syd", "lon", "den"}), idx%100)).ks("environmentID", envID)
-	w.k("layers").open('[')
-	for k, n := 0, r.IntN(4); k < n; k++ {
+	w.k("layers")
+	n := r.IntN(4)
+	if n == 0 {
+		w.null().close('}')
+		return
+	}
+	w.open('[')
+	for k := 0; k < n; k++ {
 		sl := g.lookup(r, "StackLayer")
 		w.open('{').ks("id", guid(g.seed, "layer", uint64(idx), uint64(version*16+k))).ks("componentName", pick(r, components)).ks("version", fmt.Sprintf("%d.%d.%d", r.IntN(20), r.IntN(10), r.IntN(30)))
 		w.ks("hostID", id).ks("environmentID", envID)
-		if r.IntN(30) == 0 {
+		if r.IntN(60) == 0 { // on purpose: real layers now and then carry it
 			w.ks("stackLayerID", zeroGUID)
 		} else {
 			w.ks("stackLayerID", sl.ID)
@@ -214,21 +220,35 @@ func (g *generator) writeHost(w *jw, idx, version int, id string) {
 	w.close(']').close('}')
 }
 
+// environment writes the detail of plutora-api.md §4 (usageWorkItemId
+// only under ListsReal, see generator.real), plus the list item's status:
+// the detail carries every member of the list item.
 func (g *generator) environment(rec *record) []byte {
 	r := g.rng(Environments, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}
-	usage := g.lookup(r, "UsageWorkItem").Value
-	w.open('{').ks("id", rec.id).ks("name", fmt.Sprintf("%s %d", usage, rec.idx)).ks("url", fmt.Sprintf("https://env%d.example.com/", rec.idx))
+	usage := g.lookup(r, "UsedForWorkItem")
+	linkedID, linked := "", ""
 	if g.sizes.Systems > 0 && r.IntN(6) > 0 {
 		j := r.IntN(g.sizes.Systems)
-		w.ks("linkedSystem", g.systemName(j)).ks("linkedSystemId", g.id(Systems, j))
-	} else {
-		w.kn("linkedSystem").kn("linkedSystemId")
+		linkedID, linked = g.id(Systems, j), g.systemName(j)
 	}
 	st := g.lookup(r, "EnvironmentStatus")
-	w.ks("usageWorkItem", usage).ks("status", st.Value).ks("environmentStatusId", st.ID).ks("environmentStatus", st.Value)
 	html, _ := g.html(r)
-	w.ks("color", pick(r, colors)).ks("description", html).ks("vendor", pick(r, vendors)).ks("environmentMgr", g.person(r).name).kb("isSharedEnvironment", r.IntN(3) == 0)
+	color, vendor, mgr, shared := pick(r, colors), pick(r, vendors), g.person(r).name, r.IntN(3) == 0
+	w.open('{').ks("id", rec.id).ks("name", fmt.Sprintf("%s %d", usage.Value, rec.idx)).ks("description", html)
+	w.ks("url", fmt.Sprintf("https://env%d.example.com/", rec.idx)).ks("vendor", vendor)
+	if linkedID != "" {
+		w.ks("linkedSystemId", linkedID).ks("linkedSystem", linked)
+	} else {
+		w.kn("linkedSystemId").kn("linkedSystem")
+	}
+	w.ks("environmentMgr", mgr)
+	if g.real {
+		w.ks("usageWorkItemId", usage.ID)
+	}
+	w.ks("usageWorkItem", usage.Value)
+	w.ks("environmentStatusId", st.ID).ks("environmentStatus", st.Value).ks("status", st.Value)
+	w.ks("color", color).kb("isSharedEnvironment", shared)
 	w.k("hosts")
 	k := max(g.sizes.Environments*4/5, 1)
 	if rec.version > 0 || rec.idx >= k || rec.idx >= g.sizes.Hosts {
@@ -253,9 +273,19 @@ func (g *generator) system(rec *record) []byte {
 	} else {
 		w.ks("status", "Active")
 	}
-	g.ref(w, r, "organizationId", "organization", "Organization")
+	org := r.IntN(200) // as ref: the all-zero GUID in about one system in 200
+	if org == 0 {
+		w.ks("organizationId", zeroGUID).kn("organization")
+	} else {
+		o := g.orgs[org%len(g.orgs)]
+		w.ks("organizationId", o.ID).ks("organization", o.Value)
+	}
 	html, _ := g.html(r)
 	w.ks("description", html)
+	// The sandbox's user belongs to the first department.
+	if mine := org%len(g.orgs) == 1; g.real {
+		w.kb("isAllowEdit", mine).kb("inMyOrganization", mine)
+	}
 	g.additionalInformation(w, r, "System")
 	w.close('}')
 	return w.b

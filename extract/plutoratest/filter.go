@@ -74,6 +74,12 @@ func (e *FilterError) Error() string {
 	return fmt.Sprintf("filter: at byte %d: %s", e.Pos, e.Msg)
 }
 
+// unknownFieldError is a filter naming a field the entity does not have:
+// the real API answers it with 500 (Options.Errors.UnknownField500).
+type unknownFieldError struct{ FilterError }
+
+func (e *unknownFieldError) Unwrap() error { return &e.FilterError }
+
 // statusAliases maps the word "status" to each entity's status field.
 var statusAliases = map[string]string{
 	Changes: "changeStatus", Releases: "releaseStatusType", Defects: "Status",
@@ -92,7 +98,7 @@ func newCond(spec *entitySpec, field, opName, value string, list []string, pos i
 		}
 	}
 	if !ok {
-		return cond{}, &FilterError{pos, fmt.Sprintf("unsupported field %q for %s (filterable: %s)", field, spec.name, strings.Join(spec.fields, ", "))}
+		return cond{}, &unknownFieldError{FilterError{pos, fmt.Sprintf("unsupported field %q for %s (filterable: %s)", field, spec.name, strings.Join(spec.fields, ", "))}}
 	}
 	c := cond{field: canon, op: o, value: value}
 	switch o {
@@ -302,7 +308,7 @@ func compileSearch(spec *entitySpec, sf []searchFilter) (query, error) {
 		case "ASC", "DESC":
 			canon, ok := spec.hasField(f.Property)
 			if !ok {
-				return query{}, &FilterError{-1, fmt.Sprintf("filter %d: cannot sort by unknown field %q", i, f.Property)}
+				return query{}, &unknownFieldError{FilterError{-1, fmt.Sprintf("filter %d: cannot sort by unknown field %q", i, f.Property)}}
 			}
 			q.sortField, q.desc = canon, strings.EqualFold(f.Direction, "DESC")
 		default:

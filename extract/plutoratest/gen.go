@@ -67,10 +67,15 @@ type generator struct {
 	sizes   Sizes
 	lookups *lookups
 	people  []person
+	orgs    []lookupItem // organizations: Value is the name, Type Company or Department
+	// real adds the detail members the warehouse does not map yet
+	// (environments' usageWorkItemId, systems' isAllowEdit and
+	// inMyOrganization): on under ListsReal, off in today's full world.
+	real bool
 }
 
-func newGenerator(seed uint64, sizes Sizes) *generator {
-	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed)}
+func newGenerator(seed uint64, sizes Sizes, real bool) *generator {
+	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed), orgs: newOrganizations(seed), real: real}
 }
 
 func (g *generator) rng(entity string, idx, version int) *rand.Rand {
@@ -122,16 +127,19 @@ func (g *generator) person(r *rand.Rand) person { return g.people[r.IntN(len(g.p
 
 func (g *generator) lookup(r *rand.Rand, typ string) lookupItem { return pick(r, g.lookups.get(typ)) }
 
-// ref writes an id/name pair drawn from a lookup list; now and then empty
-// (both null) or the all-zero GUID, as real data has.
-func (g *generator) ref(w *jw, r *rand.Rand, idKey, nameKey, typ string) {
-	switch n := r.IntN(40); {
-	case n == 0:
-		w.kn(idKey).kn(nameKey)
-	case n == 1:
+// ref writes an id/name pair drawn from items. An optional reference is
+// now and then empty (both null). A required one is, in about one record
+// in 200, the all-zero GUID with a null name, as real data has: kept on
+// purpose and few, so that a client treats it as "no reference" while
+// nearly every id resolves.
+func (g *generator) ref(w *jw, r *rand.Rand, idKey, nameKey string, items []lookupItem, required bool) {
+	switch n := r.IntN(200); {
+	case required && n == 0:
 		w.ks(idKey, zeroGUID).kn(nameKey)
+	case !required && n < 10:
+		w.kn(idKey).kn(nameKey)
 	default:
-		it := g.lookup(r, typ)
+		it := pick(r, items)
 		w.ks(idKey, it.ID).ks(nameKey, it.Value)
 	}
 }

@@ -72,7 +72,7 @@ func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.delay(r.Context(), seq)
 	f := p.revokeIfDue(now, seq)
 	if !p.admitted(r) {
-		p.finish(w, r, now, "", jsonResp(http.StatusUnauthorized, deniedBody))
+		p.finish(w, r, now, "", jsonResp(p.denyStatus(), deniedBody))
 		return
 	}
 	clientID, ok := p.authorize(r.Header.Get("Authorization"), now)
@@ -87,7 +87,25 @@ func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.fault(w, r, path, now, clientID, f, seq) {
 		return
 	}
-	p.finish(w, r, now, clientID, p.route(r, path, now))
+	p.finish(w, r, now, clientID, p.variant(p.route(r, path, now)))
+}
+
+// denyStatus is the status of a whitelist denial.
+func (p *Product) denyStatus() int {
+	if p.srv.opts.Errors.Deny403 {
+		return http.StatusForbidden
+	}
+	return http.StatusUnauthorized
+}
+
+// variant rewrites a 400 or 404 answer with "Message" when
+// Options.Errors.CapitalMessage asks for it.
+func (p *Product) variant(rs *resp) *resp {
+	const lower = `{"message":`
+	if p.srv.opts.Errors.CapitalMessage && (rs.status == http.StatusBadRequest || rs.status == http.StatusNotFound) && bytes.HasPrefix(rs.body, []byte(lower)) {
+		rs.body = append([]byte(`{"Message":`), rs.body[len(lower):]...)
+	}
+	return rs
 }
 
 var serverCodes = []int{http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable}
@@ -184,17 +202,10 @@ func (p *Product) route(r *http.Request, path string, now time.Time) *resp {
 
 func (p *Product) routePlutora(r *http.Request, segs, orig []string) *resp {
 	get := r.Method == http.MethodGet || r.Method == http.MethodHead
-	switch {
-	case len(segs) == 2 && segs[0] == "lookupfields":
-		if !get {
-			return methodNotAllowed(r)
-		}
-		b, ok := p.srv.gen.lookups.json(orig[1])
-		if !ok {
-			return messageResp(http.StatusNotFound, fmt.Sprintf("Lookup field type '%s' was not found.", orig[1]))
-		}
-		return &resp{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: b}
-	case len(segs) == 3 && segs[0] == Releases && segs[2] == Changes:
+	if rs, ok := p.routeReference(r, segs, orig); ok {
+		return rs
+	}
+	if len(segs) == 3 && segs[0] == Releases && segs[2] == Changes {
 		if !get {
 			return methodNotAllowed(r)
 		}
@@ -273,76 +284,93 @@ func queryParam(r *http.Request, name string) (string, bool) {
 	return "", false
 }
 
-// paging reads pageNum and recordsPerPage (capped at 100).
-func paging(pageStr, perStr string, defPer int) (page, per int, err error) {
+// paging reads pageNum and recordsPerPage (capped at 100); on error it
+// names the parameter at fault.
+func paging(pageStr, perStr string, defPer int) (page, per int, field string, err error) {
 	page, err = strconv.Atoi(strings.TrimSpace(pageStr))
 	if err != nil || page < 0 {
-		return 0, 0, fmt.Errorf("pageNum %q is not a non-negative integer", pageStr)
+		return 0, 0, "pageNum", fmt.Errorf("pageNum %q is not a non-negative integer", pageStr)
 	}
 	per = defPer
 	if perStr != "" {
 		per, err = strconv.Atoi(strings.TrimSpace(perStr))
 		if err != nil || per < 0 {
-			return 0, 0, fmt.Errorf("recordsPerPage %q is not a non-negative integer", perStr)
+			return 0, 0, "recordsPerPage", fmt.Errorf("recordsPerPage %q is not a non-negative integer", perStr)
 		}
 		if per == 0 {
 			per = defPer
 		}
 	}
-	return page, min(per, 100), nil
+	return page, min(per, 100), "", nil
 }
 
-func badRequest(err error) *resp {
-	return messageResp(http.StatusBadRequest, "The request is invalid. "+err.Error())
+// badRequest answers a request that fails validation; field names what
+// failed, for the modelState variant.
+func (p *Product) badRequest(field string, err error) *resp {
+	if !p.srv.opts.Errors.ModelState {
+		return messageResp(http.StatusBadRequest, "The request is invalid. "+err.Error())
+	}
+	w := &jw{}
+	w.open('{').ks("message", "The request is invalid.").k("modelState").open('{')
+	w.k(field).open('[').s(err.Error()).close(']').close('}').close('}')
+	return &resp{status: http.StatusBadRequest, ctype: "application/json; charset=utf-8", body: w.b}
+}
+
+// filterFault answers a filter the sandbox cannot evaluate: 400 naming the
+// fault, or 500 for an unknown field when Options.Errors.UnknownField500.
+func (p *Product) filterFault(field string, err error) *resp {
+	var uf *unknownFieldError
+	if p.srv.opts.Errors.UnknownField500 && errors.As(err, &uf) {
+		return messageResp(http.StatusInternalServerError, "An error has occurred.")
+	}
+	return p.badRequest(field, err)
 }
 
 // getList serves GET /{entity}: the envelope with pageNum, the bare array
-// of every matching record without.
+// of every matching record without; items are full or summaries as
+// Options.Lists says.
 func (p *Product) getList(r *http.Request, st *store) *resp {
 	var q query
 	if fs, ok := queryParam(r, "filter"); ok {
 		f, err := parseGetFilter(st.spec, fs)
 		if err != nil {
-			return badRequest(err)
+			return p.filterFault("filter", err)
 		}
 		q.filter = f
 	}
 	pageStr, paged := queryParam(r, "pageNum")
 	if !paged {
 		recs, _ := st.selectPage(q, 0, 1<<62)
-		if st.spec.name == Releases {
-			return releaseListItems(st, recs)
-		}
-		return p.listResp(st, recs, 0, 0, 0, "bare")
+		return p.listResp(st, recs, 0, 0, 0, "bare", p.srv.opts.getListFields(st.spec.name, true))
 	}
 	perStr, _ := queryParam(r, "recordsPerPage")
-	page, per, err := paging(pageStr, perStr, 100)
+	page, per, field, err := paging(pageStr, perStr, 100)
 	if err != nil {
-		return badRequest(err)
+		return p.badRequest(field, err)
 	}
 	recs, total := st.selectPage(q, page, per)
 	env := "camel"
 	if st.spec.test {
 		env = p.srv.opts.DefectEnvelope
 	}
-	return p.listResp(st, recs, total, page, per, env)
+	return p.listResp(st, recs, total, page, per, env, p.srv.opts.getListFields(st.spec.name, false))
 }
 
 // search serves POST /{entity}/filter and /defects/Search.
 func (p *Product) search(r *http.Request, st *store, env string, defPer int) *resp {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		return badRequest(fmt.Errorf("could not read the body: %w", err))
+		return p.badRequest("request", fmt.Errorf("could not read the body: %w", err))
 	}
 	var body searchBody
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, &body); err != nil {
-			return badRequest(fmt.Errorf("body is not a search request: %w", err))
+			return p.badRequest("request", fmt.Errorf("body is not a search request: %w", err))
 		}
 	}
 	q, err := compileSearch(st.spec, body.SearchFilters)
 	if err != nil {
-		return badRequest(err)
+		return p.filterFault("searchFilters", err)
 	}
 	page, per := 0, defPer
 	if body.PageNum != nil {
@@ -352,16 +380,20 @@ func (p *Product) search(r *http.Request, st *store, env string, defPer int) *re
 		per = *body.RecordsPerPage
 	}
 	if page < 0 {
-		return badRequest(fmt.Errorf("pageNum %d is negative", page))
+		return p.badRequest("pageNum", fmt.Errorf("pageNum %d is negative", page))
 	}
 	per = min(per, 100)
 	recs, total := st.selectPage(q, page, per)
-	return p.listResp(st, recs, total, page, per, env)
+	var fields []string
+	if !st.spec.test {
+		fields = p.srv.opts.filterFields(st.spec)
+	}
+	return p.listResp(st, recs, total, page, per, env, fields)
 }
 
 // listResp serializes records into the envelope env ("camel", "pascal" or
-// "bare").
-func (p *Product) listResp(st *store, recs []*record, total, page, per int, env string) *resp {
+// "bare"): each record whole, or only its members named by fields.
+func (p *Product) listResp(st *store, recs []*record, total, page, per int, env string, fields []string) *resp {
 	bp := bufPool.Get().(*[]byte)
 	b := (*bp)[:0]
 	switch env {
@@ -376,7 +408,11 @@ func (p *Product) listResp(st *store, recs []*record, total, page, per int, env 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, st.raw(rec)...)
+		if fields != nil {
+			b = append(b, project(st.raw(rec), fields)...)
+		} else {
+			b = append(b, st.raw(rec)...)
+		}
 	}
 	b = append(b, ']')
 	n := strconv.AppendInt
@@ -433,14 +469,14 @@ func (p *Product) releaseChanges(r *http.Request, releaseID string) *resp {
 	}
 	pageStr, paged := queryParam(r, "pageNum")
 	if !paged {
-		return p.listResp(st, recs, len(recs), 0, 0, "bare")
+		return p.listResp(st, recs, len(recs), 0, 0, "bare", nil)
 	}
 	perStr, _ := queryParam(r, "recordsPerPage")
-	page, per, err := paging(pageStr, perStr, 100)
+	page, per, field, err := paging(pageStr, perStr, 100)
 	if err != nil {
-		return badRequest(err)
+		return p.badRequest(field, err)
 	}
-	return p.listResp(st, pageOf(recs, false, page, per), len(recs), page, per, "camel")
+	return p.listResp(st, pageOf(recs, false, page, per), len(recs), page, per, "camel", nil)
 }
 
 // patchDefect applies a delta such as {"Name":"…"} to a defect and stamps
@@ -448,44 +484,14 @@ func (p *Product) releaseChanges(r *http.Request, releaseID string) *resp {
 func (p *Product) patchDefect(r *http.Request, st *store, id string, now time.Time) *resp {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
-		return badRequest(fmt.Errorf("could not read the body: %w", err))
+		return p.badRequest("request", fmt.Errorf("could not read the body: %w", err))
 	}
 	out, err := st.patch(id, raw, now)
 	if errors.Is(err, ErrNotFound) {
 		return messageResp(http.StatusNotFound, fmt.Sprintf("No defect record was found with id '%s'.", id))
 	}
 	if err != nil {
-		return badRequest(err)
+		return p.badRequest("request", err)
 	}
 	return &resp{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: out}
-}
-
-// releaseListFields are what the legacy bare GET /releases list carries.
-var releaseListFields = []string{"id", "identifier", "name", "implementationDate", "displayColor", "plutoraReleaseType"}
-
-// releaseListItems answers the legacy bare array of releases with the
-// short list items the real API gives there; records that are not objects
-// are served as they are.
-func releaseListItems(st *store, recs []*record) *resp {
-	w := &jw{}
-	w.open('[')
-	for _, rec := range recs {
-		raw := st.raw(rec)
-		fields, err := orderedObject(raw)
-		if err != nil {
-			w.raw(raw)
-			continue
-		}
-		var short []objField
-		for _, f := range fields {
-			for _, k := range releaseListFields {
-				if f.key == k {
-					short = append(short, f)
-				}
-			}
-		}
-		w.raw(writeObject(short))
-	}
-	w.close(']')
-	return &resp{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: w.b}
 }

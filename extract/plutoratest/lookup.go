@@ -12,25 +12,29 @@ type lookupItem struct {
 	Type      string
 }
 
-// lookupValues are the lists the generator draws statuses and types from.
-var lookupValues = map[string][]string{
-	"StackLayer":         {"Application", "Database", "Middleware", "Network", "Operating System"},
-	"ChangeStatus":       {"Draft", "Submitted", "Approved", "In Progress", "Delivered", "Rejected", "Cancelled"},
-	"ChangePriority":     {"Low", "Medium", "High", "Critical"},
-	"ChangeType":         {"Enhancement", "Defect Fix", "Maintenance", "Regulatory"},
-	"ChangeDeliveryRisk": {"Low", "Medium", "High"},
-	"ChangeTheme":        {"Customer Experience", "Cost Reduction", "Compliance", "Platform"},
-	"ReleaseStatusType":  {"Draft", "Planning", "In Progress", "Completed", "Cancelled"},
-	"ReleaseType":        {"Major", "Minor", "Patch", "Emergency"},
-	"ReleaseRiskLevel":   {"Low", "Medium", "High"},
-	"EnvironmentStatus":  {"Available", "In Use", "Maintenance", "Decommissioned"},
-	"UsageWorkItem":      {"Development", "System Test", "Integration Test", "UAT", "Pre-Production", "Production"},
-	"StakeholderRole":    {"Business Owner", "Developer", "Tester", "Release Manager"},
-	"Organization":       {"Retail Banking", "Wealth", "Group Technology", "Payments", "Digital"},
-	"DefectStatus":       {"New", "Open", "In Progress", "Fixed", "Retest", "Closed", "Rejected"},
-	"DefectPriority":     {"P1", "P2", "P3", "P4"},
-	"DefectSeverity":     {"Critical", "Major", "Minor", "Trivial"},
-	"SystemRoleType":     {"Impact", "Dependency"},
+// lookupValues are the lists the generator draws statuses and types from,
+// each with the description GET /lookupfields gives its type.
+var lookupValues = map[string]struct {
+	desc   string
+	values []string
+}{
+	"StackLayer":         {"Stack layer of a host's component", []string{"Application", "Database", "Middleware", "Network", "Operating System"}},
+	"ChangeStatus":       {"Change status", []string{"Draft", "Submitted", "Approved", "In Progress", "Delivered", "Rejected", "Cancelled"}},
+	"ChangePriority":     {"Change priority", []string{"Low", "Medium", "High", "Critical"}},
+	"ChangeType":         {"Change type", []string{"Enhancement", "Defect Fix", "Maintenance", "Regulatory"}},
+	"ChangeDeliveryRisk": {"Change delivery risk", []string{"Low", "Medium", "High"}},
+	"ChangeTheme":        {"Change theme", []string{"Customer Experience", "Cost Reduction", "Compliance", "Platform"}},
+	"ReleaseStatusType":  {"Release status", []string{"Draft", "Planning", "In Progress", "Completed", "Cancelled"}},
+	"ReleaseType":        {"Release type", []string{"Major", "Minor", "Patch", "Emergency"}},
+	"ReleaseRiskLevel":   {"Release risk level", []string{"Low", "Medium", "High"}},
+	"EnvironmentStatus":  {"Environment status", []string{"Available", "In Use", "Maintenance", "Decommissioned"}},
+	"UsedForWorkItem":    {"What an environment is used for", []string{"Development", "System Test", "Integration Test", "UAT", "Pre-Production", "Production"}},
+	"StakeholderRole":    {"Stakeholder role", []string{"Business Owner", "Developer", "Tester", "Release Manager"}},
+	"SystemRoleType":     {"Role of a system in a change", []string{"Impact", "Dependency"}},
+	// Plutora Test's lists: drawn for defects, not served by Plutora.
+	"DefectStatus":   {"", []string{"New", "Open", "In Progress", "Fixed", "Retest", "Closed", "Rejected"}},
+	"DefectPriority": {"", []string{"P1", "P2", "P3", "P4"}},
+	"DefectSeverity": {"", []string{"Critical", "Major", "Minor", "Trivial"}},
 }
 
 // lookups holds the generated lists of one server, keyed by lowercase type.
@@ -41,9 +45,9 @@ type lookups struct {
 
 func newLookups(seed uint64) *lookups {
 	l := &lookups{byType: make(map[string][]lookupItem, len(lookupValues)), exact: make(map[string][]lookupItem, len(lookupValues))}
-	for typ, values := range lookupValues {
-		items := make([]lookupItem, len(values))
-		for i, v := range values {
+	for typ, lv := range lookupValues {
+		items := make([]lookupItem, len(lv.values))
+		for i, v := range lv.values {
 			items[i] = lookupItem{ID: guid(seed, "lookup/"+typ, uint64(i), 0), Value: v, SortOrder: i, Type: typ}
 		}
 		l.byType[strings.ToLower(typ)] = items
@@ -59,19 +63,34 @@ func (l *lookups) get(typ string) []lookupItem {
 	return l.byType[strings.ToLower(typ)]
 }
 
-// types lists the lookup types in a stable order.
+// types lists the lookup types Plutora serves (those with a description),
+// in a stable order.
 func (l *lookups) types() []string {
-	out := make([]string, 0, len(l.byType))
-	for _, items := range l.byType {
-		out = append(out, items[0].Type)
+	out := make([]string, 0, len(l.exact))
+	for typ := range l.exact {
+		if lookupValues[typ].desc != "" {
+			out = append(out, typ)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
+// typesJSON is GET /lookupfields: [{name, description}].
+func (l *lookups) typesJSON() []byte {
+	w := &jw{}
+	w.open('[')
+	for _, typ := range l.types() {
+		w.open('{').ks("name", typ).ks("description", lookupValues[typ].desc).close('}')
+	}
+	w.close(']')
+	return w.b
+}
+
+// json is GET /lookupfields/{type} (any case) for a type Plutora serves.
 func (l *lookups) json(typ string) ([]byte, bool) {
 	items := l.get(typ)
-	if items == nil {
+	if items == nil || lookupValues[items[0].Type].desc == "" {
 		return nil, false
 	}
 	w := &jw{}

@@ -49,6 +49,7 @@ type Product struct {
 	mu        sync.Mutex
 	keys      []Credentials // accepted besides creds (AddKey)
 	tokens    map[string]tokenInfo
+	refresh   map[string]string // refresh token → client id
 	whitelist []netip.Prefix
 	faults    Faults
 	revoked   bool // Faults.RevokeAt has fired
@@ -68,6 +69,7 @@ func newProduct(s *Server, name string, creds Credentials, ln net.Listener) *Pro
 		srv:     s,
 		creds:   creds,
 		tokens:  map[string]tokenInfo{},
+		refresh: map[string]string{},
 		windows: map[string]*window{},
 		faults:  s.opts.Faults,
 	}
@@ -147,6 +149,7 @@ func ParseWhitelist(cidrs ...string) ([]netip.Prefix, error) {
 func (p *Product) RevokeTokens() {
 	p.mu.Lock()
 	p.tokens = map[string]tokenInfo{}
+	p.refresh = map[string]string{}
 	p.mu.Unlock()
 }
 
@@ -184,14 +187,33 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// issue records a new token for clientID.
-func (p *Product) issue(clientID string, now time.Time) (access string, ttl time.Duration) {
+// issue records a new token for clientID, and a refresh token for it
+// unless Options.NoRefreshToken ("" then).
+func (p *Product) issue(clientID string, now time.Time) (access, refresh string, ttl time.Duration) {
 	access = newToken()
 	ttl = p.srv.opts.TokenTTL
+	if !p.srv.opts.NoRefreshToken {
+		refresh = newToken()
+	}
 	p.mu.Lock()
 	p.tokens[access] = tokenInfo{clientID: clientID, expires: now.Add(ttl)}
+	if refresh != "" {
+		p.refresh[refresh] = clientID
+	}
 	p.mu.Unlock()
-	return access, ttl
+	return access, refresh, ttl
+}
+
+// redeem consumes a refresh token of clientID; each works once.
+func (p *Product) redeem(refresh, clientID string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	owner, ok := p.refresh[refresh]
+	if !ok || owner != clientID {
+		return false
+	}
+	delete(p.refresh, refresh)
+	return true
 }
 
 // authorize returns the client id of a valid bearer token in h.

@@ -96,6 +96,39 @@ type Options struct {
 	EchoTokenForm bool
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
+	// Lists chooses today's full lists or the real API's shapes: summaries
+	// in the GET lists of environments, systems and releases, and details
+	// with every member of plutora-api.md §4; zero is DefaultLists.
+	Lists Lists
+	// SummaryFilters names the entities (changes, releases) whose POST
+	// /{entity}/filter answers summaries (the list item's members and
+	// lastModifiedDate) instead of full records: the real API's choice is
+	// unknown, so tests can run both.
+	SummaryFilters map[string]bool
+	// NoRefreshToken leaves refresh_token out of token answers and
+	// refuses grant_type=refresh_token; by default a token answer has a
+	// refresh token and the grant honours it.
+	NoRefreshToken bool
+	// Errors choose among the variants of error answers the real API gives.
+	Errors ErrorVariants
+}
+
+// ErrorVariants choose how some errors are answered (plutora-api.md §5).
+// The zero value is the sandbox's plain form of each.
+type ErrorVariants struct {
+	// Deny403 answers an address outside the IP whitelist with 403
+	// instead of 401 (same body).
+	Deny403 bool
+	// UnknownField500 answers a filter naming a field the entity does not
+	// have with 500 "An error has occurred.", as the real API does,
+	// instead of 400 naming the field.
+	UnknownField500 bool
+	// CapitalMessage writes "Message" instead of "message" in the 400 and
+	// 404 bodies, as some of the real API's controllers do.
+	CapitalMessage bool
+	// ModelState answers a request that fails validation with 400
+	// {"message":"The request is invalid.","modelState":{"<field>":["…"]}}.
+	ModelState bool
 }
 
 // Server is a running sandbox: Plutora and Plutora Test on two listeners
@@ -121,7 +154,7 @@ func NewServer(opts Options) (*Server, error) {
 	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
 		*p = max(*p, 0)
 	}
-	s.gen = newGenerator(uint64(opts.Seed), sizes)
+	s.gen = newGenerator(uint64(opts.Seed), sizes, opts.Lists == ListsReal)
 	for _, spec := range specs {
 		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
 	}
@@ -151,6 +184,17 @@ func (o *Options) validate() error {
 	}
 	if o.ThrottleStatus == 0 {
 		o.ThrottleStatus = http.StatusTooManyRequests
+	}
+	if o.Lists == ListsDefault {
+		o.Lists = DefaultLists
+	}
+	if o.Lists != ListsFull && o.Lists != ListsReal {
+		return fmt.Errorf("option Lists %v: want ListsFull or ListsReal", o.Lists)
+	}
+	for e := range o.SummaryFilters {
+		if e != Changes && e != Releases {
+			return fmt.Errorf("option SummaryFilters: %q has no POST filter (want changes or releases)", e)
+		}
 	}
 	switch o.DefectEnvelope {
 	case "":

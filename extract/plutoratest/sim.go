@@ -27,6 +27,8 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		logReqs   bool
 		scale     float64
 		revokeReq int64
+		lists     string
+		sumFilter string
 	)
 	fs.StringVar(&o.PlutoraAddr, "plutora-addr", "127.0.0.1:8181", "listen address of Plutora")
 	fs.StringVar(&o.TestAddr, "test-addr", "127.0.0.1:8282", "listen address of Plutora Test")
@@ -58,6 +60,13 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&o.WhitelistTokenEndpoint, "whitelist-token", false, "apply the whitelist to /oauth/token too")
 	fs.DurationVar(&churn, "churn", 0, "insert, update and delete records at this interval (0 = off)")
 	fs.BoolVar(&logReqs, "log", false, "log every request to stderr")
+	fs.StringVar(&lists, "lists", "default", "GET list items: real (summaries of environments, systems, releases, as the real API), full, or default (= "+DefaultLists.String()+")")
+	fs.StringVar(&sumFilter, "summary-filters", "", "comma-separated entities (changes, releases) whose POST …/filter answers summaries")
+	fs.BoolVar(&o.NoRefreshToken, "no-refresh-token", false, "token answers without refresh_token (and no refresh_token grant)")
+	fs.BoolVar(&o.Errors.Deny403, "deny-403", false, "answer a whitelist denial with 403 instead of 401")
+	fs.BoolVar(&o.Errors.UnknownField500, "unknown-field-500", false, "answer a filter on an unknown field with 500, as the real API")
+	fs.BoolVar(&o.Errors.CapitalMessage, "capital-message", false, `write "Message" in 400 and 404 bodies`)
+	fs.BoolVar(&o.Errors.ModelState, "model-state", false, "answer validation errors with 400 and modelState")
 	fs.Usage = func() { simUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -72,6 +81,18 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("sim: -scale %v must be positive", scale)
 	}
 	o.Faults.RevokeAtRequest = revokeReq
+	var err error
+	if o.Lists, err = ParseLists(lists); err != nil {
+		return fmt.Errorf("sim: -lists: %w", err)
+	}
+	for _, e := range strings.Split(sumFilter, ",") {
+		if e = strings.TrimSpace(e); e != "" {
+			if o.SummaryFilters == nil {
+				o.SummaryFilters = map[string]bool{}
+			}
+			o.SummaryFilters[e] = true
+		}
+	}
 	o.Sizes = scaled(sizes, scale)
 	if logReqs {
 		o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
@@ -103,8 +124,9 @@ var simGroups = []struct {
 }{
 	{"listening", []string{"plutora-addr", "test-addr"}},
 	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "churn"}},
-	{"tokens and budget", []string{"token-ttl", "budget", "window", "throttle-status"}},
-	{"answers", []string{"defect-envelope", "latency", "jitter"}},
+	{"tokens and budget", []string{"token-ttl", "no-refresh-token", "budget", "window", "throttle-status"}},
+	{"answers", []string{"lists", "summary-filters", "defect-envelope", "latency", "jitter"}},
+	{"error variants", []string{"deny-403", "unknown-field-500", "capital-message", "model-state"}},
 	{"faults", []string{"fault-5xx", "fault-html", "fault-truncated", "fault-garbled", "fault-reset",
 		"fault-429-bursts", "burst-length", "revoke-at-request"}},
 	{"access", []string{"whitelist-plutora", "whitelist-test", "whitelist-token"}},
@@ -200,6 +222,7 @@ func printSimHelp(w io.Writer, s *Server) {
 		line("  OpenAPI:       %s/swagger", p.URL)
 		line("")
 	}
+	line("Lists: %s (real: environments, systems and releases answer summaries; details are full)", s.opts.Lists)
 	line("Records: %d changes, %d releases, %d environments, %d hosts, %d systems, %d defects",
 		s.Count(Changes), s.Count(Releases), s.Count(Environments), s.Count(Hosts), s.Count(Systems), s.Count(Defects))
 	line("")

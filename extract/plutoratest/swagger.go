@@ -55,7 +55,7 @@ func (p *Product) openAPI() []byte {
 	} else {
 		for _, e := range []string{Changes, Releases, Environments, Hosts, Systems} {
 			schema := strings.ToUpper(e[:1]) + e[1:len(e)-1]
-			add("/"+e, "get", obj{"summary": "list " + e, "parameters": listParams, "responses": ok("a page (with pageNum) or a bare array", obj{"oneOf": []any{pagedSchema(ref(schema)), obj{"type": "array", "items": ref(schema)}}})})
+			add("/"+e, "get", obj{"summary": "list " + e + " (summaries of environments, systems and releases under -lists real)", "parameters": listParams, "responses": ok("a page (with pageNum) or a bare array", obj{"oneOf": []any{pagedSchema(ref(schema)), obj{"type": "array", "items": ref(schema)}}})})
 			add("/"+e+"/{id}", "get", obj{"summary": "one of " + e, "parameters": []any{pathParam("id")}, "responses": ok("the record", ref(schema))})
 		}
 		for _, e := range []string{Changes, Releases} {
@@ -63,6 +63,13 @@ func (p *Product) openAPI() []byte {
 			add("/"+e+"/filter", "post", obj{"summary": "search " + e, "requestBody": searchBody, "responses": ok("a page", pagedSchema(ref(schema)))})
 		}
 		add("/releases/{id}/changes", "get", obj{"summary": "the changes delivered in a release", "parameters": append([]any{pathParam("id")}, listParams[:2]...), "responses": ok("changes", obj{"type": "array", "items": ref("Change")})})
+		add("/releases/{id}/systems", "get", obj{"summary": "the systems of a release", "parameters": []any{pathParam("id")}, "responses": ok("systems", obj{"type": "array", "items": ref("SystemRef")})})
+		add("/changes/{id}/systems", "get", obj{"summary": "the systems of a change", "parameters": []any{pathParam("id")}, "responses": ok("systems", obj{"type": "array", "items": ref("SystemRef")})})
+		add("/organizations", "get", obj{"summary": "the organizations", "responses": ok("organizations", obj{"type": "array", "items": ref("Organization")})})
+		add("/users", "get", obj{"summary": "the users (always the envelope)", "parameters": listParams[:2], "responses": ok("a page", pagedSchema(ref("User")))})
+		add("/environmentgroups", "get", obj{"summary": "the environment groups and their members", "responses": ok("groups", obj{"type": "array", "items": ref("EnvironmentGroup")})})
+		add("/layers/{id}", "get", obj{"summary": "one stack-layer component of a host", "parameters": []any{pathParam("id")}, "responses": ok("the layer", ref("Layer"))})
+		add("/lookupfields", "get", obj{"summary": "the lookup types", "responses": ok("types", obj{"type": "array", "items": ref("LookupType")})})
 		add("/lookupfields/{type}", "get", obj{"summary": "a lookup list", "parameters": []any{obj{"name": "type", "in": "path", "required": true, "schema": obj{"type": "string", "enum": p.srv.gen.lookups.types()}}},
 			"responses": ok("items", obj{"type": "array", "items": ref("LookupItem")})})
 	}
@@ -102,6 +109,21 @@ func (p *Product) schemas() obj {
 			"recordsPerPage": obj{"type": "integer", "maximum": 100},
 			"pageNum":        obj{"type": "integer", "minimum": 0},
 		}, "example": obj{"searchFilters": []any{obj{"property": "lastModifiedDate", "direction": "ASC", "value": "2019-01-01T00:00:00.000Z", "operator": "GreaterOrEqual"}}, "recordsPerPage": 100, "pageNum": 0}},
+	}
+	props := func(names ...string) obj {
+		ps := obj{}
+		for _, n := range names {
+			ps[n] = obj{}
+		}
+		return obj{"type": "object", "properties": ps}
+	}
+	if p.Name == "plutora" {
+		out["Organization"] = props("id", "name", "type")
+		out["User"] = props("id", "name", "email")
+		out["LookupType"] = props("name", "description")
+		out["EnvironmentGroup"] = props("id", "name", "description", "color", "environmentIDs")
+		out["Layer"] = props(nestedLayerFields...)
+		out["SystemRef"] = props("systemId", "name", "systemRoleType")
 	}
 	for _, spec := range specs {
 		if spec.test != (p.Name == "plutoratest") {

@@ -41,10 +41,11 @@ func unescapeLenient(s string) string {
 	return strings.ReplaceAll(s, "+", " ")
 }
 
-// serveToken answers POST /oauth/token (password grant).
+// serveToken answers POST /oauth/token (password grant, and refresh_token
+// unless Options.NoRefreshToken).
 func (p *Product) serveToken(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if p.srv.opts.WhitelistTokenEndpoint && !p.admitted(r) {
-		p.finish(w, r, now, "", jsonResp(http.StatusUnauthorized, deniedBody))
+		p.finish(w, r, now, "", jsonResp(p.denyStatus(), deniedBody))
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -75,27 +76,50 @@ func (p *Product) serveToken(w http.ResponseWriter, r *http.Request, now time.Ti
 		}
 	}
 	clientID := form["client_id"]
-	switch gt := form["grant_type"]; {
-	case gt == "":
-		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "unsupported_grant_type", "grant_type is missing"))
-		return
-	case gt != "password":
-		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use password", gt)))
+	if rs := p.checkGrant(form); rs != nil {
+		p.finish(w, r, now, clientID, rs)
 		return
 	}
-	c, ok := p.key(clientID)
+	access, refresh, ttl := p.issue(clientID, now)
+	jw := &jw{}
+	jw.open('{').ks("access_token", access).ks("token_type", "bearer").ki("expires_in", int64(ttl/time.Second))
+	if refresh != "" {
+		jw.ks("refresh_token", refresh)
+	}
+	jw.close('}')
+	p.finish(w, r, now, clientID, &resp{status: http.StatusOK, ctype: "application/json;charset=UTF-8", body: jw.b})
+}
+
+// checkGrant checks the client and the grant: the password grant, or the
+// refresh_token grant unless Options.NoRefreshToken. It returns the error
+// answer, or nil when a token may be issued.
+func (p *Product) checkGrant(form map[string]string) *resp {
+	gt := form["grant_type"]
+	refreshing := gt == "refresh_token" && !p.srv.opts.NoRefreshToken
+	switch {
+	case gt == "":
+		return tokenError(http.StatusBadRequest, "unsupported_grant_type", "grant_type is missing")
+	case gt != "password" && !refreshing:
+		want := "password or refresh_token"
+		if p.srv.opts.NoRefreshToken {
+			want = "password"
+		}
+		return tokenError(http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("grant_type %q is not supported; use %s", gt, want))
+	}
+	c, ok := p.key(form["client_id"])
 	if !ok || form["client_secret"] != c.ClientSecret {
-		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "invalid_client", "The client credentials are invalid"))
-		return
+		return tokenError(http.StatusBadRequest, "invalid_client", "The client credentials are invalid")
+	}
+	if refreshing {
+		if !p.redeem(form["refresh_token"], form["client_id"]) {
+			return tokenError(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid, expired or already used.")
+		}
+		return nil
 	}
 	if !strings.EqualFold(strings.TrimSpace(form["username"]), c.Username) || form["password"] != c.Password {
-		p.finish(w, r, now, clientID, tokenError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect."))
-		return
+		return tokenError(http.StatusBadRequest, "invalid_grant", "The user name or password is incorrect.")
 	}
-	access, ttl := p.issue(clientID, now)
-	jw := &jw{}
-	jw.open('{').ks("access_token", access).ks("token_type", "bearer").ki("expires_in", int64(ttl/time.Second)).ks("refresh_token", newToken()).close('}')
-	p.finish(w, r, now, clientID, &resp{status: http.StatusOK, ctype: "application/json;charset=UTF-8", body: jw.b})
+	return nil
 }
 
 func tokenError(status int, code, desc string) *resp {
