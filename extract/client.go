@@ -68,6 +68,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.wire = &transport{
 		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
 		backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
+		maxHold: cfg.MaxRetryAfter,
 	}
 	if cfg.HTTPClient != nil {
 		if cfg.HTTPClient.Transport != nil {

@@ -2,8 +2,15 @@ package synctype
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// ErrBadPage marks an error about one page that asking again is unlikely to
+// cure: an answer that cannot be used (not an envelope, too large, refused),
+// or paging that does not end. The runner counts such failures against the
+// page, and stops retrying a page that keeps failing.
+var ErrBadPage = errors.New("bad page")
 
 // Query selects the pages of a run.
 type Query struct {
