@@ -295,8 +295,13 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
 	}
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
+		size := fmt.Sprintf("more than %d bytes", c.cfg.MaxBodyBytes)
+		if resp.ContentLength > 0 {
+			size = fmt.Sprintf("%d bytes", resp.ContentLength)
+		}
 		return resp.StatusCode, nil, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
-			Reason: fmt.Sprintf("body larger than MaxBodyBytes (%d)", c.cfg.MaxBodyBytes)}
+			Reason: fmt.Sprintf("body of %s is over the limit of %d bytes: raise MAX_BODY_BYTES (MaxBodyBytes), "+
+				"and the memory limit with it (README, \"Memory\")", size, c.cfg.MaxBodyBytes)}
 	}
 	return resp.StatusCode, data, nil
 }

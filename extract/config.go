@@ -19,7 +19,7 @@ const (
 	DefaultWindow        = time.Hour
 	DefaultPagesInFlight = 4
 	DefaultRenewBefore   = 30 * time.Minute
-	DefaultMaxBodyBytes  = 64 << 20
+	DefaultMaxBodyBytes  = 8 << 20 // with 4 pages in flight, fits 256 MiB (README, "Memory")
 	DefaultHistoryBucket = time.Minute
 	DefaultMaxAttempts   = 6
 	DefaultRetryBase     = 250 * time.Millisecond
@@ -50,7 +50,7 @@ type Config struct {
 	Window        time.Duration // the budget's rolling window; default 1h
 	PagesInFlight int           // pages fetched concurrently by Pages; default 4
 	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
-	MaxBodyBytes  int64         // largest response body read; default 64 MiB
+	MaxBodyBytes  int64         // largest response body read; default 8 MiB
 	HTTPClient    *http.Client  // optional base client (its Transport and CheckRedirect are used)
 	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute

@@ -53,6 +53,11 @@ type Checkpoint struct {
 	Since      *time.Time // the filter lower bound of the run in progress
 	Watermark  *time.Time // the newest committed last-modified time (over all modes)
 	TotalCount int        // totalCount of the last committed page
+	// Failures counts the failed runs in a row that stopped at NextPage on a
+	// bad page (ErrBadPage); Failure is the last one's error. A failed run
+	// leaves RunID 0 and NextPage where it stopped: the next run continues there.
+	Failures int
+	Failure  string
 }
 
 // RunStart opens a run in the ledger.
@@ -67,6 +72,8 @@ type RunStart struct {
 	// WatermarkBefore is the watermark the run starts from; nil = the checkpoint's.
 	WatermarkBefore *time.Time
 	Note            string // e.g. a budget-plan warning
+	// StartPage continues a failed run's place (the checkpoint's NextPage); 0 = from the start.
+	StartPage int
 }
 
 // PageWrite is one page to write with its checkpoint, in one transaction.
@@ -117,7 +124,10 @@ type RunResult struct {
 	WatermarkAfter          *time.Time
 	BudgetUsed, BudgetLimit int    // the key's requests in the rolling window, and its limit
 	Error                   string // what went wrong, for people; never a secret
-	Resumed                 bool   // the run resumed after its worker stopped
+	Resumed                 bool   // the run resumed after its worker stopped, or continued a failed run
+	// PageFailures is, for a failed or skipped run, the failed runs in a row at
+	// the checkpoint's next page (Checkpoint.Failures afterwards); 0 on success.
+	PageFailures int
 }
 
 // Census is what a census run found, for deciding on deletions.
