@@ -170,8 +170,8 @@ type plan struct {
 	startPage  int
 	firstTotal int
 	watermark  *time.Time
-	resumed  bool // continues an interrupted or failed run
-	failures int  // failed runs in a row at startPage
+	resumed    bool // continues an interrupted or failed run
+	failures   int  // failed runs in a row at startPage
 	// watermarkCap bounds the watermark of a sweep or census: records read
 	// early in a long run may change before it ends, and an incremental run
 	// from a watermark past their change would miss them. nil = no bound.
