@@ -1,6 +1,8 @@
 package extract_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -126,6 +128,45 @@ func TestRetryAfterCapped(t *testing.T) {
 			pages, err := allPages(t, c)
 			if err != nil || pages != 1 || c.Stats().Throttled != 1 {
 				t.Fatalf("pages %d, throttled %d, err %v; want the page after one capped hold", pages, c.Stats().Throttled, err)
+			}
+		})
+	}
+}
+
+// An oversize page, plain or a gzip bomb, fails with a message naming the
+// entity, the page, the size and the variable to raise, and is a bad page.
+func TestOversizePage(t *testing.T) {
+	big := envelopeOf(1, "00000000-0000-0000-0000-000000000001")
+	big = strings.Replace(big, `"lastModifiedDate"`, `"pad":"`+strings.Repeat("x", 5<<20)+`","lastModifiedDate"`, 1)
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	_, _ = io.WriteString(zw, big)
+	_ = zw.Close()
+	for name, tc := range map[string]struct {
+		gzip bool
+		size string
+	}{
+		"plain": {false, fmt.Sprintf("body of %d bytes", len(big))},
+		"gzip":  {true, "body of more than 4194304 bytes"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := pageServer(t, func(_ int, w http.ResponseWriter) {
+				if tc.gzip {
+					w.Header().Set("Content-Encoding", "gzip")
+					_, _ = w.Write(zipped.Bytes())
+					return
+				}
+				w.Header().Set("Content-Length", fmt.Sprint(len(big)))
+				_, _ = io.WriteString(w, big)
+			})
+			_, err := allPages(t, hostileClient(t, srv.URL)) // MaxBodyBytes 4 MiB
+			if !errors.Is(err, synctype.ErrBadPage) {
+				t.Fatalf("err = %v; want a bad page", err)
+			}
+			for _, want := range []string{"fetch changes page 0", tc.size, "over the limit of 4194304 bytes", "raise MAX_BODY_BYTES"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
 			}
 		})
 	}
