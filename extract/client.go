@@ -69,6 +69,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c.wire = &transport{
 		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
 		backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
+		maxHold: cfg.MaxRetryAfter,
 	}
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		c.wire.base = cfg.HTTPClient.Transport
@@ -293,8 +294,13 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
 	}
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
+		size := fmt.Sprintf("more than %d bytes", c.cfg.MaxBodyBytes)
+		if resp.ContentLength > 0 {
+			size = fmt.Sprintf("%d bytes", resp.ContentLength)
+		}
 		return resp.StatusCode, nil, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
-			Reason: fmt.Sprintf("body larger than MaxBodyBytes (%d)", c.cfg.MaxBodyBytes)}
+			Reason: fmt.Sprintf("body of %s is over the limit of %d bytes: raise MAX_BODY_BYTES (MaxBodyBytes), "+
+				"and the memory limit with it (README, \"Memory\")", size, c.cfg.MaxBodyBytes)}
 	}
 	return resp.StatusCode, data, nil
 }

@@ -19,13 +19,19 @@ const (
 	DefaultWindow        = time.Hour
 	DefaultPagesInFlight = 4
 	DefaultRenewBefore   = 30 * time.Minute
-	DefaultMaxBodyBytes  = 64 << 20
+	DefaultMaxBodyBytes  = 8 << 20 // with 4 pages in flight, fits 256 MiB (README, "Memory")
 	DefaultHistoryBucket = time.Minute
 	DefaultMaxAttempts   = 6
 	DefaultRetryBase     = 250 * time.Millisecond
 	DefaultRetryMax      = 20 * time.Second
 	DefaultRetryTimeout  = 5 * time.Minute
 	DefaultRequestTime   = 2 * time.Minute
+	// DefaultMaxRetryAfter caps the hold a 429's Retry-After imposes on the key: a
+	// hostile or broken server asking for hours would stop every entity of the key.
+	DefaultMaxRetryAfter = 2 * time.Minute
+	// RunawaySlackPages are the pages a run may read beyond twice its first totalCount
+	// (records inserted while it pages) before Pages stops it as a runaway.
+	RunawaySlackPages = 10
 	// NoReserve as Config.Reserve leaves no reserve (zero means the default).
 	NoReserve = -1.0
 	// RecordsPerPage is the page size the client asks for: the API's maximum.
@@ -44,7 +50,7 @@ type Config struct {
 	Window        time.Duration // the budget's rolling window; default 1h
 	PagesInFlight int           // pages fetched concurrently by Pages; default 4
 	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
-	MaxBodyBytes  int64         // largest response body read; default 64 MiB
+	MaxBodyBytes  int64         // largest response body read; default 8 MiB
 	HTTPClient    *http.Client  // optional base client (its Transport is used; redirects are always refused)
 	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute
@@ -60,6 +66,7 @@ type Config struct {
 	RetryMax       time.Duration // largest single backoff; default 20s
 	RetryTimeout   time.Duration // total time spent on one request; default 5m
 	RequestTimeout time.Duration // one attempt, body included; default 2m
+	MaxRetryAfter  time.Duration // longest hold a 429's Retry-After imposes; default 2m
 }
 
 // limit is the number of requests the pacer admits per window.
@@ -79,6 +86,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.RetryMax, DefaultRetryMax)
 	setDefault(&c.RetryTimeout, DefaultRetryTimeout)
 	setDefault(&c.RequestTimeout, DefaultRequestTime)
+	setDefault(&c.MaxRetryAfter, DefaultMaxRetryAfter)
 	switch {
 	case c.Reserve == 0:
 		c.Reserve = DefaultReserve
@@ -127,7 +135,7 @@ func (c Config) withDefaults() (Config, error) {
 	}{
 		{"Window", c.Window}, {"RenewBefore", c.RenewBefore}, {"HistoryBucket", c.HistoryBucket},
 		{"RetryBase", c.RetryBase}, {"RetryMax", c.RetryMax}, {"RetryTimeout", c.RetryTimeout},
-		{"RequestTimeout", c.RequestTimeout},
+		{"RequestTimeout", c.RequestTimeout}, {"MaxRetryAfter", c.MaxRetryAfter},
 	} {
 		if f.v < 0 {
 			bad("%s %v is negative", f.name, f.v)

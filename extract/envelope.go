@@ -16,9 +16,20 @@ type envelope struct {
 // pageJSON is a page answer as the API spells it: camelCase on Plutora, PascalCase
 // ("Data", "TotalCount") on Plutora Test; encoding/json matches keys case-insensitively.
 type pageJSON struct {
-	ResultSet  []json.RawMessage `json:"resultSet"`
-	Data       []json.RawMessage `json:"data"`
-	TotalCount json.RawMessage   `json:"totalCount"` // raw: missing and null differ
+	ResultSet  []aliasRaw      `json:"resultSet"`
+	Data       []aliasRaw      `json:"data"`
+	TotalCount json.RawMessage `json:"totalCount"` // raw: missing and null differ
+}
+
+// aliasRaw is a record kept as the slice of the body that encoding/json hands
+// to UnmarshalJSON, where json.RawMessage would copy it: a page's records
+// then hold one copy of the page, not two (README, "Memory"). The body is
+// never written to after parsing.
+type aliasRaw []byte
+
+func (r *aliasRaw) UnmarshalJSON(b []byte) error {
+	*r = b[:len(b):len(b)]
+	return nil
 }
 
 // parseEnvelope accepts the Plutora envelope ({"resultSet":[…],"totalCount":N,…}) and
@@ -44,9 +55,16 @@ func parseEnvelope(body []byte) (envelope, error) {
 		}
 		return envelope{}, fmt.Errorf("not a page envelope: %w", err)
 	}
-	records := p.ResultSet
-	if records == nil {
-		records = p.Data
+	aliased := p.ResultSet
+	if aliased == nil {
+		aliased = p.Data
+	}
+	var records []json.RawMessage
+	if aliased != nil {
+		records = make([]json.RawMessage, len(aliased))
+		for i, r := range aliased {
+			records[i] = json.RawMessage(r)
+		}
 	}
 	if records == nil && !hasRecordsKey(body) {
 		return envelope{}, errors.New("not a page envelope: neither resultSet nor Data")

@@ -3,6 +3,8 @@ package extract
 import (
 	"errors"
 	"fmt"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Sentinel errors, for errors.Is. Every error the client returns wraps at most one of them.
@@ -58,8 +60,10 @@ func (e *BadResponseError) Error() string {
 	return fmt.Sprintf("bad response from %s: %s", where, e.Reason)
 }
 
-// Is reports whether target is ErrBadResponse.
-func (e *BadResponseError) Is(target error) bool { return target == ErrBadResponse }
+// Is reports whether target is ErrBadResponse, or synctype.ErrBadPage for a page's answer.
+func (e *BadResponseError) Is(target error) bool {
+	return target == ErrBadResponse || target == synctype.ErrBadPage && e.Page >= 0
+}
 
 // RedirectError is a redirect the client refused: the API does not redirect, so a
 // redirect is a fault (a proxy, a moved site, an attack), and following it would send

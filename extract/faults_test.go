@@ -149,7 +149,7 @@ func TestBodySizeLimit(t *testing.T) {
 	cfg.MaxBodyBytes = 4096
 	c := newClient(t, cfg)
 	_, _, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
-	if !errors.Is(err, extract.ErrBadResponse) || !strings.Contains(err.Error(), "larger than MaxBodyBytes (4096)") {
+	if !errors.Is(err, extract.ErrBadResponse) || !strings.Contains(err.Error(), "over the limit of 4096 bytes: raise MAX_BODY_BYTES") {
 		t.Fatalf("err = %v, want a body-size BadResponseError", err)
 	}
 	settle(t, s.Plutora, c)

@@ -12,10 +12,17 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
+// ErrRunaway: the API's pages do not end as its totalCount says they should (more pages
+// than twice the first totalCount allow, or a page repeating the previous one). Pages
+// stops with it rather than spend the key's budget on a loop.
+var ErrRunaway = fmt.Errorf("%w: runaway paging", synctype.ErrBadPage)
+
 // Pages fetches the pages of e in order, PagesInFlight at a time, and calls fn for each
 // in order. It stops after the page that reaches TotalCount, or after an empty page (which
 // is delivered too, so the caller sees its TotalCount), or when fn returns an error, which
 // is returned as is. At most PagesInFlight pages are held at once, the one in fn included.
+// A page past twice the first totalCount (and RunawaySlackPages), or one repeating the
+// previous page's ids, is not delivered: Pages returns ErrRunaway.
 func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
 	if e.Product != c.cfg.Product {
 		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
@@ -59,6 +66,7 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		}
 	}
 	num := q.StartPage
+	guard := runaway{start: q.StartPage}
 	for {
 		topUp(c.cfg.PagesInFlight)
 		if len(queue) == 0 {
@@ -74,6 +82,9 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 			first = total
 		}
 		p := synctype.Page{Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
+		if err := guard.check(p); err != nil {
+			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err)
+		}
 		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total
 		if !last {
 			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
@@ -89,6 +100,46 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		}
 		num++
 	}
+}
+
+// runaway notices paging that does not end: a page number past twice the first
+// totalCount plus slack, or a page with the same ids as the previous one (a server
+// that loops).
+type runaway struct {
+	start int             // the first page number of the call
+	prev  map[string]bool // ids of the previous page; nil when it had none or one without an id
+}
+
+func (g *runaway) check(p synctype.Page) error {
+	if len(p.Records) == 0 {
+		g.prev = nil
+		return nil
+	}
+	limit := max(g.start, (2*p.FirstTotal+RecordsPerPage-1)/RecordsPerPage) + RunawaySlackPages
+	if p.Num >= limit {
+		return fmt.Errorf("%w: page %d is past twice the first totalCount %d (%d pages and %d of slack)",
+			ErrRunaway, p.Num, p.FirstTotal, limit-RunawaySlackPages, RunawaySlackPages)
+	}
+	ids := make(map[string]bool, len(p.Records))
+	for _, rec := range p.Records {
+		var v struct {
+			ID json.RawMessage `json:"id"` // encoding/json matches "Id" too
+		}
+		if json.Unmarshal(rec, &v) != nil || len(v.ID) == 0 || string(v.ID) == "null" {
+			g.prev = nil // quarantine's business; no comparison on this page
+			return nil
+		}
+		ids[string(v.ID)] = true
+	}
+	repeat := len(g.prev) > 0 && len(ids) == len(g.prev)
+	for id := range ids {
+		repeat = repeat && g.prev[id]
+	}
+	if repeat {
+		return fmt.Errorf("%w: page %d repeats the %d ids of the previous page", ErrRunaway, p.Num, len(ids))
+	}
+	g.prev = ids
+	return nil
 }
 
 // page fetches one page of e.

@@ -30,6 +30,7 @@ type transport struct {
 	stats   *stats
 	now     func() time.Time
 	backoff func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
+	maxHold time.Duration             // cap on a Retry-After
 
 	mu      sync.Mutex
 	run429s int
@@ -99,8 +100,8 @@ func (m metered) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// throttle holds the pacer after a 429 for its Retry-After, or for a growing backoff
-// when it has none; any other answer ends a run of 429s.
+// throttle holds the pacer after a 429 for its Retry-After (at most maxHold), or for a
+// growing backoff when it has none or a negative one; any other answer ends a run of 429s.
 func (t *transport) throttle(resp *http.Response) {
 	t.mu.Lock()
 	if resp.StatusCode != http.StatusTooManyRequests {
@@ -117,6 +118,7 @@ func (t *transport) throttle(resp *http.Response) {
 	if !ok {
 		d = t.backoff(n)
 	}
+	d = min(d, t.maxHold)
 	t.pacer.hold(t.now().Add(d))
 }
 

@@ -11,8 +11,9 @@ import (
 )
 
 // StartRun records a new run of (product, entity, mode) and points the
-// checkpoint at it, page 0. A run of the same job still marked running (its
-// worker died) is marked abandoned. To resume a run instead, keep its
+// checkpoint at it, at page r.StartPage (0, or the place a failed run kept).
+// A run of the same job still marked running (its worker died) is marked
+// abandoned. To resume an interrupted run instead, keep its
 // synctype.Checkpoint.RunID and NextPage and do not call StartRun.
 func (w *Writer) StartRun(ctx context.Context, r synctype.RunStart) (runID int64, err error) {
 	spec, err := specFor(r.Entity)
@@ -52,11 +53,12 @@ func (w *Writer) StartRun(ctx context.Context, r synctype.RunStart) (runID int64
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO plutora_sync.checkpoints (product, entity, mode, run_id, next_page, since, total_count)
-			VALUES ($1, $2, $3, $4, 0, $5, 0)
-			ON CONFLICT (product, entity, mode) DO UPDATE SET run_id = EXCLUDED.run_id, next_page = 0,
-				since = EXCLUDED.since, total_count = 0, updated_at = now()`,
-			r.Product, r.Entity, r.Mode, runID, r.Since)
+			INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, since, total_count)
+			VALUES ($1, $2, $3, $4, $6, $5, 0)
+			ON CONFLICT (product, entity, mode) DO UPDATE SET run_id = EXCLUDED.run_id, next_page = EXCLUDED.next_page,
+				since = EXCLUDED.since, total_count = CASE WHEN EXCLUDED.next_page > 0 THEN k.total_count ELSE 0 END,
+				updated_at = now()`,
+			r.Product, r.Entity, r.Mode, runID, r.Since, r.StartPage)
 		return err
 	})
 	if err != nil {
@@ -65,8 +67,11 @@ func (w *Writer) StartRun(ctx context.Context, r synctype.RunStart) (runID int64
 	return runID, nil
 }
 
-// FinishRun records how a run ended, releases its checkpoint (the next run
-// starts at page 0; the watermark stays) and forgets its census ids. Call
+// FinishRun records how a run ended, releases its checkpoint and forgets its
+// census ids. After a success the next run starts at page 0 (the watermark
+// stays), and a census's success also clears the failed places of the
+// entity's other jobs; a failed or skipped run keeps its next page, with
+// r.PageFailures and the error, so that the next run continues there. Call
 // MarkDeleted, if at all, before FinishRun.
 func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 	if !r.Outcome.Valid() {
@@ -93,11 +98,7 @@ func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 			r.BudgetUsed, r.BudgetLimit, r.Error, r.WatermarkAfter); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `
-			UPDATE plutora_sync.checkpoints SET run_id = NULL, next_page = 0, updated_at = now(),
-				watermark = GREATEST(watermark, $2::timestamptz)
-			WHERE run_id = $1`,
-			r.RunID, r.WatermarkAfter); err != nil {
+		if err := releaseCheckpoint(ctx, tx, r); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM plutora_sync.census_seen WHERE run_id = $1`, r.RunID)
@@ -107,6 +108,31 @@ func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 		return fmt.Errorf("finish run %d: %w", r.RunID, err)
 	}
 	return nil
+}
+
+// releaseCheckpoint frees the checkpoint of a finished run: see FinishRun.
+func releaseCheckpoint(ctx context.Context, tx *sql.Tx, r synctype.RunResult) error {
+	ok := r.Outcome == synctype.OutcomeSuccess
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE plutora_sync.checkpoints SET run_id = NULL, updated_at = now(),
+			next_page = CASE WHEN $3 THEN 0 ELSE next_page END,
+			failures = CASE WHEN $3 THEN 0 ELSE $4 END,
+			failure = CASE WHEN $3 OR $4 = 0 THEN NULL ELSE NULLIF($5, '') END,
+			watermark = GREATEST(watermark, $2::timestamptz)
+		WHERE run_id = $1`,
+		r.RunID, r.WatermarkAfter, ok, r.PageFailures, r.Error); err != nil {
+		return err
+	}
+	if !ok || r.Mode != synctype.ModeCensus {
+		return nil
+	}
+	// A census read every page: the page another job kept failing at gets a new try.
+	_, err := tx.ExecContext(ctx, `
+		UPDATE plutora_sync.checkpoints k SET next_page = 0, failures = 0, failure = NULL, updated_at = now()
+		FROM plutora_sync.runs x
+		WHERE x.id = $1 AND k.product = x.product AND k.entity = $2 AND k.run_id IS NULL AND k.failures > 0`,
+		r.RunID, r.Entity)
+	return err
 }
 
 // synctype.Checkpoint returns the checkpoint of (product, entity): the one of a run in
@@ -127,12 +153,12 @@ func (w *Writer) checkpoint(ctx context.Context, product synctype.Product, entit
 	var runID sql.NullInt64
 	var since, wm sql.NullTime
 	err := w.db.QueryRowContext(ctx, `
-		SELECT product, entity, mode, run_id, next_page, since, total_count,
+		SELECT product, entity, mode, run_id, next_page, since, total_count, failures, coalesce(failure, ''),
 			(SELECT max(watermark) FROM plutora_sync.checkpoints a WHERE a.product = c.product AND a.entity = c.entity)
 		FROM plutora_sync.checkpoints c
 		WHERE product = $1 AND entity = $2 AND ($3 = '' OR mode = $3)
 		ORDER BY run_id IS NOT NULL DESC, updated_at DESC LIMIT 1`, product, entity, mode).
-		Scan(&cp.Product, &cp.Entity, &cp.Mode, &runID, &cp.NextPage, &since, &cp.TotalCount, &wm)
+		Scan(&cp.Product, &cp.Entity, &cp.Mode, &runID, &cp.NextPage, &since, &cp.TotalCount, &cp.Failures, &cp.Failure, &wm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return synctype.Checkpoint{}, false, nil
 	}

@@ -161,6 +161,13 @@ func (w *fakeWriter) Checkpoint(_ context.Context, product synctype.Product, ent
 	return cp, ok, nil
 }
 
+// CheckpointMode is Checkpoint when its mode is mode (the fake keeps one
+// checkpoint per entity).
+func (w *fakeWriter) CheckpointMode(ctx context.Context, product synctype.Product, entity string, mode synctype.Mode) (synctype.Checkpoint, bool, error) {
+	cp, ok, err := w.Checkpoint(ctx, product, entity)
+	return cp, ok && cp.Mode == mode, err
+}
+
 func (w *fakeWriter) StartRun(_ context.Context, r synctype.RunStart) (int64, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

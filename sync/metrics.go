@@ -25,6 +25,7 @@ type Metrics struct {
 	runDuration    *prometheus.HistogramVec
 	runs           *prometheus.CounterVec
 	failures       *prometheus.GaugeVec
+	pageFailures   *prometheus.GaugeVec
 	lastSuccess    *prometheus.GaugeVec
 	quarantined    *prometheus.GaugeVec
 	authErrors     *prometheus.CounterVec
@@ -53,8 +54,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		rows:           counter("rows_total", "Rows written by entity and outcome.", "entity", "outcome"),
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "run_duration_seconds",
 			Help: "Duration of runs.", Buckets: prometheus.ExponentialBuckets(0.5, 2, 16)}, []string{"entity", "mode"}),
-		runs:        counter("runs_total", "Runs by entity, mode and outcome.", "entity", "mode", "outcome"),
-		failures:    gauge("consecutive_failures", "Failed runs since the last success.", "entity"),
+		runs:     counter("runs_total", "Runs by entity, mode and outcome.", "entity", "mode", "outcome"),
+		failures: gauge("consecutive_failures", "Failed runs since the last success.", "entity"),
+		pageFailures: gauge("page_failures", "Runs in a row that failed at the same bad page (the job is skipped from "+
+			strconv.Itoa(MaxPageFailures)+" on).", "entity", "mode"),
 		lastSuccess: gauge("last_success_timestamp_seconds", "Unix time of the last successful run.", "entity"),
 		quarantined: gauge("quarantined_records", "Records quarantined by the last run.", "entity"),
 		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
@@ -63,7 +66,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
-		m.authErrors, m.interval, m.leader)
+		m.authErrors, m.interval, m.leader, m.pageFailures)
 	return m
 }
 
@@ -164,6 +167,7 @@ func (m *Metrics) RunFinished(r synctype.RunResult) {
 		m.rows.WithLabelValues(r.Entity, outcome).Add(float64(n))
 	}
 	m.quarantined.WithLabelValues(r.Entity).Set(float64(r.Quarantined))
+	m.pageFailures.WithLabelValues(r.Entity, string(r.Mode)).Set(float64(r.PageFailures))
 	if r.Outcome == synctype.OutcomeSuccess {
 		m.failures.WithLabelValues(r.Entity).Set(0)
 		m.lastSuccess.WithLabelValues(r.Entity).Set(float64(r.FinishedAt.Unix()))

@@ -25,6 +25,8 @@ type API interface {
 // PageWriter is what sync needs of the warehouse (*load.Writer).
 type PageWriter interface {
 	Checkpoint(ctx context.Context, product synctype.Product, entity string) (synctype.Checkpoint, bool, error)
+	// CheckpointMode is Checkpoint for one mode: where a failed run of it stopped.
+	CheckpointMode(ctx context.Context, product synctype.Product, entity string, mode synctype.Mode) (synctype.Checkpoint, bool, error)
 	StartRun(ctx context.Context, r synctype.RunStart) (int64, error)
 	// WritePage writes the page's rows and its checkpoint in one transaction.
 	WritePage(ctx context.Context, p synctype.PageWrite) (synctype.PageResult, error)

@@ -37,7 +37,24 @@ type RunnerOptions struct {
 	Progress func(Progress)
 	// Note, when set, is recorded on every run (e.g. a budget-plan warning).
 	Note func(product synctype.Product) string
+	// RunTimeout bounds a run (its pages, waits for the budget and 429s
+	// included): past it the run fails, and the next one continues where it
+	// stopped. Default DefaultRunTimeout.
+	RunTimeout time.Duration
 }
+
+// DefaultRunTimeout is RunnerOptions.RunTimeout's default: a sweep of
+// 100,000 records is 1,000 pages, minutes at the API's budget.
+const DefaultRunTimeout = 3 * time.Hour
+
+// MaxPageFailures is how many runs in a row may fail at the same page on a
+// bad page (synctype.ErrBadPage) before the job is skipped, with the reason
+// in the ledger, until a census succeeds or an operator resets the count.
+// A census still tries, from page 0.
+const MaxPageFailures = 3
+
+// errRunTimeout is the cause of a run's context ending at RunTimeout.
+var errRunTimeout = errors.New("run deadline passed")
 
 // Progress reports one committed page of a run.
 type Progress struct {
@@ -74,6 +91,12 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	}
 	if opts.DeleteMaxShare <= 0 || opts.DeleteMaxShare > 1 {
 		return nil, fmt.Errorf("sync: DeleteMaxShare %v not in (0, 1]", opts.DeleteMaxShare)
+	}
+	if opts.RunTimeout < 0 {
+		return nil, fmt.Errorf("sync: negative RunTimeout %v", opts.RunTimeout)
+	}
+	if opts.RunTimeout == 0 {
+		opts.RunTimeout = DefaultRunTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -124,7 +147,20 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 			return res, fmt.Errorf("read checkpoint of %s: %w", e, err)
 		}
 	}
-	return r.run(ctx, e, r.newPlan(e, mode, cp, ok))
+	p := r.newPlan(e, mode, cp, ok)
+	kept, found, err := r.opts.Writer.CheckpointMode(ctx, e.Product, e.Name, p.mode)
+	if err != nil {
+		return synctype.RunResult{}, fmt.Errorf("read %s checkpoint of %s: %w", p.mode, e, err)
+	}
+	if found && kept.RunID == 0 && kept.NextPage > 0 { // a failed run's place
+		switch {
+		case kept.Failures < MaxPageFailures:
+			p = continuePlan(kept, cp.Watermark)
+		case p.mode != synctype.ModeCensus:
+			return r.skip(ctx, e, kept)
+		}
+	}
+	return r.run(ctx, e, p)
 }
 
 // plan is what a run does.
@@ -135,6 +171,8 @@ type plan struct {
 	startPage  int
 	firstTotal int
 	watermark  *time.Time
+	resumed    bool // continues an interrupted or failed run
+	failures   int  // failed runs in a row at startPage
 	// watermarkCap bounds the watermark of a sweep or census: records read
 	// early in a long run may change before it ends, and an incremental run
 	// from a watermark past their change would miss them. nil = no bound.
@@ -161,7 +199,8 @@ func capped(t *time.Time, c *wmBound) *time.Time {
 }
 
 func resumePlan(cp synctype.Checkpoint) plan {
-	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark}
+	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark,
+		resumed: true, failures: cp.Failures}
 	if p.mode != synctype.ModeIncremental {
 		// Pages read before the restart may have changed since: the resumed
 		// part must not move the watermark past what was committed.
@@ -171,6 +210,31 @@ func resumePlan(cp synctype.Checkpoint) plan {
 		p.firstTotal = cp.TotalCount
 	}
 	return p
+}
+
+// continuePlan is a new run that continues where a failed run of the same
+// mode stopped (kept), with its filter; watermark is the entity's.
+func continuePlan(kept synctype.Checkpoint, watermark *time.Time) plan {
+	kept.RunID, kept.Watermark = 0, watermark
+	return resumePlan(kept)
+}
+
+// skip records a run of kept's job that is not made: its page kept failing.
+func (r *Runner) skip(ctx context.Context, e synctype.Entity, kept synctype.Checkpoint) (synctype.RunResult, error) {
+	src := r.opts.Sources[e.Product]
+	reason := fmt.Sprintf("skipped: page %d of this %s run failed %d runs in a row (last: %s); "+
+		"the next census tries again, or set plutora_sync.checkpoints.failures to 0 to retry now",
+		kept.NextPage, kept.Mode, kept.Failures, kept.Failure)
+	res := synctype.RunResult{Product: e.Product, Entity: e.Name, Mode: kept.Mode, StartedAt: r.opts.Now(),
+		WatermarkBefore: kept.Watermark, Resumed: true, PageFailures: kept.Failures, TotalFirst: kept.TotalCount}
+	var err error
+	res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: kept.Mode,
+		SourceURL: src.URL, StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
+	if err != nil {
+		return res, fmt.Errorf("record skipped run of %s: %w", e, err)
+	}
+	res.Outcome, res.Error = synctype.OutcomeSkipped, reason
+	return r.finish(e, src, src.API.Stats(), res, nil), nil
 }
 
 func (r *Runner) newPlan(e synctype.Entity, mode synctype.Mode, cp synctype.Checkpoint, ok bool) plan {
@@ -197,19 +261,23 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		return synctype.RunResult{}, fmt.Errorf("sync %s: product %q has no source", e, e.Product)
 	}
 	res = synctype.RunResult{RunID: p.runID, Product: e.Product, Entity: e.Name, Mode: p.mode, StartedAt: r.opts.Now(),
-		WatermarkBefore: p.watermark, WatermarkAfter: p.watermark, Resumed: p.runID != 0, TotalFirst: p.firstTotal}
+		WatermarkBefore: p.watermark, WatermarkAfter: p.watermark, Resumed: p.resumed, TotalFirst: p.firstTotal}
 	before := src.API.Stats()
+	parent := ctx // ctx below ends at the run's deadline too
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("sync %s: panic: %v", e, v)
 			r.opts.Logger.Error("run panicked", "entity", e.Name, "product", e.Product, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
-		if ctx.Err() != nil && err != nil && errors.Is(err, ctx.Err()) {
+		if parent.Err() != nil && err != nil && errors.Is(err, parent.Err()) {
 			r.opts.Logger.Info("run interrupted; it resumes at the next uncommitted page", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "pages", res.Pages)
 			return
 		}
+		res.PageFailures = pageFailures(p, res, err)
 		res = r.finish(e, src, before, res, err)
 	}()
+	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.RunTimeout, errRunTimeout)
+	defer cancel()
 	if p.watermarkCap == nil {
 		// A run vouches only for changes before it started. This also keeps a
 		// record dated in the future (a typo upstream) from pushing the
@@ -219,12 +287,16 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	}
 	if res.RunID == 0 {
 		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
-			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product)})
+			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product), StartPage: p.startPage})
 		if err != nil {
 			return res, fmt.Errorf("start run of %s: %w", e, err)
 		}
 	}
 	if err := r.pages(ctx, e, src, p, &res); err != nil {
+		if context.Cause(ctx) == errRunTimeout {
+			err = fmt.Errorf("sync %s: %w (RUN_TIMEOUT %v) after %d pages; the next run continues at the next page: %w",
+				e, errRunTimeout, r.opts.RunTimeout, res.Pages, err)
+		}
 		return res, err
 	}
 	if p.mode == synctype.ModeCensus && res.Resumed {
@@ -248,6 +320,26 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		res.Deleted, res.DeleteNote = n, reason
 	}
 	return res, nil
+}
+
+// pageFailures is the count of failed runs in a row at the checkpoint's next
+// page after a run of p ended with err: a bad page adds one when the run
+// committed nothing (it failed where the last one did), else starts at one;
+// another failure keeps the count when nothing moved.
+func pageFailures(p plan, res synctype.RunResult, err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case res.Pages > 0:
+		if errors.Is(err, synctype.ErrBadPage) {
+			return 1
+		}
+		return 0
+	case errors.Is(err, synctype.ErrBadPage):
+		return p.failures + 1
+	default:
+		return p.failures
+	}
 }
 
 // confirmDeletions asks the API, one record at a time, about the rows a
@@ -428,7 +520,9 @@ func (r *Runner) finish(e synctype.Entity, src Source, before synctype.SourceSta
 	res.FinishedAt = r.opts.Now()
 	res.BudgetUsed, res.BudgetLimit = src.API.BudgetUsed(res.FinishedAt)
 	r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)
-	res.Outcome = synctype.OutcomeSuccess
+	if res.Outcome == "" { // a skipped run comes with its outcome and reason
+		res.Outcome = synctype.OutcomeSuccess
+	}
 	if runErr != nil {
 		res.Outcome, res.Error = synctype.OutcomeFailed, runErr.Error()
 	}
@@ -450,9 +544,12 @@ func (r *Runner) finish(e synctype.Entity, src Source, before synctype.SourceSta
 	if res.DeleteNote != "" {
 		attrs = append(attrs, "delete_note", res.DeleteNote)
 	}
-	if runErr != nil {
-		r.opts.Logger.Error("run failed", append(attrs, "error", runErr)...)
-	} else {
+	switch {
+	case runErr != nil:
+		r.opts.Logger.Error("run failed", append(attrs, "error", runErr, "page_failures", res.PageFailures)...)
+	case res.Outcome == synctype.OutcomeSkipped:
+		r.opts.Logger.Warn("run skipped", append(attrs, "reason", res.Error)...)
+	default:
 		r.opts.Logger.Info("run finished", attrs...)
 	}
 	return res

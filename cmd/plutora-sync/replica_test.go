@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -74,13 +79,18 @@ func TestTwoReplicas(t *testing.T) {
 			t.Fatalf("%s: a leads %v, b leads %v; want a only", p, a.leads(t, p), b.leads(t, p))
 		}
 	}
-	var holders int
-	if err := db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
-		WHERE l.locktype = 'advisory' AND l.granted AND s.datname = current_database()`).Scan(&holders); err != nil {
+	// A lock that is not leadership (as the per-page ordering locks were) must
+	// not be counted: hold one on an unrelated key while counting.
+	decoy, err := db.Conn(t.Context())
+	if err != nil {
 		t.Fatal(err)
 	}
-	if holders != 2 {
-		t.Errorf("%d advisory locks held in the database, want 2 (one per key)", holders)
+	defer decoy.Close()
+	if _, err := decoy.ExecContext(t.Context(), `SELECT pg_advisory_lock(42)`); err != nil {
+		t.Fatal(err)
+	}
+	if n := leadershipLocks(t, db, sb); n != 2 {
+		t.Errorf("%d leadership locks held in the database, want 2 (one per key)", n)
 	}
 	if contains(b.out.String(), `"msg":"run finished"`) {
 		t.Error("the standby ran a sync while the leader lived")
@@ -125,6 +135,26 @@ func TestTwoReplicas(t *testing.T) {
 	if !contains(b.out.String(), `"msg":"stopped"`) {
 		t.Errorf("b did not log a clean stop:\n%s", tail(b.out.String(), 2000))
 	}
+}
+
+// leadershipLocks counts the session-level advisory locks held on the
+// leadership keys of the sandbox's two products (sync.LockKey): the other
+// advisory locks a worker may take (migrations, per-transaction ones) are not
+// leadership and are not counted. A bigint key shows in pg_locks as classid
+// (high 32 bits) and objid (low 32 bits) with objsubid 1.
+func leadershipLocks(t *testing.T, db *sqlx.DB, sb *plutoratest.Server) int {
+	t.Helper()
+	var keys []int64
+	for _, p := range []*plutoratest.Product{sb.Plutora, sb.Test} {
+		keys = append(keys, sync.LockKey(synctype.Product(p.Name), p.URL))
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND s.datname = current_database()
+			AND ((l.classid::bigint << 32) | l.objid::bigint) = ANY($1)`, pq.Array(keys)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -37,6 +37,8 @@ type Config struct {
 	BudgetPerHour      int           `env:"PLUTORA_BUDGET_PER_HOUR, default=26000"`
 	BudgetReserve      float64       `env:"PLUTORA_BUDGET_RESERVE, default=0.05"`
 	PagesInFlight      int           `env:"PAGES_IN_FLIGHT, default=4"`
+	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES, default=8388608"`
+	RunTimeout         time.Duration `env:"RUN_TIMEOUT, default=3h"`
 	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=5m"`
 	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
 
@@ -193,6 +195,12 @@ func (c *Config) validate() error {
 	}
 	if c.PagesInFlight < 1 || c.PagesInFlight > 32 {
 		bad("PAGES_IN_FLIGHT: must be between 1 and 32, got %d", c.PagesInFlight)
+	}
+	if c.MaxBodyBytes < 1<<20 || c.MaxBodyBytes > 1<<30 {
+		bad("MAX_BODY_BYTES: must be between 1 MiB (1048576) and 1 GiB, got %d", c.MaxBodyBytes)
+	}
+	if c.RunTimeout < time.Minute {
+		bad("RUN_TIMEOUT: must be at least 1m, got %v", c.RunTimeout)
 	}
 	if c.IncrementalOverlap < 0 {
 		bad("INCREMENTAL_OVERLAP: must not be negative, got %v", c.IncrementalOverlap)

@@ -102,7 +102,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 		return nil, err
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
-		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
+		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, RunTimeout: cfg.RunTimeout, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
 		Progress: opts.Progress, Note: a.planNote})
 	if err != nil {
 		a.Close()
@@ -155,7 +155,8 @@ func (a *App) newClient(ctx context.Context, product synctype.Product, pc config
 		Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
 		ClientID:  pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
 		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
-		HTTPClient: a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: obs,
+		MaxBodyBytes: a.Config.MaxBodyBytes,
+		HTTPClient:   a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: obs,
 		Now: a.opts.Now, Logger: a.Logger,
 	})
 	if err != nil {

@@ -2,8 +2,15 @@ package synctype
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 )
+
+// ErrBadPage marks an error about one page that asking again is unlikely to
+// cure: an answer that cannot be used (not an envelope, too large, refused),
+// or paging that does not end. The runner counts such failures against the
+// page, and stops retrying a page that keeps failing.
+var ErrBadPage = errors.New("bad page")
 
 // Query selects the pages of a run.
 type Query struct {
@@ -46,6 +53,11 @@ type Checkpoint struct {
 	Since      *time.Time // the filter lower bound of the run in progress
 	Watermark  *time.Time // the newest committed last-modified time (over all modes)
 	TotalCount int        // totalCount of the last committed page
+	// Failures counts the failed runs in a row that stopped at NextPage on a
+	// bad page (ErrBadPage); Failure is the last one's error. A failed run
+	// leaves RunID 0 and NextPage where it stopped: the next run continues there.
+	Failures int
+	Failure  string
 }
 
 // RunStart opens a run in the ledger.
@@ -61,6 +73,8 @@ type RunStart struct {
 	// WatermarkBefore is the watermark the run starts from; nil = the checkpoint's.
 	WatermarkBefore *time.Time
 	Note            string // e.g. a budget-plan warning
+	// StartPage continues a failed run's place (the checkpoint's NextPage); 0 = from the start.
+	StartPage int
 }
 
 // PageWrite is one page to write with its checkpoint, in one transaction.
@@ -111,7 +125,10 @@ type RunResult struct {
 	WatermarkAfter          *time.Time
 	BudgetUsed, BudgetLimit int    // the key's requests in the rolling window, and its limit
 	Error                   string // what went wrong, for people; never a secret
-	Resumed                 bool   // the run resumed after its worker stopped
+	Resumed                 bool   // the run resumed after its worker stopped, or continued a failed run
+	// PageFailures is, for a failed or skipped run, the failed runs in a row at
+	// the checkpoint's next page (Checkpoint.Failures afterwards); 0 on success.
+	PageFailures int
 }
 
 // Census is what a census run found, for deciding on deletions.
