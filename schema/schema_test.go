@@ -133,8 +133,13 @@ func TestMigrateLogsOneLinePerFile(t *testing.T) {
 				}
 			}
 		}
-		if int64(applied) != target {
-			t.Errorf("level %v: %d migration lines for %d files", level, applied, target)
+		files, err := fs.Glob(schema.Migrations(), "migrations/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Count the files, not the newest version: versions may have gaps.
+		if applied != len(files) || target == 0 {
+			t.Errorf("level %v: %d migration lines for %d files (target version %d)", level, applied, len(files), target)
 		}
 		if wantSQL := level == slog.LevelDebug; (statements > 0) != wantSQL {
 			t.Errorf("level %v: %d statements logged", level, statements)
