@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"context"
+	"io/fs"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -67,12 +68,14 @@ func TestConcurrentMigratesDoNotCollide(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version_id) FROM "+schema.VersionTable+" WHERE version_id > 0").Scan(&applied, &distinct); err != nil {
 		t.Fatal(err)
 	}
-	_, target, err := schema.Version(ctx, db.DB)
+	// Count the files, not the newest version: numbers may have gaps while
+	// branches that add migrations are merged.
+	files, err := fs.Glob(schema.Migrations(), "migrations/*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if applied != distinct || int64(applied) != target {
-		t.Errorf("applied %d rows (%d distinct) for %d migrations", applied, distinct, target)
+	if applied != distinct || applied != len(files) {
+		t.Errorf("applied %d rows (%d distinct) for %d migrations", applied, distinct, len(files))
 	}
 }
 
