@@ -158,11 +158,13 @@ func ids(sb *plutoratest.Server, entity string) []string {
 var exampleQueries = []struct{ Title, SQL string }{
 	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
 	{"The latest releases and how many changes each delivers",
-		`SELECT r.identifier, r.name, r.implementation_date::date, count(rc.change_id) AS changes
-FROM reporting.releases r LEFT JOIN reporting.release_changes rc ON rc.release_id = r.id
+		`SELECT r.release_identifier, r.name, r.implementation_date, count(rc.change_id) AS changes
+FROM reporting.releases r LEFT JOIN reporting.release_changes rc USING (release_id)
 GROUP BY 1, 2, 3 ORDER BY 3 DESC NULLS LAST LIMIT 10;`},
 	{"Stack layers across hosts", `SELECT stack_layer, count(DISTINCT host_id) AS hosts, count(*) AS components
 FROM reporting.host_stack GROUP BY 1 ORDER BY 2 DESC;`},
+	{"Freshness, pending deletions and quarantine", `SELECT entity, age, is_stale, rows, pending_deletions, quarantined
+FROM reporting.freshness ORDER BY entity;`},
 }
 
 // printLoaded prints the rows loaded per table and the example queries.
@@ -182,7 +184,8 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintln(out, "\nThe ledger: plutora-sync status   (with DATABASE_URL set as above)")
+	fmt.Fprintln(out, "\nEvery table, view and column: schema/warehouse.md; more queries in the README.")
+	fmt.Fprintln(out, "The ledger: plutora-sync status   (with DATABASE_URL set as above)")
 	return nil
 }
 
