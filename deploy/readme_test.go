@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/plutora-sync/plutora-sync/load/loadtest"
 )
 
 // readmeSection returns the body of README.md's section titled title (up to
@@ -118,33 +116,5 @@ func TestReadmeMetricsAndAlerts(t *testing.T) {
 		if !defined[m[1]] {
 			t.Errorf("README names alert %s, which alerts.yaml does not define", m[1])
 		}
-	}
-}
-
-// TestReadmeSQL runs every SQL example of the README against a freshly
-// migrated warehouse, so that no example names a table or column that does
-// not exist.
-func TestReadmeSQL(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?s)```sql\n(.*?)```").FindAllStringSubmatch(string(b), -1)
-	if len(blocks) < 6 {
-		t.Fatalf("README has %d SQL examples, want at least 6", len(blocks))
-	}
-	db := loadtest.NewDB(t)
-	for _, m := range blocks {
-		rows, err := db.QueryContext(t.Context(), m[1])
-		if err != nil {
-			t.Errorf("README example fails: %v\n%s", err, m[1])
-			continue
-		}
-		for rows.Next() {
-		}
-		if err := rows.Err(); err != nil {
-			t.Errorf("README example fails: %v\n%s", err, m[1])
-		}
-		rows.Close()
 	}
 }

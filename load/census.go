@@ -68,25 +68,20 @@ func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []stri
 		refused = v.reason(c)
 		reason = refused
 		if reason == "" && v.missing > 0 && (only == nil || len(only) > 0) {
-			res, err := tx.ExecContext(ctx, `
-				UPDATE `+spec.table+` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
-				WHERE t._deleted_at IS NULL AND NOT EXISTS (
-					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
-					AND ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))`, c.RunID, pqArray(only))
-			if err != nil {
+			if err := tx.QueryRowContext(ctx, markStatement(spec), c.RunID, pqArray(only)).Scan(&deleted); err != nil {
 				return err
 			}
-			n, _ := res.RowsAffected()
-			deleted = int(n)
 		}
 		if reason == "" {
 			reason = note
 		}
+		// The rows not seen and not marked stay live: the ledger keeps how
+		// many, and reporting.freshness shows them with the reason.
 		_, err = tx.ExecContext(ctx, `
 			UPDATE plutora_sync.run_entities SET deleted = $3, ids_seen = $4, complete = $5,
-				deletion_note = NULLIF($6, ''), total_first = $7, total_last = $8
+				deletion_note = NULLIF($6, ''), total_first = $7, total_last = $8, pending_deletions = $9
 			WHERE run_id = $1 AND entity = $2`,
-			c.RunID, c.Entity, deleted, v.seen, v.complete(c), reason, c.TotalFirst, c.TotalLast)
+			c.RunID, c.Entity, deleted, v.seen, v.complete(c), reason, c.TotalFirst, c.TotalLast, v.missing-deleted)
 		return err
 	})
 	if err != nil {
@@ -96,6 +91,25 @@ func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []stri
 		w.logger.WarnContext(ctx, "deletions skipped", "entity", c.Entity, "run", c.RunID, "reason", refused)
 	}
 	return deleted, reason, nil
+}
+
+// markStatement marks the live rows of spec that census run $1 did not see
+// (only those in $2 unless it is NULL) deleted, closes their open status
+// periods, and returns how many it marked.
+func markStatement(spec *entitySpec) string {
+	closePeriods := ""
+	if spec.periods != nil {
+		closePeriods = `, closed AS (
+				UPDATE ` + spec.periodsTable() + ` p SET valid_to = GREATEST(p.valid_from, now())
+				WHERE p.valid_to IS NULL AND p.id IN (SELECT id FROM marked))`
+	}
+	return `WITH marked AS (
+				UPDATE ` + spec.table + ` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
+				WHERE t._deleted_at IS NULL AND NOT EXISTS (
+					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+					AND ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))
+				RETURNING t.id)` + closePeriods + `
+			SELECT count(*) FROM marked`
 }
 
 func checkCensus(c synctype.Census) (*entitySpec, error) {

@@ -16,8 +16,9 @@ type kind int
 
 const (
 	kText     kind = iota // ->> as is
-	kUUID                 // uuid; "" is NULL
+	kUUID                 // uuid; "" and the all-zero GUID are NULL
 	kTime                 // timestamptz; zone-less means UTC (the page transaction sets TimeZone UTC)
+	kDate                 // date, as written (a date-only value: no zone shifts it)
 	kInt                  // bigint
 	kNum                  // numeric
 	kBool                 // boolean
@@ -51,7 +52,18 @@ type entitySpec struct {
 	table    string // schema-qualified table; history is table+"_history"
 	cols     []column
 	children []child
+	periods  *periodSpec // status periods kept at load; nil for none
 }
+
+// periodSpec names the columns of an entity whose status periods are kept
+// in table+"_status_periods" (id, status, status_id, valid_from, valid_to).
+type periodSpec struct {
+	status, statusID string // the status columns
+	born             string // the column of the record's creation time, "" when none
+}
+
+// periodsTable is the table of s's status periods.
+func (s *entitySpec) periodsTable() string { return s.table + "_status_periods" }
 
 // entity returns the shared entity called name; the specs below key into
 // synctype.Entities, and TestSpecsCoverEveryEntity checks both lists agree.
@@ -71,7 +83,7 @@ func customFieldCols() []column {
 		c("field_id", kUUID, "id"), c("name", kText, "name"), c("type", kText, "type"),
 		c("data_type", kText, "dataType"), c("text_value", kText, "text"),
 		c("number_value", kNum, "number"), c("decimal_value", kNum, "decimal"),
-		c("date_value", kTime, "date"), c("time_value", kClock, "time"),
+		c("date_value", kDate, "date"), c("time_value", kClock, "time"),
 		c("datetime_value", kTime, "dateTime"),
 		c("list_item_id", kUUID, "listItem", "id"), c("list_item_value", kText, "listItem", "value"),
 		c("multi_list_item_ids", kItemIDs, "multiListItem"),
@@ -83,7 +95,7 @@ var specs = []*entitySpec{
 	{
 		Entity: entity("changes"), table: "plutora.changes",
 		cols: []column{
-			c("change_id", kInt, "changeId"), c("name", kText, "name"),
+			c("change_number", kInt, "changeId"), c("name", kText, "name"),
 			c("change_priority_id", kUUID, "changePriorityId"), c("change_priority", kText, "changePriority"),
 			c("change_status_id", kUUID, "changeStatusId"), c("change_status", kText, "changeStatus"),
 			c("change_type_id", kUUID, "changeTypeId"), c("change_type", kText, "changeType"),
@@ -92,7 +104,7 @@ var specs = []*entitySpec{
 			c("business_value_score", kNum, "businessValueScore"),
 			c("raised_by_id", kUUID, "raisedById"), c("raised_by", kText, "raisedBy"), c("raised_date", kTime, "raisedDate"),
 			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
-			c("expected_delivery_date", kTime, "expectedDeliveryDate"),
+			c("expected_delivery_date", kDate, "expectedDeliveryDate"),
 			c("description", kText, "description"), c("description_simple", kText, "descriptionSimple"),
 			c("last_modified_date", kTime, "lastModifiedDate"), c("last_modified_by", kText, "lastModifiedBy"),
 		},
@@ -103,12 +115,13 @@ var specs = []*entitySpec{
 				c("release_id", kUUID, "releaseId"), c("target_release", kBool, "targetRelease"),
 				c("actual_delivery_release", kBool, "actualDeliveryRelease")}},
 			{table: "plutora.change_stakeholders", parentCol: "change_id", array: "stakeholders", cols: []column{
-				c("user_id", kUUID, "userId"), c(`"user"`, kText, "user"), c("group_id", kUUID, "groupId"),
-				c(`"group"`, kText, "group"), c("stakeholder_role_ids", kUUIDs, "stakeholderRoleIds"),
+				c("user_id", kUUID, "userId"), c("user_name", kText, "user"), c("group_id", kUUID, "groupId"),
+				c("group_name", kText, "group"), c("stakeholder_role_ids", kUUIDs, "stakeholderRoleIds"),
 				c("stakeholder_roles", kText, "stakeholderRoles"), c("responsible", kBool, "responsible"),
 				c("accountable", kBool, "accountable"), c("informed", kBool, "informed"), c("consulted", kBool, "consulted")}},
 			{table: "plutora.change_custom_fields", parentCol: "change_id", array: "additionalInformation", cols: customFieldCols()},
 		},
+		periods: &periodSpec{status: "change_status", statusID: "change_status_id", born: "raised_date"},
 	},
 	{
 		Entity: entity("releases"), table: "plutora.releases",
@@ -118,7 +131,7 @@ var specs = []*entitySpec{
 			c("release_type_id", kUUID, "releaseTypeId"), c("release_type", kText, "releaseType"),
 			c("release_status_type_id", kUUID, "releaseStatusTypeId"), c("release_status_type", kText, "releaseStatusType"),
 			c("release_risk_level_id", kUUID, "releaseRiskLevelId"), c("release_risk_level", kText, "releaseRiskLevel"),
-			c("implementation_date", kTime, "implementationDate"), c("display_color", kText, "displayColor"),
+			c("implementation_date", kDate, "implementationDate"), c("display_color", kText, "displayColor"),
 			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
 			c("manager_id", kUUID, "managerId"), c("parent_release_id", kUUID, "parentReleaseId"),
 			c("plutora_release_type", kText, "plutoraReleaseType"), c("release_project_type", kText, "releaseProjectType"),
@@ -127,6 +140,7 @@ var specs = []*entitySpec{
 		children: []child{
 			{table: "plutora.release_custom_fields", parentCol: "release_id", array: "additionalInformation", cols: customFieldCols()},
 		},
+		periods: &periodSpec{status: "release_status_type", statusID: "release_status_type_id"},
 	},
 	{
 		Entity: entity("environments"), table: "plutora.environments",
@@ -179,6 +193,7 @@ var specs = []*entitySpec{
 				c("field_id", kUUID, "Id"), c("name", kText, "Name"), c("data_type", kText, "DataType"),
 				c("string_value", kText, "StringValue")}},
 		},
+		periods: &periodSpec{status: "status", statusID: "status_id", born: "created_date"},
 	},
 }
 
@@ -234,9 +249,11 @@ func (col column) expr(src string) string {
 	t := jsonPath(src, col.path, true)
 	switch col.kind {
 	case kUUID:
-		return "NULLIF(" + t + ", '')::uuid"
+		return uuidOf(t)
 	case kTime:
 		return isoOnly(t, isoDate) + "::timestamptz"
+	case kDate:
+		return isoOnly(t, isoDate) + "::date"
 	case kInt:
 		return "(" + t + ")::bigint"
 	case kNum:
@@ -246,14 +263,23 @@ func (col column) expr(src string) string {
 	case kClock:
 		return isoOnly(t, isoClock) + "::time"
 	case kUUIDs:
-		return "ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
+		return "ARRAY(SELECT " + uuidOf("v") + " FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
 	case kItemIDs:
-		return arrayMap(src, col.path, "NULLIF(v->>'id', '')::uuid")
+		return arrayMap(src, col.path, uuidOf("v->>'id'"))
 	case kItemVals:
 		return arrayMap(src, col.path, "v->>'value'")
 	default:
 		return t
 	}
+}
+
+// zeroGUID is the all-zero GUID, which the API sends for "none" in places.
+const zeroGUID = "00000000-0000-0000-0000-000000000000"
+
+// uuidOf is the SQL for text t as a uuid, NULL for "" and the all-zero GUID
+// (the raw record keeps it).
+func uuidOf(t string) string {
+	return "NULLIF(NULLIF(" + t + ", ''), " + sqlString(zeroGUID) + ")::uuid"
 }
 
 // The API sends ISO 8601 dates and times only (2025-06-20,

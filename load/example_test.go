@@ -61,6 +61,6 @@ func ExampleWriter_WritePage() {
 	// Output:
 	// inserted 1, updated 0, unchanged 0, quarantined 1, newest 2025-06-20 17:29:55.883 UTC
 	// inserted 0, updated 0, unchanged 1, quarantined 1, newest 2025-06-20 17:29:55.883 UTC
-	// quarantined: implementationDate: invalid input syntax for type timestamp with time zone: "not an ISO 8601 date: soon"
+	// quarantined: implementationDate: invalid input syntax for type date: "not an ISO 8601 date: soon"
 	// next page: 1
 }

@@ -44,7 +44,7 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM %[2]s t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, %[3]s AS valid_from
+	SELECT t.*, %[3]s AS valid_from
 	FROM %[2]s t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 `, id, s.table, validFrom(s, "t"))
@@ -64,9 +64,9 @@ old AS MATERIALIZED (
 	ON CONFLICT (id) DO UPDATE SET %[4]s,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted
+	RETURNING t.id, (t.xmax = 0) AS inserted%[5]s
 ),
-`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"))
+`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), periodCols(s))
 
 	// hist: the version each update superseded; it ended when the new one began
 	// (its last-modified time, else now) or when a census marked it deleted.
@@ -75,12 +75,15 @@ old AS MATERIALIZED (
 		newFrom = "COALESCE(" + column{path: []string{s.ModifiedField}, kind: kTime}.expr("c.r") + ", now())"
 	}
 	fmt.Fprintf(&b, `hist AS (
-	INSERT INTO %[1]s (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, %[2]s)), o.raw, o._run_id
+	INSERT INTO %[1]s (id, valid_from, valid_to, raw, _run_id, %[3]s)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, %[2]s)), o.raw, o._run_id, %[4]s
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),
-`, hist, newFrom)
+`, hist, newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
+	if s.periods != nil {
+		writePeriods(&b, s, newFrom)
+	}
 
 	for i, ch := range s.children {
 		names := []string{ch.parentCol, "ordinal"}
@@ -119,6 +122,47 @@ SELECT (SELECT count(*) FROM up WHERE up.inserted) AS inserted,
 	(SELECT max(%[2]s) FROM page p) AS max_modified,
 	(SELECT count(*) FROM seen) AS seen_new`, sqlString(s.Name), modified)
 	return b.String()
+}
+
+// periodCols is what up returns beyond id and inserted for s's status
+// periods: the new status and creation time.
+func periodCols(s *entitySpec) string {
+	p := s.periods
+	if p == nil {
+		return ""
+	}
+	out := ", t." + p.status + ", t." + p.statusID
+	if p.born != "" {
+		out += ", t." + p.born
+	}
+	return out
+}
+
+// writePeriods adds the CTEs that keep s's status periods: a new record
+// opens its first period at its creation time (when earlier than the
+// version's start); a record whose status changed, or that comes back after being
+// marked deleted, closes its open period and opens one when the new version
+// began (newFrom, an expression of c.r). Up returns the new row.
+func writePeriods(b *strings.Builder, s *entitySpec, newFrom string) {
+	p := s.periods
+	from := newFrom
+	if p.born != "" {
+		// LEAST skips a NULL creation time; a record is not older than its creation.
+		from = "CASE WHEN up.inserted THEN LEAST(up." + p.born + "::timestamptz, " + newFrom + ") ELSE " + newFrom + " END"
+	}
+	moved := "(o." + p.status + ", o." + p.statusID + ") IS DISTINCT FROM (up." + p.status + ", up." + p.statusID + ")"
+	fmt.Fprintf(b, `period_end AS (
+	UPDATE %[1]s sp SET valid_to = GREATEST(sp.valid_from, %[2]s)
+	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND %[3]s
+),
+period_start AS (
+	INSERT INTO %[1]s (id, status, status_id, valid_from)
+	SELECT up.id, up.%[4]s, up.%[5]s, %[6]s
+	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	WHERE up.inserted OR o._deleted_at IS NOT NULL OR %[3]s
+),
+`, s.periodsTable(), newFrom, moved, p.status, p.statusID, from)
 }
 
 // checkpointStatement counts a written page in the run's ledger and moves

@@ -29,6 +29,7 @@ func TestReportingViews(t *testing.T) {
 		DeliveryReleases []struct {
 			ReleaseID string `json:"releaseId"`
 			Target    bool   `json:"targetRelease"`
+			Actual    bool   `json:"actualDeliveryRelease"`
 		} `json:"deliveryReleases"`
 	}
 	releases := map[string]string{} // id → identifier
@@ -44,41 +45,52 @@ func TestReportingViews(t *testing.T) {
 			Status     *string `db:"release_status"`
 			Periods    int     `db:"periods"`
 		}
-		if err := db.GetContext(ctx, &got, `SELECT r.identifier, r.release_status,
-			(SELECT count(*) FROM reporting.release_status_history h WHERE h.release_id = r.id AND h.valid_to IS NULL) AS periods
-			FROM reporting.releases r WHERE r.id = $1`, r.ID); err != nil {
+		if err := db.GetContext(ctx, &got, `SELECT r.release_identifier AS identifier, r.release_status,
+			(SELECT count(*) FROM reporting.release_status_history h WHERE h.release_id = r.release_id AND h.valid_to IS NULL) AS periods
+			FROM reporting.releases r WHERE r.release_id = $1`, r.ID); err != nil {
 			t.Fatalf("release %s: %v", r.ID, err)
 		}
 		if got.Identifier != r.Identifier || (r.ReleaseStatusType != "" && (got.Status == nil || *got.Status != r.ReleaseStatusType)) || got.Periods != 1 {
 			t.Errorf("release %s: %+v, want %s %q and one open status period", r.ID, got, r.Identifier, r.ReleaseStatusType)
 		}
 	}
-	links := 0
+	type pair struct{ change, release string }
+	links := map[pair]string{} // the relation a (change, release) pair should have
 	for id, raw := range srv.Records("changes") {
 		var c change
 		mustUnmarshal(t, raw, &c)
 		var status *string
-		if err := db.GetContext(ctx, &status, "SELECT change_status FROM reporting.changes WHERE id = $1", id); err != nil {
+		if err := db.GetContext(ctx, &status, "SELECT change_status FROM reporting.changes WHERE change_id = $1", id); err != nil {
 			t.Fatal(err)
 		}
 		if c.ChangeStatus != "" && (status == nil || *status != c.ChangeStatus) {
 			t.Errorf("change %s: status %v, want %q", id, status, c.ChangeStatus)
 		}
 		for _, d := range c.DeliveryReleases {
-			links++
-			var ident string
-			if err := db.GetContext(ctx, &ident, `SELECT release_identifier FROM reporting.release_changes
-				WHERE change_id = $1 AND release_id = $2 AND target_release = $3`, id, d.ReleaseID, d.Target); err != nil {
-				t.Errorf("release_changes %s → %s: %v", id, d.ReleaseID, err)
-				continue
-			}
-			if ident != releases[d.ReleaseID] {
-				t.Errorf("release_changes %s → %s: identifier %q, want %q", id, d.ReleaseID, ident, releases[d.ReleaseID])
+			k := pair{id, d.ReleaseID}
+			switch {
+			case d.Actual || links[k] == "actual":
+				links[k] = "actual"
+			case d.Target || links[k] == "target":
+				links[k] = "target"
+			default:
+				links[k] = "related"
 			}
 		}
 	}
-	if n := count(t, db, "SELECT count(*) FROM reporting.release_changes"); n != links || links == 0 {
-		t.Errorf("release_changes has %d rows for %d links", n, links)
+	for k, rel := range links {
+		var got struct{ Ident, Relation string }
+		if err := db.GetContext(ctx, &got, `SELECT release_identifier AS ident, relation FROM reporting.release_changes
+			WHERE change_id = $1 AND release_id = $2`, k.change, k.release); err != nil {
+			t.Errorf("release_changes %s → %s: %v", k.change, k.release, err)
+			continue
+		}
+		if got.Ident != releases[k.release] || got.Relation != rel {
+			t.Errorf("release_changes %s → %s: %+v, want %q %s", k.change, k.release, got, releases[k.release], rel)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM reporting.release_changes"); n != len(links) || len(links) == 0 {
+		t.Errorf("release_changes has %d rows for %d (change, release) pairs", n, len(links))
 	}
 
 	envs := map[string]string{}
@@ -88,6 +100,7 @@ func TestReportingViews(t *testing.T) {
 		envs[id] = e.Name
 	}
 	stack := 0
+	hosted := map[string]bool{} // environments with a host
 	for id, raw := range srv.Records("hosts") {
 		var h struct {
 			Name          string
@@ -98,6 +111,7 @@ func TestReportingViews(t *testing.T) {
 		}
 		mustUnmarshal(t, raw, &h)
 		stack += max(1, len(h.Layers))
+		hosted[h.EnvironmentID] = true
 		for _, l := range h.Layers {
 			var env *string
 			if err := db.GetContext(ctx, &env, `SELECT environment FROM reporting.host_stack
@@ -109,6 +123,11 @@ func TestReportingViews(t *testing.T) {
 			if want, ok := envs[h.EnvironmentID]; ok && (env == nil || *env != want) {
 				t.Errorf("host_stack %s: environment %v, want %q", h.Name, env, want)
 			}
+		}
+	}
+	for id := range envs {
+		if !hosted[id] {
+			stack++ // an environment without hosts has a row of its own
 		}
 	}
 	if n := count(t, db, "SELECT count(*) FROM reporting.host_stack"); n != stack {
@@ -125,7 +144,7 @@ func TestReportingViews(t *testing.T) {
 			DisplayID string `db:"display_id"`
 			Status    string `db:"status"`
 		}
-		if err := db.GetContext(ctx, &got, "SELECT display_id, status FROM reporting.defects WHERE id = $1", id); err != nil {
+		if err := db.GetContext(ctx, &got, "SELECT defect_display_id AS display_id, status FROM reporting.defects WHERE defect_id = $1", id); err != nil {
 			t.Fatal(err)
 		}
 		if got.DisplayID != d.DisplayID || got.Status != d.Status.Value {

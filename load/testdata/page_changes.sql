@@ -8,35 +8,35 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.changes t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, COALESCE(t.last_modified_date, t._last_changed_at) AS valid_from
+	SELECT t.*, COALESCE(t.last_modified_date, t._last_changed_at) AS valid_from
 	FROM plutora.changes t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
-	INSERT INTO plutora.changes AS t (id, change_id, name, change_priority_id, change_priority, change_status_id, change_status, change_type_id, change_type, change_delivery_risk_id, change_delivery_risk, change_theme_id, change_theme, business_value_score, raised_by_id, raised_by, raised_date, organization_id, organization, expected_delivery_date, description, description_simple, last_modified_date, last_modified_by, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
+	INSERT INTO plutora.changes AS t (id, change_number, name, change_priority_id, change_priority, change_status_id, change_status, change_type_id, change_type, change_delivery_risk_id, change_delivery_risk, change_theme_id, change_theme, business_value_score, raised_by_id, raised_by, raised_date, organization_id, organization, expected_delivery_date, description, description_simple, last_modified_date, last_modified_by, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
 	SELECT c.id, (c.r->>'changeId')::bigint,
 		c.r->>'name',
-		NULLIF(c.r->>'changePriorityId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'changePriorityId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'changePriority',
-		NULLIF(c.r->>'changeStatusId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'changeStatusId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'changeStatus',
-		NULLIF(c.r->>'changeTypeId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'changeTypeId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'changeType',
-		NULLIF(c.r->>'changeDeliveryRiskId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'changeDeliveryRiskId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'changeDeliveryRisk',
-		NULLIF(c.r->>'changeThemeId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'changeThemeId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'changeTheme',
 		(c.r->>'businessValueScore')::numeric,
-		NULLIF(c.r->>'raisedById', '')::uuid,
+		NULLIF(NULLIF(c.r->>'raisedById', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'raisedBy',
 		(CASE WHEN (c.r->>'raisedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'raisedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'raisedDate') WHEN (c.r->>'raisedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'raisedDate') END)::timestamptz,
-		NULLIF(c.r->>'organizationId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'organizationId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'organization',
-		(CASE WHEN (c.r->>'expectedDeliveryDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'expectedDeliveryDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'expectedDeliveryDate') WHEN (c.r->>'expectedDeliveryDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'expectedDeliveryDate') END)::timestamptz,
+		(CASE WHEN (c.r->>'expectedDeliveryDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'expectedDeliveryDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'expectedDeliveryDate') WHEN (c.r->>'expectedDeliveryDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'expectedDeliveryDate') END)::date,
 		c.r->>'description',
 		c.r->>'descriptionSimple',
 		(CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz,
 		c.r->>'lastModifiedBy', c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
-	ON CONFLICT (id) DO UPDATE SET change_id = EXCLUDED.change_id,
+	ON CONFLICT (id) DO UPDATE SET change_number = EXCLUDED.change_number,
 		name = EXCLUDED.name,
 		change_priority_id = EXCLUDED.change_priority_id,
 		change_priority = EXCLUDED.change_priority,
@@ -61,13 +61,24 @@ up AS (
 		last_modified_by = EXCLUDED.last_modified_by,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted
+	RETURNING t.id, (t.xmax = 0) AS inserted, t.change_status, t.change_status_id, t.raised_date
 ),
 hist AS (
-	INSERT INTO plutora.changes_history (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id
+	INSERT INTO plutora.changes_history (id, valid_from, valid_to, raw, _run_id, change_number, name, change_priority_id, change_priority, change_status_id, change_status, change_type_id, change_type, change_delivery_risk_id, change_delivery_risk, change_theme_id, change_theme, business_value_score, raised_by_id, raised_by, raised_date, organization_id, organization, expected_delivery_date, description, description_simple, last_modified_date, last_modified_by)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id, o.change_number, o.name, o.change_priority_id, o.change_priority, o.change_status_id, o.change_status, o.change_type_id, o.change_type, o.change_delivery_risk_id, o.change_delivery_risk, o.change_theme_id, o.change_theme, o.business_value_score, o.raised_by_id, o.raised_by, o.raised_date, o.organization_id, o.organization, o.expected_delivery_date, o.description, o.description_simple, o.last_modified_date, o.last_modified_by
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
+),
+period_end AS (
+	UPDATE plutora.changes_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))
+	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND (o.change_status, o.change_status_id) IS DISTINCT FROM (up.change_status, up.change_status_id)
+),
+period_start AS (
+	INSERT INTO plutora.changes_status_periods (id, status, status_id, valid_from)
+	SELECT up.id, up.change_status, up.change_status_id, CASE WHEN up.inserted THEN LEAST(up.raised_date::timestamptz, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now())) ELSE COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()) END
+	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	WHERE up.inserted OR o._deleted_at IS NOT NULL OR (o.change_status, o.change_status_id) IS DISTINCT FROM (up.change_status, up.change_status_id)
 ),
 child_del_0 AS (
 	DELETE FROM plutora.change_systems d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
@@ -77,7 +88,7 @@ child_ins_0 AS (
 	INSERT INTO plutora.change_systems (change_id, ordinal, system_id, name, system_role_type)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'systemId', '')::uuid,
+		NULLIF(NULLIF(e.x->>'systemId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'name',
 		e.x->>'systemRoleType'
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'systems') WHEN 'array' THEN c.r->'systems' END) WITH ORDINALITY AS e(x, ord)
@@ -91,7 +102,7 @@ child_ins_1 AS (
 	INSERT INTO plutora.change_delivery_releases (change_id, ordinal, release_id, target_release, actual_delivery_release)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'releaseId', '')::uuid,
+		NULLIF(NULLIF(e.x->>'releaseId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		(e.x->>'targetRelease')::boolean,
 		(e.x->>'actualDeliveryRelease')::boolean
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'deliveryReleases') WHEN 'array' THEN c.r->'deliveryReleases' END) WITH ORDINALITY AS e(x, ord)
@@ -102,14 +113,14 @@ child_del_2 AS (
 		AND d.change_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
 ),
 child_ins_2 AS (
-	INSERT INTO plutora.change_stakeholders (change_id, ordinal, user_id, "user", group_id, "group", stakeholder_role_ids, stakeholder_roles, responsible, accountable, informed, consulted)
+	INSERT INTO plutora.change_stakeholders (change_id, ordinal, user_id, user_name, group_id, group_name, stakeholder_role_ids, stakeholder_roles, responsible, accountable, informed, consulted)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'userId', '')::uuid,
+		NULLIF(NULLIF(e.x->>'userId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'user',
-		NULLIF(e.x->>'groupId', '')::uuid,
+		NULLIF(NULLIF(e.x->>'groupId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'group',
-		ARRAY(SELECT NULLIF(v, '')::uuid FROM jsonb_array_elements_text(CASE jsonb_typeof(e.x->'stakeholderRoleIds') WHEN 'array' THEN e.x->'stakeholderRoleIds' END) v),
+		ARRAY(SELECT NULLIF(NULLIF(v, ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements_text(CASE jsonb_typeof(e.x->'stakeholderRoleIds') WHEN 'array' THEN e.x->'stakeholderRoleIds' END) v),
 		e.x->>'stakeholderRoles',
 		(e.x->>'responsible')::boolean,
 		(e.x->>'accountable')::boolean,
@@ -126,19 +137,19 @@ child_ins_3 AS (
 	INSERT INTO plutora.change_custom_fields (change_id, ordinal, field_id, name, type, data_type, text_value, number_value, decimal_value, date_value, time_value, datetime_value, list_item_id, list_item_value, multi_list_item_ids, multi_list_item_values)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'id', '')::uuid,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'name',
 		e.x->>'type',
 		e.x->>'dataType',
 		e.x->>'text',
 		(e.x->>'number')::numeric,
 		(e.x->>'decimal')::numeric,
-		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::timestamptz,
+		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::date,
 		(CASE WHEN (e.x->>'time') LIKE ANY (ARRAY['__:__%']) AND ltrim((e.x->>'time'), '0123456789:.') = '' THEN (e.x->>'time') WHEN (e.x->>'time') <> '' THEN 'not an ISO time of day: ' || (e.x->>'time') END)::time,
 		(CASE WHEN (e.x->>'dateTime') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'dateTime'), '0123456789-:.T +Z') = '' THEN (e.x->>'dateTime') WHEN (e.x->>'dateTime') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'dateTime') END)::timestamptz,
-		NULLIF(e.x#>>'{listItem,id}', '')::uuid,
+		NULLIF(NULLIF(e.x#>>'{listItem,id}', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x#>>'{listItem,value}',
-		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
+		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(NULLIF(v->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
 		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT v->>'value' FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'additionalInformation') WHEN 'array' THEN c.r->'additionalInformation' END) WITH ORDINALITY AS e(x, ord)
 	WHERE c.id IN (SELECT id FROM up)

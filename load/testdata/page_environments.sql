@@ -8,7 +8,7 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.environments t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, t._last_changed_at AS valid_from
+	SELECT t.*, t._last_changed_at AS valid_from
 	FROM plutora.environments t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
@@ -16,10 +16,10 @@ up AS (
 	SELECT c.id, c.r->>'name',
 		c.r->>'url',
 		c.r->>'linkedSystem',
-		NULLIF(c.r->>'linkedSystemId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'linkedSystemId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'usageWorkItem',
 		c.r->>'status',
-		NULLIF(c.r->>'environmentStatusId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'environmentStatusId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'environmentStatus',
 		c.r->>'color',
 		c.r->>'description',
@@ -44,8 +44,8 @@ up AS (
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.environments_history (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id
+	INSERT INTO plutora.environments_history (id, valid_from, valid_to, raw, _run_id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.url, o.linked_system, o.linked_system_id, o.usage_work_item, o.status, o.environment_status_id, o.environment_status, o.color, o.description, o.vendor, o.environment_mgr, o.is_shared_environment
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),

@@ -8,13 +8,13 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.hosts t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, t._last_changed_at AS valid_from
+	SELECT t.*, t._last_changed_at AS valid_from
 	FROM plutora.hosts t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
 	INSERT INTO plutora.hosts AS t (id, name, environment_id, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
 	SELECT c.id, c.r->>'name',
-		NULLIF(c.r->>'environmentID', '')::uuid, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
+		NULLIF(NULLIF(c.r->>'environmentID', ''), '00000000-0000-0000-0000-000000000000')::uuid, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
 		environment_id = EXCLUDED.environment_id,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
@@ -22,8 +22,8 @@ up AS (
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.hosts_history (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id
+	INSERT INTO plutora.hosts_history (id, valid_from, valid_to, raw, _run_id, name, environment_id)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.environment_id
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),
@@ -35,12 +35,12 @@ child_ins_0 AS (
 	INSERT INTO plutora.host_layers (host_id, ordinal, layer_id, component_name, version, layer_host_id, environment_id, stack_layer_id, stack_layer, stack_layer_type)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'id', '')::uuid,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'componentName',
 		e.x->>'version',
-		NULLIF(e.x->>'hostID', '')::uuid,
-		NULLIF(e.x->>'environmentID', '')::uuid,
-		NULLIF(e.x->>'stackLayerID', '')::uuid,
+		NULLIF(NULLIF(e.x->>'hostID', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'environmentID', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'stackLayerID', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'stackLayer',
 		e.x->>'stackLayerType'
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'layers') WHEN 'array' THEN c.r->'layers' END) WITH ORDINALITY AS e(x, ord)

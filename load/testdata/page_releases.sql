@@ -8,7 +8,7 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.releases t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, COALESCE(t.last_modified_date, t._last_changed_at) AS valid_from
+	SELECT t.*, COALESCE(t.last_modified_date, t._last_changed_at) AS valid_from
 	FROM plutora.releases t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
@@ -17,18 +17,18 @@ up AS (
 		c.r->>'name',
 		c.r->>'summary',
 		c.r->>'location',
-		NULLIF(c.r->>'releaseTypeId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'releaseTypeId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'releaseType',
-		NULLIF(c.r->>'releaseStatusTypeId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'releaseStatusTypeId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'releaseStatusType',
-		NULLIF(c.r->>'releaseRiskLevelId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'releaseRiskLevelId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'releaseRiskLevel',
-		(CASE WHEN (c.r->>'implementationDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'implementationDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'implementationDate') WHEN (c.r->>'implementationDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'implementationDate') END)::timestamptz,
+		(CASE WHEN (c.r->>'implementationDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'implementationDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'implementationDate') WHEN (c.r->>'implementationDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'implementationDate') END)::date,
 		c.r->>'displayColor',
-		NULLIF(c.r->>'organizationId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'organizationId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'organization',
-		NULLIF(c.r->>'managerId', '')::uuid,
-		NULLIF(c.r->>'parentReleaseId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'managerId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(c.r->>'parentReleaseId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'plutoraReleaseType',
 		c.r->>'releaseProjectType',
 		(CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
@@ -53,13 +53,24 @@ up AS (
 		last_modified_date = EXCLUDED.last_modified_date,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted
+	RETURNING t.id, (t.xmax = 0) AS inserted, t.release_status_type, t.release_status_type_id
 ),
 hist AS (
-	INSERT INTO plutora.releases_history (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id
+	INSERT INTO plutora.releases_history (id, valid_from, valid_to, raw, _run_id, identifier, name, summary, location, release_type_id, release_type, release_status_type_id, release_status_type, release_risk_level_id, release_risk_level, implementation_date, display_color, organization_id, organization, manager_id, parent_release_id, plutora_release_type, release_project_type, last_modified_date)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id, o.identifier, o.name, o.summary, o.location, o.release_type_id, o.release_type, o.release_status_type_id, o.release_status_type, o.release_risk_level_id, o.release_risk_level, o.implementation_date, o.display_color, o.organization_id, o.organization, o.manager_id, o.parent_release_id, o.plutora_release_type, o.release_project_type, o.last_modified_date
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
+),
+period_end AS (
+	UPDATE plutora.releases_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))
+	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND (o.release_status_type, o.release_status_type_id) IS DISTINCT FROM (up.release_status_type, up.release_status_type_id)
+),
+period_start AS (
+	INSERT INTO plutora.releases_status_periods (id, status, status_id, valid_from)
+	SELECT up.id, up.release_status_type, up.release_status_type_id, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now())
+	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	WHERE up.inserted OR o._deleted_at IS NOT NULL OR (o.release_status_type, o.release_status_type_id) IS DISTINCT FROM (up.release_status_type, up.release_status_type_id)
 ),
 child_del_0 AS (
 	DELETE FROM plutora.release_custom_fields d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
@@ -69,19 +80,19 @@ child_ins_0 AS (
 	INSERT INTO plutora.release_custom_fields (release_id, ordinal, field_id, name, type, data_type, text_value, number_value, decimal_value, date_value, time_value, datetime_value, list_item_id, list_item_value, multi_list_item_ids, multi_list_item_values)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'id', '')::uuid,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'name',
 		e.x->>'type',
 		e.x->>'dataType',
 		e.x->>'text',
 		(e.x->>'number')::numeric,
 		(e.x->>'decimal')::numeric,
-		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::timestamptz,
+		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::date,
 		(CASE WHEN (e.x->>'time') LIKE ANY (ARRAY['__:__%']) AND ltrim((e.x->>'time'), '0123456789:.') = '' THEN (e.x->>'time') WHEN (e.x->>'time') <> '' THEN 'not an ISO time of day: ' || (e.x->>'time') END)::time,
 		(CASE WHEN (e.x->>'dateTime') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'dateTime'), '0123456789-:.T +Z') = '' THEN (e.x->>'dateTime') WHEN (e.x->>'dateTime') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'dateTime') END)::timestamptz,
-		NULLIF(e.x#>>'{listItem,id}', '')::uuid,
+		NULLIF(NULLIF(e.x#>>'{listItem,id}', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x#>>'{listItem,value}',
-		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
+		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(NULLIF(v->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
 		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT v->>'value' FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'additionalInformation') WHEN 'array' THEN c.r->'additionalInformation' END) WITH ORDINALITY AS e(x, ord)
 	WHERE c.id IN (SELECT id FROM up)

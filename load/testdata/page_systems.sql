@@ -8,7 +8,7 @@ changed AS MATERIALIZED (
 	WHERE p.r IS DISTINCT FROM (SELECT t.raw FROM plutora.systems t WHERE t.id = p.id AND t._deleted_at IS NULL)
 ),
 old AS MATERIALIZED (
-	SELECT t.id, t.raw, t._run_id, t._deleted_at, t._last_changed_at AS valid_from
+	SELECT t.*, t._last_changed_at AS valid_from
 	FROM plutora.systems t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
@@ -16,7 +16,7 @@ up AS (
 	SELECT c.id, c.r->>'name',
 		c.r->>'vendor',
 		c.r->>'status',
-		NULLIF(c.r->>'organizationId', '')::uuid,
+		NULLIF(NULLIF(c.r->>'organizationId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'organization',
 		c.r->>'description', c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
@@ -30,8 +30,8 @@ up AS (
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.systems_history (id, valid_from, valid_to, raw, _run_id)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id
+	INSERT INTO plutora.systems_history (id, valid_from, valid_to, raw, _run_id, name, vendor, status, organization_id, organization, description)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.vendor, o.status, o.organization_id, o.organization, o.description
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),
@@ -43,19 +43,19 @@ child_ins_0 AS (
 	INSERT INTO plutora.system_custom_fields (system_id, ordinal, field_id, name, type, data_type, text_value, number_value, decimal_value, date_value, time_value, datetime_value, list_item_id, list_item_value, multi_list_item_ids, multi_list_item_values)
 	SELECT c.id,
 		e.ord,
-		NULLIF(e.x->>'id', '')::uuid,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x->>'name',
 		e.x->>'type',
 		e.x->>'dataType',
 		e.x->>'text',
 		(e.x->>'number')::numeric,
 		(e.x->>'decimal')::numeric,
-		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::timestamptz,
+		(CASE WHEN (e.x->>'date') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'date'), '0123456789-:.T +Z') = '' THEN (e.x->>'date') WHEN (e.x->>'date') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'date') END)::date,
 		(CASE WHEN (e.x->>'time') LIKE ANY (ARRAY['__:__%']) AND ltrim((e.x->>'time'), '0123456789:.') = '' THEN (e.x->>'time') WHEN (e.x->>'time') <> '' THEN 'not an ISO time of day: ' || (e.x->>'time') END)::time,
 		(CASE WHEN (e.x->>'dateTime') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'dateTime'), '0123456789-:.T +Z') = '' THEN (e.x->>'dateTime') WHEN (e.x->>'dateTime') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'dateTime') END)::timestamptz,
-		NULLIF(e.x#>>'{listItem,id}', '')::uuid,
+		NULLIF(NULLIF(e.x#>>'{listItem,id}', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		e.x#>>'{listItem,value}',
-		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(v->>'id', '')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
+		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(NULLIF(v->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
 		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT v->>'value' FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'additionalInformation') WHEN 'array' THEN c.r->'additionalInformation' END) WITH ORDINALITY AS e(x, ord)
 	WHERE c.id IN (SELECT id FROM up)

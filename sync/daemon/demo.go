@@ -153,11 +153,13 @@ func guard(ctx context.Context, dsn string) error {
 var exampleQueries = []struct{ Title, SQL string }{
 	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
 	{"The latest releases and how many changes each delivers",
-		`SELECT r.identifier, r.name, r.implementation_date::date, count(rc.change_id) AS changes
-FROM reporting.releases r LEFT JOIN reporting.release_changes rc ON rc.release_id = r.id
+		`SELECT r.release_identifier, r.name, r.implementation_date, count(rc.change_id) AS changes
+FROM reporting.releases r LEFT JOIN reporting.release_changes rc USING (release_id)
 GROUP BY 1, 2, 3 ORDER BY 3 DESC NULLS LAST LIMIT 10;`},
 	{"Stack layers across hosts", `SELECT stack_layer, count(DISTINCT host_id) AS hosts, count(*) AS components
 FROM reporting.host_stack GROUP BY 1 ORDER BY 2 DESC;`},
+	{"Freshness, pending deletions and quarantine", `SELECT entity, age, is_stale, rows, pending_deletions, quarantined
+FROM reporting.freshness ORDER BY entity;`},
 }
 
 // printLoaded prints the rows loaded per table and the example queries.
@@ -180,7 +182,8 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintf(out, "\nThe ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
+	fmt.Fprintln(out, "\nEvery table, view and column: schema/warehouse.md; more queries in the README.")
+	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
 	return nil
 }
 

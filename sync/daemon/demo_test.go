@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +87,8 @@ func TestDemo(t *testing.T) {
 		rows.Close()
 	}
 
+	readmeExamplesReturnRows(t, db.DB)
+
 	// A second demo into the same database is fine: it holds sandbox data.
 	out.Reset()
 	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
@@ -102,6 +106,46 @@ func TestDemo(t *testing.T) {
 	opts.Force = true
 	if err := Demo(ctx, cfg, testLogger(t), opts); err != nil {
 		t.Fatalf("forced demo: %v", err)
+	}
+}
+
+// readmeExamplesReturnRows runs every SQL example of README.md against the
+// demo warehouse: each must run, and each of the warehouse guide ("The
+// warehouse for BI") must return rows, so that the guide names only values
+// the demo holds. (Elsewhere, the troubleshooting queries look for trouble
+// the demo does not have.)
+func readmeExamplesReturnRows(t *testing.T, db *sql.DB) {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	from := strings.Index(readme, "\n## The warehouse for BI")
+	to := strings.Index(readme[from+1:], "\n## ") + from + 1
+	if from < 0 || to <= from {
+		t.Fatal("README.md has no section \"The warehouse for BI\"")
+	}
+	sqlBlock := regexp.MustCompile("(?s)```sql\n(.*?)```")
+	guide := 0
+	for _, m := range sqlBlock.FindAllStringSubmatchIndex(readme, -1) {
+		q := readme[m[2]:m[3]]
+		inGuide := m[0] > from && m[0] < to
+		if inGuide {
+			guide++
+		}
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Errorf("README example fails: %v\n%s", err, q)
+			continue
+		}
+		if !rows.Next() && inGuide {
+			t.Errorf("README example returns no rows on the demo warehouse (%v):\n%s", rows.Err(), q)
+		}
+		rows.Close()
+	}
+	if guide < 10 {
+		t.Errorf("the warehouse guide has %d SQL examples, want at least 10", guide)
 	}
 }
 
