@@ -18,7 +18,7 @@ import (
 // errors and -h go to stderr; a bad flag returns an error naming it.
 func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a parse error is returned, for the caller to print once
 	var (
 		o         Options
 		sizes     Sizes
@@ -61,6 +61,8 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Usage = func() { simUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			simUsage(fs)
 			return nil
 		}
 		return fmt.Errorf("sim: %w", err)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -180,11 +179,11 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 }
 
 // checkMinimumBudget rejects schedules that exceed the budget even at one
-// page per run.
-func (c *Config) checkMinimumBudget() error {
+// page per run: one error per product over it.
+func (c *Config) checkMinimumBudget() []error {
 	plans, err := c.PlanBudget(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
-		return err
+		return []error{err}
 	}
 	var errs []error
 	for _, p := range plans {
@@ -193,5 +192,5 @@ func (c *Config) checkMinimumBudget() error {
 				c.BudgetPerHour, c.BudgetReserve*100, p, p.Advice()))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }
