@@ -318,3 +318,38 @@ func TestEveryProblemOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanPerEntity checks each entity's requests per hour by class of
+// work, averaged over the planned week, and its share of the budget.
+func TestPlanPerEntity(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := c.PlanBudget(time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC), map[string]int{"changes": 250_000, "hosts": 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []EntityPlan{
+		// Every 15 minutes one page; a daily census of 2,500 pages, the
+		// 100 confirmations and the probe.
+		{Entity: "changes", Size: 250_000, Incremental: 4, Census: 2601.0 / 24},
+		{Entity: "releases", Incremental: 4, Census: 1.0 / 24},
+		{Entity: "environments", Sweep: 1, Census: 1.0 / 24},
+		// Hourly sweeps of 5 pages; the census confirms at most 10% (50).
+		{Entity: "hosts", Size: 500, Sweep: 5, Census: 56.0 / 24},
+		{Entity: "systems", Sweep: 1, Census: 1.0 / 24},
+	}
+	got := plans[0].Entities
+	if len(got) != len(want) {
+		t.Fatalf("entities %+v, want %+v", got, want)
+	}
+	near := func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+	for i, w := range want {
+		g := got[i]
+		if g.Entity != w.Entity || g.Size != w.Size || !near(g.Incremental, w.Incremental) || !near(g.Sweep, w.Sweep) ||
+			!near(g.Census, w.Census) || !near(g.Share, w.PerHour()/24700) {
+			t.Errorf("entity %d: %+v, want %+v (share %v)", i, g, w, w.PerHour()/24700)
+		}
+	}
+}
