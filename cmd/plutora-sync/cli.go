@@ -86,8 +86,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if cmd.name != name {
 			continue
 		}
-		fs := flag.NewFlagSet("plutora-sync "+name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := flag.NewFlagSet(name, flag.ContinueOnError)
+		// A parse error comes back as a usageError and is printed once, by
+		// exitCode; only --help prints the usage.
+		fs.SetOutput(io.Discard)
 		fs.Usage = func() {
 			fmt.Fprintf(fs.Output(), "usage: plutora-sync %s %s\n\n%s\n", cmd.name, cmd.args, cmd.help)
 			if hasFlags(fs) {
@@ -97,7 +99,15 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see README.md).")
 		}
 		err := cmd.run(ctx, c, fs, args[1:])
-		return c.exitCode(err)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+		}
+		code := c.exitCode(err)
+		if code == exitUsage {
+			fmt.Fprintf(stderr, "Run \"plutora-sync %s --help\" for usage.\n", name)
+		}
+		return code
 	}
 	fmt.Fprintf(stderr, "plutora-sync: unknown command %q\n\n", name)
 	c.usage(stderr)
@@ -130,6 +140,14 @@ type configError struct{ err error }
 func (e configError) Error() string { return e.err.Error() }
 func (e configError) Unwrap() error { return e.err }
 
+// printErr prints err with the program's name before each of its lines
+// (a configuration error lists every bad variable on a line of its own).
+func (c *cli) printErr(err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		fmt.Fprintln(c.stderr, "plutora-sync:", line)
+	}
+}
+
 func (c *cli) exitCode(err error) int {
 	var ue usageError
 	var ce configError
@@ -139,19 +157,19 @@ func (c *cli) exitCode(err error) int {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.As(err, &ue):
-		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		c.printErr(err)
 		return exitUsage
 	case errors.As(err, &ce):
-		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		c.printErr(err)
 		return exitConfig
 	case errors.Is(err, daemon.ErrRefused):
-		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		c.printErr(err)
 		return exitRefused
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(c.stderr, "plutora-sync: interrupted")
 		return exitFailed
 	default:
-		fmt.Fprintln(c.stderr, "plutora-sync:", err)
+		c.printErr(err)
 		return exitFailed
 	}
 }
@@ -165,7 +183,7 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, usageError{err.Error()}
+			return nil, usageError{fs.Name() + ": " + err.Error()}
 		}
 		if fs.NArg() == 0 {
 			break

@@ -113,7 +113,7 @@ func simCmd(ctx context.Context, c *cli, _ *flag.FlagSet, args []string) error {
 	err := plutoratest.SimCommand(ctx, args, c.stdout, c.stderr)
 	// SimCommand parses its own flags; its flag errors are usage errors.
 	if err != nil {
-		for _, s := range []string{"flag provided but not defined", "invalid value", "invalid boolean", "unexpected argument"} {
+		for _, s := range []string{"flag provided but not defined", "invalid value", "invalid boolean", "unexpected argument", "must be positive"} {
 			if strings.Contains(err.Error(), s) {
 				return usageError{err.Error()}
 			}

@@ -14,11 +14,12 @@ import (
 // SimCommand is `plutora-sync sim`: it parses its own flags from args,
 // serves the sandbox on fixed ports (default 127.0.0.1:8181 for Plutora and
 // 127.0.0.1:8282 for Plutora Test) until ctx is cancelled, and prints the
-// URLs, the credentials and ready-to-paste curl commands to stdout. Flag
-// errors and -h go to stderr; a bad flag returns an error naming it.
+// URLs, the credentials and ready-to-paste curl commands to stdout. -h
+// goes to stderr; a bad flag returns an error naming it, printed by nobody
+// but the caller.
 func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // a parse error is returned, for the caller to print once
 	var (
 		o         Options
 		sizes     Sizes
@@ -70,6 +71,8 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.Usage = func() { simUsage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			simUsage(fs)
 			return nil
 		}
 		return fmt.Errorf("sim: %w", err)

@@ -8,9 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,7 +88,7 @@ func Load(ctx context.Context) (*Config, error) {
 func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	var c Config
 	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
-		return nil, fmt.Errorf("config: %s", nameVariable(err.Error()))
+		return nil, fmt.Errorf("config: %s", nameVariable(err))
 	}
 	if err := c.readFiles(); err != nil {
 		return nil, err
@@ -99,8 +99,18 @@ func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	return &c, nil
 }
 
-// nameVariable replaces envconfig's leading Go field name by the variable.
-func nameVariable(msg string) string {
+// nameVariable replaces envconfig's leading Go field name by the variable,
+// and Go's parse errors by words about the value.
+func nameVariable(err error) string {
+	msg := err.Error()
+	field, rest, _ := strings.Cut(msg, ": ")
+	var num *strconv.NumError
+	switch q := strings.Index(rest, `"`); {
+	case errors.As(err, &num):
+		msg = fmt.Sprintf("%s: %q is not a number", field, num.Num)
+	case strings.HasPrefix(rest, "time: ") && q >= 0:
+		msg = fmt.Sprintf("%s: %s is not a duration such as 30s, 5m or 1h30m", field, rest[q:])
+	}
 	t := reflect.TypeFor[Config]()
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -120,7 +130,11 @@ func (c *Config) readFiles() error {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL, c.DatabaseURLDefault = DefaultDatabaseURL, true
 	}
-	for prefix, p := range map[string]*Product{"PLUTORA_": &c.Plutora, "PLUTORATEST_": &c.PlutoraTest} {
+	for _, pp := range []struct {
+		prefix string
+		p      *Product
+	}{{"PLUTORA_", &c.Plutora}, {"PLUTORATEST_", &c.PlutoraTest}} {
+		prefix, p := pp.prefix, pp.p
 		for _, s := range []struct {
 			name  string
 			value *string
@@ -163,27 +177,31 @@ func readSecret(name string, value *string, file string) error {
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if _, err := url.Parse(c.DatabaseURL); err != nil {
-		bad("DATABASE_URL: not a URL")
+	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+		errs = append(errs, err)
 	}
 	if err := c.resolveEndpoints(); err != nil {
 		errs = append(errs, err)
 	}
-	for prefix, p := range map[string]Product{"PLUTORA_": c.Plutora, "PLUTORATEST_": c.PlutoraTest} {
+	for _, pp := range []struct {
+		prefix string
+		p      Product
+	}{{"PLUTORA_", c.Plutora}, {"PLUTORATEST_", c.PlutoraTest}} {
+		prefix, p := pp.prefix, pp.p
 		if !p.Enabled() {
 			continue
 		}
-		for name, v := range map[string]string{"CLIENT_SECRET": p.ClientSecret, "USERNAME": p.Username, "PASSWORD": p.Password} {
-			if v == "" {
-				bad("%s%s (or %s%s_FILE) is required when %sCLIENT_ID is set", prefix, name, prefix, name, prefix)
+		for _, f := range [][2]string{{"CLIENT_SECRET", p.ClientSecret}, {"USERNAME", p.Username}, {"PASSWORD", p.Password}} {
+			if f[1] == "" {
+				bad("%s%s (or %s%s_FILE) is required when %sCLIENT_ID is set", prefix, f[0], prefix, f[0], prefix)
 			}
 		}
-		for name, v := range map[string]string{"API_URL": p.APIURL, "TOKEN_URL": p.TokenURL} {
-			if v == "" {
+		for _, f := range [][2]string{{"API_URL", p.APIURL}, {"TOKEN_URL", p.TokenURL}} {
+			if f[1] == "" {
 				continue // resolveEndpoints said why: a bad or missing PLUTORA_REGION
 			}
-			if err := extract.CheckBaseURL(v); err != nil {
-				bad("%s%s: %v", prefix, name, err)
+			if err := extract.CheckBaseURL(f[1]); err != nil {
+				bad("%s%s: %v", prefix, f[0], err)
 			}
 		}
 	}
@@ -230,12 +248,13 @@ func (c *Config) validate() error {
 		}
 	}
 	if len(errs) == 0 {
-		errs = append(errs, c.checkMinimumBudget())
+		errs = c.checkMinimumBudget()
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("config: %w", err)
+	// One line per problem, each with its prefix (cmd prints every line).
+	for i, err := range errs {
+		errs[i] = fmt.Errorf("config: %w", err)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // resolveEndpoints fills each enabled product's URLs from PLUTORA_REGION or

@@ -255,3 +255,101 @@ func TestPlanBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestDatabaseURLErrors checks whole messages: a DATABASE_URL that lib/pq
+// cannot use is a configuration error that names the variable and says
+// what is wrong without quoting the value, which holds the password.
+func TestDatabaseURLErrors(t *testing.T) {
+	const forms = "want postgres://user:password@host:5432/dbname?sslmode=verify-full, or key=value pairs such as host=db dbname=plutora"
+	tests := []struct{ dsn, want string }{
+		{"mysql://u:s3cret@db/x", "config: DATABASE_URL: a mysql:// URL is not a PostgreSQL connection string: " + forms},
+		{"postgres://u:s3cret@db:port5432/x",
+			"config: DATABASE_URL: not a valid URL: the port is not a number"},
+		{"postgres://u:s3cr%et@db/x",
+			"config: DATABASE_URL: not a valid URL: a % not followed by two hex digits (percent-encode special characters of the user name and password: % as %25, @ as %40, / as %2F)"},
+		{"postgres://u:s3cret@d b/x", "config: DATABASE_URL: not a valid URL: an invalid character in the host"},
+		{"postgres://u:s3cret@db/x?sslmode=sure",
+			"config: DATABASE_URL: the value of sslmode is not one of disable, allow, prefer, require, verify-full, or verify-ca"},
+		{"host=db port= password=s3cret", "config: DATABASE_URL: the value of port is not valid"},
+		{"host=db password='s3cret", "config: DATABASE_URL: a quoted value is not closed"},
+		{"s3cret", `config: DATABASE_URL: neither a URL nor key=value pairs (a word without "="): ` + forms},
+	}
+	for _, tt := range tests {
+		_, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "DATABASE_URL", tt.dsn)))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("DATABASE_URL=%q:\nerror %v\nwant  %s", tt.dsn, err, tt.want)
+		}
+	}
+	for _, dsn := range []string{"postgres://u:s3cret@db:5433/x?sslmode=verify-full", "postgresql://db/x", "host=db port=5433 user=u password='s 3' dbname=x"} {
+		if _, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "DATABASE_URL", dsn))); err != nil {
+			t.Errorf("DATABASE_URL=%q: %v", dsn, err)
+		}
+	}
+}
+
+// TestEveryProblemOnce checks whole messages: each bad value is reported
+// once, on its own line with its own prefix, in a fixed order; values Go
+// cannot parse are described in words.
+func TestEveryProblemOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"two bad values", with(plutoraEnv(), "PAGES_IN_FLIGHT", "0", "LOG_FORMAT", "xml"),
+			"config: PAGES_IN_FLIGHT: must be between 1 and 32, got 0\nconfig: LOG_FORMAT: must be auto, json or text, got \"xml\""},
+		{"three missing credentials", with(plutoraEnv(), "PLUTORA_CLIENT_SECRET", "", "PLUTORA_USERNAME", "", "PLUTORA_PASSWORD", ""),
+			"config: PLUTORA_CLIENT_SECRET (or PLUTORA_CLIENT_SECRET_FILE) is required when PLUTORA_CLIENT_ID is set\n" +
+				"config: PLUTORA_USERNAME (or PLUTORA_USERNAME_FILE) is required when PLUTORA_CLIENT_ID is set\n" +
+				"config: PLUTORA_PASSWORD (or PLUTORA_PASSWORD_FILE) is required when PLUTORA_CLIENT_ID is set"},
+		{"not a number", with(plutoraEnv(), "PAGES_IN_FLIGHT", "four"), `config: PAGES_IN_FLIGHT: "four" is not a number`},
+		{"not a float", with(plutoraEnv(), "DELETE_MAX_SHARE", "10%"), `config: DELETE_MAX_SHARE: "10%" is not a number`},
+		{"not a duration", with(plutoraEnv(), "SHUTDOWN_TIMEOUT", "soon"), `config: SHUTDOWN_TIMEOUT: "soon" is not a duration such as 30s, 5m or 1h30m`},
+		{"duration without unit", with(plutoraEnv(), "INCREMENTAL_OVERLAP", "5"), `config: INCREMENTAL_OVERLAP: "5" is not a duration such as 30s, 5m or 1h30m`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 3 { // map order must not change the message
+				_, err := LoadFrom(context.Background(), envconfig.MapLookuper(tt.env))
+				if err == nil || err.Error() != tt.want {
+					t.Fatalf("error %v\nwant  %s", err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestPlanPerEntity checks each entity's requests per hour by class of
+// work, averaged over the planned week, and its share of the budget.
+func TestPlanPerEntity(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans, err := c.PlanBudget(time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC), map[string]int{"changes": 250_000, "hosts": 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []EntityPlan{
+		// Every 15 minutes one page; a daily census of 2,500 pages, the
+		// 100 confirmations and the probe.
+		{Entity: "changes", Size: 250_000, Incremental: 4, Census: 2601.0 / 24},
+		{Entity: "releases", Incremental: 4, Census: 1.0 / 24},
+		{Entity: "environments", Sweep: 1, Census: 1.0 / 24},
+		// Hourly sweeps of 5 pages; the census confirms at most 10% (50).
+		{Entity: "hosts", Size: 500, Sweep: 5, Census: 56.0 / 24},
+		{Entity: "systems", Sweep: 1, Census: 1.0 / 24},
+	}
+	got := plans[0].Entities
+	if len(got) != len(want) {
+		t.Fatalf("entities %+v, want %+v", got, want)
+	}
+	near := func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
+	for i, w := range want {
+		g := got[i]
+		if g.Entity != w.Entity || g.Size != w.Size || !near(g.Incremental, w.Incremental) || !near(g.Sweep, w.Sweep) ||
+			!near(g.Census, w.Census) || !near(g.Share, w.PerHour()/24700) {
+			t.Errorf("entity %d: %+v, want %+v (share %v)", i, g, w, w.PerHour()/24700)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -73,7 +72,21 @@ type Plan struct {
 	Limit     int       // budget less reserve
 	PerJob    []JobPlan // the jobs of the busiest hour, largest first
 	Estimated bool      // some entity size is unknown (counted as one page per run)
+	Entities  []EntityPlan
 }
+
+// EntityPlan is one entity's part of its product's plan: requests per hour
+// by class of work, averaged over the week planned.
+type EntityPlan struct {
+	Entity string
+	Size   int // last known totalCount; 0 when unknown
+	// Incremental polls, sweeps and the census, in requests per hour.
+	Incremental, Sweep, Census float64
+	Share                      float64 // PerHour as a share of the plan's Limit
+}
+
+// PerHour is the entity's requests per hour on average, every class summed.
+func (e EntityPlan) PerHour() float64 { return e.Incremental + e.Sweep + e.Census }
 
 // JobPlan is one schedule's share of the busiest hour.
 type JobPlan struct {
@@ -107,12 +120,14 @@ func (p Plan) Advice() string {
 // from. totals holds the last known totalCount per entity (missing: unknown).
 // An incremental run is counted as one page; a sweep as every page; a census
 // of known size as every page and the requests that may confirm its
-// deletions (CensusConfirmMax).
+// deletions (CensusConfirmMax). Each plan also gives, per entity, its
+// requests per hour by class of work, averaged over the week.
 func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, error) {
 	from = from.UTC().Truncate(time.Hour)
 	const hours = 8 * 24
 	plans := map[synctype.Product]*Plan{}
 	perHour := map[synctype.Product][]map[Schedule]int{}
+	runs := map[Schedule]int{}
 	var order []synctype.Product
 	for _, s := range c.Schedules() {
 		sched, err := ParseSchedule(s.Spec)
@@ -131,6 +146,7 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 				perHour[s.Product][h] = map[Schedule]int{}
 			}
 			perHour[s.Product][h][s]++
+			runs[s]++
 		}
 	}
 	var out []Plan
@@ -156,9 +172,42 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 				p.PeakHour = from.Add(time.Duration(h) * time.Hour)
 			}
 		}
+		p.Entities = c.entityPlans(product, runs, totals, hours, p.Limit)
 		out = append(out, *p)
 	}
 	return out, nil
+}
+
+// entityPlans spreads the runs of the planned hours over the product's
+// entities and classes of work.
+func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, totals map[string]int, hours, limit int) []EntityPlan {
+	var out []EntityPlan
+	index := map[string]int{}
+	for _, s := range c.Schedules() {
+		if s.Product != product {
+			continue
+		}
+		i, ok := index[s.Entity]
+		if !ok {
+			i = len(out)
+			index[s.Entity] = i
+			out = append(out, EntityPlan{Entity: s.Entity, Size: max(totals[s.Entity], 0)})
+		}
+		pages, _ := c.pagesPerRun(s, totals)
+		perHour := float64(runs[s]*pages) / float64(hours)
+		switch s.Mode {
+		case synctype.ModeIncremental:
+			out[i].Incremental += perHour
+		case synctype.ModeCensus:
+			out[i].Census += perHour
+		default:
+			out[i].Sweep += perHour
+		}
+	}
+	for i := range out {
+		out[i].Share = out[i].PerHour() / float64(limit)
+	}
+	return out
 }
 
 func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
@@ -180,11 +229,11 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 }
 
 // checkMinimumBudget rejects schedules that exceed the budget even at one
-// page per run.
-func (c *Config) checkMinimumBudget() error {
+// page per run: one error per product over it.
+func (c *Config) checkMinimumBudget() []error {
 	plans, err := c.PlanBudget(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), nil)
 	if err != nil {
-		return err
+		return []error{err}
 	}
 	var errs []error
 	for _, p := range plans {
@@ -193,5 +242,5 @@ func (c *Config) checkMinimumBudget() error {
 				c.BudgetPerHour, c.BudgetReserve*100, p, p.Advice()))
 		}
 	}
-	return errors.Join(errs...)
+	return errs
 }

@@ -3,10 +3,12 @@ package daemon
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
@@ -21,11 +23,12 @@ import (
 // is on the network and its certificate is not verified. It returns an error
 // naming every failed check.
 func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	var failed []error
+	var failed []string
 	report := func(what string, err error, okText string) {
 		if err != nil {
-			fmt.Fprintf(out, "%-28s FAIL  %v\n", what, err)
-			failed = append(failed, fmt.Errorf("%s: %w", what, err))
+			// "config  FAIL  no product…", not "config  FAIL  config: no product…"
+			fmt.Fprintf(out, "%-28s FAIL  %s\n", what, strings.TrimPrefix(err.Error(), what+": "))
+			failed = append(failed, what)
 			return
 		}
 		fmt.Fprintf(out, "%-28s ok    %s\n", what, okText)
@@ -72,7 +75,55 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		}
 		report("budget plan "+string(p.Product), perr, p.String())
 	}
-	return errors.Join(failed...)
+	writePlan(out, plans)
+	if len(failed) > 0 {
+		// Each failure was printed above with its reason: name them only.
+		return fmt.Errorf("check: %d failed: %s", len(failed), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// writePlan prints each entity's requests per hour by class of work, on
+// average over a week, and its share of the product's budget.
+func writePlan(out io.Writer, plans []config.Plan) {
+	if len(plans) == 0 {
+		return
+	}
+	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount)")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tINCREMENTAL\tSWEEPS\tCENSUS\tTOTAL\tOF BUDGET")
+	for _, p := range plans {
+		var sum float64
+		for _, e := range p.Entities {
+			size := "unknown"
+			if e.Size > 0 {
+				size = strconv.Itoa(e.Size)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Product, e.Entity, size,
+				perHour(e.Incremental), perHour(e.Sweep), perHour(e.Census), perHour(e.PerHour()), percent(e.Share))
+			sum += e.PerHour()
+		}
+		fmt.Fprintf(tw, "%s\tall\t\t\t\t\t%s\t%s\n", p.Product, perHour(sum), percent(sum/float64(p.Limit)))
+	}
+	tw.Flush()
+}
+
+func perHour(v float64) string {
+	switch {
+	case v == 0:
+		return "-"
+	case v < 0.1: // a daily census of one page: 0.04 an hour
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+}
+
+func percent(share float64) string {
+	if share > 0 && share < 0.001 {
+		return "<0.1%"
+	}
+	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
 }
 
 // checkProduct gets a token and calls /me.

@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
@@ -28,10 +30,20 @@ func Status(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	if !migrated {
 		return fmt.Errorf("status: database %s has no ledger yet: run plutora-sync migrate, then sync", RedactURL(cfg.DatabaseURL))
 	}
-	return writeStatus(ctx, db.DB, out, time.Now())
+	entities := cfg.EnabledEntities()
+	if len(entities) == 0 { // no API key here: show every entity
+		entities = synctype.Entities()
+	}
+	return writeStatus(ctx, db.DB, out, time.Now(), entities)
 }
 
-func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time) error {
+// writeStatus prints the three tables. FRESHNESS has a line for each of
+// configured and for every other entity the ledger knows.
+func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, configured []synctype.Entity) error {
+	var products, names []string
+	for _, e := range configured {
+		products, names = append(products, string(e.Product)), append(names, e.Name)
+	}
 	fmt.Fprintln(out, "FRESHNESS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAST FAILURE")
@@ -42,22 +54,29 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time) 
 			FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
 			WHERE r.status IN ('success', 'failed'))
 		SELECT k.product, k.entity,
+			EXISTS (SELECT FROM last WHERE last.product = k.product AND last.entity = k.entity),
 			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'success' AND n = 1),
 			coalesce((SELECT error FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'failed' AND n = 1), '')
-		FROM (SELECT DISTINCT product, entity FROM last) k ORDER BY 1, 2`)
+		FROM (SELECT product, entity FROM last
+			UNION SELECT * FROM unnest($1::text[], $2::text[])) k(product, entity) ORDER BY 1, 2`,
+		pq.Array(products), pq.Array(names))
 	if err != nil {
 		return fmt.Errorf("status: freshness: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var product, entity, failure string
+		var ran bool
 		var at sql.NullTime
-		if err := rows.Scan(&product, &entity, &at, &failure); err != nil {
+		if err := rows.Scan(&product, &entity, &ran, &at, &failure); err != nil {
 			return err
 		}
-		last, ago := "never", "-"
-		if at.Valid {
+		last, ago := "never synced", "-"
+		switch {
+		case at.Valid:
 			last, ago = at.Time.UTC().Format("2006-01-02 15:04:05"), now.Sub(at.Time).Round(time.Second).String()
+		case ran:
+			last = "no success yet"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), shorten(failure, 70))
 	}

@@ -1,0 +1,82 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+// fieldsOf returns the fields of the first line of out whose fields start
+// with prefix.
+func fieldsOf(out string, prefix ...string) []string {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= len(prefix) && strings.Join(f[:len(prefix)], " ") == strings.Join(prefix, " ") {
+			return f
+		}
+	}
+	return nil
+}
+
+// TestStatusAndPlanPerEntity: status has a line for every configured
+// entity, saying "never synced" or "no success yet" where it applies, and
+// check prints the plan per entity with the sizes the sweeps found.
+func TestStatusAndPlanPerEntity(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+
+	out.Reset()
+	if err := Check(ctx, cfg, testLogger(t), &out); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	for _, want := range [][]string{
+		// 90 hosts: one page an hour, and a daily census of that page, the
+		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
+		{"plutora", "hosts", "90", "-", "1.0", "0.5", "1.5", "<0.1%"},
+		{"plutora", "changes", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
+		{"plutoratest", "defects", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
+		{"plutora", "all", "11.6", "<0.1%"},
+	} {
+		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
+		}
+	}
+
+	sb.Plutora.SetWhitelist("203.0.113.0/24")
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"systems"}, Progress: &out}); err == nil {
+		t.Fatal("sync through a closed whitelist succeeded")
+	}
+	out.Reset()
+	if err := Status(ctx, cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	freshness, _, _ := strings.Cut(out.String(), "RECENT RUNS")
+	for _, want := range [][]string{
+		{"plutora", "changes", "never", "synced", "-", "0"},
+		{"plutora", "releases", "never", "synced", "-", "0"},
+		{"plutora", "environments", "never", "synced", "-", "0"},
+		{"plutora", "systems", "no", "success", "yet", "-", "0", "fetch", "systems", "page", "0:", "access", "denied"},
+		{"plutoratest", "defects", "never", "synced", "-", "0"},
+	} {
+		if got := fieldsOf(freshness, want[:2]...); len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
+			t.Errorf("freshness line %q, want %q…:\n%s", got, want, freshness)
+		}
+	}
+	if got := fieldsOf(freshness, "plutora", "hosts"); len(got) < 6 || got[5] != "90" {
+		t.Errorf("freshness of hosts %q, want a success and 90 rows:\n%s", got, freshness)
+	}
+}
