@@ -257,6 +257,9 @@ func TestTokenEndpointDownDuringRenewal(t *testing.T) {
 	if !errors.Is(err, extract.ErrServer) || !strings.Contains(err.Error(), "token request to "+strings.TrimPrefix(s.Plutora.URL, "http://")) {
 		t.Fatalf("Me with an expired token and no token endpoint: err = %v, want a server fault naming the token host", err)
 	}
+	if n := strings.Count(err.Error(), "token request to"); n != 1 {
+		t.Errorf("the error names the token request %d times: %v", n, err)
+	}
 	flaky.set(false)
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatalf("Me once the endpoint is back: %v", err)

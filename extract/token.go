@@ -140,8 +140,12 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 			return nil, ctx.Err()
 		}
 		retryable, cerr := s.classify(err)
-		if !retryable {
-			return nil, cerr
+		var denied *AccessDeniedError
+		switch {
+		case !retryable && errors.As(cerr, &denied):
+			return nil, cerr // it names the host itself
+		case !retryable:
+			return nil, fmt.Errorf("token request to %s: %w", s.host(), cerr)
 		}
 		last = cerr
 		d := s.retry.wait(attempt)
@@ -157,12 +161,12 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 
 // classify maps a token error to a clean error (no response bodies, no secrets; the
 // server's error code and description capped and redacted) and says whether it is
-// worth retrying.
+// worth retrying. The caller names the token request once, in front.
 func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 	var re *oauth2.RetrieveError
 	var redir *RedirectError
 	if errors.As(err, &redir) {
-		return false, fmt.Errorf("token request to %s: %w", s.host(), redir)
+		return false, redir
 	}
 	if errors.As(err, &re) {
 		secrets := s.secrets()
@@ -172,25 +176,25 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 		}
 		switch re.ErrorCode {
 		case "invalid_grant", "invalid_client", "unauthorized_client":
-			return false, fmt.Errorf("token request to %s: %w (%s: %s): check the client id, client secret, user name and password of %s",
-				s.host(), ErrInvalidCredentials, re.ErrorCode, secrets.ServerText(re.ErrorDescription), s.host())
+			return false, fmt.Errorf("%w (%s: %s): check the client id, client secret, user name and password of %s",
+				ErrInvalidCredentials, re.ErrorCode, secrets.ServerText(re.ErrorDescription), s.host())
 		}
 		switch {
 		case status == http.StatusTooManyRequests || status >= 500:
-			return true, fmt.Errorf("token request to %s: HTTP %d", s.host(), status)
+			return true, fmt.Errorf("HTTP %d", status)
 		case status == http.StatusUnauthorized || status == http.StatusForbidden:
 			return false, &AccessDeniedError{Host: s.host(), Endpoint: "POST /oauth/token", Status: status}
 		case status == http.StatusOK:
-			return true, fmt.Errorf("token request to %s: unreadable answer", s.host())
+			return true, errors.New("unreadable answer")
 		}
-		return false, fmt.Errorf("token request to %s: HTTP %d %s", s.host(), status, secrets.ServerText(re.ErrorCode))
+		return false, fmt.Errorf("HTTP %d %s", status, secrets.ServerText(re.ErrorCode))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return true, fmt.Errorf("token request to %s: %w", s.host(), ue.Err)
+		return true, ue.Err
 	}
 	// oauth2's own decoding errors (a garbled or truncated answer).
-	return true, fmt.Errorf("token request to %s: %s", s.host(), s.secrets().ServerText(err.Error()))
+	return true, errors.New(s.secrets().ServerText(err.Error()))
 }
 
 func (s *tokenSource) host() string {
