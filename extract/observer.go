@@ -13,9 +13,10 @@ type Observer interface {
 	Request(product synctype.Product, endpoint string, status int, d time.Duration)
 	// PacerWait is called when a request waited for the budget.
 	PacerWait(product synctype.Product, d time.Duration)
-	// PacerWaiting is called when a request starts to wait for the budget
-	// (again, when a wait is recomputed): it may go at until; used is the
-	// requests counted in the rolling window, of limit.
+	// PacerWaiting is called when a request starts to wait for the budget's
+	// window (again, when a wait is recomputed): it may go at until; used is
+	// the requests counted in the rolling window, of limit. A wait for a
+	// request in flight to complete has no known end and is not announced.
 	PacerWaiting(product synctype.Product, until time.Time, used, limit int)
 	TokenRenewed(product synctype.Product)
 	Retry(product synctype.Product, endpoint string)

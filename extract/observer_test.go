@@ -71,8 +71,11 @@ func TestObserverSeesWhatStatsCount(t *testing.T) {
 	if st.Retries == 0 || obs.waits == 0 || obs.waited <= 0 {
 		t.Errorf("retries %d, pacer waits %d (%v): the faults or the budget did not bind", st.Retries, obs.waits, obs.waited)
 	}
-	// A wait is announced when it starts, with the full window that causes it.
-	if obs.waitings < obs.waits || obs.badWaiting != "" {
-		t.Errorf("%d waits started for %d waited; %s", obs.waitings, obs.waits, obs.badWaiting)
+	// A wait for the window is announced when it starts, with the full window
+	// that causes it. A wait for a request in flight to complete has no known
+	// end and is not announced (it lasts a request's time), and a wait
+	// recomputed is announced again: so no count to compare, but some.
+	if obs.waitings == 0 || obs.badWaiting != "" {
+		t.Errorf("%d waits announced for %d waited; %s", obs.waitings, obs.waits, obs.badWaiting)
 	}
 }
