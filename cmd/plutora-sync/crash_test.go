@@ -46,9 +46,9 @@ func TestCrashResume(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		go out.consume(stderr)
 		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
+		// Read the pipe to its end before Wait closes it (see startReplica).
+		go func() { out.consume(stderr); done <- cmd.Wait() }()
 		// A random point: at start-up, or right after the k-th committed
 		// page (counted over all entities, which run concurrently).
 		k := rng.IntN(40)

@@ -33,8 +33,9 @@ func startReplica(t *testing.T, bin string, env []string) *replica {
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go r.out.consume(stderr)
-	go func() { r.done <- r.cmd.Wait() }()
+	// Wait closes the pipe once the process exits: read it to its end first,
+	// or the last lines (the clean stop) can be lost.
+	go func() { r.out.consume(stderr); r.done <- r.cmd.Wait() }()
 	t.Cleanup(func() { _ = r.cmd.Process.Kill() })
 	return r
 }
