@@ -79,6 +79,12 @@ func TestSeekUnderChurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertIncrementalCaughtUp(t, a, sb, "changes", nil)
+	var changed int
+	var p95 *string
+	if err := a.DB.QueryRow(`SELECT changed_last_hour, lag_p95::text FROM reporting.freshness WHERE entity = 'changes'`).Scan(&changed, &p95); err != nil ||
+		changed == 0 || p95 == nil {
+		t.Errorf("reporting.freshness: %d changed in the last hour, lag p95 %v (%v); want the churned records and a p95", changed, p95, err)
+	}
 
 	// Every run re-read at most the overlap and what changed since: no more
 	// pages than its changed records need, plus a boundary page per seek.
