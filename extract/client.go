@@ -52,8 +52,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
 		total: cfg.RetryTimeout, perAttempt: cfg.RequestTimeout,
 		decodeRetries: 3, throttleAttempts: 10,
-		onRetry: func(endpoint string) {
+		onRetry: func(ctx context.Context, endpoint string) {
 			c.stats.retries.Add(1)
+			synctype.TallyFrom(ctx).Retry()
 			cfg.Observer.Retry(cfg.Product, endpoint)
 		},
 	}
@@ -81,8 +82,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		},
 		username: cfg.Username, password: cfg.Password,
 		wire: c.wire, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
-		onRenew: func() {
+		onRenew: func(ctx context.Context) {
 			c.stats.renewals.Add(1)
+			synctype.TallyFrom(ctx).Renewal()
 			cfg.Observer.TokenRenewed(cfg.Product)
 		},
 		secrets: c.secretsNow,
@@ -186,7 +188,7 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		fault, again, err := c.judge(r, tok, status, body, err, decode, &a)
+		fault, again, err := c.judge(ctx, r, tok, status, body, err, decode, &a)
 		switch {
 		case err != nil || fault == nil && !again:
 			return err // nil: done
@@ -199,7 +201,7 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 			return &giveUpError{kind: ErrServer, endpoint: r.endpoint(), attempts: a.failures + a.throttles, last: fault}
 		}
 		c.logger.Debug("retrying", "endpoint", r.endpoint(), "page", r.page, "attempt", a.failures, "wait", d, "fault", fault)
-		c.retry.onRetry(r.endpoint())
+		c.retry.onRetry(ctx, r.endpoint())
 		if err := sleepCtx(ctx, d); err != nil {
 			return err
 		}
@@ -214,7 +216,7 @@ type attempts struct {
 
 // judge classifies the outcome of one attempt: done (all nil), a transient fault to retry
 // after a backoff, again at once (after a 401 or a 429), or a permanent error.
-func (c *Client) judge(r request, tok string, status int, body []byte, err error, decode func([]byte) error, a *attempts) (fault error, again bool, _ error) {
+func (c *Client) judge(ctx context.Context, r request, tok string, status int, body []byte, err error, decode func([]byte) error, a *attempts) (fault error, again bool, _ error) {
 	var bad *BadResponseError
 	var redir *RedirectError
 	switch {
@@ -244,7 +246,7 @@ func (c *Client) judge(r request, tok string, status int, body []byte, err error
 			return nil, false, &giveUpError{kind: ErrThrottled, endpoint: r.endpoint(), attempts: a.failures + a.throttles, last: errors.New("HTTP 429")}
 		}
 		c.logger.Info("throttled (429); waiting as the server asks", "endpoint", r.endpoint())
-		c.retry.onRetry(r.endpoint())
+		c.retry.onRetry(ctx, r.endpoint())
 		return nil, true, nil
 	case status >= 500:
 		return fmt.Errorf("HTTP %d: %s", status, c.snippet(body)), false, nil

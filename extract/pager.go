@@ -20,18 +20,24 @@ var ErrRunaway = fmt.Errorf("%w: runaway paging", synctype.ErrBadPage)
 // Pages fetches the pages of e in order, PagesInFlight at a time, and calls fn for each
 // in order. It stops after the page that reaches TotalCount, or after an empty page (which
 // is delivered too, so the caller sees its TotalCount), or when fn returns an error, which
-// is returned as is. At most PagesInFlight pages are held at once, the one in fn included.
+// is returned as is, or after q.MaxPages pages when it is set (a seek reads one page per
+// call, and never asks for a page it will not use). At most PagesInFlight pages are held
+// at once, the one in fn included.
 // A page past twice the first totalCount (and RunawaySlackPages), or one repeating the
 // previous page's ids, is not delivered: Pages returns ErrRunaway.
 func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
 	if e.Product != c.cfg.Product {
 		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
 	}
-	if q.Since != nil && !e.Incremental() {
-		return fmt.Errorf("pages of %s: Since given, but %s has no modified field to filter on", e.Name, e.Name)
+	if (q.Since != nil || q.Before != nil) && !e.Incremental() {
+		return fmt.Errorf("pages of %s: Since or Before given, but %s has no modified field to filter on", e.Name, e.Name)
 	}
-	if q.StartPage < 0 {
-		return fmt.Errorf("pages of %s: StartPage %d is negative", e.Name, q.StartPage)
+	if q.StartPage < 0 || q.MaxPages < 0 {
+		return fmt.Errorf("pages of %s: StartPage %d or MaxPages %d is negative", e.Name, q.StartPage, q.MaxPages)
+	}
+	end := -1 // the first page not to fetch; -1 = none
+	if q.MaxPages > 0 {
+		end = q.StartPage + q.MaxPages
 	}
 	rt, err := routeOf(e)
 	if err != nil {
@@ -49,7 +55,10 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 	var queue []chan result // outstanding pages, in order
 	next, total, first := q.StartPage, -1, -1
 	more := func() bool {
-		if first < 0 { // before the first answer the total is unknown: one page only
+		switch {
+		case next == end:
+			return false
+		case first < 0: // before the first answer the total is unknown: one page only
 			return len(queue) == 0
 		}
 		return next*RecordsPerPage < total
@@ -85,7 +94,7 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		if err := guard.check(p); err != nil {
 			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err)
 		}
-		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total
+		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total || num+1 == end
 		if !last {
 			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
 		}
@@ -189,8 +198,9 @@ type searchFilter struct {
 }
 
 // searchBody is the POST body of /{entity}/filter and /defects/Search. With Since it
-// filters on and sorts by the modified field; without, sortOnly still sorts by it (no
-// condition), so that paging is stable.
+// filters on and sorts by the modified field (and with Before bounds it from above, both
+// conditions holding); without, sortOnly still sorts by it (no condition), so that paging
+// is stable.
 func searchBody(e synctype.Entity, q synctype.Query, num int, sortOnly bool) []byte {
 	filters := []searchFilter{}
 	switch {
@@ -199,6 +209,10 @@ func searchBody(e synctype.Entity, q synctype.Query, num int, sortOnly bool) []b
 			Value: q.Since.UTC().Format("2006-01-02T15:04:05.000Z"), Operator: "GreaterOrEqual"})
 	case sortOnly:
 		filters = append(filters, searchFilter{Property: e.ModifiedField, Direction: "ASC"})
+	}
+	if e.ModifiedField != "" && q.Before != nil {
+		filters = append(filters, searchFilter{Property: e.ModifiedField, Direction: "ASC",
+			Value: q.Before.UTC().Format("2006-01-02T15:04:05.000Z"), Operator: "LessThan"})
 	}
 	b, _ := json.Marshal(struct {
 		SearchFilters  []searchFilter `json:"searchFilters"`

@@ -36,7 +36,7 @@ type retryPolicy struct {
 	base, ceiling    time.Duration
 	total            time.Duration // all attempts and waits of one request
 	perAttempt       time.Duration
-	onRetry          func(endpoint string)
+	onRetry          func(ctx context.Context, endpoint string)
 	decodeRetries    int // 200 answers that fail to decode, retried this many times
 	throttleAttempts int // 429 answers tolerated per request
 }

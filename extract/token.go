@@ -29,7 +29,7 @@ type tokenSource struct {
 	renewBefore        time.Duration
 	retry              retryPolicy
 	logger             *slog.Logger
-	onRenew            func()
+	onRenew            func(ctx context.Context)
 	secrets            func() *redact.Secrets // the configured secrets and the current token
 
 	mu      sync.Mutex
@@ -110,7 +110,7 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	s.tok = tok.AccessToken
 	s.expiry = start.Add(life)
 	s.renewAt = s.expiry.Add(-min(s.renewBefore, life/2))
-	s.onRenew()
+	s.onRenew(ctx)
 	s.logger.Info("token obtained", "expires_in", life.String(), "renew_at", s.renewAt)
 	return s.tok, nil
 }
@@ -152,7 +152,7 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		if attempt >= s.retry.attempts || s.now().Add(d).After(deadline) {
 			return nil, &giveUpError{kind: ErrServer, endpoint: "token request to " + s.host(), attempts: attempt, last: last}
 		}
-		s.retry.onRetry("POST /oauth/token")
+		s.retry.onRetry(ctx, "POST /oauth/token")
 		if err := sleepCtx(ctx, d); err != nil {
 			return nil, err
 		}

@@ -89,6 +89,8 @@ type metered struct {
 func (m metered) RoundTrip(req *http.Request) (*http.Response, error) {
 	t := m.t
 	t.stats.requests.Add(1)
+	tally := synctype.TallyFrom(req.Context())
+	tally.Request()
 	start := t.now()
 	resp, err := t.base.RoundTrip(unreplayable(req))
 	if err != nil {
@@ -96,18 +98,21 @@ func (m metered) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.obs.Request(t.product, m.endpoint, resp.StatusCode, t.now().Sub(start))
-	t.throttle(resp)
+	if t.throttle(resp) {
+		tally.Throttle()
+	}
 	return resp, nil
 }
 
 // throttle holds the pacer after a 429 for its Retry-After (at most maxHold), or for a
 // growing backoff when it has none or a negative one; any other answer ends a run of 429s.
-func (t *transport) throttle(resp *http.Response) {
+// It reports whether resp was a 429.
+func (t *transport) throttle(resp *http.Response) bool {
 	t.mu.Lock()
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.run429s = 0
 		t.mu.Unlock()
-		return
+		return false
 	}
 	t.run429s++
 	n := t.run429s
@@ -120,6 +125,7 @@ func (t *transport) throttle(resp *http.Response) {
 	}
 	d = min(d, t.maxHold)
 	t.pacer.hold(t.now().Add(d))
+	return true
 }
 
 // retryAfter parses a Retry-After value: delay seconds or an HTTP date.

@@ -83,7 +83,7 @@ func (s *fakeSource) Pages(ctx context.Context, e synctype.Entity, q synctype.Qu
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		all := s.list(entity, q.Since)
+		all := s.list(entity, q.Since, q.Before)
 		if firstTotal < 0 {
 			firstTotal = len(all)
 		}
@@ -105,7 +105,7 @@ func (s *fakeSource) Pages(ctx context.Context, e synctype.Entity, q synctype.Qu
 		if err := fn(p); err != nil {
 			return err
 		}
-		if hi >= len(all) {
+		if hi >= len(all) || n+1 == q.StartPage+q.MaxPages {
 			return nil
 		}
 	}
@@ -116,13 +116,13 @@ type fakeRec struct {
 	mod time.Time
 }
 
-// list returns the records modified at or after since, ascending.
-func (s *fakeSource) list(entity string, since *time.Time) []fakeRec {
+// list returns the records modified at or after since (and before before), ascending.
+func (s *fakeSource) list(entity string, since, before *time.Time) []fakeRec {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var all []fakeRec
 	for id, mod := range s.recs[entity] {
-		if since == nil || !mod.Before(*since) {
+		if (since == nil || !mod.Before(*since)) && (before == nil || mod.Before(*before)) {
 			all = append(all, fakeRec{id, mod})
 		}
 	}

@@ -31,6 +31,7 @@ type Metrics struct {
 	authErrors     *prometheus.CounterVec
 	interval       *prometheus.GaugeVec
 	leader         *prometheus.GaugeVec
+	lag            *prometheus.HistogramVec
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -63,10 +64,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
 		interval:    gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
 		leader:      gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "lag_seconds",
+			Help:    "Freshness: when a changed record landed in the warehouse minus its last-modified date, by entity.",
+			Buckets: []float64{0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600, 1800, 3600}}, []string{"entity"}),
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
-		m.authErrors, m.interval, m.leader, m.pageFailures)
+		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag)
 	return m
 }
 
@@ -173,5 +177,17 @@ func (m *Metrics) RunFinished(r synctype.RunResult) {
 		m.lastSuccess.WithLabelValues(r.Entity).Set(float64(r.FinishedAt.Unix()))
 	} else {
 		m.failures.WithLabelValues(r.Entity).Inc()
+	}
+}
+
+// Lag observes, for each record of e that changed, when it landed (landed)
+// minus when it was modified.
+func (m *Metrics) Lag(e synctype.Entity, modified []time.Time, landed time.Time) {
+	if m == nil {
+		return
+	}
+	h := m.lag.WithLabelValues(e.Name)
+	for _, t := range modified {
+		h.Observe(max(landed.Sub(t).Seconds(), 0))
 	}
 }

@@ -234,7 +234,7 @@ func (r *Runner) skip(ctx context.Context, e synctype.Entity, kept synctype.Chec
 		return res, fmt.Errorf("record skipped run of %s: %w", e, err)
 	}
 	res.Outcome, res.Error = synctype.OutcomeSkipped, reason
-	return r.finish(e, src, src.API.Stats(), res, nil), nil
+	return r.finish(e, src, synctype.SourceStats{}, res, nil), nil
 }
 
 func (r *Runner) newPlan(e synctype.Entity, mode synctype.Mode, cp synctype.Checkpoint, ok bool) plan {
@@ -262,7 +262,9 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	}
 	res = synctype.RunResult{RunID: p.runID, Product: e.Product, Entity: e.Name, Mode: p.mode, StartedAt: r.opts.Now(),
 		WatermarkBefore: p.watermark, WatermarkAfter: p.watermark, Resumed: p.resumed, TotalFirst: p.firstTotal}
-	before := src.API.Stats()
+	// The run counts its own requests: others of the key may run meanwhile.
+	tally := new(synctype.Tally)
+	ctx = synctype.WithTally(ctx, tally)
 	parent := ctx // ctx below ends at the run's deadline too
 	defer func() {
 		if v := recover(); v != nil {
@@ -274,7 +276,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 			return
 		}
 		res.PageFailures = pageFailures(p, res, err)
-		res = r.finish(e, src, before, res, err)
+		res = r.finish(e, src, tally.Stats(), res, err)
 	}()
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.RunTimeout, errRunTimeout)
 	defer cancel()
@@ -422,27 +424,27 @@ func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []s
 	return false, "asked about records the census saw, and the API answered " + strings.Join(answers, "; ")
 }
 
-// pages fetches the pages of the run (several in flight, see extract) and
-// writes each in a transaction of its own, one after the other, in page
-// order: rows, child rows, history and the checkpoint commit together.
+// pages fetches the pages of the run and writes each in a transaction of its
+// own, one after the other, in page order: rows, child rows, history and the
+// checkpoint commit together. An incremental run seeks (seek); a sweep or a
+// census pages by offset, several pages in flight (see extract).
 //
-// The watermark of an incremental entity advances (in FinishRun) only when
-// the run is provably complete: it read as many distinct ids as the filter
-// matches and totalCount did not move. Offset paging skips a record when one
-// already read is modified (it moves to the end) or deleted; then the
-// watermark stays, and the next run reads from the old one again. The writer
-// counts the distinct ids (PageResult.NewlySeen), so memory does not grow
-// with the entity.
+// A sweep or census of an incremental entity advances the watermark (in
+// FinishRun) only when it is provably complete: it read as many distinct ids
+// as the API holds and totalCount did not move. Offset paging skips a record
+// when one already read is modified (it moves to the end) or deleted; then
+// the watermark stays. The writer counts the distinct ids
+// (PageResult.NewlySeen), so memory does not grow with the entity.
 func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
+	if p.mode == synctype.ModeIncremental {
+		return r.seek(ctx, e, src, p, res)
+	}
 	first, firstTotal := true, 0
 	records, distinct := 0, 0
 	candidate := res.WatermarkAfter
 	err := src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
 		if first {
 			firstTotal = pg.TotalCount
-			if res.TotalFirst == 0 {
-				res.TotalFirst = pg.TotalCount
-			}
 		}
 		first = false
 		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
@@ -453,19 +455,9 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		// The writer read the newest last-modified time of the records it
 		// loaded (PostgreSQL parses the dates; quarantined records do not count).
 		candidate = later(candidate, capped(out.MaxModified, p.watermarkCap))
-		res.Pages++
-		res.TotalLast = pg.TotalCount
-		res.Inserted += out.Inserted
-		res.Updated += out.Updated
-		res.Unchanged += out.Unchanged
-		res.Quarantined += out.Quarantined
 		distinct += out.NewlySeen
 		records += len(pg.Records)
-		r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
-			"total", pg.TotalCount, "records", len(pg.Records))
-		if r.opts.Progress != nil {
-			r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: pg.Num, TotalCount: pg.TotalCount, Records: records})
-		}
+		r.committed(e, p, res, pg, out, records)
 		return ctx.Err()
 	})
 	if err != nil {
@@ -510,13 +502,11 @@ func (r *Runner) note(product synctype.Product) string {
 	return r.opts.Note(product)
 }
 
-// finish records the run in the ledger, the metrics and the log.
-func (r *Runner) finish(e synctype.Entity, src Source, before synctype.SourceStats, res synctype.RunResult, runErr error) synctype.RunResult {
-	after := src.API.Stats()
-	res.Requests = after.Requests - before.Requests
-	res.Throttled = after.Throttled - before.Throttled
-	res.Retries = after.Retries - before.Retries
-	res.TokenRenewals = after.TokenRenewals - before.TokenRenewals
+// finish records the run in the ledger, the metrics and the log; made is
+// what the run's own requests counted (synctype.Tally).
+func (r *Runner) finish(e synctype.Entity, src Source, made synctype.SourceStats, res synctype.RunResult, runErr error) synctype.RunResult {
+	res.Requests, res.Throttled = made.Requests, made.Throttled
+	res.Retries, res.TokenRenewals = made.Retries, made.TokenRenewals
 	res.FinishedAt = r.opts.Now()
 	res.BudgetUsed, res.BudgetLimit = src.API.BudgetUsed(res.FinishedAt)
 	r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)

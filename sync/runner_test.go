@@ -282,61 +282,6 @@ func TestCapped(t *testing.T) {
 	}
 }
 
-// TestIncrementalSkipKeepsWatermark: a record read early in an incremental
-// run is modified meanwhile, moves to the end, and shifts another past the
-// pager unseen: the run must not advance the watermark, so that the next run
-// reads the skipped record.
-func TestIncrementalSkipKeepsWatermark(t *testing.T) {
-	ctx := context.Background()
-	src, w := newFakeSource(), newFakeWriter()
-	ids := seed(src, "changes", 9)
-	r := newTestRunner(t, src, w)
-	if _, err := r.Run(ctx, changes, synctype.ModeSweep); err != nil {
-		t.Fatal(err)
-	}
-	before := *w.cps["plutora/changes"].Watermark
-	// Touch every record so that the incremental run pages through all 9.
-	for i, id := range ids {
-		src.put("changes", id, t0.Add(time.Duration(i+1)*time.Minute))
-	}
-	src.onPage = func(p synctype.Page) {
-		if p.Num == 0 {
-			// After page 0 (ids 0-2) is read, id 1 is modified again.
-			src.put("changes", ids[1], t0.Add(time.Hour))
-		}
-	}
-	res, err := r.Run(ctx, changes, synctype.ModeIncremental)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src.onPage = nil
-	if res.Mode != synctype.ModeIncremental {
-		t.Fatalf("mode %s", res.Mode)
-	}
-	if wm := w.cps["plutora/changes"].Watermark; wm == nil || !wm.Equal(before) {
-		t.Errorf("watermark moved to %v after a run that skipped a record; want it kept at %v", wm, before)
-	}
-	// The next run reads from the old watermark and catches up.
-	if _, err := r.Run(ctx, changes, synctype.ModeIncremental); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range ids {
-		var want string
-		src.mu.Lock()
-		mod := src.recs["changes"][id]
-		src.mu.Unlock()
-		want = mod.Format("2006-01-02T15:04:05.999")
-		if got := w.rows["changes"][id]; !strings.Contains(got, want) {
-			t.Errorf("%s: row %s, want modified %s", id, got, want)
-		}
-	}
-	// Every record is dated after the run's start (now = t0): the watermark
-	// stops at the start.
-	if wm := w.cps["plutora/changes"].Watermark; wm == nil || !wm.Equal(t0) {
-		t.Errorf("watermark after the catch-up run %v, want %v", wm, t0)
-	}
-}
-
 // TestCensusConfirmsDeletions: an insert and a delete while a census pages
 // keep totalCount and the ids seen equal, while the delete shifts a live
 // record onto a page already read. Counting alone marks that record

@@ -16,6 +16,10 @@ var ErrBadPage = errors.New("bad page")
 type Query struct {
 	Since     *time.Time // modified at or after, ascending; nil = every record
 	StartPage int        // 0-based page to start at (resume)
+	MaxPages  int        // at most this many pages (a seek reads one at a time); 0 = to the end
+	// Before bounds Since from above (modified before it); a seek pages
+	// inside one timestamp with it. nil = no bound.
+	Before *time.Time
 }
 
 // Page is one page of an entity's list, as the API answered it.

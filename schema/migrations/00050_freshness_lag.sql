@@ -1,0 +1,178 @@
+-- Freshness gains the lag of the last hour (issue 14): for each record
+-- modified in the last hour and landed, when its current version landed in
+-- the warehouse (_last_changed_at) minus its last-modified date, p50 / p95 /
+-- max per entity. reporting.freshness is 00014's with these columns appended
+-- (merge note: a later change of freshness keeps the join and the four
+-- columns). A record changed twice in the hour counts with its last change.
+
+-- +goose Up
+CREATE VIEW reporting.freshness_lag AS
+WITH landed (entity, lag) AS (
+    SELECT 'changes', _last_changed_at - last_modified_date FROM plutora.changes
+    WHERE last_modified_date >= now() - interval '1 hour' AND _deleted_at IS NULL
+    UNION ALL
+    SELECT 'releases', _last_changed_at - last_modified_date FROM plutora.releases
+    WHERE last_modified_date >= now() - interval '1 hour' AND _deleted_at IS NULL
+    UNION ALL
+    SELECT 'defects', _last_changed_at - last_modified_date FROM plutora.defects
+    WHERE last_modified_date >= now() - interval '1 hour' AND _deleted_at IS NULL
+)
+SELECT entity,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY GREATEST(lag, interval '0')) AS lag_p50,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY GREATEST(lag, interval '0')) AS lag_p95,
+       max(GREATEST(lag, interval '0')) AS lag_max,
+       count(*) AS changed_last_hour
+FROM landed GROUP BY entity;
+COMMENT ON VIEW reporting.freshness_lag IS
+    'Per incremental entity: how long the changes of the last hour took to reach the warehouse (landed minus lastModifiedDate).';
+COMMENT ON COLUMN reporting.freshness_lag.entity IS 'The entity (changes, releases, defects).';
+COMMENT ON COLUMN reporting.freshness_lag.lag_p50 IS 'Median lag of the records modified in the last hour: _last_changed_at minus last_modified_date.';
+COMMENT ON COLUMN reporting.freshness_lag.lag_p95 IS '95th percentile of that lag.';
+COMMENT ON COLUMN reporting.freshness_lag.lag_max IS 'Largest lag among them.';
+COMMENT ON COLUMN reporting.freshness_lag.changed_last_hour IS 'Live records modified in the last hour that are in the warehouse.';
+
+CREATE OR REPLACE VIEW reporting.freshness AS
+WITH entities (entity, product) AS (
+    VALUES ('changes', 'plutora'), ('releases', 'plutora'), ('environments', 'plutora'),
+           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest')
+), counts AS (
+    SELECT 'changes' AS entity, count(*) FILTER (WHERE _deleted_at IS NULL) AS live, count(_deleted_at) AS deleted FROM plutora.changes
+    UNION ALL SELECT 'releases', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.releases
+    UNION ALL SELECT 'environments', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.environments
+    UNION ALL SELECT 'hosts', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.hosts
+    UNION ALL SELECT 'systems', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.systems
+    UNION ALL SELECT 'defects', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.defects
+), runs AS (
+    SELECT e.*, r.status, r.started_at, r.finished_at
+    FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
+), last_success AS (
+    SELECT entity, max(finished_at) AS at FROM runs WHERE status = 'success' GROUP BY entity
+), last_census AS (
+    SELECT entity, max(finished_at) AS at FROM runs WHERE status = 'success' AND mode = 'census' AND complete GROUP BY entity
+), last_run AS (
+    SELECT DISTINCT ON (entity) * FROM runs ORDER BY entity, run_id DESC
+), quarantined AS (
+    SELECT entity, count(*) AS n FROM plutora_sync.quarantine WHERE resolved_at IS NULL GROUP BY entity
+), census AS (
+    -- the last census that got to deciding on deletions
+    SELECT DISTINCT ON (entity) entity, finished_at, pending_deletions, deletion_note
+    FROM runs WHERE mode = 'census' AND status = 'success' ORDER BY entity, run_id DESC
+), recent AS (
+    -- the last 21 scheduled (not census) runs, for the interval between them
+    SELECT entity, started_at - lag(started_at) OVER (PARTITION BY entity ORDER BY run_id) AS gap
+    FROM (SELECT entity, run_id, started_at, row_number() OVER (PARTITION BY entity ORDER BY run_id DESC) AS k
+          FROM runs WHERE mode <> 'census') x
+    WHERE k <= 21
+), expected AS (
+    SELECT entity, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS every FROM recent WHERE gap IS NOT NULL GROUP BY entity
+), reasons AS (
+    SELECT entity, string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS reasons
+    FROM (SELECT entity, reason, count(*) AS n, row_number() OVER (PARTITION BY entity ORDER BY count(*) DESC, reason) AS k
+          FROM plutora_sync.quarantine WHERE resolved_at IS NULL GROUP BY entity, reason) x
+    WHERE k <= 5 GROUP BY entity
+)
+SELECT en.entity, en.product,
+       s.at AS last_success_at, now() - s.at AS age,
+       c.live AS rows, c.deleted AS deleted_rows, COALESCE(q.n, 0) AS quarantined,
+       lr.run_id AS last_run_id, lr.mode AS last_run_mode, lr.status AS last_run_status,
+       lr.started_at AS last_run_started_at, lr.finished_at AS last_run_finished_at,
+       lr.total_first AS last_run_total_first, lr.total_last AS last_run_total_last,
+       lr.inserted + lr.updated + lr.unchanged + lr.quarantined AS last_run_records,
+       COALESCE(lr.complete, lr.inserted + lr.updated + lr.unchanged + lr.quarantined >= lr.total_last) AS last_run_complete,
+       lr.error AS last_run_error,
+       lc.at AS last_complete_census_at,
+       ex.every AS expected_interval,
+       -- stale: never synced, or the last success is older than two intervals
+       -- (as the PlutoraSyncEntityStale alert); with no interval known yet, not stale
+       CASE WHEN s.at IS NULL THEN true WHEN ex.every IS NULL THEN false ELSE now() - s.at > 2 * ex.every END AS is_stale,
+       ce.finished_at AS last_census_at,
+       COALESCE(ce.pending_deletions, 0) AS pending_deletions,
+       CASE WHEN ce.pending_deletions > 0 THEN ce.deletion_note END AS pending_deletions_reason,
+       rs.reasons AS quarantine_reasons,
+       lg.lag_p50, lg.lag_p95, lg.lag_max, COALESCE(lg.changed_last_hour, 0) AS changed_last_hour
+FROM entities en
+LEFT JOIN counts c ON c.entity = en.entity
+LEFT JOIN last_success s ON s.entity = en.entity
+LEFT JOIN last_census lc ON lc.entity = en.entity
+LEFT JOIN last_run lr ON lr.entity = en.entity
+LEFT JOIN quarantined q ON q.entity = en.entity
+LEFT JOIN census ce ON ce.entity = en.entity
+LEFT JOIN expected ex ON ex.entity = en.entity
+LEFT JOIN reasons rs ON rs.entity = en.entity
+LEFT JOIN reporting.freshness_lag lg ON lg.entity = en.entity;
+COMMENT ON COLUMN reporting.freshness.lag_p50 IS 'Median lag of the records modified in the last hour (reporting.freshness_lag); NULL for sweep entities or with no change.';
+COMMENT ON COLUMN reporting.freshness.lag_p95 IS '95th percentile of that lag (the PlutoraSyncLagHigh alert watches the metric of the same).';
+COMMENT ON COLUMN reporting.freshness.lag_max IS 'Largest lag among the records modified in the last hour.';
+COMMENT ON COLUMN reporting.freshness.changed_last_hour IS 'Live records modified in the last hour that are in the warehouse.';
+
+-- +goose Down
+DROP VIEW reporting.freshness;
+CREATE VIEW reporting.freshness AS
+WITH entities (entity, product) AS (
+    VALUES ('changes', 'plutora'), ('releases', 'plutora'), ('environments', 'plutora'),
+           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest')
+), counts AS (
+    SELECT 'changes' AS entity, count(*) FILTER (WHERE _deleted_at IS NULL) AS live, count(_deleted_at) AS deleted FROM plutora.changes
+    UNION ALL SELECT 'releases', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.releases
+    UNION ALL SELECT 'environments', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.environments
+    UNION ALL SELECT 'hosts', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.hosts
+    UNION ALL SELECT 'systems', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.systems
+    UNION ALL SELECT 'defects', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.defects
+), runs AS (
+    SELECT e.*, r.status, r.started_at, r.finished_at
+    FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
+), last_success AS (
+    SELECT entity, max(finished_at) AS at FROM runs WHERE status = 'success' GROUP BY entity
+), last_census AS (
+    SELECT entity, max(finished_at) AS at FROM runs WHERE status = 'success' AND mode = 'census' AND complete GROUP BY entity
+), last_run AS (
+    SELECT DISTINCT ON (entity) * FROM runs ORDER BY entity, run_id DESC
+), quarantined AS (
+    SELECT entity, count(*) AS n FROM plutora_sync.quarantine WHERE resolved_at IS NULL GROUP BY entity
+), census AS (
+    -- the last census that got to deciding on deletions
+    SELECT DISTINCT ON (entity) entity, finished_at, pending_deletions, deletion_note
+    FROM runs WHERE mode = 'census' AND status = 'success' ORDER BY entity, run_id DESC
+), recent AS (
+    -- the last 21 scheduled (not census) runs, for the interval between them
+    SELECT entity, started_at - lag(started_at) OVER (PARTITION BY entity ORDER BY run_id) AS gap
+    FROM (SELECT entity, run_id, started_at, row_number() OVER (PARTITION BY entity ORDER BY run_id DESC) AS k
+          FROM runs WHERE mode <> 'census') x
+    WHERE k <= 21
+), expected AS (
+    SELECT entity, percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS every FROM recent WHERE gap IS NOT NULL GROUP BY entity
+), reasons AS (
+    SELECT entity, string_agg(reason || ' (' || n || ')', '; ' ORDER BY n DESC, reason) AS reasons
+    FROM (SELECT entity, reason, count(*) AS n, row_number() OVER (PARTITION BY entity ORDER BY count(*) DESC, reason) AS k
+          FROM plutora_sync.quarantine WHERE resolved_at IS NULL GROUP BY entity, reason) x
+    WHERE k <= 5 GROUP BY entity
+)
+SELECT en.entity, en.product,
+       s.at AS last_success_at, now() - s.at AS age,
+       c.live AS rows, c.deleted AS deleted_rows, COALESCE(q.n, 0) AS quarantined,
+       lr.run_id AS last_run_id, lr.mode AS last_run_mode, lr.status AS last_run_status,
+       lr.started_at AS last_run_started_at, lr.finished_at AS last_run_finished_at,
+       lr.total_first AS last_run_total_first, lr.total_last AS last_run_total_last,
+       lr.inserted + lr.updated + lr.unchanged + lr.quarantined AS last_run_records,
+       COALESCE(lr.complete, lr.inserted + lr.updated + lr.unchanged + lr.quarantined >= lr.total_last) AS last_run_complete,
+       lr.error AS last_run_error,
+       lc.at AS last_complete_census_at,
+       ex.every AS expected_interval,
+       -- stale: never synced, or the last success is older than two intervals
+       -- (as the PlutoraSyncEntityStale alert); with no interval known yet, not stale
+       CASE WHEN s.at IS NULL THEN true WHEN ex.every IS NULL THEN false ELSE now() - s.at > 2 * ex.every END AS is_stale,
+       ce.finished_at AS last_census_at,
+       COALESCE(ce.pending_deletions, 0) AS pending_deletions,
+       CASE WHEN ce.pending_deletions > 0 THEN ce.deletion_note END AS pending_deletions_reason,
+       rs.reasons AS quarantine_reasons
+FROM entities en
+LEFT JOIN counts c ON c.entity = en.entity
+LEFT JOIN last_success s ON s.entity = en.entity
+LEFT JOIN last_census lc ON lc.entity = en.entity
+LEFT JOIN last_run lr ON lr.entity = en.entity
+LEFT JOIN quarantined q ON q.entity = en.entity
+LEFT JOIN census ce ON ce.entity = en.entity
+LEFT JOIN expected ex ON ex.entity = en.entity
+LEFT JOIN reasons rs ON rs.entity = en.entity;
+COMMENT ON VIEW reporting.freshness IS 'Per entity: last success and its age, rows, expected interval and staleness, the last run, pending deletions and open quarantine.';
+DROP VIEW reporting.freshness_lag;

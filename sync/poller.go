@@ -1,0 +1,81 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// PollerOptions configure a Poller.
+type PollerOptions struct {
+	// Floor and Ceiling bound the interval between polls: it halves after a
+	// poll that brought changes, down to Floor, and doubles after a quiet
+	// one, up to Ceiling.
+	Floor, Ceiling time.Duration
+	// PerHour is the requests per hour this entity's polls may spend (its
+	// part of the key's poll share of the budget): a poll of n requests is
+	// followed by a wait of at least n × hour / PerHour.
+	PerHour float64
+	// Poll runs one incremental run.
+	Poll   func(ctx context.Context) (synctype.RunResult, error)
+	Logger *slog.Logger
+}
+
+// Poller polls one incremental entity at an interval that adapts to how much
+// arrives, within a budget: one loop, waiting on a timer and on ctx.Done().
+// An entity pinned to a cron schedule (SCHEDULE_*) has no Poller.
+type Poller struct {
+	opts     PollerOptions
+	interval time.Duration
+}
+
+// NewPoller checks opts and returns a Poller that starts at Floor.
+func NewPoller(opts PollerOptions) (*Poller, error) {
+	switch {
+	case opts.Poll == nil:
+		return nil, errors.New("sync: PollerOptions.Poll is nil")
+	case opts.Floor <= 0 || opts.Ceiling < opts.Floor:
+		return nil, fmt.Errorf("sync: poll floor %v and ceiling %v: want 0 < floor ≤ ceiling", opts.Floor, opts.Ceiling)
+	case opts.PerHour <= 0:
+		return nil, fmt.Errorf("sync: poll budget %v requests per hour: must be positive", opts.PerHour)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Poller{opts: opts, interval: opts.Floor}, nil
+}
+
+// Run polls until ctx ends.
+func (p *Poller) Run(ctx context.Context) {
+	for {
+		res, err := p.opts.Poll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := p.next(res, err)
+		p.opts.Logger.Debug("next poll", "entity", res.Entity, "in", wait, "changed", res.Inserted+res.Updated)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// next adapts the interval to the poll just made and returns the wait
+// before the next one: never less than its requests' part of the budget.
+func (p *Poller) next(res synctype.RunResult, err error) time.Duration {
+	if err == nil && res.Inserted+res.Updated > 0 {
+		p.interval = max(p.opts.Floor, p.interval/2)
+	} else {
+		p.interval = min(p.opts.Ceiling, p.interval*2)
+	}
+	spent := time.Duration(float64(max(res.Requests, 1)) * float64(time.Hour) / p.opts.PerHour)
+	return max(p.interval, spent)
+}

@@ -1,0 +1,75 @@
+package sync
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// TestPollerAdapts: in fake time, polls come faster while records arrive
+// (down to the floor), slower while quiet (up to the ceiling), and never
+// spend more than the budget allows.
+func TestPollerAdapts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		var at []time.Duration
+		busyUntil := 3 * time.Minute
+		p, err := NewPoller(PollerOptions{Floor: 5 * time.Second, Ceiling: 2 * time.Minute, PerHour: 360, // ≥ 10 s a request
+			Poll: func(context.Context) (synctype.RunResult, error) {
+				now := time.Since(start)
+				at = append(at, now)
+				res := synctype.RunResult{Requests: 1}
+				if now < busyUntil {
+					res.Updated = 5
+				}
+				if now > time.Hour {
+					cancel()
+				}
+				return res, nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Run(ctx)
+		var busyGaps, quietGaps []time.Duration
+		for i := 1; i < len(at); i++ {
+			gap := at[i] - at[i-1]
+			if gap < 10*time.Second {
+				t.Fatalf("poll %d came %v after the last: the budget allows one request per 10s", i, gap)
+			}
+			if at[i] < busyUntil {
+				busyGaps = append(busyGaps, gap)
+			} else {
+				quietGaps = append(quietGaps, gap)
+			}
+		}
+		if len(busyGaps) == 0 || busyGaps[len(busyGaps)-1] != 10*time.Second {
+			t.Errorf("busy gaps %v: want them at the budget's 10s", busyGaps)
+		}
+		if last := quietGaps[len(quietGaps)-1]; last != 2*time.Minute {
+			t.Errorf("quiet gaps %v: want them grown to the 2m ceiling", quietGaps)
+		}
+		// An hour: 18 busy polls, then the quiet ones backing off: far under the 360 allowed.
+		if len(at) > 60 {
+			t.Errorf("%d polls in an hour", len(at))
+		}
+	})
+}
+
+func TestNewPollerRejects(t *testing.T) {
+	poll := func(context.Context) (synctype.RunResult, error) { return synctype.RunResult{}, nil }
+	for _, o := range []PollerOptions{
+		{Floor: time.Second, Ceiling: time.Minute, PerHour: 1},
+		{Poll: poll, Floor: 0, Ceiling: time.Minute, PerHour: 1},
+		{Poll: poll, Floor: time.Minute, Ceiling: time.Second, PerHour: 1},
+		{Poll: poll, Floor: time.Second, Ceiling: time.Minute},
+	} {
+		if _, err := NewPoller(o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}

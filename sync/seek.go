@@ -1,0 +1,203 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// filterPrecision is the precision of the API's date filter (the pager sends
+// milliseconds): records within one millisecond are one timestamp to a seek.
+const filterPrecision = time.Millisecond
+
+// seekPos is where the next request of a seek reads: the records modified at
+// or after since, ascending, page num of them. Inside a run of more than a
+// page of records with one timestamp (a group), before bounds the filter to
+// that timestamp, and total is the group's size on the last page read: a
+// smaller one means a record of the group moved or went, which shifts the
+// group's pages, so the group is read again from its page 0.
+type seekPos struct {
+	since  time.Time
+	before *time.Time // set inside a group
+	num    int
+	total  int
+	size   int // records on a full page: the most seen on one
+}
+
+// seek reads an incremental run one request at a time: each asks for the
+// records modified at or after the last committed record's date, ascending,
+// from page 0. Records that change while it reads move behind the cursor (to
+// the end) instead of shifting the pages under it, so nothing is skipped;
+// and each page's commit moves the watermark to its newest record (capped),
+// so a busy site never stalls it. p.since (watermark − overlap) is the first
+// cursor, which bounds what a run re-reads.
+func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
+	pos := seekPos{since: p.since.Truncate(filterPrecision)}
+	known := p.watermark // records newer than this are changes the warehouse has not seen
+	records := 0
+	for {
+		pg, err := r.fetchOne(ctx, e, src, pos)
+		if err != nil {
+			return err
+		}
+		mods, err := pageDates(e, pg, pos.since)
+		if err != nil {
+			return err
+		}
+		since := pos.since
+		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+			PageNum: res.Pages, TotalCount: pg.TotalCount, Since: &since, Records: pg.Records,
+			Watermark: capped(mods.newest, p.watermarkCap)})
+		if err != nil {
+			return err
+		}
+		if out.Inserted+out.Updated > 0 { // an unchanged page holds no change to time
+			r.opts.Metrics.Lag(e, mods.after(known), r.opts.Now())
+		}
+		known = later(known, mods.newest)
+		res.WatermarkAfter = later(res.WatermarkAfter, capped(mods.newest, p.watermarkCap))
+		records += len(pg.Records)
+		r.committed(e, p, res, pg, out, records)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		next, more := pos.next(pg, mods.last)
+		if !more {
+			return nil
+		}
+		pos = next
+	}
+}
+
+// next is where the seek reads after page pg, whose last record was modified
+// at last (nil when it has no readable date); more is false after the last page.
+func (pos seekPos) next(pg synctype.Page, last *time.Time) (next seekPos, more bool) {
+	n := len(pg.Records)
+	size := max(pos.size, n)
+	end := n == 0 || pos.num*size+n >= pg.TotalCount
+	switch {
+	case pos.before != nil && pos.total > 0 && pg.TotalCount < pos.total:
+		return seekPos{since: pos.since, before: pos.before, total: pg.TotalCount, size: size}, true // the group shrank: again
+	case pos.before != nil && end:
+		return seekPos{since: *pos.before, size: size}, true // past the group
+	case pos.before != nil:
+		return seekPos{since: pos.since, before: pos.before, num: pos.num + 1, total: pg.TotalCount, size: size}, true
+	case end:
+		return pos, false
+	case last == nil || !last.Truncate(filterPrecision).After(pos.since):
+		// A full page of one timestamp (or undated): page inside it, from its start.
+		before := pos.since.Add(filterPrecision)
+		return seekPos{since: pos.since, before: &before, size: size}, true
+	}
+	return seekPos{since: last.Truncate(filterPrecision), size: size}, true
+}
+
+// fetchOne fetches the one page at pos.
+func (r *Runner) fetchOne(ctx context.Context, e synctype.Entity, src Source, pos seekPos) (synctype.Page, error) {
+	var got synctype.Page
+	since := pos.since
+	q := synctype.Query{Since: &since, Before: pos.before, StartPage: pos.num, MaxPages: 1}
+	err := src.API.Pages(ctx, e, q, func(pg synctype.Page) error {
+		got = pg
+		return nil
+	})
+	return got, err
+}
+
+// committed adds a committed page to the run's counts and reports it.
+// records counts the records of the run so far, this page's included.
+func (r *Runner) committed(e synctype.Entity, p plan, res *synctype.RunResult, pg synctype.Page, out synctype.PageResult, records int) {
+	if res.Pages == 0 && res.TotalFirst == 0 {
+		res.TotalFirst = pg.TotalCount
+	}
+	res.Pages++
+	res.TotalLast = pg.TotalCount
+	res.Inserted += out.Inserted
+	res.Updated += out.Updated
+	res.Unchanged += out.Unchanged
+	res.Quarantined += out.Quarantined
+	r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
+		"total", pg.TotalCount, "records", len(pg.Records))
+	if r.opts.Progress != nil {
+		page := pg.Num
+		if p.mode == synctype.ModeIncremental {
+			page = res.Pages - 1 // a seek's pages are all page 0 of their cursor, mostly
+		}
+		r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: page, TotalCount: pg.TotalCount, Records: records})
+	}
+}
+
+// dates are the last-modified dates of a page's records.
+type dates struct {
+	all    []time.Time // the readable ones, in page order
+	last   *time.Time  // the last record's; nil when unreadable
+	newest *time.Time  // the newest readable one
+}
+
+// after returns the dates later than t (all of them when t is nil).
+func (d dates) after(t *time.Time) []time.Time {
+	var out []time.Time
+	for _, m := range d.all {
+		if t == nil || m.After(*t) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// pageDates reads the last-modified date of each record of pg, a page of a
+// seek from since. A page not in ascending order, or with a record before
+// since, means the API ignored the filter or the sort: following its last
+// record could skip records, so it is a bad page.
+func pageDates(e synctype.Entity, pg synctype.Page, since time.Time) (dates, error) {
+	var d dates
+	for i, rec := range pg.Records {
+		m, ok := modifiedOf(rec, e.ModifiedField)
+		if i == len(pg.Records)-1 && ok {
+			d.last = &m
+		}
+		if !ok {
+			continue // quarantine's business
+		}
+		if m.Before(since) || d.newest != nil && m.Before(*d.newest) {
+			return dates{}, fmt.Errorf("fetch %s page %d from %s: %w: record %d modified %s is out of the %s ascending order asked for",
+				e.Name, pg.Num, since.Format(time.RFC3339Nano), synctype.ErrBadPage, i, m.Format(time.RFC3339Nano), e.ModifiedField)
+		}
+		d.all = append(d.all, m)
+		d.newest = &d.all[len(d.all)-1]
+	}
+	return d, nil
+}
+
+// modifiedOf reads field (matched in any case, as encoding/json does) of a
+// raw record as a time: RFC 3339 with any fraction, or zone-less, which the
+// API means as UTC.
+func modifiedOf(rec json.RawMessage, field string) (time.Time, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(rec, &m) != nil {
+		return time.Time{}, false
+	}
+	raw, ok := m[field]
+	if !ok {
+		for k, v := range m {
+			if bytes.EqualFold([]byte(k), []byte(field)) {
+				raw, ok = v, true
+				break
+			}
+		}
+	}
+	var s string
+	if !ok || json.Unmarshal(raw, &s) != nil {
+		return time.Time{}, false
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
