@@ -129,11 +129,16 @@ func (c *Client) Me(ctx context.Context) (string, error) {
 // Exists asks the API whether the record of entity e with id exists: GET
 // {detail path}/{id} answers it (true) or 404 or 410 (false). Any other
 // answer is an error. A census confirms a deletion with it before marking
-// a row deleted. The request counts against the budget like any other.
+// a row deleted. The request counts against the budget like any other. For
+// an entity the API does not serve one by one (the reference data) it
+// returns ErrNoDetail and sends nothing.
 func (c *Client) Exists(ctx context.Context, e synctype.Entity, id string) (bool, error) {
 	rt, err := routeOf(e)
 	if err != nil {
 		return false, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	if rt.detailPath == "" {
+		return false, fmt.Errorf("get %s %s: %w", e.Name, id, ErrNoDetail)
 	}
 	r := request{method: "GET", path: rt.detailPath + "/" + url.PathEscape(id), route: rt.detailPath + "/{id}", page: -1}
 	err = c.do(ctx, r, func(body []byte) error {

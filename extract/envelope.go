@@ -11,6 +11,7 @@ import (
 type envelope struct {
 	records []json.RawMessage
 	total   int
+	whole   bool // a bare array: every record, one page (parseList)
 }
 
 // pageJSON is a page answer as the API spells it: camelCase on Plutora, PascalCase
@@ -36,7 +37,8 @@ func (r *aliasRaw) UnmarshalJSON(b []byte) error {
 // the PascalCase one of Plutora Test ({"Data":[…],"TotalCount":N,…}). The records are
 // resultSet's, or Data's when resultSet is missing or null; of duplicate keys the last
 // wins. A bare array is refused: the API answers one only to a list request without
-// pageNum, which the client never sends, and it has no totalCount to page by. Anything
+// pageNum, which the client never sends, and it has no totalCount to page by (parseList
+// accepts one from the old endpoints that answer it even to pageNum). Anything
 // else is an error saying what is wrong.
 func parseEnvelope(body []byte) (envelope, error) {
 	body = bytes.TrimSpace(body)
@@ -80,6 +82,28 @@ func parseEnvelope(body []byte) (envelope, error) {
 		if string(r) == "null" {
 			return envelope{}, fmt.Errorf("record %d is null", i)
 		}
+	}
+	return out, nil
+}
+
+// parseList is parseEnvelope for a list that may also answer a bare array
+// of every record (shapeWhole): then the array is the whole list, one page
+// whose total is its length.
+func parseList(body []byte, bareOK bool) (envelope, error) {
+	trimmed := bytes.TrimSpace(body)
+	if !bareOK || len(trimmed) == 0 || trimmed[0] != '[' {
+		return parseEnvelope(body)
+	}
+	var aliased []aliasRaw
+	if err := json.Unmarshal(trimmed, &aliased); err != nil {
+		return envelope{}, fmt.Errorf("not a JSON array of records: %w", err)
+	}
+	out := envelope{records: make([]json.RawMessage, len(aliased)), total: len(aliased), whole: true}
+	for i, r := range aliased {
+		if string(r) == "null" {
+			return envelope{}, fmt.Errorf("record %d is null", i)
+		}
+		out.records[i] = json.RawMessage(r)
 	}
 	return out, nil
 }

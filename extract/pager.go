@@ -43,6 +43,9 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 	if err != nil {
 		return fmt.Errorf("pages of %s: %w", e.Name, err)
 	}
+	if shapeOf(e) == shapeLookups {
+		return c.lookupPages(ctx, e, rt, q, fn)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -94,7 +97,7 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		if err := guard.check(p); err != nil {
 			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err)
 		}
-		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total || num+1 == end
+		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total || num+1 == end || r.env.whole
 		if !last {
 			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
 		}
@@ -166,7 +169,7 @@ func (c *Client) page(ctx context.Context, e synctype.Entity, rt route, q syncty
 	default:
 		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, rt.listMethod)
 	}
-	env, err := c.list(ctx, r)
+	env, err := c.list(ctx, r, shapeOf(e) == shapeWhole)
 	var bad *BadResponseError
 	if sortOnly && errors.As(err, &bad) && bad.Status == http.StatusBadRequest {
 		// The sort without a condition is an assumption about the API: if it is refused,
@@ -174,17 +177,18 @@ func (c *Client) page(ctx context.Context, e synctype.Entity, rt route, q syncty
 		c.noSortOnly.Store(e.Name, true)
 		c.logger.Warn("the API refused a sort without a condition; sweeping unsorted", "entity", e.Name, "err", err)
 		r.body = searchBody(e, q, num, false)
-		env, err = c.list(ctx, r)
+		env, err = c.list(ctx, r, false)
 	}
 	return env, err
 }
 
-// list sends a list request and parses its page envelope.
-func (c *Client) list(ctx context.Context, r request) (envelope, error) {
+// list sends a list request and parses its page envelope, or with bareOK
+// also a bare array of the whole list (parseList).
+func (c *Client) list(ctx context.Context, r request, bareOK bool) (envelope, error) {
 	var env envelope
 	err := c.do(ctx, r, func(body []byte) error {
 		var err error
-		env, err = parseEnvelope(body)
+		env, err = parseList(body, bareOK)
 		return err
 	})
 	return env, err

@@ -195,6 +195,31 @@ var specs = []*entitySpec{
 		},
 		periods: &periodSpec{status: "status", statusID: "status_id", born: "created_date"},
 	},
+	// Reference data (plutora-api.md §2, §4): what the records' typed ids join to.
+	{
+		Entity: entity("organizations"), table: "plutora.organizations",
+		cols: []column{c("name", kText, "name"), c("type", kText, "type")},
+	},
+	{
+		// Fields assumed beyond id (plutora-api.md §2): raw keeps the rest.
+		Entity: entity("users"), table: "plutora.users",
+		cols: []column{c("name", kText, "name"), c("email", kText, "email")},
+	},
+	{
+		Entity: entity("lookup_values"), table: "plutora.lookup_values",
+		cols: []column{c("type", kText, "type"), c("value", kText, "value"), c("sort_order", kInt, "sortOrder")},
+	},
+	{
+		Entity: entity("environment_groups"), table: "plutora.environment_groups",
+		cols: []column{
+			c("name", kText, "name"), c("description", kText, "description"), c("color", kText, "color"),
+		},
+		children: []child{
+			// environmentIDs[] holds bare id strings: the path is empty (the element itself).
+			{table: "plutora.environment_group_members", parentCol: "group_id", array: "environmentIDs", cols: []column{
+				c("environment_id", kUUID)}},
+		},
+	},
 }
 
 // Entities returns the names of the entities the warehouse holds.

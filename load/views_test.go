@@ -183,3 +183,32 @@ func mustUnmarshal(t *testing.T, b []byte, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestFreshnessListsEveryEntity: reporting.freshness is rewritten by several
+// migrations, each with its own list of entities; the last one must name
+// every entity the worker syncs, with its product.
+func TestFreshnessListsEveryEntity(t *testing.T) {
+	t.Parallel()
+	_, db := newWriter(t)
+	got := map[string]string{}
+	rows, err := db.Query(`SELECT entity, product FROM reporting.freshness`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e, p string
+		if err := rows.Scan(&e, &p); err != nil {
+			t.Fatal(err)
+		}
+		got[e] = p
+	}
+	for _, e := range synctype.Entities() {
+		if got[e.Name] != string(e.Product) {
+			t.Errorf("reporting.freshness: %s has product %q, want %q", e.Name, got[e.Name], e.Product)
+		}
+	}
+	if len(got) != len(synctype.Entities()) {
+		t.Errorf("reporting.freshness lists %d entities, the worker syncs %d: %v", len(got), len(synctype.Entities()), got)
+	}
+}

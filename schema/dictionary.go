@@ -16,6 +16,7 @@ var dictionarySchemas = []string{"reporting", "plutora", "plutora_sync"}
 var entityKeys = []struct{ key, view string }{
 	{"change_id", "changes"}, {"release_id", "releases"}, {"defect_id", "defects"},
 	{"environment_id", "environments"}, {"host_id", "hosts"}, {"system_id", "systems"},
+	{"organization_id", "organizations"}, {"user_id", "users"}, {"environment_group_id", "environment_groups"},
 }
 
 type dictColumn struct{ name, typ, comment string }

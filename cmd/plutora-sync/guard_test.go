@@ -45,7 +45,7 @@ func TestBinaryRefusesToMixSandboxAndReal(t *testing.T) {
 	}
 	realVars := workertest.RealEnv(t, sb, workertest.AsyncCommit(t, dsn))
 	realEnv := workertest.Environ(realVars, "LOG_FORMAT=json", "METRICS_ADDR=127.0.0.1:0")
-	want := fmt.Sprintf("plutora-sync: refused: database %s holds 6 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force\n",
+	want := fmt.Sprintf("plutora-sync: refused: database %s holds 10 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force\n",
 		daemon.RedactURL(realVars["DATABASE_URL"]), min(sb.Plutora.URL, sb.Test.URL), realVars["PLUTORA_API_URL"])
 	for _, cmd := range []string{"sync", "run"} {
 		code, out := runBinary(t, bin, realEnv, cmd)

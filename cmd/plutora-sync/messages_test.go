@@ -30,7 +30,7 @@ func TestMessages(t *testing.T) {
 		{"extra argument", []string{"version", "now"}, nil, exitUsage,
 			"plutora-sync: version: unexpected argument \"now\"\nRun \"plutora-sync version --help\" for usage.\n"},
 		{"unknown entity", []string{"sync", "tickets"}, nil, exitUsage,
-			"plutora-sync: unknown entity \"tickets\": use one of changes, defects, environments, hosts, releases, systems\nRun \"plutora-sync sync --help\" for usage.\n"},
+			"plutora-sync: unknown entity \"tickets\": use one of changes, defects, environment_groups, environments, hosts, lookup_values, organizations, releases, systems, users\nRun \"plutora-sync sync --help\" for usage.\n"},
 		{"two bad values", []string{"status"}, map[string]string{"PAGES_IN_FLIGHT": "0", "LOG_FORMAT": "xml"}, exitConfig,
 			"plutora-sync: config: PAGES_IN_FLIGHT: must be between 1 and 32, got 0\nplutora-sync: config: LOG_FORMAT: must be auto, json or text, got \"xml\"\n"},
 		{"DATABASE_URL of another database", []string{"status"}, map[string]string{"DATABASE_URL": "mysql://u:s3cret@db/x"}, exitConfig,
@@ -71,7 +71,7 @@ func TestCheckLinesOnce(t *testing.T) {
 	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "config: config:") {
 		t.Errorf("check output lacks %q:\n%s", want, out.String())
 	}
-	if !strings.Contains(out.String(), "\nPRODUCT      ENTITY        SIZE     INCREMENTAL  SWEEPS  CENSUS  TOTAL  OF BUDGET\n") {
+	if !strings.Contains(out.String(), "\nPRODUCT      ENTITY              SIZE     INCREMENTAL  SWEEPS  CENSUS  TOTAL  OF BUDGET\n") {
 		t.Errorf("check prints no plan per entity:\n%s", out.String())
 	}
 }

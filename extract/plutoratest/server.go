@@ -254,8 +254,17 @@ func (s *Server) store(entity string) (*store, error) {
 }
 
 // Records returns the live records of entity as id → the JSON the API
-// serves. It returns nil for an unknown entity.
+// serves; the reference entities (organizations, users, lookup_values,
+// environment_groups) as their endpoints serve them. It returns nil for an
+// unknown entity.
 func (s *Server) Records(entity string) map[string]json.RawMessage {
+	if recs, ok := s.referenceRecords(entity); ok {
+		out := make(map[string]json.RawMessage, len(recs))
+		for i, id := range referenceIDs(recs) {
+			out[id] = recs[i]
+		}
+		return out
+	}
 	st, err := s.store(entity)
 	if err != nil {
 		return nil
@@ -310,6 +319,9 @@ func (s *Server) SetRecord(entity, id string, raw json.RawMessage) error {
 
 // Count returns the number of live records of entity (0 if unknown).
 func (s *Server) Count(entity string) int {
+	if recs, ok := s.referenceRecords(entity); ok {
+		return len(recs)
+	}
 	st, err := s.store(entity)
 	if err != nil {
 		return 0
@@ -321,6 +333,9 @@ func (s *Server) Count(entity string) int {
 
 // IDs returns the live ids of entity in paging order.
 func (s *Server) IDs(entity string) []string {
+	if recs, ok := s.referenceRecords(entity); ok {
+		return referenceIDs(recs)
+	}
 	st, err := s.store(entity)
 	if err != nil {
 		return nil

@@ -1,7 +1,7 @@
 -- Freshness gains the lag of the last hour (issue 14): for each record
 -- modified in the last hour and landed, when its current version landed in
 -- the warehouse (_last_changed_at) minus its last-modified date, p50 / p95 /
--- max per entity. reporting.freshness is 00014's with these columns appended
+-- max per entity. reporting.freshness is 00040's (00014's with the reference entities) with these columns appended
 -- (merge note: a later change of freshness keeps the join and the four
 -- columns). A record changed twice in the hour counts with its last change.
 
@@ -34,7 +34,9 @@ COMMENT ON COLUMN reporting.freshness_lag.changed_last_hour IS 'Live records mod
 CREATE OR REPLACE VIEW reporting.freshness AS
 WITH entities (entity, product) AS (
     VALUES ('changes', 'plutora'), ('releases', 'plutora'), ('environments', 'plutora'),
-           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest')
+           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest'),
+           ('organizations', 'plutora'), ('users', 'plutora'), ('lookup_values', 'plutora'),
+           ('environment_groups', 'plutora')
 ), counts AS (
     SELECT 'changes' AS entity, count(*) FILTER (WHERE _deleted_at IS NULL) AS live, count(_deleted_at) AS deleted FROM plutora.changes
     UNION ALL SELECT 'releases', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.releases
@@ -42,6 +44,10 @@ WITH entities (entity, product) AS (
     UNION ALL SELECT 'hosts', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.hosts
     UNION ALL SELECT 'systems', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.systems
     UNION ALL SELECT 'defects', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.defects
+    UNION ALL SELECT 'organizations', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.organizations
+    UNION ALL SELECT 'users', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.users
+    UNION ALL SELECT 'lookup_values', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.lookup_values
+    UNION ALL SELECT 'environment_groups', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.environment_groups
 ), runs AS (
     SELECT e.*, r.status, r.started_at, r.finished_at
     FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
@@ -110,7 +116,9 @@ DROP VIEW reporting.freshness;
 CREATE VIEW reporting.freshness AS
 WITH entities (entity, product) AS (
     VALUES ('changes', 'plutora'), ('releases', 'plutora'), ('environments', 'plutora'),
-           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest')
+           ('hosts', 'plutora'), ('systems', 'plutora'), ('defects', 'plutoratest'),
+           ('organizations', 'plutora'), ('users', 'plutora'), ('lookup_values', 'plutora'),
+           ('environment_groups', 'plutora')
 ), counts AS (
     SELECT 'changes' AS entity, count(*) FILTER (WHERE _deleted_at IS NULL) AS live, count(_deleted_at) AS deleted FROM plutora.changes
     UNION ALL SELECT 'releases', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.releases
@@ -118,6 +126,10 @@ WITH entities (entity, product) AS (
     UNION ALL SELECT 'hosts', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.hosts
     UNION ALL SELECT 'systems', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.systems
     UNION ALL SELECT 'defects', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.defects
+    UNION ALL SELECT 'organizations', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.organizations
+    UNION ALL SELECT 'users', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.users
+    UNION ALL SELECT 'lookup_values', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.lookup_values
+    UNION ALL SELECT 'environment_groups', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.environment_groups
 ), runs AS (
     SELECT e.*, r.status, r.started_at, r.finished_at
     FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id

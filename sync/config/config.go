@@ -48,7 +48,12 @@ type Config struct {
 	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS, default=5 * * * *"`
 	ScheduleHosts        string `env:"SCHEDULE_HOSTS, default=10 * * * *"`
 	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS, default=15 * * * *"`
-	CensusSchedule       string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
+	// Reference data: full sweeps, hourly (none has a modified field).
+	ScheduleOrganizations     string `env:"SCHEDULE_ORGANIZATIONS, default=20 * * * *"`
+	ScheduleUsers             string `env:"SCHEDULE_USERS, default=25 * * * *"`
+	ScheduleLookupValues      string `env:"SCHEDULE_LOOKUP_VALUES, default=35 * * * *"`
+	ScheduleEnvironmentGroups string `env:"SCHEDULE_ENVIRONMENT_GROUPS, default=40 * * * *"`
+	CensusSchedule            string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
 
 	LogFormat       string        `env:"LOG_FORMAT, default=auto"`
 	LogLevel        string        `env:"LOG_LEVEL, default=info"`

@@ -50,14 +50,14 @@ func TestLoadDefaults(t *testing.T) {
 		t.Error("plutoratest enabled without credentials")
 	}
 	got := c.EnabledEntities()
-	if len(got) != 5 {
+	if len(got) != 9 { // 5 records and 4 reference lists
 		t.Errorf("enabled entities: %v", got)
 	}
 	if err := c.RequireProduct(); err != nil {
 		t.Error(err)
 	}
-	if n := len(c.Schedules()); n != 10 {
-		t.Errorf("schedules: %d, want 10", n)
+	if n := len(c.Schedules()); n != 18 {
+		t.Errorf("schedules: %d, want 18", n)
 	}
 }
 
@@ -217,6 +217,7 @@ func TestPlanBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC)
+	const ref = 1 + 1 + (1 + LookupTypesPlanned) + 1 // organizations, users, lookup_values, environment_groups
 	tests := []struct {
 		name     string
 		totals   map[string]int
@@ -224,14 +225,16 @@ func TestPlanBudget(t *testing.T) {
 		over     bool
 		relax    string
 	}{
-		// Busiest hour is the census hour: 4+4 incremental, 3 sweeps, 5 census runs.
-		{"unknown sizes", nil, 4 + 4 + 3 + 5, false, ""},
+		// Busiest hour is the census hour: 4+4 incremental, 3 sweeps, 5 census
+		// runs, and the reference lists' hourly sweep and census each (a
+		// lookup_values run is 1 + LookupTypesPlanned requests).
+		{"unknown sizes", nil, 4 + 4 + 3 + 5 + 2*ref, false, ""},
 		// A census of known size may also confirm up to DELETE_MAX_SHARE (10%)
 		// of its rows, at most 100, after one probe: 101+101+51+11+6.
 		{"sized", map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270, false, ""},
+			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270 + 2*ref, false, ""},
 		{"too big", map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270, true, "relax CENSUS_SCHEDULE (census of changes"},
+			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270 + 2*ref, true, "relax CENSUS_SCHEDULE (census of changes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,6 +342,11 @@ func TestPlanPerEntity(t *testing.T) {
 		// Hourly sweeps of 5 pages; the census confirms at most 10% (50).
 		{Entity: "hosts", Size: 500, Sweep: 5, Census: 56.0 / 24},
 		{Entity: "systems", Sweep: 1, Census: 1.0 / 24},
+		{Entity: "organizations", Sweep: 1, Census: 1.0 / 24},
+		{Entity: "users", Sweep: 1, Census: 1.0 / 24},
+		// The types, then one request per type, whatever the size.
+		{Entity: "lookup_values", Sweep: 41, Census: 41.0 / 24},
+		{Entity: "environment_groups", Sweep: 1, Census: 1.0 / 24},
 	}
 	got := plans[0].Entities
 	if len(got) != len(want) {

@@ -26,7 +26,8 @@ func ExampleConfig_PlanBudget() {
 		return
 	}
 	plans, err := cfg.PlanBudget(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
-		map[string]int{"changes": 250_000, "releases": 1200, "environments": 300, "hosts": 1500, "systems": 80})
+		map[string]int{"changes": 250_000, "releases": 1200, "environments": 300, "hosts": 1500, "systems": 80,
+			"organizations": 6, "users": 250, "lookup_values": 300, "environment_groups": 4})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -38,7 +39,7 @@ func ExampleConfig_PlanBudget() {
 		}
 	}
 	// Output:
-	// plutora: 2901 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	// plutora: 3021 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
 	//   census changes: 1 runs × 2601 pages
 	//   census hosts: 1 runs × 116 pages
 }

@@ -19,6 +19,12 @@ const PageSize = 100
 // of the table is fewer rows), and the budget plan counts them.
 const CensusConfirmMax = 100
 
+// LookupTypesPlanned is how many lookup types the plan assumes a run of
+// lookup_values reads, one request each after the one for the type list.
+// The API does not say how many a site has: the primer names a dozen, the
+// sandbox serves 13; 40 leaves room (and is 41 requests an hour).
+const LookupTypesPlanned = 40
+
 // Schedule is one cron job: an entity synced in one mode on one cron spec.
 type Schedule struct {
 	Variable string // the environment variable that sets Spec
@@ -32,12 +38,16 @@ type Schedule struct {
 // when none is enabled, so that validation covers all variables).
 func (c *Config) Schedules() []Schedule {
 	specs := map[string][2]string{
-		"changes":      {"SCHEDULE_CHANGES", c.ScheduleChanges},
-		"releases":     {"SCHEDULE_RELEASES", c.ScheduleReleases},
-		"defects":      {"SCHEDULE_DEFECTS", c.ScheduleDefects},
-		"environments": {"SCHEDULE_ENVIRONMENTS", c.ScheduleEnvironments},
-		"hosts":        {"SCHEDULE_HOSTS", c.ScheduleHosts},
-		"systems":      {"SCHEDULE_SYSTEMS", c.ScheduleSystems},
+		"changes":            {"SCHEDULE_CHANGES", c.ScheduleChanges},
+		"releases":           {"SCHEDULE_RELEASES", c.ScheduleReleases},
+		"defects":            {"SCHEDULE_DEFECTS", c.ScheduleDefects},
+		"environments":       {"SCHEDULE_ENVIRONMENTS", c.ScheduleEnvironments},
+		"hosts":              {"SCHEDULE_HOSTS", c.ScheduleHosts},
+		"systems":            {"SCHEDULE_SYSTEMS", c.ScheduleSystems},
+		"organizations":      {"SCHEDULE_ORGANIZATIONS", c.ScheduleOrganizations},
+		"users":              {"SCHEDULE_USERS", c.ScheduleUsers},
+		"lookup_values":      {"SCHEDULE_LOOKUP_VALUES", c.ScheduleLookupValues},
+		"environment_groups": {"SCHEDULE_ENVIRONMENT_GROUPS", c.ScheduleEnvironmentGroups},
 	}
 	entities := c.EnabledEntities()
 	if len(entities) == 0 {
@@ -213,6 +223,11 @@ func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, to
 func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, known bool) {
 	if s.Mode == synctype.ModeIncremental {
 		return 1, true
+	}
+	if s.Entity == "lookup_values" {
+		// A list of lists: one request for the types, one per type, whatever
+		// the values' count; the census cannot ask about one value.
+		return 1 + LookupTypesPlanned, true
 	}
 	total, ok := totals[s.Entity]
 	if !ok || total <= 0 {

@@ -58,17 +58,17 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	if err := syncAll(ctx, t, real, false); err != nil {
 		t.Fatal(err)
 	}
-	if got := ledgerMarks(t, sandboxDB); got != "6 sandbox, 0 real, 0 unmarked" {
+	if got := ledgerMarks(t, sandboxDB); got != "10 sandbox, 0 real, 0 unmarked" {
 		t.Errorf("sandbox database: %s", got)
 	}
-	if got := ledgerMarks(t, realDB); got != "0 sandbox, 6 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != "0 sandbox, 10 real, 0 unmarked" {
 		t.Errorf("database synced through a loopback proxy: %s", got)
 	}
 
 	// The real source into the sandbox's database.
 	real["DATABASE_URL"] = sandboxDSN
 	err := syncAll(ctx, t, real, false)
-	want := fmt.Sprintf("refused: database %s holds 6 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
+	want := fmt.Sprintf("refused: database %s holds 10 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
 		RedactURL(sandboxDSN), min(sb.Plutora.URL, sb.Test.URL), real["PLUTORA_API_URL"])
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("real into sandbox:\n got %v\nwant %s", err, want)
@@ -76,12 +76,12 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	// The sandbox into the real database.
 	err = syncAll(ctx, t, sandboxEnv(sb, realDSN), false)
 	realSrc := min(real["PLUTORA_API_URL"], real["PLUTORATEST_API_URL"])
-	want = fmt.Sprintf("refused: database %s holds 6 runs synced from a real Plutora (%s); syncing plutora from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
+	want = fmt.Sprintf("refused: database %s holds 10 runs synced from a real Plutora (%s); syncing plutora from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
 		RedactURL(realDSN), realSrc, sb.Plutora.URL)
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("sandbox into real:\n got %v\nwant %s", err, want)
 	}
-	if got := ledgerMarks(t, realDB); got != "0 sandbox, 6 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != "0 sandbox, 10 real, 0 unmarked" {
 		t.Errorf("a refused sync ran: %s", got)
 	}
 
@@ -89,7 +89,7 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	if err := syncAll(ctx, t, sandboxEnv(sb, realDSN), true); err != nil {
 		t.Fatalf("forced: %v", err)
 	}
-	if got := ledgerMarks(t, realDB); got != "6 sandbox, 6 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != "10 sandbox, 10 real, 0 unmarked" {
 		t.Errorf("after a forced sync: %s", got)
 	}
 	// The sandbox into its own database again is fine.
@@ -119,7 +119,7 @@ func TestDemoRefusesRealDataBehindALoopbackProxy(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err = Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
-	want := fmt.Sprintf("refused: database %s holds 6 runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
+	want := fmt.Sprintf("refused: database %s holds 10 runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
 		RedactURL(dsn), src)
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("demo:\n got %v\nwant %s", err, want)

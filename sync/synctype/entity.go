@@ -28,6 +28,12 @@ func Entities() []Entity {
 		{Name: "hosts", Product: ProductPlutora, IDField: "id"},
 		{Name: "systems", Product: ProductPlutora, IDField: "id"},
 		{Name: "defects", Product: ProductPlutoraTest, IDField: "Id", ModifiedField: "LastModifiedDate"},
+		// Reference data (issue 15): small lists without a modified field,
+		// swept on a slow schedule, that BI joins the records' typed ids to.
+		{Name: "organizations", Product: ProductPlutora, IDField: "id"},
+		{Name: "users", Product: ProductPlutora, IDField: "id"},
+		{Name: "lookup_values", Product: ProductPlutora, IDField: "id"},
+		{Name: "environment_groups", Product: ProductPlutora, IDField: "id"},
 	}
 }
 
