@@ -23,6 +23,9 @@ type entityKeys struct {
 	child        [2]string // an array of child records and a key in its elements that must be a uuid
 }
 
+// entities are the entities the soak churns and breaks on purpose; the
+// reference data (organizations, users, lookup values, environment groups)
+// stays fixed in the sandbox, and is compared like the rest.
 var entities = []string{"changes", "releases", "environments", "hosts", "systems", "defects"}
 
 var keys = map[string]entityKeys{
