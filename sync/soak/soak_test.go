@@ -50,7 +50,7 @@ func configFor(d time.Duration) soakConfig {
 		// Under 60s in all: the budget binds only in the runs where a
 		// minute boundary (when the old counts leave) falls early enough.
 		return soakConfig{phase: 20 * time.Second, converge: 2 * time.Minute, census: 5 * time.Second,
-			sizes: plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
+			sizes:  plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
 			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 3 * time.Second, bindBy: 20 * time.Second, afterBind: 5 * time.Second}
 	}
 	return soakConfig{phase: d, converge: 5 * time.Minute, census: 8 * time.Second,
