@@ -21,7 +21,7 @@ const (
 // DefaultLists is what a zero Options.Lists means. It stays ListsFull
 // until the worker fetches the details of summary lists (issue 15); then
 // it becomes ListsReal.
-const DefaultLists = ListsFull
+const DefaultLists = ListsReal
 
 func (l Lists) String() string {
 	switch l {

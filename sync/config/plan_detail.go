@@ -1,0 +1,46 @@
+package config
+
+import (
+	"math"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// AddDetails counts the detail requests of the entities whose list is a
+// summary (kinds) in plans: the rolling refresh fetches each of their
+// records once per DETAIL_REFRESH, spread evenly, so size/period requests
+// every hour, the busiest one included. New or changed items cost one
+// request each on top: they follow the site's activity and are not planned.
+func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, totals map[string]int) {
+	hours := c.DetailRefresh.Hours()
+	if hours <= 0 {
+		return
+	}
+	for i := range plans {
+		p := &plans[i]
+		for j := range p.Entities {
+			ep := &p.Entities[j]
+			if kinds[ep.Entity] != synctype.ListSummary || totals[ep.Entity] <= 0 {
+				continue
+			}
+			ep.Detail = float64(totals[ep.Entity]) / hours
+			ep.Share = ep.PerHour() / float64(p.Limit)
+			p.Requests += int(math.Ceil(ep.Detail))
+		}
+	}
+}
+
+// FirstLoad is what a first load of an entity of size records costs: its
+// pages, and one detail per record when its list is a summary; and how
+// long those requests take when the budget is the limit (limit per hour).
+func FirstLoad(kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
+	requests = max(1, (size+PageSize-1)/PageSize)
+	if kind == synctype.ListSummary {
+		requests += size
+	}
+	if limit <= 0 {
+		return requests, 0
+	}
+	return requests, time.Duration(float64(requests) / float64(limit) * float64(time.Hour))
+}
