@@ -46,10 +46,13 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	for _, want := range [][]string{
 		// 90 hosts: one page an hour, and a daily census of that page, the
 		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "1.0", "0.5", "1.5", "<0.1%"},
-		{"plutora", "changes", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		{"plutoratest", "defects", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		{"plutora", "all", "11.6", "<0.1%"},
+		{"plutora", "hosts", "90", "-", "1.0", "-", "0.5", "1.5", "<0.1%"},
+		{"plutora", "changes", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
+		// The 30 environments of a summary list (check read page 0): each
+		// detail refreshed once a day, 30/24 = 1.25 an hour.
+		{"plutora", "environments", "unknown", "-", "1.0", "1.2", "0.04", "2.3", "<0.1%"},
+		{"plutoratest", "defects", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
+		{"plutora", "all", "13.9", "<0.1%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
