@@ -37,7 +37,7 @@ const refreshHeadroom = 0.1
 // listKind returns what e's list answers: the configured kind, or the one
 // found by comparing a record of pg with its detail (once per Runner). A
 // detail fetched to find out is returned to spare its item a request.
-func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page) (synctype.ListKind, map[string]json.RawMessage, error) {
+func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page, res *synctype.RunResult) (synctype.ListKind, map[string]json.RawMessage, error) {
 	r.mu.Lock()
 	kind := r.kinds[e.Name]
 	r.mu.Unlock()
@@ -50,6 +50,7 @@ func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg sy
 			continue
 		}
 		detail, err := api.Detail(ctx, e, id)
+		res.Details++
 		if err != nil {
 			return "", nil, fmt.Errorf("compare a %s list item with its detail: %w", e.Name, err)
 		}
@@ -86,7 +87,7 @@ func (r *Runner) ListKinds() map[string]synctype.ListKind {
 // run after which the warehouse holds what the API holds. An item whose
 // detail the API no longer has is left out (the census then sees it gone).
 func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, mode synctype.Mode, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
-	kind, known, err := r.listKind(ctx, e, src.API, pg)
+	kind, known, err := r.listKind(ctx, e, src.API, pg, res)
 	if err != nil || kind != synctype.ListSummary || len(pg.Records) == 0 {
 		return pg.Records, nil, err
 	}
