@@ -31,6 +31,7 @@ type Metrics struct {
 	authErrors     *prometheus.CounterVec
 	interval       *prometheus.GaugeVec
 	leader         *prometheus.GaugeVec
+	fallbacks      *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -63,10 +64,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
 		interval:    gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
 		leader:      gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
+		fallbacks:   counter("filter_fallbacks_total", "Runs that read the whole list because the API kept failing on their filter.", "entity"),
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
-		m.authErrors, m.interval, m.leader, m.pageFailures)
+		m.authErrors, m.interval, m.leader, m.pageFailures, m.fallbacks)
 	return m
 }
 

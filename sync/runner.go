@@ -457,7 +457,7 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 	first, firstTotal := true, 0
 	records, distinct := 0, 0
 	candidate := res.WatermarkAfter
-	err := src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
+	err := r.listPages(ctx, e, src, synctype.Query{Since: p.since, StartPage: p.startPage}, res, func(pg synctype.Page) error {
 		if first {
 			firstTotal = pg.TotalCount
 			if res.TotalFirst == 0 {

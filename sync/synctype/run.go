@@ -12,6 +12,12 @@ import (
 // page, and stops retrying a page that keeps failing.
 var ErrBadPage = errors.New("bad page")
 
+// ErrFilterFailed marks a filtered list request whose first page the API
+// kept failing on (5xx after the client's retries): the real API answers a
+// filter it cannot serve with 500 (plutora-api.md §5), so the runner reads
+// the whole list instead, and says so.
+var ErrFilterFailed = errors.New("filter failed")
+
 // Query selects the pages of a run.
 type Query struct {
 	Since     *time.Time // modified at or after, ascending; nil = every record
