@@ -30,10 +30,10 @@ func TestCheckListKinds(t *testing.T) {
 			{"plutora", "systems", "full", "compared", "25", "1", "requests", "<1m"},
 		}},
 		// Configured: no comparison; 260 changes as summaries would cost
-		// 3 pages and 260 details; at 200 an hour that is 1h18m.
-		{plutoratest.ListsFull, []string{"LIST_KINDS", "changes=summary", "PLUTORA_BUDGET_PER_HOUR", "200", "PLUTORA_BUDGET_RESERVE", "0",
+		// 3 pages and 260 details; at 1000 an hour that is 15m47s.
+		{plutoratest.ListsFull, []string{"LIST_KINDS", "changes=summary", "PLUTORA_BUDGET_PER_HOUR", "1000", "PLUTORA_BUDGET_RESERVE", "0",
 			"SCHEDULE_CHANGES", "@hourly", "SCHEDULE_RELEASES", "@hourly", "SCHEDULE_DEFECTS", "@hourly"}, [][]string{
-			{"plutora", "changes", "summary", "LIST_KINDS", "260", "263", "requests", "1h18m54s"},
+			{"plutora", "changes", "summary", "LIST_KINDS", "260", "263", "requests", "15m47s"},
 		}},
 	} {
 		t.Run(tc.lists.String()+strings.Join(tc.env, "_"), func(t *testing.T) {
