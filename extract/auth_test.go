@@ -3,8 +3,10 @@ package extract_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -104,14 +106,34 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 	}
 }
 
+// TestWhitelistDenial: a refusal that survives a fresh token is access
+// denied, whether the API answers it 401 or 403 (plutora-api.md §5), with
+// the same message about the whitelist and permissions, on /me, a page and
+// a record's detail alike.
 func TestWhitelistDenial(t *testing.T) {
-	s := newSandbox(t, plutoratest.Options{})
+	for _, status := range []int{401, 403} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			testWhitelistDenial(t, status)
+		})
+	}
+}
+
+func testWhitelistDenial(t *testing.T, status int) {
+	s := newSandbox(t, plutoratest.Options{Errors: plutoratest.ErrorVariants{Deny403: status == 403}})
 	s.Plutora.SetWhitelist("10.0.0.0/8")
 	c := newClient(t, configFor(s.Plutora))
 	_, err := c.Me(t.Context())
 	var denied *extract.AccessDeniedError
 	if !errors.As(err, &denied) || !errors.Is(err, extract.ErrAccessDenied) {
 		t.Fatalf("err = %v, want an AccessDeniedError", err)
+	}
+	if denied.Status != status || !strings.Contains(err.Error(), fmt.Sprintf("HTTP %d", status)) {
+		t.Errorf("Status = %d in %q, want %d", denied.Status, err, status)
+	}
+	for _, want := range []string{"freshly issued token", "or the API user lacks permission"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 	host := strings.TrimPrefix(s.Plutora.URL, "http://")
 	for _, want := range []string{host, "IP whitelist", "this worker's address"} {
@@ -133,6 +155,11 @@ func TestWhitelistDenial(t *testing.T) {
 	err = c.Pages(t.Context(), mustEntity(t, "hosts"), synctype.Query{}, func(synctype.Page) error { return nil })
 	if !errors.Is(err, extract.ErrAccessDenied) || !strings.Contains(err.Error(), "fetch hosts page 0") {
 		t.Errorf("Pages: err = %v, want access denied on hosts page 0", err)
+	}
+	// A refused detail is neither a record nor "not found" (a census must
+	// not read it as a deletion).
+	if rec, err := c.Detail(t.Context(), mustEntity(t, "systems"), s.IDs("systems")[0]); !errors.Is(err, extract.ErrAccessDenied) || rec != nil {
+		t.Errorf("Detail: %s, %v; want access denied", rec, err)
 	}
 	s.Plutora.SetWhitelist("127.0.0.0/8")
 	if _, err := c.Me(t.Context()); err != nil {

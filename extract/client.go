@@ -131,35 +131,10 @@ func (c *Client) Me(ctx context.Context) (string, error) {
 // answer is an error. A census confirms a deletion with it before marking
 // a row deleted. The request counts against the budget like any other. For
 // an entity the API does not serve one by one (the reference data) it
-// returns ErrNoDetail and sends nothing.
+// returns synctype.ErrNoDetail and sends nothing.
 func (c *Client) Exists(ctx context.Context, e synctype.Entity, id string) (bool, error) {
-	rt, err := routeOf(e)
-	if err != nil {
-		return false, fmt.Errorf("get %s %s: %w", e.Name, id, err)
-	}
-	if rt.detailPath == "" {
-		return false, fmt.Errorf("get %s %s: %w", e.Name, id, ErrNoDetail)
-	}
-	r := request{method: "GET", path: rt.detailPath + "/" + url.PathEscape(id), route: rt.detailPath + "/{id}", page: -1}
-	err = c.do(ctx, r, func(body []byte) error {
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(body, &rec); err != nil {
-			return fmt.Errorf("not a JSON object: %w", err)
-		}
-		var got string
-		if err := json.Unmarshal(rec[e.IDField], &got); err != nil || !strings.EqualFold(got, id) {
-			return fmt.Errorf("the record's %s is %s, not %s", e.IDField, rec[e.IDField], id)
-		}
-		return nil
-	})
-	var bad *BadResponseError
-	if errors.As(err, &bad) && (bad.Status == http.StatusNotFound || bad.Status == http.StatusGone) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("get %s %s: %w", e.Name, id, err)
-	}
-	return true, nil
+	rec, err := c.Detail(ctx, e, id)
+	return rec != nil, err
 }
 
 // request is one API call.

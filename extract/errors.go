@@ -20,9 +20,6 @@ var (
 	ErrServer = errors.New("server fault")
 	// ErrBadResponse: an answer that cannot be understood (not an envelope, too large, …).
 	ErrBadResponse = errors.New("bad response")
-	// ErrNoDetail: Exists was asked about an entity whose records the API does
-	// not serve one by one (the reference data): no request was sent.
-	ErrNoDetail = errors.New("the API has no detail endpoint for this entity")
 )
 
 // AccessDeniedError is a 401 or 403 that survived a freshly issued token. Plutora answers

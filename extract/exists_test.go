@@ -31,7 +31,7 @@ func TestExists(t *testing.T) {
 		ids := s.IDs(e.Name)
 		if noDetail[e.Name] {
 			before := c.Stats().Requests
-			if ok, err := c.Exists(t.Context(), e, ids[0]); !errors.Is(err, extract.ErrNoDetail) || ok {
+			if ok, err := c.Exists(t.Context(), e, ids[0]); !errors.Is(err, synctype.ErrNoDetail) || ok {
 				t.Errorf("%s: Exists = %v, %v; want ErrNoDetail", e.Name, ok, err)
 			}
 			if n := c.Stats().Requests - before; n != 0 {

@@ -87,6 +87,9 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		r := <-queue[0]
 		queue = queue[1:]
 		if r.err != nil {
+			if num == 0 && q.Since != nil && errors.Is(r.err, ErrServer) {
+				return fmt.Errorf("fetch %s page %d: %w: %w", e.Name, num, synctype.ErrFilterFailed, r.err)
+			}
 			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, r.err)
 		}
 		total = r.env.total

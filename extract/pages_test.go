@@ -16,7 +16,9 @@ import (
 func TestPagesEveryEntity(t *testing.T) {
 	t.Parallel()
 	for _, envelope := range []string{"pascal", "camel"} {
-		s := newSandbox(t, plutoratest.Options{DefectEnvelope: envelope})
+		// Full lists: every page's records equal the sandbox's (TestDetail
+		// covers the summaries).
+		s := newSandbox(t, plutoratest.Options{DefectEnvelope: envelope, Lists: plutoratest.ListsFull})
 		clients := map[synctype.Product]*extract.Client{
 			synctype.ProductPlutora:     newClient(t, configFor(s.Plutora)),
 			synctype.ProductPlutoraTest: newClient(t, configFor(s.Test)),

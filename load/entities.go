@@ -33,6 +33,7 @@ type column struct {
 	name string   // SQL column name
 	path []string // JSON keys from the record (or element) down to the value
 	kind kind
+	or   []string // text only: the path read when path is absent or null
 }
 
 // child maps the elements of one JSON array of a record to rows of a child
@@ -76,6 +77,9 @@ func entity(name string) synctype.Entity {
 }
 
 func c(name string, k kind, path ...string) column { return column{name: name, path: path, kind: k} }
+
+// orPath is col read from path or, when the record has none there, from or.
+func orPath(col column, or ...string) column { col.or = or; return col }
 
 // customFieldCols maps additionalInformation items: one typed column per data type.
 func customFieldCols() []column {
@@ -147,10 +151,12 @@ var specs = []*entitySpec{
 		cols: []column{
 			c("name", kText, "name"), c("url", kText, "url"), c("linked_system", kText, "linkedSystem"),
 			c("linked_system_id", kUUID, "linkedSystemId"), c("usage_work_item", kText, "usageWorkItem"),
-			c("status", kText, "status"), c("environment_status_id", kUUID, "environmentStatusId"),
+			// A list item has status; the detail environmentStatus only (plutora-api.md §4).
+			orPath(c("status", kText, "status"), "environmentStatus"), c("environment_status_id", kUUID, "environmentStatusId"),
 			c("environment_status", kText, "environmentStatus"), c("color", kText, "color"),
 			c("description", kText, "description"), c("vendor", kText, "vendor"),
 			c("environment_mgr", kText, "environmentMgr"), c("is_shared_environment", kBool, "isSharedEnvironment"),
+			c("usage_work_item_id", kUUID, "usageWorkItemId"),
 		},
 	},
 	{
@@ -170,6 +176,7 @@ var specs = []*entitySpec{
 			c("name", kText, "name"), c("vendor", kText, "vendor"), c("status", kText, "status"),
 			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
 			c("description", kText, "description"),
+			c("is_allow_edit", kBool, "isAllowEdit"), c("in_my_organization", kBool, "inMyOrganization"),
 		},
 		children: []child{
 			{table: "plutora.system_custom_fields", parentCol: "system_id", array: "additionalInformation", cols: customFieldCols()},
@@ -272,6 +279,9 @@ func arrayMap(src string, path []string, elem string) string {
 // expr is the SQL that computes column col from the JSON value src.
 func (col column) expr(src string) string {
 	t := jsonPath(src, col.path, true)
+	if col.or != nil {
+		t = "COALESCE(" + t + ", " + jsonPath(src, col.or, true) + ")"
+	}
 	switch col.kind {
 	case kUUID:
 		return uuidOf(t)

@@ -57,6 +57,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, p synctype.P
 		newlySeen += seen
 		bad = append(bad, b)
 	}
+	p.Summaries = withoutBad(p.Summaries, bad)
 	res, err := w.execPage(ctx, tx, spec, p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return synctype.PageResult{}, err

@@ -92,10 +92,11 @@ func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 			UPDATE plutora_sync.run_entities SET requests = $2, throttled = $3, retries = $4, token_renewals = $5,
 				total_first = COALESCE(NULLIF($6, 0), total_first), total_last = COALESCE(NULLIF($7, 0), total_last),
 				budget_used = $8, budget_limit = $9, error = NULLIF($10, ''),
-				watermark_after = COALESCE($11, watermark_after)
+				watermark_after = COALESCE($11, watermark_after),
+				details = $12, refreshed = $13, fallback = NULLIF($14, '')
 			WHERE run_id = $1`,
 			r.RunID, r.Requests, r.Throttled, r.Retries, r.TokenRenewals, r.TotalFirst, r.TotalLast,
-			r.BudgetUsed, r.BudgetLimit, r.Error, r.WatermarkAfter); err != nil {
+			r.BudgetUsed, r.BudgetLimit, r.Error, r.WatermarkAfter, r.Details, r.Refreshed, r.Fallback); err != nil {
 			return err
 		}
 		if err := releaseCheckpoint(ctx, tx, r); err != nil {

@@ -151,6 +151,9 @@ func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, spec *entitySpec, p s
 		t := maxMod.Time.UTC()
 		res.MaxModified = &t
 	}
+	if err := saveSummaries(ctx, tx, p.Entity, p.Summaries); err != nil {
+		return synctype.PageResult{}, err
+	}
 	if _, err := tx.ExecContext(ctx, checkpointStatement, p.Product, p.Entity, p.Mode, p.RunID, p.PageNum, p.TotalCount,
 		p.Watermark, p.Since, res.Inserted, res.Updated, res.Unchanged, quarantined); err != nil {
 		return synctype.PageResult{}, fmt.Errorf("checkpoint: %w", err)

@@ -324,3 +324,30 @@ func (w *failingWriter) WritePage(ctx context.Context, p synctype.PageWrite) (sy
 	}
 	return w.fakeWriter.WritePage(ctx, p)
 }
+
+// Detail answers the record as the list does (a full list), without
+// counting it as a question.
+func (s *fakeSource) Detail(_ context.Context, e synctype.Entity, id string) (json.RawMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mod, ok := s.recs[e.Name][id]
+	if !ok {
+		return nil, nil
+	}
+	return json.RawMessage(fmt.Sprintf(`{"id":%q,"lastModifiedDate":%q}`, id, mod.Format("2006-01-02T15:04:05.999"))), nil
+}
+
+// StoredDetails knows no summary list.
+func (w *fakeWriter) StoredDetails(context.Context, string, []synctype.Summary) (map[string]json.RawMessage, error) {
+	return map[string]json.RawMessage{}, nil
+}
+
+// DueDetails has nothing due.
+func (w *fakeWriter) DueDetails(context.Context, string, time.Time, time.Duration, int) ([]string, error) {
+	return nil, nil
+}
+
+// WriteDetails writes nothing.
+func (w *fakeWriter) WriteDetails(context.Context, synctype.DetailWrite) (synctype.PageResult, error) {
+	return synctype.PageResult{}, nil
+}

@@ -32,6 +32,7 @@ type Metrics struct {
 	interval       *prometheus.GaugeVec
 	leader         *prometheus.GaugeVec
 	lag            *prometheus.HistogramVec
+	fallbacks      *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -67,10 +68,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "lag_seconds",
 			Help:    "Freshness: when a changed record landed in the warehouse minus its last-modified date, by entity.",
 			Buckets: []float64{0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600, 1800, 3600}}, []string{"entity"}),
+		fallbacks: counter("filter_fallbacks_total", "Runs that read the whole list because the API kept failing on their filter.", "entity"),
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
-		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag)
+		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks)
 	return m
 }
 

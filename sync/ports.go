@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
@@ -15,6 +16,9 @@ type API interface {
 	// Exists asks the API about one record; a census confirms each deletion
 	// with it.
 	Exists(ctx context.Context, e synctype.Entity, id string) (bool, error)
+	// Detail returns the full record (GET /{entity}/{id}); nil when the API
+	// no longer has it. Summary lists are enriched with it.
+	Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error)
 	// Stats are the client's cumulative counters; the ledger records their
 	// difference over a run.
 	Stats() synctype.SourceStats
@@ -37,4 +41,12 @@ type PageWriter interface {
 	// non-nil, only those of them) and records the outcome and note.
 	MarkDeleted(ctx context.Context, c synctype.Census, only []string, note string) (deleted int, reason string, err error)
 	FinishRun(ctx context.Context, r synctype.RunResult) error
+	// StoredDetails returns the stored detail of each summary-list item
+	// whose summary did not change since it was fetched (details.go).
+	StoredDetails(ctx context.Context, entity string, items []synctype.Summary) (map[string]json.RawMessage, error)
+	// DueDetails returns up to limit ids whose detail the rolling refresh
+	// fetches again, each once per period.
+	DueDetails(ctx context.Context, entity string, now time.Time, period time.Duration, limit int) ([]string, error)
+	// WriteDetails writes refreshed details without moving a checkpoint.
+	WriteDetails(ctx context.Context, d synctype.DetailWrite) (synctype.PageResult, error)
 }

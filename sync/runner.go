@@ -41,6 +41,13 @@ type RunnerOptions struct {
 	// included): past it the run fails, and the next one continues where it
 	// stopped. Default DefaultRunTimeout.
 	RunTimeout time.Duration
+	// ListKinds says, per entity name, whether its list answers full
+	// records or summaries; an entity not named (or ListUnknown) is found
+	// out by comparing a list item with its detail once (details.go).
+	ListKinds map[string]synctype.ListKind
+	// DetailRefresh is how often the rolling refresh fetches each detail of
+	// a summary list again; 0 means DefaultDetailRefresh, negative never.
+	DetailRefresh time.Duration
 }
 
 // DefaultRunTimeout is RunnerOptions.RunTimeout's default: a sweep of
@@ -71,6 +78,7 @@ type Runner struct {
 	opts  RunnerOptions
 	mu    gosync.Mutex
 	locks map[string]chan struct{}
+	kinds map[string]synctype.ListKind // configured or found (listKind)
 }
 
 // NewRunner checks opts and returns a Runner.
@@ -104,7 +112,16 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{opts: opts, locks: map[string]chan struct{}{}}, nil
+	if opts.DetailRefresh == 0 {
+		opts.DetailRefresh = DefaultDetailRefresh
+	}
+	kinds := map[string]synctype.ListKind{}
+	for name, k := range opts.ListKinds {
+		if k != synctype.ListUnknown {
+			kinds[name] = k
+		}
+	}
+	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds}, nil
 }
 
 func (r *Runner) lock(e synctype.Entity) chan struct{} {
@@ -301,6 +318,9 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		}
 		return res, err
 	}
+	if p.mode != synctype.ModeCensus {
+		r.refreshDetails(ctx, e, src, &res)
+	}
 	if p.mode == synctype.ModeCensus && res.Resumed {
 		// Pages read before and after a restart are minutes or hours apart:
 		// an insert and a delete in between keep totalCount and the count of
@@ -437,7 +457,11 @@ func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []s
 // (PageResult.NewlySeen), so memory does not grow with the entity.
 func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
 	if p.mode == synctype.ModeIncremental {
-		return r.seek(ctx, e, src, p, res)
+		err := r.seek(ctx, e, src, p, res)
+		if !r.fallBack(e, res, err) {
+			return err
+		}
+		p.since, p.startPage = nil, 0 // the whole list, by offset
 	}
 	first, firstTotal := true, 0
 	records, distinct := 0, 0
@@ -447,8 +471,12 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 			firstTotal = pg.TotalCount
 		}
 		first = false
+		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
+		if err != nil {
+			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
+		}
 		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: pg.Records})
+			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: recs, Summaries: summaries})
 		if err != nil {
 			return err
 		}

@@ -48,9 +48,13 @@ func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan
 		if err != nil {
 			return err
 		}
+		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
+		if err != nil {
+			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
+		}
 		since := pos.since
 		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: res.Pages, TotalCount: pg.TotalCount, Since: &since, Records: pg.Records,
+			PageNum: res.Pages, TotalCount: pg.TotalCount, Since: &since, Records: recs, Summaries: summaries,
 			Watermark: capped(mods.newest, p.watermarkCap)})
 		if err != nil {
 			return err

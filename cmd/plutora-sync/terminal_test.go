@@ -18,7 +18,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
-const screenCols, screenRows = 180, 50
+const screenCols, screenRows = 200, 80 // tall enough for every entity's bar, its table row and the log above
 
 // onTerminal starts the built binary with args in a pseudo-terminal and
 // feeds what it prints to a terminal emulator. seen is called with the

@@ -13,7 +13,7 @@ import (
 )
 
 func TestGetListPaging(t *testing.T) {
-	s := newTestServer(t, Options{Seed: 7})
+	s := newTestServer(t, Options{Seed: 7, Lists: ListsFull}) // full records: the items equal Records()
 	tok := token(t, s.Plutora)
 	for _, entity := range []string{Changes, Releases, Environments, Hosts, Systems} {
 		t.Run(entity, func(t *testing.T) {

@@ -18,10 +18,9 @@ const (
 	ListsReal
 )
 
-// DefaultLists is what a zero Options.Lists means. It stays ListsFull
-// until the worker fetches the details of summary lists (issue 15); then
-// it becomes ListsReal.
-const DefaultLists = ListsFull
+// DefaultLists is what a zero Options.Lists means: the real API's shapes,
+// now that the worker fetches the details of summary lists (issue 15).
+const DefaultLists = ListsReal
 
 func (l Lists) String() string {
 	switch l {

@@ -125,7 +125,7 @@ func TestListOptionsValidated(t *testing.T) {
 // of environments, systems and releases are summaries only under ListsReal;
 // changes and hosts are always full; filters follow SummaryFilters.
 func TestListWorlds(t *testing.T) {
-	full := newTestServer(t, Options{Seed: 4})
+	full := newTestServer(t, Options{Seed: 4, Lists: ListsFull})
 	real := newTestServer(t, Options{Seed: 4, Lists: ListsReal, SummaryFilters: map[string]bool{Releases: true}})
 	for _, e := range []string{Changes, Releases, Environments, Hosts, Systems} {
 		for _, w := range []struct {

@@ -12,20 +12,21 @@ old AS MATERIALIZED (
 	FROM plutora.environments t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
-	INSERT INTO plutora.environments AS t (id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
+	INSERT INTO plutora.environments AS t (id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment, usage_work_item_id, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
 	SELECT c.id, c.r->>'name',
 		c.r->>'url',
 		c.r->>'linkedSystem',
 		NULLIF(NULLIF(c.r->>'linkedSystemId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'usageWorkItem',
-		c.r->>'status',
+		COALESCE(c.r->>'status', c.r->>'environmentStatus'),
 		NULLIF(NULLIF(c.r->>'environmentStatusId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'environmentStatus',
 		c.r->>'color',
 		c.r->>'description',
 		c.r->>'vendor',
 		c.r->>'environmentMgr',
-		(c.r->>'isSharedEnvironment')::boolean, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
+		(c.r->>'isSharedEnvironment')::boolean,
+		NULLIF(NULLIF(c.r->>'usageWorkItemId', ''), '00000000-0000-0000-0000-000000000000')::uuid, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
 		url = EXCLUDED.url,
 		linked_system = EXCLUDED.linked_system,
@@ -39,13 +40,14 @@ up AS (
 		vendor = EXCLUDED.vendor,
 		environment_mgr = EXCLUDED.environment_mgr,
 		is_shared_environment = EXCLUDED.is_shared_environment,
+		usage_work_item_id = EXCLUDED.usage_work_item_id,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.environments_history (id, valid_from, valid_to, raw, _run_id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.url, o.linked_system, o.linked_system_id, o.usage_work_item, o.status, o.environment_status_id, o.environment_status, o.color, o.description, o.vendor, o.environment_mgr, o.is_shared_environment
+	INSERT INTO plutora.environments_history (id, valid_from, valid_to, raw, _run_id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment, usage_work_item_id)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.url, o.linked_system, o.linked_system_id, o.usage_work_item, o.status, o.environment_status_id, o.environment_status, o.color, o.description, o.vendor, o.environment_mgr, o.is_shared_environment, o.usage_work_item_id
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),

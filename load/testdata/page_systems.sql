@@ -12,26 +12,30 @@ old AS MATERIALIZED (
 	FROM plutora.systems t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
-	INSERT INTO plutora.systems AS t (id, name, vendor, status, organization_id, organization, description, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
+	INSERT INTO plutora.systems AS t (id, name, vendor, status, organization_id, organization, description, is_allow_edit, in_my_organization, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
 	SELECT c.id, c.r->>'name',
 		c.r->>'vendor',
 		c.r->>'status',
 		NULLIF(NULLIF(c.r->>'organizationId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
 		c.r->>'organization',
-		c.r->>'description', c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
+		c.r->>'description',
+		(c.r->>'isAllowEdit')::boolean,
+		(c.r->>'inMyOrganization')::boolean, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
 		vendor = EXCLUDED.vendor,
 		status = EXCLUDED.status,
 		organization_id = EXCLUDED.organization_id,
 		organization = EXCLUDED.organization,
 		description = EXCLUDED.description,
+		is_allow_edit = EXCLUDED.is_allow_edit,
+		in_my_organization = EXCLUDED.in_my_organization,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.systems_history (id, valid_from, valid_to, raw, _run_id, name, vendor, status, organization_id, organization, description)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.vendor, o.status, o.organization_id, o.organization, o.description
+	INSERT INTO plutora.systems_history (id, valid_from, valid_to, raw, _run_id, name, vendor, status, organization_id, organization, description, is_allow_edit, in_my_organization)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.vendor, o.status, o.organization_id, o.organization, o.description, o.is_allow_edit, o.in_my_organization
 	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
 	WHERE NOT up.inserted
 ),

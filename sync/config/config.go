@@ -41,6 +41,8 @@ type Config struct {
 	RunTimeout         time.Duration `env:"RUN_TIMEOUT, default=3h"`
 	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=5m"`
 	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
+	ListKinds          string        `env:"LIST_KINDS"`
+	DetailRefresh      time.Duration `env:"DETAIL_REFRESH, default=24h"`
 
 	ScheduleChanges      string `env:"SCHEDULE_CHANGES, default=*/15 * * * *"`
 	ScheduleReleases     string `env:"SCHEDULE_RELEASES, default=*/15 * * * *"`
@@ -231,6 +233,7 @@ func (c *Config) validate() error {
 	if c.DeleteMaxShare <= 0 || c.DeleteMaxShare > 1 {
 		bad("DELETE_MAX_SHARE: must be in (0, 1], got %v", c.DeleteMaxShare)
 	}
+	errs = append(errs, c.validateDetails()...)
 	if c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT: must be positive, got %v", c.ShutdownTimeout)
 	}

@@ -96,11 +96,13 @@ type EntityPlan struct {
 	Size   int // last known totalCount; 0 when unknown
 	// Incremental polls, sweeps and the census, in requests per hour.
 	Incremental, Sweep, Census float64
-	Share                      float64 // PerHour as a share of the plan's Limit
+	// Detail is the rolling refresh of a summary list's details (AddDetails).
+	Detail float64
+	Share  float64 // PerHour as a share of the plan's Limit
 }
 
 // PerHour is the entity's requests per hour on average, every class summed.
-func (e EntityPlan) PerHour() float64 { return e.Incremental + e.Sweep + e.Census }
+func (e EntityPlan) PerHour() float64 { return e.Incremental + e.Sweep + e.Census + e.Detail }
 
 // JobPlan is one schedule's share of the busiest hour.
 type JobPlan struct {

@@ -103,7 +103,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
 		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, RunTimeout: cfg.RunTimeout, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
-		Progress: opts.Progress, Note: a.planNote})
+		Progress: opts.Progress, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.RunnerDetailRefresh()})
 	if err != nil {
 		a.Close()
 		return nil, err

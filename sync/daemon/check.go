@@ -64,10 +64,13 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		report(string(product)+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
 	}
 
+	lists := checkLists(ctx, cfg, logger)
+	kinds, sizes := listPlan(lists)
 	plans, err := cfg.PlanBudget(time.Now(), totals)
 	if err != nil {
 		report("budget plan", err, "")
 	}
+	cfg.AddDetails(plans, kinds, withSizes(totals, sizes))
 	for _, p := range plans {
 		var perr error
 		if p.Over() {
@@ -76,6 +79,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		report("budget plan "+string(p.Product), perr, p.String())
 	}
 	writePlan(out, plans)
+	writeLists(out, lists, cfg.BudgetLimit())
 	if len(failed) > 0 {
 		// Each failure was printed above with its reason: name them only.
 		return fmt.Errorf("check: %d failed: %s", len(failed), strings.Join(failed, ", "))
@@ -91,7 +95,7 @@ func writePlan(out io.Writer, plans []config.Plan) {
 	}
 	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount)")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tINCREMENTAL\tSWEEPS\tCENSUS\tTOTAL\tOF BUDGET")
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tINCREMENTAL\tSWEEPS\tDETAILS\tCENSUS\tTOTAL\tOF BUDGET")
 	for _, p := range plans {
 		var sum float64
 		for _, e := range p.Entities {
@@ -99,11 +103,11 @@ func writePlan(out io.Writer, plans []config.Plan) {
 			if e.Size > 0 {
 				size = strconv.Itoa(e.Size)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Product, e.Entity, size,
-				perHour(e.Incremental), perHour(e.Sweep), perHour(e.Census), perHour(e.PerHour()), percent(e.Share))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Product, e.Entity, size,
+				perHour(e.Incremental), perHour(e.Sweep), perHour(e.Detail), perHour(e.Census), perHour(e.PerHour()), percent(e.Share))
 			sum += e.PerHour()
 		}
-		fmt.Fprintf(tw, "%s\tall\t\t\t\t\t%s\t%s\n", p.Product, perHour(sum), percent(sum/float64(p.Limit)))
+		fmt.Fprintf(tw, "%s\tall\t\t\t\t\t\t%s\t%s\n", p.Product, perHour(sum), percent(sum/float64(p.Limit)))
 	}
 	tw.Flush()
 }

@@ -189,5 +189,9 @@ func (a *App) PlanBudget(ctx context.Context, from time.Time) ([]config.Plan, er
 			}
 		}
 	}
-	return a.Config.PlanBudget(from, totals)
+	plans, err := a.Config.PlanBudget(from, totals)
+	if err == nil && a.Runner != nil {
+		a.Config.AddDetails(plans, a.Runner.ListKinds(), totals)
+	}
+	return plans, err
 }

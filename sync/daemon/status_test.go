@@ -46,12 +46,14 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	for _, want := range [][]string{
 		// 90 hosts: one page an hour, and a daily census of that page, the
 		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "1.0", "0.5", "1.5", "<0.1%"},
-		{"plutora", "changes", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		{"plutoratest", "defects", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		// The reference lists, sizes unknown: one page an hour each (41
-		// requests for lookup_values: its types), and a census of as many.
-		{"plutora", "all", "57.5", "0.2%"},
+		{"plutora", "hosts", "90", "-", "1.0", "-", "0.5", "1.5", "<0.1%"},
+		{"plutora", "changes", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
+		// The 30 environments of a summary list (check read page 0): each
+		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
+		// the daily census too: 1/24 + 30/24 = 1.29 an hour.
+		{"plutora", "environments", "unknown", "-", "1.0", "1.2", "1.3", "3.5", "<0.1%"},
+		{"plutoratest", "defects", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
+		{"plutora", "all", "62.0", "0.3%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())

@@ -12,6 +12,17 @@ import (
 // page, and stops retrying a page that keeps failing.
 var ErrBadPage = errors.New("bad page")
 
+// ErrNoDetail marks a question about one record of an entity whose records
+// the API does not serve one by one (the reference data): no request was
+// sent, and the entity's list is all there is.
+var ErrNoDetail = errors.New("the API has no detail endpoint for this entity")
+
+// ErrFilterFailed marks a filtered list request whose first page the API
+// kept failing on (5xx after the client's retries): the real API answers a
+// filter it cannot serve with 500 (plutora-api.md §5), so the runner reads
+// the whole list instead, and says so.
+var ErrFilterFailed = errors.New("filter failed")
+
 // Query selects the pages of a run.
 type Query struct {
 	Since     *time.Time // modified at or after, ascending; nil = every record
@@ -92,6 +103,9 @@ type PageWrite struct {
 	Records    []json.RawMessage
 	Since      *time.Time // the run's filter lower bound; nil keeps StartRun's
 	Watermark  *time.Time // the checkpoint's watermark after this page (it never moves back); nil keeps it
+	// Summaries are the list items of a summary list behind Records (which
+	// hold their details); nil for a full list. They are saved with the page.
+	Summaries []Summary
 }
 
 // PageResult says what a page write did.
@@ -130,6 +144,13 @@ type RunResult struct {
 	BudgetUsed, BudgetLimit int    // the key's requests in the rolling window, and its limit
 	Error                   string // what went wrong, for people; never a secret
 	Resumed                 bool   // the run resumed after its worker stopped, or continued a failed run
+	// Details counts the detail requests of the run (summary lists: new or
+	// changed items, and the rolling refresh); Refreshed the records the
+	// refresh wrote.
+	Details, Refreshed int
+	// Fallback says why a run asked for by a filter read the whole list
+	// instead (a filter the API kept failing on); "" when it did not.
+	Fallback string
 	// PageFailures is, for a failed or skipped run, the failed runs in a row at
 	// the checkpoint's next page (Checkpoint.Failures afterwards); 0 on success.
 	PageFailures int

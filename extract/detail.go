@@ -1,0 +1,50 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// Detail returns the full record of entity e with id: GET {detail path}/{id}.
+// Some lists answer summaries (plutora-api.md §3); the detail is the record
+// the warehouse keeps. A record the API no longer has (404 or 410) is nil
+// with no error; any other answer that is not the record asked for is an
+// error. The request counts against the budget like any other.
+func (c *Client) Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error) {
+	rt, err := routeOf(e)
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	if rt.detailPath == "" { // the reference lists have no GET by id
+		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, synctype.ErrNoDetail)
+	}
+	r := request{method: "GET", path: rt.detailPath + "/" + url.PathEscape(id), route: rt.detailPath + "/{id}", page: -1}
+	var rec json.RawMessage
+	err = c.do(ctx, r, func(body []byte) error {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(body, &fields); err != nil {
+			return fmt.Errorf("not a JSON object: %w", err)
+		}
+		var got string
+		if err := json.Unmarshal(fields[e.IDField], &got); err != nil || !strings.EqualFold(got, id) {
+			return fmt.Errorf("the record's %s is %s, not %s", e.IDField, fields[e.IDField], id)
+		}
+		rec = append(json.RawMessage(nil), body...)
+		return nil
+	})
+	var bad *BadResponseError
+	if errors.As(err, &bad) && (bad.Status == http.StatusNotFound || bad.Status == http.StatusGone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	return rec, nil
+}

@@ -1,0 +1,68 @@
+package extract_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
+)
+
+var errStop = errors.New("first page is enough")
+
+// TestDetail: in both list worlds the detail of a record is the full record
+// the sandbox holds; under real lists it has members the list item lacks; a
+// deleted record is nil without an error; each answer is one request.
+func TestDetail(t *testing.T) {
+	t.Parallel()
+	for _, lists := range []plutoratest.Lists{plutoratest.ListsReal, plutoratest.ListsFull} {
+		s := newSandbox(t, plutoratest.Options{Lists: lists})
+		c := newClient(t, configFor(s.Plutora))
+		for _, name := range []string{"environments", "systems", "releases"} {
+			e := mustEntity(t, name)
+			var item json.RawMessage
+			if err := c.Pages(t.Context(), e, synctype.Query{}, func(p synctype.Page) error {
+				item = p.Records[0]
+				return errStop
+			}); !errors.Is(err, errStop) {
+				t.Fatal(err)
+			}
+			var listed struct{ ID string }
+			if err := json.Unmarshal(item, &listed); err != nil {
+				t.Fatal(err)
+			}
+			before := c.Stats().Requests
+			rec, err := c.Detail(t.Context(), e, listed.ID)
+			if err != nil {
+				t.Fatalf("%s %s: %v", lists, name, err)
+			}
+			if n := c.Stats().Requests - before; n != 1 {
+				t.Errorf("%s %s: %d requests for one detail", lists, name, n)
+			}
+			if !workertest.SameJSON(t, rec, s.Records(name)[listed.ID]) {
+				t.Errorf("%s %s: detail %s, want the record %s", lists, name, rec, s.Records(name)[listed.ID])
+			}
+			summary := len(members(t, rec)) > len(members(t, item))
+			if want := lists == plutoratest.ListsReal && name != "releases"; summary != want {
+				t.Errorf("%s %s: the list item has %d members, the detail %d", lists, name, len(members(t, item)), len(members(t, rec)))
+			}
+			if err := s.Delete(name, listed.ID); err != nil {
+				t.Fatal(err)
+			}
+			if rec, err := c.Detail(t.Context(), e, listed.ID); rec != nil || err != nil {
+				t.Errorf("%s %s: detail of a deleted record = %s, %v; want nil, nil", lists, name, rec, err)
+			}
+		}
+	}
+}
+
+func members(t *testing.T, raw []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -1,0 +1,63 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+// TestCheckListKinds: check says, per entity, whether its list is full or a
+// summary (found by comparing page 0's first item with its detail, or as
+// LIST_KINDS says) and what a first load costs, in both list worlds.
+func TestCheckListKinds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lists plutoratest.Lists
+		env   []string
+		want  [][]string
+	}{
+		{plutoratest.ListsReal, nil, [][]string{
+			{"plutora", "environments", "summary", "compared", "30", "31", "requests", "<1m"},
+			{"plutora", "systems", "summary", "compared", "25", "26", "requests", "<1m"},
+			{"plutora", "releases", "full", "compared", "60", "1", "requests", "<1m"},
+			{"plutora", "hosts", "full", "compared", "90", "1", "requests", "<1m"},
+		}},
+		{plutoratest.ListsFull, nil, [][]string{
+			{"plutora", "environments", "full", "compared", "30", "1", "requests", "<1m"},
+			{"plutora", "systems", "full", "compared", "25", "1", "requests", "<1m"},
+		}},
+		// Configured: no comparison; 260 changes as summaries would cost
+		// 3 pages and 260 details; at 1000 an hour that is 15m47s.
+		{plutoratest.ListsFull, []string{"LIST_KINDS", "changes=summary", "PLUTORA_BUDGET_PER_HOUR", "1000", "PLUTORA_BUDGET_RESERVE", "0",
+			"SCHEDULE_CHANGES", "@hourly", "SCHEDULE_RELEASES", "@hourly", "SCHEDULE_DEFECTS", "@hourly"}, [][]string{
+			{"plutora", "changes", "summary", "LIST_KINDS", "260", "263", "requests", "15m47s"},
+		}},
+	} {
+		t.Run(tc.lists.String()+strings.Join(tc.env, "_"), func(t *testing.T) {
+			t.Parallel()
+			sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes, Lists: tc.lists})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			_, dsn := newEmptyDB(t)
+			cfg := loadConfig(t, sandboxEnv(sb, dsn, tc.env...))
+			var out bytes.Buffer
+			if err := Migrate(context.Background(), cfg, testLogger(t), &out); err != nil {
+				t.Fatal(err)
+			}
+			if err := Check(context.Background(), cfg, testLogger(t), &out); err != nil {
+				t.Fatalf("check: %v\n%s", err, out.String())
+			}
+			_, lists, _ := strings.Cut(out.String(), "\nLISTS")
+			for _, want := range tc.want {
+				if got := fieldsOf(lists, want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
+					t.Errorf("list line %q, want %q:\n%s", got, want, out.String())
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,245 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	gosync "sync"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+)
+
+// Summary lists (design.md, "Summary lists"): where an entity's list
+// answers summaries, the runner fetches GET /{entity}/{id} for every new or
+// changed list item, writes the details as the page, and refreshes every
+// detail on a slow rolling cycle. Details are a budget class of their own:
+// a page's new or changed items must be fetched to write the page; the
+// refresh takes only what the budget leaves (refreshHeadroom).
+
+// DefaultDetailRefresh is RunnerOptions.DetailRefresh's default: each
+// record's detail is fetched again at least once a day.
+const DefaultDetailRefresh = 24 * time.Hour
+
+// detailsInFlight is how many detail requests a page has in flight.
+const detailsInFlight = 4
+
+// maxRefreshPerRun bounds the details one run refreshes; the rest stay due.
+const maxRefreshPerRun = 5000
+
+// refreshHeadroom is the share of the key's budget the rolling refresh
+// leaves to freshness polls: it fetches nothing once the rolling hour holds
+// more than 1−refreshHeadroom of the limit.
+const refreshHeadroom = 0.1
+
+// listKind returns what e's list answers: the configured kind, or the one
+// found by comparing a record of pg with its detail (once per Runner). A
+// detail fetched to find out is returned to spare its item a request.
+func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page, res *synctype.RunResult) (synctype.ListKind, map[string]json.RawMessage, error) {
+	r.mu.Lock()
+	kind := r.kinds[e.Name]
+	r.mu.Unlock()
+	if kind != synctype.ListUnknown {
+		return kind, nil, nil
+	}
+	for _, rec := range pg.Records[:min(3, len(pg.Records))] {
+		item, id := fields(rec), recordID(rec, e.IDField)
+		if item == nil || id == "" {
+			continue
+		}
+		detail, err := api.Detail(ctx, e, id)
+		if errors.Is(err, synctype.ErrNoDetail) {
+			kind = synctype.ListFull // no detail to fetch: the list is the record
+			r.mu.Lock()
+			r.kinds[e.Name] = kind
+			r.mu.Unlock()
+			return kind, nil, nil
+		}
+		res.Details++
+		if err != nil {
+			return "", nil, fmt.Errorf("compare a %s list item with its detail: %w", e.Name, err)
+		}
+		if detail == nil {
+			continue // deleted meanwhile: try the next
+		}
+		kind = synctype.ListFull
+		for k := range fields(detail) {
+			if _, ok := item[k]; !ok {
+				kind = synctype.ListSummary
+			}
+		}
+		r.mu.Lock()
+		r.kinds[e.Name] = kind
+		r.mu.Unlock()
+		r.opts.Logger.Info("list kind found by comparing a list item with its detail", "entity", e.Name, "kind", kind, "id", id)
+		return kind, map[string]json.RawMessage{id: detail}, nil
+	}
+	return synctype.ListUnknown, nil, nil // no record to compare yet: as full, for this page
+}
+
+// ListKinds returns the kind of each entity's list the Runner knows
+// (configured or found).
+func (r *Runner) ListKinds() map[string]synctype.ListKind {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.kinds)
+}
+
+// enrich returns the records to write for page pg of e: pg's records when
+// its list is full; else the detail of each item, fetched when the item is
+// new or its summary changed, the stored one otherwise. A census fetches
+// every detail: a summary cannot show every change, and the census is the
+// run after which the warehouse holds what the API holds. An item whose
+// detail the API no longer has is left out (the census then sees it gone).
+func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, mode synctype.Mode, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
+	kind, known, err := r.listKind(ctx, e, src.API, pg, res)
+	if err != nil || kind != synctype.ListSummary || len(pg.Records) == 0 {
+		return pg.Records, nil, err
+	}
+	items := make([]synctype.Summary, 0, len(pg.Records))
+	for _, rec := range pg.Records {
+		items = append(items, synctype.Summary{ID: recordID(rec, e.IDField), Raw: rec})
+	}
+	stored := map[string]json.RawMessage{}
+	if mode != synctype.ModeCensus {
+		if stored, err = r.opts.Writer.StoredDetails(ctx, e.Name, items); err != nil {
+			return nil, nil, err
+		}
+	}
+	var fetch []string
+	for _, it := range items {
+		if _, ok := stored[it.ID]; !ok && it.ID != "" && known[it.ID] == nil {
+			fetch = append(fetch, it.ID)
+		}
+	}
+	at := r.opts.Now()
+	got, err := fetchDetails(ctx, src.API, e, fetch)
+	res.Details += len(fetch)
+	if err != nil {
+		return nil, nil, err
+	}
+	maps.Copy(got, known)
+	records := make([]json.RawMessage, 0, len(items))
+	summaries := make([]synctype.Summary, 0, len(items))
+	for _, it := range items {
+		switch {
+		case it.ID == "": // no id: the writer quarantines it as it is
+			records = append(records, it.Raw)
+		case got[it.ID] != nil:
+			records = append(records, got[it.ID])
+			it.FetchedAt = at
+			summaries = append(summaries, it)
+		case stored[it.ID] != nil:
+			records = append(records, stored[it.ID])
+			summaries = append(summaries, it)
+		}
+	}
+	return records, summaries, nil
+}
+
+// fetchDetails fetches the details of ids, detailsInFlight at a time; a
+// record the API no longer has is missing from the map.
+func fetchDetails(ctx context.Context, api API, e synctype.Entity, ids []string) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(ids))
+	var mu gosync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, detailsInFlight)
+	var wg gosync.WaitGroup
+	for _, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			rec, err := api.Detail(ctx, e, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if rec != nil {
+				out[id] = rec
+			}
+		})
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed {
+			break
+		}
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, fmt.Errorf("fetch %s details: %w", e.Name, firstErr)
+	}
+	return out, nil
+}
+
+// refreshDetails fetches again the details due on the rolling refresh of a
+// summary-list entity and writes them, within what the budget leaves. It
+// is best effort: a failure is logged, and the records stay due.
+func (r *Runner) refreshDetails(ctx context.Context, e synctype.Entity, src Source, res *synctype.RunResult) {
+	r.mu.Lock()
+	kind := r.kinds[e.Name]
+	r.mu.Unlock()
+	if kind != synctype.ListSummary || r.opts.DetailRefresh < 0 {
+		return
+	}
+	room := maxRefreshPerRun
+	if used, limit := src.API.BudgetUsed(r.opts.Now()); limit > 0 {
+		room = min(room, int(float64(limit)*(1-refreshHeadroom))-used)
+	}
+	ids, err := r.opts.Writer.DueDetails(ctx, e.Name, r.opts.Now(), r.opts.DetailRefresh, room)
+	if err == nil && len(ids) > 0 {
+		err = r.writeRefreshed(ctx, e, src, ids, res)
+	}
+	if err != nil && ctx.Err() == nil {
+		r.opts.Logger.Warn("detail refresh failed; the records stay due", "entity", e.Name, "run_id", res.RunID, "error", err)
+	}
+}
+
+// writeRefreshed fetches the details of ids and writes them a page at a time.
+func (r *Runner) writeRefreshed(ctx context.Context, e synctype.Entity, src Source, ids []string, res *synctype.RunResult) error {
+	for batch := range slices.Chunk(ids, 100) {
+		at := r.opts.Now()
+		got, err := fetchDetails(ctx, src.API, e, batch)
+		res.Details += len(batch)
+		if err != nil {
+			return err
+		}
+		recs := make([]json.RawMessage, 0, len(got))
+		for _, id := range batch {
+			if got[id] != nil {
+				recs = append(recs, got[id])
+			}
+		}
+		out, err := r.opts.Writer.WriteDetails(ctx, synctype.DetailWrite{RunID: res.RunID, Entity: e.Name, Records: recs, At: at})
+		if err != nil {
+			return err
+		}
+		res.Refreshed += len(recs)
+		res.Inserted += out.Inserted
+		res.Updated += out.Updated
+		res.Unchanged += out.Unchanged
+	}
+	return nil
+}
+
+// fields decodes the members of a JSON object; nil when rec is not one.
+func fields(rec []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(rec, &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// recordID is rec's id member as a string; "" when it has none.
+func recordID(rec []byte, idField string) string {
+	var id string
+	if json.Unmarshal(fields(rec)[idField], &id) != nil {
+		return ""
+	}
+	return id
+}
