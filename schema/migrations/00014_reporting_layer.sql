@@ -307,7 +307,9 @@ WITH entities (entity, product) AS (
     UNION ALL SELECT 'systems', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.systems
     UNION ALL SELECT 'defects', count(*) FILTER (WHERE _deleted_at IS NULL), count(_deleted_at) FROM plutora.defects
 ), runs AS (
-    SELECT e.*, r.status, r.started_at, r.finished_at
+    -- explicit columns: a view on e.* would hold every later column of run_entities
+    SELECT e.run_id, e.entity, e.mode, e.total_first, e.total_last, e.inserted, e.updated, e.unchanged, e.quarantined,
+           e.complete, e.error, e.pending_deletions, e.deletion_note, r.status, r.started_at, r.finished_at
     FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
 ), last_success AS (
     SELECT entity, max(finished_at) AS at FROM runs WHERE status = 'success' GROUP BY entity
