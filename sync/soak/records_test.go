@@ -52,6 +52,10 @@ func isIDless(kind string) bool {
 	return kind == "no id" || kind == "id not a uuid" || kind == "not an object"
 }
 
+// idlessTag marks a record made bad on purpose without an id, so that its
+// quarantined list item can be told apart even when the list is a summary.
+func idlessTag(id string) string { return badMarker + " " + id }
+
 // badRecord is one record made bad on purpose.
 type badRecord struct {
 	entity, id, kind string // id: the sandbox's key (the record may not carry it)
@@ -131,6 +135,14 @@ func makeBad(sb *plutoratest.Server, entity, kind string, rng *rand.Rand, now ti
 		}
 	case "no id":
 		delete(m, k.id)
+		// A summary list (environments, systems) answers only a few fields
+		// of it, and with no id the worker cannot fetch the rest: the name,
+		// which every summary carries, holds the marker and this record's tag.
+		for _, name := range []string{"name", "Name"} {
+			if _, ok := m[name]; ok {
+				m[name] = idlessTag(id)
+			}
+		}
 	case "id not a uuid":
 		m[k.id] = badMarker + "-" + id[:8]
 	case "not an object":
