@@ -15,9 +15,6 @@ type API interface {
 	// Exists asks the API about one record; a census confirms each deletion
 	// with it.
 	Exists(ctx context.Context, e synctype.Entity, id string) (bool, error)
-	// Stats are the client's cumulative counters; the ledger records their
-	// difference over a run.
-	Stats() synctype.SourceStats
 	// BudgetUsed returns the key's requests in the rolling window and its limit.
 	BudgetUsed(now time.Time) (used, limit int)
 }

@@ -74,8 +74,13 @@ func (a *App) Serve(ctx context.Context) error {
 		wg.Go(func() { l.Run(ctx) })
 		wg.Go(func() { a.onLeadership(ctx, l, jobs[product]) })
 	}
+	for _, p := range a.Config.Polls() {
+		if e, ok := a.entity(p.Entity); ok {
+			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
+		}
+	}
 	sched.Start()
-	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()))
+	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()), "polls", len(a.Config.Polls()))
 	if a.opts.Ready != nil {
 		a.opts.Ready <- srv.Addr()
 	}
@@ -128,6 +133,36 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 			a.recordAuthError(e.Product, err)
 			return err
 		}}
+}
+
+// poll polls one entity adaptively while this replica holds the product's
+// key, from the floor again at each leadership taken, until ctx ends.
+func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
+	for ctx.Err() == nil {
+		ch := l.Changed()
+		if lctx, done, ok := l.Enter(ctx); ok {
+			poller, err := sync.NewPoller(sync.PollerOptions{
+				Floor: a.Config.PollFloor, Ceiling: a.Config.PollCeiling, PerHour: p.PerHour,
+				Logger: a.Logger.With("component", "poller"),
+				Poll: func(ctx context.Context) (synctype.RunResult, error) {
+					res, err := a.Runner.Run(ctx, e, synctype.ModeIncremental)
+					a.recordAuthError(e.Product, err)
+					return res, err
+				},
+			})
+			if err != nil { // the configuration was validated: a bug
+				done()
+				a.Logger.Error("poller", "entity", e.String(), "error", err)
+				return
+			}
+			poller.Run(lctx)
+			done()
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // onLeadership runs every job of the product once each time this replica
