@@ -136,7 +136,8 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 }
 
 // poll polls one entity adaptively while this replica holds the product's
-// key, from the floor again at each leadership taken, until ctx ends.
+// key, from a catch-up run and the floor again at each leadership taken,
+// until ctx ends.
 func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
 	for ctx.Err() == nil {
 		ch := l.Changed()
@@ -155,6 +156,12 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 				a.Logger.Error("poller", "entity", e.String(), "error", err)
 				return
 			}
+			// Catch up first, outside the poll share: the first run after a
+			// leadership taken may read many pages (a fresh warehouse, an
+			// outage), and counted against the share it would hold the next
+			// poll back for many minutes.
+			_, err = a.Runner.Run(lctx, e, synctype.ModeIncremental)
+			a.recordAuthError(e.Product, err)
 			poller.Run(lctx)
 			done()
 		}
