@@ -76,6 +76,8 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	for _, p := range a.Config.Polls() {
 		if e, ok := a.entity(p.Entity); ok {
+			// The longest wait between polls, which the staleness alert doubles.
+			a.Metrics.ScheduleInterval(e.Name, synctype.ModeIncremental, max(a.Config.PollCeiling, time.Duration(float64(time.Hour)/p.PerHour)))
 			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
 		}
 	}

@@ -46,10 +46,11 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	for _, want := range [][]string{
 		// 90 hosts: one page an hour, and a daily census of that page, the
 		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "1.0", "0.5", "1.5", "<0.1%"},
-		{"plutora", "changes", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		{"plutoratest", "defects", "unknown", "4.0", "-", "0.04", "4.0", "<0.1%"},
-		{"plutora", "all", "11.6", "<0.1%"},
+		{"plutora", "hosts", "90", "-", "-", "1.0", "0.5", "1.5", "<0.1%"},
+		// Polls: 2% of 24,700, shared by changes and releases.
+		{"plutora", "changes", "unknown", "247.0", "-", "-", "0.04", "247.0", "1.0%"},
+		{"plutoratest", "defects", "unknown", "494.0", "-", "-", "0.04", "494.0", "2.0%"},
+		{"plutora", "all", "497.6", "2.0%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
@@ -69,7 +70,7 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		{"plutora", "changes", "never", "synced", "-", "0"},
 		{"plutora", "releases", "never", "synced", "-", "0"},
 		{"plutora", "environments", "never", "synced", "-", "0"},
-		{"plutora", "systems", "no", "success", "yet", "-", "0", "fetch", "systems", "page", "0:", "access", "denied"},
+		{"plutora", "systems", "no", "success", "yet", "-", "0", "-", "-", "fetch", "systems", "page", "0:", "access", "denied"},
 		{"plutoratest", "defects", "never", "synced", "-", "0"},
 	} {
 		if got := fieldsOf(freshness, want[:2]...); len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
@@ -78,5 +79,21 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	}
 	if got := fieldsOf(freshness, "plutora", "hosts"); len(got) < 6 || got[5] != "90" {
 		t.Errorf("freshness of hosts %q, want a success and 90 rows:\n%s", got, freshness)
+	}
+
+	// A change modified now and synced has a lag of the last hour.
+	sb.Plutora.SetWhitelist()
+	if err := sb.Update(plutoratest.Changes, sb.IDs(plutoratest.Changes)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"changes"}, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Status(ctx, cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := fieldsOf(out.String(), "plutora", "changes"); len(got) < 8 || !strings.HasSuffix(got[6], "s") || !strings.HasSuffix(got[7], "s") {
+		t.Errorf("freshness of changes %q, want its lag p50 and p95:\n%s", got, out.String())
 	}
 }
