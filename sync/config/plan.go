@@ -121,7 +121,7 @@ type EntityPlan struct {
 	// Adaptive polls (at most their budget share), incremental runs pinned
 	// by a SCHEDULE_*, sweeps and the census, in requests per hour.
 	Polls, Incremental, Sweep, Census float64
-	Share                      float64 // PerHour as a share of the plan's Limit
+	Share                             float64 // PerHour as a share of the plan's Limit
 }
 
 // PerHour is the entity's requests per hour on average, every class summed.
