@@ -6,7 +6,7 @@ export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 GOBIN   := $(shell go env GOPATH)/bin
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test test-race lint vuln ci bench bench-full demo image deploy-check clean
+.PHONY: all build test test-race lint vuln ci bench bench-full bench-freshness demo image deploy-check clean
 
 all: lint test-race
 
@@ -37,6 +37,9 @@ bench: ## the performance table (short sizes; see README "Performance")
 
 bench-full: ## the performance table at full size (200,000 records; takes minutes)
 	PLUTORA_BENCH_FULL=1 go run ./cmd/plutora-bench
+
+bench-freshness: ## lag and requests of the daemon against a churning sandbox (10 minutes; -budget 2000 for a tight budget)
+	go run ./cmd/plutora-bench -freshness
 
 demo: ## the sandbox synced into the local PostgreSQL
 	go run ./cmd/plutora-sync demo

@@ -42,13 +42,6 @@ func (s *fakeSource) Exists(_ context.Context, e synctype.Entity, id string) (bo
 	return ok && !s.broken, nil
 }
 
-// Stats counts the questions Exists was asked as requests.
-func (s *fakeSource) Stats() synctype.SourceStats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return synctype.SourceStats{Requests: int64(len(s.asked))}
-}
-
 // BudgetUsed reports no budget (limit 0: the metrics leave it out).
 func (s *fakeSource) BudgetUsed(time.Time) (used, limit int) { return 0, 0 }
 

@@ -19,9 +19,6 @@ type API interface {
 	// Detail returns the full record (GET /{entity}/{id}); nil when the API
 	// no longer has it. Summary lists are enriched with it.
 	Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error)
-	// Stats are the client's cumulative counters; the ledger records their
-	// difference over a run.
-	Stats() synctype.SourceStats
 	// BudgetUsed returns the key's requests in the rolling window and its limit.
 	BudgetUsed(now time.Time) (used, limit int)
 }

@@ -7,6 +7,8 @@
 //	go run ./cmd/plutora-bench                 # 20,000 changes, benchmarks at -benchtime 1s
 //	go run ./cmd/plutora-bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)
 //	go run ./cmd/plutora-bench -skip-go        # the end-to-end sync only
+//	go run ./cmd/plutora-bench -freshness      # the daemon against a churning sandbox for 10 minutes: lag, requests, budget
+//	go run ./cmd/plutora-bench -freshness -budget 2000
 //
 // The scratch database is created on TEST_DATABASE_URL's server (default the
 // local PostgreSQL) and dropped at the end. WAL is measured server-wide: run it
@@ -31,6 +33,8 @@ type options struct {
 	skipGo    bool
 	skipSync  bool
 	serverURL string
+	freshness bool
+	fresh     freshOptions
 }
 
 func main() {
@@ -43,6 +47,11 @@ func main() {
 	flag.BoolVar(&o.skipSync, "skip-sync", false, "skip the end-to-end sync")
 	flag.StringVar(&o.serverURL, "db", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL server on which to create the scratch database")
+	flag.BoolVar(&o.freshness, "freshness", false, "run only the freshness benchmark: the daemon at its defaults against a churning sandbox")
+	flag.DurationVar(&o.fresh.duration, "duration", 10*time.Minute, "-freshness: how long the sandbox churns")
+	flag.IntVar(&o.fresh.budget, "budget", 26000, "-freshness: requests per hour per API key (the daemon's and the sandbox's)")
+	flag.DurationVar(&o.fresh.latency, "latency", 100*time.Millisecond, "-freshness: added latency per API call")
+	flag.DurationVar(&o.fresh.churn, "churn", 6*time.Second, "-freshness: an insert and an update of changes, releases and defects this often (6s: one a second)")
 	flag.Parse()
 	if o.changes == 0 {
 		o.changes = 20_000
@@ -53,6 +62,15 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if o.freshness {
+		f, err := measureFreshness(ctx, o.serverURL, o.fresh, os.Stderr)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: freshness:", err)
+			os.Exit(1)
+		}
+		writeFreshness(os.Stdout, o.fresh, f)
+		return
+	}
 	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -71,7 +71,7 @@ func TestCheckLinesOnce(t *testing.T) {
 	if !strings.Contains(out.String(), want) || strings.Contains(out.String(), "config: config:") {
 		t.Errorf("check output lacks %q:\n%s", want, out.String())
 	}
-	if !strings.Contains(out.String(), "\nPRODUCT      ENTITY              SIZE     INCREMENTAL  SWEEPS  DETAILS  CENSUS  TOTAL  OF BUDGET\n") {
+	if !strings.Contains(out.String(), "\nPRODUCT      ENTITY              SIZE     POLLS  INCREMENTAL  SWEEPS  DETAILS  CENSUS  TOTAL  OF BUDGET\n") {
 		t.Errorf("check prints no plan per entity:\n%s", out.String())
 	}
 }

@@ -39,14 +39,16 @@ type Config struct {
 	PagesInFlight      int           `env:"PAGES_IN_FLIGHT, default=4"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES, default=8388608"`
 	RunTimeout         time.Duration `env:"RUN_TIMEOUT, default=3h"`
-	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=5m"`
+	IncrementalOverlap time.Duration `env:"INCREMENTAL_OVERLAP, default=10s"`
 	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
 	ListKinds          string        `env:"LIST_KINDS"`
 	DetailRefresh      time.Duration `env:"DETAIL_REFRESH, default=24h"`
 
-	ScheduleChanges      string `env:"SCHEDULE_CHANGES, default=*/15 * * * *"`
-	ScheduleReleases     string `env:"SCHEDULE_RELEASES, default=*/15 * * * *"`
-	ScheduleDefects      string `env:"SCHEDULE_DEFECTS, default=*/15 * * * *"`
+	// An incremental entity whose SCHEDULE_* is empty (the default) is
+	// polled adaptively (Polls); a cron spec pins it.
+	ScheduleChanges      string `env:"SCHEDULE_CHANGES"`
+	ScheduleReleases     string `env:"SCHEDULE_RELEASES"`
+	ScheduleDefects      string `env:"SCHEDULE_DEFECTS"`
 	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS, default=5 * * * *"`
 	ScheduleHosts        string `env:"SCHEDULE_HOSTS, default=10 * * * *"`
 	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS, default=15 * * * *"`
@@ -56,6 +58,10 @@ type Config struct {
 	ScheduleLookupValues      string `env:"SCHEDULE_LOOKUP_VALUES, default=35 * * * *"`
 	ScheduleEnvironmentGroups string `env:"SCHEDULE_ENVIRONMENT_GROUPS, default=40 * * * *"`
 	CensusSchedule            string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
+
+	PollFloor       time.Duration `env:"POLL_FLOOR, default=5s"`
+	PollCeiling     time.Duration `env:"POLL_CEILING, default=2m"`
+	PollBudgetShare float64       `env:"POLL_BUDGET_SHARE, default=0.02"`
 
 	LogFormat       string        `env:"LOG_FORMAT, default=auto"`
 	LogLevel        string        `env:"LOG_LEVEL, default=info"`
@@ -249,6 +255,12 @@ func (c *Config) validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("LOG_LEVEL: must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if c.PollFloor < time.Second || c.PollCeiling < c.PollFloor {
+		bad("POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got %v and %v", c.PollFloor, c.PollCeiling)
+	}
+	if c.PollBudgetShare <= 0 || c.PollBudgetShare > 0.5 {
+		bad("POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got %v", c.PollBudgetShare)
 	}
 	for _, s := range c.Schedules() {
 		if _, err := ParseSchedule(s.Spec); err != nil {

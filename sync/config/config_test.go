@@ -11,6 +11,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 func plutoraEnv() map[string]string {
@@ -40,7 +41,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != DefaultDatabaseURL || c.BudgetPerHour != 26000 || c.ShutdownTimeout != 30*time.Second ||
-		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 5*time.Minute || c.PagesInFlight != 4 {
+		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 10*time.Second || c.PagesInFlight != 4 {
 		t.Errorf("defaults: %+v", c)
 	}
 	if c.Plutora.APIURL != "https://usapi.plutora.com" || c.Plutora.TokenURL != "https://usoauth.plutora.com/oauth/token" {
@@ -56,8 +57,12 @@ func TestLoadDefaults(t *testing.T) {
 	if err := c.RequireProduct(); err != nil {
 		t.Error(err)
 	}
-	if n := len(c.Schedules()); n != 18 {
-		t.Errorf("schedules: %d, want 18", n)
+	// Seven sweeps and nine censuses; changes and releases are polled.
+	if n := len(c.Schedules()); n != 16 {
+		t.Errorf("schedules: %d, want 16", n)
+	}
+	if c.PollFloor != 5*time.Second || c.PollCeiling != 2*time.Minute || c.PollBudgetShare != 0.02 || len(c.Polls()) != 2 {
+		t.Errorf("polls: floor %v ceiling %v share %v: %+v", c.PollFloor, c.PollCeiling, c.PollBudgetShare, c.Polls())
 	}
 }
 
@@ -225,16 +230,17 @@ func TestPlanBudget(t *testing.T) {
 		over     bool
 		relax    string
 	}{
-		// Busiest hour is the census hour: 4+4 incremental, 3 sweeps, 5 census
-		// runs, and the reference lists' hourly sweep and census each (a
-		// lookup_values run is 1 + LookupTypesPlanned requests).
-		{"unknown sizes", nil, 4 + 4 + 3 + 5 + 2*ref, false, ""},
+		// Busiest hour is the census hour: the polls of changes and releases
+		// (2% of 24,700 between them: 247 each), 3 sweeps, 5 census runs, and
+		// the reference lists' hourly sweep and census each (a lookup_values
+		// run is 1 + LookupTypesPlanned requests).
+		{"unknown sizes", nil, 494 + 3 + 5 + 2*ref, false, ""},
 		// A census of known size may also confirm up to DELETE_MAX_SHARE (10%)
 		// of its rows, at most 100, after one probe: 101+101+51+11+6.
 		{"sized", map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270 + 2*ref, false, ""},
+			494 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270 + 2*ref, false, ""},
 		{"too big", map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			4 + 4 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270 + 2*ref, true, "relax CENSUS_SCHEDULE (census of changes"},
+			494 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270 + 2*ref, true, "relax CENSUS_SCHEDULE (census of changes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,10 +340,10 @@ func TestPlanPerEntity(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []EntityPlan{
-		// Every 15 minutes one page; a daily census of 2,500 pages, the
-		// 100 confirmations and the probe.
-		{Entity: "changes", Size: 250_000, Incremental: 4, Census: 2601.0 / 24},
-		{Entity: "releases", Incremental: 4, Census: 1.0 / 24},
+		// Polls within half of the 2% poll share; a daily census of 2,500
+		// pages, the 100 confirmations and the probe.
+		{Entity: "changes", Size: 250_000, Polls: 247, Census: 2601.0 / 24},
+		{Entity: "releases", Polls: 247, Census: 1.0 / 24},
 		{Entity: "environments", Sweep: 1, Census: 1.0 / 24},
 		// Hourly sweeps of 5 pages; the census confirms at most 10% (50).
 		{Entity: "hosts", Size: 500, Sweep: 5, Census: 56.0 / 24},
@@ -355,9 +361,45 @@ func TestPlanPerEntity(t *testing.T) {
 	near := func(a, b float64) bool { return a-b < 1e-9 && b-a < 1e-9 }
 	for i, w := range want {
 		g := got[i]
-		if g.Entity != w.Entity || g.Size != w.Size || !near(g.Incremental, w.Incremental) || !near(g.Sweep, w.Sweep) ||
+		if g.Entity != w.Entity || g.Size != w.Size || !near(g.Polls, w.Polls) || !near(g.Incremental, w.Incremental) || !near(g.Sweep, w.Sweep) ||
 			!near(g.Census, w.Census) || !near(g.Share, w.PerHour()/24700) {
 			t.Errorf("entity %d: %+v, want %+v (share %v)", i, g, w, w.PerHour()/24700)
+		}
+	}
+}
+
+// TestPolls checks which incremental entities are polled and with what
+// budget: a SCHEDULE_* pins its entity to cron and leaves the poll share to
+// the others; bad poll settings name their variable.
+func TestPolls(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "SCHEDULE_CHANGES", "*/15 * * * *")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Polls(); len(p) != 1 || p[0].Entity != "releases" || p[0].PerHour != 494 {
+		t.Errorf("polls %+v, want releases alone with 2%% of 24,700", p)
+	}
+	pinned := 0
+	for _, s := range c.Schedules() {
+		if s.Mode == synctype.ModeIncremental {
+			pinned++
+			if s.Entity != "changes" || s.Spec != "*/15 * * * *" {
+				t.Errorf("pinned schedule %+v", s)
+			}
+		}
+	}
+	if pinned != 1 {
+		t.Errorf("%d incremental schedules, want 1", pinned)
+	}
+	for env, want := range map[string]string{
+		"POLL_FLOOR=0s":          "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 0s and 2m0s",
+		"POLL_CEILING=1s":        "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 5s and 1s",
+		"POLL_BUDGET_SHARE=0.9":  "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got 0.9",
+		"POLL_BUDGET_SHARE=-0.1": "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got -0.1",
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		if _, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), k, v))); err == nil || err.Error() != want {
+			t.Errorf("%s: error %v, want %s", env, err, want)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,8 +40,9 @@ type Schedule struct {
 	Spec     string
 }
 
-// Schedules returns every job of the enabled products (or of every product
-// when none is enabled, so that validation covers all variables).
+// Schedules returns every cron job of the enabled products (or of every
+// product when none is enabled, so that validation covers all variables):
+// the sweeps, the census, and the incremental runs pinned by a SCHEDULE_*.
 func (c *Config) Schedules() []Schedule {
 	specs := map[string][2]string{
 		"changes":            {"SCHEDULE_CHANGES", c.ScheduleChanges},
@@ -53,22 +56,57 @@ func (c *Config) Schedules() []Schedule {
 		"lookup_values":      {"SCHEDULE_LOOKUP_VALUES", c.ScheduleLookupValues},
 		"environment_groups": {"SCHEDULE_ENVIRONMENT_GROUPS", c.ScheduleEnvironmentGroups},
 	}
-	entities := c.EnabledEntities()
-	if len(entities) == 0 {
-		entities = synctype.Entities()
-	}
 	var out []Schedule
-	for _, e := range entities {
+	for _, e := range c.plannedEntities() {
 		mode := synctype.ModeSweep
 		if e.Incremental() {
 			mode = synctype.ModeIncremental
 		}
-		s := specs[e.Name]
-		out = append(out,
-			Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: mode, Spec: s[1]},
-			Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
+		if s := specs[e.Name]; !(e.Incremental() && s[1] == "") {
+			out = append(out, Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: mode, Spec: s[1]})
+		}
+		out = append(out, Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
 	}
 	return out
+}
+
+// Poll is an incremental entity polled adaptively, its SCHEDULE_* unset.
+type Poll struct {
+	Product synctype.Product
+	Entity  string
+	// PerHour is the requests per hour its polls may spend: an equal part of
+	// the product's POLL_BUDGET_SHARE of the budget.
+	PerHour float64
+}
+
+// Polls returns the adaptively polled entities of the enabled products.
+func (c *Config) Polls() []Poll {
+	pinned := map[synctype.Entity]bool{}
+	for _, s := range c.Schedules() {
+		if s.Mode == synctype.ModeIncremental {
+			pinned[synctype.Entity{Product: s.Product, Name: s.Entity}] = true
+		}
+	}
+	var out []Poll
+	perProduct := map[synctype.Product]int{}
+	for _, e := range c.plannedEntities() {
+		if e.Incremental() && !pinned[synctype.Entity{Product: e.Product, Name: e.Name}] {
+			out = append(out, Poll{Product: e.Product, Entity: e.Name})
+			perProduct[e.Product]++
+		}
+	}
+	for i := range out {
+		out[i].PerHour = c.PollBudgetShare * float64(c.BudgetLimit()) / float64(perProduct[out[i].Product])
+	}
+	return out
+}
+
+// plannedEntities are the enabled entities, or every entity when none is.
+func (c *Config) plannedEntities() []synctype.Entity {
+	if entities := c.EnabledEntities(); len(entities) > 0 {
+		return entities
+	}
+	return synctype.Entities()
 }
 
 // BudgetLimit is the requests per hour the daemon may spend per API key: the
@@ -94,15 +132,16 @@ type Plan struct {
 type EntityPlan struct {
 	Entity string
 	Size   int // last known totalCount; 0 when unknown
-	// Incremental polls, sweeps and the census, in requests per hour.
-	Incremental, Sweep, Census float64
+	// Adaptive polls (at most their budget share), incremental runs pinned
+	// by a SCHEDULE_*, sweeps and the census, in requests per hour.
+	Polls, Incremental, Sweep, Census float64
 	// Detail is the rolling refresh of a summary list's details (AddDetails).
 	Detail float64
 	Share  float64 // PerHour as a share of the plan's Limit
 }
 
 // PerHour is the entity's requests per hour on average, every class summed.
-func (e EntityPlan) PerHour() float64 { return e.Incremental + e.Sweep + e.Census + e.Detail }
+func (e EntityPlan) PerHour() float64 { return e.Polls + e.Incremental + e.Sweep + e.Census + e.Detail }
 
 // JobPlan is one schedule's share of the busiest hour.
 type JobPlan struct {
@@ -134,7 +173,8 @@ func (p Plan) Advice() string {
 
 // PlanBudget computes the plan of every enabled product over the week after
 // from. totals holds the last known totalCount per entity (missing: unknown).
-// An incremental run is counted as one page; a sweep as every page; a census
+// Adaptive polls count as their budget share in every hour; an incremental
+// run on a cron schedule as one page; a sweep as every page; a census
 // of known size as every page and the requests that may confirm its
 // deletions (CensusConfirmMax). Each plan also gives, per entity, its
 // requests per hour by class of work, averaged over the week.
@@ -168,9 +208,10 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 	var out []Plan
 	for _, product := range order {
 		p := plans[product]
+		polls, pollSum := c.pollPlans(product)
 		for h, jobs := range perHour[product] {
-			var jps []JobPlan
-			sum, estimated := 0, false
+			jps := slices.Clone(polls)
+			sum, estimated := pollSum, false
 			for s, runs := range jobs {
 				pages, known := c.pagesPerRun(s, totals)
 				estimated = estimated || !known
@@ -182,7 +223,10 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 					if jps[i].Requests != jps[j].Requests {
 						return jps[i].Requests > jps[j].Requests
 					}
-					return jps[i].Variable < jps[j].Variable
+					if jps[i].Variable != jps[j].Variable {
+						return jps[i].Variable < jps[j].Variable
+					}
+					return jps[i].Entity < jps[j].Entity
 				})
 				p.Requests, p.PerJob, p.Estimated = sum, jps, estimated
 				p.PeakHour = from.Add(time.Duration(h) * time.Hour)
@@ -192,6 +236,21 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 		out = append(out, *p)
 	}
 	return out, nil
+}
+
+// pollPlans are the product's adaptive polls in any hour: each spends at
+// most its budget share, counted as that many one-page polls.
+func (c *Config) pollPlans(product synctype.Product) (jps []JobPlan, sum int) {
+	for _, p := range c.Polls() {
+		if p.Product != product {
+			continue
+		}
+		n := int(math.Ceil(p.PerHour))
+		s := Schedule{Variable: "POLL_BUDGET_SHARE", Product: p.Product, Entity: p.Entity, Mode: synctype.ModeIncremental, Spec: "adaptive"}
+		jps = append(jps, JobPlan{Schedule: s, Runs: n, PagesPerRun: 1, Requests: n})
+		sum += n
+	}
+	return jps, sum
 }
 
 // entityPlans spreads the runs of the planned hours over the product's
@@ -222,6 +281,12 @@ func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, to
 	}
 	for i := range out {
 		out[i].Share = out[i].PerHour() / float64(limit)
+	}
+	for _, p := range c.Polls() {
+		if i, ok := index[p.Entity]; ok && p.Product == product {
+			out[i].Polls = p.PerHour
+			out[i].Share = out[i].PerHour() / float64(limit)
+		}
 	}
 	return out
 }

@@ -93,9 +93,9 @@ func writePlan(out io.Writer, plans []config.Plan) {
 	if len(plans) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount)")
+	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount; POLLS is the most the adaptive polls may spend)")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tINCREMENTAL\tSWEEPS\tDETAILS\tCENSUS\tTOTAL\tOF BUDGET")
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tPOLLS\tINCREMENTAL\tSWEEPS\tDETAILS\tCENSUS\tTOTAL\tOF BUDGET")
 	for _, p := range plans {
 		var sum float64
 		for _, e := range p.Entities {
@@ -103,8 +103,8 @@ func writePlan(out io.Writer, plans []config.Plan) {
 			if e.Size > 0 {
 				size = strconv.Itoa(e.Size)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Product, e.Entity, size,
-				perHour(e.Incremental), perHour(e.Sweep), perHour(e.Detail), perHour(e.Census), perHour(e.PerHour()), percent(e.Share))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Product, e.Entity, size,
+				perHour(e.Polls), perHour(e.Incremental), perHour(e.Sweep), perHour(e.Detail), perHour(e.Census), perHour(e.PerHour()), percent(e.Share))
 			sum += e.PerHour()
 		}
 		fmt.Fprintf(tw, "%s\tall\t\t\t\t\t\t%s\t%s\n", p.Product, perHour(sum), percent(sum/float64(p.Limit)))

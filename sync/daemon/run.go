@@ -74,8 +74,15 @@ func (a *App) Serve(ctx context.Context) error {
 		wg.Go(func() { l.Run(ctx) })
 		wg.Go(func() { a.onLeadership(ctx, l, jobs[product]) })
 	}
+	for _, p := range a.Config.Polls() {
+		if e, ok := a.entity(p.Entity); ok {
+			// The longest wait between polls, which the staleness alert doubles.
+			a.Metrics.ScheduleInterval(e.Name, synctype.ModeIncremental, max(a.Config.PollCeiling, time.Duration(float64(time.Hour)/p.PerHour)))
+			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
+		}
+	}
 	sched.Start()
-	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()))
+	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()), "polls", len(a.Config.Polls()))
 	if a.opts.Ready != nil {
 		a.opts.Ready <- srv.Addr()
 	}
@@ -128,6 +135,43 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 			a.recordAuthError(e.Product, err)
 			return err
 		}}
+}
+
+// poll polls one entity adaptively while this replica holds the product's
+// key, from a catch-up run and the floor again at each leadership taken,
+// until ctx ends.
+func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
+	for ctx.Err() == nil {
+		ch := l.Changed()
+		if lctx, done, ok := l.Enter(ctx); ok {
+			poller, err := sync.NewPoller(sync.PollerOptions{
+				Floor: a.Config.PollFloor, Ceiling: a.Config.PollCeiling, PerHour: p.PerHour,
+				Logger: a.Logger.With("component", "poller"),
+				Poll: func(ctx context.Context) (synctype.RunResult, error) {
+					res, err := a.Runner.Run(ctx, e, synctype.ModeIncremental)
+					a.recordAuthError(e.Product, err)
+					return res, err
+				},
+			})
+			if err != nil { // the configuration was validated: a bug
+				done()
+				a.Logger.Error("poller", "entity", e.String(), "error", err)
+				return
+			}
+			// Catch up first, outside the poll share: the first run after a
+			// leadership taken may read many pages (a fresh warehouse, an
+			// outage), and counted against the share it would hold the next
+			// poll back for many minutes.
+			_, err = a.Runner.Run(lctx, e, synctype.ModeIncremental)
+			a.recordAuthError(e.Product, err)
+			poller.Run(lctx)
+			done()
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // onLeadership runs every job of the product once each time this replica

@@ -86,7 +86,7 @@ func TestServe(t *testing.T) {
 		`plutora_sync_leader{product="plutoratest"} 1`,
 		`plutora_sync_requests_total{endpoint=`,
 		`plutora_sync_token_renewals_total{product="plutora"} 1`,
-		`plutora_sync_schedule_interval_seconds{entity="changes",mode="incremental"} 900`,
+		`plutora_sync_schedule_interval_seconds{entity="changes",mode="incremental"} 120`, // polled: POLL_CEILING
 		`plutora_sync_budget_limit{product="plutora"}`,
 		"plutora_sync_run_duration_seconds_bucket",
 		"go_goroutines",
@@ -261,7 +261,7 @@ func TestBudgetPlanWarning(t *testing.T) {
 	t.Parallel()
 	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	// Full lists: a first load of summary lists fetches a detail per
-	// environment and system, far beyond this budget of 17 an hour.
+	// environment and system, far beyond this budget of 105 an hour.
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 9, Sizes: smallSizes, Now: clk.Now, Lists: plutoratest.ListsFull})
 	if err != nil {
 		t.Fatal(err)
@@ -288,9 +288,10 @@ func TestBudgetPlanWarning(t *testing.T) {
 	a.warnPlan(ctx)
 	// The busiest hour is the census's: its pages, and up to a tenth of each
 	// table (DELETE_MAX_SHARE) confirmed one request a row before marking;
-	// 112 of them are the reference lists' sweeps and census (lookup_values:
-	// 41 requests a run, its types).
-	if note := a.planNote("plutora"); !strings.Contains(note, "181 requests in the busiest hour") || !strings.Contains(note, "relax CENSUS_SCHEDULE") {
+	// the reference lists' sweeps and census (lookup_values: 41 requests a
+	// run, its types); the polls of changes and releases (2% of 105 between
+	// them: 1.05 an hour each, planned as 2 whole requests).
+	if note := a.planNote("plutora"); !strings.Contains(note, "177 requests in the busiest hour") || !strings.Contains(note, "relax CENSUS_SCHEDULE") {
 		t.Fatalf("plan note %q", note)
 	}
 	if !strings.Contains(logs.String(), `"msg":"budget plan exceeds the budget"`) {

@@ -46,7 +46,7 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	}
 	fmt.Fprintln(out, "FRESHNESS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAST FAILURE")
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tLAST FAILURE")
 	rows, err := db.QueryContext(ctx, `
 		WITH last AS (
 			SELECT r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
@@ -56,7 +56,8 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 		SELECT k.product, k.entity,
 			EXISTS (SELECT FROM last WHERE last.product = k.product AND last.entity = k.entity),
 			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'success' AND n = 1),
-			coalesce((SELECT error FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'failed' AND n = 1), '')
+			coalesce((SELECT error FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'failed' AND n = 1), ''),
+			(SELECT array[extract(epoch FROM lag_p50), extract(epoch FROM lag_p95)]::float8[] FROM reporting.freshness_lag l WHERE l.entity = k.entity)
 		FROM (SELECT product, entity FROM last
 			UNION SELECT * FROM unnest($1::text[], $2::text[])) k(product, entity) ORDER BY 1, 2`,
 		pq.Array(products), pq.Array(names))
@@ -68,7 +69,8 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 		var product, entity, failure string
 		var ran bool
 		var at sql.NullTime
-		if err := rows.Scan(&product, &entity, &ran, &at, &failure); err != nil {
+		var lag pq.Float64Array // p50, p95 of the last hour; none for sweeps
+		if err := rows.Scan(&product, &entity, &ran, &at, &failure, &lag); err != nil {
 			return err
 		}
 		last, ago := "never synced", "-"
@@ -78,7 +80,11 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 		case ran:
 			last = "no success yet"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), shorten(failure, 70))
+		p50, p95 := "-", "-"
+		if len(lag) == 2 {
+			p50, p95 = fmt.Sprintf("%.1fs", lag[0]), fmt.Sprintf("%.1fs", lag[1])
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), p50, p95, shorten(failure, 70))
 	}
 	if err := rows.Err(); err != nil {
 		return err

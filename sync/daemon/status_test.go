@@ -46,14 +46,15 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	for _, want := range [][]string{
 		// 90 hosts: one page an hour, and a daily census of that page, the
 		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "1.0", "-", "0.5", "1.5", "<0.1%"},
-		{"plutora", "changes", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
+		{"plutora", "hosts", "90", "-", "-", "1.0", "-", "0.5", "1.5", "<0.1%"},
+		// Polls: 2% of 24,700, shared by changes and releases.
+		{"plutora", "changes", "unknown", "247.0", "-", "-", "-", "0.04", "247.0", "1.0%"},
 		// The 30 environments of a summary list (check read page 0): each
 		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
 		// the daily census too: 1/24 + 30/24 = 1.29 an hour.
-		{"plutora", "environments", "unknown", "-", "1.0", "1.2", "1.3", "3.5", "<0.1%"},
-		{"plutoratest", "defects", "unknown", "4.0", "-", "-", "0.04", "4.0", "<0.1%"},
-		{"plutora", "all", "62.0", "0.3%"},
+		{"plutora", "environments", "unknown", "-", "-", "1.0", "1.2", "1.3", "3.5", "<0.1%"},
+		{"plutoratest", "defects", "unknown", "494.0", "-", "-", "-", "0.04", "494.0", "2.0%"},
+		{"plutora", "all", "548.0", "2.2%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
@@ -73,7 +74,7 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		{"plutora", "changes", "never", "synced", "-", "0"},
 		{"plutora", "releases", "never", "synced", "-", "0"},
 		{"plutora", "environments", "never", "synced", "-", "0"},
-		{"plutora", "systems", "no", "success", "yet", "-", "0", "fetch", "systems", "page", "0:", "access", "denied"},
+		{"plutora", "systems", "no", "success", "yet", "-", "0", "-", "-", "fetch", "systems", "page", "0:", "access", "denied"},
 		{"plutoratest", "defects", "never", "synced", "-", "0"},
 	} {
 		if got := fieldsOf(freshness, want[:2]...); len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {
@@ -82,5 +83,21 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	}
 	if got := fieldsOf(freshness, "plutora", "hosts"); len(got) < 6 || got[5] != "90" {
 		t.Errorf("freshness of hosts %q, want a success and 90 rows:\n%s", got, freshness)
+	}
+
+	// A change modified now and synced has a lag of the last hour.
+	sb.Plutora.SetWhitelist()
+	if err := sb.Update(plutoratest.Changes, sb.IDs(plutoratest.Changes)[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"changes"}, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Status(ctx, cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := fieldsOf(out.String(), "plutora", "changes"); len(got) < 8 || !strings.HasSuffix(got[6], "s") || !strings.HasSuffix(got[7], "s") {
+		t.Errorf("freshness of changes %q, want its lag p50 and p95:\n%s", got, out.String())
 	}
 }
