@@ -10,6 +10,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
@@ -111,7 +112,7 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	}
 	var fetch []string
 	for _, it := range items {
-		if _, ok := stored[it.ID]; !ok && it.ID != "" && known[it.ID] == nil {
+		if _, ok := stored[it.ID]; !ok && usableID(it.ID) && known[it.ID] == nil {
 			fetch = append(fetch, it.ID)
 		}
 	}
@@ -126,7 +127,7 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	summaries := make([]synctype.Summary, 0, len(items))
 	for _, it := range items {
 		switch {
-		case it.ID == "": // no id: the writer quarantines it as it is
+		case !usableID(it.ID): // no detail to ask for: the writer quarantines it as it is
 			records = append(records, it.Raw)
 		case got[it.ID] != nil:
 			records = append(records, got[it.ID])
@@ -139,6 +140,11 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	}
 	return records, summaries, nil
 }
+
+// usableID reports whether a list item's id can name its detail: a record
+// without one, or with one that is not a GUID, is written as the list gave
+// it, and the writer quarantines it (asking for it would only answer 404).
+func usableID(id string) bool { return id != "" && uuid.Validate(id) == nil }
 
 // fetchDetails fetches the details of ids, detailsInFlight at a time; a
 // record the API no longer has is missing from the map.

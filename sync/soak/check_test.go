@@ -53,7 +53,7 @@ func checkQuarantine(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, b
 			continue // deleted upstream by churn
 		}
 		sum := sha256.Sum256(raw)
-		if !open[b.entity+"\x00"+string(sum[:])] && !(b.kind == "no id" && holdsTag(openRaws, b.entity, idlessTag(b.id))) {
+		if !open[b.entity+"\x00"+string(sum[:])] && !holdsTag(openRaws, b.entity, listTag(b)) {
 			problems = append(problems, fmt.Sprintf("made bad on purpose (%s) but not in the quarantine: %s %s: %.200s", b.kind, b.entity, b.id, raw))
 		}
 		var n int
@@ -67,9 +67,25 @@ func checkQuarantine(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, b
 	return problems, byReason, nil
 }
 
+// listTag is what every list form of bad record b holds, a summary's too,
+// when the worker cannot fetch its detail (it has no usable id); "" else.
+func listTag(b badRecord) string {
+	switch b.kind {
+	case "no id":
+		return idlessTag(b.id)
+	case "id not a uuid":
+		return badIDTag(b.id)
+	}
+	return ""
+}
+
 // holdsTag reports whether an open quarantine row of entity holds tag: the
-// list item of a record without an id, which a summary list answers short.
+// list item of a record without a usable id, which a summary list answers
+// short (the worker cannot ask for the rest).
 func holdsTag(rows []quarantineRow, entity, tag string) bool {
+	if tag == "" {
+		return false
+	}
 	for _, r := range rows {
 		if r.Entity == entity && bytes.Contains(r.Raw, []byte(tag)) {
 			return true

@@ -56,6 +56,9 @@ func isIDless(kind string) bool {
 // quarantined list item can be told apart even when the list is a summary.
 func idlessTag(id string) string { return badMarker + " " + id }
 
+// badIDTag is the id, not a GUID, of a record made bad on purpose that way.
+func badIDTag(id string) string { return badMarker + "-" + id[:8] }
+
 // badRecord is one record made bad on purpose.
 type badRecord struct {
 	entity, id, kind string // id: the sandbox's key (the record may not carry it)
@@ -144,7 +147,7 @@ func makeBad(sb *plutoratest.Server, entity, kind string, rng *rand.Rand, now ti
 			}
 		}
 	case "id not a uuid":
-		m[k.id] = badMarker + "-" + id[:8]
+		m[k.id] = badIDTag(id)
 	case "not an object":
 		// Unique bytes: the census counts a record without an id by a
 		// stand-in derived from its bytes.
