@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 const deniedBody = `{"message":"Authorization has been denied for this request."}`
@@ -52,7 +54,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return 
 // SandboxHeader is set to "1" on every answer of the sandbox, token
 // endpoint and errors included. Plutora never sends it: it is how the worker
 // tells the sandbox from a real site (a loopback URL may hide a proxy to one).
-const SandboxHeader = "X-Plutora-Sandbox"
+const SandboxHeader = synctype.SandboxHeader
 
 // ServeHTTP serves the product's API: the token endpoint, the OpenAPI
 // document, and the API calls behind whitelist, auth, throttle and faults.

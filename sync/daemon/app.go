@@ -122,13 +122,14 @@ func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, er
 		if !pc.Enabled() {
 			continue
 		}
-		sandbox, err := isSandbox(ctx, a.opts.HTTPClient, pc.APIURL)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", product, err)
-		}
 		c, err := a.newClient(ctx, product, pc)
 		if err != nil {
 			return nil, err
+		}
+		sandbox, err := c.Sandbox(ctx)
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: %w", product, err)
 		}
 		a.Clients[product] = c
 		sources[product] = sync.Source{API: c, URL: pc.APIURL, Sandbox: sandbox}

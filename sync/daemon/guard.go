@@ -5,13 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"strings"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
@@ -23,30 +19,6 @@ var ErrRefused = errors.New("refused")
 
 // probeTimeout bounds the request that asks a source whether it is the sandbox.
 const probeTimeout = 10 * time.Second
-
-// isSandbox asks the API at apiURL whether it is the sandbox, with one
-// request without credentials (GET /me, answered 401 by Plutora: no token,
-// no budget). The sandbox marks every answer with plutoratest.SandboxHeader
-// and Plutora never does; the URL proves nothing, since a loopback address
-// may be a proxy to a real site.
-func isSandbox(ctx context.Context, hc *http.Client, apiURL string) (bool, error) {
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(apiURL, "/")+"/me", nil)
-	if err != nil {
-		return false, fmt.Errorf("ask %s whether it is the sandbox: %w", apiURL, err)
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return false, fmt.Errorf("ask %s whether it is the sandbox: %w", apiURL, err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.Header.Get(plutoratest.SandboxHeader) == "1", nil
-}
 
 // ledgerKinds counts the runs of the ledger marked sandbox and marked real
 // (runs recorded before the mark existed are neither), with one source of each.

@@ -23,6 +23,11 @@ const (
 // Products lists the products in a stable order (Plutora's first).
 func Products() []Product { return []Product{ProductPlutora, ProductPlutoraTest} }
 
+// SandboxHeader is set to "1" on every answer of the sandbox
+// (extract/plutoratest), error and token answers included; Plutora never
+// sends it. It is how the worker tells the sandbox from a real site.
+const SandboxHeader = "X-Plutora-Sandbox"
+
 // Mode is how a run reads an entity.
 type Mode string
 
