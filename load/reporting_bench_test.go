@@ -3,6 +3,7 @@ package load_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
@@ -33,8 +34,14 @@ var reportingQueries = []struct{ name, sql string }{
 // incremental rounds (5% of changes and defects updated each), then times
 // each reporting query. Run alone:
 //
-//	go test ./load -run '^$' -bench ReportingQueries -benchtime 20x
+//	PLUTORA_BENCH_REPORTING=1 go test ./load -run '^$' -bench ReportingQueries -benchtime 20x
+//
+// It takes minutes, so make bench (every package's benchmarks) leaves it out
+// unless PLUTORA_BENCH_REPORTING is set.
 func BenchmarkReportingQueries(b *testing.B) {
+	if os.Getenv("PLUTORA_BENCH_REPORTING") == "" {
+		b.Skip("set PLUTORA_BENCH_REPORTING=1: it builds a warehouse of 220,000 records (minutes)")
+	}
 	ctx := context.Background()
 	db, w := benchDB(b)
 	d := plutoratest.DefaultSizes()
