@@ -34,6 +34,9 @@ type Writer struct {
 	db     *sqlx.DB
 	logger *slog.Logger
 	sqls   map[string]string // entity → page statement text
+
+	mu    gosync.Mutex
+	stmts map[string]*pageStmt // entity → prepared page statement (prepared.go)
 }
 
 // NewWriter returns a Writer over db, which must be migrated (schema.Migrate).
@@ -45,7 +48,7 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, logger: logger, sqls: map[string]string{}}
+	w := &Writer{db: db, logger: logger, sqls: map[string]string{}, stmts: map[string]*pageStmt{}}
 	for _, s := range specs {
 		w.sqls[s.Name] = pageStatement(s)
 	}
@@ -67,11 +70,18 @@ func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.
 	if p.Product == "" {
 		p.Product = spec.Product
 	}
-	res, err := w.writeFast(ctx, spec, p)
-	if err != nil && isDataError(err) {
-		// Some record does not load: find which, quarantine them, load the rest.
-		res, err = w.writeSorted(ctx, spec, p)
-	}
+	// The statement is taken before the page's transaction begins: preparing
+	// it needs a connection of its own.
+	var res synctype.PageResult
+	err = w.withStmt(ctx, spec, func(st *sql.Stmt) error {
+		var err error
+		res, err = w.writeFast(ctx, st, p)
+		if err != nil && isDataError(err) {
+			// Some record does not load: find which, quarantine them, load the rest.
+			res, err = w.writeSorted(ctx, spec, st, p)
+		}
+		return err
+	})
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
 	}
@@ -110,7 +120,7 @@ func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 }
 
 // writeFast writes the whole page in one transaction.
-func (w *Writer) writeFast(ctx context.Context, spec *entitySpec, p synctype.PageWrite) (synctype.PageResult, error) {
+func (w *Writer) writeFast(ctx context.Context, st *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return synctype.PageResult{}, err
@@ -118,7 +128,7 @@ func (w *Writer) writeFast(ctx context.Context, spec *entitySpec, p synctype.Pag
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	buf := pageBufs.Get().(*[]byte)
 	page := appendPage((*buf)[:0], p.Records)
-	res, err := w.execPage(ctx, tx, spec, p, page, 0)
+	res, err := w.execPage(ctx, tx, st, p, page, 0)
 	*buf = page[:0]
 	pageBufs.Put(buf)
 	if err != nil {
@@ -131,18 +141,18 @@ func (w *Writer) writeFast(ctx context.Context, spec *entitySpec, p synctype.Pag
 // copies it into its own message before the call returns.
 var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
 
-// execPage runs, in tx, the page statement for page (a JSON array), then
-// the checkpoint statement; quarantined counts the page's records already
-// quarantined. The statements go as text, so PostgreSQL plans them for each
-// page with the tables' current size (a plan kept from when the tables were
-// small can scan whole child tables). The page goes as []byte: the statement
+// execPage runs, in tx, the entity's prepared page statement st (see
+// prepared.go: replanned every replanEvery pages) for page (a JSON array),
+// then the checkpoint statement; quarantined counts the page's records
+// already quarantined. The page goes as []byte: the statement
 // types the parameter as jsonb, so lib/pq sends the bytes as they are (as
 // text; never set binary_parameters, which breaks jsonb).
-func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, spec *entitySpec, p synctype.PageWrite, page []byte, quarantined int) (synctype.PageResult, error) {
+func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, st *sql.Stmt, p synctype.PageWrite, page []byte, quarantined int) (synctype.PageResult, error) {
 	var res synctype.PageResult
 	var total int
 	var maxMod sql.NullTime
-	if err := tx.QueryRowContext(ctx, w.sqls[spec.Name], page, p.RunID).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen); err != nil {
+	err := tx.StmtContext(ctx, st).QueryRowContext(ctx, page, p.RunID).Scan(&res.Inserted, &res.Updated, &total, &maxMod, &res.NewlySeen)
+	if err != nil {
 		return synctype.PageResult{}, err
 	}
 	res.Unchanged = total - res.Inserted - res.Updated

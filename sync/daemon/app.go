@@ -195,6 +195,9 @@ func (a *App) Close() {
 	for _, c := range a.Clients {
 		c.Close()
 	}
+	if a.Writer != nil {
+		_ = a.Writer.Close() // its prepared statements
+	}
 	if a.DB != nil {
 		_ = a.DB.Close()
 	}
