@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
@@ -16,9 +15,6 @@ import (
 // and real ones in one database (unless forced), and when the database holds
 // objects in the warehouse's schemas that plutora-sync did not create.
 var ErrRefused = errors.New("refused")
-
-// probeTimeout bounds the request that asks a source whether it is the sandbox.
-const probeTimeout = 10 * time.Second
 
 // ledgerKinds counts the runs of the ledger marked sandbox and marked real
 // (runs recorded before the mark existed are neither), with one source of each.
