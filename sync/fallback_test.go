@@ -117,7 +117,7 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			if err := db.Get(&ledger, `SELECT coalesce(fallback, '') FROM plutora_sync.run_entities WHERE run_id = $1`, res.RunID); err != nil || ledger != res.Fallback {
 				t.Errorf("ledger fallback %q (%v), want %q", ledger, err, res.Fallback)
 			}
-			if v := counterValue(t, reg, "plutora_sync_filter_fallbacks_total"); v != 1 {
+			if v := sampleValue(t, reg, "plutora_sync_filter_fallbacks_total"); v != 1 {
 				t.Errorf("plutora_sync_filter_fallbacks_total = %v, want 1", v)
 			}
 			diffs, _, err := workertest.CompareTables(ctx, db, sb, nil)
@@ -133,8 +133,8 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 	}
 }
 
-// counterValue is the value of the single sample of a counter in reg.
-func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+// sampleValue is the value of the single sample of a counter or gauge in reg.
+func sampleValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	fams, err := reg.Gather()
 	if err != nil {
@@ -142,7 +142,8 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	for _, f := range fams {
 		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetCounter().GetValue()
+			m := f.GetMetric()[0]
+			return m.GetCounter().GetValue() + m.GetGauge().GetValue() // the other is nil: 0
 		}
 	}
 	t.Fatalf("no single sample of %s", name)

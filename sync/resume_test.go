@@ -131,7 +131,7 @@ func TestFailedRunResumes(t *testing.T) {
 		!strings.HasPrefix(ledger, "skipped: skipped: page 2") {
 		t.Errorf("ledger of the skipped run: %q (%v)", ledger, err)
 	}
-	if v := gaugeValue(t, reg, "plutora_sync_page_failures"); v != float64(sync.MaxPageFailures) {
+	if v := sampleValue(t, reg, "plutora_sync_page_failures"); v != float64(sync.MaxPageFailures) {
 		t.Errorf("plutora_sync_page_failures = %v, want %d", v, sync.MaxPageFailures)
 	}
 
@@ -165,20 +165,4 @@ func checkPlace(t *testing.T, db *sqlx.DB, next, failures int) {
 	if got.Next != next || got.Failures != failures {
 		t.Errorf("hosts sweep checkpoint: next page %d, %d failures; want %d, %d", got.Next, got.Failures, next, failures)
 	}
-}
-
-// gaugeValue is the value of the single sample of a gauge in reg.
-func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no single sample of %s", name)
-	return 0
 }
