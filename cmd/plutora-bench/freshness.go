@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,17 +48,11 @@ var incremental = []string{plutoratest.Changes, plutoratest.Releases, plutorates
 // measures each changed record's lag, the requests from the sandbox's own
 // log, and the most requests in any rolling hour.
 func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log io.Writer) (*freshFigures, error) {
-	dir, err := os.MkdirTemp("", "plutora-bench-")
+	bin, cleanup, err := buildBinary(ctx, log)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "plutora-sync")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/plutora-sync")
-	build.Stdout, build.Stderr = log, log
-	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
+	defer cleanup()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 1, Latency: o.latency, Budget: o.budget, Window: time.Hour})
 	if err != nil {
 		return nil, err

@@ -35,20 +35,31 @@ type syncFigures struct {
 	CopyElapsed time.Duration
 }
 
-// measureSync builds the binary, serves the sandbox with changes changes,
-// syncs it twice into a scratch database, and copies the changes with COPY.
-func measureSync(ctx context.Context, serverURL string, changes int, log io.Writer) (*syncFigures, error) {
+// buildBinary builds cmd/plutora-sync into a temporary directory, which
+// cleanup removes.
+func buildBinary(ctx context.Context, log io.Writer) (bin string, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "plutora-bench-")
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "plutora-sync")
+	bin = filepath.Join(dir, "plutora-sync")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/plutora-sync")
 	build.Stdout, build.Stderr = log, log
 	if err := build.Run(); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("build: %w", err)
 	}
+	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// measureSync builds the binary, serves the sandbox with changes changes,
+// syncs it twice into a scratch database, and copies the changes with COPY.
+func measureSync(ctx context.Context, serverURL string, changes int, log io.Writer) (*syncFigures, error) {
+	bin, cleanup, err := buildBinary(ctx, log)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
 
 	env, stopSim, err := startSim(ctx, bin, changes, log)
 	if err != nil {
