@@ -20,14 +20,16 @@ type PollerOptions struct {
 	// part of the key's poll share of the budget): a poll of n requests is
 	// followed by a wait of at least n × hour / PerHour.
 	PerHour float64
-	// Poll runs one incremental run.
+	// Poll runs one incremental run (or sweep).
 	Poll   func(ctx context.Context) (synctype.RunResult, error)
 	Logger *slog.Logger
 }
 
-// Poller polls one incremental entity at an interval that adapts to how much
-// arrives, within a budget: one loop, waiting on a timer and on ctx.Done().
-// An entity pinned to a cron schedule (SCHEDULE_*) has no Poller.
+// Poller runs one entity again and again at an interval that adapts to how
+// much arrives, within a budget: one loop, waiting on a timer and on
+// ctx.Done(). It polls an incremental entity, or sweeps a sweep entity (with
+// Floor = Ceiling the budget alone sets the pace). An entity pinned to a cron
+// schedule (SCHEDULE_*) has no Poller.
 type Poller struct {
 	opts     PollerOptions
 	interval time.Duration
@@ -76,6 +78,16 @@ func (p *Poller) next(res synctype.RunResult, err error) time.Duration {
 	} else {
 		p.interval = min(p.opts.Ceiling, p.interval*2)
 	}
-	spent := time.Duration(float64(max(res.Requests, 1)) * float64(time.Hour) / p.opts.PerHour)
-	return max(p.interval, spent)
+	return max(p.interval, p.opts.budgetWait(res.Requests))
+}
+
+// LongestWait is the longest a Poller with these options waits after a poll
+// of that many requests: what the staleness alert measures against.
+func (o PollerOptions) LongestWait(requests int64) time.Duration {
+	return max(o.Ceiling, o.budgetWait(requests))
+}
+
+// budgetWait is the wait that keeps a poll of n requests within PerHour.
+func (o PollerOptions) budgetWait(n int64) time.Duration {
+	return time.Duration(float64(max(n, 1)) * float64(time.Hour) / o.PerHour)
 }

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -72,4 +73,39 @@ func TestNewPollerRejects(t *testing.T) {
 			t.Errorf("%+v accepted", o)
 		}
 	}
+}
+
+// TestPollerSweeps: with floor = ceiling, as for an adaptive sweep, the
+// budget alone sets the pace: a sweep of n requests waits n times the
+// budget's interval, and LongestWait says so for the staleness alert.
+func TestPollerSweeps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		var at []time.Duration
+		opts := PollerOptions{Floor: 5 * time.Second, Ceiling: 5 * time.Second, PerHour: 360} // 10 s a request
+		opts.Poll = func(context.Context) (synctype.RunResult, error) {
+			at = append(at, time.Since(start))
+			if len(at) == 4 {
+				cancel()
+			}
+			// Sweeps of 1, 7, then 0 requests (a failed run counts as one).
+			return synctype.RunResult{Requests: []int64{1, 7, 0, 1}[len(at)-1], Unchanged: 90}, nil
+		}
+		p, err := NewPoller(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Run(ctx)
+		want := []time.Duration{0, 10 * time.Second, 80 * time.Second, 90 * time.Second}
+		if !slices.Equal(at, want) {
+			t.Errorf("sweeps at %v, want %v", at, want)
+		}
+		if got := opts.LongestWait(7); got != 70*time.Second {
+			t.Errorf("LongestWait(7) = %v, want 70s", got)
+		}
+		if got := opts.LongestWait(0); got != 10*time.Second {
+			t.Errorf("LongestWait(0) = %v, want 10s", got)
+		}
+	})
 }

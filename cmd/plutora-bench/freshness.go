@@ -37,6 +37,14 @@ type freshFigures struct {
 	Runs       int                         // runs in the ledger
 	Converged  time.Duration               // after churn stopped, until every record landed
 	ChurnStart time.Time
+	Work       []classWork // the ledger's runs while churning, per entity and mode
+}
+
+// classWork is one entity's runs of one mode while the sandbox churned.
+type classWork struct {
+	Product, Entity, Mode string
+	Runs, Requests        int
+	MeanGap               time.Duration // between two runs' starts
 }
 
 // incremental are the entities the freshness benchmark churns.
@@ -104,8 +112,37 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		return nil, err
 	}
 	f.audit(sb, churnEnd)
+	if f.Work, err = workWhileChurning(ctx, db, f.ChurnStart, churnEnd); err != nil {
+		return nil, err
+	}
 	err = db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pages), 0) FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages)
 	return f, err
+}
+
+// workWhileChurning reads from the ledger what each entity's polls, sweeps
+// and census spent between start and end (exact per-run request counts).
+func workWhileChurning(ctx context.Context, db *sql.DB, start, end time.Time) ([]classWork, error) {
+	rows, err := db.QueryContext(ctx, `
+		SELECT r.product, e.entity, e.mode, count(*), sum(e.requests),
+		       coalesce(extract(epoch FROM max(r.started_at) - min(r.started_at)) / nullif(count(*) - 1, 0), 0)
+		FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
+		WHERE r.started_at >= $1 AND r.started_at < $2
+		GROUP BY 1, 2, 3 ORDER BY 1, 3, 2`, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []classWork
+	for rows.Next() {
+		var w classWork
+		var gap float64
+		if err := rows.Scan(&w.Product, &w.Entity, &w.Mode, &w.Runs, &w.Requests, &gap); err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
+		w.MeanGap = time.Duration(gap * float64(time.Second))
+		out = append(out, w)
+	}
+	return out, rows.Err()
 }
 
 // sandboxEnv is the worker's environment for an in-process sandbox.
@@ -278,6 +315,13 @@ func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
 	fmt.Fprintln(w, "|---|---:|---:|---:|")
 	for _, p := range []string{"plutora", "plutoratest"} {
 		fmt.Fprintf(w, "| %s | %.0f | %.2f%% | %d of %d |\n", p, f.PerHour[p], 100*f.PerHour[p]/float64(o.budget), f.MaxWindow[p], o.budget)
+	}
+	fmt.Fprintln(w, "\n| key | entity | mode | runs while churning | requests per hour | share of the budget | mean gap between runs |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|")
+	hours := o.duration.Hours()
+	for _, c := range f.Work {
+		perHour := float64(c.Requests) / hours
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %.0f | %.2f%% | %.1f s |\n", c.Product, c.Entity, c.Mode, c.Runs, perHour, 100*perHour/float64(o.budget), c.MeanGap.Seconds())
 	}
 	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests (sandbox log, tokens excluded): %.2f requests per page; every churned record landed %v after the churn stopped.\n",
 		f.Runs, f.Pages, f.Requests, float64(f.Requests)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))

@@ -44,14 +44,16 @@ type Config struct {
 	ListKinds          string        `env:"LIST_KINDS"`
 	DetailRefresh      time.Duration `env:"DETAIL_REFRESH, default=24h"`
 
-	// An incremental entity whose SCHEDULE_* is empty (the default) is
-	// polled adaptively (Polls); a cron spec pins it.
+	// An entity whose SCHEDULE_* is empty (the default for these six) is
+	// refreshed adaptively (Polls): incremental entities are polled within
+	// POLL_BUDGET_SHARE, the others swept within SWEEP_BUDGET_SHARE. A cron
+	// spec pins the entity.
 	ScheduleChanges      string `env:"SCHEDULE_CHANGES"`
 	ScheduleReleases     string `env:"SCHEDULE_RELEASES"`
 	ScheduleDefects      string `env:"SCHEDULE_DEFECTS"`
-	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS, default=5 * * * *"`
-	ScheduleHosts        string `env:"SCHEDULE_HOSTS, default=10 * * * *"`
-	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS, default=15 * * * *"`
+	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS"`
+	ScheduleHosts        string `env:"SCHEDULE_HOSTS"`
+	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS"`
 	// Reference data: full sweeps, hourly (none has a modified field).
 	ScheduleOrganizations     string `env:"SCHEDULE_ORGANIZATIONS, default=20 * * * *"`
 	ScheduleUsers             string `env:"SCHEDULE_USERS, default=25 * * * *"`
@@ -62,6 +64,9 @@ type Config struct {
 	PollFloor       time.Duration `env:"POLL_FLOOR, default=5s"`
 	PollCeiling     time.Duration `env:"POLL_CEILING, default=2m"`
 	PollBudgetShare float64       `env:"POLL_BUDGET_SHARE, default=0.02"`
+	// SweepBudgetShare is what the adaptive sweeps (hosts, environments,
+	// systems) may spend: each sweeps again as soon as its part allows.
+	SweepBudgetShare float64 `env:"SWEEP_BUDGET_SHARE, default=0.008"`
 
 	LogFormat       string        `env:"LOG_FORMAT, default=auto"`
 	LogLevel        string        `env:"LOG_LEVEL, default=info"`
@@ -261,6 +266,8 @@ func (c *Config) validate() error {
 	}
 	if c.PollBudgetShare <= 0 || c.PollBudgetShare > 0.5 {
 		bad("POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got %v", c.PollBudgetShare)
+	} else if c.SweepBudgetShare <= 0 || c.PollBudgetShare+c.SweepBudgetShare > 0.5 {
+		bad("SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (%v) so that details and the census keep the rest, got %v", c.PollBudgetShare, c.SweepBudgetShare)
 	}
 	for _, s := range c.Schedules() {
 		if _, err := ParseSchedule(s.Spec); err != nil {

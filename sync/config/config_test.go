@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,12 +58,13 @@ func TestLoadDefaults(t *testing.T) {
 	if err := c.RequireProduct(); err != nil {
 		t.Error(err)
 	}
-	// Seven sweeps and nine censuses; changes and releases are polled.
-	if n := len(c.Schedules()); n != 16 {
-		t.Errorf("schedules: %d, want 16", n)
+	// Four reference sweeps and nine censuses; changes and releases are
+	// polled, environments, hosts and systems swept adaptively.
+	if n := len(c.Schedules()); n != 13 {
+		t.Errorf("schedules: %d, want 13", n)
 	}
-	if c.PollFloor != 5*time.Second || c.PollCeiling != 2*time.Minute || c.PollBudgetShare != 0.02 || len(c.Polls()) != 2 {
-		t.Errorf("polls: floor %v ceiling %v share %v: %+v", c.PollFloor, c.PollCeiling, c.PollBudgetShare, c.Polls())
+	if c.PollFloor != 5*time.Second || c.PollCeiling != 2*time.Minute || c.PollBudgetShare != 0.02 || c.SweepBudgetShare != 0.008 || len(c.Polls()) != 5 {
+		t.Errorf("polls: floor %v ceiling %v shares %v %v: %+v", c.PollFloor, c.PollCeiling, c.PollBudgetShare, c.SweepBudgetShare, c.Polls())
 	}
 }
 
@@ -231,16 +233,18 @@ func TestPlanBudget(t *testing.T) {
 		relax    string
 	}{
 		// Busiest hour is the census hour: the polls of changes and releases
-		// (2% of 24,700 between them: 247 each), 3 sweeps, 5 census runs, and
-		// the reference lists' hourly sweep and census each (a lookup_values
-		// run is 1 + LookupTypesPlanned requests).
-		{"unknown sizes", nil, 494 + 3 + 5 + 2*ref, false, ""},
+		// (2% of 24,700 between them: 247 each), the adaptive sweeps of
+		// environments, hosts and systems (0.8%: 65.9 each, planned as 66),
+		// 5 census runs, and the reference lists' hourly sweep and census
+		// each (a lookup_values run is 1 + LookupTypesPlanned requests).
+		{"unknown sizes", nil, 494 + 3*66 + 5 + 2*ref, false, ""},
 		// A census of known size may also confirm up to DELETE_MAX_SHARE (10%)
-		// of its rows, at most 100, after one probe: 101+101+51+11+6.
+		// of its rows, at most 100, after one probe: 101+101+51+11+6. The
+		// adaptive sweeps spend their share whatever the sizes.
 		{"sized", map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			494 + (5 + 1 + 1) + (2500 + 10 + 5 + 1 + 1) + 270 + 2*ref, false, ""},
+			494 + 3*66 + (2500 + 10 + 5 + 1 + 1) + 270 + 2*ref, false, ""},
 		{"too big", map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50},
-			494 + (5 + 1 + 1) + (30000 + 10 + 5 + 1 + 1) + 270 + 2*ref, true, "relax CENSUS_SCHEDULE (census of changes"},
+			494 + 3*66 + (30000 + 10 + 5 + 1 + 1) + 270 + 2*ref, true, "relax CENSUS_SCHEDULE (census of changes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,10 +348,11 @@ func TestPlanPerEntity(t *testing.T) {
 		// pages, the 100 confirmations and the probe.
 		{Entity: "changes", Size: 250_000, Polls: 247, Census: 2601.0 / 24},
 		{Entity: "releases", Polls: 247, Census: 1.0 / 24},
-		{Entity: "environments", Sweep: 1, Census: 1.0 / 24},
-		// Hourly sweeps of 5 pages; the census confirms at most 10% (50).
-		{Entity: "hosts", Size: 500, Sweep: 5, Census: 56.0 / 24},
-		{Entity: "systems", Sweep: 1, Census: 1.0 / 24},
+		// Adaptive sweeps within a third of the 0.8% sweep share each,
+		// whatever their size; the census of hosts confirms at most 10% (50).
+		{Entity: "environments", Sweep: 197.6 / 3, Census: 1.0 / 24},
+		{Entity: "hosts", Size: 500, Sweep: 197.6 / 3, Census: 56.0 / 24},
+		{Entity: "systems", Sweep: 197.6 / 3, Census: 1.0 / 24},
 		{Entity: "organizations", Sweep: 1, Census: 1.0 / 24},
 		{Entity: "users", Sweep: 1, Census: 1.0 / 24},
 		// The types, then one request per type, whatever the size.
@@ -368,34 +373,40 @@ func TestPlanPerEntity(t *testing.T) {
 	}
 }
 
-// TestPolls checks which incremental entities are polled and with what
-// budget: a SCHEDULE_* pins its entity to cron and leaves the poll share to
-// the others; bad poll settings name their variable.
+// TestPolls checks which entities are refreshed adaptively and with what
+// budget: a SCHEDULE_* pins its entity to cron and leaves its share to the
+// others of its kind; sweeps run as soon as their share allows (floor =
+// ceiling); bad settings name their variable.
 func TestPolls(t *testing.T) {
-	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "SCHEDULE_CHANGES", "*/15 * * * *")))
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(),
+		"SCHEDULE_CHANGES", "*/15 * * * *", "SCHEDULE_HOSTS", "10 * * * *", "SWEEP_BUDGET_SHARE", "0.02")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := c.Polls(); len(p) != 1 || p[0].Entity != "releases" || p[0].PerHour != 494 {
-		t.Errorf("polls %+v, want releases alone with 2%% of 24,700", p)
+	want := []Poll{
+		{Product: synctype.ProductPlutora, Entity: "releases", Mode: synctype.ModeIncremental, Variable: "POLL_BUDGET_SHARE", PerHour: 494, Floor: 5 * time.Second, Ceiling: 2 * time.Minute},
+		{Product: synctype.ProductPlutora, Entity: "environments", Mode: synctype.ModeSweep, Variable: "SWEEP_BUDGET_SHARE", PerHour: 247, Floor: 5 * time.Second, Ceiling: 5 * time.Second},
+		{Product: synctype.ProductPlutora, Entity: "systems", Mode: synctype.ModeSweep, Variable: "SWEEP_BUDGET_SHARE", PerHour: 247, Floor: 5 * time.Second, Ceiling: 5 * time.Second},
 	}
-	pinned := 0
+	if p := c.Polls(); !slices.Equal(p, want) {
+		t.Errorf("polls %+v\nwant  %+v", p, want)
+	}
+	pinned := map[string]string{}
 	for _, s := range c.Schedules() {
-		if s.Mode == synctype.ModeIncremental {
-			pinned++
-			if s.Entity != "changes" || s.Spec != "*/15 * * * *" {
-				t.Errorf("pinned schedule %+v", s)
-			}
+		if s.Mode != synctype.ModeCensus {
+			pinned[s.Entity+" "+string(s.Mode)] = s.Spec
 		}
 	}
-	if pinned != 1 {
-		t.Errorf("%d incremental schedules, want 1", pinned)
+	if pinned["changes incremental"] != "*/15 * * * *" || pinned["hosts sweep"] != "10 * * * *" || len(pinned) != 6 {
+		t.Errorf("pinned schedules %v, want changes, hosts and the four reference lists", pinned)
 	}
 	for env, want := range map[string]string{
-		"POLL_FLOOR=0s":          "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 0s and 2m0s",
-		"POLL_CEILING=1s":        "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 5s and 1s",
-		"POLL_BUDGET_SHARE=0.9":  "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got 0.9",
-		"POLL_BUDGET_SHARE=-0.1": "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got -0.1",
+		"POLL_FLOOR=0s":           "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 0s and 2m0s",
+		"POLL_CEILING=1s":         "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 5s and 1s",
+		"POLL_BUDGET_SHARE=0.9":   "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got 0.9",
+		"POLL_BUDGET_SHARE=-0.1":  "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got -0.1",
+		"SWEEP_BUDGET_SHARE=0":    "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0",
+		"SWEEP_BUDGET_SHARE=0.49": "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0.49",
 	} {
 		k, v, _ := strings.Cut(env, "=")
 		if _, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), k, v))); err == nil || err.Error() != want {

@@ -13,7 +13,8 @@ import (
 // The budget plan of a site with 250,000 changes: the nightly census needs
 // 2,500 pages in its hour, and up to 101 requests to confirm deletions one
 // by one; the polls of changes and releases take their 2% share (247
-// requests an hour each) in every hour; well within the budget.
+// requests an hour each) and the sweeps of environments, hosts and systems
+// their 0.8% (66 each, rounded up) in every hour; well within the budget.
 func ExampleConfig_PlanBudget() {
 	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
 		"PLUTORA_REGION":        "uk",
@@ -40,7 +41,7 @@ func ExampleConfig_PlanBudget() {
 		}
 	}
 	// Output:
-	// plutora: 3507 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	// plutora: 3686 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
 	//   census changes: 1 runs × 2601 pages
 	//   incremental changes: 247 runs × 1 pages
 }

@@ -42,7 +42,7 @@ type Schedule struct {
 
 // Schedules returns every cron job of the enabled products (or of every
 // product when none is enabled, so that validation covers all variables):
-// the sweeps, the census, and the incremental runs pinned by a SCHEDULE_*.
+// the census, and the incremental runs and sweeps pinned by a SCHEDULE_*.
 func (c *Config) Schedules() []Schedule {
 	specs := map[string][2]string{
 		"changes":            {"SCHEDULE_CHANGES", c.ScheduleChanges},
@@ -58,45 +58,69 @@ func (c *Config) Schedules() []Schedule {
 	}
 	var out []Schedule
 	for _, e := range c.plannedEntities() {
-		mode := synctype.ModeSweep
-		if e.Incremental() {
-			mode = synctype.ModeIncremental
-		}
-		if s := specs[e.Name]; !(e.Incremental() && s[1] == "") {
-			out = append(out, Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: mode, Spec: s[1]})
+		if s := specs[e.Name]; s[1] != "" {
+			out = append(out, Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Spec: s[1]})
 		}
 		out = append(out, Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
 	}
 	return out
 }
 
-// Poll is an incremental entity polled adaptively, its SCHEDULE_* unset.
+// refreshMode is how an entity is kept fresh between censuses: incremental
+// runs when the API can filter it by modified date, else sweeps.
+func refreshMode(e synctype.Entity) synctype.Mode {
+	if e.Incremental() {
+		return synctype.ModeIncremental
+	}
+	return synctype.ModeSweep
+}
+
+// Poll is an entity refreshed adaptively, its SCHEDULE_* unset: an
+// incremental entity polled, or a sweep entity swept.
 type Poll struct {
 	Product synctype.Product
 	Entity  string
-	// PerHour is the requests per hour its polls may spend: an equal part of
-	// the product's POLL_BUDGET_SHARE of the budget.
+	Mode    synctype.Mode // ModeIncremental or ModeSweep
+	// Variable is the share it spends: POLL_BUDGET_SHARE or SWEEP_BUDGET_SHARE.
+	Variable string
+	// PerHour is the requests per hour it may spend: an equal part of the
+	// product's share (Variable) among the entities of its mode.
 	PerHour float64
+	// Floor and Ceiling bound the wait between two runs (sync.PollerOptions):
+	// POLL_FLOOR and POLL_CEILING for polls; POLL_FLOOR for both for sweeps,
+	// which run again as soon as their part of the budget allows.
+	Floor, Ceiling time.Duration
 }
 
-// Polls returns the adaptively polled entities of the enabled products.
+// Polls returns the adaptively refreshed entities of the enabled products.
 func (c *Config) Polls() []Poll {
 	pinned := map[synctype.Entity]bool{}
 	for _, s := range c.Schedules() {
-		if s.Mode == synctype.ModeIncremental {
+		if s.Mode != synctype.ModeCensus {
 			pinned[synctype.Entity{Product: s.Product, Name: s.Entity}] = true
 		}
 	}
-	var out []Poll
-	perProduct := map[synctype.Product]int{}
-	for _, e := range c.plannedEntities() {
-		if e.Incremental() && !pinned[synctype.Entity{Product: e.Product, Name: e.Name}] {
-			out = append(out, Poll{Product: e.Product, Entity: e.Name})
-			perProduct[e.Product]++
-		}
+	type class struct {
+		product synctype.Product
+		mode    synctype.Mode
 	}
-	for i := range out {
-		out[i].PerHour = c.PollBudgetShare * float64(c.BudgetLimit()) / float64(perProduct[out[i].Product])
+	var out []Poll
+	perClass := map[class]int{}
+	limit := float64(c.BudgetLimit())
+	for _, e := range c.plannedEntities() {
+		if pinned[synctype.Entity{Product: e.Product, Name: e.Name}] {
+			continue
+		}
+		p := Poll{Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Variable: "POLL_BUDGET_SHARE",
+			PerHour: c.PollBudgetShare * limit, Floor: c.PollFloor, Ceiling: c.PollCeiling}
+		if p.Mode == synctype.ModeSweep {
+			p.Variable, p.PerHour, p.Ceiling = "SWEEP_BUDGET_SHARE", c.SweepBudgetShare*limit, c.PollFloor
+		}
+		out = append(out, p)
+		perClass[class{p.Product, p.Mode}]++
+	}
+	for i, p := range out {
+		out[i].PerHour /= float64(perClass[class{p.Product, p.Mode}])
 	}
 	return out
 }
@@ -133,7 +157,8 @@ type EntityPlan struct {
 	Entity string
 	Size   int // last known totalCount; 0 when unknown
 	// Adaptive polls (at most their budget share), incremental runs pinned
-	// by a SCHEDULE_*, sweeps and the census, in requests per hour.
+	// by a SCHEDULE_*, sweeps (adaptive: their share; pinned: their pages)
+	// and the census, in requests per hour.
 	Polls, Incremental, Sweep, Census float64
 	// Detail is the rolling refresh of a summary list's details (AddDetails).
 	Detail float64
@@ -173,8 +198,8 @@ func (p Plan) Advice() string {
 
 // PlanBudget computes the plan of every enabled product over the week after
 // from. totals holds the last known totalCount per entity (missing: unknown).
-// Adaptive polls count as their budget share in every hour; an incremental
-// run on a cron schedule as one page; a sweep as every page; a census
+// Adaptive polls and sweeps count as their budget share in every hour; an
+// incremental run on a cron schedule as one page; a sweep as every page; a census
 // of known size as every page and the requests that may confirm its
 // deletions (CensusConfirmMax). Each plan also gives, per entity, its
 // requests per hour by class of work, averaged over the week.
@@ -238,15 +263,15 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 	return out, nil
 }
 
-// pollPlans are the product's adaptive polls in any hour: each spends at
-// most its budget share, counted as that many one-page polls.
+// pollPlans are the product's adaptive polls and sweeps in any hour: each
+// spends at most its budget share, counted as that many one-page runs.
 func (c *Config) pollPlans(product synctype.Product) (jps []JobPlan, sum int) {
 	for _, p := range c.Polls() {
 		if p.Product != product {
 			continue
 		}
 		n := int(math.Ceil(p.PerHour))
-		s := Schedule{Variable: "POLL_BUDGET_SHARE", Product: p.Product, Entity: p.Entity, Mode: synctype.ModeIncremental, Spec: "adaptive"}
+		s := Schedule{Variable: p.Variable, Product: p.Product, Entity: p.Entity, Mode: p.Mode, Spec: "adaptive"}
 		jps = append(jps, JobPlan{Schedule: s, Runs: n, PagesPerRun: 1, Requests: n})
 		sum += n
 	}
@@ -284,7 +309,11 @@ func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, to
 	}
 	for _, p := range c.Polls() {
 		if i, ok := index[p.Entity]; ok && p.Product == product {
-			out[i].Polls = p.PerHour
+			if p.Mode == synctype.ModeSweep {
+				out[i].Sweep += p.PerHour
+			} else {
+				out[i].Polls = p.PerHour
+			}
 			out[i].Share = out[i].PerHour() / float64(limit)
 		}
 	}

@@ -93,7 +93,7 @@ func writePlan(out io.Writer, plans []config.Plan) {
 	if len(plans) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount; POLLS is the most the adaptive polls may spend)")
+	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount; POLLS and the adaptive SWEEPS are the most their budget shares allow)")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tPOLLS\tINCREMENTAL\tSWEEPS\tDETAILS\tCENSUS\tTOTAL\tOF BUDGET")
 	for _, p := range plans {

@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,8 +12,9 @@ import (
 )
 
 // TestServePolls runs the daemon with changes polled (SCHEDULE_CHANGES
-// unset) and releases pinned to a yearly cron: after the first runs, a
-// changed change reaches the warehouse by a poll, while a changed release
+// unset), hosts swept adaptively (SCHEDULE_HOSTS unset) and releases pinned
+// to a yearly cron: after the first runs, a changed change reaches the
+// warehouse by a poll and a changed host by a sweep, while a changed release
 // waits for its schedule.
 func TestServePolls(t *testing.T) {
 	t.Parallel()
@@ -23,8 +26,12 @@ func TestServePolls(t *testing.T) {
 	db, dsn := newEmptyDB(t)
 	cfg := loadConfig(t, sandboxEnv(sb, dsn, "SCHEDULE_RELEASES", "0 0 1 1 *", "POLL_FLOOR", "1s", "POLL_CEILING", "1s",
 		"PLUTORA_BUDGET_PER_HOUR", "1000000"))
-	if p := cfg.Polls(); len(p) != 2 || p[0].Entity != "changes" || p[1].Entity != "defects" {
-		t.Fatalf("polls %+v, want changes and defects", p)
+	var polled []string
+	for _, p := range cfg.Polls() {
+		polled = append(polled, p.Entity+" "+string(p.Mode))
+	}
+	if got := strings.Join(polled, ", "); got != "changes incremental, environments sweep, hosts sweep, systems sweep, defects incremental" {
+		t.Fatalf("polls %s, want changes and defects polled, environments, hosts and systems swept", got)
 	}
 	landed := make(chan string, 256)
 	a, err := Open(context.Background(), cfg, testLogger(t), Options{Progress: func(p sync.Progress) {
@@ -66,14 +73,29 @@ func TestServePolls(t *testing.T) {
 	}
 	wait("changes", "releases")
 
-	change, release := sb.IDs(plutoratest.Changes)[0], sb.IDs(plutoratest.Releases)[0]
-	if err := sb.Update(plutoratest.Changes, change); err != nil {
-		t.Fatal(err)
+	change, release, host := sb.IDs(plutoratest.Changes)[0], sb.IDs(plutoratest.Releases)[0], sb.IDs(plutoratest.Hosts)[0]
+	oldHost := sb.Records(plutoratest.Hosts)[host]
+	for entity, id := range map[string]string{plutoratest.Changes: change, plutoratest.Releases: release, plutoratest.Hosts: host} {
+		if err := sb.Update(entity, id); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := sb.Update(plutoratest.Releases, release); err != nil {
-		t.Fatal(err)
+	newHost := sb.Records(plutoratest.Hosts)[host]
+	if bytes.Equal(oldHost, newHost) {
+		t.Fatalf("the sandbox's update left host %s as it was", host)
 	}
 	wait("changes") // a poll, not a schedule: none is set
+	// A sweep, not a schedule: the host's new version lands within seconds.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		var same bool
+		err := db.QueryRowContext(ctx, `SELECT raw = $2::jsonb FROM plutora.hosts WHERE id = $1`, host, string(newHost)).Scan(&same)
+		if err == nil && same {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("host %s not at its new version in the warehouse after 30 s: %v", host, err)
+		}
+	}
 	for _, tc := range []struct {
 		table, id string
 		want      int

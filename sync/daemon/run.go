@@ -76,8 +76,6 @@ func (a *App) Serve(ctx context.Context) error {
 	}
 	for _, p := range a.Config.Polls() {
 		if e, ok := a.entity(p.Entity); ok {
-			// The longest wait between polls, which the staleness alert doubles.
-			a.Metrics.ScheduleInterval(e.Name, synctype.ModeIncremental, max(a.Config.PollCeiling, time.Duration(float64(time.Hour)/p.PerHour)))
 			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
 		}
 	}
@@ -137,33 +135,40 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 		}}
 }
 
-// poll polls one entity adaptively while this replica holds the product's
-// key, from a catch-up run and the floor again at each leadership taken,
-// until ctx ends.
+// poll refreshes one entity adaptively (polls or sweeps it, p.Mode) while
+// this replica holds the product's key, from the floor again at each
+// leadership taken, until ctx ends.
 func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
+	opts := sync.PollerOptions{
+		Floor: p.Floor, Ceiling: p.Ceiling, PerHour: p.PerHour,
+		Logger: a.Logger.With("component", "poller"),
+	}
+	opts.Poll = func(ctx context.Context) (synctype.RunResult, error) {
+		res, err := a.Runner.Run(ctx, e, p.Mode)
+		a.recordAuthError(e.Product, err)
+		// The longest wait before the next run, which the staleness alert
+		// doubles: a sweep's grows with its pages.
+		a.Metrics.ScheduleInterval(e.Name, p.Mode, opts.LongestWait(res.Requests))
+		return res, err
+	}
+	a.Metrics.ScheduleInterval(e.Name, p.Mode, opts.LongestWait(1))
 	for ctx.Err() == nil {
 		ch := l.Changed()
 		if lctx, done, ok := l.Enter(ctx); ok {
-			poller, err := sync.NewPoller(sync.PollerOptions{
-				Floor: a.Config.PollFloor, Ceiling: a.Config.PollCeiling, PerHour: p.PerHour,
-				Logger: a.Logger.With("component", "poller"),
-				Poll: func(ctx context.Context) (synctype.RunResult, error) {
-					res, err := a.Runner.Run(ctx, e, synctype.ModeIncremental)
-					a.recordAuthError(e.Product, err)
-					return res, err
-				},
-			})
+			poller, err := sync.NewPoller(opts)
 			if err != nil { // the configuration was validated: a bug
 				done()
 				a.Logger.Error("poller", "entity", e.String(), "error", err)
 				return
 			}
-			// Catch up first, outside the poll share: the first run after a
-			// leadership taken may read many pages (a fresh warehouse, an
-			// outage), and counted against the share it would hold the next
-			// poll back for many minutes.
-			_, err = a.Runner.Run(lctx, e, synctype.ModeIncremental)
-			a.recordAuthError(e.Product, err)
+			if p.Mode == synctype.ModeIncremental {
+				// Catch up first, outside the poll share: the first run after a
+				// leadership taken may read many pages (a fresh warehouse, an
+				// outage), and counted against the share it would hold the next
+				// poll back for many minutes.
+				_, err = a.Runner.Run(lctx, e, p.Mode)
+				a.recordAuthError(e.Product, err)
+			}
 			poller.Run(lctx)
 			done()
 		}

@@ -44,17 +44,18 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		t.Fatalf("check: %v\n%s", err, out.String())
 	}
 	for _, want := range [][]string{
-		// 90 hosts: one page an hour, and a daily census of that page, the
-		// 9 rows it may confirm and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "-", "1.0", "-", "0.5", "1.5", "<0.1%"},
+		// 90 hosts: swept within a third of the 0.8% sweep share (65.9 an
+		// hour), and a daily census of that page, the 9 rows it may confirm
+		// and the probe: 11/24 = 0.46 an hour.
+		{"plutora", "hosts", "90", "-", "-", "65.9", "-", "0.5", "66.3", "0.3%"},
 		// Polls: 2% of 24,700, shared by changes and releases.
 		{"plutora", "changes", "unknown", "247.0", "-", "-", "-", "0.04", "247.0", "1.0%"},
 		// The 30 environments of a summary list (check read page 0): each
 		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
 		// the daily census too: 1/24 + 30/24 = 1.29 an hour.
-		{"plutora", "environments", "unknown", "-", "-", "1.0", "1.2", "1.3", "3.5", "<0.1%"},
+		{"plutora", "environments", "unknown", "-", "-", "65.9", "1.2", "1.3", "68.4", "0.3%"},
 		{"plutoratest", "defects", "unknown", "494.0", "-", "-", "-", "0.04", "494.0", "2.0%"},
-		{"plutora", "all", "548.0", "2.2%"},
+		{"plutora", "all", "742.6", "3.0%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
