@@ -51,15 +51,10 @@ func NewPoller(opts PollerOptions) (*Poller, error) {
 	return &Poller{opts: opts, interval: opts.Floor}, nil
 }
 
-// Run polls until ctx ends.
-func (p *Poller) Run(ctx context.Context) {
+// Run waits first, then polls until ctx ends.
+func (p *Poller) Run(ctx context.Context, first time.Duration) {
+	wait := first
 	for {
-		res, err := p.opts.Poll(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		wait := p.next(res, err)
-		p.opts.Logger.Debug("next poll", "entity", res.Entity, "in", wait, "changed", res.Inserted+res.Updated)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -67,6 +62,12 @@ func (p *Poller) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		res, err := p.opts.Poll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait = p.next(res, err)
+		p.opts.Logger.Debug("next poll", "entity", res.Entity, "in", wait, "changed", res.Inserted+res.Updated)
 	}
 }
 

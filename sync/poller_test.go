@@ -35,7 +35,7 @@ func TestPollerAdapts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Run(ctx)
+		p.Run(ctx, 0)
 		var busyGaps, quietGaps []time.Duration
 		for i := 1; i < len(at); i++ {
 			gap := at[i] - at[i-1]
@@ -96,8 +96,8 @@ func TestPollerSweeps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.Run(ctx)
-		want := []time.Duration{0, 10 * time.Second, 80 * time.Second, 90 * time.Second}
+		p.Run(ctx, 30*time.Second) // after a catch-up of 3 pages
+		want := []time.Duration{30 * time.Second, 40 * time.Second, 110 * time.Second, 120 * time.Second}
 		if !slices.Equal(at, want) {
 			t.Errorf("sweeps at %v, want %v", at, want)
 		}

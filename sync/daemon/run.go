@@ -136,18 +136,22 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 }
 
 // poll refreshes one entity adaptively (polls or sweeps it, p.Mode) while
-// this replica holds the product's key, from the floor again at each
-// leadership taken, until ctx ends.
+// this replica holds the product's key, from a catch-up run and the floor
+// again at each leadership taken, until ctx ends.
 func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
+	run := func(ctx context.Context) (synctype.RunResult, error) {
+		res, err := a.Runner.Run(ctx, e, p.Mode)
+		a.recordAuthError(e.Product, err)
+		return res, err
+	}
 	opts := sync.PollerOptions{
 		Floor: p.Floor, Ceiling: p.Ceiling, PerHour: p.PerHour,
 		Logger: a.Logger.With("component", "poller"),
 	}
 	opts.Poll = func(ctx context.Context) (synctype.RunResult, error) {
-		res, err := a.Runner.Run(ctx, e, p.Mode)
-		a.recordAuthError(e.Product, err)
+		res, err := run(ctx)
 		// The longest wait before the next run, which the staleness alert
-		// doubles: a sweep's grows with its pages.
+		// doubles: a sweep's grows with its requests.
 		a.Metrics.ScheduleInterval(e.Name, p.Mode, opts.LongestWait(res.Requests))
 		return res, err
 	}
@@ -161,15 +165,19 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 				a.Logger.Error("poller", "entity", e.String(), "error", err)
 				return
 			}
-			if p.Mode == synctype.ModeIncremental {
-				// Catch up first, outside the poll share: the first run after a
-				// leadership taken may read many pages (a fresh warehouse, an
-				// outage), and counted against the share it would hold the next
-				// poll back for many minutes.
-				_, err = a.Runner.Run(lctx, e, p.Mode)
-				a.recordAuthError(e.Product, err)
+			// Catch up first, outside the share: the first run after a
+			// leadership taken may read many pages, and a summary list's
+			// details for every new record (a fresh warehouse, an outage);
+			// counted against the share it would hold the next run back for
+			// hours. A poll follows at once; a sweep waits as if it had read
+			// only its pages, which it reads again each time.
+			res, _ := run(lctx)
+			var first time.Duration
+			if p.Mode == synctype.ModeSweep {
+				first = opts.LongestWait(int64(res.Pages))
+				a.Metrics.ScheduleInterval(e.Name, p.Mode, first)
 			}
-			poller.Run(lctx)
+			poller.Run(lctx, first)
 			done()
 		}
 		select {
