@@ -35,6 +35,8 @@ type freshFigures struct {
 	Requests   int                         // API requests of the whole run (sandbox log)
 	Pages      int                         // pages of the whole run (ledger)
 	Runs       int                         // runs in the ledger
+	Counted    int                         // requests the ledger counted (per run, exactly)
+	Details    int                         // of which detail requests (summary lists)
 	Converged  time.Duration               // after churn stopped, until every record landed
 	ChurnStart time.Time
 	Work       []classWork // the ledger's runs while churning, per entity and mode
@@ -43,7 +45,7 @@ type freshFigures struct {
 // classWork is one entity's runs of one mode while the sandbox churned.
 type classWork struct {
 	Product, Entity, Mode string
-	Runs, Requests        int
+	Runs, Pages, Requests int
 	MeanGap               time.Duration // between two runs' starts
 }
 
@@ -115,7 +117,8 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 	if f.Work, err = workWhileChurning(ctx, db, f.ChurnStart, churnEnd); err != nil {
 		return nil, err
 	}
-	err = db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pages), 0) FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages)
+	err = db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pages), 0), coalesce(sum(requests), 0), coalesce(sum(details), 0)
+		FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages, &f.Counted, &f.Details)
 	return f, err
 }
 
@@ -123,7 +126,7 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 // and census spent between start and end (exact per-run request counts).
 func workWhileChurning(ctx context.Context, db *sql.DB, start, end time.Time) ([]classWork, error) {
 	rows, err := db.QueryContext(ctx, `
-		SELECT r.product, e.entity, e.mode, count(*), sum(e.requests),
+		SELECT r.product, e.entity, e.mode, count(*), sum(e.pages), sum(e.requests),
 		       coalesce(extract(epoch FROM max(r.started_at) - min(r.started_at)) / nullif(count(*) - 1, 0), 0)
 		FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
 		WHERE r.started_at >= $1 AND r.started_at < $2
@@ -136,7 +139,7 @@ func workWhileChurning(ctx context.Context, db *sql.DB, start, end time.Time) ([
 	for rows.Next() {
 		var w classWork
 		var gap float64
-		if err := rows.Scan(&w.Product, &w.Entity, &w.Mode, &w.Runs, &w.Requests, &gap); err != nil {
+		if err := rows.Scan(&w.Product, &w.Entity, &w.Mode, &w.Runs, &w.Pages, &w.Requests, &gap); err != nil {
 			return nil, fmt.Errorf("ledger: %w", err)
 		}
 		w.MeanGap = time.Duration(gap * float64(time.Second))
@@ -316,13 +319,15 @@ func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
 	for _, p := range []string{"plutora", "plutoratest"} {
 		fmt.Fprintf(w, "| %s | %.0f | %.2f%% | %d of %d |\n", p, f.PerHour[p], 100*f.PerHour[p]/float64(o.budget), f.MaxWindow[p], o.budget)
 	}
-	fmt.Fprintln(w, "\n| key | entity | mode | runs while churning | requests per hour | share of the budget | mean gap between runs |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "\n| key | entity | mode | runs while churning | requests per page | requests per hour | share of the budget | mean gap between runs |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|")
 	hours := o.duration.Hours()
 	for _, c := range f.Work {
 		perHour := float64(c.Requests) / hours
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %.0f | %.2f%% | %.1f s |\n", c.Product, c.Entity, c.Mode, c.Runs, perHour, 100*perHour/float64(o.budget), c.MeanGap.Seconds())
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %.2f | %.0f | %.2f%% | %.1f s |\n", c.Product, c.Entity, c.Mode, c.Runs,
+			float64(c.Requests)/float64(max(c.Pages, 1)), perHour, 100*perHour/float64(o.budget), c.MeanGap.Seconds())
 	}
-	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests (sandbox log, tokens excluded): %.2f requests per page; every churned record landed %v after the churn stopped.\n",
-		f.Runs, f.Pages, f.Requests, float64(f.Requests)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))
+	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger "+
+		"(the rest are the start-up checks), of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
+		f.Runs, f.Pages, f.Requests, f.Counted, f.Details, float64(f.Counted-f.Details)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))
 }
