@@ -327,7 +327,7 @@ func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %.2f | %.0f | %.2f%% | %.1f s |\n", c.Product, c.Entity, c.Mode, c.Runs,
 			float64(c.Requests)/float64(max(c.Pages, 1)), perHour, 100*perHour/float64(o.budget), c.MeanGap.Seconds())
 	}
-	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger "+
-		"(the rest are the start-up checks), of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
+	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger, "+
+		"of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
 		f.Runs, f.Pages, f.Requests, f.Counted, f.Details, float64(f.Counted-f.Details)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))
 }
