@@ -21,28 +21,39 @@ import (
 // tables' current size, at the cost of one round trip per replanEvery pages.
 const replanEvery = 200
 
-// pageStmt is the prepared page statement of one entity. Writes hold mu for
-// reading while they use the statement, so that pages of one entity run
-// side by side; only replacing the statement takes it for writing.
+// pageStmt is one prepared statement of the page writes. Writes hold mu for
+// reading while they use the statement, so that pages run side by side;
+// only replacing the statement takes it for writing.
 type pageStmt struct {
 	mu   gosync.RWMutex
 	stmt *sql.Stmt
 	uses atomic.Int64
 }
 
-// withStmt calls fn with the entity's prepared page statement, which stays
+// withStmts calls fn with the statements that write a page of spec's
+// entity, prepared: its page statement and checkpointStatement, which stay
 // open until fn returns.
-func (w *Writer) withStmt(ctx context.Context, spec *entitySpec, fn func(*sql.Stmt) error) error {
+func (w *Writer) withStmts(ctx context.Context, spec *entitySpec, fn func(page, ckpt *sql.Stmt) error) error {
+	return w.withStmt(ctx, spec.Name+" page", w.sqls[spec.Name], func(page *sql.Stmt) error {
+		return w.withStmt(ctx, "checkpoint", checkpointStatement, func(ckpt *sql.Stmt) error {
+			return fn(page, ckpt)
+		})
+	})
+}
+
+// withStmt calls fn with query prepared, which stays open until fn returns;
+// name keys it in w.stmts.
+func (w *Writer) withStmt(ctx context.Context, name, query string, fn func(*sql.Stmt) error) error {
 	w.mu.Lock()
-	ps, ok := w.stmts[spec.Name]
+	ps, ok := w.stmts[name]
 	if !ok {
 		ps = &pageStmt{}
-		w.stmts[spec.Name] = ps
+		w.stmts[name] = ps
 	}
 	w.mu.Unlock()
-	stmt, err := ps.acquire(ctx, w.db.DB, w.sqls[spec.Name])
+	stmt, err := ps.acquire(ctx, w.db.DB, query)
 	if err != nil {
-		return fmt.Errorf("prepare %s page statement (is the database migrated?): %w", spec.Name, err)
+		return fmt.Errorf("prepare %s statement (is the database migrated?): %w", name, err)
 	}
 	defer ps.mu.RUnlock()
 	return fn(stmt)

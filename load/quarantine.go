@@ -29,7 +29,7 @@ type badRecord struct {
 // writeSorted writes a page that failed as a whole: each record is tried
 // alone (rolled back), those that fail are quarantined with the reason, and
 // the others are written as the page, all in one transaction.
-func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, st *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
+func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, st, ckpt *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return synctype.PageResult{}, err
@@ -58,7 +58,7 @@ func (w *Writer) writeSorted(ctx context.Context, spec *entitySpec, st *sql.Stmt
 		bad = append(bad, b)
 	}
 	p.Summaries = withoutBad(p.Summaries, bad)
-	res, err := w.execPage(ctx, tx, st, p, appendPage(nil, good), len(bad))
+	res, err := w.execPage(ctx, tx, st, ckpt, p, appendPage(nil, good), len(bad))
 	if err != nil {
 		return synctype.PageResult{}, err
 	}

@@ -66,18 +66,18 @@ old AS MATERIALIZED (
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted%[5]s
 ),
-`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), periodCols(s))
+`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s))
 
 	// hist: the version each update superseded; it ended when the new one began
 	// (its last-modified time, else now) or when a census marked it deleted.
 	newFrom := "now()"
 	if s.ModifiedField != "" {
-		newFrom = "COALESCE(" + column{path: []string{s.ModifiedField}, kind: kTime}.expr("c.r") + ", now())"
+		newFrom = "COALESCE(up.last_modified_date, now())"
 	}
 	fmt.Fprintf(&b, `hist AS (
 	INSERT INTO %[1]s (id, valid_from, valid_to, raw, _run_id, %[3]s)
 	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, %[2]s)), o.raw, o._run_id, %[4]s
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 `, hist, newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
@@ -124,14 +124,19 @@ SELECT (SELECT count(*) FROM up WHERE up.inserted) AS inserted,
 	return b.String()
 }
 
-// periodCols is what up returns beyond id and inserted for s's status
-// periods: the new status and creation time.
-func periodCols(s *entitySpec) string {
+// returned is what up returns beyond id and inserted: the new version's
+// last-modified time (when it began), and for s's status periods the new
+// status and creation time.
+func returned(s *entitySpec) string {
+	out := ""
+	if s.ModifiedField != "" {
+		out = ", t.last_modified_date"
+	}
 	p := s.periods
 	if p == nil {
-		return ""
+		return out
 	}
-	out := ", t." + p.status + ", t." + p.statusID
+	out += ", t." + p.status + ", t." + p.statusID
 	if p.born != "" {
 		out += ", t." + p.born
 	}
@@ -142,7 +147,7 @@ func periodCols(s *entitySpec) string {
 // opens its first period at its creation time (when earlier than the
 // version's start); a record whose status changed, or that comes back after being
 // marked deleted, closes its open period and opens one when the new version
-// began (newFrom, an expression of c.r). Up returns the new row.
+// began (newFrom, an expression of up).
 func writePeriods(b *strings.Builder, s *entitySpec, newFrom string) {
 	p := s.periods
 	from := newFrom
@@ -153,13 +158,13 @@ func writePeriods(b *strings.Builder, s *entitySpec, newFrom string) {
 	moved := "(o." + p.status + ", o." + p.statusID + ") IS DISTINCT FROM (up." + p.status + ", up." + p.statusID + ")"
 	fmt.Fprintf(b, `period_end AS (
 	UPDATE %[1]s sp SET valid_to = GREATEST(sp.valid_from, %[2]s)
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	FROM up JOIN old o ON o.id = up.id
 	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND %[3]s
 ),
 period_start AS (
 	INSERT INTO %[1]s (id, status, status_id, valid_from)
 	SELECT up.id, up.%[4]s, up.%[5]s, %[6]s
-	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	FROM up LEFT JOIN old o ON o.id = up.id
 	WHERE up.inserted OR o._deleted_at IS NOT NULL OR %[3]s
 ),
 `, s.periodsTable(), newFrom, moved, p.status, p.statusID, from)

@@ -36,7 +36,7 @@ type Writer struct {
 	sqls   map[string]string // entity → page statement text
 
 	mu    gosync.Mutex
-	stmts map[string]*pageStmt // entity → prepared page statement (prepared.go)
+	stmts map[string]*pageStmt // "<entity> page" or "checkpoint" → prepared statement (prepared.go)
 }
 
 // NewWriter returns a Writer over db, which must be migrated (schema.Migrate).
@@ -70,15 +70,15 @@ func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.
 	if p.Product == "" {
 		p.Product = spec.Product
 	}
-	// The statement is taken before the page's transaction begins: preparing
-	// it needs a connection of its own.
+	// The statements are taken before the page's transaction begins:
+	// preparing one needs a connection of its own.
 	var res synctype.PageResult
-	err = w.withStmt(ctx, spec, func(st *sql.Stmt) error {
+	err = w.withStmts(ctx, spec, func(st, ckpt *sql.Stmt) error {
 		var err error
-		res, err = w.writeFast(ctx, st, p)
+		res, err = w.writeFast(ctx, st, ckpt, p)
 		if err != nil && isDataError(err) {
 			// Some record does not load: find which, quarantine them, load the rest.
-			res, err = w.writeSorted(ctx, spec, st, p)
+			res, err = w.writeSorted(ctx, spec, st, ckpt, p)
 		}
 		return err
 	})
@@ -120,7 +120,7 @@ func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
 }
 
 // writeFast writes the whole page in one transaction.
-func (w *Writer) writeFast(ctx context.Context, st *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
+func (w *Writer) writeFast(ctx context.Context, st, ckpt *sql.Stmt, p synctype.PageWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return synctype.PageResult{}, err
@@ -128,7 +128,7 @@ func (w *Writer) writeFast(ctx context.Context, st *sql.Stmt, p synctype.PageWri
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	buf := pageBufs.Get().(*[]byte)
 	page := appendPage((*buf)[:0], p.Records)
-	res, err := w.execPage(ctx, tx, st, p, page, 0)
+	res, err := w.execPage(ctx, tx, st, ckpt, p, page, 0)
 	*buf = page[:0]
 	pageBufs.Put(buf)
 	if err != nil {
@@ -143,11 +143,11 @@ var pageBufs = gosync.Pool{New: func() any { return new([]byte) }}
 
 // execPage runs, in tx, the entity's prepared page statement st (see
 // prepared.go: replanned every replanEvery pages) for page (a JSON array),
-// then the checkpoint statement; quarantined counts the page's records
-// already quarantined. The page goes as []byte: the statement
+// then the prepared checkpoint statement ckpt; quarantined counts the
+// page's records already quarantined. The page goes as []byte: the statement
 // types the parameter as jsonb, so lib/pq sends the bytes as they are (as
 // text; never set binary_parameters, which breaks jsonb).
-func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, st *sql.Stmt, p synctype.PageWrite, page []byte, quarantined int) (synctype.PageResult, error) {
+func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, st, ckpt *sql.Stmt, p synctype.PageWrite, page []byte, quarantined int) (synctype.PageResult, error) {
 	var res synctype.PageResult
 	var total int
 	var maxMod sql.NullTime
@@ -164,7 +164,7 @@ func (w *Writer) execPage(ctx context.Context, tx *sql.Tx, st *sql.Stmt, p synct
 	if err := saveSummaries(ctx, tx, p.Entity, p.Summaries); err != nil {
 		return synctype.PageResult{}, err
 	}
-	if _, err := tx.ExecContext(ctx, checkpointStatement, p.Product, p.Entity, p.Mode, p.RunID, p.PageNum, p.TotalCount,
+	if _, err := tx.StmtContext(ctx, ckpt).ExecContext(ctx, p.Product, p.Entity, p.Mode, p.RunID, p.PageNum, p.TotalCount,
 		p.Watermark, p.Since, res.Inserted, res.Updated, res.Unchanged, quarantined); err != nil {
 		return synctype.PageResult{}, fmt.Errorf("checkpoint: %w", err)
 	}

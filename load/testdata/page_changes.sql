@@ -61,23 +61,23 @@ up AS (
 		last_modified_by = EXCLUDED.last_modified_by,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted, t.change_status, t.change_status_id, t.raised_date
+	RETURNING t.id, (t.xmax = 0) AS inserted, t.last_modified_date, t.change_status, t.change_status_id, t.raised_date
 ),
 hist AS (
 	INSERT INTO plutora.changes_history (id, valid_from, valid_to, raw, _run_id, change_number, name, change_priority_id, change_priority, change_status_id, change_status, change_type_id, change_type, change_delivery_risk_id, change_delivery_risk, change_theme_id, change_theme, business_value_score, raised_by_id, raised_by, raised_date, organization_id, organization, expected_delivery_date, description, description_simple, last_modified_date, last_modified_by)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id, o.change_number, o.name, o.change_priority_id, o.change_priority, o.change_status_id, o.change_status, o.change_type_id, o.change_type, o.change_delivery_risk_id, o.change_delivery_risk, o.change_theme_id, o.change_theme, o.business_value_score, o.raised_by_id, o.raised_by, o.raised_date, o.organization_id, o.organization, o.expected_delivery_date, o.description, o.description_simple, o.last_modified_date, o.last_modified_by
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE(up.last_modified_date, now()))), o.raw, o._run_id, o.change_number, o.name, o.change_priority_id, o.change_priority, o.change_status_id, o.change_status, o.change_type_id, o.change_type, o.change_delivery_risk_id, o.change_delivery_risk, o.change_theme_id, o.change_theme, o.business_value_score, o.raised_by_id, o.raised_by, o.raised_date, o.organization_id, o.organization, o.expected_delivery_date, o.description, o.description_simple, o.last_modified_date, o.last_modified_by
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 period_end AS (
-	UPDATE plutora.changes_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	UPDATE plutora.changes_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE(up.last_modified_date, now()))
+	FROM up JOIN old o ON o.id = up.id
 	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND (o.change_status, o.change_status_id) IS DISTINCT FROM (up.change_status, up.change_status_id)
 ),
 period_start AS (
 	INSERT INTO plutora.changes_status_periods (id, status, status_id, valid_from)
-	SELECT up.id, up.change_status, up.change_status_id, CASE WHEN up.inserted THEN LEAST(up.raised_date::timestamptz, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now())) ELSE COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()) END
-	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	SELECT up.id, up.change_status, up.change_status_id, CASE WHEN up.inserted THEN LEAST(up.raised_date::timestamptz, COALESCE(up.last_modified_date, now())) ELSE COALESCE(up.last_modified_date, now()) END
+	FROM up LEFT JOIN old o ON o.id = up.id
 	WHERE up.inserted OR o._deleted_at IS NOT NULL OR (o.change_status, o.change_status_id) IS DISTINCT FROM (up.change_status, up.change_status_id)
 ),
 child_del_0 AS (

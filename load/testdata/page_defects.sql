@@ -43,23 +43,23 @@ up AS (
 		last_modified_date = EXCLUDED.last_modified_date,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted, t.status, t.status_id, t.created_date
+	RETURNING t.id, (t.xmax = 0) AS inserted, t.last_modified_date, t.status, t.status_id, t.created_date
 ),
 hist AS (
 	INSERT INTO plutora.defects_history (id, valid_from, valid_to, raw, _run_id, display_id, name, description, status_id, status, priority_id, priority, severity_id, severity, assigned_to_id, assigned_to, assigned_to_email, created_date, last_modified_date)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id, o.display_id, o.name, o.description, o.status_id, o.status, o.priority_id, o.priority, o.severity_id, o.severity, o.assigned_to_id, o.assigned_to, o.assigned_to_email, o.created_date, o.last_modified_date
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE(up.last_modified_date, now()))), o.raw, o._run_id, o.display_id, o.name, o.description, o.status_id, o.status, o.priority_id, o.priority, o.severity_id, o.severity, o.assigned_to_id, o.assigned_to, o.assigned_to_email, o.created_date, o.last_modified_date
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 period_end AS (
-	UPDATE plutora.defects_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE((CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, now()))
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	UPDATE plutora.defects_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE(up.last_modified_date, now()))
+	FROM up JOIN old o ON o.id = up.id
 	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND (o.status, o.status_id) IS DISTINCT FROM (up.status, up.status_id)
 ),
 period_start AS (
 	INSERT INTO plutora.defects_status_periods (id, status, status_id, valid_from)
-	SELECT up.id, up.status, up.status_id, CASE WHEN up.inserted THEN LEAST(up.created_date::timestamptz, COALESCE((CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, now())) ELSE COALESCE((CASE WHEN (c.r->>'LastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'LastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'LastModifiedDate') WHEN (c.r->>'LastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'LastModifiedDate') END)::timestamptz, now()) END
-	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	SELECT up.id, up.status, up.status_id, CASE WHEN up.inserted THEN LEAST(up.created_date::timestamptz, COALESCE(up.last_modified_date, now())) ELSE COALESCE(up.last_modified_date, now()) END
+	FROM up LEFT JOIN old o ON o.id = up.id
 	WHERE up.inserted OR o._deleted_at IS NOT NULL OR (o.status, o.status_id) IS DISTINCT FROM (up.status, up.status_id)
 ),
 child_del_0 AS (

@@ -26,7 +26,7 @@ up AS (
 hist AS (
 	INSERT INTO plutora.environment_groups_history (id, valid_from, valid_to, raw, _run_id, name, description, color)
 	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.description, o.color
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 child_del_0 AS (

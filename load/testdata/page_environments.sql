@@ -48,7 +48,7 @@ up AS (
 hist AS (
 	INSERT INTO plutora.environments_history (id, valid_from, valid_to, raw, _run_id, name, url, linked_system, linked_system_id, usage_work_item, status, environment_status_id, environment_status, color, description, vendor, environment_mgr, is_shared_environment, usage_work_item_id)
 	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.url, o.linked_system, o.linked_system_id, o.usage_work_item, o.status, o.environment_status_id, o.environment_status, o.color, o.description, o.vendor, o.environment_mgr, o.is_shared_environment, o.usage_work_item_id
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 resolved AS (

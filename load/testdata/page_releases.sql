@@ -53,23 +53,23 @@ up AS (
 		last_modified_date = EXCLUDED.last_modified_date,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
-	RETURNING t.id, (t.xmax = 0) AS inserted, t.release_status_type, t.release_status_type_id
+	RETURNING t.id, (t.xmax = 0) AS inserted, t.last_modified_date, t.release_status_type, t.release_status_type_id
 ),
 hist AS (
 	INSERT INTO plutora.releases_history (id, valid_from, valid_to, raw, _run_id, identifier, name, summary, location, release_type_id, release_type, release_status_type_id, release_status_type, release_risk_level_id, release_risk_level, implementation_date, display_color, organization_id, organization, manager_id, parent_release_id, plutora_release_type, release_project_type, last_modified_date)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))), o.raw, o._run_id, o.identifier, o.name, o.summary, o.location, o.release_type_id, o.release_type, o.release_status_type_id, o.release_status_type, o.release_risk_level_id, o.release_risk_level, o.implementation_date, o.display_color, o.organization_id, o.organization, o.manager_id, o.parent_release_id, o.plutora_release_type, o.release_project_type, o.last_modified_date
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, COALESCE(up.last_modified_date, now()))), o.raw, o._run_id, o.identifier, o.name, o.summary, o.location, o.release_type_id, o.release_type, o.release_status_type_id, o.release_status_type, o.release_risk_level_id, o.release_risk_level, o.implementation_date, o.display_color, o.organization_id, o.organization, o.manager_id, o.parent_release_id, o.plutora_release_type, o.release_project_type, o.last_modified_date
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 period_end AS (
-	UPDATE plutora.releases_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now()))
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	UPDATE plutora.releases_status_periods sp SET valid_to = GREATEST(sp.valid_from, COALESCE(up.last_modified_date, now()))
+	FROM up JOIN old o ON o.id = up.id
 	WHERE sp.id = up.id AND sp.valid_to IS NULL AND NOT up.inserted AND (o.release_status_type, o.release_status_type_id) IS DISTINCT FROM (up.release_status_type, up.release_status_type_id)
 ),
 period_start AS (
 	INSERT INTO plutora.releases_status_periods (id, status, status_id, valid_from)
-	SELECT up.id, up.release_status_type, up.release_status_type_id, COALESCE((CASE WHEN (c.r->>'lastModifiedDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((c.r->>'lastModifiedDate'), '0123456789-:.T +Z') = '' THEN (c.r->>'lastModifiedDate') WHEN (c.r->>'lastModifiedDate') <> '' THEN 'not an ISO 8601 date: ' || (c.r->>'lastModifiedDate') END)::timestamptz, now())
-	FROM up JOIN changed c ON c.id = up.id LEFT JOIN old o ON o.id = up.id
+	SELECT up.id, up.release_status_type, up.release_status_type_id, COALESCE(up.last_modified_date, now())
+	FROM up LEFT JOIN old o ON o.id = up.id
 	WHERE up.inserted OR o._deleted_at IS NOT NULL OR (o.release_status_type, o.release_status_type_id) IS DISTINCT FROM (up.release_status_type, up.release_status_type_id)
 ),
 child_del_0 AS (

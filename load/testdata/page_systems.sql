@@ -36,7 +36,7 @@ up AS (
 hist AS (
 	INSERT INTO plutora.systems_history (id, valid_from, valid_to, raw, _run_id, name, vendor, status, organization_id, organization, description, is_allow_edit, in_my_organization)
 	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.vendor, o.status, o.organization_id, o.organization, o.description, o.is_allow_edit, o.in_my_organization
-	FROM up JOIN old o ON o.id = up.id JOIN changed c ON c.id = up.id
+	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
 child_del_0 AS (
