@@ -36,6 +36,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	logger.Info("serving /metrics, /healthz and /readyz", "addr", srv.Addr())
 	served := make(chan struct{})
 	go func() { srv.Serve(logger); close(served) }()
 	defer func() {

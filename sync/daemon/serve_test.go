@@ -3,11 +3,13 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -325,14 +327,11 @@ func TestServeShutsHTTPDownOnError(t *testing.T) {
 	}
 	defer sb.Close()
 	_, dsn := newEmptyDB(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := loadConfig(t, sandboxEnv(sb, dsn, "METRICS_ADDR", addr))
-	a, err := Open(context.Background(), cfg, testLogger(t), Options{})
+	// Port 0, and the bound address read from the log: a port picked free
+	// beforehand may be taken by a parallel test before Serve binds it.
+	var logged lockedBuffer
+	cfg := loadConfig(t, sandboxEnv(sb, dsn, "METRICS_ADDR", "127.0.0.1:0"))
+	a, err := Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logged, nil)), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,8 +340,36 @@ func TestServeShutsHTTPDownOnError(t *testing.T) {
 	if err := a.Serve(t.Context()); err == nil || !strings.Contains(err.Error(), "retry interval") {
 		t.Fatalf("Serve = %v, want the leader's error", err)
 	}
+	var addr string
+	for line := range strings.Lines(logged.String()) {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &rec) == nil && strings.HasPrefix(rec.Msg, "serving /metrics") {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no address logged:\n%s", logged.String())
+	}
 	if c, err := net.Dial("tcp", addr); err == nil {
 		c.Close()
 		t.Errorf("%s still accepts connections after Serve returned", addr)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the logger's goroutines.
+type lockedBuffer struct {
+	mu  gosync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
