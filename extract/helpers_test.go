@@ -1,7 +1,6 @@
 package extract_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // small sizes keep the tests fast; changes span several pages and end mid-page.
@@ -164,25 +164,8 @@ func countLogFrom(p *plutoratest.Product, from, status int) int {
 	return n
 }
 
-// logBuffer captures every log line of a logger at debug level.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *logBuffer) logger() *slog.Logger {
+// debugLogger logs every line, at debug level, into b.
+func debugLogger(b *workertest.LogBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

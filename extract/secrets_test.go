@@ -11,6 +11,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/redact"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // TestSecretsNeverShown runs the client through success and every kind of failure with
@@ -22,11 +23,11 @@ func TestSecretsNeverShown(t *testing.T) {
 		password = `PaSsWoRd 8b2e@6a1d+U/S=E&R%"\ 密码`
 	)
 	s := newSandbox(t, plutoratest.Options{Faults: plutoratest.Faults{ServerErrors: 0.1, Truncated: 0.1, HTMLErrors: 0.1}})
-	var logs logBuffer
+	var logs workertest.LogBuffer
 	var errs []error
 	rec := &tokenRecorder{tokens: map[string]bool{}}
 	run := func(cfg extract.Config, do func(c *extract.Client) error) {
-		cfg.Logger = logs.logger()
+		cfg.Logger = debugLogger(&logs)
 		cfg.HTTPClient = &http.Client{Transport: rec}
 		c, err := extract.New(t.Context(), cfg)
 		if err != nil {

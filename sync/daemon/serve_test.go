@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
@@ -329,7 +328,7 @@ func TestServeShutsHTTPDownOnError(t *testing.T) {
 	_, dsn := newEmptyDB(t)
 	// Port 0, and the bound address read from the log: a port picked free
 	// beforehand may be taken by a parallel test before Serve binds it.
-	var logged lockedBuffer
+	var logged workertest.LogBuffer
 	cfg := loadConfig(t, sandboxEnv(sb, dsn, "METRICS_ADDR", "127.0.0.1:0"))
 	a, err := Open(context.Background(), cfg, slog.New(slog.NewJSONHandler(&logged, nil)), Options{})
 	if err != nil {
@@ -354,22 +353,4 @@ func TestServeShutsHTTPDownOnError(t *testing.T) {
 		c.Close()
 		t.Errorf("%s still accepts connections after Serve returned", addr)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the logger's goroutines.
-type lockedBuffer struct {
-	mu  gosync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
