@@ -89,16 +89,29 @@ func TestServePolls(t *testing.T) {
 	// A sweep, not a schedule: the new versions land within seconds. The
 	// environments' first sweep read 30 details (a summary list), outside
 	// the sweep share: counted in it, the next sweep would wait 45 s.
-	for table, want := range map[string][2]string{"hosts": {host, string(newHost)}, "environments": {env, string(newEnv)}} {
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	// Each time a sweep of one of them commits, look at the warehouse.
+	pending := map[string][2]string{"hosts": {host, string(newHost)}, "environments": {env, string(newEnv)}}
+	deadline := time.After(20 * time.Second)
+	for len(pending) > 0 {
+		select {
+		case table := <-landed:
+			want, ok := pending[table]
+			if !ok {
+				continue
+			}
 			var same bool
 			err := db.QueryRowContext(ctx, `SELECT raw = $2::jsonb FROM plutora.`+table+` WHERE id = $1`, want[0], want[1]).Scan(&same)
-			if err == nil && same {
-				break
+			if err != nil {
+				t.Fatal(err)
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s %s not at its new version in the warehouse after 20 s: %v", table, want[0], err)
+			if same {
+				delete(pending, table)
 			}
+		case <-deadline:
+			for table, want := range pending {
+				t.Errorf("%s %s not at its new version in the warehouse after 20 s", table, want[0])
+			}
+			t.FailNow()
 		}
 	}
 	for _, tc := range []struct {
