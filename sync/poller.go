@@ -16,9 +16,9 @@ type PollerOptions struct {
 	// poll that brought changes, down to Floor, and doubles after a quiet
 	// one, up to Ceiling.
 	Floor, Ceiling time.Duration
-	// PerHour is the requests per hour this entity's polls may spend (its
-	// part of the key's poll share of the budget): a poll of n requests is
-	// followed by a wait of at least n × hour / PerHour.
+	// PerHour is the requests per hour this entity's runs may spend (its
+	// part of the key's poll or sweep share of the budget): a run of n
+	// requests is followed by a wait of at least n × hour / PerHour.
 	PerHour float64
 	// Poll runs one incremental run (or sweep).
 	Poll   func(ctx context.Context) (synctype.RunResult, error)
