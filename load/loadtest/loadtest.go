@@ -4,6 +4,8 @@
 // Databases are copied from a migrated template database (one per set of
 // migrations, named after their hash, built once under an advisory lock and
 // kept on the server), which is faster than migrating each one.
+//
+// A test that crashes PostgreSQL uses a Server of its own instead.
 package loadtest
 
 import (
