@@ -313,7 +313,7 @@ func (w *failingWriter) WritePage(ctx context.Context, p synctype.PageWrite) (sy
 		}
 	}
 	if p.PageNum == w.failPage {
-		return synctype.PageResult{}, errors.New("disk full")
+		return synctype.PageResult{}, fmt.Errorf("write %s page %d: disk full", p.Entity, p.PageNum) // as load.Writer says it
 	}
 	return w.fakeWriter.WritePage(ctx, p)
 }

@@ -30,6 +30,7 @@ type PageWriter interface {
 	CheckpointMode(ctx context.Context, product synctype.Product, entity string, mode synctype.Mode) (synctype.Checkpoint, bool, error)
 	StartRun(ctx context.Context, r synctype.RunStart) (int64, error)
 	// WritePage writes the page's rows and its checkpoint in one transaction.
+	// Its errors start with "write <entity> page <n>: ".
 	WritePage(ctx context.Context, p synctype.PageWrite) (synctype.PageResult, error)
 	// Candidates lists up to limit of the live rows a census did not see
 	// (Reason says why none may be marked, when so).

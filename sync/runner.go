@@ -512,15 +512,12 @@ func later(a, b *time.Time) *time.Time {
 }
 
 // writePage writes one page. The page in hand commits even when ctx is
-// cancelled (shutdown): its write has a deadline of its own instead.
+// cancelled (shutdown): its write has a deadline of its own instead. The
+// writer's errors name the entity and page already.
 func (r *Runner) writePage(ctx context.Context, pw synctype.PageWrite) (synctype.PageResult, error) {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	out, err := r.opts.Writer.WritePage(wctx, pw)
-	if err != nil {
-		return out, fmt.Errorf("write %s page %d: %w", pw.Entity, pw.PageNum, err)
-	}
-	return out, nil
+	return r.opts.Writer.WritePage(wctx, pw)
 }
 
 func (r *Runner) note(product synctype.Product) string {

@@ -382,7 +382,7 @@ func TestRunWritesPagesInOrder(t *testing.T) {
 	w.failPage = 1
 	src.put("changes", "id-09", t0)
 	res, err = r.Run(ctx, changes, synctype.ModeCensus)
-	if err == nil || !strings.Contains(err.Error(), "write changes page 1: disk full") {
+	if err == nil || !strings.Contains(err.Error(), "write changes page 1: disk full") || strings.Count(err.Error(), "page 1") != 1 {
 		t.Fatalf("run with a failing page: %v", err)
 	}
 	if res.Outcome != synctype.OutcomeFailed || res.Pages != 1 || res.Unchanged != 3 || res.Deleted != 0 {
