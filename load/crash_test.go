@@ -43,7 +43,7 @@ func TestDatabaseCrashKeepsEveryCommittedPage(t *testing.T) {
 	}
 	write(0)
 	write(1)
-	pg.HoldWAL(ctx, db.DB)
+	pg.HoldWAL(ctx)
 	write(2)
 	write(3)
 	pg.Crash()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"io"
 	"os"
 	"os/exec"
 	"os/user"
@@ -134,12 +135,11 @@ func (s *Server) start() {
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), "ready to accept connections") {
 				close(ready)
-				for sc.Scan() {
-				}
 				break
 			}
 			log.WriteString(sc.Text() + "\n")
 		}
+		_, _ = io.Copy(io.Discard, stderr) // until the server exits
 		_ = cmd.Wait()
 		close(exited)
 	}()
@@ -169,8 +169,13 @@ func (s *Server) DB() *sqlx.DB {
 // own; the WAL of a commit made with synchronous_commit off stays in the
 // server's memory, as it does for up to three wal_writer_delay rounds
 // (600 ms by default) on a running server, and a Crash loses it.
-func (s *Server) HoldWAL(ctx context.Context, db *sql.DB) {
+func (s *Server) HoldWAL(ctx context.Context) {
 	s.t.Helper()
+	db, err := sql.Open("postgres", s.URL())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
 	if err := db.QueryRowContext(ctx, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'").Scan(&s.walStop); err != nil {
 		s.t.Fatalf("loadtest: find the WAL writer: %v", err)
 	}
