@@ -159,7 +159,7 @@ func joinCoverage(ctx context.Context, db *sqlx.DB, ref reference) (joined, miss
 func censusMarksGone(t *testing.T, db *sqlx.DB, run func(synctype.Entity, synctype.Mode) synctype.RunResult) {
 	t.Helper()
 	const gone = "0badc0de-0000-4000-8000-000000000001"
-	if _, err := db.Exec(`INSERT INTO plutora.users (id, name, raw) VALUES ($1, 'Left Company', '{"id":"0badc0de-0000-4000-8000-000000000001"}')`, gone); err != nil {
+	if _, err := db.Exec(`INSERT INTO plutora.users (id, user_name, raw) VALUES ($1, 'left.company@example.com', '{"id":"0badc0de-0000-4000-8000-000000000001"}')`, gone); err != nil {
 		t.Fatal(err)
 	}
 	users, _ := synctype.EntityByName("users")

@@ -318,11 +318,12 @@ func (p *Product) badRequest(field string, err error) *resp {
 	return &resp{status: http.StatusBadRequest, ctype: "application/json; charset=utf-8", body: w.b}
 }
 
-// filterFault answers a filter the sandbox cannot evaluate: 400 naming the
-// fault, or 500 for an unknown field when Options.Errors.UnknownField500.
+// filterFault answers a filter the sandbox cannot evaluate: 500 for an
+// unknown field, as the real API (400 naming it under
+// Options.Errors.UnknownField400), else 400 naming the fault.
 func (p *Product) filterFault(field string, err error) *resp {
 	var uf *unknownFieldError
-	if p.srv.opts.Errors.UnknownField500 && errors.As(err, &uf) {
+	if !p.srv.opts.Errors.UnknownField400 && errors.As(err, &uf) {
 		return messageResp(http.StatusInternalServerError, "An error has occurred.")
 	}
 	return p.badRequest(field, err)
