@@ -227,7 +227,7 @@ func printSimHelp(w io.Writer, s *Server) {
 		line("  client secret: %s", c.ClientSecret)
 		line("  username:      %s", c.Username)
 		line("  password:      %s", c.Password)
-		line("  OpenAPI:       %s/swagger", p.URL)
+		line("  Swagger UI:    %s%s (OpenAPI: %s%s)", p.URL, swaggerUIPath, p.URL, swaggerDocsPath)
 		line("")
 	}
 	line("Lists: %s (real: environments, systems and releases answer summaries; details are full)", s.opts.Lists)

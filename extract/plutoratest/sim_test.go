@@ -53,7 +53,7 @@ func TestSimCommand(t *testing.T) {
 	}
 	text := out.String()
 	apiURL := regexp.MustCompile(`API URL:\s+(\S+)`).FindStringSubmatch(text)[1]
-	for _, want := range []string{"client secret:", "curl -s -X POST " + apiURL + "/oauth/token", "250 changes", "/defects/Search"} {
+	for _, want := range []string{"client secret:", "curl -s -X POST " + apiURL + "/oauth/token", "250 changes", "/defects/Search", apiURL + "/swagger/ui/index"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
