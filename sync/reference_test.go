@@ -54,14 +54,15 @@ var references = []reference{
 // TestReferenceDataJoins loads every Plutora entity from the sandbox into a
 // real warehouse (real HTTP client and writer) and checks that every typed
 // id listed in references joins a live row, of the right lookup type for a
-// lookup, and that each join is used. The all-zero GUIDs the sandbox keeps
-// on purpose (plutora-api.md §4) are NULL in typed columns and so join
-// nothing; they are counted in the log. Then a census of users marks a user
+// lookup, and that each join is used. The sandbox runs with its quirks on
+// (docs/plutora-api.md, "Records"): the all-zero GUIDs it then puts in
+// required references are NULL in typed columns and so join nothing, and
+// null arrays load as no child rows. Then a census of users marks a user
 // the API no longer lists deleted, though the API has no GET /users/{id} to
 // confirm it with.
 func TestReferenceDataJoins(t *testing.T) {
 	t.Parallel()
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5,
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Quirks: plutoratest.AllQuirks(),
 		Sizes: plutoratest.Sizes{Changes: 600, Releases: 120, Environments: 60, Hosts: 150, Systems: 40, Defects: -1}})
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +123,9 @@ func TestReferenceDataJoins(t *testing.T) {
 	if err := db.Get(&zero, `SELECT (SELECT count(*) FROM plutora.changes WHERE raw::text LIKE '%00000000-0000-0000-0000-000000000000%')
 		+ (SELECT count(*) FROM plutora.releases WHERE raw::text LIKE '%00000000-0000-0000-0000-000000000000%')`); err != nil {
 		t.Fatal(err)
+	}
+	if zero == 0 {
+		t.Error("no change or release holds an all-zero GUID: the quirk is off, and the test checks less than it says")
 	}
 	t.Logf("%d changes and releases hold an all-zero GUID (NULL in their typed columns)", zero)
 
