@@ -235,10 +235,11 @@ func (g *generator) host(rec *record) []byte {
 	return w.b
 }
 
-// environment writes the detail of docs/plutora-api.md, "Records" (usageWorkItemId
-// only under ListsReal, see generator.real), plus the list item's status:
-// the detail carries every member of the list item. The hosts member is
-// left out: Server.withHosts adds the live hosts when the record is served.
+// environment writes the detail of docs/plutora-api.md, "Records"
+// (usageWorkItemId only under ListsReal, see generator.real), plus the list
+// item's status: the detail carries every member of the list item. The
+// hosts member is left out: Server.withHosts adds the live hosts when the
+// record is served.
 func (g *generator) environment(rec *record) []byte {
 	r := g.rng(Environments, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}

@@ -80,7 +80,7 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 		}
 		if st.byParent != nil {
 			rec.parent = spec.parentOf(g, i)
-			st.byParent[rec.parent] = append(st.byParent[rec.parent], rec)
+			st.addChild(rec)
 		}
 		st.byID[rec.id] = rec
 		st.order = append(st.order, rec)
@@ -198,7 +198,13 @@ func (st *store) put(rec *record) {
 	if st.byDisplay != nil && rec.displayID != "" {
 		st.byDisplay[strings.ToLower(rec.displayID)] = rec
 	}
-	if st.byParent != nil && rec.parent != "" {
+	st.addChild(rec)
+}
+
+// addChild indexes rec under its parent; an empty or all-zero parent id is
+// no parent. Callers hold mu (or own st).
+func (st *store) addChild(rec *record) {
+	if st.byParent != nil && rec.parent != "" && rec.parent != zeroGUID {
 		st.byParent[rec.parent] = append(st.byParent[rec.parent], rec)
 	}
 }
