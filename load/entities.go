@@ -151,7 +151,8 @@ var specs = []*entitySpec{
 		cols: []column{
 			c("name", kText, "name"), c("url", kText, "url"), c("linked_system", kText, "linkedSystem"),
 			c("linked_system_id", kUUID, "linkedSystemId"), c("usage_work_item", kText, "usageWorkItem"),
-			// A list item has status; the detail environmentStatus only (plutora-api.md §4).
+			// A list item has status; the detail environmentStatus only
+			// (docs/plutora-api.md, "Paging and filtering").
 			orPath(c("status", kText, "status"), "environmentStatus"), c("environment_status_id", kUUID, "environmentStatusId"),
 			c("environment_status", kText, "environmentStatus"), c("color", kText, "color"),
 			c("description", kText, "description"), c("vendor", kText, "vendor"),
@@ -184,7 +185,7 @@ var specs = []*entitySpec{
 	},
 	{
 		// Defects come from Plutora Test, in PascalCase; the shape is assumed
-		// (plutora-api.md §4): adjust the keys here.
+		// (docs/plutora-api.md, "Records"): adjust the keys here.
 		Entity: entity("defects"), table: "plutora.defects",
 		cols: []column{
 			c("display_id", kText, "DisplayId"), c("name", kText, "Name"), c("description", kText, "Description"),
@@ -202,15 +203,18 @@ var specs = []*entitySpec{
 		},
 		periods: &periodSpec{status: "status", statusID: "status_id", born: "created_date"},
 	},
-	// Reference data (plutora-api.md §2, §4): what the records' typed ids join to.
+	// Reference data (docs/plutora-api.md, "Endpoints" and "Records"): what
+	// the records' typed ids join to.
 	{
 		Entity: entity("organizations"), table: "plutora.organizations",
 		cols: []column{c("name", kText, "name"), c("type", kText, "type")},
 	},
 	{
-		// Fields assumed beyond id (plutora-api.md §2): raw keeps the rest.
+		// userName, firstName and lastName are what Plutora's own scripts
+		// read; email is assumed (docs/plutora-api.md, "Records").
 		Entity: entity("users"), table: "plutora.users",
-		cols: []column{c("name", kText, "name"), c("email", kText, "email")},
+		cols: []column{c("user_name", kText, "userName"), c("first_name", kText, "firstName"),
+			c("last_name", kText, "lastName"), c("email", kText, "email")},
 	},
 	{
 		Entity: entity("lookup_values"), table: "plutora.lookup_values",

@@ -21,7 +21,9 @@ import (
 )
 
 // TestEveryTableFieldByField loads every entity of a sandbox and checks each
-// typed column, each child row and the raw record against the records.
+// typed column, each child row and the raw record against the records. The
+// sandbox's quirks are on, so the records hold all-zero GUIDs (NULL in
+// typed columns), null references and null arrays (no child rows).
 func TestEveryTableFieldByField(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -30,7 +32,8 @@ func TestEveryTableFieldByField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Sizes: plutoratest.Sizes{
+	// With every quirk: zero and null references, null arrays.
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Quirks: plutoratest.AllQuirks(), Sizes: plutoratest.Sizes{
 		Changes: 300, Releases: 80, Environments: 25, Hosts: 60, Systems: 20, Defects: 150}})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +68,18 @@ func TestEveryTableFieldByField(t *testing.T) {
 				checkChildren(t, db, spec, ch, recs)
 			}
 		})
+	}
+	for what, q := range map[string]string{
+		"an all-zero GUID": `SELECT count(*) FROM plutora.changes WHERE raw::text LIKE '%00000000-0000-0000-0000-000000000000%'`,
+		"null layers":      `SELECT count(*) FROM plutora.hosts WHERE raw->'layers' = 'null'`,
+		"null hosts":       `SELECT count(*) FROM plutora.environments WHERE raw->'hosts' = 'null'`,
+		"no linked system": `SELECT count(*) FROM plutora.environments WHERE linked_system_id IS NULL`,
+		"no risk level":    `SELECT count(*) FROM plutora.releases WHERE release_risk_level_id IS NULL`,
+	} {
+		var n int
+		if err := db.Get(&n, q); err != nil || n == 0 {
+			t.Errorf("no record with %s was loaded (%v): the test checks less than it says", what, err)
+		}
 	}
 }
 
@@ -310,7 +325,7 @@ func wantUUID(s string) any {
 func TestSpecCoversTablesAndRecords(t *testing.T) {
 	t.Parallel()
 	db := loadtest.NewDB(t)
-	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: plutoratest.Sizes{
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Quirks: plutoratest.AllQuirks(), Sizes: plutoratest.Sizes{
 		Changes: 50, Releases: 20, Environments: 10, Hosts: 10, Systems: 10, Defects: 30}})
 	if err != nil {
 		t.Fatal(err)

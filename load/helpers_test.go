@@ -30,7 +30,7 @@ func newWriter(t *testing.T) (*load.Writer, *sqlx.DB) {
 
 func newSandbox(t *testing.T, sizes plutoratest.Sizes) *plutoratest.Server {
 	t.Helper()
-	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: sizes})
+	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: sizes, Quirks: plutoratest.AllQuirks()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,8 @@ import (
 
 // unknownField stands before the sandbox: it renames the field of every
 // filter with a condition (an incremental run's) to one the entity lacks,
-// so the sandbox, with Errors.UnknownField500, answers 500 as the real API
-// does; it counts those requests.
+// so the sandbox answers 500 as the real API does (docs/plutora-api.md,
+// "Errors and limits"); it counts those requests.
 func unknownField(sandbox http.Handler, filtered *atomic.Int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "POST" && strings.HasSuffix(strings.ToLower(r.URL.Path), "/filter") {
@@ -55,7 +55,6 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 			sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 12, Now: clk.Now,
 				Sizes:          plutoratest.Sizes{Changes: 250, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1},
-				Errors:         plutoratest.ErrorVariants{UnknownField500: true},
 				SummaryFilters: map[string]bool{"changes": summaries}})
 			if err != nil {
 				t.Fatal(err)

@@ -25,7 +25,7 @@ func TestCrashResume(t *testing.T) {
 		kills = 5
 	}
 	bin := workertest.Binary(t)
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Latency: 3 * time.Millisecond,
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 11, Latency: 3 * time.Millisecond, Quirks: plutoratest.AllQuirks(),
 		Sizes: plutoratest.Sizes{Changes: 1500, Releases: 200, Environments: 80, Hosts: 300, Systems: 40, Defects: 1200}})
 	if err != nil {
 		t.Fatal(err)

@@ -121,7 +121,7 @@ func BenchmarkNewServer(b *testing.B) {
 
 // BenchmarkBuildChange measures generating one change's JSON.
 func BenchmarkBuildChange(b *testing.B) {
-	g := newGenerator(1, DefaultSizes(), false)
+	g := newGenerator(1, DefaultSizes(), false, Quirks{})
 	size := 0
 	for i := 0; i < b.N; i++ {
 		size += len(g.change(&record{id: zeroGUID, idx: i, modStr: "2025-06-20T17:29:55.883"}))

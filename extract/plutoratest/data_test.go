@@ -10,7 +10,8 @@ import (
 	"time"
 )
 
-// requiredFields are the fields plutora-api.md §4 names per entity.
+// requiredFields are the fields docs/plutora-api.md ("Records") names per
+// entity.
 var requiredFields = map[string][]string{
 	Changes: {"id", "changeId", "name", "changePriorityId", "changePriority", "changeStatusId", "changeStatus",
 		"changeTypeId", "changeType", "changeDeliveryRiskId", "changeDeliveryRisk", "changeThemeId", "changeTheme",
@@ -41,7 +42,7 @@ func TestGeneratedFieldsAndReferences(t *testing.T) {
 	s := newTestServer(t, Options{Seed: 11})
 	envs, rels := s.Records(Environments), s.Records(Releases)
 	dataTypes := map[string]bool{}
-	var zoneless, offset, zeroGUIDs, nullEnvHosts int
+	var zoneless, offset, zeroGUIDs, envsWithoutHosts int
 	for entity, fields := range requiredFields {
 		seenNested := map[string]bool{}
 		for id, raw := range s.Records(entity) {
@@ -94,8 +95,8 @@ func TestGeneratedFieldsAndReferences(t *testing.T) {
 					}
 				}
 			case Environments:
-				if m["hosts"] == nil {
-					nullEnvHosts++
+				if hosts, ok := m["hosts"].([]any); ok && len(hosts) == 0 {
+					envsWithoutHosts++
 				}
 			}
 		}
@@ -110,8 +111,67 @@ func TestGeneratedFieldsAndReferences(t *testing.T) {
 			t.Errorf("no custom field of type %s", cf.dataType)
 		}
 	}
-	if zoneless == 0 || offset == 0 || zeroGUIDs == 0 || nullEnvHosts == 0 {
-		t.Errorf("variety: zoneless %d offset %d zero GUIDs %d envs without hosts %d", zoneless, offset, zeroGUIDs, nullEnvHosts)
+	if zoneless == 0 || offset == 0 || zeroGUIDs == 0 || envsWithoutHosts == 0 {
+		t.Errorf("variety: zoneless %d offset %d zero GUIDs %d envs without hosts ([]) %d", zoneless, offset, zeroGUIDs, envsWithoutHosts)
+	}
+}
+
+// quirkCounts counts, in the records of s, what each quirk turns on.
+func quirkCounts(t *testing.T, s *Server) map[string]int {
+	t.Helper()
+	n := map[string]int{}
+	for _, e := range []string{Changes, Releases, Environments, Hosts} {
+		for id, raw := range s.Records(e) {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatalf("%s %s: %v", e, id, err)
+			}
+			for _, k := range map[string][]string{
+				Changes:  {"organizationId", "changeStatusId", "changePriorityId", "changeTypeId"},
+				Releases: {"organizationId", "releaseStatusTypeId", "releaseTypeId"},
+			}[e] {
+				if m[k] == zeroGUID || m[k] == nil {
+					n["zero or null required reference"]++
+				}
+			}
+			if e == Releases && m["releaseRiskLevelId"] == nil {
+				n["null releaseRiskLevelId"]++
+			}
+			if e == Environments && m["hosts"] == nil {
+				n["null hosts"]++
+			}
+			if e == Environments && m["linkedSystemId"] == nil {
+				n["null linkedSystemId"]++
+			}
+			if e == Hosts && m["layers"] == nil {
+				n["null layers"]++
+			}
+		}
+	}
+	return n
+}
+
+// TestQuirks: by default required references are set, arrays are [] and
+// every environment links a system; each quirk turns its case on.
+func TestQuirks(t *testing.T) {
+	if n := quirkCounts(t, newTestServer(t, Options{Seed: 11, Sizes: DefaultSizes()})); len(n) != 0 {
+		t.Errorf("default data: %v, want none", n)
+	}
+	n := quirkCounts(t, newTestServer(t, Options{Seed: 11, Sizes: DefaultSizes(), Quirks: AllQuirks()}))
+	for _, k := range []string{"zero or null required reference", "null releaseRiskLevelId", "null hosts", "null linkedSystemId", "null layers"} {
+		if n[k] == 0 {
+			t.Errorf("AllQuirks: no %s (%v)", k, n)
+		}
+	}
+	only, err := ParseQuirks("null-arrays")
+	if err != nil || only != (Quirks{NullArrays: true}) {
+		t.Errorf("ParseQuirks(null-arrays) = %+v, %v", only, err)
+	}
+	if q, err := ParseQuirks(" all ,none"); err != nil || q != AllQuirks() {
+		t.Errorf("ParseQuirks(all) = %+v, %v", q, err)
+	}
+	if _, err := ParseQuirks("zero-refs,nulls"); err == nil || !strings.Contains(err.Error(), `"nulls"`) {
+		t.Errorf("ParseQuirks(nulls): %v", err)
 	}
 }
 
@@ -340,5 +400,47 @@ func TestWhitelist(t *testing.T) {
 	}
 	if _, err := ParseWhitelist("127.0.0.1", "nope"); err == nil || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("ParseWhitelist: %v", err)
+	}
+}
+
+// TestEnvironmentHostsFollowHosts: under churn of hosts and environments
+// an environment's detail lists exactly the live hosts that name it, each
+// as GET /hosts/{id} answers it (a deleted host is gone from it).
+func TestEnvironmentHostsFollowHosts(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 13})
+	tick, rounds := make(chan time.Time), make(chan int)
+	stop := s.StartChurn(ChurnOptions{Entities: []string{Hosts, Environments}, Inserts: 2, Updates: 3, Deletes: 2, Tick: tick, Rounds: rounds})
+	defer stop()
+	for i := 0; i < 10; i++ {
+		tick <- time.Time{}
+		<-rounds
+	}
+	hosts := s.Records(Hosts)
+	byEnv := map[string]int{}
+	for _, raw := range hosts {
+		var h struct{ EnvironmentID string }
+		_ = json.Unmarshal(raw, &h)
+		byEnv[h.EnvironmentID]++
+	}
+	var embedded int
+	for id, raw := range s.Records(Environments) {
+		var e struct{ Hosts []json.RawMessage }
+		if err := json.Unmarshal(raw, &e); err != nil || e.Hosts == nil {
+			t.Fatalf("environment %s: hosts %v (%v), want an array", id, e.Hosts, err)
+		}
+		for _, h := range e.Hosts {
+			var x struct{ ID, EnvironmentID string }
+			_ = json.Unmarshal(h, &x)
+			if string(hosts[x.ID]) != string(h) || x.EnvironmentID != id {
+				t.Fatalf("environment %s embeds host %s as %s; GET /hosts has %s", id, x.ID, h, hosts[x.ID])
+			}
+		}
+		if len(e.Hosts) != byEnv[id] {
+			t.Errorf("environment %s embeds %d hosts, %d live hosts name it", id, len(e.Hosts), byEnv[id])
+		}
+		embedded += len(e.Hosts)
+	}
+	if embedded == 0 {
+		t.Fatal("no environment embeds a host: the test checks nothing")
 	}
 }

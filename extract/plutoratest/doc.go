@@ -3,15 +3,19 @@
 //
 // NewServer starts the two products on two loopback listeners. Each serves
 // its own /oauth/token (password grant) and its API paths from the root, as
-// described in shared/plutora-api.md: paged GET lists and bare legacy arrays,
+// described in docs/plutora-api.md: paged GET lists and bare legacy arrays,
 // POST /changes/filter and /releases/filter with searchFilters, the GET
 // backtick filter, detail endpoints, /me, the reference endpoints
-// (/organizations, /users, /lookupfields and /lookupfields/{type},
-// /environmentgroups, /layers/{id}), /releases/{id}/changes and the systems
-// of a release or change, and on Plutora Test POST /defects/Search, PATCH
-// /defects/{id} and GET /defects/GetByDisplayId/{displayId}. Options.Lists
-// chooses full lists or the real API's summaries; Options.Errors the
-// variants of error answers.
+// (/organizations and /organizations/tree, /users, /lookupfields and
+// /lookupfields/{type}, /environmentgroups, /layers/{id}), the
+// sub-resources of a record (a release's changes, systems and stakeholders,
+// a change's systems, the custom fields of a release, change or system),
+// and on Plutora Test POST /defects/Search, PATCH /defects/{id} and GET
+// /defects/GetByDisplayId/{displayId}. /swagger leads to a Swagger UI page
+// over an OpenAPI document of all of it. Options.Lists chooses full lists
+// or the real API's summaries; Options.Errors the variants of error
+// answers; Options.Quirks the shapes a client must survive that the real
+// API is not known to send by default.
 //
 // Data come from a deterministic generator (Options.Seed and Options.Sizes).
 // Records are kept pre-serialized, ordered by id (the order offset paging

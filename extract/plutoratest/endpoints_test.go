@@ -2,6 +2,7 @@ package plutoratest
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -114,46 +115,64 @@ func TestDefectEndpoints(t *testing.T) {
 	}
 }
 
+// TestSwagger: /swagger redirects to the page, the page and its assets
+// answer without a token, and every documented GET path answers 200 with
+// the example values the page fills in.
 func TestSwagger(t *testing.T) {
 	s := newTestServer(t, Options{Seed: 1})
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, p := range []*Product{s.Plutora, s.Test} {
+		if r := call(t, noRedirect, "GET", p.URL+"/Swagger", "", nil); r.status != http.StatusFound || r.header.Get("Location") != "/swagger/ui/index" {
+			t.Fatalf("%s /swagger: %d, Location %q", p.Name, r.status, r.header.Get("Location"))
+		}
+		for path, want := range map[string]string{
+			"/swagger/ui/index":                `<script src="swagger-ui-bundle.js"`,
+			"/swagger/ui/init.js":              `url: "/swagger/docs/v1"`,
+			"/swagger/ui/swagger-ui.css":       ".swagger-ui",
+			"/swagger/ui/swagger-ui-bundle.js": "SwaggerUIBundle",
+		} {
+			if r := call(t, nil, "GET", p.URL+path, "", nil); r.status != 200 || !strings.Contains(string(r.body), want) {
+				t.Errorf("%s %s: %d %.80s, want %q in it", p.Name, path, r.status, r.body, want)
+			}
+		}
+		if r := call(t, nil, "GET", p.URL+"/swagger/ui/swagger-initializer.js", "", nil); r.status != 404 {
+			t.Errorf("%s: the distribution's own initializer (the pet store) answers %d", p.Name, r.status)
+		}
 		tok := token(t, p)
-		r := call(t, nil, "GET", p.URL+"/swagger", "", nil)
+		r := call(t, nil, "GET", p.URL+"/swagger/docs/v1", "", nil)
 		var doc struct {
 			OpenAPI string `json:"openapi"`
-			Paths   map[string]map[string]any
+			Paths   map[string]map[string]struct {
+				Parameters []struct {
+					Name, In string
+					Example  string
+					Schema   struct{ Enum []string }
+				}
+				Security []map[string]any
+			}
 		}
 		if err := json.Unmarshal(r.body, &doc); err != nil || r.status != 200 || !strings.HasPrefix(doc.OpenAPI, "3.") {
-			t.Fatalf("%s /swagger: %d %v", p.Name, r.status, err)
+			t.Fatalf("%s /swagger/docs/v1: %d %v", p.Name, r.status, err)
 		}
-		if len(doc.Paths) < 4 {
-			t.Fatalf("%s: only %d paths", p.Name, len(doc.Paths))
+		if len(doc.Paths) < 5 || doc.Paths["/oauth/token"]["post"].Security == nil || len(doc.Paths["/oauth/token"]["post"].Security) != 0 {
+			t.Fatalf("%s: %d paths; /oauth/token must need no token", p.Name, len(doc.Paths))
 		}
-		// Every documented GET path answers (ids filled with real ones).
-		ids := map[string]string{}
-		for _, e := range []string{Releases, Defects, Changes, Hosts, Environments, Systems} {
-			for id := range s.Records(e) {
-				ids[e] = id
-				break
-			}
-		}
-		for _, raw := range s.Records(Hosts) {
-			var h struct{ Layers []struct{ ID string } }
-			if json.Unmarshal(raw, &h) == nil && len(h.Layers) > 0 {
-				ids["layers"] = h.Layers[0].ID
-				break
-			}
-		}
-		for path, methods := range doc.Paths {
-			if _, ok := methods["get"]; !ok {
+		for path, ops := range doc.Paths {
+			op, ok := ops["get"]
+			if !ok {
 				continue
 			}
 			u := path
-			seg := strings.Split(strings.Trim(path, "/"), "/")
-			u = strings.ReplaceAll(u, "{id}", ids[strings.ToLower(seg[0])])
-			u = strings.ReplaceAll(u, "{displayId}", "P-D-1000")
-			u = strings.ReplaceAll(u, "{type}", "ChangeStatus")
-			if r := call(t, nil, "GET", p.URL+u, tok, nil); r.status != 200 {
+			for _, prm := range op.Parameters {
+				v := prm.Example
+				if len(prm.Schema.Enum) > 0 {
+					v = prm.Schema.Enum[0]
+				}
+				if prm.In == "path" {
+					u = strings.ReplaceAll(u, "{"+prm.Name+"}", v)
+				}
+			}
+			if r := call(t, nil, "GET", p.URL+u, tok, nil); r.status != 200 || strings.Contains(u, "{") {
 				t.Errorf("%s GET %s (%s): %d %.100s", p.Name, path, u, r.status, r.body)
 			}
 		}

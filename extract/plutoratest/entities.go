@@ -2,6 +2,7 @@ package plutoratest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 )
 
@@ -23,6 +24,11 @@ type entitySpec struct {
 	modField string // last-modified field, "" when the entity has none
 	fields   []string
 	build    func(g *generator, rec *record) []byte
+	// parentKey names the member that holds the id of the record whose
+	// detail embeds this one (a host's environmentID), "" for none;
+	// parentOf gives it for the idx-th generated record.
+	parentKey string
+	parentOf  func(g *generator, idx int) string
 }
 
 var specs = []*entitySpec{
@@ -39,7 +45,8 @@ var specs = []*entitySpec{
 	{name: Environments, idField: "id", build: (*generator).environment, fields: []string{
 		"id", "name", "url", "linkedSystem", "linkedSystemId", "usageWorkItemId", "usageWorkItem", "status",
 		"environmentStatusId", "environmentStatus", "color", "description", "vendor", "environmentMgr", "isSharedEnvironment"}},
-	{name: Hosts, idField: "id", build: (*generator).host, fields: []string{"id", "name", "environmentID"}},
+	{name: Hosts, idField: "id", build: (*generator).host, fields: []string{"id", "name", "environmentID"},
+		parentKey: "environmentID", parentOf: (*generator).hostEnv},
 	{name: Systems, idField: "id", build: (*generator).system, fields: []string{
 		"id", "name", "vendor", "status", "organizationId", "organization", "description", "isAllowEdit", "inMyOrganization"}},
 	{name: Defects, test: true, idField: "Id", modField: "LastModifiedDate", build: (*generator).defect, fields: []string{
@@ -87,17 +94,17 @@ func (g *generator) change(rec *record) []byte {
 	r := g.rng(Changes, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}
 	w.open('{').ks("id", rec.id).ki("changeId", int64(10000+rec.idx)).ks("name", g.sentence(r))
-	g.ref(w, r, "changePriorityId", "changePriority", g.lookups.get("ChangePriority"), true)
-	g.ref(w, r, "changeStatusId", "changeStatus", g.lookups.get("ChangeStatus"), true)
+	g.ref(w, r, "changePriorityId", "changePriority", g.lookups.get("ChangePriority"), required)
+	g.ref(w, r, "changeStatusId", "changeStatus", g.lookups.get("ChangeStatus"), required)
 	if r.IntN(4) == 0 {
 		w.kn("businessValueScore")
 	} else {
 		w.ki("businessValueScore", int64(r.IntN(100)))
 	}
-	g.ref(w, r, "changeTypeId", "changeType", g.lookups.get("ChangeType"), true)
-	g.ref(w, r, "changeDeliveryRiskId", "changeDeliveryRisk", g.lookups.get("ChangeDeliveryRisk"), false)
-	g.ref(w, r, "changeThemeId", "changeTheme", g.lookups.get("ChangeTheme"), false)
-	g.ref(w, r, "organizationId", "organization", g.orgs, true)
+	g.ref(w, r, "changeTypeId", "changeType", g.lookups.get("ChangeType"), required)
+	g.ref(w, r, "changeDeliveryRiskId", "changeDeliveryRisk", g.lookups.get("ChangeDeliveryRisk"), optional)
+	g.ref(w, r, "changeThemeId", "changeTheme", g.lookups.get("ChangeTheme"), optional)
+	g.ref(w, r, "organizationId", "organization", g.orgs, required)
 	raiser := g.person(r)
 	w.ks("raisedById", raiser.id).ks("raisedBy", raiser.name).ks("raisedDate", g.date(r))
 	if r.IntN(5) == 0 {
@@ -110,22 +117,8 @@ func (g *generator) change(rec *record) []byte {
 	g.modifiedField(w, rec, "lastModifiedDate")
 	w.ks("lastModifiedBy", g.person(r).email)
 	g.additionalInformation(w, r, "Change")
-	w.k("stakeholders").open('[')
-	for k, n := 0, r.IntN(5)/2; k < n; k++ {
-		w.open('{')
-		if r.IntN(3) > 0 {
-			p := g.person(r)
-			w.ks("userId", p.id).ks("user", p.name).kn("groupId").kn("group")
-		} else {
-			gi := r.IntN(5)
-			w.kn("userId").kn("user").ks("groupId", guid(g.seed, "group", uint64(gi), 0)).ks("group", fmt.Sprintf("Team %c", 'A'+gi))
-		}
-		role := g.lookup(r, "StakeholderRole")
-		w.k("stakeholderRoleIds").open('[').s(role.ID).close(']').ks("stakeholderRoles", role.Value)
-		w.kb("responsible", r.IntN(2) == 0).kb("accountable", r.IntN(2) == 0).kb("informed", r.IntN(2) == 0).kb("consulted", r.IntN(2) == 0)
-		w.close('}')
-	}
-	w.close(']')
+	w.k("stakeholders")
+	g.stakeholders(w, r, r.IntN(5)/2)
 	w.k("systems").open('[')
 	if g.sizes.Systems > 0 {
 		for k, n := 0, r.IntN(3); k < n; k++ {
@@ -151,6 +144,27 @@ func (g *generator) change(rec *record) []byte {
 	return w.b
 }
 
+// stakeholders writes an array of n stakeholders: a user or a group, one
+// role, and the RACI flags.
+func (g *generator) stakeholders(w *jw, r *rand.Rand, n int) {
+	w.open('[')
+	for k := 0; k < n; k++ {
+		w.open('{')
+		if r.IntN(3) > 0 {
+			p := g.person(r)
+			w.ks("userId", p.id).ks("user", p.name).kn("groupId").kn("group")
+		} else {
+			gi := r.IntN(5)
+			w.kn("userId").kn("user").ks("groupId", guid(g.seed, "group", uint64(gi), 0)).ks("group", fmt.Sprintf("Team %c", 'A'+gi))
+		}
+		role := g.lookup(r, "StakeholderRole")
+		w.k("stakeholderRoleIds").open('[').s(role.ID).close(']').ks("stakeholderRoles", role.Value)
+		w.kb("responsible", r.IntN(2) == 0).kb("accountable", r.IntN(2) == 0).kb("informed", r.IntN(2) == 0).kb("consulted", r.IntN(2) == 0)
+		w.close('}')
+	}
+	w.close(']')
+}
+
 var plutoraReleaseTypes = []string{"Enterprise", "Integrated", "Independent"}
 var releaseProjectTypes = []string{"IsProject", "NotIsProject", "None"}
 
@@ -160,11 +174,11 @@ func (g *generator) release(rec *record) []byte {
 	html, _ := g.html(r)
 	w.open('{').ks("id", rec.id).ks("identifier", fmt.Sprintf("PR-%d", 1000+rec.idx)).ks("name", g.releaseName(rec.idx)).ks("summary", html)
 	w.ks("location", pick(r, []string{"Sydney", "London", "Denver", "Remote"}))
-	g.ref(w, r, "releaseTypeId", "releaseType", g.lookups.get("ReleaseType"), true)
-	g.ref(w, r, "releaseStatusTypeId", "releaseStatusType", g.lookups.get("ReleaseStatusType"), true)
-	g.ref(w, r, "releaseRiskLevelId", "releaseRiskLevel", g.lookups.get("ReleaseRiskLevel"), false)
+	g.ref(w, r, "releaseTypeId", "releaseType", g.lookups.get("ReleaseType"), required)
+	g.ref(w, r, "releaseStatusTypeId", "releaseStatusType", g.lookups.get("ReleaseStatusType"), required)
+	g.ref(w, r, "releaseRiskLevelId", "releaseRiskLevel", g.lookups.get("ReleaseRiskLevel"), requiredNull)
 	w.ks("implementationDate", g.date(r)).ks("displayColor", pick(r, colors))
-	g.ref(w, r, "organizationId", "organization", g.orgs, true)
+	g.ref(w, r, "organizationId", "organization", g.orgs, required)
 	w.ks("managerId", g.person(r).id)
 	prt := pick(r, plutoraReleaseTypes)
 	if prt == "Integrated" && rec.idx > 0 {
@@ -179,37 +193,37 @@ func (g *generator) release(rec *record) []byte {
 	return w.b
 }
 
-// envOf is the environment of the idx-th generated host; environments past
-// four fifths of the list have no hosts (their hosts field is null).
+// envOf is the index of the environment of the idx-th generated host;
+// environments past four fifths of the list have no hosts.
 func (g *generator) envOf(hostIdx int) int {
 	k := max(g.sizes.Environments*4/5, 1)
 	return hostIdx % k
 }
 
-func (g *generator) host(rec *record) []byte {
-	w := &jw{b: make([]byte, 0, 1024)}
-	g.writeHost(w, rec.idx, rec.version, rec.id)
-	return w.b
+// hostEnv is the environmentID of the idx-th generated host.
+func (g *generator) hostEnv(idx int) string {
+	if g.sizes.Environments == 0 {
+		return zeroGUID
+	}
+	return g.id(Environments, g.envOf(idx))
 }
 
-func (g *generator) writeHost(w *jw, idx, version int, id string) {
-	r := g.rng(Hosts, idx, version)
-	envID := zeroGUID
-	if g.sizes.Environments > 0 {
-		envID = g.id(Environments, g.envOf(idx))
-	}
-	w.open('{').ks("id", id).ks("name", fmt.Sprintf("%s-%s%02d", pick(r, []string{"app", "db", "web", "mq"}), pick(r, []string{"syd", "lon", "den"}), idx%100)).ks("environmentID", envID)
+func (g *generator) host(rec *record) []byte {
+	r := g.rng(Hosts, rec.idx, rec.version)
+	w := &jw{b: make([]byte, 0, 1024)}
+	envID := g.hostEnv(rec.idx)
+	w.open('{').ks("id", rec.id).ks("name", fmt.Sprintf("%s-%s%02d", pick(r, []string{"app", "db", "web", "mq"}), pick(r, []string{"syd", "lon", "den"}), rec.idx%100)).ks("environmentID", envID)
 	w.k("layers")
 	n := r.IntN(4)
-	if n == 0 {
+	if n == 0 && g.quirks.NullArrays {
 		w.null().close('}')
-		return
+		return w.b
 	}
 	w.open('[')
 	for k := 0; k < n; k++ {
 		sl := g.lookup(r, "StackLayer")
-		w.open('{').ks("id", guid(g.seed, "layer", uint64(idx), uint64(version*16+k))).ks("componentName", pick(r, components)).ks("version", fmt.Sprintf("%d.%d.%d", r.IntN(20), r.IntN(10), r.IntN(30)))
-		w.ks("hostID", id).ks("environmentID", envID)
+		w.open('{').ks("id", guid(g.seed, "layer", uint64(rec.idx), uint64(rec.version*16+k))).ks("componentName", pick(r, components)).ks("version", fmt.Sprintf("%d.%d.%d", r.IntN(20), r.IntN(10), r.IntN(30)))
+		w.ks("hostID", rec.id).ks("environmentID", envID)
 		if r.IntN(60) == 0 { // on purpose: real layers now and then carry it
 			w.ks("stackLayerID", zeroGUID)
 		} else {
@@ -218,17 +232,20 @@ func (g *generator) writeHost(w *jw, idx, version int, id string) {
 		w.ks("stackLayer", sl.Value).ks("stackLayerType", "StackLayer").close('}')
 	}
 	w.close(']').close('}')
+	return w.b
 }
 
-// environment writes the detail of plutora-api.md §4 (usageWorkItemId
-// only under ListsReal, see generator.real), plus the list item's status:
-// the detail carries every member of the list item.
+// environment writes the detail of docs/plutora-api.md, "Records"
+// (usageWorkItemId only under ListsReal, see generator.real), plus the list
+// item's status: the detail carries every member of the list item. The
+// hosts member is left out: Server.withHosts adds the live hosts when the
+// record is served.
 func (g *generator) environment(rec *record) []byte {
 	r := g.rng(Environments, rec.idx, rec.version)
 	w := &jw{b: make([]byte, 0, 2048)}
 	usage := g.lookup(r, "UsedForWorkItem")
 	linkedID, linked := "", ""
-	if g.sizes.Systems > 0 && r.IntN(6) > 0 {
+	if g.sizes.Systems > 0 && (r.IntN(6) > 0 || !g.quirks.NullLinkedSystem) {
 		j := r.IntN(g.sizes.Systems)
 		linkedID, linked = g.id(Systems, j), g.systemName(j)
 	}
@@ -249,19 +266,35 @@ func (g *generator) environment(rec *record) []byte {
 	w.ks("usageWorkItem", usage.Value)
 	w.ks("environmentStatusId", st.ID).ks("environmentStatus", st.Value).ks("status", st.Value)
 	w.ks("color", color).kb("isSharedEnvironment", shared)
-	w.k("hosts")
-	k := max(g.sizes.Environments*4/5, 1)
-	if rec.version > 0 || rec.idx >= k || rec.idx >= g.sizes.Hosts {
-		w.null()
-	} else {
-		w.open('[')
-		for h := rec.idx; h < g.sizes.Hosts; h += k {
-			g.writeHost(w, h, 0, g.id(Hosts, h))
-		}
-		w.close(']')
-	}
 	w.close('}')
 	return w.b
+}
+
+// withHosts is the environment record base with its hosts member: the
+// live hosts whose environmentID names it, as GET /hosts/{id} serves them,
+// in id order; [] when none (null under Quirks.NullArrays). Built at each
+// read, so that the detail follows hosts added, changed and deleted.
+func (s *Server) withHosts(rec *record, base []byte) []byte {
+	hosts := s.stores[Hosts]
+	kids := hosts.children(rec.id)
+	n := len(base) + 16
+	for _, h := range kids {
+		n += len(hosts.raw(h)) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, base[:len(base)-1]...)
+	out = append(out, `,"hosts":`...)
+	if len(kids) == 0 && s.opts.Quirks.NullArrays {
+		return append(out, "null}"...)
+	}
+	out = append(out, '[')
+	for i, h := range kids {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, hosts.raw(h)...)
+	}
+	return append(out, "]}"...)
 }
 
 func (g *generator) system(rec *record) []byte {

@@ -71,11 +71,12 @@ type generator struct {
 	// real adds the detail members the warehouse does not map yet
 	// (environments' usageWorkItemId, systems' isAllowEdit and
 	// inMyOrganization): on under ListsReal, off in today's full world.
-	real bool
+	real   bool
+	quirks Quirks
 }
 
-func newGenerator(seed uint64, sizes Sizes, real bool) *generator {
-	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed), orgs: newOrganizations(seed), real: real}
+func newGenerator(seed uint64, sizes Sizes, real bool, quirks Quirks) *generator {
+	return &generator{seed: seed, sizes: sizes, lookups: newLookups(seed), people: newPeople(seed), orgs: newOrganizations(seed), real: real, quirks: quirks}
 }
 
 func (g *generator) rng(entity string, idx, version int) *rand.Rand {
@@ -107,7 +108,9 @@ var (
 	components = []string{"nginx", "PostgreSQL", "Oracle DB", "Tomcat", "RHEL", "Windows Server", "Kafka", "Redis", "IIS", "JBoss", "Cisco ASA"}
 )
 
-type person struct{ id, name, email string }
+// person is a user: records name one by id and by name (first and last
+// name); GET /users lists them.
+type person struct{ id, name, first, last, email string }
 
 // newPeople builds the users records refer to.
 func newPeople(seed uint64) []person {
@@ -117,6 +120,8 @@ func newPeople(seed uint64) []person {
 		out[n] = person{
 			id:    guid(seed, "user", uint64(n), 0),
 			name:  f + " " + l,
+			first: f,
+			last:  l,
 			email: strings.ToLower(f) + "." + strings.ToLower(strings.ReplaceAll(strings.ReplaceAll(l, "'", ""), "ü", "ue")) + "@example.com",
 		}
 	}
@@ -127,16 +132,31 @@ func (g *generator) person(r *rand.Rand) person { return g.people[r.IntN(len(g.p
 
 func (g *generator) lookup(r *rand.Rand, typ string) lookupItem { return pick(r, g.lookups.get(typ)) }
 
-// ref writes an id/name pair drawn from items. An optional reference is
-// now and then empty (both null). A required one is, in about one record
-// in 200, the all-zero GUID with a null name, as real data has: kept on
-// purpose and few, so that a client treats it as "no reference" while
-// nearly every id resolves.
-func (g *generator) ref(w *jw, r *rand.Rand, idKey, nameKey string, items []lookupItem, required bool) {
-	switch n := r.IntN(200); {
-	case required && n == 0:
+// refKind says how often a reference is empty.
+type refKind int
+
+const (
+	// optional: null in about one record in 20.
+	optional refKind = iota
+	// required: always set; the all-zero GUID with a null name in about
+	// one record in 200 under Quirks.ZeroRequiredRefs.
+	required
+	// requiredNull: always set; null in about one record in 20 under
+	// Quirks.ZeroRequiredRefs (a release's risk level).
+	requiredNull
+)
+
+// ref writes an id/name pair drawn from items, empty as kind and the
+// quirks say. Plutora's own exporter reads required references unguarded
+// (docs/plutora-api.md, "Records"), so by default they are set; the
+// quirk's zeros are few, so that nearly every id resolves.
+func (g *generator) ref(w *jw, r *rand.Rand, idKey, nameKey string, items []lookupItem, kind refKind) {
+	n := r.IntN(200)
+	odd := g.quirks.ZeroRequiredRefs
+	switch {
+	case kind == required && odd && n == 0:
 		w.ks(idKey, zeroGUID).kn(nameKey)
-	case !required && n < 10:
+	case kind == optional && n < 10, kind == requiredNull && odd && n < 10:
 		w.kn(idKey).kn(nameKey)
 	default:
 		it := pick(r, items)

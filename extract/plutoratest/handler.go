@@ -24,6 +24,7 @@ type resp struct {
 	ctype      string
 	body       []byte
 	retryAfter string
+	location   string  // a redirect's target
 	pooled     *[]byte // returned to bufPool after writing
 }
 
@@ -56,18 +57,18 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return 
 // tells the sandbox from a real site (a loopback URL may hide a proxy to one).
 const SandboxHeader = synctype.SandboxHeader
 
-// ServeHTTP serves the product's API: the token endpoint, the OpenAPI
-// document, and the API calls behind whitelist, auth, throttle and faults.
+// ServeHTTP serves the product's API: the token endpoint, the Swagger page
+// and its OpenAPI document, and the API calls behind whitelist, auth,
+// throttle and faults.
 func (p *Product) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(SandboxHeader, "1")
 	now := p.srv.opts.Now()
 	path := strings.ToLower(strings.TrimRight(r.URL.Path, "/"))
-	switch path {
-	case "/oauth/token":
+	if path == "/oauth/token" {
 		p.serveToken(w, r, now)
 		return
-	case "/swagger", "/swagger/v1/swagger.json", "/swagger/docs/v1", "/openapi.json":
-		p.finish(w, r, now, "", &resp{status: http.StatusOK, ctype: "application/json", body: p.openAPI()})
+	}
+	if (path == "/swagger" || strings.HasPrefix(path, "/swagger/") || path == "/openapi.json") && p.serveSwagger(w, r, now, path) {
 		return
 	}
 	seq := p.seq.Add(1)
@@ -174,6 +175,9 @@ func (p *Product) finish(w http.ResponseWriter, r *http.Request, now time.Time, 
 	h.Set("Content-Length", strconv.Itoa(len(rs.body)))
 	if rs.retryAfter != "" {
 		h.Set("Retry-After", rs.retryAfter)
+	}
+	if rs.location != "" {
+		h.Set("Location", rs.location)
 	}
 	w.WriteHeader(rs.status)
 	if r.Method != http.MethodHead {
@@ -318,11 +322,12 @@ func (p *Product) badRequest(field string, err error) *resp {
 	return &resp{status: http.StatusBadRequest, ctype: "application/json; charset=utf-8", body: w.b}
 }
 
-// filterFault answers a filter the sandbox cannot evaluate: 400 naming the
-// fault, or 500 for an unknown field when Options.Errors.UnknownField500.
+// filterFault answers a filter the sandbox cannot evaluate: 500 for an
+// unknown field, as the real API (400 naming it under
+// Options.Errors.UnknownField400), else 400 naming the fault.
 func (p *Product) filterFault(field string, err error) *resp {
 	var uf *unknownFieldError
-	if p.srv.opts.Errors.UnknownField500 && errors.As(err, &uf) {
+	if !p.srv.opts.Errors.UnknownField400 && errors.As(err, &uf) {
 		return messageResp(http.StatusInternalServerError, "An error has occurred.")
 	}
 	return p.badRequest(field, err)

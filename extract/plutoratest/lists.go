@@ -10,10 +10,10 @@ const (
 	ListsDefault Lists = iota
 	// ListsFull answers the full record (the detail) in every list.
 	ListsFull
-	// ListsReal answers as the real API does (plutora-api.md §3): GET
-	// /environments, /systems and /releases items are summaries; the
-	// detail GET /{entity}/{id} is the full record, with the members of
-	// §4 that today's warehouse has no column for (environments'
+	// ListsReal answers as the real API does (docs/plutora-api.md, "Paging
+	// and filtering"): GET /environments, /systems and /releases items are
+	// summaries; the detail GET /{entity}/{id} is the full record, with the
+	// members that today's warehouse has no column for (environments'
 	// usageWorkItemId, systems' isAllowEdit and inMyOrganization).
 	ListsReal
 )
@@ -47,11 +47,12 @@ func ParseLists(s string) (Lists, error) {
 	return 0, fmt.Errorf("lists %q: want full, real or default", s)
 }
 
-// releaseListFields are what a release list item carries (plutora-api.md §3).
+// releaseListFields are what a release list item carries
+// (docs/plutora-api.md, "Paging and filtering").
 var releaseListFields = []string{"id", "identifier", "name", "implementationDate", "displayColor", "plutoraReleaseType"}
 
 // summaryFields are the members of a GET list item that is a summary, in
-// order (plutora-api.md §3).
+// order (docs/plutora-api.md, "Paging and filtering").
 var summaryFields = map[string][]string{
 	Environments: {"id", "name", "url", "linkedSystem", "usageWorkItem", "status", "color"},
 	Systems:      {"id", "name"},

@@ -31,6 +31,11 @@ var lookupValues = map[string]struct {
 	"UsedForWorkItem":    {"What an environment is used for", []string{"Development", "System Test", "Integration Test", "UAT", "Pre-Production", "Production"}},
 	"StakeholderRole":    {"Stakeholder role", []string{"Business Owner", "Developer", "Tester", "Release Manager"}},
 	"SystemRoleType":     {"Role of a system in a change", []string{"Impact", "Dependency"}},
+	// Types Plutora's own scripts ask for (docs/plutora-api.md, "Records");
+	// their values are assumed.
+	"SystemRoleDependencyType":       {"How one system depends on another", []string{"Upstream", "Downstream", "Bidirectional"}},
+	"EnvironmentMapConnectivityType": {"How two environments are connected", []string{"HTTPS", "Message Queue", "File Transfer", "Database Link"}},
+	"ActionsByType":                  {"Actions by type of work item", []string{"Create", "Update", "Approve", "Reject", "Close"}},
 	// Plutora Test's lists: drawn for defects, not served by Plutora.
 	"DefectStatus":   {"", []string{"New", "Open", "In Progress", "Fixed", "Retest", "Closed", "Rejected"}},
 	"DefectPriority": {"", []string{"P1", "P2", "P3", "P4"}},

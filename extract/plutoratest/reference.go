@@ -26,7 +26,7 @@ func newOrganizations(seed uint64) []lookupItem {
 	return out
 }
 
-// nestedLayerFields are the members of a layer (plutora-api.md §4).
+// nestedLayerFields are the members of a layer (docs/plutora-api.md, "Records").
 var nestedLayerFields = []string{"id", "componentName", "version", "hostID", "environmentID", "stackLayerID", "stackLayer", "stackLayerType"}
 
 var environmentGroups = []struct{ name, desc, color string }{
@@ -48,6 +48,8 @@ func (p *Product) routeReference(r *http.Request, segs, orig []string) (rs *resp
 	switch {
 	case len(segs) == 1 && segs[0] == "organizations":
 		serve = func() *resp { return okJSON(organizationsJSON(g.orgs)) }
+	case len(segs) == 2 && segs[0] == "organizations" && segs[1] == "tree":
+		serve = func() *resp { return okJSON(organizationsTree(g.orgs)) }
 	case len(segs) == 1 && segs[0] == "users":
 		serve = func() *resp { return p.users(r) }
 	case len(segs) == 1 && segs[0] == "lookupfields":
@@ -63,10 +65,10 @@ func (p *Product) routeReference(r *http.Request, segs, orig []string) (rs *resp
 		serve = func() *resp { return okJSON(p.environmentGroups()) }
 	case len(segs) == 2 && segs[0] == "layers":
 		serve = func() *resp { return p.layer(segs[1]) }
-	case len(segs) == 3 && segs[0] == Releases && segs[2] == Systems:
-		serve = func() *resp { return p.releaseSystems(segs[1]) }
-	case len(segs) == 3 && segs[0] == Changes && segs[2] == Systems:
-		serve = func() *resp { return p.changeSystems(segs[1]) }
+	case len(segs) == 3:
+		if serve = p.subresource(segs[0], segs[1], segs[2]); serve == nil {
+			return nil, false
+		}
 	default:
 		return nil, false
 	}
@@ -86,31 +88,65 @@ func organizationsJSON(orgs []lookupItem) []byte {
 	return w.close(']').b
 }
 
-// users serves GET /users: always the envelope, echoing pageNum and
-// recordsPerPage (0 and 100 when absent). Items are {id, name, email}.
+// organizationsTree is GET /organizations/tree: the organizations nested,
+// each with its children (the member's name is assumed): every company at
+// the root, its departments below it.
+func organizationsTree(orgs []lookupItem) []byte {
+	w := &jw{}
+	node := func(o lookupItem) *jw {
+		return w.open('{').ks("id", o.ID).ks("name", o.Value).ks("type", o.Type).k("children").open('[')
+	}
+	w.open('[')
+	for _, company := range orgs {
+		if company.Type != "Company" {
+			continue
+		}
+		node(company)
+		for _, o := range orgs {
+			if o.Type == "Department" {
+				node(o).close(']').close('}')
+			}
+		}
+		w.close(']').close('}')
+	}
+	return w.close(']').b
+}
+
+// users serves GET /users: with pageNum the envelope, echoing pageNum and
+// recordsPerPage; without it a bare array of every user, like the other
+// legacy lists (docs/plutora-api.md, "Endpoints").
 func (p *Product) users(r *http.Request) *resp {
-	pageStr, ok := queryParam(r, "pageNum")
-	if !ok {
-		pageStr = "0"
+	people := p.srv.gen.people
+	pageStr, paged := queryParam(r, "pageNum")
+	if !paged {
+		return okJSON(usersJSON(people))
 	}
 	perStr, _ := queryParam(r, "recordsPerPage")
 	page, per, field, err := paging(pageStr, perStr, 100)
 	if err != nil {
 		return p.badRequest(field, err)
 	}
-	people := p.srv.gen.people
-	w := &jw{}
-	w.open('{').k("resultSet").open('[')
-	n := 0
+	var items []person
 	if from := int64(page) * int64(per); from < int64(len(people)) {
-		for _, u := range people[from:min(int(from)+per, len(people))] {
-			w.open('{').ks("id", u.id).ks("name", u.name).ks("email", u.email).close('}')
-			n++
-		}
+		items = people[from:min(int(from)+per, len(people))]
 	}
-	w.close(']').ki("returnCount", int64(n)).ki("totalCount", int64(len(people)))
+	w := &jw{}
+	w.open('{').k("resultSet").raw(usersJSON(items)).ki("returnCount", int64(len(items))).ki("totalCount", int64(len(people)))
 	w.ki("pageNum", int64(page)).ki("recordsPerPage", int64(per)).close('}')
 	return okJSON(w.b)
+}
+
+// usersJSON is people as GET /users lists them: {id, userName, firstName,
+// lastName, email}. userName, firstName and lastName are the members
+// Plutora's own scripts read; userName is the login e-mail, and email is
+// assumed.
+func usersJSON(people []person) []byte {
+	w := &jw{}
+	w.open('[')
+	for _, u := range people {
+		w.open('{').ks("id", u.id).ks("userName", u.email).ks("firstName", u.first).ks("lastName", u.last).ks("email", u.email).close('}')
+	}
+	return w.close(']').b
 }
 
 // environmentGroups is GET /environmentgroups: group k holds the live
@@ -163,38 +199,4 @@ func (p *Product) layer(id string) *resp {
 		}
 	}
 	return messageResp(http.StatusNotFound, fmt.Sprintf("No layer record was found with id '%s'.", id))
-}
-
-// releaseSystems serves GET /releases/{id}/systems (shape assumed: the
-// items of a change's systems[]): up to three systems drawn per release.
-func (p *Product) releaseSystems(id string) *resp {
-	rec, ok := p.srv.stores[Releases].get(id)
-	if !ok {
-		return messageResp(http.StatusNotFound, fmt.Sprintf("No release record was found with id '%s'.", id))
-	}
-	g := p.srv.gen
-	w := &jw{}
-	w.open('[')
-	if rec.idx >= 0 && g.sizes.Systems > 0 {
-		r := g.rng("releasesystems", rec.idx, 0)
-		for k, n := 0, r.IntN(4); k < n; k++ {
-			j := r.IntN(g.sizes.Systems)
-			w.open('{').ks("systemId", g.id(Systems, j)).ks("name", g.systemName(j)).ks("systemRoleType", g.lookup(r, "SystemRoleType").Value).close('}')
-		}
-	}
-	return okJSON(w.close(']').b)
-}
-
-// changeSystems serves GET /changes/{id}/systems: the change's systems[].
-func (p *Product) changeSystems(id string) *resp {
-	st := p.srv.stores[Changes]
-	rec, ok := st.get(id)
-	if !ok {
-		return messageResp(http.StatusNotFound, fmt.Sprintf("No change record was found with id '%s'.", id))
-	}
-	var c struct{ Systems json.RawMessage }
-	if json.Unmarshal(st.raw(rec), &c) != nil || len(c.Systems) == 0 || string(c.Systems) == "null" {
-		return okJSON([]byte("[]"))
-	}
-	return okJSON(c.Systems)
 }

@@ -18,12 +18,7 @@ func (s *Server) referenceRecords(entity string) (recs []json.RawMessage, ok boo
 	case "organizations":
 		lists = append(lists, organizationsJSON(g.orgs))
 	case "users":
-		w := &jw{}
-		w.open('[')
-		for _, u := range g.people {
-			w.open('{').ks("id", u.id).ks("name", u.name).ks("email", u.email).close('}')
-		}
-		lists = append(lists, w.close(']').b)
+		lists = append(lists, usersJSON(g.people))
 	case "lookup_values":
 		for _, typ := range g.lookups.types() {
 			b, _ := g.lookups.json(typ)

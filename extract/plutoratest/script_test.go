@@ -19,10 +19,11 @@ import (
 )
 
 // The script test walks `plutora-sync sim` as a script would that knows only
-// the facts of shared/plutora-api.md sections 2 and 4: what it prints, the
-// password grant, the paths (in any case), the envelope, the fields of each
-// record and which lists answer summaries. It imports nothing of the sandbox
-// but SimCommand.
+// the facts of docs/plutora-api.md: what it prints, the password grant, the
+// paths (in any case), the envelope, the fields of each record, which lists
+// answer summaries, which references are always set, and the 500 of a filter
+// on an unknown field. It imports nothing of the sandbox but SimCommand,
+// and checks that the OpenAPI document lists every path it walked.
 
 // Facts of §3 and §4: the envelope, the list items, the details.
 var (
@@ -48,8 +49,20 @@ var (
 		"systems": {"id", "name", "vendor", "status", "organizationId", "organization", "description", "isAllowEdit",
 			"inMyOrganization", "additionalInformation"},
 	}
-	layerFields = []string{"id", "componentName", "version", "hostID", "environmentID", "stackLayerID", "stackLayer", "stackLayerType"}
-	zeroGUID    = "00000000-0000-0000-0000-000000000000"
+	layerFields       = []string{"id", "componentName", "version", "hostID", "environmentID", "stackLayerID", "stackLayer", "stackLayerType"}
+	userFields        = []string{"id", "userName", "firstName", "lastName", "email"}
+	stakeholderFields = []string{"userId", "user", "groupId", "group", "stakeholderRoleIds", "stakeholderRoles", "responsible", "accountable", "informed", "consulted"}
+	// requiredRefs are set in real data: Plutora's exporter reads them
+	// unguarded; so is an environment's linkedSystemId (the primer).
+	requiredRefs = map[string][]string{
+		"changes":      {"organizationId", "changeStatusId", "changePriorityId", "changeTypeId"},
+		"releases":     {"organizationId", "releaseStatusTypeId", "releaseRiskLevelId"},
+		"environments": {"linkedSystemId"},
+	}
+	// lookupTypes are lookup types the notes and Plutora's scripts name.
+	lookupTypes = []string{"ActionsByType", "UsedForWorkItem", "EnvironmentStatus", "StackLayer", "EnvironmentMapConnectivityType",
+		"ReleaseType", "ReleaseRiskLevel", "ChangeStatus", "ReleaseStatusType", "SystemRoleDependencyType"}
+	zeroGUID = "00000000-0000-0000-0000-000000000000"
 )
 
 // site is what `sim` prints for one product.
@@ -69,13 +82,19 @@ func TestScriptWalksTheAPI(t *testing.T) {
 	} {
 		t.Run(world.name, func(t *testing.T) {
 			pl, pt := startSim(t, append([]string{"-scale", "0.05", "-seed", "5"}, world.args...)...)
-			c := &script{t: t, base: pl.api, token: passwordToken(t, pl), summaries: world.real, lacks: world.lacks}
+			c := &script{t: t, base: pl.api, token: passwordToken(t, pl), summaries: world.real, lacks: world.lacks, walked: map[string]bool{}}
 			c.me(pl.user)
 			refs := c.reference()
 			data := c.entities()
 			c.related(data)
+			c.environmentHosts(data)
+			requiredSet(t, data)
+			c.subresources(data, refs)
+			c.unknownField()
 			resolve(t, data, refs)
-			walkDefects(t, pt)
+			c.documented()
+			d := walkDefects(t, pt)
+			d.documented()
 		})
 	}
 }
@@ -166,7 +185,13 @@ type script struct {
 	n         int      // requests so far: picks each path's case
 	summaries bool     // the lists of §3 answer summaries
 	lacks     []string // members of §4 the details leave out
+	// walked holds "METHOD /path" of every request, ids and types as {}
+	// and lowercase, to be found in the OpenAPI document.
+	walked map[string]bool
 }
+
+// literals are the path segments after an id that are not ids.
+var literals = []string{"filter", "systems", "changes", "tree", "additionalInformation", "stakeholders", "GetByDisplayId", "Search"}
 
 // path joins literal segments in a case that varies per request (paths are
 // case-insensitive) with ids, which are passed as they are.
@@ -176,7 +201,7 @@ func (c *script) path(parts ...string) string {
 	for i, p := range parts {
 		b.WriteByte('/')
 		switch {
-		case i%2 == 1 && len(parts) > 1 && p != "filter" && p != "systems" && p != "changes":
+		case i%2 == 1 && len(parts) > 1 && !slices.Contains(literals, p):
 			b.WriteString(p) // an id or a lookup type
 		case c.n%3 == 1:
 			b.WriteString(strings.ToUpper(p[:1]) + p[1:])
@@ -191,6 +216,20 @@ func (c *script) path(parts ...string) string {
 
 func (c *script) do(method, path, body string) []byte {
 	c.t.Helper()
+	status, b := c.call(method, path, body)
+	if status != 200 {
+		c.t.Fatalf("%s %s: %d %.200s", method, path, status, b)
+	}
+	return b
+}
+
+// call sends one request and notes its path; it fails the test unless the
+// answer is JSON.
+func (c *script) call(method, path, body string) (int, []byte) {
+	c.t.Helper()
+	if c.walked != nil {
+		c.walked[method+" "+template(path)] = true
+	}
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -206,13 +245,60 @@ func (c *script) do(method, path, body string) []byte {
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != 200 {
-		c.t.Fatalf("%s %s: %d %v %.200s", method, path, res.StatusCode, err, b)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	if ct := res.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		c.t.Fatalf("%s %s: Content-Type %q", method, path, ct)
 	}
-	return b
+	return res.StatusCode, b
+}
+
+var guidOrType = regexp.MustCompile(`^([0-9a-f]{8}-[0-9a-f-]{27}|[A-Z][A-Za-z]+|P-D-\d+)$`)
+
+// template is path without its query, lowercase, with ids, lookup types and
+// display ids as {}.
+func template(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	segs := strings.Split(path, "/")
+	for i, sg := range segs {
+		if i >= 2 && guidOrType.MatchString(sg) && !slices.ContainsFunc(literals, func(l string) bool { return strings.EqualFold(l, sg) }) {
+			segs[i] = "{}"
+		}
+	}
+	return strings.ToLower(strings.Join(segs, "/"))
+}
+
+// documented fails unless the OpenAPI document (at the path the notes give,
+// no token needed) lists every path c walked, with its method.
+func (c *script) documented() {
+	c.t.Helper()
+	res, err := http.Get(c.base + "/swagger/docs/v1")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var doc struct {
+		Paths map[string]map[string]any
+	}
+	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || res.StatusCode != 200 {
+		c.t.Fatalf("/swagger/docs/v1: %d %v", res.StatusCode, err)
+	}
+	listed := map[string]bool{}
+	param := regexp.MustCompile(`\{[^}]*\}`)
+	for p, ops := range doc.Paths {
+		for m := range ops {
+			listed[strings.ToUpper(m)+" "+strings.ToLower(param.ReplaceAllString(p, "{}"))] = true
+		}
+	}
+	if len(c.walked) == 0 {
+		c.t.Fatal("the walk noted no path")
+	}
+	for w := range c.walked {
+		if !listed[w] {
+			c.t.Errorf("%s is not in the OpenAPI document", w)
+		}
+	}
 }
 
 func (c *script) me(user string) {
@@ -414,9 +500,9 @@ func (c *script) related(data walked) {
 		break
 	}
 	for _, h := range data["hosts"] {
-		layers, _ := h["layers"].([]any)
-		if h["layers"] != nil && len(layers) == 0 {
-			c.t.Fatalf("host %v: layers %v, want null when none", h["id"], h["layers"])
+		layers, ok := h["layers"].([]any)
+		if !ok {
+			c.t.Fatalf("host %v: layers %v, want an array ([] when none)", h["id"], h["layers"])
 		}
 		for _, l := range layers {
 			hasFields(c.t, "layer", l.(rec), layerFields)
@@ -424,6 +510,91 @@ func (c *script) related(data walked) {
 			_ = json.Unmarshal(c.do("GET", c.path("layers", l.(rec)["id"].(string)), ""), &got)
 			if fmt.Sprint(got) != fmt.Sprint(l) {
 				c.t.Fatalf("/layers/%v: %v, the host has %v", l.(rec)["id"], got, l)
+			}
+		}
+	}
+}
+
+// environmentHosts checks that every environment's hosts is an array of
+// hosts as GET /hosts/{id} answers them (a script reads len(hosts)).
+func (c *script) environmentHosts(data walked) {
+	var n int
+	for id, e := range data["environments"] {
+		hosts, ok := e["hosts"].([]any)
+		if !ok {
+			c.t.Fatalf("environment %s: hosts %v, want an array ([] when none)", id, e["hosts"])
+		}
+		for _, h := range hosts {
+			hid, _ := h.(rec)["id"].(string)
+			if fmt.Sprint(h) != fmt.Sprint(data["hosts"][hid]) {
+				c.t.Fatalf("environment %s: host %s is %v; GET /hosts/%s has %v", id, hid, h, hid, data["hosts"][hid])
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		c.t.Fatal("no environment has a host")
+	}
+}
+
+// subresources walks the sub-resources of a sample of records: the custom
+// fields of a release, change and system (as the record holds them) and a
+// release's stakeholders; an unknown id answers 404.
+func (c *script) subresources(data walked, rf refs) {
+	var stakeholders int
+	for _, e := range []string{"releases", "changes", "systems"} {
+		n := 0
+		for id, r := range data[e] {
+			got := c.array(e, id, "additionalInformation")
+			want, _ := r["additionalInformation"].([]any)
+			if fmt.Sprint(got) != fmt.Sprint(want) && !(len(got) == 0 && len(want) == 0) {
+				c.t.Fatalf("%s %s: /additionalInformation %v, the record has %v", e, id, got, want)
+			}
+			if e == "releases" {
+				for _, sh := range c.array(e, id, "stakeholders") {
+					hasFields(c.t, "release stakeholder", sh, stakeholderFields)
+					if u, ok := sh["userId"].(string); ok && rf["users"][u] == "" {
+						c.t.Fatalf("release %s: stakeholder user %s is not a user", id, u)
+					}
+					stakeholders++
+				}
+			}
+			if n++; n == 8 {
+				break
+			}
+		}
+		if status, _ := c.call("GET", c.path(e, "0badc0de-0000-4000-8000-000000000000", "additionalInformation"), ""); status != 404 {
+			c.t.Fatalf("%s of an unknown id: additionalInformation answers %d, want 404", e, status)
+		}
+	}
+	if stakeholders == 0 {
+		c.t.Fatal("no release has a stakeholder")
+	}
+}
+
+// unknownField: a filter naming a field that does not exist answers 500,
+// on GET and on POST.
+func (c *script) unknownField() {
+	for _, q := range []struct{ method, path, body string }{
+		{"GET", c.path("hosts") + "?pageNum=0&recordsPerPage=100&filter=" + url.QueryEscape("`noSuchField` = `x`"), ""},
+		{"POST", c.path("changes", "filter"), `{"searchFilters":[{"property":"noSuchField","operator":"Equals","value":"x"}],"recordsPerPage":100,"pageNum":0}`},
+	} {
+		if status, b := c.call(q.method, q.path, q.body); status != 500 {
+			c.t.Fatalf("%s %s: %d %s, want 500", q.method, q.path, status, b)
+		}
+	}
+}
+
+// requiredSet fails if a reference that real data always sets is null or
+// the all-zero GUID.
+func requiredSet(t *testing.T, data walked) {
+	t.Helper()
+	for e, keys := range requiredRefs {
+		for id, r := range data[e] {
+			for _, k := range keys {
+				if v, _ := r[k].(string); v == "" || v == zeroGUID {
+					t.Fatalf("%s %s: %s is %v; real data always sets it", e, id, k, r[k])
+				}
 			}
 		}
 	}
@@ -441,9 +612,24 @@ func (c *script) reference() refs {
 		hasFields(c.t, "organization", o, []string{"id", "name", "type"})
 		out["organizations"][o["id"].(string)] = o["name"].(string)
 	}
-	for _, u := range c.pages("GET", func() string { return c.path("users") }) {
-		hasFields(c.t, "user", u, []string{"id", "name", "email"})
-		out["users"][u["id"].(string)] = u["name"].(string)
+	c.organizationsTree(out["organizations"])
+	users := c.pages("GET", func() string { return c.path("users") })
+	for _, u := range users {
+		hasFields(c.t, "user", u, userFields)
+		// Records name a user by first and last name (raisedBy, user).
+		out["users"][u["id"].(string)] = u["firstName"].(string) + " " + u["lastName"].(string)
+	}
+	if bare := c.array("users"); fmt.Sprint(bare) != fmt.Sprint(users) {
+		c.t.Fatalf("GET /users without pageNum: %d users, not the %d of the pages", len(bare), len(users))
+	}
+	types := map[string]bool{}
+	for _, lt := range c.array("lookupfields") {
+		types[lt["name"].(string)] = true
+	}
+	for _, typ := range lookupTypes {
+		if !types[typ] {
+			c.t.Errorf("/lookupfields lacks %s", typ)
+		}
 	}
 	for _, lt := range c.array("lookupfields") {
 		hasFields(c.t, "lookup type", lt, []string{"name", "description"})
@@ -468,6 +654,33 @@ func (c *script) reference() refs {
 		c.t.Fatalf("empty reference lists: %d organizations, %d users, %d grouped environments", len(out["organizations"]), len(out["users"]), len(out["groups"]))
 	}
 	return out
+}
+
+// organizationsTree reads GET /organizations/tree and checks that it
+// nests exactly the organizations of the list, each once.
+func (c *script) organizationsTree(orgs map[string]string) {
+	seen := map[string]bool{}
+	var walk func(nodes []any)
+	walk = func(nodes []any) {
+		for _, n := range nodes {
+			o := n.(rec)
+			hasFields(c.t, "organization tree node", o, []string{"id", "name", "type", "children"})
+			id := o["id"].(string)
+			if seen[id] || orgs[id] != o["name"] {
+				c.t.Fatalf("/organizations/tree: %s %v seen twice or not in /organizations", id, o["name"])
+			}
+			seen[id] = true
+			walk(o["children"].([]any))
+		}
+	}
+	var roots []any
+	if err := json.Unmarshal(c.do("GET", c.path("organizations", "tree"), ""), &roots); err != nil {
+		c.t.Fatal(err)
+	}
+	walk(roots)
+	if len(seen) != len(orgs) || len(roots) >= len(orgs) {
+		c.t.Fatalf("/organizations/tree: %d organizations under %d roots, the list has %d", len(seen), len(roots), len(orgs))
+	}
 }
 
 // A reference: in records of entity, the id at path (through arrays)
@@ -507,8 +720,8 @@ var references = []reference{
 }
 
 // resolve checks every reference of references: each id is null, one of
-// its target's, or (rarely, §4) the all-zero GUID; and every grouped
-// environment exists.
+// its target's, or (rarely, in an optional reference) the all-zero GUID;
+// and every grouped environment exists.
 func resolve(t *testing.T, data walked, rf refs) {
 	t.Helper()
 	names := func(target string) map[string]string {
@@ -542,8 +755,8 @@ func resolve(t *testing.T, data walked, rf refs) {
 			}
 		}
 	}
-	if total < 500 || zero == 0 || zero*100 > total {
-		t.Errorf("%d references, %d all-zero GUIDs: want some, at most 1%%", total, zero)
+	if total < 500 || zero*100 > total {
+		t.Errorf("%d references, %d all-zero GUIDs: want at most 1%%", total, zero)
 	}
 	for id := range rf["groups"] {
 		if data["environments"][id] == nil {
@@ -582,8 +795,8 @@ func values(v any, path []string) []string {
 
 // walkDefects walks Plutora Test: search every page (either envelope), get
 // one defect by display id, patch it and see the change.
-func walkDefects(t *testing.T, s site) {
-	c := &script{t: t, base: s.api, token: passwordToken(t, s)}
+func walkDefects(t *testing.T, s site) *script {
+	c := &script{t: t, base: s.api, token: passwordToken(t, s), walked: map[string]bool{}}
 	var defects []rec
 	for pageNum := 0; ; pageNum++ {
 		b := c.do("POST", c.path("defects", "Search"), fmt.Sprintf(`{"recordsPerPage":100,"pageNum":%d}`, pageNum))
@@ -624,4 +837,5 @@ func walkDefects(t *testing.T, s site) {
 	if got["Name"] != "Renamed by the script" {
 		t.Fatalf("after PATCH: Name %v", got["Name"])
 	}
+	return c
 }

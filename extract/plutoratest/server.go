@@ -98,7 +98,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Lists chooses today's full lists or the real API's shapes: summaries
 	// in the GET lists of environments, systems and releases, and details
-	// with every member of plutora-api.md §4; zero is DefaultLists.
+	// with every member docs/plutora-api.md ("Records") lists; zero is
+	// DefaultLists.
 	Lists Lists
 	// SummaryFilters names the entities (changes, releases) whose POST
 	// /{entity}/filter answers summaries (the list item's members and
@@ -111,18 +112,23 @@ type Options struct {
 	NoRefreshToken bool
 	// Errors choose among the variants of error answers the real API gives.
 	Errors ErrorVariants
+	// Quirks turn on the shapes a client must survive that the real API is
+	// not known to give by default (zero or null required references, null
+	// arrays, a null linkedSystemId).
+	Quirks Quirks
 }
 
-// ErrorVariants choose how some errors are answered (plutora-api.md §5).
+// ErrorVariants choose how some errors are answered (docs/plutora-api.md,
+// "Errors and limits").
 // The zero value is the sandbox's plain form of each.
 type ErrorVariants struct {
 	// Deny403 answers an address outside the IP whitelist with 403
 	// instead of 401 (same body).
 	Deny403 bool
-	// UnknownField500 answers a filter naming a field the entity does not
-	// have with 500 "An error has occurred.", as the real API does,
-	// instead of 400 naming the field.
-	UnknownField500 bool
+	// UnknownField400 answers a filter naming a field the entity does not
+	// have with 400 naming the field, instead of the real API's 500 "An
+	// error has occurred." (docs/plutora-api.md, "Errors and limits").
+	UnknownField400 bool
 	// CapitalMessage writes "Message" instead of "message" in the 400 and
 	// 404 bodies, as some of the real API's controllers do.
 	CapitalMessage bool
@@ -154,10 +160,11 @@ func NewServer(opts Options) (*Server, error) {
 	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
 		*p = max(*p, 0)
 	}
-	s.gen = newGenerator(uint64(opts.Seed), sizes, opts.Lists == ListsReal)
+	s.gen = newGenerator(uint64(opts.Seed), sizes, opts.Lists == ListsReal, opts.Quirks)
 	for _, spec := range specs {
 		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
 	}
+	s.stores[Environments].embed = s.withHosts
 	var err error
 	if s.Plutora, err = s.startProduct("plutora", opts.PlutoraAddr, plutoraCredentials); err != nil {
 		return nil, err

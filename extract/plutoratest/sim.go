@@ -30,6 +30,7 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		revokeReq int64
 		lists     string
 		sumFilter string
+		quirks    string
 	)
 	fs.StringVar(&o.PlutoraAddr, "plutora-addr", "127.0.0.1:8181", "listen address of Plutora")
 	fs.StringVar(&o.TestAddr, "test-addr", "127.0.0.1:8282", "listen address of Plutora Test")
@@ -62,10 +63,11 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&churn, "churn", 0, "insert, update and delete records at this interval (0 = off)")
 	fs.BoolVar(&logReqs, "log", false, "log every request to stderr")
 	fs.StringVar(&lists, "lists", "default", "GET list items: real (summaries of environments, systems, releases, as the real API), full, or default (= "+DefaultLists.String()+")")
+	fs.StringVar(&quirks, "quirks", "", "comma-separated robustness cases the real API is not known to give: zero-refs (zero or null required references), null-arrays (hosts and layers null instead of []), null-linked-system, or all")
 	fs.StringVar(&sumFilter, "summary-filters", "", "comma-separated entities (changes, releases) whose POST …/filter answers summaries")
 	fs.BoolVar(&o.NoRefreshToken, "no-refresh-token", false, "token answers without refresh_token (and no refresh_token grant)")
 	fs.BoolVar(&o.Errors.Deny403, "deny-403", false, "answer a whitelist denial with 403 instead of 401")
-	fs.BoolVar(&o.Errors.UnknownField500, "unknown-field-500", false, "answer a filter on an unknown field with 500, as the real API")
+	fs.BoolVar(&o.Errors.UnknownField400, "unknown-field-400", false, "answer a filter on an unknown field with 400 naming it, instead of the real API's 500")
 	fs.BoolVar(&o.Errors.CapitalMessage, "capital-message", false, `write "Message" in 400 and 404 bodies`)
 	fs.BoolVar(&o.Errors.ModelState, "model-state", false, "answer validation errors with 400 and modelState")
 	fs.Usage = func() { simUsage(fs) }
@@ -87,6 +89,9 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var err error
 	if o.Lists, err = ParseLists(lists); err != nil {
 		return fmt.Errorf("sim: -lists: %w", err)
+	}
+	if o.Quirks, err = ParseQuirks(quirks); err != nil {
+		return fmt.Errorf("sim: -quirks: %w", err)
 	}
 	for _, e := range strings.Split(sumFilter, ",") {
 		if e = strings.TrimSpace(e); e != "" {
@@ -126,10 +131,10 @@ var simGroups = []struct {
 	flags []string
 }{
 	{"listening", []string{"plutora-addr", "test-addr"}},
-	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "churn"}},
+	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "churn", "quirks"}},
 	{"tokens and budget", []string{"token-ttl", "no-refresh-token", "budget", "window", "throttle-status"}},
 	{"answers", []string{"lists", "summary-filters", "defect-envelope", "latency", "jitter"}},
-	{"error variants", []string{"deny-403", "unknown-field-500", "capital-message", "model-state"}},
+	{"error variants", []string{"deny-403", "unknown-field-400", "capital-message", "model-state"}},
 	{"faults", []string{"fault-5xx", "fault-html", "fault-truncated", "fault-garbled", "fault-reset",
 		"fault-429-bursts", "burst-length", "revoke-at-request"}},
 	{"access", []string{"whitelist-plutora", "whitelist-test", "whitelist-token"}},
@@ -222,7 +227,7 @@ func printSimHelp(w io.Writer, s *Server) {
 		line("  client secret: %s", c.ClientSecret)
 		line("  username:      %s", c.Username)
 		line("  password:      %s", c.Password)
-		line("  OpenAPI:       %s/swagger", p.URL)
+		line("  Swagger UI:    %s%s (OpenAPI: %s%s)", p.URL, swaggerUIPath, p.URL, swaggerDocsPath)
 		line("")
 	}
 	line("Lists: %s (real: environments, systems and releases answer summaries; details are full)", s.opts.Lists)

@@ -53,7 +53,7 @@ func TestSimCommand(t *testing.T) {
 	}
 	text := out.String()
 	apiURL := regexp.MustCompile(`API URL:\s+(\S+)`).FindStringSubmatch(text)[1]
-	for _, want := range []string{"client secret:", "curl -s -X POST " + apiURL + "/oauth/token", "250 changes", "/defects/Search"} {
+	for _, want := range []string{"client secret:", "curl -s -X POST " + apiURL + "/oauth/token", "250 changes", "/defects/Search", apiURL + "/swagger/ui/index"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -75,7 +75,7 @@ func TestSimCommand(t *testing.T) {
 }
 
 func TestSimCommandBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"-scale", "0"}, {"-whitelist-test", "x.y"}, {"-fault-5xx", "2"}, {"-defect-envelope", "xml"}, {"extra"}, {"-lists", "summary"}, {"-summary-filters", "hosts"}} {
+	for _, args := range [][]string{{"-nope"}, {"-scale", "0"}, {"-whitelist-test", "x.y"}, {"-fault-5xx", "2"}, {"-defect-envelope", "xml"}, {"extra"}, {"-lists", "summary"}, {"-summary-filters", "hosts"}, {"-quirks", "nulls"}} {
 		var out, errOut bytes.Buffer
 		err := SimCommand(context.Background(), args, &out, &errOut)
 		if err == nil || !strings.HasPrefix(err.Error(), "sim: ") {

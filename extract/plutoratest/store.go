@@ -25,6 +25,7 @@ type record struct {
 	key        uint64    // generated records: orders as the id's first 16 hex digits
 	modStr     string
 	displayID  string // defects
+	parent     string // the id in the spec's parentKey (a host's environment)
 	rawPtr     atomic.Pointer[[]byte]
 	exactBytes []byte // SetRecord: served as is
 }
@@ -41,7 +42,13 @@ type store struct {
 	order     []*record // sorted by id
 	byMod     []*record // sorted by modified, then id
 	byDisplay map[string]*record
-	next      int // next generator index
+	byParent  map[string][]*record // by parent, when the spec has a parentKey
+	next      int                  // next generator index
+
+	// embed, when set, completes a generated record at each read (an
+	// environment's live hosts): what it adds can change without the
+	// record changing.
+	embed func(rec *record, base []byte) []byte
 
 	// maxServed is the highest offset (exclusive) a client has read, in
 	// byMod order when servedByMod is set, for churn's deletes.
@@ -53,6 +60,9 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 	st := &store{spec: spec, gen: g, byID: make(map[string]*record, n), order: make([]*record, 0, n), next: n}
 	if spec.name == Defects {
 		st.byDisplay = make(map[string]*record, n)
+	}
+	if spec.parentKey != "" {
+		st.byParent = make(map[string][]*record)
 	}
 	slab := make([]record, n)
 	kindHash := strHash(spec.name)
@@ -67,6 +77,10 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 		if st.byDisplay != nil {
 			rec.displayID = displayID(i)
 			st.byDisplay[strings.ToLower(rec.displayID)] = rec
+		}
+		if st.byParent != nil {
+			rec.parent = spec.parentOf(g, i)
+			st.addChild(rec)
 		}
 		st.byID[rec.id] = rec
 		st.order = append(st.order, rec)
@@ -137,12 +151,30 @@ func (st *store) raw(rec *record) []byte {
 	if rec.exactBytes != nil {
 		return rec.exactBytes
 	}
+	b := st.base(rec)
+	if st.embed != nil {
+		return st.embed(rec, b)
+	}
+	return b
+}
+
+// base returns a generated record's JSON as built, building it once.
+func (st *store) base(rec *record) []byte {
 	if p := rec.rawPtr.Load(); p != nil {
 		return *p
 	}
 	b := st.spec.build(st.gen, rec)
 	rec.rawPtr.CompareAndSwap(nil, &b)
 	return *rec.rawPtr.Load()
+}
+
+// children returns the live records whose parent is id, in id order.
+func (st *store) children(id string) []*record {
+	st.mu.RLock()
+	kids := slices.Clone(st.byParent[id])
+	st.mu.RUnlock()
+	slices.SortFunc(kids, func(a, b *record) int { return strings.Compare(a.id, b.id) })
+	return kids
 }
 
 func (st *store) posByID(id string) int {
@@ -166,6 +198,15 @@ func (st *store) put(rec *record) {
 	if st.byDisplay != nil && rec.displayID != "" {
 		st.byDisplay[strings.ToLower(rec.displayID)] = rec
 	}
+	st.addChild(rec)
+}
+
+// addChild indexes rec under its parent; an empty or all-zero parent id is
+// no parent. Callers hold mu (or own st).
+func (st *store) addChild(rec *record) {
+	if st.byParent != nil && rec.parent != "" && rec.parent != zeroGUID {
+		st.byParent[rec.parent] = append(st.byParent[rec.parent], rec)
+	}
 }
 
 // remove drops rec. Callers hold mu.
@@ -184,6 +225,13 @@ func (st *store) remove(rec *record) {
 	}
 	if st.byDisplay != nil && rec.displayID != "" && st.byDisplay[strings.ToLower(rec.displayID)] == rec {
 		delete(st.byDisplay, strings.ToLower(rec.displayID))
+	}
+	if kids := st.byParent[rec.parent]; kids != nil {
+		if kids = slices.DeleteFunc(kids, func(k *record) bool { return k == rec }); len(kids) == 0 {
+			delete(st.byParent, rec.parent)
+		} else {
+			st.byParent[rec.parent] = kids
+		}
 	}
 }
 
@@ -211,6 +259,9 @@ func (st *store) insert(now time.Time) string {
 	if st.byDisplay != nil {
 		rec.displayID = displayID(idx)
 	}
+	if st.byParent != nil {
+		rec.parent = st.spec.parentOf(st.gen, idx)
+	}
 	st.put(rec)
 	return rec.id
 }
@@ -222,7 +273,7 @@ func (st *store) update(id string, now time.Time) error {
 	if !ok {
 		return fmt.Errorf("update %s %s: %w", st.spec.name, id, ErrNotFound)
 	}
-	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, displayID: old.displayID}
+	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, displayID: old.displayID, parent: old.parent}
 	if rec.idx < 0 {
 		// An exact record: keep its bytes but move its date where possible.
 		rec.exactBytes = old.exactBytes
@@ -264,6 +315,8 @@ func (st *store) setRecord(id string, raw []byte) {
 				}
 			case strings.EqualFold(k, "DisplayId"):
 				rec.displayID = s
+			case st.spec.parentKey != "" && k == st.spec.parentKey:
+				rec.parent = strings.ToLower(s)
 			}
 		}
 	}

@@ -68,7 +68,7 @@ func TestRefreshGrant(t *testing.T) {
 
 func TestErrorVariants(t *testing.T) {
 	plain := newTestServer(t, Options{})
-	varied := newTestServer(t, Options{Errors: ErrorVariants{Deny403: true, UnknownField500: true, CapitalMessage: true, ModelState: true}})
+	varied := newTestServer(t, Options{Errors: ErrorVariants{Deny403: true, UnknownField400: true, CapitalMessage: true, ModelState: true}})
 	unknownField := `{"searchFilters":[{"property":"noSuchField","operator":"Equals","value":"x"}],"pageNum":0,"recordsPerPage":100}`
 	tests := []struct {
 		name, method, path string
@@ -76,9 +76,9 @@ func TestErrorVariants(t *testing.T) {
 		plain, varied      int
 		plainBody, varBody string // prefixes
 	}{
-		{"unknown filter field, POST", "POST", "/changes/filter", unknownField, 400, 500, `{"message":"The request is invalid. searchFilters: filter 0: unsupported field \"noSuchField\"`, `{"message":"An error has occurred."}`},
-		{"unknown filter field, GET", "GET", "/hosts?filter=" + url.QueryEscape("`nope` = `x`"), nil, 400, 500, `{"message":"The request is invalid. filter: at byte`, `{"message":"An error has occurred."}`},
-		{"sort by unknown field", "POST", "/releases/filter", `{"searchFilters":[{"property":"nope","direction":"ASC"}]}`, 400, 500, `{"message":`, `{"message":"An error has occurred."}`},
+		{"unknown filter field, POST", "POST", "/changes/filter", unknownField, 500, 400, `{"message":"An error has occurred."}`, `{"Message":"The request is invalid.","modelState":{"searchFilters":["searchFilters: filter 0: unsupported field \"noSuchField\"`},
+		{"unknown filter field, GET", "GET", "/hosts?filter=" + url.QueryEscape("`nope` = `x`"), nil, 500, 400, `{"message":"An error has occurred."}`, `{"Message":"The request is invalid.","modelState":{"filter":["filter: at byte`},
+		{"sort by unknown field", "POST", "/releases/filter", `{"searchFilters":[{"property":"nope","direction":"ASC"}]}`, 500, 400, `{"message":"An error has occurred."}`, `{"Message":"The request is invalid.","modelState":{"searchFilters":[`},
 		{"bad pageNum", "GET", "/changes?pageNum=x", nil, 400, 400, `{"message":"The request is invalid. pageNum`, `{"Message":"The request is invalid.","modelState":{"pageNum":["pageNum \"x\" is not a non-negative integer"]}}`},
 		{"bad body", "POST", "/changes/filter", `[`, 400, 400, `{"message":`, `{"Message":"The request is invalid.","modelState":{"request":[`},
 		{"unknown id", "GET", "/systems/nope", nil, 404, 404, `{"message":"No system record`, `{"Message":"No system record`},

@@ -12,18 +12,22 @@ old AS MATERIALIZED (
 	FROM plutora.users t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 up AS (
-	INSERT INTO plutora.users AS t (id, name, email, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
-	SELECT c.id, c.r->>'name',
+	INSERT INTO plutora.users AS t (id, user_name, first_name, last_name, email, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
+	SELECT c.id, c.r->>'userName',
+		c.r->>'firstName',
+		c.r->>'lastName',
 		c.r->>'email', c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
-	ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,
+	ON CONFLICT (id) DO UPDATE SET user_name = EXCLUDED.user_name,
+		first_name = EXCLUDED.first_name,
+		last_name = EXCLUDED.last_name,
 		email = EXCLUDED.email,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted
 ),
 hist AS (
-	INSERT INTO plutora.users_history (id, valid_from, valid_to, raw, _run_id, name, email)
-	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.name, o.email
+	INSERT INTO plutora.users_history (id, valid_from, valid_to, raw, _run_id, user_name, first_name, last_name, email)
+	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, now())), o.raw, o._run_id, o.user_name, o.first_name, o.last_name, o.email
 	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),

@@ -37,7 +37,7 @@ func TestEndToEnd48Hours(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	clk := workertest.NewClock(t0)
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: smallSizes, Now: clk.Now})
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 7, Sizes: smallSizes, Now: clk.Now, Quirks: plutoratest.AllQuirks()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestSoak(t *testing.T) {
 	bin := workertest.Binary(t)
 
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: seed, Sizes: cfg.sizes, Budget: cfg.budget,
-		Latency: time.Millisecond, Jitter: 4 * time.Millisecond})
+		Latency: time.Millisecond, Jitter: 4 * time.Millisecond, Quirks: plutoratest.AllQuirks()})
 	if err != nil {
 		t.Fatal(err)
 	}
