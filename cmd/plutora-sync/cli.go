@@ -49,7 +49,10 @@ func commands() []command {
 				"and exits. Incremental where possible, a sweep the first time; --full sweeps. On a\n" +
 				"terminal, a progress bar per entity; otherwise plain log lines. --census sweeps and marks\n" +
 				"the records Plutora no longer has as deleted (under DELETE_MAX_SHARE).", syncCmd},
-		{"migrate", "", "apply the database migrations", "Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock).", migrateCmd},
+		{"migrate", "[--create-database]", "apply the database migrations",
+			"Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock);\n" +
+				"--create-database first creates the database when it does not exist. sync and run\n" +
+				"migrate at start too; check and status never change the database.", migrateCmd},
 		{"status", "", "show the ledger, freshness and budget use",
 			"Prints the last runs of every entity (what ran, when, rows, failures and why), how\n" +
 				"fresh each entity is, and the requests spent in the last hour per API key.", statusCmd},

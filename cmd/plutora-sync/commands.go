@@ -52,6 +52,7 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 }
 
 func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	create := fs.Bool("create-database", false, "create the database of DATABASE_URL first when it does not exist (the role needs CREATEDB)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -59,7 +60,17 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, false)
+	if *create {
+		created, err := daemon.EnsureDatabase(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if created {
+			fmt.Fprintf(c.stdout, "created database %s\n", daemon.RedactURL(cfg.DatabaseURL))
+		}
+	}
+	term := isTerminal(c.stderr)
+	logger := newLogger(c.stderr, term, cfg.LogFormat, cfg.LogLevel, false)
 	return daemon.Migrate(ctx, cfg, logger, c.stdout)
 }
 

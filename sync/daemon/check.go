@@ -43,7 +43,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		case verr != nil:
 			err = verr
 		case cur < target:
-			err = fmt.Errorf("schema version %d of %d: run plutora-sync migrate (run does it at start)", cur, target)
+			err = fmt.Errorf("schema version %d of %d: run plutora-sync migrate (sync and run migrate at start too)", cur, target)
 		default:
 			totals = knownTotals(ctx, db.DB)
 		}
