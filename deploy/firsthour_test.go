@@ -27,7 +27,7 @@ func help(t *testing.T, args ...string) string {
 // one the worker syncs, every variable one it reads, and the sandbox's
 // address and credentials the ones sim serves.
 func TestReadmeFirstHour(t *testing.T) {
-	section := readmeSection(t, "The first hour")
+	section := docSection(t, "README.md", "## The first hour")
 	commands := map[string]bool{}
 	_, list, _ := strings.Cut(help(t, "--help"), "commands:\n")
 	for _, line := range strings.Split(list, "\n") {

@@ -15,7 +15,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// Exit codes (documented in the package comment and README.md).
+// Exit codes (documented in the package comment, README.md and docs/operations.md).
 const (
 	exitOK      = 0
 	exitFailed  = 1
@@ -99,7 +99,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(fs.Output(), "\nflags:")
 				fs.PrintDefaults()
 			}
-			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see README.md).")
+			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see docs/configuration.md).")
 		}
 		err := cmd.run(ctx, c, fs, args[1:])
 		if errors.Is(err, flag.ErrHelp) {

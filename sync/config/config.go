@@ -22,7 +22,7 @@ import (
 )
 
 // Config is the whole configuration. Every field comes from one environment
-// variable; README.md lists them with their defaults.
+// variable; docs/configuration.md lists them with their defaults.
 type Config struct {
 	DatabaseURL     string `env:"DATABASE_URL"`
 	DatabaseURLFile string `env:"DATABASE_URL_FILE"`

@@ -182,7 +182,7 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintln(out, "\nEvery table, view and column: schema/warehouse.md; more queries in the README.")
+	fmt.Fprintln(out, "\nMore queries: docs/warehouse.md; every table, view and column: schema/warehouse.md.")
 	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
 	return nil
 }
