@@ -200,19 +200,23 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig reads and validates the environment.
-func loadConfig(ctx context.Context) (*config.Config, error) {
+// loadConfig reads and validates the environment, and warns of the
+// settings that have no effect.
+func (c *cli) loadConfig(ctx context.Context) (*config.Config, error) {
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		return nil, configError{err}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(c.stderr, "plutora-sync: config: warning:", w)
 	}
 	return cfg, nil
 }
 
 // loadProductConfig is loadConfig for the commands that talk to Plutora: at
 // least one product must have credentials.
-func loadProductConfig(ctx context.Context) (*config.Config, error) {
-	cfg, err := loadConfig(ctx)
+func (c *cli) loadProductConfig(ctx context.Context) (*config.Config, error) {
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

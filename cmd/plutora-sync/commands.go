@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
@@ -18,7 +19,7 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadProductConfig(ctx)
+	cfg, err := c.loadProductConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err := checkEntities(entities); err != nil {
 		return err
 	}
-	cfg, err := loadProductConfig(ctx)
+	cfg, err := c.loadProductConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -71,14 +72,14 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	}
 	term := isTerminal(c.stderr)
 	logger := newLogger(c.stderr, term, cfg.LogFormat, cfg.LogLevel, false)
-	return daemon.Migrate(ctx, cfg, logger, c.stdout)
+	return daemon.Migrate(ctx, cfg, logger, c.stdout, term)
 }
 
 func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -89,10 +90,11 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	// Not c.loadConfig: check shows the configuration's problems and
+	// warnings in its own lines.
+	cfg, err := config.Load(ctx)
 	if err != nil {
-		fmt.Fprintln(c.stdout, "config    FAIL")
-		return err
+		return configError{daemon.CheckConfigFailed(c.stdout, err)}
 	}
 	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, "warn", false)
 	return daemon.Check(ctx, cfg, logger, c.stdout)
@@ -108,7 +110,7 @@ func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if *scale <= 0 || *scale > 20 {
 		return usageError{fmt.Sprintf("demo: --scale %v: must be in (0, 20]", *scale)}
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(progress.String(), "msg=progress entity=defects") {
 		t.Errorf("no progress lines:\n%s", progress.String())
 	}
-	for _, want := range []string{"created database", "changes", "defects", "rows  in plutora.hosts", "-- Changes per status", "psql "} {
+	for _, want := range []string{"created database", "changes", "defects", "rows in plutora.hosts", "-- Changes per status", "psql "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -150,7 +150,7 @@ func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
 	db, dsn := loadtest.NewEmptyDB(t)
 	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})
 	var out bytes.Buffer
-	if err := Migrate(ctx, cfg, testLogger(t), &out); err != nil {
+	if err := Migrate(ctx, cfg, testLogger(t), &out, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO plutora.releases (id, name, raw) VALUES ('5b0f8a3e-1111-4c1e-9b1a-000000000001', 'R1', '{}')`); err != nil {
