@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // readFile returns the text of a file of the repository (path from its root).
@@ -134,6 +136,22 @@ func TestMetricsAndAlertsDoc(t *testing.T) {
 	for _, m := range regexp.MustCompile("`(PlutoraSync[A-Za-z]+)`").FindAllStringSubmatch(ops, -1) {
 		if !defined[m[1]] {
 			t.Errorf("docs/operations.md names alert %s, which alerts.yaml does not define", m[1])
+		}
+	}
+}
+
+// TestEveryEntityListed: the README and the commands of docs/operations.md
+// name every entity the worker syncs (the README once listed 6 of 10).
+func TestEveryEntityListed(t *testing.T) {
+	for _, doc := range []struct{ path, text string }{
+		{"README.md", docSection(t, "README.md", "## What it is")},
+		{"docs/operations.md", docSection(t, "docs/operations.md", "## Commands")},
+	} {
+		for _, e := range synctype.Entities() {
+			name := strings.ReplaceAll(e.Name, "_", " ")
+			if !strings.Contains(doc.text, "`"+e.Name+"`") && !strings.Contains(doc.text, name) {
+				t.Errorf("%s does not name the entity %s", doc.path, e.Name)
+			}
 		}
 	}
 }
