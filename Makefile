@@ -17,7 +17,7 @@ test: ## the tests (PostgreSQL on 127.0.0.1:5432, or TEST_DATABASE_URL)
 	go test ./...
 
 test-race: ## the README's test command
-	go test -race ./...
+	go test -race -count=1 ./...
 
 lint: ## gofmt, go vet, staticcheck (pinned, as in .ci/run)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
@@ -32,7 +32,7 @@ vuln: ## govulncheck against vuln.go.dev (offline machines: .ci/run uses a pinne
 ci: ## what CI runs
 	bash .ci/run
 
-bench: ## the performance table (short sizes; see README "Performance")
+bench: ## the performance figures (short sizes; see docs/performance.md)
 	go run ./cmd/plutora-bench
 
 bench-full: ## the performance table at full size (200,000 records; takes minutes)

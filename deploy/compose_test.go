@@ -3,6 +3,7 @@ package deploy
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -57,7 +58,9 @@ func TestCompose(t *testing.T) {
 
 // TestComposeOneBuildNoClash checks that each image is built by one service
 // only (the others run it by name), and that no published host port is the
-// local PostgreSQL's (config.DefaultDatabaseURL), which README.md asks for.
+// local PostgreSQL's (config.DefaultDatabaseURL), which README.md asks for,
+// or one that the README's walkthrough uses (sim's and run's), so that the
+// compose file and the walkthrough run side by side.
 func TestComposeOneBuildNoClash(t *testing.T) {
 	services, _ := yamlDocs(t, "compose.yaml")[0]["services"].(map[string]any)
 	builtBy := map[string]string{}
@@ -78,6 +81,13 @@ func TestComposeOneBuildNoClash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	walkthrough := map[string]bool{}
+	for _, m := range regexp.MustCompile(`127\.0\.0\.1:(\d+)`).FindAllStringSubmatch(docSection(t, "README.md", "## The first hour"), -1) {
+		walkthrough[m[1]] = true
+	}
+	if len(walkthrough) < 3 {
+		t.Fatalf("the README's walkthrough names %d local ports, want sim's two and run's", len(walkthrough))
+	}
 	published := map[string]string{}
 	for name, s := range services {
 		ports, _ := at(s, "ports").([]any)
@@ -91,6 +101,9 @@ func TestComposeOneBuildNoClash(t *testing.T) {
 			host := parts[len(parts)-2]
 			if host == local.Port() {
 				t.Errorf("compose.yaml service %s publishes host port %s, the local PostgreSQL's (%s)", name, host, config.DefaultDatabaseURL)
+			}
+			if walkthrough[host] {
+				t.Errorf("compose.yaml service %s publishes host port %s, which the README's walkthrough uses", name, host)
 			}
 			if other, ok := published[host]; ok {
 				t.Errorf("compose.yaml: services %s and %s both publish host port %s", other, name, host)

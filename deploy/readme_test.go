@@ -3,56 +3,76 @@ package deploy
 import (
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// readmeSection returns the body of README.md's section titled title (up to
-// the next "## " heading).
-func readmeSection(t *testing.T, title string) string {
+// readFile returns the text of a file of the repository (path from its root).
+func readFile(t *testing.T, path string) string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("../" + path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(b), "\n## "+title+"\n")
+	return string(b)
+}
+
+// docSection returns the body of the section titled title of the Markdown
+// file at path (up to the next heading of the same level).
+func docSection(t *testing.T, path, heading string) string {
+	t.Helper()
+	level, _, _ := strings.Cut(heading, " ")
+	_, rest, ok := strings.Cut(readFile(t, path), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no section %q", title)
+		t.Fatalf("%s has no section %q", path, heading)
 	}
-	body, _, _ := strings.Cut(rest, "\n## ")
+	body, _, _ := strings.Cut(rest, "\n"+level+" ")
 	return body
 }
 
 var backticked = regexp.MustCompile("`([^`]*)`")
 
-// TestReadmeFirstLines keeps the two commands a newcomer runs at the top, and
-// the test command the one .ci/run runs.
+// readmeTestCommand returns the README's test command: the second line of
+// its opening block, without the comment.
+func readmeTestCommand(t *testing.T) string {
+	t.Helper()
+	lines := strings.SplitN(readFile(t, "README.md"), "\n", 7)
+	if len(lines) < 6 || lines[2] != "```sh" || !strings.HasPrefix(lines[3], "go run ./cmd/plutora-sync demo ") ||
+		!strings.HasPrefix(lines[4], "go test ") || lines[5] != "```" {
+		t.Fatalf("README.md must open with the demo and test commands, got:\n%s", strings.Join(lines[:min(6, len(lines))], "\n"))
+	}
+	cmd, _, _ := strings.Cut(lines[4], "#")
+	return strings.TrimSpace(cmd)
+}
+
+// TestReadmeFirstLines keeps the two commands a newcomer runs at the top; the
+// test command runs every test every time (never from the test cache), with
+// the race detector, and .ci/run runs exactly it.
 func TestReadmeFirstLines(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
+	cmd := readmeTestCommand(t)
+	if f := strings.Fields(cmd); !slices.Contains(f, "-race") || !slices.Contains(f, "-count=1") || f[len(f)-1] != "./..." {
+		t.Errorf("README's test command %q: want go test with -race and -count=1 over ./...", cmd)
 	}
-	lines := strings.SplitN(string(b), "\n", 7)
-	if len(lines) < 6 || lines[2] != "```sh" ||
-		!strings.HasPrefix(lines[3], "go run ./cmd/plutora-sync demo ") ||
-		!strings.HasPrefix(lines[4], "go test -race ./... ") {
-		t.Errorf("README.md must open with the demo and test commands, got:\n%s", strings.Join(lines[:min(6, len(lines))], "\n"))
+	found := false
+	for _, line := range strings.Split(readFile(t, ".ci/run"), "\n") {
+		if strings.TrimSpace(line) == cmd {
+			found = true
+		}
 	}
-	ci, err := os.ReadFile("../.ci/run")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`(?m)^go test -race .*\./\.\.\.$`).Match(ci) {
-		t.Error(".ci/run does not run the README's test command (go test -race ./...)")
+	if !found {
+		t.Errorf(".ci/run does not run the README's test command as it is: %s", cmd)
 	}
 }
 
-// TestReadmeConfiguration checks the configuration table against
+// TestConfigurationDoc checks the table of docs/configuration.md against
 // config.Config: every variable listed, none invented, defaults as in the code.
-func TestReadmeConfiguration(t *testing.T) {
+func TestConfigurationDoc(t *testing.T) {
 	defaults := configDefaults(t)
 	listed := map[string]bool{}
-	for _, line := range strings.Split(readmeSection(t, "Configuration"), "\n") {
+	for _, line := range strings.Split(readFile(t, "docs/configuration.md"), "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
 			continue
@@ -68,37 +88,38 @@ func TestReadmeConfiguration(t *testing.T) {
 		for _, name := range names {
 			want, ok := defaults[name]
 			if !ok {
-				t.Errorf("README lists %s, which the daemon does not read", name)
+				t.Errorf("docs/configuration.md lists %s, which the daemon does not read", name)
 				continue
 			}
 			listed[name] = true
 			if want != "" && want != def {
-				t.Errorf("README: %s defaults to %q, the code to %q", name, def, want)
+				t.Errorf("docs/configuration.md: %s defaults to %q, the code to %q", name, def, want)
 			}
 		}
 	}
 	for name := range defaults {
 		if !listed[name] {
-			t.Errorf("README's configuration table lacks %s", name)
+			t.Errorf("docs/configuration.md's table lacks %s", name)
 		}
 	}
 }
 
-// TestReadmeMetricsAndAlerts checks the metrics and alerts tables against
-// what sync.NewMetrics registers and what alerts.yaml defines.
-func TestReadmeMetricsAndAlerts(t *testing.T) {
-	ops := readmeSection(t, "Operations")
+// TestMetricsAndAlertsDoc checks the metrics and alerts tables of
+// docs/operations.md against what sync.NewMetrics registers and what
+// alerts.yaml defines.
+func TestMetricsAndAlertsDoc(t *testing.T) {
+	ops := docSection(t, "docs/operations.md", "## Watching the worker")
 	registered := registeredMetrics(t)
 	seen := map[string]bool{}
 	for _, m := range regexp.MustCompile(`plutora_sync_[a-z_]+`).FindAllString(ops, -1) {
 		seen[m] = true
 		if _, ok := registered[m]; !ok {
-			t.Errorf("README names metric %s, which the daemon does not register", m)
+			t.Errorf("docs/operations.md names metric %s, which the daemon does not register", m)
 		}
 	}
 	for name := range registered {
 		if !seen[name] {
-			t.Errorf("README's metrics table lacks %s", name)
+			t.Errorf("docs/operations.md's metrics table lacks %s", name)
 		}
 	}
 	var f ruleFile
@@ -108,13 +129,29 @@ func TestReadmeMetricsAndAlerts(t *testing.T) {
 		for _, r := range g.Rules {
 			defined[r.Alert] = true
 			if !strings.Contains(ops, "`"+r.Alert+"`") {
-				t.Errorf("README's alerts table lacks %s", r.Alert)
+				t.Errorf("docs/operations.md's alerts table lacks %s", r.Alert)
 			}
 		}
 	}
 	for _, m := range regexp.MustCompile("`(PlutoraSync[A-Za-z]+)`").FindAllStringSubmatch(ops, -1) {
 		if !defined[m[1]] {
-			t.Errorf("README names alert %s, which alerts.yaml does not define", m[1])
+			t.Errorf("docs/operations.md names alert %s, which alerts.yaml does not define", m[1])
+		}
+	}
+}
+
+// TestEveryEntityListed: the README and the commands of docs/operations.md
+// name every entity the worker syncs (the README once listed 6 of 10).
+func TestEveryEntityListed(t *testing.T) {
+	for _, doc := range []struct{ path, text string }{
+		{"README.md", docSection(t, "README.md", "## What it is")},
+		{"docs/operations.md", docSection(t, "docs/operations.md", "## Commands")},
+	} {
+		for _, e := range synctype.Entities() {
+			name := strings.ReplaceAll(e.Name, "_", " ")
+			if !strings.Contains(doc.text, "`"+e.Name+"`") && !strings.Contains(doc.text, name) {
+				t.Errorf("%s does not name the entity %s", doc.path, e.Name)
+			}
 		}
 	}
 }

@@ -282,7 +282,7 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 		}
 		return resp.StatusCode, nil, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
 			Reason: fmt.Sprintf("body of %s is over the limit of %d bytes: raise MAX_BODY_BYTES (MaxBodyBytes), "+
-				"and the memory limit with it (README, \"Memory\")", size, c.cfg.MaxBodyBytes)}
+				"and the memory limit with it (docs/operations.md, \"Memory\")", size, c.cfg.MaxBodyBytes)}
 	}
 	return resp.StatusCode, data, nil
 }

@@ -19,7 +19,7 @@ const (
 	DefaultWindow        = time.Hour
 	DefaultPagesInFlight = 4
 	DefaultRenewBefore   = 30 * time.Minute
-	DefaultMaxBodyBytes  = 8 << 20 // with 4 pages in flight, fits 256 MiB (README, "Memory")
+	DefaultMaxBodyBytes  = 8 << 20 // with 4 pages in flight, fits 256 MiB (docs/performance.md, "Memory")
 	DefaultHistoryBucket = time.Minute
 	DefaultMaxAttempts   = 6
 	DefaultRetryBase     = 250 * time.Millisecond

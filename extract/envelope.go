@@ -24,7 +24,7 @@ type pageJSON struct {
 
 // aliasRaw is a record kept as the slice of the body that encoding/json hands
 // to UnmarshalJSON, where json.RawMessage would copy it: a page's records
-// then hold one copy of the page, not two (README, "Memory"). The body is
+// then hold one copy of the page, not two (docs/performance.md, "Memory"). The body is
 // never written to after parsing.
 type aliasRaw []byte
 

@@ -51,7 +51,7 @@ import (
 // pg_walinspect, counting only records of this database's relations, every
 // 100 pages, between two pages (its time does not count). Server CPU is
 // read from /proc for the backend that serves the writes, so it needs
-// PostgreSQL on this machine. Figures: the README, "Performance".
+// PostgreSQL on this machine. Figures: docs/performance.md.
 func BenchmarkPageWriter(b *testing.B) {
 	rows := 5000
 	if s := os.Getenv("PLUTORA_BENCH_ROWS"); s != "" {

@@ -12,7 +12,7 @@ import (
 )
 
 // reportingQueries are the questions of issue 16 whose speed matters, as
-// README.md asks them.
+// docs/warehouse.md asks them.
 var reportingQueries = []struct{ name, sql string }{
 	{"one change's status history", `SELECT change_status, valid_from, valid_to, time_in_status
 		FROM reporting.change_status_history WHERE change_number = 10000 ORDER BY valid_from`},

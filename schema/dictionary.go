@@ -39,7 +39,8 @@ func Dictionary(ctx context.Context, db *sql.DB) (string, error) {
 	var b strings.Builder
 	b.WriteString("# The warehouse: data dictionary\n\n")
 	b.WriteString("Generated from the migrated catalog by `go test ./schema -run Dictionary -update`; do not edit.\n")
-	b.WriteString("Start with the `reporting` views: they leave out deleted rows and the child rows of deleted parents.\n\n")
+	b.WriteString("Start with the `reporting` views: they leave out deleted rows and the child rows of deleted parents.\n")
+	b.WriteString("The guide to them, with conventions and example queries: [docs/warehouse.md](../docs/warehouse.md).\n\n")
 	writeDiagram(&b, rels)
 	for _, s := range dictionarySchemas {
 		fmt.Fprintf(&b, "## Schema `%s`\n\n", s)

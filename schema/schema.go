@@ -43,13 +43,19 @@ const LockID int64 = 0x706c75746f7261 // "plutora"
 type Option func(*options)
 
 type options struct {
-	logger *slog.Logger
+	logger  *slog.Logger
+	summary bool
 }
 
 // WithLogger makes Migrate log one line per applied migration file at info,
 // and goose's own lines (every SQL statement) at debug. The caller names the
 // component: l gets no keys added here.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithSummary makes Migrate log one line at info for all the files it
+// applied (the files themselves at debug): for a person at a terminal, to
+// whom a line per file says nothing.
+func WithSummary() Option { return func(o *options) { o.summary = true } }
 
 func collect(opts []Option) options {
 	var o options
@@ -113,9 +119,19 @@ func Migrate(ctx context.Context, db *sql.DB, opts ...Option) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if o := collect(opts); o.logger != nil {
+		level := slog.LevelInfo
+		if o.summary {
+			level = slog.LevelDebug
+		}
+		var took time.Duration
 		for _, r := range results {
-			o.logger.InfoContext(ctx, "migration applied", "file", path.Base(r.Source.Path),
+			took += r.Duration
+			o.logger.Log(ctx, level, "migration applied", "file", path.Base(r.Source.Path),
 				"version", r.Source.Version, "duration", r.Duration.Round(time.Millisecond).String())
+		}
+		if o.summary && len(results) > 0 {
+			o.logger.InfoContext(ctx, "migrations applied", "migrations", len(results),
+				"version", results[len(results)-1].Source.Version, "duration", took.Round(time.Millisecond).String())
 		}
 	}
 	return nil

@@ -146,3 +146,34 @@ func TestMigrateLogsOneLinePerFile(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateSummaryIsOneLine: WithSummary logs one info line for a first
+// migration, with the number of files and the version reached; the files
+// go to debug.
+func TestMigrateSummaryIsOneLine(t *testing.T) {
+	ctx := context.Background()
+	db, _ := loadtest.NewEmptyDB(t)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger), schema.WithSummary()); err != nil {
+		t.Fatal(err)
+	}
+	_, target, err := schema.Version(ctx, db.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(schema.Migrations(), "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	var rec map[string]any
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec["msg"] != "migrations applied" ||
+		rec["migrations"] != float64(len(files)) || rec["version"] != float64(target) {
+		t.Errorf("want one line for %d files up to version %d, got:\n%s", len(files), target, buf.String())
+	}
+	buf.Reset()
+	if err := schema.Migrate(ctx, db.DB, schema.WithLogger(logger), schema.WithSummary()); err != nil || buf.Len() > 0 {
+		t.Errorf("nothing to apply: %v, logged %q", err, buf.String())
+	}
+}

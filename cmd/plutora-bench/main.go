@@ -2,7 +2,7 @@
 // an end-to-end sync of the sandbox into a scratch database with the real
 // binary, measures a COPY of the same rows as the ceiling, runs the Go
 // benchmarks of every package that has some, and prints one Markdown table with
-// the machine it ran on, ready for README.md.
+// the machine it ran on, ready for docs/performance.md.
 //
 //	go run ./cmd/plutora-bench                 # 20,000 changes, benchmarks at -benchtime 1s
 //	go run ./cmd/plutora-bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)

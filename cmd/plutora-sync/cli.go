@@ -15,7 +15,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// Exit codes (documented in the package comment and README.md).
+// Exit codes (documented in the package comment, README.md and docs/operations.md).
 const (
 	exitOK      = 0
 	exitFailed  = 1
@@ -49,7 +49,10 @@ func commands() []command {
 				"and exits. Incremental where possible, a sweep the first time; --full sweeps. On a\n" +
 				"terminal, a progress bar per entity; otherwise plain log lines. --census sweeps and marks\n" +
 				"the records Plutora no longer has as deleted (under DELETE_MAX_SHARE).", syncCmd},
-		{"migrate", "", "apply the database migrations", "Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock).", migrateCmd},
+		{"migrate", "[--create-database]", "apply the database migrations",
+			"Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock);\n" +
+				"--create-database first creates the database when it does not exist. sync and run\n" +
+				"migrate at start too; check and status never change the database.", migrateCmd},
 		{"status", "", "show the ledger, freshness and budget use",
 			"Prints the last runs of every entity (what ran, when, rows, failures and why), how\n" +
 				"fresh each entity is, and the requests spent in the last hour per API key.", statusCmd},
@@ -96,7 +99,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintln(fs.Output(), "\nflags:")
 				fs.PrintDefaults()
 			}
-			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see README.md).")
+			fmt.Fprintln(fs.Output(), "\nConfiguration comes from environment variables (see docs/configuration.md).")
 		}
 		err := cmd.run(ctx, c, fs, args[1:])
 		if errors.Is(err, flag.ErrHelp) {
@@ -197,19 +200,23 @@ func parse(fs *flag.FlagSet, args []string, maxArgs int) ([]string, error) {
 	return pos, nil
 }
 
-// loadConfig reads and validates the environment.
-func loadConfig(ctx context.Context) (*config.Config, error) {
+// loadConfig reads and validates the environment, and warns of the
+// settings that have no effect.
+func (c *cli) loadConfig(ctx context.Context) (*config.Config, error) {
 	cfg, err := config.Load(ctx)
 	if err != nil {
 		return nil, configError{err}
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(c.stderr, "plutora-sync: config: warning:", w)
 	}
 	return cfg, nil
 }
 
 // loadProductConfig is loadConfig for the commands that talk to Plutora: at
 // least one product must have credentials.
-func loadProductConfig(ctx context.Context) (*config.Config, error) {
-	cfg, err := loadConfig(ctx)
+func (c *cli) loadProductConfig(ctx context.Context) (*config.Config, error) {
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
@@ -18,7 +19,7 @@ func runCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error 
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadProductConfig(ctx)
+	cfg, err := c.loadProductConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if err := checkEntities(entities); err != nil {
 		return err
 	}
-	cfg, err := loadProductConfig(ctx)
+	cfg, err := c.loadProductConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -52,22 +53,33 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 }
 
 func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	create := fs.Bool("create-database", false, "create the database of DATABASE_URL first when it does not exist (the role needs CREATEDB)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, false)
-	return daemon.Migrate(ctx, cfg, logger, c.stdout)
+	if *create {
+		created, err := daemon.EnsureDatabase(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if created {
+			fmt.Fprintf(c.stdout, "created database %s\n", daemon.RedactURL(cfg.DatabaseURL))
+		}
+	}
+	term := isTerminal(c.stderr)
+	logger := newLogger(c.stderr, term, cfg.LogFormat, cfg.LogLevel, false)
+	return daemon.Migrate(ctx, cfg, logger, c.stdout, term)
 }
 
 func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,10 +90,11 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(ctx)
+	// Not c.loadConfig: check shows the configuration's problems and
+	// warnings in its own lines.
+	cfg, err := config.Load(ctx)
 	if err != nil {
-		fmt.Fprintln(c.stdout, "config    FAIL")
-		return err
+		return configError{daemon.CheckConfigFailed(c.stdout, err)}
 	}
 	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, "warn", false)
 	return daemon.Check(ctx, cfg, logger, c.stdout)
@@ -97,7 +110,7 @@ func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	if *scale <= 0 || *scale > 20 {
 		return usageError{fmt.Sprintf("demo: --scale %v: must be in (0, 20]", *scale)}
 	}
-	cfg, err := loadConfig(ctx)
+	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
 	}

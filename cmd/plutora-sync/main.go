@@ -1,6 +1,6 @@
 // Command plutora-sync keeps a PostgreSQL warehouse in step with Plutora and
-// Plutora Test. Run "plutora-sync help" for the subcommands; README.md lists
-// the configuration variables.
+// Plutora Test. Run "plutora-sync help" for the subcommands; docs/configuration.md
+// lists the configuration variables.
 //
 // Exit codes:
 //

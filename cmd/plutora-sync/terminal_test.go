@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/creack/pty"
 	"github.com/hinshun/vt10x"
@@ -26,9 +27,16 @@ const screenCols, screenRows = 200, 80 // tall enough for every entity's bar, it
 // has exited and its output is read.
 func onTerminal(t *testing.T, env []string, seen func(screen string), args ...string) (*exec.Cmd, vt10x.Terminal, <-chan struct{}) {
 	t.Helper()
+	return onTerminalSized(t, &pty.Winsize{Cols: screenCols, Rows: screenRows}, env, seen, args...)
+}
+
+// onTerminalSized is onTerminal on a pseudo-terminal that says it has size
+// (the emulator reading it keeps the test's screen size).
+func onTerminalSized(t *testing.T, size *pty.Winsize, env []string, seen func(screen string), args ...string) (*exec.Cmd, vt10x.Terminal, <-chan struct{}) {
+	t.Helper()
 	cmd := exec.Command(workertest.Binary(t), args...)
 	cmd.Env = append(env, "TERM=xterm")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: screenCols, Rows: screenRows})
+	tty, err := pty.StartWithSize(cmd, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +132,10 @@ func TestSyncOnATerminal(t *testing.T) {
 	if n := strings.Count(screen, `msg="token obtained"`); n != 2 || logs < 2 {
 		t.Errorf("%d token lines (want one per product), %d log lines", n, logs)
 	}
+	// The first sync migrates the fresh database: one line says so.
+	if n := strings.Count(screen, `msg="migrations applied"`); n != 1 || strings.Contains(screen, `msg="migration applied"`) {
+		t.Errorf("%d migration summary lines, want 1 and no line per file", n)
+	}
 	checkClosingTable(t, lines, func(entity string) int {
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM plutora.` + entity).Scan(&n); err != nil {
@@ -209,5 +221,38 @@ func TestSyncOnATerminalShowsBudgetWait(t *testing.T) {
 	t.Logf("final screen:\n%s", vt.String())
 	if screen := vt.String(); !regexp.MustCompile(`(?m)^changes +sweep .* pages .*interrupted after`).MatchString(screen) {
 		t.Errorf("after SIGINT the bar does not say interrupted:\n%s", screen)
+	}
+}
+
+// TestSyncOnAZeroSizedTerminal: a pseudo-terminal whose size nobody set says
+// 0×0; the bars still show, drawn for 80 columns, one line per entity.
+func TestSyncOnAZeroSizedTerminal(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 7,
+		Sizes: plutoratest.Sizes{Changes: 300, Releases: 20, Environments: 20, Hosts: 20, Systems: 20, Defects: 200}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := loadtest.NewEmptyDB(t)
+	env := workertest.Environ(workertest.SandboxEnv(sb, workertest.AsyncCommit(t, dsn)))
+	cmd, vt, done := onTerminalSized(t, &pty.Winsize{}, env, nil, "sync")
+	awaitExit(t, done, vt)
+	screen := vt.String()
+	t.Logf("final screen:\n%s", screen)
+	if !cmd.ProcessState.Success() {
+		t.Fatalf("sync failed: %v", cmd.ProcessState)
+	}
+	for _, e := range synctype.Entities() {
+		bar := regexp.MustCompile(`(?m)^` + e.Name + ` +(sweep|incremental) .*\d+/\d+ +pages.*$`)
+		lines := bar.FindAllString(screen, -1)
+		if len(lines) != 1 {
+			t.Errorf("%s: %d bar lines, want 1", e.Name, len(lines))
+		}
+		for _, l := range lines {
+			if n := utf8.RuneCountInString(strings.TrimRight(l, " ")); n > 80 {
+				t.Errorf("%s: a bar of %d columns, over 80: %q", e.Name, n, l)
+			}
+		}
 	}
 }

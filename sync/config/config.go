@@ -22,13 +22,16 @@ import (
 )
 
 // Config is the whole configuration. Every field comes from one environment
-// variable; README.md lists them with their defaults.
+// variable; docs/configuration.md lists them with their defaults.
 type Config struct {
 	DatabaseURL     string `env:"DATABASE_URL"`
 	DatabaseURLFile string `env:"DATABASE_URL_FILE"`
 	// DatabaseURLDefault: neither DATABASE_URL nor its _FILE was set, and
 	// DatabaseURL is DefaultDatabaseURL (demo then uses a database of its own).
 	DatabaseURLDefault bool
+	// Warnings are settings that have no effect, one line each, for every
+	// command to show (a region that PLUTORA_API_URL overrides).
+	Warnings []string
 
 	Region      string  `env:"PLUTORA_REGION"`
 	Plutora     Product `env:", prefix=PLUTORA_"`
@@ -104,17 +107,65 @@ func Load(ctx context.Context) (*Config, error) {
 // LoadFrom reads the configuration through l (tests pass a map) and validates
 // it. Products without a CLIENT_ID are left disabled; see RequireProduct.
 func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
-	var c Config
-	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
-		return nil, fmt.Errorf("config: %s", nameVariable(err))
-	}
+	c, unparsed := process(ctx, l)
 	if err := c.readFiles(); err != nil {
-		return nil, err
+		return nil, errors.Join(append(unparsed, err)...)
 	}
-	if err := c.validate(); err != nil {
-		return nil, err
+	if err := c.validate(skipping(unparsed)); err != nil || len(unparsed) > 0 {
+		return nil, errors.Join(append(unparsed, err)...)
 	}
-	return &c, nil
+	return c, nil
+}
+
+// process reads the variables into a Config. envconfig stops at the first
+// value it cannot parse: each such variable is reported and read again as
+// unset, until every other value is in, so that every bad value is said at
+// once. The variables reported are in unparsed's errors, one each.
+func process(ctx context.Context, l envconfig.Lookuper) (_ *Config, unparsed []error) {
+	hidden := hidingLookuper{Lookuper: l, hide: map[string]bool{}}
+	for {
+		var c Config
+		err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: hidden})
+		if err == nil {
+			return &c, unparsed
+		}
+		msg := nameVariable(err)
+		name, _, _ := strings.Cut(msg, ":")
+		unparsed = append(unparsed, unparsedError{name: name, msg: "config: " + msg})
+		if hidden.hide[name] || name == "" { // cannot be set aside: give up here
+			return &c, unparsed
+		}
+		hidden.hide[name] = true
+	}
+}
+
+// unparsedError is a variable whose value could not be parsed.
+type unparsedError struct{ name, msg string }
+
+func (e unparsedError) Error() string { return e.msg }
+
+// skipping returns the names of the variables of unparsed.
+func skipping(unparsed []error) map[string]bool {
+	names := map[string]bool{}
+	for _, err := range unparsed {
+		if u, ok := err.(unparsedError); ok {
+			names[u.name] = true
+		}
+	}
+	return names
+}
+
+// hidingLookuper reads the variables of l except those in hide.
+type hidingLookuper struct {
+	envconfig.Lookuper
+	hide map[string]bool
+}
+
+func (h hidingLookuper) Lookup(key string) (string, bool) {
+	if h.hide[key] {
+		return "", false
+	}
+	return h.Lookuper.Lookup(key)
 }
 
 // nameVariable replaces envconfig's leading Go field name by the variable,
@@ -191,8 +242,10 @@ func readSecret(name string, value *string, file string) error {
 	return nil
 }
 
-// validate checks every field and fills derived endpoints.
-func (c *Config) validate() error {
+// validate checks every field and fills derived endpoints. The problems of
+// the variables in unparsed (reported already, read as unset) are not
+// reported again.
+func (c *Config) validate(unparsed map[string]bool) error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if err := checkDatabaseURL(c.DatabaseURL); err != nil {
@@ -274,14 +327,18 @@ func (c *Config) validate() error {
 			bad("%s: %v", s.Variable, err)
 		}
 	}
-	if len(errs) == 0 {
+	if len(errs) == 0 && len(unparsed) == 0 {
 		errs = c.checkMinimumBudget()
 	}
 	// One line per problem, each with its prefix (cmd prints every line).
-	for i, err := range errs {
-		errs[i] = fmt.Errorf("config: %w", err)
+	var out []error
+	for _, err := range errs {
+		name, _, _ := strings.Cut(err.Error(), ":")
+		if first, _, _ := strings.Cut(name, " "); !unparsed[first] {
+			out = append(out, fmt.Errorf("config: %w", err))
+		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(out...)
 }
 
 // resolveEndpoints fills each enabled product's URLs from PLUTORA_REGION or
@@ -292,6 +349,7 @@ func (c *Config) resolveEndpoints() error {
 		if err != nil {
 			return fmt.Errorf("PLUTORA_REGION: %w, or set PLUTORA_API_URL and PLUTORA_TOKEN_URL", err)
 		}
+		c.warnOverridden(e)
 		if c.Plutora.APIURL == "" {
 			c.Plutora.APIURL = e.APIURL
 		}
@@ -311,6 +369,22 @@ func (c *Config) resolveEndpoints() error {
 		c.PlutoraTest.TokenURL = test.TokenURL
 	}
 	return nil
+}
+
+// warnOverridden warns when PLUTORA_API_URL or PLUTORA_TOKEN_URL is set
+// beside PLUTORA_REGION to another URL than the region's: the URL wins.
+func (c *Config) warnOverridden(region extract.Endpoints) {
+	var by []string
+	if c.Plutora.APIURL != "" && c.Plutora.APIURL != region.APIURL {
+		by = append(by, "PLUTORA_API_URL")
+	}
+	if c.Plutora.TokenURL != "" && c.Plutora.TokenURL != region.TokenURL {
+		by = append(by, "PLUTORA_TOKEN_URL")
+	}
+	if len(by) > 0 {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("PLUTORA_REGION=%s is overridden by %s",
+			strings.TrimSpace(c.Region), strings.Join(by, " and ")))
+	}
 }
 
 // RequireProduct returns an error unless at least one product has credentials.

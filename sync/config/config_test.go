@@ -133,6 +133,18 @@ func TestRegions(t *testing.T) {
 	if c.Plutora.APIURL != "http://127.0.0.1:8080" || c.Plutora.TokenURL != "https://euoauth.plutora.com/oauth/token" {
 		t.Errorf("explicit API URL with a region: %q %q", c.Plutora.APIURL, c.Plutora.TokenURL)
 	}
+	// ... and the region, set to no effect, is warned about.
+	if want := []string{"PLUTORA_REGION=EU is overridden by PLUTORA_API_URL"}; !slices.Equal(c.Warnings, want) {
+		t.Errorf("warnings %q, want %q", c.Warnings, want)
+	}
+	c, err = LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "PLUTORA_REGION", "eu",
+		"PLUTORA_API_URL", "https://euapi.plutora.com", "PLUTORA_TOKEN_URL", "https://x.example.com/oauth/token")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"PLUTORA_REGION=eu is overridden by PLUTORA_TOKEN_URL"}; !slices.Equal(c.Warnings, want) {
+		t.Errorf("warnings %q, want %q (the API URL is the region's own)", c.Warnings, want)
+	}
 }
 
 // TestEndpointErrors checks whole messages: a bad region is reported once,
@@ -319,6 +331,15 @@ func TestEveryProblemOnce(t *testing.T) {
 		{"not a float", with(plutoraEnv(), "DELETE_MAX_SHARE", "10%"), `config: DELETE_MAX_SHARE: "10%" is not a number`},
 		{"not a duration", with(plutoraEnv(), "SHUTDOWN_TIMEOUT", "soon"), `config: SHUTDOWN_TIMEOUT: "soon" is not a duration such as 30s, 5m or 1h30m`},
 		{"duration without unit", with(plutoraEnv(), "INCREMENTAL_OVERLAP", "5"), `config: INCREMENTAL_OVERLAP: "5" is not a duration such as 30s, 5m or 1h30m`},
+		// A value Go cannot parse hides no other: each is said, then the
+		// values that parse but are wrong; POLL_FLOOR's own checks are not
+		// run again on the default that stands in for it.
+		{"parse errors beside bad values", with(plutoraEnv(), "POLL_FLOOR", "abc", "PAGES_IN_FLIGHT", "zz", "LOG_FORMAT", "xml",
+			"RUN_TIMEOUT", "1s", "POLL_CEILING", "1s"),
+			"config: PAGES_IN_FLIGHT: \"zz\" is not a number\n" +
+				"config: POLL_FLOOR: \"abc\" is not a duration such as 30s, 5m or 1h30m\n" +
+				"config: RUN_TIMEOUT: must be at least 1m, got 1s\n" +
+				"config: LOG_FORMAT: must be auto, json or text, got \"xml\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,9 @@ type Options struct {
 	// Force lets Open write into a database whose ledger holds runs of the
 	// other kind: sandbox runs for a real source, or real runs for the sandbox.
 	Force bool
+	// Terminal: a person watches the log on a terminal; Open logs the
+	// migrations it applies as one line.
+	Terminal bool
 }
 
 // App is the wired daemon: database, writer, clients, runner, metrics.
@@ -88,7 +91,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	if a.DB, err = OpenDB(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, a.DB.DB, cfg.DatabaseURL, logger.With("component", "schema")); err != nil {
+	if err := migrate(ctx, a.DB.DB, cfg.DatabaseURL, logger.With("component", "schema"), opts.Terminal); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -213,14 +216,15 @@ func (a *App) recordAuthError(product synctype.Product, err error) {
 	}
 }
 
-// Migrate applies the migrations to the configured database.
-func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
+// Migrate applies the migrations to the configured database; terminal
+// logs them as one line.
+func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer, terminal bool) error {
 	db, err := OpenDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := migrate(ctx, db.DB, cfg.DatabaseURL, logger.With("component", "schema")); err != nil {
+	if err := migrate(ctx, db.DB, cfg.DatabaseURL, logger.With("component", "schema"), terminal); err != nil {
 		return err
 	}
 	cur, _, err := schema.Version(ctx, db.DB)

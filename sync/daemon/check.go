@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,81 +9,155 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
+// checkWidth is the width check's output keeps to: longer reasons and
+// titles wrap, indented under their column.
+const checkWidth = 120
+
+// checkLines prints check's lines, "what  ok|FAIL|WARN|skip  reason", and
+// remembers the failed checks.
+type checkLines struct {
+	out    io.Writer
+	failed []string
+}
+
+// line prints one check; a reason of several lines (one per bad variable)
+// or longer than the width continues on lines of its own under it.
+func (c *checkLines) line(what, state, reason string) {
+	const indent = 28 + 1 + 4 + 2
+	for i, l := range wrap(reason, checkWidth-indent) {
+		if i == 0 {
+			fmt.Fprintf(c.out, "%-28s %-4s  %s\n", what, state, l)
+		} else {
+			fmt.Fprintf(c.out, "%*s%s\n", indent, "", l)
+		}
+	}
+}
+
+// report prints what's outcome: ok with okText, or FAIL with err's reason.
+func (c *checkLines) report(what string, err error, okText string) {
+	if err == nil {
+		c.line(what, "ok", okText)
+		return
+	}
+	// "config  FAIL  no product…", not "config  FAIL  config: no product…"
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		lines = append(lines, strings.TrimPrefix(l, what+": "))
+	}
+	c.line(what, "FAIL", strings.Join(lines, "\n"))
+	c.failed = append(c.failed, what)
+}
+
+// err names every failed check: each was printed above with its reason.
+func (c *checkLines) err() error {
+	if len(c.failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("check: %d failed: %s", len(c.failed), strings.Join(c.failed, ", "))
+}
+
+// CheckConfigFailed prints check's config line for a configuration that did
+// not load, with each bad value, and returns check's error.
+func CheckConfigFailed(out io.Writer, err error) error {
+	c := &checkLines{out: out}
+	c.report("config", err, "")
+	return c.err()
+}
+
 // Check verifies the configuration, the database, a token for each product,
 // a cheap API call (GET /me) that proves the IP whitelist admits this host,
 // and prints the budget plan. It warns (without failing) when the database
-// is on the network and its certificate is not verified. It returns an error
-// naming every failed check.
+// is on the network and its certificate is not verified, and when a setting
+// is overridden by others. It returns an error naming every failed check.
 func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer) error {
-	var failed []string
-	report := func(what string, err error, okText string) {
-		if err != nil {
-			// "config  FAIL  no product…", not "config  FAIL  config: no product…"
-			fmt.Fprintf(out, "%-28s FAIL  %s\n", what, strings.TrimPrefix(err.Error(), what+": "))
-			failed = append(failed, what)
-			return
-		}
-		fmt.Fprintf(out, "%-28s ok    %s\n", what, okText)
+	c := &checkLines{out: out}
+	c.report("config", cfg.RequireProduct(), fmt.Sprintf("%d entities to sync", len(cfg.EnabledEntities())))
+	for _, w := range cfg.Warnings {
+		c.line("config", "WARN", w)
 	}
-	report("config", cfg.RequireProduct(), fmt.Sprintf("%d entities to sync", len(cfg.EnabledEntities())))
-
-	totals := map[string]int{}
-	db, err := OpenDB(ctx, cfg.DatabaseURL)
-	if err == nil {
-		cur, target, verr := schema.Version(ctx, db.DB)
-		switch {
-		case verr != nil:
-			err = verr
-		case cur < target:
-			err = fmt.Errorf("schema version %d of %d: run plutora-sync migrate (run does it at start)", cur, target)
-		default:
-			totals = knownTotals(ctx, db.DB)
-		}
-		db.Close()
-	}
-	report("database", err, RedactURL(cfg.DatabaseURL))
+	totals, err := checkDatabase(ctx, cfg.DatabaseURL)
+	c.report("database", err, RedactURL(cfg.DatabaseURL))
 	if w, werr := dbTLSWarning(cfg.DatabaseURL); werr == nil && w != "" {
-		fmt.Fprintf(out, "%-28s WARN  %s\n", "database tls", w)
+		c.line("database tls", "WARN", w)
 	}
 
 	for _, product := range synctype.Products() {
 		pc := cfg.ProductConfig(product)
 		if !pc.Enabled() {
-			fmt.Fprintf(out, "%-28s skip  no %s credentials\n", product, product)
+			c.line(string(product), "skip", fmt.Sprintf("no %s credentials", product))
 			continue
 		}
 		me, err := checkProduct(ctx, cfg, product, pc, logger)
-		report(string(product)+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
+		c.report(string(product)+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
 	}
 
 	lists := checkLists(ctx, cfg, logger)
 	kinds, sizes := listPlan(lists)
-	plans, err := cfg.PlanBudget(time.Now(), totals)
+	sizes = withSizes(totals, sizes)
+	plans, err := cfg.PlanBudget(time.Now(), sizes)
 	if err != nil {
-		report("budget plan", err, "")
+		c.report("budget plan", err, "")
 	}
-	cfg.AddDetails(plans, kinds, withSizes(totals, sizes))
+	cfg.AddDetails(plans, kinds, sizes)
 	for _, p := range plans {
 		var perr error
 		if p.Over() {
-			perr = fmt.Errorf("%s; %s", p, p.Advice())
+			perr = fmt.Errorf("%s; %s", strings.TrimPrefix(p.String(), string(p.Product)+": "), p.Advice())
 		}
-		report("budget plan "+string(p.Product), perr, p.String())
+		c.report("budget plan "+string(p.Product), perr, strings.TrimPrefix(p.String(), string(p.Product)+": "))
 	}
 	writePlan(out, plans)
 	writeLists(out, lists, cfg.BudgetLimit())
-	if len(failed) > 0 {
-		// Each failure was printed above with its reason: name them only.
-		return fmt.Errorf("check: %d failed: %s", len(failed), strings.Join(failed, ", "))
+	return c.err()
+}
+
+// checkDatabase connects to the database and checks that it is migrated; it
+// returns the entities' last known sizes.
+func checkDatabase(ctx context.Context, dsn string) (map[string]int, error) {
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	defer db.Close()
+	cur, target, err := schema.Version(ctx, db.DB)
+	switch {
+	case err != nil:
+		return nil, err
+	case cur < target:
+		return nil, fmt.Errorf("schema version %d of %d: run plutora-sync migrate (sync and run migrate at start too)", cur, target)
+	}
+	return load.EntitySizes(ctx, db.DB)
+}
+
+// wrap cuts each line of s at spaces into lines of at most width runes (a
+// longer word stays whole).
+func wrap(s string, width int) []string {
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, w := range strings.Fields(para) {
+			switch {
+			case line == "":
+				line = w
+			case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width:
+				out = append(out, line)
+				line = w
+			default:
+				line += " " + w
+			}
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // writePlan prints each entity's requests per hour by class of work, on
@@ -93,7 +166,11 @@ func writePlan(out io.Writer, plans []config.Plan) {
 	if len(plans) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "\nBUDGET PLAN (requests per hour, averaged over a week; SIZE is the last census or sweep's totalCount; POLLS and the adaptive SWEEPS are the most their budget shares allow)")
+	fmt.Fprintln(out)
+	for _, l := range wrap("BUDGET PLAN (requests per hour, averaged over a week; SIZE is the last sweep's totalCount, else page 0's now; "+
+		"POLLS and the adaptive SWEEPS are the most their budget shares allow)", checkWidth) {
+		fmt.Fprintln(out, l)
+	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRODUCT\tENTITY\tSIZE\tPOLLS\tINCREMENTAL\tSWEEPS\tDETAILS\tCENSUS\tTOTAL\tOF BUDGET")
 	for _, p := range plans {
@@ -145,24 +222,4 @@ func checkProduct(ctx context.Context, cfg *config.Config, product synctype.Prod
 	cctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	return c.Me(cctx)
-}
-
-// knownTotals reads the last totalCount of each entity's sweeps and censuses
-// (incremental checkpoints count only modified records).
-func knownTotals(ctx context.Context, db *sql.DB) map[string]int {
-	totals := map[string]int{}
-	rows, err := db.QueryContext(ctx, `SELECT entity, max(total_count) FROM plutora_sync.checkpoints
-		WHERE mode IN ('sweep', 'census') GROUP BY entity`)
-	if err != nil {
-		return totals
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e string
-		var n int
-		if rows.Scan(&e, &n) == nil && n > 0 {
-			totals[e] = n
-		}
-	}
-	return totals
 }

@@ -1,12 +1,13 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -36,6 +37,9 @@ func OpenDB(ctx context.Context, dsn string) (*sqlx.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
+		if missing := missingDatabase(dsn, err); missing != nil {
+			return nil, missing
+		}
 		return nil, fail("connect to database", err)
 	}
 	db.SetMaxOpenConns(16)
@@ -44,42 +48,76 @@ func OpenDB(ctx context.Context, dsn string) (*sqlx.DB, error) {
 }
 
 // EnsureDatabase creates the database named in dsn when it does not exist,
-// connecting to the server's postgres database to do so. It reports whether
-// it created it.
+// connecting to the server's postgres database to do so (dsn may be a URL or
+// key=value pairs). It reports whether it created it.
 func EnsureDatabase(ctx context.Context, dsn string) (created bool, err error) {
 	if err := redact.CheckDatabaseURL(dsn); err != nil {
 		return false, fmt.Errorf("DATABASE_URL is %w", err)
 	}
-	u, err := url.Parse(dsn)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		return false, fmt.Errorf("DATABASE_URL: not a postgres:// URL: %s", RedactURL(dsn))
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" {
-		return false, errors.New("DATABASE_URL: names no database")
-	}
-	admin := *u
-	admin.Path = "/postgres"
-	db, err := sql.Open("postgres", admin.String())
+	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
-		return false, dbError("open server", admin.String(), err)
+		return false, dbError("open server", dsn, err)
 	}
+	name := cfg.Database
+	if name == "" {
+		return false, errors.New("DATABASE_URL names no database")
+	}
+	cfg.Database = "postgres"
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return false, dbError("open server", dsn, err)
+	}
+	db := sql.OpenDB(conn)
 	defer db.Close()
 	var exists bool
 	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		return false, dbError("connect to server", admin.String(), err)
+		return false, dbError("connect to server", dsn, err)
 	}
 	if exists {
 		return false, nil
 	}
 	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)); err != nil {
 		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // created meanwhile
+		switch {
+		case errors.As(err, &pqErr) && pqErr.Code == "42P04": // created meanwhile
 			return false, nil
+		case errors.As(err, &pqErr) && pqErr.Code == "42501":
+			return false, fmt.Errorf("create database %s: %w: the role %s may not create databases; create it as a role that may (createdb %s)",
+				name, err, cfg.User, name)
 		}
 		return false, fmt.Errorf("create database %s: %w", name, err)
 	}
 	return true, nil
+}
+
+// MissingDatabaseError is the answer of a server that does not have the
+// database DATABASE_URL names: it says which, and how to create it.
+type MissingDatabaseError struct {
+	Name       string
+	Host, Port string
+	Err        error // the driver's error
+}
+
+func (e *MissingDatabaseError) Error() string {
+	return fmt.Sprintf("database %q does not exist on %s: create it with plutora-sync migrate --create-database, or createdb -h %s -p %s %s",
+		e.Name, net.JoinHostPort(e.Host, e.Port), e.Host, e.Port, e.Name)
+}
+
+func (e *MissingDatabaseError) Unwrap() error { return e.Err }
+
+// missingDatabase returns a *MissingDatabaseError when err says that the
+// database of dsn does not exist (SQLSTATE 3D000), else nil.
+func missingDatabase(dsn string, err error) error {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Code != "3D000" {
+		return nil
+	}
+	cfg, cerr := pq.NewConfig(dsn)
+	if cerr != nil {
+		return nil
+	}
+	host := cmp.Or(cfg.Host, "localhost")
+	return &MissingDatabaseError{Name: cfg.Database, Host: host, Port: strconv.Itoa(int(cmp.Or(cfg.Port, 5432))), Err: err}
 }
 
 // dbError is err about the database at dsn: "what dsn: err", with dsn

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
 	pr.logger = slog.New(slog.NewTextHandler(pr, nil))
-	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force})
+	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force, Terminal: o.Terminal})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -165,6 +166,7 @@ FROM reporting.freshness ORDER BY entity;`},
 // printLoaded prints the rows loaded per table and the example queries.
 func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, took time.Duration) error {
 	fmt.Fprintf(out, "\nloaded in %s:\n", took.Round(100*time.Millisecond))
+	var table [][]string
 	for _, e := range synctype.Entities() {
 		var live, hist, quar int
 		if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM plutora.`+e.Name+` WHERE _deleted_at IS NULL),
@@ -172,8 +174,10 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 			(SELECT count(*) FROM plutora_sync.quarantine WHERE entity = $1 AND resolved_at IS NULL)`, e.Name).Scan(&live, &hist, &quar); err != nil {
 			return fmt.Errorf("demo: count %s: %w", e.Name, err)
 		}
-		fmt.Fprintf(out, "  %-13s %6d rows  in plutora.%s (%d history rows, %d quarantined)\n", e.Name, live, e.Name, hist, quar)
+		table = append(table, []string{"  " + e.Name, strconv.Itoa(live),
+			fmt.Sprintf("rows in plutora.%s (%d history rows, %d quarantined)", e.Name, hist, quar)})
 	}
+	writeTable(out, []bool{false, true, false}, table)
 	psql := "psql " + shellQuote(RedactURL(dsn))
 	if RedactURL(dsn) != dsn {
 		psql += ", with DATABASE_URL's password for xxxxx"
@@ -182,7 +186,7 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	for _, q := range exampleQueries {
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
-	fmt.Fprintln(out, "\nEvery table, view and column: schema/warehouse.md; more queries in the README.")
+	fmt.Fprintln(out, "\nMore queries: docs/warehouse.md; every table, view and column: schema/warehouse.md.")
 	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
 	return nil
 }

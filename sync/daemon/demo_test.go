@@ -53,7 +53,7 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(progress.String(), "msg=progress entity=defects") {
 		t.Errorf("no progress lines:\n%s", progress.String())
 	}
-	for _, want := range []string{"created database", "changes", "defects", "rows  in plutora.hosts", "-- Changes per status", "psql "} {
+	for _, want := range []string{"created database", "changes", "defects", "rows in plutora.hosts", "-- Changes per status", "psql "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -87,7 +87,7 @@ func TestDemo(t *testing.T) {
 		rows.Close()
 	}
 
-	readmeExamplesReturnRows(t, db.DB)
+	docExamplesReturnRows(t, db.DB)
 
 	// A second demo into the same database is fine: it holds sandbox data.
 	out.Reset()
@@ -109,43 +109,38 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-// readmeExamplesReturnRows runs every SQL example of README.md against the
-// demo warehouse: each must run, and each of the warehouse guide ("The
-// warehouse for BI") must return rows, so that the guide names only values
-// the demo holds. (Elsewhere, the troubleshooting queries look for trouble
-// the demo does not have.)
-func readmeExamplesReturnRows(t *testing.T, db *sql.DB) {
+// docExamplesReturnRows runs every SQL example of the warehouse guide
+// (docs/warehouse.md) and of docs/operations.md against the demo warehouse:
+// each must run, and each of the guide must return rows, so that the guide
+// names only values the demo holds. (The troubleshooting queries of
+// operations look for trouble the demo does not have.)
+func docExamplesReturnRows(t *testing.T, db *sql.DB) {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(b)
-	from := strings.Index(readme, "\n## The warehouse for BI")
-	to := strings.Index(readme[from+1:], "\n## ") + from + 1
-	if from < 0 || to <= from {
-		t.Fatal("README.md has no section \"The warehouse for BI\"")
-	}
 	sqlBlock := regexp.MustCompile("(?s)```sql\n(.*?)```")
-	guide := 0
-	for _, m := range sqlBlock.FindAllStringSubmatchIndex(readme, -1) {
-		q := readme[m[2]:m[3]]
-		inGuide := m[0] > from && m[0] < to
-		if inGuide {
-			guide++
-		}
-		rows, err := db.Query(q)
+	for _, doc := range []struct {
+		path      string
+		needsRows bool
+		atLeast   int
+	}{{"../../docs/warehouse.md", true, 10}, {"../../docs/operations.md", false, 1}} {
+		b, err := os.ReadFile(doc.path)
 		if err != nil {
-			t.Errorf("README example fails: %v\n%s", err, q)
-			continue
+			t.Fatal(err)
 		}
-		if !rows.Next() && inGuide {
-			t.Errorf("README example returns no rows on the demo warehouse (%v):\n%s", rows.Err(), q)
+		examples := sqlBlock.FindAllStringSubmatch(string(b), -1)
+		for _, m := range examples {
+			rows, err := db.Query(m[1])
+			if err != nil {
+				t.Errorf("%s: example fails: %v\n%s", doc.path, err, m[1])
+				continue
+			}
+			if !rows.Next() && doc.needsRows {
+				t.Errorf("%s: example returns no rows on the demo warehouse (%v):\n%s", doc.path, rows.Err(), m[1])
+			}
+			rows.Close()
 		}
-		rows.Close()
-	}
-	if guide < 10 {
-		t.Errorf("the warehouse guide has %d SQL examples, want at least 10", guide)
+		if len(examples) < doc.atLeast {
+			t.Errorf("%s has %d SQL examples, want at least %d", doc.path, len(examples), doc.atLeast)
+		}
 	}
 }
 
@@ -155,7 +150,7 @@ func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
 	db, dsn := loadtest.NewEmptyDB(t)
 	cfg := loadConfig(t, map[string]string{"DATABASE_URL": dsn})
 	var out bytes.Buffer
-	if err := Migrate(ctx, cfg, testLogger(t), &out); err != nil {
+	if err := Migrate(ctx, cfg, testLogger(t), &out, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO plutora.releases (id, name, raw) VALUES ('5b0f8a3e-1111-4c1e-9b1a-000000000001', 'R1', '{}')`); err != nil {

@@ -63,10 +63,15 @@ type sourceKind struct {
 	sandbox bool
 }
 
-// migrate applies the migrations; a database whose schemas hold someone
+// migrate applies the migrations, logged as one line when oneLine (on a
+// terminal) else one line per file; a database whose schemas hold someone
 // else's objects is refused.
-func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger) error {
-	err := schema.Migrate(ctx, db, schema.WithLogger(logger))
+func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger, oneLine bool) error {
+	opts := []schema.Option{schema.WithLogger(logger)}
+	if oneLine {
+		opts = append(opts, schema.WithSummary())
+	}
+	err := schema.Migrate(ctx, db, opts...)
 	var clash *schema.ClashError
 	if errors.As(err, &clash) {
 		return fmt.Errorf("%w: database %s: %w", ErrRefused, RedactURL(dsn), err)

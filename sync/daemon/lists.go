@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -21,7 +22,8 @@ type listCheck struct {
 	product synctype.Product
 	entity  string
 	kind    synctype.ListKind
-	how     string // "LIST_KINDS", "compared" or why it is unknown
+	how     string // "LIST_KINDS", "compared", or in a few words why it is unknown
+	note    string // what went wrong, when something did: printed under the table
 	size    int    // totalCount of page 0
 }
 
@@ -58,21 +60,39 @@ func writeLists(out io.Writer, checks []listCheck, limit int) {
 	if len(checks) == 0 {
 		return
 	}
-	fmt.Fprintf(out, "\nLISTS (a first load fetches every page, and a detail per record of a summary list; TIME at the full budget of %d requests per hour)\n", limit)
+	fmt.Fprintln(out)
+	for _, l := range wrap(fmt.Sprintf("LISTS (a first load fetches every page, and a detail per record of a summary list; "+
+		"TIME at the full budget of %d requests per hour)", limit), checkWidth) {
+		fmt.Fprintln(out, l)
+	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLIST\tFOUND BY\tSIZE\tFIRST LOAD\tTIME")
+	var notes []string
 	for _, c := range checks {
+		how := c.how
+		if c.note != "" {
+			n := slices.Index(notes, c.note)
+			if n < 0 {
+				notes, n = append(notes, c.note), len(notes)
+			}
+			how = fmt.Sprintf("%s [%d]", how, n+1)
+		}
 		kind, load, took := "unknown", "-", "-"
 		if c.kind != synctype.ListUnknown {
 			requests, d := config.FirstLoad(c.kind, c.size, limit)
-			kind, load, took = string(c.kind), strconv.Itoa(requests)+" requests", d.Round(time.Second).String()
+			kind, load, took = string(c.kind), plural(requests, "request"), d.Round(time.Second).String()
 			if d < time.Minute {
 				took = "<1m" // within the first minute: the API's latency, not the budget, decides
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.product, c.entity, kind, c.how, c.size, load, took)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.product, c.entity, kind, how, c.size, load, took)
 	}
 	tw.Flush()
+	for i, n := range notes {
+		for j, l := range wrap(n, checkWidth-5) {
+			fmt.Fprintf(out, "%-5s%s\n", map[bool]string{true: fmt.Sprintf("[%d]", i+1)}[j == 0], l)
+		}
+	}
 }
 
 // checkProductLists reads page 0 of each of product's entities.
@@ -89,7 +109,7 @@ func checkProductLists(ctx context.Context, cfg *config.Config, product synctype
 		if e.Product != product {
 			continue
 		}
-		lc := listCheck{product: product, entity: e.Name, how: "not read: " + fmt.Sprint(err)}
+		lc := listCheck{product: product, entity: e.Name, how: "not read", note: fmt.Sprint(err)}
 		if err == nil {
 			lc = checkList(ctx, c, e, configured[e.Name])
 		}
@@ -112,7 +132,7 @@ func checkList(ctx context.Context, c *extract.Client, e synctype.Entity, config
 		return errFirstPage
 	})
 	if err != nil && !errors.Is(err, errFirstPage) {
-		lc.kind, lc.how = synctype.ListUnknown, "page 0 failed: "+err.Error()
+		lc.kind, lc.how, lc.note = synctype.ListUnknown, "page 0 failed", err.Error()
 		return lc
 	}
 	lc.size = first.TotalCount
@@ -126,13 +146,19 @@ func checkList(ctx context.Context, c *extract.Client, e synctype.Entity, config
 	item := map[string]any{}
 	detail := map[string]any{}
 	if json.Unmarshal(first.Records[0], &item) != nil {
-		lc.how = "page 0's first record is not an object"
+		lc.how, lc.note = "not compared", "page 0's first record is not an object"
 		return lc
 	}
 	id, _ := item[e.IDField].(string)
 	raw, err := c.Detail(ctx, e, id)
-	if err != nil || raw == nil || json.Unmarshal(raw, &detail) != nil {
-		lc.how = fmt.Sprintf("detail of %s not read: %v", id, err)
+	switch {
+	case errors.Is(err, synctype.ErrNoDetail):
+		// A reference list: the API has no GET by id, the list item is all
+		// there is, and the worker keeps it as the record.
+		lc.kind, lc.how = synctype.ListFull, "list only, no detail"
+		return lc
+	case err != nil || raw == nil || json.Unmarshal(raw, &detail) != nil:
+		lc.how, lc.note = "detail not read", fmt.Sprintf("the detail of %s %s: %v", e.Name, id, err)
 		return lc
 	}
 	lc.kind, lc.how = synctype.ListFull, "compared"
@@ -154,4 +180,12 @@ func withSizes(totals, sizes map[string]int) map[string]int {
 		out[e] = n
 	}
 	return out
+}
+
+// plural is "1 request" or "n requests".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }

@@ -5,13 +5,15 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 )
 
 // TestCheckListKinds: check says, per entity, whether its list is full or a
 // summary (found by comparing page 0's first item with its detail, or as
-// LIST_KINDS says) and what a first load costs, in both list worlds.
+// LIST_KINDS says; a reference list has no detail to compare with) and what
+// a first load costs, in both list worlds, in lines of at most 120 columns.
 func TestCheckListKinds(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -22,12 +24,14 @@ func TestCheckListKinds(t *testing.T) {
 		{plutoratest.ListsReal, nil, [][]string{
 			{"plutora", "environments", "summary", "compared", "30", "31", "requests", "<1m"},
 			{"plutora", "systems", "summary", "compared", "25", "26", "requests", "<1m"},
-			{"plutora", "releases", "full", "compared", "60", "1", "requests", "<1m"},
-			{"plutora", "hosts", "full", "compared", "90", "1", "requests", "<1m"},
+			{"plutora", "releases", "full", "compared", "60", "1", "request", "<1m"},
+			{"plutora", "hosts", "full", "compared", "90", "1", "request", "<1m"},
+			{"plutora", "users", "full", "list", "only,", "no", "detail", "192", "2", "requests", "<1m"},
+			{"plutora", "organizations", "full", "list", "only,", "no", "detail", "6", "1", "request", "<1m"},
 		}},
 		{plutoratest.ListsFull, nil, [][]string{
-			{"plutora", "environments", "full", "compared", "30", "1", "requests", "<1m"},
-			{"plutora", "systems", "full", "compared", "25", "1", "requests", "<1m"},
+			{"plutora", "environments", "full", "compared", "30", "1", "request", "<1m"},
+			{"plutora", "systems", "full", "compared", "25", "1", "request", "<1m"},
 		}},
 		// Configured: no comparison; 260 changes as summaries would cost
 		// 3 pages and 260 details; at 1000 an hour that is 15m47s.
@@ -46,11 +50,20 @@ func TestCheckListKinds(t *testing.T) {
 			_, dsn := newEmptyDB(t)
 			cfg := loadConfig(t, sandboxEnv(sb, dsn, tc.env...))
 			var out bytes.Buffer
-			if err := Migrate(context.Background(), cfg, testLogger(t), &out); err != nil {
+			if err := Migrate(context.Background(), cfg, testLogger(t), &out, false); err != nil {
 				t.Fatal(err)
 			}
+			out.Reset()
 			if err := Check(context.Background(), cfg, testLogger(t), &out); err != nil {
 				t.Fatalf("check: %v\n%s", err, out.String())
+			}
+			// Only a word too long to wrap (the test database's URL) may
+			// pass the width, alone after its line's columns.
+			for _, line := range strings.Split(out.String(), "\n") {
+				f := strings.Fields(line)
+				if n := utf8.RuneCountInString(line); n > checkWidth && utf8.RuneCountInString(line)-len(f[len(f)-1]) > 40 {
+					t.Errorf("a line of %d columns, over %d: %q", n, checkWidth, line)
+				}
 			}
 			_, lists, _ := strings.Cut(out.String(), "\nLISTS")
 			for _, want := range tc.want {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -39,6 +41,7 @@ type Progress struct {
 	mu    gosync.Mutex
 	bars  map[string]*entityBar
 	order []string
+	width int // of the entity names shown
 	waits map[synctype.Product]budgetWait
 }
 
@@ -92,13 +95,15 @@ func (p *Progress) begin(entities []synctype.Entity) {
 	for _, e := range entities {
 		p.bars[e.Name] = &entityBar{entity: e, start: p.now()}
 		p.order = append(p.order, e.Name)
+		p.width = max(p.width, len(e.Name))
 	}
 	p.mu.Unlock()
 	if !p.terminal {
 		return
 	}
 	// The decorators read the state above, under p.mu, on mpb's goroutine.
-	mp := mpb.New(mpb.WithOutput(p.out), mpb.WithWidth(24), mpb.WithRefreshRate(100*time.Millisecond))
+	mp := mpb.New(mpb.WithConsoleWriter(sizedConsole{cupwriter.New(p.out, false)}), mpb.WithWidth(24),
+		mpb.WithRefreshRate(100*time.Millisecond))
 	for _, e := range entities {
 		name := e.Name
 		bar := mp.AddBar(0,
@@ -213,7 +218,7 @@ func (p *Progress) head(name string) string {
 	if mode == "" {
 		mode = "starting"
 	}
-	return fmt.Sprintf("%-13s %-11s", name, mode)
+	return fmt.Sprintf("%-*s  %-11s", p.width, name, mode)
 }
 
 // tail is the end of an entity's line: pages, rows, and the rate and ETA,
@@ -241,6 +246,20 @@ func (p *Progress) tail(name string) string {
 	rate := float64(b.records) / el.Seconds()
 	eta := time.Duration(float64(el) * float64(b.of-b.pages) / float64(b.pages))
 	return s + fmt.Sprintf("%5.0f rows/s  ETA %s", rate, round(eta))
+}
+
+// sizedConsole is mpb's terminal writer with a size that is never 0: a
+// pseudo-terminal whose size nobody set (a container's, some CI runners')
+// says 0×0, and mpb would draw nothing. Such a terminal is taken for the
+// classic 80×24.
+type sizedConsole struct{ *cupwriter.Writer }
+
+func (c sizedConsole) GetTermSize() (width, height int, err error) {
+	width, height, err = c.Writer.GetTermSize()
+	if err != nil || width <= 0 || height <= 0 {
+		return cmp.Or(max(width, 0), 80), cmp.Or(max(height, 0), 24), nil
+	}
+	return width, height, nil
 }
 
 // ended says how a run that returned err ended.

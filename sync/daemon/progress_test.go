@@ -18,13 +18,15 @@ var (
 )
 
 // TestProgressLines: off a terminal, a log line at 25%, 50% and 75%, then
-// the closing table as plain text.
+// the closing table as plain text, its columns as wide as their content
+// (environment_groups, the longest name, shifts nothing).
 func TestProgressLines(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	p := NewProgress(&out, false)
 	p.logger = slog.New(slog.NewTextHandler(p, nil))
-	p.begin([]synctype.Entity{changes, defects})
+	groups := synctype.Entity{Product: synctype.ProductPlutora, Name: "environment_groups"}
+	p.begin([]synctype.Entity{changes, defects, groups})
 	for i := range 8 {
 		p.page(sync.Progress{Entity: defects, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
 	}
@@ -33,15 +35,17 @@ func TestProgressLines(t *testing.T) {
 	p.finish(defects, synctype.RunResult{Mode: synctype.ModeIncremental, Inserted: 790, Updated: 7, Unchanged: 2, Quarantined: 1,
 		Requests: 9, StartedAt: t0, FinishedAt: t0.Add(2500 * time.Millisecond)}, nil)
 	p.finish(changes, synctype.RunResult{Mode: synctype.ModeSweep, StartedAt: t0, FinishedAt: t0.Add(time.Second)}, errors.New("fetch changes page 1: boom\nmore"))
+	p.finish(groups, synctype.RunResult{Mode: synctype.ModeSweep, Inserted: 4, Requests: 2, StartedAt: t0, FinishedAt: t0.Add(400 * time.Millisecond)}, nil)
 	p.end(map[synctype.Product]int64{synctype.ProductPlutora: 3, synctype.ProductPlutoraTest: 10})
 	got := out.String()
 	if n := strings.Count(got, "msg=progress"); n != 3 {
 		t.Errorf("%d progress lines, want 3 (25%%, 50%%, 75%%):\n%s", n, got)
 	}
 	for _, want := range []string{
-		"entity        mode         inserted   updated unchanged   deleted quarantined  requests  duration  result\n",
-		"changes       sweep               0         0         0         0           0         0        1s  failed: fetch changes page 1: boom\n",
-		"defects       incremental       790         7         2         0           1         9      2.5s  ok\n",
+		"entity              mode         inserted  updated  unchanged  deleted  quarantined  requests  duration  result\n",
+		"changes             sweep               0        0          0        0            0         0        1s  failed: fetch changes page 1: boom\n",
+		"defects             incremental       790        7          2        0            1         9      2.5s  ok\n",
+		"environment_groups  sweep               4        0          0        0            0         2     400ms  ok\n",
 		"requests sent: plutora 3, plutoratest 10\n",
 	} {
 		if !strings.Contains(got, want) {

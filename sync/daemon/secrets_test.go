@@ -42,14 +42,14 @@ func TestSecretsNotShown(t *testing.T) {
 		env := sandboxEnv(sb, d, "PLUTORA_CLIENT_SECRET", apiSecret, "PLUTORA_PASSWORD", apiPassword,
 			"PLUTORATEST_CLIENT_SECRET", apiSecret, "PLUTORATEST_PASSWORD", apiPassword)
 		cfg := loadConfig(t, env)
-		if err := Migrate(ctx, cfg, logger, &out); err != nil {
+		if err := Migrate(ctx, cfg, logger, &out, false); err != nil {
 			t.Fatalf("migrate (trust ignores the password): %v", err)
 		}
 		errs = append(errs, SyncNow(ctx, cfg, logger, SyncOptions{Entities: []string{"hosts", "defects"}, Progress: &out}),
 			Check(ctx, cfg, logger, &out), Status(ctx, cfg, &out), printLoaded(ctx, db.DB, &out, d, 0))
 		closed := loadConfig(t, env)
 		closed.DatabaseURL = strings.Replace(strings.Replace(d, "port=", "port=1", 1), "127.0.0.1:", "127.0.0.1:1", 1)
-		errs = append(errs, Migrate(ctx, closed, logger, &out), Check(ctx, closed, logger, &out))
+		errs = append(errs, Migrate(ctx, closed, logger, &out, false), Check(ctx, closed, logger, &out))
 	}
 	var ledger []string
 	if err := db.SelectContext(ctx, &ledger, `SELECT error FROM plutora_sync.runs WHERE error IS NOT NULL

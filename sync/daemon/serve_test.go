@@ -133,7 +133,7 @@ func TestCheck(t *testing.T) {
 	_, dsn := newEmptyDB(t)
 	cfg := loadConfig(t, sandboxEnv(sb, dsn))
 	var out bytes.Buffer
-	if err := Migrate(context.Background(), cfg, testLogger(t), &out); err != nil {
+	if err := Migrate(context.Background(), cfg, testLogger(t), &out, false); err != nil {
 		t.Fatal(err)
 	}
 	out.Reset()

@@ -23,7 +23,8 @@ func fieldsOf(out string, prefix ...string) []string {
 
 // TestStatusAndPlanPerEntity: status has a line for every configured
 // entity, saying "never synced" or "no success yet" where it applies, and
-// check prints the plan per entity with the sizes the sweeps found.
+// check prints the plan per entity with the sizes the sweeps found, else
+// the sizes page 0 gives now; a sweep that fails keeps the size known.
 func TestStatusAndPlanPerEntity(t *testing.T) {
 	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes})
@@ -48,14 +49,17 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		// hour), and a daily census of that page, the 9 rows it may confirm
 		// and the probe: 11/24 = 0.46 an hour.
 		{"plutora", "hosts", "90", "-", "-", "65.9", "-", "0.5", "66.3", "0.3%"},
-		// Polls: 2% of 24,700, shared by changes and releases.
-		{"plutora", "changes", "unknown", "247.0", "-", "-", "-", "0.04", "247.0", "1.0%"},
+		// Polls: 2% of 24,700, shared by changes and releases. 260 changes
+		// (page 0's totalCount): a daily census of 3 pages, the 26 rows it
+		// may confirm and the probe, 30/24 = 1.25 an hour.
+		{"plutora", "changes", "260", "247.0", "-", "-", "-", "1.2", "248.2", "1.0%"},
 		// The 30 environments of a summary list (check read page 0): each
 		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
-		// the daily census too: 1/24 + 30/24 = 1.29 an hour.
-		{"plutora", "environments", "unknown", "-", "-", "65.9", "1.2", "1.3", "68.4", "0.3%"},
-		{"plutoratest", "defects", "unknown", "494.0", "-", "-", "-", "0.04", "494.0", "2.0%"},
-		{"plutora", "all", "742.6", "3.0%"},
+		// the daily census too, with its page, 3 rows to confirm and the
+		// probe: (1 + 3 + 1 + 30)/24 = 1.46 an hour.
+		{"plutora", "environments", "30", "-", "-", "65.9", "1.2", "1.5", "68.6", "0.3%"},
+		{"plutoratest", "defects", "230", "494.0", "-", "-", "-", "1.1", "495.1", "2.0%"},
+		{"plutora", "all", "746.4", "3.0%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
@@ -65,6 +69,16 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	sb.Plutora.SetWhitelist("203.0.113.0/24")
 	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"systems"}, Progress: &out}); err == nil {
 		t.Fatal("sync through a closed whitelist succeeded")
+	}
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Full: true, Progress: &out}); err == nil {
+		t.Fatal("a sweep through a closed whitelist succeeded")
+	}
+	out.Reset()
+	if err := Check(ctx, cfg, testLogger(t), &out); err == nil {
+		t.Fatalf("check through a closed whitelist passed:\n%s", out.String())
+	}
+	if got := fieldsOf(out.String(), "plutora", "hosts"); len(got) < 3 || got[2] != "90" {
+		t.Errorf("after a failed sweep the plan line of hosts is %q, want the size 90 still:\n%s", got, out.String())
 	}
 	out.Reset()
 	if err := Status(ctx, cfg, &out); err != nil {

@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
@@ -11,28 +13,23 @@ import (
 
 // writeSummary prints the closing table of a one-off sync: per entity, the
 // rows inserted, updated, unchanged, deleted and quarantined, the requests
-// and the duration of its run; then the requests sent per product.
+// and the duration of its run; then the requests sent per product. Columns
+// are as wide as their content.
 func writeSummary(w io.Writer, rows []entityBar, requests map[synctype.Product]int64) {
-	var sb strings.Builder
-	line := func(cells ...any) { fmt.Fprintf(&sb, "%-13s %-11s %9v %9v %9v %9v %11v %9v %9v  %v\n", cells...) }
-	sb.WriteString("\n")
-	line("entity", "mode", "inserted", "updated", "unchanged", "deleted", "quarantined", "requests", "duration", "result")
+	table := [][]string{{"entity", "mode", "inserted", "updated", "unchanged", "deleted", "quarantined", "requests", "duration", "result"}}
 	for _, b := range rows {
 		r := b.res
 		d := "-"
 		if !r.StartedAt.IsZero() && !r.FinishedAt.IsZero() {
 			d = round(r.FinishedAt.Sub(r.StartedAt)).String()
 		}
-		result := "ok"
-		if b.err != nil {
-			result = ended(b.err) + ": " + firstLine(b.err.Error())
-		}
-		mode := b.mode
-		if mode == "" {
-			mode = "-"
-		}
-		line(b.entity.Name, mode, r.Inserted, r.Updated, r.Unchanged, r.Deleted, r.Quarantined, r.Requests, d, result)
+		mode := cmp.Or(string(b.mode), "-")
+		table = append(table, []string{b.entity.Name, mode, itoa(r.Inserted), itoa(r.Updated), itoa(r.Unchanged),
+			itoa(r.Deleted), itoa(r.Quarantined), strconv.FormatInt(r.Requests, 10), d, result(b.entity, b.err)})
 	}
+	var sb strings.Builder
+	sb.WriteString("\n")
+	writeTable(&sb, []bool{false, false, true, true, true, true, true, true, true, false}, table)
 	products := make([]string, 0, len(requests))
 	for p, n := range requests {
 		products = append(products, fmt.Sprintf("%s %d", p, n))
@@ -43,6 +40,21 @@ func writeSummary(w io.Writer, rows []entityBar, requests map[synctype.Product]i
 	fmt.Fprintf(&sb, "requests sent: %s\n", strings.Join(products, ", "))
 	io.WriteString(w, sb.String())
 }
+
+// result is the last cell of an entity's row: ok, or how its run ended and
+// why. A refused key is named with its product only: the log says it whole,
+// once for all the product's entities.
+func result(e synctype.Entity, err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case keyRefusal(err) != "":
+		return fmt.Sprintf("%s: %s: %s (logged once, above)", ended(err), e.Product, keyRefusal(err))
+	}
+	return ended(err) + ": " + firstLine(err.Error())
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {

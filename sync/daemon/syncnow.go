@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -34,8 +33,9 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 	if !ok {
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
+	logger = slog.New(quietRefusals{logger.Handler()})
 	pr.logger = logger
-	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force})
+	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force, Terminal: o.Terminal})
 	if err != nil {
 		return err
 	}
@@ -69,30 +69,25 @@ func (a *App) SyncOnce(ctx context.Context, pr *Progress, names []string, mode s
 	if pr != nil {
 		pr.begin(entities)
 	}
-	var mu gosync.Mutex
 	var wg gosync.WaitGroup
-	var errs []error
+	errs := make([]error, len(entities))
 	results := make([]synctype.RunResult, len(entities))
 	for i, e := range entities {
 		wg.Go(func() {
 			res, err := a.Runner.Run(ctx, e, mode)
 			a.recordAuthError(e.Product, err)
-			results[i] = res
+			results[i], errs[i] = res, err
 			if pr != nil {
 				pr.finish(e, res, err)
-			}
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
+	logRefusals(a.Logger, entities, errs)
 	if pr != nil {
 		pr.end(a.requests())
 	}
-	return results, errors.Join(errs...)
+	return results, syncError(entities, errs)
 }
 
 // requests returns the requests each product's client sent.

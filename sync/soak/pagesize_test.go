@@ -48,7 +48,7 @@ func bigPageServer(size, pages int) *httptest.Server {
 // BenchmarkPeakRSSPageSize syncs hosts in pages of 1, 8 and 32 MB with the
 // built binary at the shipped settings (GOMEMLIMIT 230MiB, PAGES_IN_FLIGHT 4,
 // MAX_BODY_BYTES raised to 40 MiB so the largest page is read) and reports
-// the peak RSS against the Deployment's 256 MiB limit (README, "Memory"):
+// the peak RSS against the Deployment's 256 MiB limit (docs/performance.md, "Memory"):
 //
 //	go test ./sync/soak -run '^$' -bench PeakRSSPageSize -benchtime 1x
 func BenchmarkPeakRSSPageSize(b *testing.B) {
