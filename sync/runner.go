@@ -190,39 +190,22 @@ type plan struct {
 	watermark  *time.Time
 	resumed    bool // continues an interrupted or failed run
 	failures   int  // failed runs in a row at startPage
-	// watermarkCap bounds the watermark of a sweep or census: records read
-	// early in a long run may change before it ends, and an incremental run
-	// from a watermark past their change would miss them. nil = no bound.
-	watermarkCap *wmBound
+	// watermarkCap bounds the watermark a seek may yield: the run's start
+	// (run sets it). A run vouches only for changes before it started.
+	watermarkCap *time.Time
 }
 
-// wmBound is an upper bound on the watermark; a nil at means "do not advance".
-type wmBound struct{ at *time.Time }
-
-func capAt(t *time.Time) *wmBound { return &wmBound{at: t} }
-
-// capped bounds t by c.
-func capped(t *time.Time, c *wmBound) *time.Time {
-	switch {
-	case c == nil || t == nil:
-		return t
-	case c.at == nil:
-		return nil
-	case t.After(*c.at):
-		return c.at
-	default:
+// capped bounds t by c (nil: no bound).
+func capped(t, c *time.Time) *time.Time {
+	if t == nil || c == nil || !t.After(*c) {
 		return t
 	}
+	return c
 }
 
 func resumePlan(cp synctype.Checkpoint) plan {
 	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark,
 		resumed: true, failures: cp.Failures}
-	if p.mode != synctype.ModeIncremental {
-		// Pages read before the restart may have changed since: the resumed
-		// part must not move the watermark past what was committed.
-		p.watermarkCap = capAt(cp.Watermark)
-	}
 	if cp.NextPage > 0 {
 		p.firstTotal = cp.TotalCount
 	}
@@ -297,13 +280,11 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	}()
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.RunTimeout, errRunTimeout)
 	defer cancel()
-	if p.watermarkCap == nil {
-		// A run vouches only for changes before it started. This also keeps a
-		// record dated in the future (a typo upstream) from pushing the
-		// watermark past now, which would blind every later incremental run.
-		start := res.StartedAt
-		p.watermarkCap = capAt(&start)
-	}
+	// A run vouches only for changes before it started (see seeks). This
+	// also keeps a record dated in the future (a typo upstream) from pushing
+	// the watermark past now, which would blind every later incremental run.
+	start := res.StartedAt
+	p.watermarkCap = &start
 	if res.RunID == 0 {
 		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product), StartPage: p.startPage})
@@ -446,31 +427,50 @@ func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []s
 
 // pages fetches the pages of the run and writes each in a transaction of its
 // own, one after the other, in page order: rows, child rows, history and the
-// checkpoint commit together. An incremental run seeks (seek); a sweep or a
-// census pages by offset, several pages in flight (see extract).
+// checkpoint commit together.
 //
-// A sweep or census of an incremental entity advances the watermark (in
-// FinishRun) only when it is provably complete: it read as many distinct ids
-// as the API holds and totalCount did not move. Offset paging skips a record
-// when one already read is modified (it moves to the end) or deleted; then
-// the watermark stays. The writer counts the distinct ids
+// Every run of an incremental entity but the census seeks (seek.go): an
+// incremental run from watermark − overlap, a sweep from sweepFloor, i.e.
+// the whole list. Only a seek moves the watermark, page by page, capped at
+// the run's start. Why that is safe while the site changes under the run:
+//
+//   - The seek never skips a record that sits still: each request asks for
+//     the records modified at or after the last committed one, so a record
+//     deleted or moved behind the cursor shifts nothing ahead of it.
+//   - A record modified while the run pages takes the time of its change as
+//     its date, which is past the cursor then (the cursor is a date already
+//     read, so not later than now) and at or past the run's start: the seek
+//     reads it further on, or the next incremental run, which starts at
+//     watermark − overlap ≤ the run's start, does.
+//   - So when the run ends, every record whose last change came before the
+//     watermark is in the warehouse at that version. A record deleted
+//     meanwhile may still be there: that is the census's business.
+//
+// Offset paging (a census, or a sweep whose filter the API keeps failing
+// on) skips a record that sits still whenever one read before it moves or
+// goes (the records after it shift onto a page already read): it proves
+// nothing about dates and leaves the watermark where it was. Its
+// completeness (distinct ids = totalCount) decides deletions only. A resumed
+// seek continues at its cursor and is as safe: a change while the worker was
+// down is dated after the cursor too.
+//
+// A record without a readable date is never in a filtered answer: the
+// census loads it. The writer counts the distinct ids of offset paging
 // (PageResult.NewlySeen), so memory does not grow with the entity.
 func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
-	if p.mode == synctype.ModeIncremental {
+	if seeks(e, p.mode) {
+		if p.since == nil { // a new sweep: the whole list
+			floor := sweepFloor
+			p.since = &floor
+		}
 		err := r.seek(ctx, e, src, p, res)
 		if !r.fallBack(e, res, err) {
 			return err
 		}
 		p.since, p.startPage = nil, 0 // the whole list, by offset
 	}
-	first, firstTotal := true, 0
-	records, distinct := 0, 0
-	candidate := res.WatermarkAfter
-	err := src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
-		if first {
-			firstTotal = pg.TotalCount
-		}
-		first = false
+	records := 0
+	return src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
 		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
@@ -480,22 +480,16 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		if err != nil {
 			return err
 		}
-		// The writer read the newest last-modified time of the records it
-		// loaded (PostgreSQL parses the dates; quarantined records do not count).
-		candidate = later(candidate, capped(out.MaxModified, p.watermarkCap))
-		distinct += out.NewlySeen
 		records += len(pg.Records)
 		r.committed(e, p, res, pg, out, records)
 		return ctx.Err()
 	})
-	if err != nil {
-		return err
-	}
-	if e.Incremental() && p.startPage == 0 && distinct == res.TotalLast && res.TotalLast == firstTotal {
-		res.WatermarkAfter = later(res.WatermarkAfter, candidate)
-	}
-	return nil
 }
+
+// sweepFloor is where a sweep's seek starts: before any record (Plutora's
+// date from the 2010s), and inside the range of every SQL Server date type
+// an API may keep them in (smalldatetime starts on 1900-01-01).
+var sweepFloor = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // later returns the later of two optional times.
 func later(a, b *time.Time) *time.Time {

@@ -1,0 +1,183 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
+)
+
+// TestFirstLoadUnderChurn (issue 22): records are inserted, modified and
+// deleted before the first request and between every page of the first
+// sweep, and of the incremental run after it. The sweep still yields a
+// watermark, the next run is incremental, and afterwards the warehouse
+// equals the sandbox for every record modified before that run started;
+// a census once the churn stops marks the records deleted meanwhile. The
+// overlap is 0: the argument (sync.Runner's pages) must not lean on it.
+// Real HTTP client, sandbox and PostgreSQL; one product each.
+func TestFirstLoadUnderChurn(t *testing.T) {
+	t.Parallel()
+	for _, entity := range []string{plutoratest.Changes, plutoratest.Defects} {
+		t.Run(entity, func(t *testing.T) {
+			t.Parallel()
+			firstLoadUnderChurn(t, entity)
+		})
+	}
+}
+
+func firstLoadUnderChurn(t *testing.T, entity string) {
+	e, _ := synctype.EntityByName(entity)
+	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	sizes := plutoratest.Sizes{Changes: -1, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}
+	if entity == plutoratest.Changes {
+		sizes.Changes = 1200
+	} else {
+		sizes.Defects = 1200
+	}
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 22, Now: clk.Now, Sizes: sizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	// One churn round per tick: the clock moves a second, then 3 inserts, 5
+	// updates and 3 deletes (of records on pages already read, preferably).
+	ticks, rounds := make(chan time.Time), make(chan int)
+	stop := sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{entity}, Tick: ticks, Rounds: rounds,
+		Inserts: 3, Updates: 5, Deletes: 3, Seed: 7})
+	defer stop()
+	round := func() {
+		clk.Advance(time.Second)
+		ticks <- clk.Now()
+		<-rounds
+	}
+
+	db := loadtest.NewDB(t)
+	w, err := load.NewWriter(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sb.Plutora
+	if e.Product == synctype.ProductPlutoraTest {
+		p = sb.Test
+	}
+	cr := p.Credentials()
+	c, err := extract.New(t.Context(), extract.Config{Product: e.Product, Endpoints: extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
+		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	churning := true
+	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now,
+		Sources: map[synctype.Product]sync.Source{e.Product: {API: c, URL: p.URL}},
+		Progress: func(sync.Progress) {
+			if churning {
+				round() // between every two pages
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+
+	round() // before the first request
+	sweepStart := clk.Now()
+	sweep, err := r.Run(ctx, e, synctype.ModeIncremental)
+	if err != nil || sweep.Mode != synctype.ModeSweep || sweep.WatermarkAfter == nil {
+		t.Fatalf("first run: %v, mode %s, watermark %v; want a sweep that yields a watermark", err, sweep.Mode, sweep.WatermarkAfter)
+	}
+	incStart := clk.Now()
+	inc, err := r.Run(ctx, e, synctype.ModeIncremental)
+	if err != nil || inc.Mode != synctype.ModeIncremental {
+		t.Fatalf("second run: %v, mode %s; want incremental", err, inc.Mode)
+	}
+	churning = false
+	stop()
+
+	// Every record last modified before the incremental run started is in
+	// the warehouse at that version; the churn must have touched some
+	// while the sweep paged, or the test proves nothing.
+	rows := liveRaw(t, db, entity)
+	duringSweep, checked := 0, 0
+	for id, raw := range sb.Records(entity) {
+		mod := modifiedAt(t, raw, e.ModifiedField)
+		if mod.After(incStart) {
+			continue
+		}
+		checked++
+		if mod.After(sweepStart) {
+			duringSweep++
+		}
+		if got, ok := rows[id]; !ok {
+			t.Errorf("%s %s (modified %s) is not in the warehouse", entity, id, mod.Format(time.RFC3339))
+		} else if !workertest.SameJSON(t, []byte(got), raw) {
+			t.Errorf("%s %s (modified %s) differs:\n db:      %.200s\n sandbox: %.200s", entity, id, mod.Format(time.RFC3339), got, raw)
+		}
+	}
+	t.Logf("%s: sweep of %d pages, incremental run of %d pages; %d records checked, %d of them modified or inserted while the sweep paged",
+		entity, sweep.Pages, inc.Pages, checked, duringSweep)
+	if duringSweep < 3*sweep.Pages {
+		t.Fatalf("only %d records changed while the sweep paged %d pages", duringSweep, sweep.Pages)
+	}
+
+	// The records deleted meanwhile are the census's: quiet now, it is
+	// complete and marks them.
+	census, err := r.Run(ctx, e, synctype.ModeCensus)
+	if err != nil || census.Deleted == 0 {
+		t.Fatalf("census: %v, %d marked deleted (%s); want the records deleted while the runs paged", err, census.Deleted, census.DeleteNote)
+	}
+	diffs, _, err := workertest.CompareTables(ctx, db, sb, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range diffs {
+		if d.Entity == entity && !d.OK() {
+			t.Error(d)
+		}
+	}
+}
+
+// liveRaw returns the raw jsonb of entity's live rows by id.
+func liveRaw(t *testing.T, db interface {
+	Select(dest any, query string, args ...any) error
+}, entity string) map[string]string {
+	t.Helper()
+	var rows []struct {
+		ID  string `db:"id"`
+		Raw string `db:"raw"`
+	}
+	if err := db.Select(&rows, `SELECT id::text AS id, raw::text AS raw FROM plutora.`+entity+` WHERE _deleted_at IS NULL`); err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Raw
+	}
+	return out
+}
+
+// modifiedAt reads a sandbox record's last-modified date (zone-less is UTC).
+func modifiedAt(t *testing.T, raw json.RawMessage, field string) time.Time {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := m[field].(string)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if at, err := time.Parse(layout, s); err == nil {
+			return at.UTC()
+		}
+	}
+	t.Fatalf("record without a readable %s: %.200s", field, raw)
+	return time.Time{}
+}
