@@ -23,11 +23,17 @@ func newTestMetrics() testMetrics {
 // given pairs (summed over the others).
 func (m testMetrics) value(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
+	v, _ := m.lookup(t, name, labels...)
+	return v
+}
+
+// lookup is value, and whether such a series exists at all.
+func (m testMetrics) lookup(t *testing.T, name string, labels ...string) (sum float64, found bool) {
+	t.Helper()
 	fams, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum float64
 	for _, f := range fams {
 		if f.GetName() != name {
 			continue
@@ -44,9 +50,10 @@ func (m testMetrics) value(t *testing.T, name string, labels ...string) float64 
 				}
 			}
 			sum += metricValue(mt)
+			found = true
 		}
 	}
-	return sum
+	return sum, found
 }
 
 func metricValue(m *dto.Metric) float64 {
