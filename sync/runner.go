@@ -124,25 +124,41 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds}, nil
 }
 
-func (r *Runner) lock(e synctype.Entity) chan struct{} {
+// lock returns the lock of e's runs of mode's family: the census is one
+// family, incremental runs and sweeps the other.
+func (r *Runner) lock(e synctype.Entity, mode synctype.Mode) chan struct{} {
+	key := e.String() + "/" + string(family(mode)[0])
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l, ok := r.locks[e.String()]
+	l, ok := r.locks[key]
 	if !ok {
 		l = make(chan struct{}, 1)
-		r.locks[e.String()] = l
+		r.locks[key] = l
 	}
 	return l
 }
 
-// Run syncs entity e in the requested mode. A run left unfinished by a crash
-// or a shutdown is resumed first, at its next uncommitted page. The first run
-// of an entity, and every run of an entity that cannot be read incrementally,
-// is a sweep. Run returns the result of the requested run; when ctx is
-// cancelled it stops after the page in hand commits and leaves the run to be
-// resumed.
+// family returns the modes whose runs of one entity wait for each other.
+// The census runs beside the incremental runs and sweeps of its entity: a
+// census of a big entity takes long, and must not hold its polls back. Its
+// deletions stay safe (load: a row another run wrote after the census began
+// is never marked), and the key's pacer keeps the polls' share of the
+// budget from it (synctype.WithBackground).
+func family(mode synctype.Mode) []synctype.Mode {
+	if mode == synctype.ModeCensus {
+		return []synctype.Mode{synctype.ModeCensus}
+	}
+	return []synctype.Mode{synctype.ModeIncremental, synctype.ModeSweep}
+}
+
+// Run syncs entity e in the requested mode. A run of the same family (see
+// family) left unfinished by a crash or a shutdown is resumed first, at its
+// next uncommitted page. The first run of an entity, and every run of an
+// entity that cannot be read incrementally, is a sweep. Run returns the
+// result of the requested run; when ctx is cancelled it stops after the page
+// in hand commits and leaves the run to be resumed.
 func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode) (synctype.RunResult, error) {
-	l := r.lock(e)
+	l := r.lock(e, mode)
 	select {
 	case l <- struct{}{}:
 	case <-ctx.Done():
@@ -150,19 +166,19 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 	}
 	defer func() { <-l }()
 
-	cp, ok, err := r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
+	left, found, err := r.Interrupted(ctx, e, mode)
 	if err != nil {
-		return synctype.RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
+		return synctype.RunResult{}, err
 	}
-	if ok && cp.RunID != 0 {
-		res, err := r.run(ctx, e, resumePlan(cp))
+	if found {
+		res, err := r.run(ctx, e, resumePlan(left))
 		if err != nil || res.Mode == mode || ctx.Err() != nil {
 			return res, err
 		}
-		cp, ok, err = r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
-		if err != nil {
-			return res, fmt.Errorf("read checkpoint of %s: %w", e, err)
-		}
+	}
+	cp, ok, err := r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
+	if err != nil {
+		return synctype.RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
 	}
 	p := r.newPlan(e, mode, cp, ok)
 	kept, found, err := r.opts.Writer.CheckpointMode(ctx, e.Product, e.Name, p.mode)
@@ -178,6 +194,21 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 		}
 	}
 	return r.run(ctx, e, p)
+}
+
+// Interrupted returns the checkpoint of e's run of mode's family that a
+// crash or a shutdown left unfinished, if there is one (found).
+func (r *Runner) Interrupted(ctx context.Context, e synctype.Entity, mode synctype.Mode) (cp synctype.Checkpoint, found bool, err error) {
+	for _, m := range family(mode) {
+		cp, ok, err := r.opts.Writer.CheckpointMode(ctx, e.Product, e.Name, m)
+		if err != nil {
+			return synctype.Checkpoint{}, false, fmt.Errorf("read %s checkpoint of %s: %w", m, e, err)
+		}
+		if ok && cp.RunID != 0 {
+			return cp, true, nil
+		}
+	}
+	return synctype.Checkpoint{}, false, nil
 }
 
 // plan is what a run does.
@@ -265,6 +296,9 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	// The run counts its own requests: others of the key may run meanwhile.
 	tally := new(synctype.Tally)
 	ctx = synctype.WithTally(ctx, tally)
+	if p.mode == synctype.ModeCensus {
+		ctx = synctype.WithBackground(ctx) // it yields the budget to the polls
+	}
 	parent := ctx // ctx below ends at the run's deadline too
 	defer func() {
 		if v := recover(); v != nil {

@@ -125,6 +125,11 @@ func (c *Config) Polls() []Poll {
 	return out
 }
 
+// ForegroundShare is the share of the budget (less reserve) the census
+// leaves to the polls and the adaptive sweeps (extract.Config.ForegroundShare):
+// their shares, which it may never take.
+func (c *Config) ForegroundShare() float64 { return c.PollBudgetShare + c.SweepBudgetShare }
+
 // plannedEntities are the enabled entities, or every entity when none is.
 func (c *Config) plannedEntities() []synctype.Entity {
 	if entities := c.EnabledEntities(); len(entities) > 0 {

@@ -190,13 +190,14 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 
 // onLeadership runs every job of the product once each time this replica
 // takes its key: a fresh daemon syncs at once, and a run interrupted by a
-// crash resumes at start rather than at the next tick.
+// crash resumes at start rather than at the next tick. A census runs then
+// only to resume one the crash interrupted.
 func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job) {
 	for {
 		ch := l.Changed()
 		if l.Held() {
 			for _, j := range jobs {
-				if j.Mode != synctype.ModeCensus {
+				if j.Mode != synctype.ModeCensus || a.censusInterrupted(ctx, j) {
 					go j.RunNow(ctx)
 				}
 			}
@@ -207,6 +208,20 @@ func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job
 			return
 		}
 	}
+}
+
+// censusInterrupted reports whether j's entity has a census that a crash or
+// a shutdown left unfinished.
+func (a *App) censusInterrupted(ctx context.Context, j *sync.Job) bool {
+	e, ok := a.entity(j.Entity)
+	if !ok {
+		return false
+	}
+	_, found, err := a.Runner.Interrupted(ctx, e, synctype.ModeCensus)
+	if err != nil {
+		a.Logger.Warn("look for an interrupted census", "entity", j.Entity, "error", err)
+	}
+	return found
 }
 
 // warnPlan logs (and notes) a budget plan over the budget, naming the
