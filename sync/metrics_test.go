@@ -80,6 +80,8 @@ func TestMetricsNames(t *testing.T) {
 	m.PacerWaiting("plutoratest", t0, 40, 40)
 	m.Leader("plutora", true)
 	m.ScheduleInterval("changes", synctype.ModeIncremental, 15*time.Minute)
+	m.PollWait("changes", "key_budget", 90*time.Second)
+	m.PollWait("changes", "fallback", 2*time.Minute) // replaces the series of another reason
 	m.RunSkipped("changes", synctype.ModeIncremental)
 	m.RunFinished(synctype.RunResult{Entity: "changes", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeSuccess, Inserted: 5, Quarantined: 1,
 		StartedAt: t0, FinishedAt: t0.Add(time.Second)})
@@ -105,6 +107,8 @@ func TestMetricsNames(t *testing.T) {
 		{"plutora_sync_auth_errors_total", []string{"product", "plutora", "kind", "access_denied"}, 1},
 		{"plutora_sync_schedule_interval_seconds", []string{"entity", "changes", "mode", "incremental"}, 900},
 		{"plutora_sync_leader", []string{"product", "plutora"}, 1},
+		{"plutora_sync_poll_wait_seconds", []string{"entity", "changes"}, 120},
+		{"plutora_sync_poll_wait_seconds", []string{"entity", "changes", "reason", "fallback"}, 120},
 	}
 	for _, tt := range tests {
 		if got := m.value(t, tt.name, tt.labels...); got != tt.want {

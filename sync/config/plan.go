@@ -179,6 +179,17 @@ type JobPlan struct {
 	Runs, PagesPerRun, Requests int
 }
 
+// Spare is the requests per hour the plan leaves of the limit: the limit
+// less every entity's requests of every class, averaged over the week
+// planned (never below 0). A poll that falls back to a sweep spends it.
+func (p Plan) Spare() float64 {
+	used := 0.0
+	for _, e := range p.Entities {
+		used += e.PerHour()
+	}
+	return max(0, float64(p.Limit)-used)
+}
+
 // Over reports whether the plan exceeds the budget.
 func (p Plan) Over() bool { return p.Requests > p.Limit }
 
