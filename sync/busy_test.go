@@ -6,10 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/jmoiron/sqlx"
+
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/load"
-	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
@@ -59,33 +58,17 @@ func firstLoadUnderChurn(t *testing.T, entity string) {
 		<-rounds
 	}
 
-	db := loadtest.NewDB(t)
-	w, err := load.NewWriter(db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := sb.Plutora
 	if e.Product == synctype.ProductPlutoraTest {
 		p = sb.Test
 	}
-	cr := p.Credentials()
-	c, err := extract.New(t.Context(), extract.Config{Product: e.Product, Endpoints: extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
-		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	churning := true
-	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now,
-		Sources: map[synctype.Product]sync.Source{e.Product: {API: c, URL: p.URL}},
+	r, db := sandboxRunner(t, p, e.Product, clk, sync.RunnerOptions{
 		Progress: func(sync.Progress) {
 			if churning {
 				round() // between every two pages
 			}
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 
@@ -106,23 +89,7 @@ func firstLoadUnderChurn(t *testing.T, entity string) {
 	// Every record last modified before the incremental run started is in
 	// the warehouse at that version; the churn must have touched some
 	// while the sweep paged, or the test proves nothing.
-	rows := liveRaw(t, db, entity)
-	duringSweep, checked := 0, 0
-	for id, raw := range sb.Records(entity) {
-		mod := modifiedAt(t, raw, e.ModifiedField)
-		if mod.After(incStart) {
-			continue
-		}
-		checked++
-		if mod.After(sweepStart) {
-			duringSweep++
-		}
-		if got, ok := rows[id]; !ok {
-			t.Errorf("%s %s (modified %s) is not in the warehouse", entity, id, mod.Format(time.RFC3339))
-		} else if !workertest.SameJSON(t, []byte(got), raw) {
-			t.Errorf("%s %s (modified %s) differs:\n db:      %.200s\n sandbox: %.200s", entity, id, mod.Format(time.RFC3339), got, raw)
-		}
-	}
+	checked, duringSweep := checkModifiedBefore(t, db, sb, e, sweepStart, incStart)
 	t.Logf("%s: sweep of %d pages, incremental run of %d pages; %d records checked, %d of them modified or inserted while the sweep paged",
 		entity, sweep.Pages, inc.Pages, checked, duringSweep)
 	if duringSweep < 3*sweep.Pages {
@@ -146,23 +113,38 @@ func firstLoadUnderChurn(t *testing.T, entity string) {
 	}
 }
 
-// liveRaw returns the raw jsonb of entity's live rows by id.
-func liveRaw(t *testing.T, db interface {
-	Select(dest any, query string, args ...any) error
-}, entity string) map[string]string {
+// checkModifiedBefore checks that every record of e the sandbox holds that
+// was last modified by before is in the warehouse at that version. It
+// returns how many it checked, and of them how many were modified after from.
+func checkModifiedBefore(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, e synctype.Entity, from, before time.Time) (checked, after int) {
 	t.Helper()
 	var rows []struct {
 		ID  string `db:"id"`
 		Raw string `db:"raw"`
 	}
-	if err := db.Select(&rows, `SELECT id::text AS id, raw::text AS raw FROM plutora.`+entity+` WHERE _deleted_at IS NULL`); err != nil {
+	if err := db.Select(&rows, `SELECT id::text AS id, raw::text AS raw FROM plutora.`+e.Name+` WHERE _deleted_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}
-	out := make(map[string]string, len(rows))
+	live := make(map[string]string, len(rows))
 	for _, r := range rows {
-		out[r.ID] = r.Raw
+		live[r.ID] = r.Raw
 	}
-	return out
+	for id, raw := range sb.Records(e.Name) {
+		mod := modifiedAt(t, raw, e.ModifiedField)
+		if mod.After(before) {
+			continue
+		}
+		checked++
+		if mod.After(from) {
+			after++
+		}
+		if got, ok := live[id]; !ok {
+			t.Errorf("%s %s (modified %s) is not in the warehouse", e.Name, id, mod.Format(time.RFC3339))
+		} else if !workertest.SameJSON(t, []byte(got), raw) {
+			t.Errorf("%s %s (modified %s) differs:\n db:      %.200s\n sandbox: %.200s", e.Name, id, mod.Format(time.RFC3339), got, raw)
+		}
+	}
+	return checked, after
 }
 
 // modifiedAt reads a sandbox record's last-modified date (zone-less is UTC).

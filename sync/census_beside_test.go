@@ -7,8 +7,6 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/load"
-	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
@@ -29,31 +27,14 @@ func TestCensusBesidePolls(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
-	db := loadtest.NewDB(t)
-	w, err := load.NewWriter(db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cr := sb.Plutora.Credentials()
-	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
-		Endpoints: extract.Endpoints{APIURL: sb.Plutora.URL, TokenURL: sb.Plutora.TokenURL},
-		ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	atLast, release := make(chan struct{}), make(chan struct{})
-	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now,
-		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: sb.Plutora.URL}},
+	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{
 		Progress: func(p sync.Progress) {
 			if p.Mode == synctype.ModeCensus && (p.Page+1)*extract.RecordsPerPage >= p.TotalCount {
 				close(atLast) // the census's last page is committed: it stands here
 				<-release
 			}
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	changes, _ := synctype.EntityByName("changes")
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()

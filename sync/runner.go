@@ -489,10 +489,13 @@ func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []s
 // down is dated after the cursor too.
 //
 // A record without a readable date is never in a filtered answer: the
-// census loads it. The writer counts the distinct ids of offset paging
-// (PageResult.NewlySeen), so memory does not grow with the entity.
+// census loads it. The writer keeps the ids a run saw (for the census's
+// deletions and a seek's counts), so memory does not grow with the entity.
 func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
-	if seeks(e, p.mode) {
+	// A run that goes on with an offset run at its page (a sweep whose
+	// filter failed) pages on by offset: a seek always has a cursor.
+	offsetPlace := p.since == nil && p.startPage > 0
+	if seeks(e, p.mode) && !offsetPlace {
 		if p.since == nil { // a new sweep: the whole list
 			floor := sweepFloor
 			p.since = &floor
@@ -521,7 +524,7 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 }
 
 // sweepFloor is where a sweep's seek starts: before any record (Plutora's
-// date from the 2010s), and inside the range of every SQL Server date type
+// records date from the 2010s), and inside the range of every SQL Server date type
 // an API may keep them in (smalldatetime starts on 1900-01-01).
 var sweepFloor = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 

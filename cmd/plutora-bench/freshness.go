@@ -298,16 +298,23 @@ func (f *freshFigures) collect(ctx context.Context, db *sql.DB, sb *plutoratest.
 	deadline := churnEnd.Add(6 * time.Minute)
 	for {
 		missing := 0
+		last := churnEnd
 		for entity, m := range want {
-			lags, miss, err := landed(ctx, db, entity, m)
+			lags, miss, at, err := landed(ctx, db, entity, m)
 			if err != nil {
 				return err
 			}
 			f.Changed[entity], f.Missing[entity], f.Lag[entity] = len(m), miss, percentiles(lags)
 			missing += miss
+			last = later(last, at)
 		}
 		if missing == 0 || time.Now().After(deadline) {
-			f.Converged = time.Since(churnEnd)
+			// By the warehouse's times: reading a big sandbox's records above
+			// takes a while itself.
+			f.Converged = last.Sub(churnEnd)
+			if missing > 0 {
+				f.Converged = time.Since(churnEnd)
+			}
 			return nil
 		}
 		select {
@@ -341,26 +348,35 @@ func modifiedSince(recs map[string]json.RawMessage, e synctype.Entity, t time.Ti
 }
 
 // landed returns the lags of the records of want that are in the warehouse
-// at (at least) their version, and how many are not.
-func landed(ctx context.Context, db *sql.DB, entity string, want map[string]time.Time) ([]time.Duration, int, error) {
+// at (at least) their version, how many are not, and when the last of them
+// landed.
+func landed(ctx context.Context, db *sql.DB, entity string, want map[string]time.Time) (lags []time.Duration, missing int, last time.Time, err error) {
 	rows, err := db.QueryContext(ctx, `SELECT id::text, last_modified_date, _last_changed_at FROM plutora.`+entity+`
 		WHERE _deleted_at IS NULL AND last_modified_date >= $1`, minTime(want))
 	if err != nil {
-		return nil, 0, fmt.Errorf("lag of %s: %w", entity, err)
+		return nil, 0, last, fmt.Errorf("lag of %s: %w", entity, err)
 	}
 	defer rows.Close()
-	var lags []time.Duration
 	for rows.Next() {
 		var id string
 		var modified, changed time.Time
 		if err := rows.Scan(&id, &modified, &changed); err != nil {
-			return nil, 0, err
+			return nil, 0, last, err
 		}
 		if at, ok := want[id]; ok && !modified.Before(at.Truncate(time.Millisecond)) {
 			lags = append(lags, max(changed.Sub(modified), 0))
+			last = later(last, changed)
 		}
 	}
-	return lags, len(want) - len(lags), rows.Err()
+	return lags, len(want) - len(lags), last, rows.Err()
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func minTime(m map[string]time.Time) time.Time {

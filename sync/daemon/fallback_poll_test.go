@@ -45,16 +45,8 @@ func TestFallbackPollNotStarved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
+	t.Cleanup(a.Close) // after Serve stops
+	ctx := serveUntilCleanup(t, a)
 	// The catch-up run and two polls, each a sweep of the whole list after
 	// the client's retries of the failing filter.
 	deadline := time.After(90 * time.Second)
