@@ -153,10 +153,11 @@ func family(mode synctype.Mode) []synctype.Mode {
 
 // Run syncs entity e in the requested mode. A run of the same family (see
 // family) left unfinished by a crash or a shutdown is resumed first, at its
-// next uncommitted page. The first run of an entity, and every run of an
-// entity that cannot be read incrementally, is a sweep. Run returns the
-// result of the requested run; when ctx is cancelled it stops after the page
-// in hand commits and leaves the run to be resumed.
+// next uncommitted page; after a resumed census, which marks nothing, the
+// census asked for runs afresh. The first run of an entity, and every run
+// of an entity that cannot be read incrementally, is a sweep. Run returns
+// the result of the requested run; when ctx is cancelled it stops after the
+// page in hand commits and leaves the run to be resumed.
 func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode) (synctype.RunResult, error) {
 	l := r.lock(e, mode)
 	select {
@@ -172,7 +173,9 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 	}
 	if found {
 		res, err := r.run(ctx, e, resumePlan(left))
-		if err != nil || res.Mode == mode || ctx.Err() != nil {
+		// A resumed census cannot prove deletions: a census asked for
+		// runs afresh after it.
+		if err != nil || ctx.Err() != nil || res.Mode == mode && mode != synctype.ModeCensus {
 			return res, err
 		}
 	}

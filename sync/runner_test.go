@@ -186,8 +186,13 @@ func TestResumedCensusMarksNothing(t *testing.T) {
 	if res == nil || !res.Resumed || res.Deleted != 0 || !strings.Contains(res.DeleteNote, "resumed census") {
 		t.Fatalf("resumed census: %+v", res)
 	}
-	if got := len(w.live("changes")); got != 10 {
-		t.Errorf("%d live rows after the resumed census, want 10 (nothing marked)", got)
+	// The census asked for then runs afresh, complete, and marks the one gone.
+	fresh := w.runs[cp.RunID+1]
+	if fresh == nil || fresh.Mode != synctype.ModeCensus || fresh.Resumed || fresh.Deleted != 1 {
+		t.Fatalf("census after the resumed one: %+v", fresh)
+	}
+	if got := w.live("changes"); len(got) != 9 || slices.Contains(got, ids[1]) {
+		t.Errorf("live rows %v: want the 9 left upstream", got)
 	}
 }
 

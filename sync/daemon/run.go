@@ -225,14 +225,15 @@ func (a *App) spare(ctx context.Context, product synctype.Product) float64 {
 
 // onLeadership runs every job of the product once each time this replica
 // takes its key: a fresh daemon syncs at once, and a run interrupted by a
-// crash resumes at start rather than at the next tick. A census runs then
-// only to resume one the crash interrupted.
+// crash resumes at start rather than at the next tick. A census is the
+// exception: one interrupted is resumed at the next census tick, which then
+// runs a census afresh (a resumed one cannot mark deletions).
 func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job) {
 	for {
 		ch := l.Changed()
 		if l.Held() {
 			for _, j := range jobs {
-				if j.Mode != synctype.ModeCensus || a.censusInterrupted(ctx, j) {
+				if j.Mode != synctype.ModeCensus {
 					go j.RunNow(ctx)
 				}
 			}
@@ -243,20 +244,6 @@ func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job
 			return
 		}
 	}
-}
-
-// censusInterrupted reports whether j's entity has a census that a crash or
-// a shutdown left unfinished.
-func (a *App) censusInterrupted(ctx context.Context, j *sync.Job) bool {
-	e, ok := a.entity(j.Entity)
-	if !ok {
-		return false
-	}
-	_, found, err := a.Runner.Interrupted(ctx, e, synctype.ModeCensus)
-	if err != nil {
-		a.Logger.Warn("look for an interrupted census", "entity", j.Entity, "error", err)
-	}
-	return found
 }
 
 // warnPlan logs (and notes) a budget plan over the budget, naming the
