@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -21,18 +22,28 @@ import (
 // equals the sandbox for every record modified before that run started;
 // a census once the churn stops marks the records deleted meanwhile. The
 // overlap is 0: the argument (sync.Runner's pages) must not lean on it.
-// Real HTTP client, sandbox and PostgreSQL; one product each.
+// In the resumed case the sweep stops after its 5th page (a shutdown), the
+// site goes on changing, and the next sweep resumes it: it may vouch for
+// no change after its own start. Real HTTP client, sandbox and PostgreSQL;
+// one product each.
 func TestFirstLoadUnderChurn(t *testing.T) {
 	t.Parallel()
-	for _, entity := range []string{plutoratest.Changes, plutoratest.Defects} {
-		t.Run(entity, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, entity string
+		stopAt       int // the sweep stops after this page, then resumes; 0 never
+	}{
+		{"changes", plutoratest.Changes, 0},
+		{"defects", plutoratest.Defects, 0},
+		{"changes resumed", plutoratest.Changes, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			firstLoadUnderChurn(t, entity)
+			firstLoadUnderChurn(t, tc.entity, tc.stopAt)
 		})
 	}
 }
 
-func firstLoadUnderChurn(t *testing.T, entity string) {
+func firstLoadUnderChurn(t *testing.T, entity string, stopAt int) {
 	e, _ := synctype.EntityByName(entity)
 	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	sizes := plutoratest.Sizes{Changes: -1, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}
@@ -62,21 +73,35 @@ func firstLoadUnderChurn(t *testing.T, entity string) {
 	if e.Product == synctype.ProductPlutoraTest {
 		p = sb.Test
 	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	sctx, shutdown := context.WithCancel(ctx) // the first sweep's
 	churning := true
 	r, db := sandboxRunner(t, p, e.Product, clk, sync.RunnerOptions{
-		Progress: func(sync.Progress) {
+		Progress: func(pr sync.Progress) {
 			if churning {
 				round() // between every two pages
 			}
+			if pr.Page+1 == stopAt {
+				shutdown()
+			}
 		}})
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
 
 	round() // before the first request
 	sweepStart := clk.Now()
-	sweep, err := r.Run(ctx, e, synctype.ModeIncremental)
+	sweep, err := r.Run(sctx, e, synctype.ModeIncremental)
+	if stopAt > 0 {
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("first sweep, stopped after page %d: %v", stopAt, err)
+		}
+		round() // while the worker is down
+		sweep, err = r.Run(ctx, e, synctype.ModeSweep)
+		if err == nil && (!sweep.Resumed || sweep.WatermarkAfter != nil && sweep.WatermarkAfter.After(sweep.StartedAt)) {
+			t.Fatalf("resumed sweep: resumed %v, watermark %v after its start %v", sweep.Resumed, sweep.WatermarkAfter, sweep.StartedAt)
+		}
+	}
 	if err != nil || sweep.Mode != synctype.ModeSweep || sweep.WatermarkAfter == nil {
-		t.Fatalf("first run: %v, mode %s, watermark %v; want a sweep that yields a watermark", err, sweep.Mode, sweep.WatermarkAfter)
+		t.Fatalf("first sweep: %v, mode %s, watermark %v; want a sweep that yields a watermark", err, sweep.Mode, sweep.WatermarkAfter)
 	}
 	incStart := clk.Now()
 	inc, err := r.Run(ctx, e, synctype.ModeIncremental)
@@ -92,7 +117,7 @@ func firstLoadUnderChurn(t *testing.T, entity string) {
 	checked, duringSweep := checkModifiedBefore(t, db, sb, e, sweepStart, incStart)
 	t.Logf("%s: sweep of %d pages, incremental run of %d pages; %d records checked, %d of them modified or inserted while the sweep paged",
 		entity, sweep.Pages, inc.Pages, checked, duringSweep)
-	if duringSweep < 3*sweep.Pages {
+	if duringSweep < 3*max(sweep.Pages, stopAt) {
 		t.Fatalf("only %d records changed while the sweep paged %d pages", duringSweep, sweep.Pages)
 	}
 
