@@ -39,7 +39,7 @@
 // four), and says so when it does not. A long soak, which always binds it
 // (go test's default -timeout of 10m would end it first):
 //
-//	go test ./sync/soak -run '^TestSoak$' -v -soak=10m -seed=42 -timeout=25m
+//	go test ./sync/soak -run '^TestSoak$' -v -soak=10m -seed=42 -timeout=30m
 //
 // Other hostile cases that need the built binary live here too (a record
 // dated in the far future and the incremental watermark). The memory

@@ -54,7 +54,7 @@ func configFor(d time.Duration) soakConfig {
 			sizes:  plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
 			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 3 * time.Second, bindBy: 20 * time.Second, afterBind: 5 * time.Second}
 	}
-	return soakConfig{phase: d, converge: 5 * time.Minute, census: 8 * time.Second,
+	return soakConfig{phase: d, converge: 8 * time.Minute, census: 8 * time.Second,
 		sizes:  plutoratest.Sizes{Changes: 2500, Releases: 400, Environments: 120, Hosts: 600, Systems: 80, Defects: 2000},
 		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3, bindBy: d/3 + time.Minute, afterBind: 30 * time.Second}
 }
@@ -133,10 +133,10 @@ func TestSoak(t *testing.T) {
 	}
 	// Churn from the first second, before the worker's first request, for
 	// the whole fault phase: a real site never stands still for a first load.
-	// At a quarter of the bursts' pace, it deletes an eighth of each entity.
+	// At an eighth of the bursts' pace, it deletes a sixteenth of each entity.
 	var stopChurn []func()
 	for _, e := range entities {
-		stopChurn = append(stopChurn, sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{e}, Interval: 4 * r.churn[e],
+		stopChurn = append(stopChurn, sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{e}, Interval: 8 * r.churn[e],
 			Seed: int64(rng.Uint64() >> 1)}))
 	}
 	start := time.Now()
