@@ -38,7 +38,7 @@ bench: ## the performance figures (short sizes; see docs/performance.md)
 bench-full: ## the performance table at full size (200,000 records; takes minutes)
 	PLUTORA_BENCH_FULL=1 go run ./cmd/plutora-bench
 
-bench-freshness: ## lag and requests of the daemon against a churning sandbox (10 minutes; -budget 2000 for a tight budget)
+bench-freshness: ## a busy site: time until incremental, then lag and requests for 10 minutes (sandbox at -scale 10, churning from the start)
 	go run ./cmd/plutora-bench -freshness
 
 demo: ## the sandbox synced into the local PostgreSQL

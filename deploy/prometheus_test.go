@@ -68,6 +68,7 @@ func TestAlertRules(t *testing.T) {
 		{"PlutoraSyncInvalidCredentials", "plutora_sync_auth_errors_total"},
 		{"PlutoraSyncQuarantineGrowing", "plutora_sync_quarantined_records"},
 		{"PlutoraSyncRunFailing", "plutora_sync_consecutive_failures"},
+		{"PlutoraSyncNoLeader", "plutora_sync_leader"},
 	} {
 		r, ok := alerts[want.alert]
 		if !ok {

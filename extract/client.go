@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -63,6 +64,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("extract: %w", err)
 	}
 	c.pacer.waiting = func(until time.Time, used, limit int) { cfg.Observer.PacerWaiting(cfg.Product, until, used, limit) }
+	c.pacer.kept = int(math.Ceil(cfg.ForegroundShare * float64(cfg.limit())))
 	// Several pages in flight and the token request share the connections: keep enough
 	// idle ones (the default keeps 2 per host and would redial on every page).
 	dt := http.DefaultTransport.(*http.Transport).Clone()

@@ -67,6 +67,11 @@ type Config struct {
 	RetryTimeout   time.Duration // total time spent on one request; default 5m
 	RequestTimeout time.Duration // one attempt, body included; default 2m
 	MaxRetryAfter  time.Duration // longest hold a 429's Retry-After imposes; default 2m
+
+	// ForegroundShare is the share of the limit (Budget less Reserve) that background
+	// requests (synctype.WithBackground: the census) leave to the others: they wait while
+	// the rolling window holds more than the rest. 0 (the default) sets no class apart.
+	ForegroundShare float64
 }
 
 // limit is the number of requests the pacer admits per window.
@@ -140,6 +145,9 @@ func (c Config) withDefaults() (Config, error) {
 		if f.v < 0 {
 			bad("%s %v is negative", f.name, f.v)
 		}
+	}
+	if c.ForegroundShare < 0 || c.ForegroundShare >= 1 {
+		bad("ForegroundShare %v: want a share in [0, 1)", c.ForegroundShare)
 	}
 	if c.PagesInFlight < 0 || c.PagesInFlight > 64 {
 		bad("PagesInFlight %d: want 1..64", c.PagesInFlight)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // pacer is a strict sliding-window log: at most limit requests in any rolling window.
@@ -27,6 +29,10 @@ type pacer struct {
 	// waiting, when set, is told each time a request starts to wait for the
 	// budget: until when, and the requests the window holds of its limit.
 	waiting func(until time.Time, used, limit int)
+	// kept is how many of the limit's slots a background request
+	// (synctype.WithBackground) leaves to the others: it is admitted only
+	// while the window holds fewer than limit − kept requests.
+	kept int
 
 	mu        sync.Mutex
 	stamps    []time.Time // completed requests, ascending
@@ -67,8 +73,14 @@ func newPacer(ctx context.Context, limit int, window, bucket time.Duration, now 
 
 // acquire waits until a request may be sent and admits it. The returned release must be
 // called exactly once, when the request has completed (response body closed or error).
+// A background request (synctype.WithBackground) waits while the window holds more than
+// limit − kept: the slots kept are the foreground's.
 func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Duration, err error) {
 	start := p.now()
+	limit := p.limit
+	if synctype.IsBackground(ctx) {
+		limit = max(1, p.limit-p.kept)
+	}
 	if p.hist != nil && p.idle(start) {
 		// Another process (a replica that held the key before) may have used the budget
 		// while this one was idle.
@@ -81,7 +93,7 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 		now := p.now()
 		p.prune(now)
 		var wait time.Duration
-		over := len(p.stamps) + p.inflight - p.limit // slots to free before one is admitted, minus one
+		over := len(p.stamps) + p.inflight - limit // slots to free before one is admitted, minus one
 		switch {
 		case now.Before(p.holdUntil):
 			wait = p.holdUntil.Sub(now)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 type interval struct{ admit, done time.Time }
@@ -376,5 +378,53 @@ func TestPacerWritesNearTheLimitBeforeSending(t *testing.T) {
 			t.Errorf("history holds %d requests when the 96th goes, want 96", total)
 		}
 		p.close()
+	})
+}
+
+// TestPacerBackgroundYields (issue 22): a background request (the census)
+// waits while the window holds more than limit − kept, and foreground
+// requests (polls) still get the slots kept; once the window frees, the
+// background request goes.
+func TestPacerBackgroundYields(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p, _ := newPacer(t.Context(), 10, time.Minute, time.Second, time.Now, nil, "k", slog.New(slog.DiscardHandler))
+		p.kept = 3
+		bg := synctype.WithBackground(t.Context())
+		for range 7 { // background requests fill the window up to limit − kept
+			release, waited, err := p.acquire(bg)
+			if err != nil || waited != 0 {
+				t.Fatalf("background request under limit − kept: waited %v, err %v", waited, err)
+			}
+			release()
+			time.Sleep(time.Second)
+		}
+		admitted := make(chan time.Duration, 1)
+		go func() {
+			release, waited, err := p.acquire(bg)
+			if err != nil {
+				t.Error(err)
+			}
+			release()
+			admitted <- waited
+		}()
+		synctest.Wait()
+		select {
+		case w := <-admitted:
+			t.Fatalf("a background request went with only the kept slots free (waited %v)", w)
+		default:
+		}
+		for i := range 3 { // the foreground gets every slot kept, at once
+			release, waited, err := p.acquire(t.Context())
+			if err != nil || waited != 0 {
+				t.Fatalf("foreground request %d: waited %v, err %v", i, waited, err)
+			}
+			release()
+		}
+		// It goes once the window holds fewer than limit − kept again: the
+		// background requests of 0s, 1s and 2s must leave it (at 60s, 61s,
+		// 62s), so it is admitted at 63s, 56s after it asked.
+		if w := <-admitted; w < 56*time.Second || w >= 57*time.Second {
+			t.Errorf("the background request waited %v, want 56s: until fewer than limit − kept are in the window", w)
+		}
 	})
 }

@@ -30,8 +30,7 @@ func (w *Writer) Candidates(ctx context.Context, c synctype.Census, limit int) (
 			return nil
 		}
 		out.IDs, err = queryTexts(ctx, tx, `
-			SELECT t.id::text FROM `+spec.table+` t WHERE t._deleted_at IS NULL AND NOT EXISTS (
-				SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+			SELECT t.id::text FROM `+spec.table+` t WHERE `+unseen+`
 			ORDER BY t.id LIMIT $2`, c.RunID, limit)
 		if err != nil {
 			return err
@@ -105,8 +104,7 @@ func markStatement(spec *entitySpec) string {
 	}
 	return `WITH marked AS (
 				UPDATE ` + spec.table + ` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
-				WHERE t._deleted_at IS NULL AND NOT EXISTS (
-					SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+				WHERE ` + unseen + `
 					AND ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))
 				RETURNING t.id)` + closePeriods + `
 			SELECT count(*) FROM marked`
@@ -127,7 +125,7 @@ func checkCensus(c synctype.Census) (*entitySpec, error) {
 type censusTally struct {
 	seen    int // distinct ids the run saw
 	live    int // rows not marked deleted
-	missing int // of which the run did not see
+	missing int // of which the run did not see, and no other run wrote since it began
 }
 
 func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c synctype.Census) (censusTally, error) {
@@ -136,11 +134,18 @@ func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c synctype.Census)
 		return v, err
 	}
 	err := tx.QueryRowContext(ctx, `
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-			SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id))
-		FROM `+spec.table+` t WHERE t._deleted_at IS NULL`, c.RunID).Scan(&v.live, &v.missing)
+		SELECT count(*) FILTER (WHERE t._deleted_at IS NULL), count(*) FILTER (WHERE `+unseen+`)
+		FROM `+spec.table+` t`, c.RunID).Scan(&v.live, &v.missing)
 	return v, err
 }
+
+// unseen selects the rows t of census run $1's entity that may have gone:
+// live, not seen by the census, and not written by another run since the
+// census began. Polls and sweeps run beside a census: a record created
+// after the census read its last page, and loaded by a poll, is alive.
+const unseen = `t._deleted_at IS NULL AND NOT EXISTS (
+		SELECT 1 FROM plutora_sync.census_seen s WHERE s.run_id = $1 AND s.id = t.id)
+	AND t._synced_at < (SELECT r.recorded_at FROM plutora_sync.runs r WHERE r.id = $1)`
 
 func (v censusTally) complete(c synctype.Census) bool {
 	return c.TotalFirst == c.TotalLast && v.seen == c.TotalLast

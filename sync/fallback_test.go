@@ -24,13 +24,13 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
-// unknownField stands before the sandbox: it renames the field of every
-// filter with a condition (an incremental run's) to one the entity lacks,
-// so the sandbox answers 500 as the real API does (docs/plutora-api.md,
-// "Errors and limits"); it counts those requests.
-func unknownField(sandbox http.Handler, filtered *atomic.Int64) http.HandlerFunc {
+// unknownField stands before the sandbox: while failing is set, it renames
+// the field of every filter with a condition (a seek's) to one the entity
+// lacks, so the sandbox answers 500 as the real API does
+// (docs/plutora-api.md, "Errors and limits"); it counts those requests.
+func unknownField(sandbox http.Handler, failing *atomic.Bool, filtered *atomic.Int64) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == "POST" && strings.HasSuffix(strings.ToLower(r.URL.Path), "/filter") {
+		if failing.Load() && r.Method == "POST" && strings.HasSuffix(strings.ToLower(r.URL.Path), "/filter") {
 			body, _ := io.ReadAll(r.Body)
 			if bytes.Contains(body, []byte(`"operator":"GreaterOrEqual"`)) {
 				filtered.Add(1)
@@ -61,8 +61,9 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			}
 			defer sb.Close()
 			target, _ := url.Parse(sb.Plutora.URL)
+			var failing atomic.Bool
 			var filtered atomic.Int64
-			proxy := httptest.NewServer(unknownField(httputil.NewSingleHostReverseProxy(target), &filtered))
+			proxy := httptest.NewServer(unknownField(httputil.NewSingleHostReverseProxy(target), &failing, &filtered))
 			defer proxy.Close()
 
 			db := loadtest.NewDB(t)
@@ -89,8 +90,9 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if res, err := r.Run(ctx, changes, synctype.ModeIncremental); err != nil || res.Fallback != "" {
-				t.Fatalf("first run (a sweep, unfiltered): %v, fallback %q", err, res.Fallback)
+				t.Fatalf("first run (a sweep, the filter still served): %v, fallback %q", err, res.Fallback)
 			}
+			failing.Store(true)
 			clk.Advance(time.Hour)
 			ids := sb.IDs("changes")
 			for _, id := range ids[:5] {

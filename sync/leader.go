@@ -63,6 +63,9 @@ type Leader struct {
 	term   chan struct{} // closed when the current leadership ends; nil when not leader
 	change chan struct{} // closed and replaced on every change
 	work   gosync.WaitGroup
+	// standby is set once the replica has said at info level that another
+	// replica holds the key; taking the key clears it.
+	standby bool
 }
 
 // releaseWait bounds how long a departing leader waits for its work.
@@ -80,6 +83,9 @@ func NewLeader(db *sql.DB, product synctype.Product, key int64, retry time.Durat
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// A replica that never leads exports 0 all the same: with every replica
+	// at 0, the PlutoraSyncNoLeader alert sees a product nobody works.
+	metrics.Leader(product, false)
 	return &Leader{db: db, product: product, key: key, retry: retry, logger: logger, metrics: metrics, change: make(chan struct{})}, nil
 }
 
@@ -132,6 +138,7 @@ func (l *Leader) set(held bool) {
 	}
 	if held {
 		l.term = make(chan struct{})
+		l.standby = false
 	}
 	close(l.change)
 	l.change = make(chan struct{})
@@ -183,7 +190,7 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		return false, fmt.Errorf("try advisory lock: %w", err)
 	}
 	if !ok {
-		l.logger.Debug("standby: another replica holds the key", "product", l.product)
+		l.sayStandby()
 		return false, nil
 	}
 	l.set(true)
@@ -218,6 +225,20 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 			}
 		}
 	}
+}
+
+// sayStandby logs that another replica holds the key: at info level the
+// first time since start or since this replica last led, then at debug.
+func (l *Leader) sayStandby() {
+	l.mu.Lock()
+	first := !l.standby
+	l.standby = true
+	l.mu.Unlock()
+	level := slog.LevelDebug
+	if first {
+		level = slog.LevelInfo
+	}
+	l.logger.Log(context.Background(), level, "standby: another replica holds the key", "product", l.product)
 }
 
 // discard closes conn's session instead of returning it to the pool.

@@ -3,7 +3,10 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
+	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -104,4 +107,75 @@ func TestLeaderLosesDeadSession(t *testing.T) {
 	}
 	waitFor(t, a, func() bool { return !a.Held() }, "a to notice the lost session")
 	waitFor(t, b, func() bool { return b.Held() || a.Held() }, "a standby to take over")
+}
+
+// TestStandbySaysSoOnce (issue 22): a replica that never leads exports
+// plutora_sync_leader 0 from the start, so that the alert sees a product no
+// replica works; it says once at info level that another replica holds the
+// key, then only at debug level at each try.
+func TestStandbySaysSoOnce(t *testing.T) {
+	db := testDB(t)
+	key := LockKey("plutora", t.Name()+time.Now().String())
+	a, _ := NewLeader(db, "plutora", key, 20*time.Millisecond, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go a.Run(ctx)
+	waitFor(t, a, a.Held, "a to lead")
+
+	m := newTestMetrics()
+	h := &standbyCounter{tries: make(chan struct{}, 100)}
+	b, err := NewLeader(db, "plutora", key, 20*time.Millisecond, slog.New(h), m.Metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := m.lookup(t, "plutora_sync_leader", "product", "plutora"); !ok || v != 0 {
+		t.Fatalf("before any try: plutora_sync_leader = %v (exported: %v), want 0", v, ok)
+	}
+	go b.Run(ctx)
+	deadline := time.After(20 * time.Second)
+	for range 4 {
+		select {
+		case <-h.tries:
+		case <-deadline:
+			t.Fatal("timed out waiting for the standby's tries")
+		}
+	}
+	info, debug := h.counts()
+	if info != 1 || debug < 3 {
+		t.Errorf("standby lines: %d at info, %d at debug; want 1 at info, then debug", info, debug)
+	}
+	if v := m.value(t, "plutora_sync_leader", "product", "plutora"); v != 0 || b.Held() {
+		t.Errorf("standby: plutora_sync_leader = %v, held %v", v, b.Held())
+	}
+}
+
+// standbyCounter is a slog handler that counts the standby lines by level.
+type standbyCounter struct {
+	mu          gosync.Mutex
+	info, debug int
+	tries       chan struct{}
+}
+
+func (h *standbyCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h *standbyCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *standbyCounter) WithGroup(string) slog.Handler            { return h }
+func (h *standbyCounter) Handle(_ context.Context, r slog.Record) error {
+	if !strings.HasPrefix(r.Message, "standby:") {
+		return nil
+	}
+	h.mu.Lock()
+	if r.Level == slog.LevelInfo {
+		h.info++
+	} else {
+		h.debug++
+	}
+	h.mu.Unlock()
+	h.tries <- struct{}{}
+	return nil
+}
+
+func (h *standbyCounter) counts() (info, debug int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.info, h.debug
 }

@@ -30,6 +30,7 @@ type Metrics struct {
 	quarantined    *prometheus.GaugeVec
 	authErrors     *prometheus.CounterVec
 	interval       *prometheus.GaugeVec
+	pollWait       *prometheus.GaugeVec
 	leader         *prometheus.GaugeVec
 	lag            *prometheus.HistogramVec
 	fallbacks      *prometheus.CounterVec
@@ -64,7 +65,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		quarantined: gauge("quarantined_records", "Records quarantined by the last run.", "entity"),
 		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
 		interval:    gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
-		leader:      gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
+		pollWait: gauge("poll_wait_seconds", "The wait before an adaptively refreshed entity's next run, labelled with why "+
+			"(adaptive, budget_share, fallback, key_budget, catch_up); one series per entity.", "entity", "reason"),
+		leader: gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "lag_seconds",
 			Help:    "Freshness: when a changed record landed in the warehouse minus its last-modified date, by entity.",
 			Buckets: []float64{0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600, 1800, 3600}}, []string{"entity"}),
@@ -72,7 +75,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
-		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks)
+		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks, m.pollWait)
 	return m
 }
 
@@ -152,6 +155,16 @@ func (m *Metrics) ScheduleInterval(entity string, mode synctype.Mode, d time.Dur
 	if m != nil {
 		m.interval.WithLabelValues(entity, string(mode)).Set(d.Seconds())
 	}
+}
+
+// PollWait records the wait before entity's next adaptive run and its
+// reason, replacing the entity's series of another reason.
+func (m *Metrics) PollWait(entity, reason string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.pollWait.DeletePartialMatch(prometheus.Labels{"entity": entity})
+	m.pollWait.WithLabelValues(entity, reason).Set(d.Seconds())
 }
 
 // RunSkipped counts a run skipped because the previous one still ran.

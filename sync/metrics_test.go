@@ -23,11 +23,17 @@ func newTestMetrics() testMetrics {
 // given pairs (summed over the others).
 func (m testMetrics) value(t *testing.T, name string, labels ...string) float64 {
 	t.Helper()
+	v, _ := m.lookup(t, name, labels...)
+	return v
+}
+
+// lookup is value, and whether such a series exists at all.
+func (m testMetrics) lookup(t *testing.T, name string, labels ...string) (sum float64, found bool) {
+	t.Helper()
 	fams, err := m.reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sum float64
 	for _, f := range fams {
 		if f.GetName() != name {
 			continue
@@ -44,9 +50,10 @@ func (m testMetrics) value(t *testing.T, name string, labels ...string) float64 
 				}
 			}
 			sum += metricValue(mt)
+			found = true
 		}
 	}
-	return sum
+	return sum, found
 }
 
 func metricValue(m *dto.Metric) float64 {
@@ -73,6 +80,8 @@ func TestMetricsNames(t *testing.T) {
 	m.PacerWaiting("plutoratest", t0, 40, 40)
 	m.Leader("plutora", true)
 	m.ScheduleInterval("changes", synctype.ModeIncremental, 15*time.Minute)
+	m.PollWait("changes", "key_budget", 90*time.Second)
+	m.PollWait("changes", "fallback", 2*time.Minute) // replaces the series of another reason
 	m.RunSkipped("changes", synctype.ModeIncremental)
 	m.RunFinished(synctype.RunResult{Entity: "changes", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeSuccess, Inserted: 5, Quarantined: 1,
 		StartedAt: t0, FinishedAt: t0.Add(time.Second)})
@@ -98,6 +107,8 @@ func TestMetricsNames(t *testing.T) {
 		{"plutora_sync_auth_errors_total", []string{"product", "plutora", "kind", "access_denied"}, 1},
 		{"plutora_sync_schedule_interval_seconds", []string{"entity", "changes", "mode", "incremental"}, 900},
 		{"plutora_sync_leader", []string{"product", "plutora"}, 1},
+		{"plutora_sync_poll_wait_seconds", []string{"entity", "changes"}, 120},
+		{"plutora_sync_poll_wait_seconds", []string{"entity", "changes", "reason", "fallback"}, 120},
 	}
 	for _, tt := range tests {
 		if got := m.value(t, tt.name, tt.labels...); got != tt.want {

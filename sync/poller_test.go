@@ -19,7 +19,7 @@ func TestPollerAdapts(t *testing.T) {
 		start := time.Now()
 		var at []time.Duration
 		busyUntil := 3 * time.Minute
-		p, err := NewPoller(PollerOptions{Floor: 5 * time.Second, Ceiling: 2 * time.Minute, PerHour: 360, // ≥ 10 s a request
+		p, err := NewPoller(PollerOptions{Mode: synctype.ModeIncremental, Floor: 5 * time.Second, Ceiling: 2 * time.Minute, PerHour: 360, // ≥ 10 s a request
 			Poll: func(context.Context) (synctype.RunResult, error) {
 				now := time.Since(start)
 				at = append(at, now)
@@ -64,10 +64,11 @@ func TestPollerAdapts(t *testing.T) {
 func TestNewPollerRejects(t *testing.T) {
 	poll := func(context.Context) (synctype.RunResult, error) { return synctype.RunResult{}, nil }
 	for _, o := range []PollerOptions{
-		{Floor: time.Second, Ceiling: time.Minute, PerHour: 1},
-		{Poll: poll, Floor: 0, Ceiling: time.Minute, PerHour: 1},
-		{Poll: poll, Floor: time.Minute, Ceiling: time.Second, PerHour: 1},
-		{Poll: poll, Floor: time.Second, Ceiling: time.Minute},
+		{Mode: synctype.ModeIncremental, Floor: time.Second, Ceiling: time.Minute, PerHour: 1},
+		{Poll: poll, Floor: time.Second, Ceiling: time.Minute, PerHour: 1},
+		{Mode: synctype.ModeIncremental, Poll: poll, Floor: 0, Ceiling: time.Minute, PerHour: 1},
+		{Mode: synctype.ModeIncremental, Poll: poll, Floor: time.Minute, Ceiling: time.Second, PerHour: 1},
+		{Mode: synctype.ModeIncremental, Poll: poll, Floor: time.Second, Ceiling: time.Minute},
 	} {
 		if _, err := NewPoller(o); err == nil {
 			t.Errorf("%+v accepted", o)
@@ -83,7 +84,7 @@ func TestPollerSweeps(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		start := time.Now()
 		var at []time.Duration
-		opts := PollerOptions{Floor: 5 * time.Second, Ceiling: 5 * time.Second, PerHour: 360} // 10 s a request
+		opts := PollerOptions{Mode: synctype.ModeSweep, Floor: 5 * time.Second, Ceiling: 5 * time.Second, PerHour: 360} // 10 s a request
 		opts.Poll = func(context.Context) (synctype.RunResult, error) {
 			at = append(at, time.Since(start))
 			if len(at) == 4 {
@@ -106,6 +107,57 @@ func TestPollerSweeps(t *testing.T) {
 		}
 		if got := opts.LongestWait(0); got != 10*time.Second {
 			t.Errorf("LongestWait(0) = %v, want 10s", got)
+		}
+	})
+}
+
+// TestPollerFallbackWaits (issue 22): a poll that falls back to a sweep (no
+// watermark yet, a filter the API fails on, a resumed run) is not charged to
+// the poll share, which would hold the entity back for hours (the first load
+// below for 500 × 10 s = 83 minutes): it waits the interval, at most the
+// ceiling, unless the key's spare budget cannot afford its size; the reason
+// goes with each wait.
+func TestPollerFallbackWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		incremental, sweep := synctype.ModeIncremental, synctype.ModeSweep
+		runs := []synctype.RunResult{
+			{Mode: sweep, Requests: 500, Inserted: 50_000},             // the first load: no watermark
+			{Mode: incremental, Requests: 1, Updated: 3},               // a poll
+			{Mode: incremental, Requests: 30, Updated: 2_900},          // a big poll: charged to the share
+			{Mode: incremental, Requests: 480, Fallback: "HTTP 500 …"}, // the filter failed: the whole list
+			{Mode: incremental, Requests: 100, Resumed: true},          // a run a restart left
+			{Mode: sweep, Requests: 5_000, Unchanged: 500_000},         // too big for the spare budget
+			{Mode: incremental, Requests: 1},                           // a quiet poll
+		}
+		var got []string
+		opts := PollerOptions{Mode: incremental, Floor: 5 * time.Second, Ceiling: 2 * time.Minute,
+			PerHour: 360, Spare: 24_000, // 10 s a request of the share; 0.15 s of the spare budget
+			Waited: func(w Wait) { got = append(got, w.For.String()+" "+w.String()) }}
+		n := 0
+		opts.Poll = func(context.Context) (synctype.RunResult, error) {
+			if n++; n > len(runs) {
+				cancel()
+				return synctype.RunResult{}, context.Canceled
+			}
+			return runs[n-1], nil
+		}
+		p, err := NewPoller(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Run(ctx, 0)
+		want := []string{
+			"1m15s key_budget/no_watermark", // 500 × 0.15 s, more than the 5 s interval
+			"10s budget_share",
+			"5m0s budget_share",
+			"1m12s key_budget/filter_failed",
+			"20s fallback/resumed", // the interval: 100 × 0.15 s is less
+			"12m30s key_budget/no_watermark",
+			"1m20s adaptive",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("waits\n got %q\nwant %q", got, want)
 		}
 	})
 }

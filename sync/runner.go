@@ -124,25 +124,42 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds}, nil
 }
 
-func (r *Runner) lock(e synctype.Entity) chan struct{} {
+// lock returns the lock of e's runs of mode's family: the census is one
+// family, incremental runs and sweeps the other.
+func (r *Runner) lock(e synctype.Entity, mode synctype.Mode) chan struct{} {
+	key := e.String() + "/" + string(family(mode)[0])
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l, ok := r.locks[e.String()]
+	l, ok := r.locks[key]
 	if !ok {
 		l = make(chan struct{}, 1)
-		r.locks[e.String()] = l
+		r.locks[key] = l
 	}
 	return l
 }
 
-// Run syncs entity e in the requested mode. A run left unfinished by a crash
-// or a shutdown is resumed first, at its next uncommitted page. The first run
-// of an entity, and every run of an entity that cannot be read incrementally,
-// is a sweep. Run returns the result of the requested run; when ctx is
-// cancelled it stops after the page in hand commits and leaves the run to be
-// resumed.
+// family returns the modes whose runs of one entity wait for each other.
+// The census runs beside the incremental runs and sweeps of its entity: a
+// census of a big entity takes long, and must not hold its polls back. Its
+// deletions stay safe (load: a row another run wrote after the census began
+// is never marked), and the key's pacer keeps the polls' share of the
+// budget from it (synctype.WithBackground).
+func family(mode synctype.Mode) []synctype.Mode {
+	if mode == synctype.ModeCensus {
+		return []synctype.Mode{synctype.ModeCensus}
+	}
+	return []synctype.Mode{synctype.ModeIncremental, synctype.ModeSweep}
+}
+
+// Run syncs entity e in the requested mode. A run of the same family (see
+// family) left unfinished by a crash or a shutdown is resumed first, at its
+// next uncommitted page; after a resumed census, which marks nothing, the
+// census asked for runs afresh. The first run of an entity, and every run
+// of an entity that cannot be read incrementally, is a sweep. Run returns
+// the result of the requested run; when ctx is cancelled it stops after the
+// page in hand commits and leaves the run to be resumed.
 func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode) (synctype.RunResult, error) {
-	l := r.lock(e)
+	l := r.lock(e, mode)
 	select {
 	case l <- struct{}{}:
 	case <-ctx.Done():
@@ -150,19 +167,21 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 	}
 	defer func() { <-l }()
 
+	left, found, err := r.Interrupted(ctx, e, mode)
+	if err != nil {
+		return synctype.RunResult{}, err
+	}
+	if found {
+		res, err := r.run(ctx, e, resumePlan(left))
+		// A resumed census cannot prove deletions: a census asked for
+		// runs afresh after it.
+		if err != nil || ctx.Err() != nil || res.Mode == mode && mode != synctype.ModeCensus {
+			return res, err
+		}
+	}
 	cp, ok, err := r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
 	if err != nil {
 		return synctype.RunResult{}, fmt.Errorf("read checkpoint of %s: %w", e, err)
-	}
-	if ok && cp.RunID != 0 {
-		res, err := r.run(ctx, e, resumePlan(cp))
-		if err != nil || res.Mode == mode || ctx.Err() != nil {
-			return res, err
-		}
-		cp, ok, err = r.opts.Writer.Checkpoint(ctx, e.Product, e.Name)
-		if err != nil {
-			return res, fmt.Errorf("read checkpoint of %s: %w", e, err)
-		}
 	}
 	p := r.newPlan(e, mode, cp, ok)
 	kept, found, err := r.opts.Writer.CheckpointMode(ctx, e.Product, e.Name, p.mode)
@@ -180,6 +199,21 @@ func (r *Runner) Run(ctx context.Context, e synctype.Entity, mode synctype.Mode)
 	return r.run(ctx, e, p)
 }
 
+// Interrupted returns the checkpoint of e's run of mode's family that a
+// crash or a shutdown left unfinished, if there is one (found).
+func (r *Runner) Interrupted(ctx context.Context, e synctype.Entity, mode synctype.Mode) (cp synctype.Checkpoint, found bool, err error) {
+	for _, m := range family(mode) {
+		cp, ok, err := r.opts.Writer.CheckpointMode(ctx, e.Product, e.Name, m)
+		if err != nil {
+			return synctype.Checkpoint{}, false, fmt.Errorf("read %s checkpoint of %s: %w", m, e, err)
+		}
+		if ok && cp.RunID != 0 {
+			return cp, true, nil
+		}
+	}
+	return synctype.Checkpoint{}, false, nil
+}
+
 // plan is what a run does.
 type plan struct {
 	mode       synctype.Mode
@@ -190,39 +224,22 @@ type plan struct {
 	watermark  *time.Time
 	resumed    bool // continues an interrupted or failed run
 	failures   int  // failed runs in a row at startPage
-	// watermarkCap bounds the watermark of a sweep or census: records read
-	// early in a long run may change before it ends, and an incremental run
-	// from a watermark past their change would miss them. nil = no bound.
-	watermarkCap *wmBound
+	// watermarkCap bounds the watermark a seek may yield: the run's start
+	// (run sets it). A run vouches only for changes before it started.
+	watermarkCap *time.Time
 }
 
-// wmBound is an upper bound on the watermark; a nil at means "do not advance".
-type wmBound struct{ at *time.Time }
-
-func capAt(t *time.Time) *wmBound { return &wmBound{at: t} }
-
-// capped bounds t by c.
-func capped(t *time.Time, c *wmBound) *time.Time {
-	switch {
-	case c == nil || t == nil:
-		return t
-	case c.at == nil:
-		return nil
-	case t.After(*c.at):
-		return c.at
-	default:
+// capped bounds t by c (nil: no bound).
+func capped(t, c *time.Time) *time.Time {
+	if t == nil || c == nil || !t.After(*c) {
 		return t
 	}
+	return c
 }
 
 func resumePlan(cp synctype.Checkpoint) plan {
 	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark,
 		resumed: true, failures: cp.Failures}
-	if p.mode != synctype.ModeIncremental {
-		// Pages read before the restart may have changed since: the resumed
-		// part must not move the watermark past what was committed.
-		p.watermarkCap = capAt(cp.Watermark)
-	}
 	if cp.NextPage > 0 {
 		p.firstTotal = cp.TotalCount
 	}
@@ -282,6 +299,9 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	// The run counts its own requests: others of the key may run meanwhile.
 	tally := new(synctype.Tally)
 	ctx = synctype.WithTally(ctx, tally)
+	if p.mode == synctype.ModeCensus {
+		ctx = synctype.WithBackground(ctx) // it yields the budget to the polls
+	}
 	parent := ctx // ctx below ends at the run's deadline too
 	defer func() {
 		if v := recover(); v != nil {
@@ -297,13 +317,11 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	}()
 	ctx, cancel := context.WithTimeoutCause(ctx, r.opts.RunTimeout, errRunTimeout)
 	defer cancel()
-	if p.watermarkCap == nil {
-		// A run vouches only for changes before it started. This also keeps a
-		// record dated in the future (a typo upstream) from pushing the
-		// watermark past now, which would blind every later incremental run.
-		start := res.StartedAt
-		p.watermarkCap = capAt(&start)
-	}
+	// A run vouches only for changes before it started (see seeks). This
+	// also keeps a record dated in the future (a typo upstream) from pushing
+	// the watermark past now, which would blind every later incremental run.
+	start := res.StartedAt
+	p.watermarkCap = &start
 	if res.RunID == 0 {
 		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product), StartPage: p.startPage})
@@ -446,31 +464,53 @@ func (r *Runner) probe(ctx context.Context, e synctype.Entity, api API, seen []s
 
 // pages fetches the pages of the run and writes each in a transaction of its
 // own, one after the other, in page order: rows, child rows, history and the
-// checkpoint commit together. An incremental run seeks (seek); a sweep or a
-// census pages by offset, several pages in flight (see extract).
+// checkpoint commit together.
 //
-// A sweep or census of an incremental entity advances the watermark (in
-// FinishRun) only when it is provably complete: it read as many distinct ids
-// as the API holds and totalCount did not move. Offset paging skips a record
-// when one already read is modified (it moves to the end) or deleted; then
-// the watermark stays. The writer counts the distinct ids
-// (PageResult.NewlySeen), so memory does not grow with the entity.
+// Every run of an incremental entity but the census seeks (seek.go): an
+// incremental run from watermark − overlap, a sweep from sweepFloor, i.e.
+// the whole list. Only a seek moves the watermark, page by page, capped at
+// the run's start. Why that is safe while the site changes under the run:
+//
+//   - The seek never skips a record that sits still: each request asks for
+//     the records modified at or after the last committed one, so a record
+//     deleted or moved behind the cursor shifts nothing ahead of it.
+//   - A record modified while the run pages takes the time of its change as
+//     its date, which is past the cursor then (the cursor is a date already
+//     read, so not later than now) and at or past the run's start: the seek
+//     reads it further on, or the next incremental run, which starts at
+//     watermark − overlap ≤ the run's start, does.
+//   - So when the run ends, every record whose last change came before the
+//     watermark is in the warehouse at that version. A record deleted
+//     meanwhile may still be there: that is the census's business.
+//
+// Offset paging (a census, or a sweep whose filter the API keeps failing
+// on) skips a record that sits still whenever one read before it moves or
+// goes (the records after it shift onto a page already read): it proves
+// nothing about dates and leaves the watermark where it was. Its
+// completeness (distinct ids = totalCount) decides deletions only. A resumed
+// seek continues at its cursor and is as safe: a change while the worker was
+// down is dated after the cursor too.
+//
+// A record without a readable date is never in a filtered answer: the
+// census loads it. The writer keeps the ids a run saw (for the census's
+// deletions and a seek's counts), so memory does not grow with the entity.
 func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
-	if p.mode == synctype.ModeIncremental {
+	// A run that goes on with an offset run at its page (a sweep whose
+	// filter failed) pages on by offset: a seek always has a cursor.
+	offsetPlace := p.since == nil && p.startPage > 0
+	if seeks(e, p.mode) && !offsetPlace {
+		if p.since == nil { // a new sweep: the whole list
+			floor := sweepFloor
+			p.since = &floor
+		}
 		err := r.seek(ctx, e, src, p, res)
 		if !r.fallBack(e, res, err) {
 			return err
 		}
 		p.since, p.startPage = nil, 0 // the whole list, by offset
 	}
-	first, firstTotal := true, 0
-	records, distinct := 0, 0
-	candidate := res.WatermarkAfter
-	err := src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
-		if first {
-			firstTotal = pg.TotalCount
-		}
-		first = false
+	records := 0
+	return src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
 		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
@@ -480,22 +520,16 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		if err != nil {
 			return err
 		}
-		// The writer read the newest last-modified time of the records it
-		// loaded (PostgreSQL parses the dates; quarantined records do not count).
-		candidate = later(candidate, capped(out.MaxModified, p.watermarkCap))
-		distinct += out.NewlySeen
 		records += len(pg.Records)
 		r.committed(e, p, res, pg, out, records)
 		return ctx.Err()
 	})
-	if err != nil {
-		return err
-	}
-	if e.Incremental() && p.startPage == 0 && distinct == res.TotalLast && res.TotalLast == firstTotal {
-		res.WatermarkAfter = later(res.WatermarkAfter, candidate)
-	}
-	return nil
 }
+
+// sweepFloor is where a sweep's seek starts: before any record (Plutora's
+// records date from the 2010s), and inside the range of every SQL Server date type
+// an API may keep them in (smalldatetime starts on 1900-01-01).
+var sweepFloor = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // later returns the later of two optional times.
 func later(a, b *time.Time) *time.Time {

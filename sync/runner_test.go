@@ -126,9 +126,13 @@ func TestRunResumesAtNextPage(t *testing.T) {
 	}
 	runID := cp.RunID
 
-	// The next run resumes the census with the same run id at page 2, then
-	// runs what was asked.
+	// The next census resumes the interrupted one, with the same run id at
+	// page 2 (an incremental run or a sweep would resume only a run of
+	// theirs: the census runs beside them).
 	src.onPage = nil
+	if _, err := r.Run(context.Background(), changes, synctype.ModeCensus); err != nil {
+		t.Fatal(err)
+	}
 	res, err := r.Run(context.Background(), changes, synctype.ModeIncremental)
 	if err != nil {
 		t.Fatal(err)
@@ -182,8 +186,13 @@ func TestResumedCensusMarksNothing(t *testing.T) {
 	if res == nil || !res.Resumed || res.Deleted != 0 || !strings.Contains(res.DeleteNote, "resumed census") {
 		t.Fatalf("resumed census: %+v", res)
 	}
-	if got := len(w.live("changes")); got != 10 {
-		t.Errorf("%d live rows after the resumed census, want 10 (nothing marked)", got)
+	// The census asked for then runs afresh, complete, and marks the one gone.
+	fresh := w.runs[cp.RunID+1]
+	if fresh == nil || fresh.Mode != synctype.ModeCensus || fresh.Resumed || fresh.Deleted != 1 {
+		t.Fatalf("census after the resumed one: %+v", fresh)
+	}
+	if got := w.live("changes"); len(got) != 9 || slices.Contains(got, ids[1]) {
+		t.Errorf("live rows %v: want the 9 left upstream", got)
 	}
 }
 
@@ -193,18 +202,18 @@ func TestRunFailureAndPanicAreRecorded(t *testing.T) {
 		set  func(*fakeSource)
 		want string
 	}{
-		{"error", func(s *fakeSource) { s.failPage = 1 }, "fetch changes page 1: server error"},
+		{"error", func(s *fakeSource) { s.failPage = 1 }, "fetch hosts page 1: server error"},
 		{"panic", func(s *fakeSource) { s.panicAt = 1 }, "panic: boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src, w := newFakeSource(), newFakeWriter()
-			seed(src, "changes", 8)
+			seed(src, "hosts", 8)
 			tt.set(src)
 			m := newTestMetrics()
 			r := newTestRunner(t, src, w)
 			r.opts.Metrics = m.Metrics
-			res, err := r.Run(context.Background(), changes, synctype.ModeIncremental)
+			res, err := r.Run(context.Background(), hosts, synctype.ModeSweep)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err %v, want %q", err, tt.want)
 			}
@@ -212,10 +221,10 @@ func TestRunFailureAndPanicAreRecorded(t *testing.T) {
 			if got == nil || got.Outcome != synctype.OutcomeFailed || !strings.Contains(got.Error, tt.want) || got.Pages != 1 {
 				t.Fatalf("ledger: %+v", got)
 			}
-			if v := m.value(t, "plutora_sync_runs_total", "entity", "changes", "outcome", "failed"); v != 1 {
+			if v := m.value(t, "plutora_sync_runs_total", "entity", "hosts", "outcome", "failed"); v != 1 {
 				t.Errorf("runs_total failed = %v", v)
 			}
-			if v := m.value(t, "plutora_sync_consecutive_failures", "entity", "changes"); v != 1 {
+			if v := m.value(t, "plutora_sync_consecutive_failures", "entity", "hosts"); v != 1 {
 				t.Errorf("consecutive_failures = %v", v)
 			}
 		})
@@ -236,6 +245,9 @@ func TestNewRunnerRejects(t *testing.T) {
 	}
 }
 
+// TestSweepWatermarkCappedAtStart: a census pages by offset and proves
+// nothing about dates, so it leaves the watermark alone; a sweep seeks and
+// yields one, but never past its start, nor does an incremental run.
 func TestSweepWatermarkCappedAtStart(t *testing.T) {
 	src, w := newFakeSource(), newFakeWriter()
 	seed(src, "changes", 4)
@@ -247,8 +259,15 @@ func TestSweepWatermarkCappedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res.WatermarkAfter != nil || w.cps["plutora/changes"].Watermark != nil {
+		t.Errorf("census watermark %v, want none", res.WatermarkAfter)
+	}
+	res, err = r.Run(context.Background(), changes, synctype.ModeSweep)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(t0) {
-		t.Errorf("census watermark %v, want the run's start %v", res.WatermarkAfter, t0)
+		t.Errorf("sweep watermark %v, want the run's start %v", res.WatermarkAfter, t0)
 	}
 	// An incremental run is capped at its start too: a record dated in the
 	// future must not push the watermark past now and blind later runs.
@@ -264,15 +283,12 @@ func TestSweepWatermarkCappedAtStart(t *testing.T) {
 func TestCapped(t *testing.T) {
 	a, b := t0, t0.Add(time.Hour)
 	tests := []struct {
-		t    *time.Time
-		c    *wmBound
-		want *time.Time
+		t, c, want *time.Time
 	}{
 		{&b, nil, &b},
-		{&b, capAt(&a), &a},
-		{&a, capAt(&b), &a},
-		{&a, capAt(nil), nil},
-		{nil, capAt(&a), nil},
+		{&b, &a, &a},
+		{&a, &b, &a},
+		{nil, &a, nil},
 	}
 	for i, tt := range tests {
 		got := capped(tt.t, tt.c)
@@ -374,7 +390,8 @@ func TestRunWritesPagesInOrder(t *testing.T) {
 	if res.Inserted != 7 || res.Pages != 3 || res.TotalLast != 7 || res.WatermarkAfter == nil || !res.WatermarkAfter.Equal(t0.Add(-time.Hour)) {
 		t.Errorf("run: %+v", res)
 	}
-	if want := []int{0, 3, 1, 6, 2, 7}; !slices.Equal(progress, want) {
+	// A sweep of changes seeks: each page reads its predecessor's last record again.
+	if want := []int{0, 3, 1, 6, 2, 9}; !slices.Equal(progress, want) {
 		t.Errorf("progress (page, records so far) %v, want %v", progress, want)
 	}
 

@@ -28,17 +28,17 @@ type seekPos struct {
 	size   int // records on a full page: the most seen on one
 }
 
-// seek reads an incremental run one request at a time: each asks for the
-// records modified at or after the last committed record's date, ascending,
-// from page 0. Records that change while it reads move behind the cursor (to
-// the end) instead of shifting the pages under it, so nothing is skipped;
-// and each page's commit moves the watermark to its newest record (capped),
-// so a busy site never stalls it. p.since (watermark − overlap) is the first
-// cursor, which bounds what a run re-reads.
+// seek reads an incremental run, or a sweep of an incremental entity, one
+// request at a time: each asks for the records modified at or after the last
+// committed record's date, ascending, from page 0. Records that change while
+// it reads move behind the cursor (to the end) instead of shifting the pages
+// under it, so nothing is skipped; and each page's commit moves the
+// watermark to its newest record (capped), so a busy site never stalls it
+// (see pages for why that is safe). p.since is the first cursor:
+// watermark − overlap, which bounds what a run re-reads, or sweepFloor.
 func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
 	pos := seekPos{since: p.since.Truncate(filterPrecision)}
-	known := p.watermark // records newer than this are changes the warehouse has not seen
-	records := 0
+	st := seekState{known: p.watermark}
 	for {
 		pg, err := r.fetchOne(ctx, e, src, pos)
 		if err != nil {
@@ -48,24 +48,9 @@ func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan
 		if err != nil {
 			return err
 		}
-		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
-		if err != nil {
-			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
-		}
-		since := pos.since
-		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-			PageNum: res.Pages, TotalCount: pg.TotalCount, Since: &since, Records: recs, Summaries: summaries,
-			Watermark: capped(mods.newest, p.watermarkCap)})
-		if err != nil {
+		if err := r.writeSeekPage(ctx, e, src, p, res, pos, pg, mods, &st); err != nil {
 			return err
 		}
-		if out.Inserted+out.Updated > 0 { // an unchanged page holds no change to time
-			r.opts.Metrics.Lag(e, mods.after(known), r.opts.Now())
-		}
-		known = later(known, mods.newest)
-		res.WatermarkAfter = later(res.WatermarkAfter, capped(mods.newest, p.watermarkCap))
-		records += len(pg.Records)
-		r.committed(e, p, res, pg, out, records)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -73,8 +58,52 @@ func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan
 		if !more {
 			return nil
 		}
+		st.again = 0
+		if next.before == nil {
+			st.again = mods.from(next.since)
+		}
 		pos = next
 	}
+}
+
+// seekState is what a seek carries from page to page.
+type seekState struct {
+	known    *time.Time // records newer than this are changes the warehouse has not seen
+	records  int        // records read so far
+	distinct int        // distinct ids read so far
+	again    int        // records of the last page that the next request reads again
+}
+
+// writeSeekPage writes page pg of a seek at pos, and counts it in res and st.
+func (r *Runner) writeSeekPage(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult,
+	pos seekPos, pg synctype.Page, mods dates, st *seekState) error {
+	recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
+	if err != nil {
+		return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
+	}
+	// A seek's totalCount counts the records from its cursor on; with the
+	// distinct ones read before, it is about the whole the run reads (what
+	// the ledger, the progress and the budget plan want).
+	whole := pg
+	whole.TotalCount += st.distinct - st.again
+	since := pos.since
+	out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+		PageNum: res.Pages, TotalCount: whole.TotalCount, Since: &since, Records: recs, Summaries: summaries,
+		Watermark: capped(mods.newest, p.watermarkCap)})
+	if err != nil {
+		return err
+	}
+	// An unchanged page holds no change to time; a sweep's records are
+	// mostly old ones read for the first time, not changes.
+	if p.mode == synctype.ModeIncremental && out.Inserted+out.Updated > 0 {
+		r.opts.Metrics.Lag(e, mods.after(st.known), r.opts.Now())
+	}
+	st.known = later(st.known, mods.newest)
+	st.distinct += out.NewlySeen
+	st.records += len(pg.Records)
+	res.WatermarkAfter = later(res.WatermarkAfter, capped(mods.newest, p.watermarkCap))
+	r.committed(e, p, res, whole, out, st.records)
+	return nil
 }
 
 // next is where the seek reads after page pg, whose last record was modified
@@ -128,7 +157,7 @@ func (r *Runner) committed(e synctype.Entity, p plan, res *synctype.RunResult, p
 		"total", pg.TotalCount, "records", len(pg.Records))
 	if r.opts.Progress != nil {
 		page := pg.Num
-		if p.mode == synctype.ModeIncremental {
+		if seeks(e, p.mode) {
 			page = res.Pages - 1 // a seek's pages are all page 0 of their cursor, mostly
 		}
 		r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: page, TotalCount: pg.TotalCount, Records: records})
@@ -151,6 +180,17 @@ func (d dates) after(t *time.Time) []time.Time {
 		}
 	}
 	return out
+}
+
+// from counts the dates at or after t, to the filter's precision.
+func (d dates) from(t time.Time) int {
+	n := 0
+	for _, m := range d.all {
+		if !m.Truncate(filterPrecision).Before(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // pageDates reads the last-modified date of each record of pg, a page of a
@@ -204,4 +244,9 @@ func modifiedOf(rec json.RawMessage, field string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// seeks reports whether a run of e in mode reads by seeking (see pages).
+func seeks(e synctype.Entity, mode synctype.Mode) bool {
+	return e.Incremental() && mode != synctype.ModeCensus
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,16 +12,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // freshOptions drive the freshness benchmark (-freshness).
 type freshOptions struct {
-	duration time.Duration // churn this long
+	duration time.Duration // measure lag this long (calm: churn this long)
 	budget   int           // PLUTORA_BUDGET_PER_HOUR, and the sandbox's budget
 	latency  time.Duration
-	churn    time.Duration // one round (an insert and an update per entity) this often
+	churn    time.Duration // one round (an insert, an update and, busy, a delete per entity) this often
+	scale    float64       // busy: the sandbox holds DefaultSizes × scale
+	lists    string        // the sandbox's GET lists: real (summaries, the default) or full
+	calm     bool          // churn only once the first load is done (the benchmark before issue 22)
 }
 
 // freshFigures are what the freshness benchmark measured.
@@ -31,6 +35,7 @@ type freshFigures struct {
 	Changed    map[string]int              // records churned per entity
 	Missing    map[string]int              // of which not in the warehouse at the end
 	PerHour    map[string]float64          // product → API requests per hour while churning
+	ByClass    map[string]map[string]int   // product → class of request (requestClass) → requests in the window
 	MaxWindow  map[string]int              // product → most requests in any rolling hour
 	Requests   int                         // API requests of the whole run (sandbox log)
 	Pages      int                         // pages of the whole run (ledger)
@@ -38,8 +43,11 @@ type freshFigures struct {
 	Counted    int                         // requests the ledger counted (per run, exactly)
 	Details    int                         // of which detail requests (summary lists)
 	Converged  time.Duration               // after churn stopped, until every record landed
-	ChurnStart time.Time
-	Work       []classWork // the ledger's runs while churning, per entity and mode
+	ChurnStart time.Time                   // of the window measured (busy: once every polled entity is incremental)
+	Started    time.Time                   // the daemon's start (busy: the churn began just before)
+	FirstLoad  time.Time                   // when every entity had a successful run
+	Polled     map[string]time.Time        // busy: each polled entity's first incremental run
+	Work       []classWork                 // the ledger's runs while churning, per entity and mode
 }
 
 // classWork is one entity's runs of one mode while the sandbox churned.
@@ -53,17 +61,28 @@ type classWork struct {
 var incremental = []string{plutoratest.Changes, plutoratest.Releases, plutoratest.Defects}
 
 // measureFreshness runs the binary as a daemon at its defaults (but for the
-// budget) against an in-process sandbox with latency, churns changes,
-// releases and defects for o.duration once the first sync is done, and
-// measures each changed record's lag, the requests from the sandbox's own
-// log, and the most requests in any rolling hour.
+// budget) against an in-process sandbox with latency that churns changes,
+// releases and defects, and measures each changed record's lag, the
+// requests from the sandbox's own log, and the most requests in any
+// rolling hour. Busy (the default): a sandbox at o.scale that churns from
+// before the daemon starts; it measures how long until every polled entity
+// is incremental, then the lag for o.duration. Calm: the default sandbox,
+// churned for o.duration once the first load is done.
 func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log io.Writer) (*freshFigures, error) {
 	bin, cleanup, err := buildBinary(ctx, log)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 1, Latency: o.latency, Budget: o.budget, Window: time.Hour})
+	sopts := plutoratest.Options{Seed: 1, Latency: o.latency, Budget: o.budget, Window: time.Hour}
+	if !o.calm {
+		sopts.Sizes = plutoratest.ScaledSizes(o.scale)
+	}
+	if sopts.Lists, err = plutoratest.ParseLists(o.lists); err != nil {
+		return nil, fmt.Errorf("-lists: %w", err)
+	}
+	fmt.Fprintf(log, "bench: sandbox of %+v…\n", sopts.Sizes)
+	sb, err := plutoratest.NewServer(sopts)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +97,83 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		return nil, err
 	}
 	defer db.Close()
+	f := &freshFigures{}
+	churn := plutoratest.ChurnOptions{Entities: incremental, Interval: o.churn, Inserts: 1, Updates: 1}
+	stop := func() {}
+	if !o.calm { // a busy site: it churns before the worker's first request
+		churn.Deletes = 1
+		stop = sb.StartChurn(churn)
+	}
+	defer func() { stop() }()
+	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, log)
+	if err != nil {
+		return nil, err
+	}
+	defer stopDaemon()
+	f.Started = time.Now()
+	if err := f.settle(ctx, db, sb, o, log, &stop); err != nil {
+		return nil, err
+	}
+	select {
+	case <-time.After(o.duration):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	stop()
+	churnEnd := time.Now()
+	return f, f.measure(ctx, db, sb, churnEnd)
+}
+
+// settle waits for the first load, and busy for every polled entity to be
+// incremental; calm, it starts the churn then. The window measured starts
+// when it returns.
+func (f *freshFigures) settle(ctx context.Context, db *sql.DB, sb *plutoratest.Server, o freshOptions, log io.Writer, stop *func()) error {
+	deadline := 10 * time.Minute
+	if !o.calm {
+		deadline = 3 * time.Hour // a first load of 500,000 changes takes time
+	}
+	var err error
+	if f.FirstLoad, err = waitFirstSync(ctx, db, deadline); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "bench: first load done after %v\n", f.FirstLoad.Sub(f.Started).Round(time.Second))
+	if o.calm {
+		f.ChurnStart = time.Now()
+		*stop = sb.StartChurn(plutoratest.ChurnOptions{Entities: incremental, Interval: o.churn, Inserts: 1, Updates: 1})
+	} else {
+		if f.Polled, err = waitIncremental(ctx, db, f.FirstLoad.Add(10*time.Minute)); err != nil {
+			return err
+		}
+		f.ChurnStart = time.Now()
+		fmt.Fprintf(log, "bench: every polled entity incremental after %v\n", f.ChurnStart.Sub(f.Started).Round(time.Second))
+	}
+	fmt.Fprintf(log, "bench: measuring the lag for %v…\n", o.duration)
+	return nil
+}
+
+// measure collects the figures of the window from f.ChurnStart to churnEnd.
+func (f *freshFigures) measure(ctx context.Context, db *sql.DB, sb *plutoratest.Server, churnEnd time.Time) error {
+	if err := f.collect(ctx, db, sb, churnEnd); err != nil {
+		return err
+	}
+	f.audit(sb, churnEnd)
+	var err error
+	if f.Work, err = workWhileChurning(ctx, db, f.ChurnStart, churnEnd); err != nil {
+		return err
+	}
+	return db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pages), 0), coalesce(sum(requests), 0), coalesce(sum(details), 0)
+		FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages, &f.Counted, &f.Details)
+}
+
+// startDaemon migrates the scratch database and starts the binary as a
+// daemon at its defaults but for the budget; stop ends it.
+func startDaemon(ctx context.Context, bin string, sb *plutoratest.Server, dbURL string, budget int, log io.Writer) (stop func(), err error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	env := append(sandboxEnv(sb), "DATABASE_URL="+dbURL, "LOG_FORMAT=text", "LOG_LEVEL=warn",
-		"METRICS_ADDR="+addr, fmt.Sprint("PLUTORA_BUDGET_PER_HOUR=", o.budget))
+		"METRICS_ADDR="+addr, fmt.Sprint("PLUTORA_BUDGET_PER_HOUR=", budget))
 	if _, err := runWorker(ctx, bin, env, log, "migrate"); err != nil {
 		return nil, err
 	}
@@ -93,33 +183,7 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 	if err := daemon.Start(); err != nil {
 		return nil, fmt.Errorf("start the daemon: %w", err)
 	}
-	defer func() { _ = daemon.Process.Signal(os.Interrupt); _ = daemon.Wait() }()
-
-	f := &freshFigures{}
-	if err := waitFirstSync(ctx, db); err != nil {
-		return nil, err
-	}
-	f.ChurnStart = time.Now()
-	fmt.Fprintf(log, "bench: first sync done; churning for %v…\n", o.duration)
-	stop := sb.StartChurn(plutoratest.ChurnOptions{Entities: incremental, Interval: o.churn, Inserts: 1, Updates: 1})
-	select {
-	case <-time.After(o.duration):
-	case <-ctx.Done():
-		stop()
-		return nil, ctx.Err()
-	}
-	stop()
-	churnEnd := time.Now()
-	if err := f.collect(ctx, db, sb, churnEnd); err != nil {
-		return nil, err
-	}
-	f.audit(sb, churnEnd)
-	if f.Work, err = workWhileChurning(ctx, db, f.ChurnStart, churnEnd); err != nil {
-		return nil, err
-	}
-	err = db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(pages), 0), coalesce(sum(requests), 0), coalesce(sum(details), 0)
-		FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages, &f.Counted, &f.Details)
-	return f, err
+	return func() { _ = daemon.Process.Signal(os.Interrupt); _ = daemon.Wait() }, nil
 }
 
 // workWhileChurning reads from the ledger what each entity's polls, sweeps
@@ -159,23 +223,61 @@ func sandboxEnv(sb *plutoratest.Server) []string {
 	return env
 }
 
-// waitFirstSync waits until every entity has a successful run.
-func waitFirstSync(ctx context.Context, db *sql.DB) error {
-	deadline := time.Now().Add(10 * time.Minute)
+// waitFirstSync waits, at most d, until every entity has a successful run,
+// and returns when the last of them ended.
+func waitFirstSync(ctx context.Context, db *sql.DB, d time.Duration) (time.Time, error) {
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		var n int
-		err := db.QueryRowContext(ctx, `SELECT count(DISTINCT e.entity) FROM plutora_sync.run_entities e
-			JOIN plutora_sync.runs r ON r.id = e.run_id WHERE r.status = 'success'`).Scan(&n)
+		var last sql.NullTime
+		err := db.QueryRowContext(ctx, `SELECT count(*), max(first) FROM (SELECT e.entity, min(r.finished_at) AS first
+			FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
+			WHERE r.status = 'success' GROUP BY e.entity) f`).Scan(&n, &last)
 		if err == nil && n >= len(synctype.Entities()) {
-			return nil
+			return last.Time, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return time.Time{}, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
-	return errors.New("the daemon's first sync did not finish within 10 minutes")
+	return time.Time{}, fmt.Errorf("the daemon's first sync did not finish within %v", d)
+}
+
+// waitIncremental waits, until deadline, for a successful incremental run
+// of every polled entity, and returns when each one's first started.
+func waitIncremental(ctx context.Context, db *sql.DB, deadline time.Time) (map[string]time.Time, error) {
+	for {
+		rows, err := db.QueryContext(ctx, `SELECT e.entity, min(r.started_at) FROM plutora_sync.run_entities e
+			JOIN plutora_sync.runs r ON r.id = e.run_id
+			WHERE r.status = 'success' AND e.mode = 'incremental' AND e.entity = ANY ($1) GROUP BY e.entity`, pq.Array(incremental))
+		if err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
+		got := map[string]time.Time{}
+		for rows.Next() {
+			var e string
+			var at time.Time
+			if err := rows.Scan(&e, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("ledger: %w", err)
+			}
+			got[e] = at
+		}
+		rows.Close()
+		if len(got) == len(incremental) {
+			return got, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("only %v of %v ran incrementally within 10 minutes of the first load's end", got, incremental)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // collect waits (up to 6 minutes) until every record churned is in the
@@ -196,16 +298,23 @@ func (f *freshFigures) collect(ctx context.Context, db *sql.DB, sb *plutoratest.
 	deadline := churnEnd.Add(6 * time.Minute)
 	for {
 		missing := 0
+		last := churnEnd
 		for entity, m := range want {
-			lags, miss, err := landed(ctx, db, entity, m)
+			lags, miss, at, err := landed(ctx, db, entity, m)
 			if err != nil {
 				return err
 			}
 			f.Changed[entity], f.Missing[entity], f.Lag[entity] = len(m), miss, percentiles(lags)
 			missing += miss
+			last = later(last, at)
 		}
 		if missing == 0 || time.Now().After(deadline) {
-			f.Converged = time.Since(churnEnd)
+			// By the warehouse's times: reading a big sandbox's records above
+			// takes a while itself.
+			f.Converged = last.Sub(churnEnd)
+			if missing > 0 {
+				f.Converged = time.Since(churnEnd)
+			}
 			return nil
 		}
 		select {
@@ -239,26 +348,35 @@ func modifiedSince(recs map[string]json.RawMessage, e synctype.Entity, t time.Ti
 }
 
 // landed returns the lags of the records of want that are in the warehouse
-// at (at least) their version, and how many are not.
-func landed(ctx context.Context, db *sql.DB, entity string, want map[string]time.Time) ([]time.Duration, int, error) {
+// at (at least) their version, how many are not, and when the last of them
+// landed.
+func landed(ctx context.Context, db *sql.DB, entity string, want map[string]time.Time) (lags []time.Duration, missing int, last time.Time, err error) {
 	rows, err := db.QueryContext(ctx, `SELECT id::text, last_modified_date, _last_changed_at FROM plutora.`+entity+`
 		WHERE _deleted_at IS NULL AND last_modified_date >= $1`, minTime(want))
 	if err != nil {
-		return nil, 0, fmt.Errorf("lag of %s: %w", entity, err)
+		return nil, 0, last, fmt.Errorf("lag of %s: %w", entity, err)
 	}
 	defer rows.Close()
-	var lags []time.Duration
 	for rows.Next() {
 		var id string
 		var modified, changed time.Time
 		if err := rows.Scan(&id, &modified, &changed); err != nil {
-			return nil, 0, err
+			return nil, 0, last, err
 		}
 		if at, ok := want[id]; ok && !modified.Before(at.Truncate(time.Millisecond)) {
 			lags = append(lags, max(changed.Sub(modified), 0))
+			last = later(last, changed)
 		}
 	}
-	return lags, len(want) - len(lags), rows.Err()
+	return lags, len(want) - len(lags), last, rows.Err()
+}
+
+// later returns the later of two times.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 func minTime(m map[string]time.Time) time.Time {
@@ -279,55 +397,4 @@ func percentiles(d []time.Duration) [3]time.Duration {
 	slices.Sort(d)
 	rank := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))] }
 	return [3]time.Duration{rank(0.5), rank(0.95), d[len(d)-1]}
-}
-
-// audit reads the sandbox's request logs: requests per hour while churning
-// and the most requests of one key in any rolling hour of the whole run.
-func (f *freshFigures) audit(sb *plutoratest.Server, churnEnd time.Time) {
-	f.PerHour, f.MaxWindow = map[string]float64{}, map[string]int{}
-	hours := churnEnd.Sub(f.ChurnStart).Hours()
-	for name, p := range map[string]*plutoratest.Product{"plutora": sb.Plutora, "plutoratest": sb.Test} {
-		var all []time.Time
-		n := 0
-		for _, r := range p.RequestLog() {
-			if strings.HasSuffix(r.Path, "/oauth/token") {
-				continue
-			}
-			all = append(all, r.At)
-			if !r.At.Before(f.ChurnStart) && r.At.Before(churnEnd) {
-				n++
-			}
-		}
-		f.Requests += len(all)
-		f.PerHour[name] = float64(n) / hours
-		f.MaxWindow[name], _ = plutoratest.MaxInWindow(all, time.Hour)
-	}
-}
-
-// writeFreshness prints the figures as Markdown.
-func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
-	fmt.Fprintf(w, "Freshness: the daemon at its defaults, budget %d/h, sandbox latency %v, churn for %v (an insert and an update of each of changes, releases, defects every %v)\n\n",
-		o.budget, o.latency, o.duration, o.churn)
-	fmt.Fprintln(w, "| entity | records changed | lag p50 | lag p95 | lag max | not landed |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-	for _, e := range incremental {
-		l := f.Lag[e]
-		fmt.Fprintf(w, "| %s | %d | %.1f s | %.1f s | %.1f s | %d |\n", e, f.Changed[e], l[0].Seconds(), l[1].Seconds(), l[2].Seconds(), f.Missing[e])
-	}
-	fmt.Fprintln(w, "\n| key | requests per hour while churning | share of the budget | most in a rolling hour |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|")
-	for _, p := range []string{"plutora", "plutoratest"} {
-		fmt.Fprintf(w, "| %s | %.0f | %.2f%% | %d of %d |\n", p, f.PerHour[p], 100*f.PerHour[p]/float64(o.budget), f.MaxWindow[p], o.budget)
-	}
-	fmt.Fprintln(w, "\n| key | entity | mode | runs while churning | requests per page | requests per hour | share of the budget | mean gap between runs |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|")
-	hours := o.duration.Hours()
-	for _, c := range f.Work {
-		perHour := float64(c.Requests) / hours
-		fmt.Fprintf(w, "| %s | %s | %s | %d | %.2f | %.0f | %.2f%% | %.1f s |\n", c.Product, c.Entity, c.Mode, c.Runs,
-			float64(c.Requests)/float64(max(c.Pages, 1)), perHour, 100*perHour/float64(o.budget), c.MeanGap.Seconds())
-	}
-	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger, "+
-		"of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
-		f.Runs, f.Pages, f.Requests, f.Counted, f.Details, float64(f.Counted-f.Details)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))
 }

@@ -7,8 +7,15 @@
 //	go run ./cmd/plutora-bench                 # 20,000 changes, benchmarks at -benchtime 1s
 //	go run ./cmd/plutora-bench -full           # 200,000 changes (and PLUTORA_BENCH_ROWS=200000 for load)
 //	go run ./cmd/plutora-bench -skip-go        # the end-to-end sync only
-//	go run ./cmd/plutora-bench -freshness      # the daemon against a churning sandbox for 10 minutes: lag, requests, budget
-//	go run ./cmd/plutora-bench -freshness -budget 2000
+//	go run ./cmd/plutora-bench -freshness      # a busy site: the daemon against a sandbox at -scale 10 churning from the start
+//	go run ./cmd/plutora-bench -freshness -scale 100 -latency 0 -lists full
+//	go run ./cmd/plutora-bench -freshness -calm -budget 2000
+//
+// -freshness (make bench-freshness) measures how long the daemon takes until
+// every polled entity (changes, releases, defects) is incremental, then the
+// lag of the records churned for -duration, and the requests per hour per
+// API key from the sandbox's own log. -calm churns the default sandbox only
+// once the first load is done instead.
 //
 // The scratch database is created on TEST_DATABASE_URL's server (default the
 // local PostgreSQL) and dropped at the end. WAL is measured server-wide: run it
@@ -48,10 +55,14 @@ func main() {
 	flag.StringVar(&o.serverURL, "db", envOr("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL server on which to create the scratch database")
 	flag.BoolVar(&o.freshness, "freshness", false, "run only the freshness benchmark: the daemon at its defaults against a churning sandbox")
-	flag.DurationVar(&o.fresh.duration, "duration", 10*time.Minute, "-freshness: how long the sandbox churns")
+	flag.DurationVar(&o.fresh.duration, "duration", 10*time.Minute, "-freshness: how long the lag is measured (-calm: how long the sandbox churns)")
 	flag.IntVar(&o.fresh.budget, "budget", 26000, "-freshness: requests per hour per API key (the daemon's and the sandbox's)")
 	flag.DurationVar(&o.fresh.latency, "latency", 100*time.Millisecond, "-freshness: added latency per API call")
-	flag.DurationVar(&o.fresh.churn, "churn", 6*time.Second, "-freshness: an insert and an update of changes, releases and defects this often (6s: one a second)")
+	flag.DurationVar(&o.fresh.churn, "churn", 6*time.Second,
+		"-freshness: an insert, an update and (but -calm) a delete of changes, releases and defects this often")
+	flag.Float64Var(&o.fresh.scale, "scale", 10, "-freshness: the sandbox holds its default sizes times this (10: 50,000 changes, 60,000 defects; not with -calm)")
+	flag.StringVar(&o.fresh.lists, "lists", "real", "-freshness: the sandbox's GET lists: real (summaries of environments, systems, releases: a detail request each) or full")
+	flag.BoolVar(&o.fresh.calm, "calm", false, "-freshness: churn the default sandbox only once the first load is done (no busy site)")
 	flag.Parse()
 	if o.changes == 0 {
 		o.changes = 20_000

@@ -75,7 +75,7 @@ func (e *FilterError) Error() string {
 }
 
 // unknownFieldError is a filter naming a field the entity does not have:
-// the real API answers it with 500 (Options.Errors.UnknownField500).
+// the real API answers it with 500 (Options.Errors.UnknownField400 answers 400 instead).
 type unknownFieldError struct{ FilterError }
 
 func (e *unknownFieldError) Unwrap() error { return &e.FilterError }

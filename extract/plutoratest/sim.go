@@ -189,6 +189,10 @@ func printFlag(w io.Writer, f *flag.Flag) {
 	fmt.Fprintf(w, "%s\n    \t%s\n", line, usage)
 }
 
+// ScaledSizes are DefaultSizes times k (at least one record each), as
+// `plutora-sync sim -scale k` serves them.
+func ScaledSizes(k float64) Sizes { return scaled(Sizes{}, k) }
+
 func scaled(s Sizes, k float64) Sizes {
 	d := DefaultSizes()
 	pick := func(v, def int) int {

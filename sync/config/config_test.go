@@ -392,6 +392,14 @@ func TestPlanPerEntity(t *testing.T) {
 			t.Errorf("entity %d: %+v, want %+v (share %v)", i, g, w, w.PerHour()/24700)
 		}
 	}
+	// What a poll that falls back to a sweep may spend: the rest.
+	used := 0.0
+	for _, w := range want {
+		used += w.PerHour()
+	}
+	if spare := plans[0].Spare(); !near(spare, 24700-used) || spare < 23_000 {
+		t.Errorf("spare %v requests an hour, want the limit less every class: %v", spare, 24700-used)
+	}
 }
 
 // TestPolls checks which entities are refreshed adaptively and with what

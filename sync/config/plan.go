@@ -125,6 +125,11 @@ func (c *Config) Polls() []Poll {
 	return out
 }
 
+// ForegroundShare is the share of the budget (less reserve) the census
+// leaves to the polls and the adaptive sweeps (extract.Config.ForegroundShare):
+// their shares, which it may never take.
+func (c *Config) ForegroundShare() float64 { return c.PollBudgetShare + c.SweepBudgetShare }
+
 // plannedEntities are the enabled entities, or every entity when none is.
 func (c *Config) plannedEntities() []synctype.Entity {
 	if entities := c.EnabledEntities(); len(entities) > 0 {
@@ -172,6 +177,17 @@ func (e EntityPlan) PerHour() float64 { return e.Polls + e.Incremental + e.Sweep
 type JobPlan struct {
 	Schedule
 	Runs, PagesPerRun, Requests int
+}
+
+// Spare is the requests per hour the plan leaves of the limit: the limit
+// less every entity's requests of every class, averaged over the week
+// planned (never below 0). A poll that falls back to a sweep spends it.
+func (p Plan) Spare() float64 {
+	used := 0.0
+	for _, e := range p.Entities {
+		used += e.PerHour()
+	}
+	return max(0, float64(p.Limit)-used)
 }
 
 // Over reports whether the plan exceeds the budget.

@@ -161,7 +161,7 @@ func (a *App) newClient(ctx context.Context, product synctype.Product, pc config
 		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
 		MaxBodyBytes: a.Config.MaxBodyBytes,
 		HTTPClient:   a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: obs,
-		Now: a.opts.Now, Logger: a.Logger,
+		Now: a.opts.Now, Logger: a.Logger, ForegroundShare: a.Config.ForegroundShare(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s client: %w", product, err)

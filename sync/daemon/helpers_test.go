@@ -54,3 +54,20 @@ func newEmptyDB(t *testing.T) (*sqlx.DB, string) {
 	db, dsn := loadtest.NewEmptyDB(t)
 	return db, workertest.AsyncCommit(t, dsn)
 }
+
+// serveUntilCleanup runs a.Serve in the background until the test ends,
+// then stops it and checks that it stopped cleanly. It returns Serve's
+// context.
+func serveUntilCleanup(t *testing.T, a *App) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ctx
+}

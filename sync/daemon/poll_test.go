@@ -45,16 +45,8 @@ func TestServePolls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	}()
+	t.Cleanup(a.Close) // after Serve stops
+	ctx := serveUntilCleanup(t, a)
 	wait := func(entities ...string) {
 		t.Helper()
 		want := map[string]bool{}

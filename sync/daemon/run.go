@@ -8,6 +8,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
@@ -145,21 +146,14 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 		a.recordAuthError(e.Product, err)
 		return res, err
 	}
-	opts := sync.PollerOptions{
-		Floor: p.Floor, Ceiling: p.Ceiling, PerHour: p.PerHour,
-		Logger: a.Logger.With("component", "poller"),
-	}
-	opts.Poll = func(ctx context.Context) (synctype.RunResult, error) {
-		res, err := run(ctx)
-		// The longest wait before the next run, which the staleness alert
-		// doubles: a sweep's grows with its requests.
-		a.Metrics.ScheduleInterval(e.Name, p.Mode, opts.LongestWait(res.Requests))
-		return res, err
-	}
+	opts := sync.PollerOptions{Mode: p.Mode, Floor: p.Floor, Ceiling: p.Ceiling, PerHour: p.PerHour, Poll: run,
+		Logger: a.Logger.With("component", "poller")}
+	opts.Waited = func(w sync.Wait) { a.waited(ctx, e, p, w) }
 	a.Metrics.ScheduleInterval(e.Name, p.Mode, opts.LongestWait(1))
 	for ctx.Err() == nil {
 		ch := l.Changed()
 		if lctx, done, ok := l.Enter(ctx); ok {
+			opts.Spare = a.spare(lctx, e.Product)
 			poller, err := sync.NewPoller(opts)
 			if err != nil { // the configuration was validated: a bug
 				done()
@@ -173,12 +167,12 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 			// hours. A poll follows at once; a sweep waits as if it had read
 			// only its pages, which it reads again each time.
 			res, _ := run(lctx)
-			var first time.Duration
+			w := sync.Wait{Reason: sync.WaitCatchUp, Fallback: opts.Fallback(res), Requests: res.Requests}
 			if p.Mode == synctype.ModeSweep {
-				first = opts.LongestWait(int64(res.Pages))
-				a.Metrics.ScheduleInterval(e.Name, p.Mode, first)
+				w.For = opts.LongestWait(int64(res.Pages))
 			}
-			poller.Run(lctx, first)
+			opts.Waited(w)
+			poller.Run(lctx, w.For)
 			done()
 		}
 		select {
@@ -188,9 +182,52 @@ func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p con
 	}
 }
 
+// waited shows the wait before e's next adaptive run and its reason: the
+// poll-wait metric, the schedule interval (the longest wait, which the
+// staleness alert doubles) and plutora_sync.next_runs (for status).
+func (a *App) waited(ctx context.Context, e synctype.Entity, p config.Poll, w sync.Wait) {
+	a.Metrics.PollWait(e.Name, w.Reason, w.For)
+	a.Metrics.ScheduleInterval(e.Name, p.Mode, max(p.Ceiling, w.For))
+	if w.Reason == sync.WaitKeyBudget {
+		a.Logger.Info("next run waits for the budget", "entity", e.Name, "in", w.For.Round(time.Second).String(),
+			"reason", w.String(), "requests", w.Requests)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := a.Writer.SaveNextRun(sctx, load.NextRun{Product: e.Product, Entity: e.Name, Due: time.Now().Add(w.For), Reason: w.String()})
+	if err != nil {
+		a.Logger.Warn("record the next run", "entity", e.Name, "error", err)
+	}
+}
+
+// spare is the requests per hour a poll of product that falls back to a
+// sweep may spend: what the budget plan leaves of the key's limit, shared
+// among the product's polled entities (sync.PollerOptions.Spare).
+func (a *App) spare(ctx context.Context, product synctype.Product) float64 {
+	plans, err := a.PlanBudget(ctx, time.Now())
+	if err != nil {
+		a.Logger.Warn("budget plan for the polls' fallbacks", "error", err)
+		return 0
+	}
+	polled := 0
+	for _, p := range a.Config.Polls() {
+		if p.Product == product && p.Mode == synctype.ModeIncremental {
+			polled++
+		}
+	}
+	for _, plan := range plans {
+		if plan.Product == product && polled > 0 {
+			return plan.Spare() / float64(polled)
+		}
+	}
+	return 0
+}
+
 // onLeadership runs every job of the product once each time this replica
 // takes its key: a fresh daemon syncs at once, and a run interrupted by a
-// crash resumes at start rather than at the next tick.
+// crash resumes at start rather than at the next tick. A census is the
+// exception: one interrupted is resumed at the next census tick, which then
+// runs a census afresh (a resumed one cannot mark deletions).
 func (a *App) onLeadership(ctx context.Context, l *sync.Leader, jobs []*sync.Job) {
 	for {
 		ch := l.Changed()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
@@ -44,9 +45,13 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	for _, e := range configured {
 		products, names = append(products, string(e.Product)), append(names, e.Name)
 	}
+	next, err := load.NextRuns(ctx, db)
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
 	fmt.Fprintln(out, "FRESHNESS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tLAST FAILURE")
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE")
 	rows, err := db.QueryContext(ctx, `
 		WITH last AS (
 			SELECT r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
@@ -84,7 +89,9 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 		if len(lag) == 2 {
 			p50, p95 = fmt.Sprintf("%.1fs", lag[0]), fmt.Sprintf("%.1fs", lag[1])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), p50, p95, shorten(failure, 70))
+		due, why := nextRun(next[product+"/"+entity], now)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), p50, p95,
+			due, why, shorten(failure, 70))
 	}
 	if err := rows.Err(); err != nil {
 		return err
@@ -143,6 +150,20 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	}
 	tw.Flush()
 	return bud.Err()
+}
+
+// nextRun shows when the daemon runs an adaptively refreshed entity next
+// and why it waits that long (see sync.Wait); "-" for an entity on a cron
+// schedule or never polled.
+func nextRun(n load.NextRun, now time.Time) (due, why string) {
+	switch {
+	case n.Reason == "":
+		return "-", "-"
+	case n.Due.After(now):
+		return "in " + n.Due.Sub(now).Round(time.Second).String(), n.Reason
+	default:
+		return "due", n.Reason
+	}
 }
 
 // countRows counts the live rows of an entity's table (-1 when unknown).

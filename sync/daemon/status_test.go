@@ -89,7 +89,7 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		{"plutora", "changes", "never", "synced", "-", "0"},
 		{"plutora", "releases", "never", "synced", "-", "0"},
 		{"plutora", "environments", "never", "synced", "-", "0"},
-		{"plutora", "systems", "no", "success", "yet", "-", "0", "-", "-", "fetch", "systems", "page", "0:", "access", "denied"},
+		{"plutora", "systems", "no", "success", "yet", "-", "0", "-", "-", "-", "-", "fetch", "systems", "page", "0:", "access", "denied"},
 		{"plutoratest", "defects", "never", "synced", "-", "0"},
 	} {
 		if got := fieldsOf(freshness, want[:2]...); len(got) < len(want) || strings.Join(got[:len(want)], " ") != strings.Join(want, " ") {

@@ -26,13 +26,20 @@
 // purpose, that the sandbox's request log shows no rolling hour over the
 // budget, and that no secret reached a log line, a metric or the ledger.
 //
+// The churn starts before the worker's first request and lasts the whole
+// fault phase. The worker runs with its default (adaptive) schedules: the
+// pollers and the adaptive sweeps; -soak.schedules=pinned pins every
+// SCHEDULE_* to @every 2s or 3s instead. The census runs every few seconds
+// in both, so that deletions converge within the quiet phase.
+//
 // The default run is the CI variant, under a minute: a 20s fault phase (25s
 // at most) and a census every 5s. The pacer counts requests by the minute, so
 // old counts leave the window only at a minute boundary: the CI variant binds
 // the budget only when one falls within 20s of the start (about one run in
-// four), and says so when it does not. A long soak, which always binds it:
+// four), and says so when it does not. A long soak, which always binds it
+// (go test's default -timeout of 10m would end it first):
 //
-//	go test ./sync/soak -run Soak -v -soak=10m -seed=42
+//	go test ./sync/soak -run '^TestSoak$' -v -soak=10m -seed=42 -timeout=30m
 //
 // Other hostile cases that need the built binary live here too (a record
 // dated in the far future and the incremental watermark). The memory

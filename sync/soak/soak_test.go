@@ -23,9 +23,10 @@ import (
 )
 
 var (
-	soakFlag = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (20s)")
-	seedFlag = flag.Int64("seed", 0, "seed of TestSoak; 0 draws one from the clock (printed)")
-	idless   = flag.Bool("soak.idless", true, "TestSoak also makes records without a usable id (no id, an id not a uuid, not an object) bad on purpose")
+	soakFlag  = flag.Duration("soak", 0, "length of the fault phase of TestSoak; 0 runs the CI variant (20s)")
+	seedFlag  = flag.Int64("seed", 0, "seed of TestSoak; 0 draws one from the clock (printed)")
+	idless    = flag.Bool("soak.idless", true, "TestSoak also makes records without a usable id (no id, an id not a uuid, not an object) bad on purpose")
+	schedules = flag.String("soak.schedules", "adaptive", "TestSoak's schedules: adaptive (no SCHEDULE_*: the pollers and adaptive sweeps, as deployed) or pinned (every SCHEDULE_* at @every 2s or 3s)")
 )
 
 // soakConfig is the shape of a soak.
@@ -53,7 +54,7 @@ func configFor(d time.Duration) soakConfig {
 			sizes:  plutoratest.Sizes{Changes: 800, Releases: 200, Environments: 60, Hosts: 250, Systems: 40, Defects: 600},
 			budget: 20000, reserve: 0.02, ownFirst: 80, bindAt: 3 * time.Second, bindBy: 20 * time.Second, afterBind: 5 * time.Second}
 	}
-	return soakConfig{phase: d, converge: 5 * time.Minute, census: 8 * time.Second,
+	return soakConfig{phase: d, converge: 8 * time.Minute, census: 8 * time.Second,
 		sizes:  plutoratest.Sizes{Changes: 2500, Releases: 400, Environments: 120, Hosts: 600, Systems: 80, Defects: 2000},
 		budget: 26000, reserve: 0.02, ownFirst: 400, bindAt: d / 3, bindBy: d/3 + time.Minute, afterBind: 30 * time.Second}
 }
@@ -67,7 +68,14 @@ func TestSoak(t *testing.T) {
 		seed = time.Now().UnixNano()%1_000_000 + 1
 	}
 	cfg := configFor(*soakFlag)
-	t.Logf("soak seed %d, fault phase %v (again: go test ./sync/soak -run Soak -v -seed=%d -soak=%v)", seed, cfg.phase, seed, *soakFlag)
+	sched, ok := scheduleEnv[*schedules]
+	if !ok {
+		t.Fatalf("-soak.schedules=%q: want adaptive or pinned", *schedules)
+	}
+	// go test's default -timeout (10m) would kill a long soak before it ends.
+	timeout := (cfg.phase + cfg.converge + 10*time.Minute).Round(time.Minute)
+	t.Logf("soak seed %d, fault phase %v, %s schedules (again: go test ./sync/soak -run '^TestSoak$' -v -seed=%d -soak=%v -soak.schedules=%s -timeout=%v)",
+		seed, cfg.phase, *schedules, seed, *soakFlag, *schedules, timeout)
 	ctx := t.Context()
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x50a4))
 	dir := t.TempDir()
@@ -102,12 +110,10 @@ func TestSoak(t *testing.T) {
 	for i, p := range []string{"PLUTORA_", "PLUTORATEST_"} { // through the fronts
 		vars[p+"API_URL"], vars[p+"TOKEN_URL"] = fronts[i].URL, fronts[i].URL+"/oauth/token"
 	}
-	env := workertest.Environ(vars, "METRICS_ADDR="+metricsAddr,
+	env := workertest.Environ(vars, append(sched, "METRICS_ADDR="+metricsAddr,
 		fmt.Sprintf("PLUTORA_BUDGET_PER_HOUR=%d", cfg.budget), fmt.Sprintf("PLUTORA_BUDGET_RESERVE=%v", cfg.reserve),
-		"SCHEDULE_CHANGES=@every 2s", "SCHEDULE_RELEASES=@every 2s", "SCHEDULE_DEFECTS=@every 2s",
-		"SCHEDULE_ENVIRONMENTS=@every 3s", "SCHEDULE_HOSTS=@every 3s", "SCHEDULE_SYSTEMS=@every 3s",
 		"CENSUS_SCHEDULE=@every "+cfg.census.String(), "DELETE_MAX_SHARE=0.5", "PAGES_IN_FLIGHT=3",
-		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug")
+		"LEADER_RETRY_INTERVAL=500ms", "SHUTDOWN_TIMEOUT=20s", "LOG_FORMAT=json", "LOG_LEVEL=debug")...)
 
 	// The fault phase.
 	kinds := badKinds
@@ -124,6 +130,14 @@ func TestSoak(t *testing.T) {
 	for i, p := range r.products() {
 		p.SetFaults(faults)
 		fronts[i].spiking.Store(true)
+	}
+	// Churn from the first second, before the worker's first request, for
+	// the whole fault phase: a real site never stands still for a first load.
+	// At an eighth of the bursts' pace, it deletes a sixteenth of each entity.
+	var stopChurn []func()
+	for _, e := range entities {
+		stopChurn = append(stopChurn, sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{e}, Interval: 8 * r.churn[e],
+			Seed: int64(rng.Uint64() >> 1)}))
 	}
 	start := time.Now()
 	cfg.start = start
@@ -143,6 +157,9 @@ func TestSoak(t *testing.T) {
 	}
 	cancel() // ends every fault that lasts
 	r.wait()
+	for _, stop := range stopChurn {
+		stop()
+	}
 
 	// The quiet phase: no fault, no churn; the worker runs on.
 	for i, p := range r.products() {
@@ -195,7 +212,7 @@ func TestSoak(t *testing.T) {
 	// The summary.
 	var sum []string
 	add := func(format string, args ...any) { sum = append(sum, fmt.Sprintf(format, args...)) }
-	add("seed %d; fault phase %v; data %+v", seed, cfg.phase, cfg.sizes)
+	add("seed %d; fault phase %v; %s schedules; churn from the first second; data %+v", seed, cfg.phase, *schedules, cfg.sizes)
 	add("faults injected by kind:")
 	kinds = r.summary()
 	for i := range fronts {
@@ -224,6 +241,18 @@ func TestSoak(t *testing.T) {
 			t.Logf("last error lines of the worker:\n%s", strings.Join(lines[max(0, len(lines)-15):], "\n"))
 		}
 	}
+}
+
+// scheduleEnv is the worker's schedules for each -soak.schedules. Adaptive
+// sets no SCHEDULE_*, as deployed; it only lets the pollers and sweeps spend
+// more than their shares of the default budget (2% and 0.8%), which would
+// make a soak of a minute mostly waiting: a poll of one request every 18 s.
+// Not much more: the census, which must catch up on every deletion in the
+// quiet phase, yields the budget to those shares.
+var scheduleEnv = map[string][]string{
+	"adaptive": {"POLL_FLOOR=1s", "POLL_CEILING=4s", "POLL_BUDGET_SHARE=0.1", "SWEEP_BUDGET_SHARE=0.05"},
+	"pinned": {"SCHEDULE_CHANGES=@every 2s", "SCHEDULE_RELEASES=@every 2s", "SCHEDULE_DEFECTS=@every 2s",
+		"SCHEDULE_ENVIRONMENTS=@every 3s", "SCHEDULE_HOSTS=@every 3s", "SCHEDULE_SYSTEMS=@every 3s"},
 }
 
 // appName names the worker's database sessions, for pg_terminate_backend.
