@@ -262,11 +262,10 @@ func (s *Server) deleteLocked(entity, id string) error {
 		}
 	}
 	switch entity {
-	case Releases:
+	case Releases: // its phases take its bookings with them
 		for _, dep := range []string{Phases, Gates, Activities, Criteria} {
 			drop(dep, func(r *record) bool { return r.parent == id })
 		}
-		drop(Bookings, func(r *record) bool { return r.links().release == id })
 	case Phases:
 		drop(Activities, func(r *record) bool { return r.links().workItem == id })
 		drop(Bookings, func(r *record) bool { return r.links().phase == id })
