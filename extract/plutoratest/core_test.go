@@ -3,6 +3,7 @@ package plutoratest
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -295,7 +296,7 @@ func TestCoreEndpoints(t *testing.T) {
 	unknown := "0badc0de-0000-4000-8000-000000000000"
 	for _, p := range []string{"/TECRs/" + unknown, "/TEBRs/" + unknown, "/TECRs/" + unknown + "/LinkedChanges",
 		"/TEBRs/" + unknown + "/Bookings", "/releases/" + unknown + "/phases", "/releases/" + unknown + "/criterias",
-		"/phases", "/activities/" + s.IDs(Activities)[0], "/bookings/filter"} {
+		"/phases", "/activities/" + s.IDs(Activities)[0], "/bookings/filter", "/Bookings/" + s.IDs(Bookings)[0]} {
 		if res := get(p); res.status != 404 {
 			t.Errorf("GET %s: %d, want 404", p, res.status)
 		}
@@ -306,4 +307,50 @@ func TestCoreEndpoints(t *testing.T) {
 			t.Errorf("GET %s under ServerErrors 1: %d, want a 5xx", p, res.status)
 		}
 	}
+}
+
+// TestCoreReadsDuringChurn reads bookings (their state reads their
+// neighbours), filters them and a TEBR's bookings while churn changes
+// them, for the race detector and against a lock taken twice.
+func TestCoreReadsDuringChurn(t *testing.T) {
+	s := newTestServer(t, Options{Seed: 14})
+	tok := token(t, s.Plutora)
+	rounds := make(chan int)
+	stop := s.StartChurn(ChurnOptions{Entities: []string{Bookings, Releases, Environments, Phases}, Interval: time.Millisecond, Rounds: rounds})
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(errs)
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			paths := []string{
+				fmt.Sprintf("/Bookings?pageNum=%d&recordsPerPage=20", n%5),
+				"/Bookings?filter=" + url.QueryEscape("`state` = `Conflicting`"),
+				"/TEBRs/" + s.IDs(TEBRs)[0] + "/Bookings",
+			}
+			for _, p := range paths {
+				if res, err := try(nil, "GET", s.Plutora.URL+p, tok, nil); err != nil || res.status != 200 {
+					errs <- fmt.Errorf("GET %s: %v %d %.100s", p, err, res.status, res.body)
+					return
+				}
+			}
+		}
+	}()
+	for r := range rounds {
+		if r == 40 {
+			break
+		}
+	}
+	close(done)
+	err := <-errs
+	stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLinks(t, s)
+	checkBookingStates(t, decodeAll(t, s, Bookings))
 }

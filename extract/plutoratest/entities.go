@@ -50,7 +50,8 @@ type entitySpec struct {
 	// /releases/{id}/, never as a list of its own.
 	child bool
 	// filter serves POST /{entity}/filter; alwaysPaged answers the
-	// envelope even without pageNum (a newer endpoint).
+	// envelope even without pageNum (a newer endpoint) and serves no
+	// detail, none being known.
 	filter, alwaysPaged bool
 }
 

@@ -233,7 +233,7 @@ func (p *Product) routePlutora(r *http.Request, segs, orig []string) *resp {
 			return methodNotAllowed(r)
 		}
 		return p.search(r, st, "camel", 100)
-	case len(segs) == 2:
+	case len(segs) == 2 && !spec.alwaysPaged:
 		if !get {
 			return methodNotAllowed(r)
 		}
