@@ -7,7 +7,10 @@ import (
 
 // ChurnOptions drive StartChurn.
 type ChurnOptions struct {
-	// Entities to churn; default changes, releases, hosts, defects.
+	// Entities to churn; default changes, releases, hosts, defects and the
+	// linked entities: bookings, tecrs, tebrs, and a release's phases,
+	// gates, activities and criterias (links.go keeps their references
+	// live: deleting a release deletes its schedule and bookings, …).
 	Entities []string
 	// Interval between rounds (default 10ms). Each round inserts, updates
 	// and deletes the given numbers of records (defaults 1, 2, 1) in every
@@ -30,7 +33,7 @@ type ChurnOptions struct {
 // it and waits for the round in progress.
 func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
 	if len(o.Entities) == 0 {
-		o.Entities = []string{Changes, Releases, Hosts, Defects}
+		o.Entities = []string{Changes, Releases, Hosts, Defects, Bookings, TECRs, TEBRs, Phases, Gates, Activities, Criteria}
 	}
 	if o.Interval <= 0 {
 		o.Interval = 10 * time.Millisecond
@@ -42,6 +45,9 @@ func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
 		o.Seed = s.opts.Seed
 	}
 	r := rand.New(rand.NewPCG(uint64(o.Seed), 0xc4a2))
+	// The linked entities draw from their own stream, so that the records
+	// churn hits among the others are those it hit before they existed.
+	rLinked := rand.New(rand.NewPCG(uint64(o.Seed), 0x1eed))
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	tick := o.Tick
@@ -62,7 +68,9 @@ func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
 			case <-tick:
 			}
 			for _, e := range o.Entities {
-				if st, err := s.store(e); err == nil {
+				if st, err := s.store(e); err == nil && st.spec.linked() {
+					s.churnRound(st, rLinked, o)
+				} else if err == nil {
 					s.churnRound(st, r, o)
 				}
 			}
@@ -94,7 +102,7 @@ func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
 
 func (s *Server) churnRound(st *store, r *rand.Rand, o ChurnOptions) {
 	for k := 0; k < o.Inserts; k++ {
-		st.insert(s.opts.Now())
+		s.insert(st.spec.name)
 	}
 	for k := 0; k < o.Updates; k++ {
 		if id, ok := st.pick(r, false); ok {
@@ -103,7 +111,7 @@ func (s *Server) churnRound(st *store, r *rand.Rand, o ChurnOptions) {
 	}
 	for k := 0; k < o.Deletes; k++ {
 		if id, ok := st.pick(r, true); ok {
-			_ = st.delete(id)
+			_ = s.delete(st.spec.name, id)
 		}
 	}
 }

@@ -14,6 +14,17 @@ const (
 	Hosts        = "hosts"
 	Systems      = "systems"
 	Defects      = "defects"
+	// Plutora's core for reporting (docs/plutora-api.md, "What Plutora's
+	// own scripts call besides"): environment bookings, test environment
+	// change and booking requests, and a release's schedule, served below
+	// /releases/{id}/ and named after those routes.
+	Bookings   = "bookings"
+	TECRs      = "tecrs"
+	TEBRs      = "tebrs"
+	Phases     = "phases"
+	Gates      = "gates"
+	Activities = "activities"
+	Criteria   = "criterias"
 )
 
 // entitySpec says how one entity is served and generated.
@@ -29,15 +40,28 @@ type entitySpec struct {
 	// parentOf gives it for the idx-th generated record.
 	parentKey string
 	parentOf  func(g *generator, idx int) string
+	// linksOf, for the linked entities (links.go), gives the parent and
+	// the links of the idx-th generated record instead of parentOf.
+	linksOf func(g *generator, idx int) (parent string, ln *links)
+	// schema names the record in the OpenAPI document ("" derives it from
+	// name: changes → Change).
+	schema string
+	// child marks a release's sub-resource: served below
+	// /releases/{id}/, never as a list of its own.
+	child bool
+	// filter serves POST /{entity}/filter; alwaysPaged answers the
+	// envelope even without pageNum (a newer endpoint) and serves no
+	// detail, none being known.
+	filter, alwaysPaged bool
 }
 
 var specs = []*entitySpec{
-	{name: Changes, idField: "id", modField: "lastModifiedDate", build: (*generator).change, fields: []string{
+	{name: Changes, idField: "id", modField: "lastModifiedDate", filter: true, build: (*generator).change, fields: []string{
 		"id", "changeId", "name", "changePriorityId", "changePriority", "changeStatusId", "changeStatus",
 		"businessValueScore", "changeTypeId", "changeType", "changeDeliveryRiskId", "changeDeliveryRisk",
 		"changeThemeId", "changeTheme", "organizationId", "organization", "raisedById", "raisedBy", "raisedDate",
 		"expectedDeliveryDate", "description", "descriptionSimple", "lastModifiedDate", "lastModifiedBy"}},
-	{name: Releases, idField: "id", modField: "lastModifiedDate", build: (*generator).release, fields: []string{
+	{name: Releases, idField: "id", modField: "lastModifiedDate", filter: true, build: (*generator).release, fields: []string{
 		"id", "identifier", "name", "summary", "location", "releaseTypeId", "releaseType", "releaseStatusTypeId",
 		"releaseStatusType", "releaseRiskLevelId", "releaseRiskLevel", "implementationDate", "displayColor",
 		"organizationId", "organization", "managerId", "parentReleaseId", "plutoraReleaseType",
@@ -51,6 +75,32 @@ var specs = []*entitySpec{
 		"id", "name", "vendor", "status", "organizationId", "organization", "description", "isAllowEdit", "inMyOrganization"}},
 	{name: Defects, test: true, idField: "Id", modField: "LastModifiedDate", build: (*generator).defect, fields: []string{
 		"Id", "DisplayId", "Name", "Description", "Status", "Priority", "Severity", "CreatedDate", "LastModifiedDate"}},
+	{name: TECRs, idField: "id", modField: "lastModifiedDate", filter: true, schema: "TECR", build: (*generator).tecr,
+		linksOf: (*generator).tecrLinks, fields: requestFields},
+	{name: TEBRs, idField: "id", modField: "lastModifiedDate", filter: true, schema: "TEBR", build: (*generator).tebr,
+		linksOf: (*generator).tebrLinks, fields: append(append([]string(nil), requestFields...), "startDate", "endDate")},
+	{name: Bookings, idField: "id", modField: "timeStamp", alwaysPaged: true, schema: "Booking", build: (*generator).booking,
+		parentKey: "environmentId", linksOf: (*generator).bookingLinks, fields: bookingFields},
+	{name: Phases, idField: "id", child: true, schema: "Phase", build: (*generator).phase, parentKey: "releaseId",
+		linksOf: (*generator).phaseLinks, fields: workItemFields},
+	{name: Gates, idField: "id", child: true, schema: "Gate", build: (*generator).gate, parentKey: "releaseId",
+		linksOf: (*generator).gateLinks, fields: workItemFields},
+	{name: Activities, idField: "id", child: true, schema: "Activity", build: (*generator).activity, parentKey: "releaseId",
+		linksOf: (*generator).activityLinks, fields: taskFields},
+	{name: Criteria, idField: "id", child: true, schema: "Criterion", build: (*generator).criterion, parentKey: "releaseId",
+		linksOf: (*generator).criterionLinks, fields: taskFields},
+}
+
+// linked reports whether records of the spec refer to others that must
+// stay live (links.go).
+func (s *entitySpec) linked() bool { return s.linksOf != nil }
+
+// schemaName is the record's name in the OpenAPI document.
+func (s *entitySpec) schemaName() string {
+	if s.schema != "" {
+		return s.schema
+	}
+	return strings.ToUpper(s.name[:1]) + s.name[1:len(s.name)-1]
 }
 
 func specByName(name string) *entitySpec {

@@ -218,7 +218,7 @@ func (p *Product) routePlutora(r *http.Request, segs, orig []string) *resp {
 		return p.releaseChanges(r, segs[1])
 	}
 	spec := specByName(segs[0])
-	if spec == nil || spec.test {
+	if spec == nil || spec.test || spec.child {
 		return notFoundRoute(r)
 	}
 	st := p.srv.stores[spec.name]
@@ -228,12 +228,12 @@ func (p *Product) routePlutora(r *http.Request, segs, orig []string) *resp {
 			return methodNotAllowed(r)
 		}
 		return p.getList(r, st)
-	case len(segs) == 2 && segs[1] == "filter" && (spec.name == Changes || spec.name == Releases):
+	case len(segs) == 2 && segs[1] == "filter" && spec.filter:
 		if r.Method != http.MethodPost {
 			return methodNotAllowed(r)
 		}
 		return p.search(r, st, "camel", 100)
-	case len(segs) == 2:
+	case len(segs) == 2 && !spec.alwaysPaged:
 		if !get {
 			return methodNotAllowed(r)
 		}
@@ -346,6 +346,9 @@ func (p *Product) getList(r *http.Request, st *store) *resp {
 		q.filter = f
 	}
 	pageStr, paged := queryParam(r, "pageNum")
+	if !paged && st.spec.alwaysPaged {
+		pageStr, paged = "0", true
+	}
 	if !paged {
 		recs, _ := st.selectPage(q, 0, 1<<62)
 		return p.listResp(st, recs, 0, 0, 0, "bare", p.srv.opts.getListFields(st.spec.name, true))
@@ -474,6 +477,12 @@ func (p *Product) releaseChanges(r *http.Request, releaseID string) *resp {
 			recs = append(recs, rec)
 		}
 	}
+	return p.recordsList(r, st, recs)
+}
+
+// recordsList answers the records of a sub-resource list: a bare array
+// without pageNum, the envelope with it.
+func (p *Product) recordsList(r *http.Request, st *store, recs []*record) *resp {
 	pageStr, paged := queryParam(r, "pageNum")
 	if !paged {
 		return p.listResp(st, recs, len(recs), 0, 0, "bare", nil)

@@ -65,8 +65,10 @@ func (p *Product) routeReference(r *http.Request, segs, orig []string) (rs *resp
 		serve = func() *resp { return okJSON(p.environmentGroups()) }
 	case len(segs) == 2 && segs[0] == "layers":
 		serve = func() *resp { return p.layer(segs[1]) }
+	case len(segs) == 2 && segs[0] == "workitemnames" && (segs[1] == Phases || segs[1] == Gates):
+		serve = func() *resp { return okJSON(g.workItemNamesJSON(segs[1])) }
 	case len(segs) == 3:
-		if serve = p.subresource(segs[0], segs[1], segs[2]); serve == nil {
+		if serve = p.subresource(r, segs[0], segs[1], segs[2]); serve == nil {
 			return nil, false
 		}
 	default:

@@ -21,8 +21,8 @@ import (
 // The script test walks `plutora-sync sim` as a script would that knows only
 // the facts of docs/plutora-api.md: what it prints, the password grant, the
 // paths (in any case), the envelope, the fields of each record, which lists
-// answer summaries, which references are always set, and the 500 of a filter
-// on an unknown field. It imports nothing of the sandbox but SimCommand,
+// answer summaries, which references are always set, the core objects
+// (script_core_test.go) and the 500 of a filter on an unknown field. It imports nothing of the sandbox but SimCommand,
 // and checks that the OpenAPI document lists every path it walked.
 
 // Facts of §3 and §4: the envelope, the list items, the details.
@@ -90,6 +90,7 @@ func TestScriptWalksTheAPI(t *testing.T) {
 			c.environmentHosts(data)
 			requiredSet(t, data)
 			c.subresources(data, refs)
+			c.core(data, refs)
 			c.unknownField()
 			resolve(t, data, refs)
 			c.documented()
@@ -191,7 +192,8 @@ type script struct {
 }
 
 // literals are the path segments after an id that are not ids.
-var literals = []string{"filter", "systems", "changes", "tree", "additionalInformation", "stakeholders", "GetByDisplayId", "Search"}
+var literals = []string{"filter", "systems", "changes", "tree", "additionalInformation", "stakeholders", "GetByDisplayId", "Search",
+	"phases", "gates", "activities", "criterias", "LinkedChanges", "Bookings"}
 
 // path joins literal segments in a case that varies per request (paths are
 // case-insensitive) with ids, which are passed as they are.
@@ -735,7 +737,7 @@ func resolve(t *testing.T, data walked, rf refs) {
 		return m
 	}
 	var total, zero int
-	for _, ref := range references {
+	for _, ref := range append(slices.Clone(references), coreReferences...) {
 		ids := names(ref.target)
 		if len(ids) == 0 {
 			t.Fatalf("%s: no %s to refer to (is the lookup type listed?)", ref.entity, ref.target)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -15,18 +16,35 @@ var (
 	// ErrNotFound is returned for an id that is not a live record.
 	ErrNotFound = errors.New("no such record")
 	// ErrUnknownEntity is returned for an entity name not in the list
-	// changes, releases, environments, hosts, systems, defects.
+	// changes, releases, environments, hosts, systems, defects, bookings,
+	// tecrs, tebrs, phases, gates, activities, criterias.
 	ErrUnknownEntity = errors.New("unknown entity")
 )
 
 // Sizes are the record counts to generate. Zero fields take the defaults of
-// a mid-sized site (DefaultSizes).
-type Sizes struct{ Changes, Releases, Environments, Hosts, Systems, Defects int }
+// a mid-sized site (DefaultSizes); zero Bookings, TECRs and TEBRs follow
+// the environments instead (5, 1 and 2/3 per environment), so that a small
+// site has as crowded a calendar as a large one. A release's schedule
+// follows the releases: 4 phases with 2 activities each, 3 gates with 2
+// criteria each.
+type Sizes struct {
+	Changes, Releases, Environments, Hosts, Systems, Defects int
+	Bookings, TECRs, TEBRs                                   int
+}
 
 // DefaultSizes returns the record counts of a mid-sized site.
 func DefaultSizes() Sizes {
-	return Sizes{Changes: 5000, Releases: 400, Environments: 300, Hosts: 1200, Systems: 250, Defects: 6000}
+	return Sizes{Changes: 5000, Releases: 400, Environments: 300, Hosts: 1200, Systems: 250, Defects: 6000,
+		Bookings: 1500, TECRs: 300, TEBRs: 200}
 }
+
+// The shape of a generated release's schedule (schedule.go).
+const (
+	phasesPerRelease   = 4
+	gatesPerRelease    = 3
+	activitiesPerPhase = 2
+	criteriaPerGate    = 2
+)
 
 func (s Sizes) withDefaults() Sizes {
 	d := DefaultSizes()
@@ -37,6 +55,18 @@ func (s Sizes) withDefaults() Sizes {
 		if *f.v == 0 {
 			*f.v = *f.def
 		}
+	}
+	envs := max(s.Environments, 0)
+	for _, f := range []struct {
+		v        *int
+		num, den int
+	}{{&s.Bookings, 5, 1}, {&s.TECRs, 1, 1}, {&s.TEBRs, 2, 3}} {
+		if *f.v == 0 && envs > 0 {
+			*f.v = max(envs*f.num/f.den, 1)
+		}
+	}
+	if s.Environments <= 0 || s.Releases <= 0 {
+		s.Bookings = 0 // a booking books an environment for a release
 	}
 	return s
 }
@@ -55,6 +85,20 @@ func (s Sizes) of(entity string) int {
 		return s.Systems
 	case Defects:
 		return s.Defects
+	case Bookings:
+		return s.Bookings
+	case TECRs:
+		return s.TECRs
+	case TEBRs:
+		return s.TEBRs
+	case Phases:
+		return s.Releases * phasesPerRelease
+	case Gates:
+		return s.Releases * gatesPerRelease
+	case Activities:
+		return s.Releases * phasesPerRelease * activitiesPerPhase
+	case Criteria:
+		return s.Releases * gatesPerRelease * criteriaPerGate
 	}
 	return 0
 }
@@ -148,6 +192,10 @@ type Server struct {
 	stores  map[string]*store
 	churnMu sync.Mutex
 	churns  []func()
+	// linkMu serializes the changes that keep links live (links.go):
+	// inserts of linked records and deletes with their cascades.
+	linkMu  sync.Mutex
+	linkRng *rand.Rand
 }
 
 // NewServer generates the data and starts both listeners.
@@ -155,9 +203,10 @@ func NewServer(opts Options) (*Server, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("plutoratest: %w", err)
 	}
-	s := &Server{opts: opts, stores: make(map[string]*store, len(specs))}
+	s := &Server{opts: opts, stores: make(map[string]*store, len(specs)), linkRng: rand.New(rand.NewPCG(uint64(opts.Seed), 0x11a5))}
 	sizes := opts.Sizes.withDefaults()
-	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects} {
+	for _, p := range []*int{&sizes.Changes, &sizes.Releases, &sizes.Environments, &sizes.Hosts, &sizes.Systems, &sizes.Defects,
+		&sizes.Bookings, &sizes.TECRs, &sizes.TEBRs} {
 		*p = max(*p, 0)
 	}
 	s.gen = newGenerator(uint64(opts.Seed), sizes, opts.Lists == ListsReal, opts.Quirks)
@@ -165,6 +214,7 @@ func NewServer(opts Options) (*Server, error) {
 		s.stores[spec.name] = s.gen.newStore(spec, sizes.of(spec.name))
 	}
 	s.stores[Environments].embed = s.withHosts
+	s.stores[Bookings].embed = s.withState
 	var err error
 	if s.Plutora, err = s.startProduct("plutora", opts.PlutoraAddr, plutoraCredentials); err != nil {
 		return nil, err
@@ -280,13 +330,18 @@ func (s *Server) Records(entity string) map[string]json.RawMessage {
 }
 
 // Insert adds a newly generated record, stamped with the clock's time, and
-// returns its id. Its id falls anywhere in the paging order.
+// returns its id. Its id falls anywhere in the paging order. A linked
+// record (a booking, a TECR, …) refers to live records only; a new release
+// comes with its schedule (links.go).
 func (s *Server) Insert(entity string) (string, error) {
-	st, err := s.store(entity)
-	if err != nil {
+	if _, err := s.store(entity); err != nil {
 		return "", fmt.Errorf("insert: %w", err)
 	}
-	return st.insert(s.opts.Now()), nil
+	id, ok := s.insert(entity)
+	if !ok {
+		return "", fmt.Errorf("insert %s: no live records to refer to", entity)
+	}
+	return id, nil
 }
 
 // Update changes a record's content and sets its last-modified date (where
@@ -299,13 +354,13 @@ func (s *Server) Update(entity, id string) error {
 	return st.update(id, s.opts.Now())
 }
 
-// Delete removes a record.
+// Delete removes a record, and what depends on it (links.go): a release's
+// schedule and bookings, an environment's bookings, …
 func (s *Server) Delete(entity, id string) error {
-	st, err := s.store(entity)
-	if err != nil {
+	if _, err := s.store(entity); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
-	return st.delete(id)
+	return s.delete(entity, id)
 }
 
 // SetRecord stores raw as the record with this id, byte for byte (it may be

@@ -42,6 +42,9 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&sizes.Hosts, "hosts", 0, "number of hosts")
 	fs.IntVar(&sizes.Systems, "systems", 0, "number of systems")
 	fs.IntVar(&sizes.Defects, "defects", 0, "number of defects")
+	fs.IntVar(&sizes.Bookings, "bookings", 0, "number of environment bookings (0 = 5 per environment)")
+	fs.IntVar(&sizes.TECRs, "tecrs", 0, "number of TECRs (0 = 1 per environment)")
+	fs.IntVar(&sizes.TEBRs, "tebrs", 0, "number of TEBRs (0 = 2 per 3 environments)")
 	fs.DurationVar(&o.TokenTTL, "token-ttl", 23*time.Hour, "token lifetime (expires_in)")
 	fs.IntVar(&o.Budget, "budget", 26000, "requests per client id per window")
 	fs.DurationVar(&o.Window, "window", time.Hour, "rolling window of the budget")
@@ -131,7 +134,7 @@ var simGroups = []struct {
 	flags []string
 }{
 	{"listening", []string{"plutora-addr", "test-addr"}},
-	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "churn", "quirks"}},
+	{"data", []string{"seed", "scale", "changes", "releases", "environments", "hosts", "systems", "defects", "bookings", "tecrs", "tebrs", "churn", "quirks"}},
 	{"tokens and budget", []string{"token-ttl", "no-refresh-token", "budget", "window", "throttle-status"}},
 	{"answers", []string{"lists", "summary-filters", "defect-envelope", "latency", "jitter"}},
 	{"error variants", []string{"deny-403", "unknown-field-400", "capital-message", "model-state"}},
@@ -190,7 +193,8 @@ func printFlag(w io.Writer, f *flag.Flag) {
 }
 
 // ScaledSizes are DefaultSizes times k (at least one record each), as
-// `plutora-sync sim -scale k` serves them.
+// `plutora-sync sim -scale k` serves them; bookings, TECRs and TEBRs are
+// left zero, to follow the environments (see Sizes).
 func ScaledSizes(k float64) Sizes { return scaled(Sizes{}, k) }
 
 func scaled(s Sizes, k float64) Sizes {
@@ -205,6 +209,7 @@ func scaled(s Sizes, k float64) Sizes {
 		Changes: pick(s.Changes, d.Changes), Releases: pick(s.Releases, d.Releases),
 		Environments: pick(s.Environments, d.Environments), Hosts: pick(s.Hosts, d.Hosts),
 		Systems: pick(s.Systems, d.Systems), Defects: pick(s.Defects, d.Defects),
+		Bookings: s.Bookings, TECRs: s.TECRs, TEBRs: s.TEBRs,
 	}
 }
 
@@ -237,6 +242,8 @@ func printSimHelp(w io.Writer, s *Server) {
 	line("Lists: %s (real: environments, systems and releases answer summaries; details are full)", s.opts.Lists)
 	line("Records: %d changes, %d releases, %d environments, %d hosts, %d systems, %d defects",
 		s.Count(Changes), s.Count(Releases), s.Count(Environments), s.Count(Hosts), s.Count(Systems), s.Count(Defects))
+	line("         %d bookings, %d TECRs, %d TEBRs; releases' schedules: %d phases, %d gates, %d activities, %d criteria",
+		s.Count(Bookings), s.Count(TECRs), s.Count(TEBRs), s.Count(Phases), s.Count(Gates), s.Count(Activities), s.Count(Criteria))
 	line("")
 	line("Try it:")
 	line("  TOKEN=$(%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')", tokenCurl(s.Plutora))

@@ -26,6 +26,7 @@ type record struct {
 	modStr     string
 	displayID  string // defects
 	parent     string // the id in the spec's parentKey (a host's environment)
+	ln         *links // what a linked entity's record refers to (links.go)
 	rawPtr     atomic.Pointer[[]byte]
 	exactBytes []byte // SetRecord: served as is
 }
@@ -42,8 +43,12 @@ type store struct {
 	order     []*record // sorted by id
 	byMod     []*record // sorted by modified, then id
 	byDisplay map[string]*record
-	byParent  map[string][]*record // by parent, when the spec has a parentKey
-	next      int                  // next generator index
+	byParent  map[string][]*record // by parent, when the spec has a parentKey; guarded by pmu too
+	// pmu guards byParent as well: writers hold mu and pmu, so that a
+	// reader that holds mu.RLock (a filter reading a booking, whose state
+	// reads its siblings) can read byParent without taking mu twice.
+	pmu  sync.RWMutex
+	next int // next generator index
 
 	// embed, when set, completes a generated record at each read (an
 	// environment's live hosts): what it adds can change without the
@@ -78,10 +83,13 @@ func (g *generator) newStore(spec *entitySpec, n int) *store {
 			rec.displayID = displayID(i)
 			st.byDisplay[strings.ToLower(rec.displayID)] = rec
 		}
-		if st.byParent != nil {
+		switch {
+		case spec.linksOf != nil:
+			rec.parent, rec.ln = spec.linksOf(g, i)
+		case spec.parentOf != nil:
 			rec.parent = spec.parentOf(g, i)
-			st.addChild(rec)
 		}
+		st.addChild(rec)
 		st.byID[rec.id] = rec
 		st.order = append(st.order, rec)
 	}
@@ -170,11 +178,16 @@ func (st *store) base(rec *record) []byte {
 
 // children returns the live records whose parent is id, in id order.
 func (st *store) children(id string) []*record {
-	st.mu.RLock()
-	kids := slices.Clone(st.byParent[id])
-	st.mu.RUnlock()
+	kids := st.siblings(id)
 	slices.SortFunc(kids, func(a, b *record) int { return strings.Compare(a.id, b.id) })
 	return kids
+}
+
+// siblings returns the live records whose parent is id, in no order.
+func (st *store) siblings(id string) []*record {
+	st.pmu.RLock()
+	defer st.pmu.RUnlock()
+	return slices.Clone(st.byParent[id])
 }
 
 func (st *store) posByID(id string) int {
@@ -205,7 +218,9 @@ func (st *store) put(rec *record) {
 // no parent. Callers hold mu (or own st).
 func (st *store) addChild(rec *record) {
 	if st.byParent != nil && rec.parent != "" && rec.parent != zeroGUID {
+		st.pmu.Lock()
 		st.byParent[rec.parent] = append(st.byParent[rec.parent], rec)
+		st.pmu.Unlock()
 	}
 }
 
@@ -226,6 +241,8 @@ func (st *store) remove(rec *record) {
 	if st.byDisplay != nil && rec.displayID != "" && st.byDisplay[strings.ToLower(rec.displayID)] == rec {
 		delete(st.byDisplay, strings.ToLower(rec.displayID))
 	}
+	st.pmu.Lock()
+	defer st.pmu.Unlock()
 	if kids := st.byParent[rec.parent]; kids != nil {
 		if kids = slices.DeleteFunc(kids, func(k *record) bool { return k == rec }); len(kids) == 0 {
 			delete(st.byParent, rec.parent)
@@ -266,6 +283,46 @@ func (st *store) insert(now time.Time) string {
 	return rec.id
 }
 
+// insertLinked adds a generated record with the parent and links given
+// (a linked entity's, chosen among live records by the caller).
+func (st *store) insertLinked(now time.Time, parent string, ln *links) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	idx := st.next
+	st.next++
+	rec := &record{id: st.gen.id(st.spec.name, idx), idx: idx, parent: parent, ln: ln}
+	st.stamp(rec, now, false)
+	st.put(rec)
+	return rec.id
+}
+
+// relink replaces a generated record's links with what change returns, as
+// an edit: a new version, stamped now.
+func (st *store) relink(id string, now time.Time, change func(*links) *links) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	old, ok := st.byID[id]
+	if !ok || old.ln == nil {
+		return
+	}
+	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, parent: old.parent, ln: change(old.ln)}
+	st.stamp(rec, now, strings.HasSuffix(old.modStr, "+00:00"))
+	st.put(rec)
+}
+
+// idsWhere returns the ids of the live records keep accepts, in id order.
+func (st *store) idsWhere(keep func(*record) bool) []string {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var out []string
+	for _, rec := range st.order {
+		if keep(rec) {
+			out = append(out, rec.id)
+		}
+	}
+	return out
+}
+
 func (st *store) update(id string, now time.Time) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -273,7 +330,7 @@ func (st *store) update(id string, now time.Time) error {
 	if !ok {
 		return fmt.Errorf("update %s %s: %w", st.spec.name, id, ErrNotFound)
 	}
-	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, displayID: old.displayID, parent: old.parent}
+	rec := &record{id: old.id, idx: old.idx, version: old.version + 1, displayID: old.displayID, parent: old.parent, ln: old.ln}
 	if rec.idx < 0 {
 		// An exact record: keep its bytes but move its date where possible.
 		rec.exactBytes = old.exactBytes

@@ -13,8 +13,14 @@ import (
 
 // subresource returns how to serve GET /{entity}/{id}/{name} (lowercase
 // segments), or nil when the sandbox has no such sub-resource.
-func (p *Product) subresource(entity, id, name string) func() *resp {
+func (p *Product) subresource(r *http.Request, entity, id, name string) func() *resp {
 	switch {
+	case entity == Releases && (name == Phases || name == Gates || name == Activities || name == Criteria):
+		return func() *resp { return p.releaseSchedule(id, name) }
+	case entity == TECRs && name == "linkedchanges":
+		return func() *resp { return p.linkedChanges(r, id) }
+	case entity == TEBRs && name == Bookings:
+		return func() *resp { return p.tebrBookings(r, id) }
 	case name == "additionalinformation" && (entity == Releases || entity == Changes || entity == Systems):
 		return func() *resp { return p.recordMember(entity, id, "additionalInformation") }
 	case entity == Changes && name == Systems:
@@ -83,4 +89,51 @@ func (p *Product) releaseStakeholders(w *jw, idx int) {
 	g := p.srv.gen
 	r := g.rng("releasestakeholders", idx, 0)
 	g.stakeholders(w, r, r.IntN(4))
+}
+
+// releaseSchedule serves GET /releases/{id}/{phases,gates,activities,criterias}:
+// the release's live schedule items, in id order.
+func (p *Product) releaseSchedule(id, kind string) *resp {
+	rec, ok := p.srv.stores[Releases].get(id)
+	if !ok {
+		return noRecord(Releases, id)
+	}
+	st := p.srv.stores[kind]
+	return p.listResp(st, st.children(rec.id), 0, 0, 0, "bare", nil)
+}
+
+// linkedChanges serves GET /TECRs/{id}/LinkedChanges: the live changes the
+// TECR links, as GET /changes/{id} answers them.
+func (p *Product) linkedChanges(r *http.Request, id string) *resp {
+	rec, ok := p.srv.stores[TECRs].get(id)
+	if !ok {
+		return noRecord(TECRs, id)
+	}
+	changes := p.srv.stores[Changes]
+	var recs []*record
+	for _, c := range rec.links().changes {
+		if ch, ok := changes.get(c); ok {
+			recs = append(recs, ch)
+		}
+	}
+	return p.recordsList(r, changes, recs)
+}
+
+// tebrBookings serves GET /TEBRs/{id}/Bookings: the live bookings made for
+// the TEBR, in id order.
+func (p *Product) tebrBookings(r *http.Request, id string) *resp {
+	rec, ok := p.srv.stores[TEBRs].get(id)
+	if !ok {
+		return noRecord(TEBRs, id)
+	}
+	st := p.srv.stores[Bookings]
+	st.mu.RLock()
+	var recs []*record
+	for _, b := range st.order {
+		if b.links().tebr == rec.id {
+			recs = append(recs, b)
+		}
+	}
+	st.mu.RUnlock()
+	return p.recordsList(r, st, recs)
 }

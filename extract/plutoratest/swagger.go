@@ -161,6 +161,7 @@ func (p *Product) plutoraPaths(d *apiDoc) {
 			d.add("/releases/{id}/stakeholders", "get", obj{"summary": "the stakeholders of a release", "parameters": []any{id}, "responses": d.okOr404("stakeholders", arrayOf("Stakeholder"))})
 		}
 	}
+	p.corePaths(d)
 	d.add("/organizations", "get", obj{"summary": "the organizations", "responses": d.ok("organizations", arrayOf("Organization"))})
 	d.add("/organizations/tree", "get", obj{"summary": "the organizations nested: each with its children", "responses": d.ok("the tree", arrayOf("OrganizationNode"))})
 	d.add("/users", "get", obj{"summary": "the users: a page with pageNum, else a bare array of every user", "parameters": pageParams, "responses": d.ok("a page or a bare array", obj{"oneOf": []any{pagedSchema(ref("User")), arrayOf("User")}})})
@@ -169,6 +170,32 @@ func (p *Product) plutoraPaths(d *apiDoc) {
 	d.add("/lookupfields", "get", obj{"summary": "the lookup types", "responses": d.ok("types", arrayOf("LookupType"))})
 	d.add("/lookupfields/{type}", "get", obj{"summary": "a lookup list", "parameters": []any{obj{"name": "type", "in": "path", "required": true, "schema": obj{"type": "string", "enum": p.srv.gen.lookups.types()}}},
 		"responses": d.okOr404("items", arrayOf("LookupItem"))})
+}
+
+// corePaths documents bookings, TECRs, TEBRs and a release's schedule.
+func (p *Product) corePaths(d *apiDoc) {
+	d.add("/Bookings", "get", obj{"summary": "environment bookings, always a page (page 0 without pageNum); state Conflicting where bookings of one environment overlap",
+		"parameters": listParams, "responses": d.okOr500("a page", pagedSchema(ref("Booking")))})
+	for _, e := range []struct{ path, entity, schema, sub, subSchema, subSummary string }{
+		{"/TECRs", TECRs, "TECR", "LinkedChanges", "Change", "the changes the TECR links"},
+		{"/TEBRs", TEBRs, "TEBR", "Bookings", "Booking", "the bookings made for the TEBR"},
+	} {
+		id := pathParam("id", p.exampleID(e.entity))
+		d.add(e.path, "get", obj{"summary": "list " + e.schema + "s", "parameters": listParams, "responses": d.okOr500("a page (with pageNum) or a bare array", obj{"oneOf": []any{pagedSchema(ref(e.schema)), arrayOf(e.schema)}})})
+		d.add(e.path+"/{id}", "get", obj{"summary": "one " + e.schema, "parameters": []any{id}, "responses": d.okOr404("the record", ref(e.schema))})
+		d.add(e.path+"/filter", "post", obj{"summary": "search " + e.schema + "s", "requestBody": searchRequest, "responses": d.okOr500("a page", pagedSchema(ref(e.schema)))})
+		d.add(e.path+"/{id}/"+e.sub, "get", obj{"summary": e.subSummary, "parameters": append([]any{id}, pageParams...), "responses": d.okOr404(e.subSummary, arrayOf(e.subSchema))})
+	}
+	rel := pathParam("id", p.exampleID(Releases))
+	for _, c := range []struct{ kind, schema, summary string }{
+		{Phases, "Phase", "the phases of a release"}, {Gates, "Gate", "the gates of a release"},
+		{Activities, "Activity", "the activities of a release; assignedWorkItemID is the phase"},
+		{Criteria, "Criterion", "the gate criteria of a release; assignedWorkItemID is the gate"},
+	} {
+		d.add("/releases/{id}/"+c.kind, "get", obj{"summary": c.summary, "parameters": []any{rel}, "responses": d.okOr404(c.kind, arrayOf(c.schema))})
+	}
+	d.add("/workitemnames/phases", "get", obj{"summary": "the names of phases", "responses": d.ok("names", arrayOf("WorkItemName"))})
+	d.add("/workitemnames/gates", "get", obj{"summary": "the names of gates", "responses": d.ok("names", arrayOf("WorkItemName"))})
 }
 
 // exampleID is a live id of entity for the page's examples ("" if none).
@@ -237,6 +264,7 @@ func (p *Product) schemas() obj {
 		out["Layer"] = props(nestedLayerFields...)
 		out["SystemRef"] = props("systemId", "name", "systemRoleType")
 		out["Stakeholder"] = props("userId", "user", "groupId", "group", "stakeholderRoleIds", "stakeholderRoles", "responsible", "accountable", "informed", "consulted")
+		out["WorkItemName"] = props("id", "name", "type", "sortOrder")
 		out["CustomField"] = props("id", "name", "type", "dataType", "text", "number", "decimal", "date", "time", "dateTime", "listItem", "multiListItem")
 	}
 	for _, spec := range specs {
@@ -245,10 +273,12 @@ func (p *Product) schemas() obj {
 		}
 		st := p.srv.stores[spec.name]
 		rec := &record{id: zeroGUID, idx: 0, modStr: "2025-06-20T17:29:55.883", displayID: displayID(0)}
+		if spec.linked() && p.srv.gen.sizes.of(spec.name) > 0 {
+			rec.parent, rec.ln = spec.linksOf(p.srv.gen, 0)
+		}
 		var example any
 		_ = json.Unmarshal(st.raw(rec), &example)
-		name := strings.ToUpper(spec.name[:1]) + spec.name[1:len(spec.name)-1]
-		out[name] = obj{"type": "object", "example": example}
+		out[spec.schemaName()] = obj{"type": "object", "example": example}
 	}
 	if p.Name == "plutoratest" {
 		out["PagedDefectsPascal"] = obj{"type": "object", "properties": obj{
