@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -71,7 +72,7 @@ func gather(t *testing.T, reg *prometheus.Registry, instance string) []sample {
 	var out []sample
 	for _, f := range fams {
 		for _, m := range f.GetMetric() {
-			b := labels.NewBuilder(labels.FromStrings(labels.MetricName, f.GetName(), "instance", instance))
+			b := labels.NewBuilder(labels.FromStrings(model.MetricNameLabel, f.GetName(), "instance", instance))
 			for _, l := range m.GetLabel() {
 				b.Set(l.GetName(), l.GetValue())
 			}
