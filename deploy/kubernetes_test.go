@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -75,10 +77,15 @@ func byKind(objs []map[string]any, kind string) map[string]any {
 func TestKubernetesBase(t *testing.T) {
 	vars := configVariables(t)
 	objs := objects(t, "kubernetes/base")
-	for _, kind := range []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"} {
+	for _, kind := range []string{"Namespace", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"} {
 		if byKind(objs, kind) == nil {
 			t.Errorf("kubernetes/base: no %s", kind)
 		}
+	}
+	// The Secret is made with kubectl create secret (docs/operations.md), never
+	// applied from a file of this repository.
+	if byKind(objs, "Secret") != nil {
+		t.Error("kubernetes/base applies a Secret: secrets are created with kubectl create secret, not kept in the repository")
 	}
 	dep := byKind(objs, "Deployment")
 	if dep == nil {
@@ -115,8 +122,10 @@ func TestKubernetesBase(t *testing.T) {
 		t.Error("pod securityContext.runAsNonRoot is not true")
 	}
 
-	// Every variable the pod gets is one the daemon reads; every _FILE points
-	// into the Secret's mount at a key the Secret has.
+	// Every variable the pod gets is one the daemon reads (or one another
+	// variable's value refers to as $(NAME)); every _FILE points into the
+	// Secret's mount at a key of the documented kubectl create secret, and
+	// every key of it is read.
 	cm := byKind(objs, "ConfigMap")
 	data, _ := cm["data"].(map[string]any)
 	cmEnv := map[string]string{}
@@ -127,24 +136,122 @@ func TestKubernetesBase(t *testing.T) {
 		cmEnv[k] = fmt.Sprint(v)
 	}
 	checkConfig(t, "ConfigMap", cmEnv)
-	secret, _ := at(byKind(objs, "Secret"), "stringData").(map[string]any)
+	secret := documentedSecret(t)
 	mount, _ := at(c, "volumeMounts", "0", "mountPath").(string)
 	env, _ := at(c, "env").([]any)
+	refs, read := map[string]bool{}, map[string]bool{}
+	for _, e := range env {
+		value, _ := at(e, "value").(string)
+		for _, m := range envRef.FindAllStringSubmatch(value, -1) {
+			refs[m[1]] = true
+		}
+	}
 	for _, e := range env {
 		name, _ := at(e, "name").(string)
 		value, _ := at(e, "value").(string)
-		if !vars[name] {
+		if !vars[name] && !refs[name] {
 			t.Errorf("container env %s is not a variable the daemon reads", name)
 		}
 		if strings.HasSuffix(name, "_FILE") {
 			key, ok := strings.CutPrefix(value, mount+"/")
 			if _, inSecret := secret[key]; !ok || !inSecret {
-				t.Errorf("%s=%s is not a key of the Secret mounted at %s", name, value, mount)
+				t.Errorf("%s=%s is not a key of the Secret (docs/operations.md) mounted at %s", name, value, mount)
 			}
+			read[key] = true
 		}
 	}
-	if port := at(c, "ports", "0", "containerPort"); fmt.Sprint(port) != strings.TrimPrefix(fmt.Sprint(data["METRICS_ADDR"]), ":") {
-		t.Errorf("containerPort %v does not match METRICS_ADDR %v", port, data["METRICS_ADDR"])
+	for key := range secret {
+		if !read[key] {
+			t.Errorf("the Secret's key %s (docs/operations.md) is read by no _FILE variable", key)
+		}
+	}
+}
+
+// envRef is a reference to another variable in a container env value.
+var envRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// TestKubernetesMetricsAddr: the metrics server listens on the pod's IP, from
+// the downward API, at the container's port, and on nothing else.
+func TestKubernetesMetricsAddr(t *testing.T) {
+	objs := objects(t, "kubernetes/base")
+	c := at(byKind(objs, "Deployment"), "spec", "template", "spec", "containers", "0")
+	if _, inCM := at(byKind(objs, "ConfigMap"), "data", "METRICS_ADDR").(string); inCM {
+		t.Error("the ConfigMap sets METRICS_ADDR: the Deployment's env sets it to the pod's IP")
+	}
+	env, _ := at(c, "env").([]any)
+	defined := map[string]any{} // name → its env entry, as far as the list has come
+	addr := ""
+	for _, e := range env {
+		name, _ := at(e, "name").(string)
+		if name == "METRICS_ADDR" {
+			addr, _ = at(e, "value").(string)
+			for _, m := range envRef.FindAllStringSubmatch(addr, -1) {
+				if defined[m[1]] == nil { // Kubernetes expands only variables defined before
+					t.Errorf("METRICS_ADDR refers to $(%s), which is not defined before it", m[1])
+				}
+			}
+		}
+		defined[name] = e
+	}
+	host, port, ok := strings.Cut(addr, "):")
+	if !ok || !strings.HasPrefix(host, "$(") {
+		t.Fatalf("METRICS_ADDR = %q, want $(VAR):port with VAR the pod's IP", addr)
+	}
+	if got := at(defined[strings.TrimPrefix(host, "$(")], "valueFrom", "fieldRef", "fieldPath"); got != "status.podIP" {
+		t.Errorf("METRICS_ADDR's host %s) comes from %v, want the downward API's status.podIP", host, got)
+	}
+	if cp := fmt.Sprint(at(c, "ports", "0", "containerPort")); cp != port {
+		t.Errorf("containerPort %s does not match METRICS_ADDR %s", cp, addr)
+	}
+}
+
+// documentedSecret returns the keys and example values of the Secret as
+// docs/operations.md has people create it: the lines of the here-document
+// in the code block that runs kubectl create secret generic plutora-sync.
+func documentedSecret(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range strings.Split(string(b), "```sh\n")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		if !strings.Contains(block, "create secret generic plutora-sync --from-env-file=") {
+			continue
+		}
+		_, doc, ok := strings.Cut(block, "<<'END'\n")
+		doc, _, ok2 := strings.Cut(doc, "\nEND\n")
+		if !ok || !ok2 {
+			t.Fatalf("docs/operations.md: the block of kubectl create secret has no <<'END' … END here-document:\n%s", block)
+		}
+		keys := map[string]string{}
+		for _, line := range strings.Split(doc, "\n") {
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || k == "" {
+				t.Errorf("docs/operations.md: secret line %q is not key=value", line)
+			}
+			keys[k] = v
+		}
+		return keys
+	}
+	t.Fatal("docs/operations.md: no code block runs kubectl create secret generic plutora-sync --from-env-file=…")
+	return nil
+}
+
+// TestKubernetesNoSecretToEdit: nothing under deploy/kubernetes holds a
+// value to replace by editing a committed file.
+func TestKubernetesNoSecretToEdit(t *testing.T) {
+	for _, path := range deployFiles(t, ".yaml") {
+		if !strings.HasPrefix(path, "kubernetes/") {
+			continue
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "CHANGE-ME") {
+			t.Errorf("%s holds CHANGE-ME: secrets are created with kubectl create secret (docs/operations.md)", path)
+		}
 	}
 }
 
@@ -211,8 +318,11 @@ func TestKubernetesSecretReadable(t *testing.T) {
 }
 
 // TestKubernetesNetworkPolicy checks that the NetworkPolicy selects the pods,
-// lets in only the metrics port, and lets out exactly DNS and the ports of the
-// database and API URLs the ConfigMap and Secret configure.
+// lets in only the metrics port and only from Prometheus's pods in the
+// monitoring namespace, and lets out DNS to the cluster's DNS pods and the
+// ports of the configured database and API URLs to narrow address blocks
+// only. The shipped blocks are documentation addresses (RFC 5737), which
+// reach nothing: left unedited, the policy fails closed.
 func TestKubernetesNetworkPolicy(t *testing.T) {
 	objs := objects(t, "kubernetes/base")
 	np, dep := byKind(objs, "NetworkPolicy"), byKind(objs, "Deployment")
@@ -242,6 +352,19 @@ func TestKubernetesNetworkPolicy(t *testing.T) {
 			t.Errorf("NetworkPolicy lets in %s, want only the metrics port %v", p, metrics)
 		}
 	}
+	for i, peer := range policyPeers(t, np, "ingress", "from") {
+		if got := fmt.Sprint(at(peer, "namespaceSelector", "matchLabels")); got != "map[kubernetes.io/metadata.name:monitoring]" {
+			t.Errorf("ingress peer %d: namespaceSelector %s, want the monitoring namespace by name", i, got)
+		}
+		if labels, _ := at(peer, "podSelector", "matchLabels").(map[string]any); len(labels) == 0 {
+			t.Errorf("ingress peer %d: no podSelector: every pod of the namespace could scrape", i)
+		}
+		if at(peer, "ipBlock") != nil {
+			t.Errorf("ingress peer %d: an ipBlock lets in addresses outside the cluster", i)
+		}
+	}
+
+	dbPort := "TCP/" + urlPort(t, documentedSecret(t)["database-url"])
 	want := map[string]bool{"UDP/53": true, "TCP/53": true}
 	for _, u := range configuredURLs(t, objs) {
 		want["TCP/"+urlPort(t, u)] = true
@@ -253,6 +376,72 @@ func TestKubernetesNetworkPolicy(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("NetworkPolicy lets out %v, want DNS and the configured URLs' ports %v", got, want)
 	}
+	rules, _ := at(np, "spec", "egress").([]any)
+	for i, r := range rules {
+		ports := map[string]bool{}
+		for _, p := range policyPorts(t, map[string]any{"spec": map[string]any{"egress": []any{r}}}, "egress") {
+			ports[p] = true
+		}
+		peers, _ := at(r, "to").([]any)
+		if len(peers) == 0 {
+			t.Errorf("egress rule %d (%v) has no to: it lets out to every address", i, ports)
+		}
+		if ports["UDP/53"] || ports["TCP/53"] {
+			for j, peer := range peers {
+				if ns, pod := fmt.Sprint(at(peer, "namespaceSelector", "matchLabels")), fmt.Sprint(at(peer, "podSelector", "matchLabels")); ns != "map[kubernetes.io/metadata.name:kube-system]" || pod != "map[k8s-app:kube-dns]" {
+					t.Errorf("egress rule %d (DNS) peer %d: %s %s, want the kube-dns pods of kube-system", i, j, ns, pod)
+				}
+			}
+			continue
+		}
+		if ports[dbPort] && len(ports) != 1 {
+			t.Errorf("egress rule %d opens %v: the database's port goes in a rule of its own, to the database's address", i, ports)
+		}
+		for j, peer := range peers {
+			checkPlaceholderBlock(t, fmt.Sprintf("egress rule %d (%v) peer %d", i, ports, j), peer)
+		}
+	}
+}
+
+// checkPlaceholderBlock checks that a NetworkPolicy peer is only an ipBlock
+// inside the documentation ranges of RFC 5737, narrower than a /16.
+func checkPlaceholderBlock(t *testing.T, where string, peer any) {
+	t.Helper()
+	if m, _ := peer.(map[string]any); len(m) != 1 || m["ipBlock"] == nil {
+		t.Errorf("%s: %v, want an ipBlock alone (the address of the database or the API)", where, peer)
+		return
+	}
+	cidr := fmt.Sprint(at(peer, "ipBlock", "cidr"))
+	prefix, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		t.Errorf("%s: cidr %q: %v", where, cidr, err)
+		return
+	}
+	if prefix.Bits() < 16 {
+		t.Errorf("%s: cidr %s is wider than a /16", where, cidr)
+	}
+	for _, doc := range []string{"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"} {
+		if d := netip.MustParsePrefix(doc); d.Contains(prefix.Addr()) && prefix.Bits() >= d.Bits() {
+			return
+		}
+	}
+	t.Errorf("%s: cidr %s is not a documentation address (RFC 5737): a shipped placeholder must reach nothing", where, cidr)
+}
+
+// policyPeers returns the peers (key from or to) of every rule of a
+// NetworkPolicy's direction; a rule without peers (every address) is an error.
+func policyPeers(t *testing.T, np map[string]any, direction, key string) []any {
+	t.Helper()
+	rules, _ := at(np, "spec", direction).([]any)
+	var out []any
+	for i, r := range rules {
+		peers, _ := at(r, key).([]any)
+		if len(peers) == 0 {
+			t.Errorf("NetworkPolicy %s rule %d has no %s: it admits every address", direction, i, key)
+		}
+		out = append(out, peers...)
+	}
+	return out
 }
 
 // policyPorts returns "PROTOCOL/port" of every port of a NetworkPolicy's
@@ -280,12 +469,12 @@ func policyPorts(t *testing.T, np map[string]any, direction string) []string {
 	return out
 }
 
-// configuredURLs returns the database URL of the Secret and the API and token
+// configuredURLs returns the database URL of the documented Secret and the API and token
 // URLs the ConfigMap's settings resolve to (config.LoadFrom fills defaults).
 func configuredURLs(t *testing.T, objs []map[string]any) []string {
 	t.Helper()
 	env := map[string]string{
-		"DATABASE_URL":      fmt.Sprint(at(byKind(objs, "Secret"), "stringData", "database-url")),
+		"DATABASE_URL":      documentedSecret(t)["database-url"],
 		"PLUTORA_CLIENT_ID": "stand-in", "PLUTORA_CLIENT_SECRET": "stand-in",
 		"PLUTORA_USERNAME": "stand-in", "PLUTORA_PASSWORD": "stand-in",
 	}

@@ -67,6 +67,7 @@ func TestAlertRules(t *testing.T) {
 		{"PlutoraSyncAccessDenied", "plutora_sync_auth_errors_total"},
 		{"PlutoraSyncInvalidCredentials", "plutora_sync_auth_errors_total"},
 		{"PlutoraSyncQuarantineGrowing", "plutora_sync_quarantined_records"},
+		{"PlutoraSyncAllQuarantined", "plutora_sync_last_run_all_quarantined"},
 		{"PlutoraSyncRunFailing", "plutora_sync_consecutive_failures"},
 		{"PlutoraSyncNoLeader", "plutora_sync_leader"},
 	} {

@@ -216,9 +216,11 @@ func recordID(rec []byte, key string) string {
 	return id
 }
 
-// quarantine keeps b in plutora_sync.quarantine (once per entity and bytes)
-// and, in a run, counts its id as seen (returning 1 the first time): the
-// record exists upstream.
+// quarantine keeps b in plutora_sync.quarantine, one row per record: a
+// record quarantined again updates its row (reason, bytes, run, last seen,
+// count) and reopens it; a record without a usable id is kept once per
+// bytes. In a run, it also counts the record's id as seen (returning 1 the
+// first time): the record exists upstream.
 func quarantine(ctx context.Context, tx *sql.Tx, entity string, p synctype.PageWrite, b badRecord) (newlySeen int, err error) {
 	if id, err := uuid.Parse(b.id); err == nil {
 		b.id = id.String() // as the tables spell it, so that a later load resolves it
@@ -228,11 +230,17 @@ func quarantine(ctx context.Context, tx *sql.Tx, entity string, p synctype.PageW
 	if utf8.Valid(b.raw) && !bytes.ContainsRune(b.raw, 0) {
 		text = sql.NullString{String: string(b.raw), Valid: true}
 	}
+	// Each key has its own partial unique index (migration 00076).
+	key := "(entity, record_id) WHERE record_id IS NOT NULL"
+	if b.id == "" {
+		key = "(entity, raw_sha256) WHERE record_id IS NULL"
+	}
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO plutora_sync.quarantine (entity, run_id, page, record_index, record_id, reason, raw, raw_text, raw_sha256)
 		VALUES ($1, NULLIF($2::bigint, 0), $3, $4, NULLIF($5, ''), $6, $7, $8, $9)
-		ON CONFLICT (entity, raw_sha256) DO UPDATE SET run_id = EXCLUDED.run_id, page = EXCLUDED.page,
-			record_index = EXCLUDED.record_index, reason = EXCLUDED.reason, last_seen_at = now(),
+		ON CONFLICT `+key+` DO UPDATE SET run_id = EXCLUDED.run_id, page = EXCLUDED.page,
+			record_index = EXCLUDED.record_index, reason = EXCLUDED.reason, raw = EXCLUDED.raw,
+			raw_text = EXCLUDED.raw_text, raw_sha256 = EXCLUDED.raw_sha256, last_seen_at = now(),
 			seen_count = quarantine.seen_count + 1, resolved_at = NULL`,
 		entity, p.RunID, p.PageNum, b.index, b.id, b.reason, b.raw, text, sum[:])
 	if err != nil {

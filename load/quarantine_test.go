@@ -3,9 +3,14 @@ package load_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
@@ -43,6 +48,10 @@ func TestBadRecordsAreQuarantinedAndThePageLoads(t *testing.T) {
 		{"host layer uuid", "hosts", `{` + id + `,"layers":[{"stackLayerID":"db"}]}`, "layers[0].stackLayerID: invalid input syntax for type uuid", "7a1c1f9e-0000-4000-8000-000000000001"},
 	}
 	for i, tc := range tests {
+		// One record each: the quarantine keeps a row per record.
+		own := fmt.Sprintf("7a1c1f9e-0000-4000-8000-%012d", 100+i)
+		tc.bad = strings.ReplaceAll(tc.bad, "7a1c1f9e-0000-4000-8000-000000000001", own)
+		tc.recordID = strings.ReplaceAll(tc.recordID, "7a1c1f9e-0000-4000-8000-000000000001", own)
 		t.Run(tc.name, func(t *testing.T) {
 			src := good
 			if tc.entity != "changes" {
@@ -151,5 +160,173 @@ func TestQuarantineResolvesAnUppercaseID(t *testing.T) {
 	}
 	if n := count(t, db, "SELECT count(*) FROM plutora_sync.quarantine WHERE resolved_at IS NULL"); n != 0 {
 		t.Errorf("%d open quarantine rows after the record loaded", n)
+	}
+}
+
+// TestQuarantineKeepsOneRowPerRecord (issue 23): three sweeps of the same
+// 1,000 bad records, whose bytes differ from sweep to sweep (as a site's
+// do when they change), leave 1,000 rows, each with the last sweep's reason
+// and bytes, counted three times; records without an id are kept once per
+// bytes. A fourth sweep of the mended records resolves every row of them.
+func TestQuarantineKeepsOneRowPerRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	const n, anonymous = 1000, 5
+	id := func(i int) string { return fmt.Sprintf("7a1c1f9e-0000-4000-8000-%012d", i) }
+	sweep := func(k int, mended bool) (runID int64) {
+		t.Helper()
+		var recs []json.RawMessage
+		for i := range n {
+			org := fmt.Sprintf(`"sweep-%d"`, k) // not a uuid
+			if mended {
+				org = "null"
+			}
+			recs = append(recs, json.RawMessage(fmt.Sprintf(`{"id":%q,"name":"system %d of sweep %d","organizationId":%s}`, id(i), i, k, org)))
+		}
+		for i := range anonymous {
+			recs = append(recs, json.RawMessage(fmt.Sprintf(`{"name":"nameless %d"}`, i)))
+		}
+		runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "systems", Mode: synctype.ModeSweep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, page := range slices.Collect(slices.Chunk(recs, 100)) {
+			if _, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: "systems", Mode: synctype.ModeSweep,
+				PageNum: p, Records: page, TotalCount: len(recs)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Entity: "systems", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeSuccess}); err != nil {
+			t.Fatal(err)
+		}
+		return runID
+	}
+	var last int64
+	for k := 1; k <= 3; k++ {
+		last = sweep(k, false)
+	}
+	if got := count(t, db, "SELECT count(*) FROM plutora_sync.quarantine"); got != n+anonymous {
+		t.Fatalf("%d quarantine rows after three sweeps of %d bad records and %d without an id, want %d", got, n, anonymous, n+anonymous)
+	}
+	if got := count(t, db, `SELECT count(*) FROM plutora_sync.quarantine
+		WHERE seen_count = 3 AND run_id = $1 AND resolved_at IS NULL AND first_seen_at < last_seen_at`, last); got != n+anonymous {
+		t.Errorf("%d rows seen 3 times, last by run %d, open, first seen before last seen; want all %d", got, last, n+anonymous)
+	}
+	if got := count(t, db, `SELECT count(*) FROM plutora_sync.quarantine
+		WHERE reason LIKE '%sweep-3%' AND raw_text LIKE '%of sweep 3"%' AND raw_sha256 = sha256(raw)`); got != n {
+		t.Errorf("%d rows hold the third sweep's reason and bytes, want %d", got, n)
+	}
+
+	sweep(4, true)
+	if got := count(t, db, "SELECT count(*) FROM plutora.systems WHERE _deleted_at IS NULL"); got != n {
+		t.Fatalf("%d systems loaded from the mended sweep, want %d", got, n)
+	}
+	if got := count(t, db, "SELECT count(*) FROM plutora_sync.quarantine WHERE record_id IS NOT NULL AND resolved_at IS NOT NULL"); got != n {
+		t.Errorf("%d of the %d mended records' rows resolved", got, n)
+	}
+	if got := count(t, db, "SELECT quarantined FROM reporting.freshness WHERE entity = 'systems'"); got != anonymous {
+		t.Errorf("freshness counts %d open quarantined systems, want the %d without an id", got, anonymous)
+	}
+}
+
+// TestQuarantineResolvesWhenAnUnchangedRecordLoads: a record that loaded,
+// then came bad, then came back as the version the warehouse holds is
+// unchanged (nothing is written), and yet it loaded: its row resolves.
+func TestQuarantineResolvesWhenAnUnchangedRecordLoads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	const id = "7a1c1f9e-0000-4000-8000-000000000004"
+	good := json.RawMessage(`{"id":"` + id + `","name":"s","organizationId":null}`)
+	bad := json.RawMessage(`{"id":"` + id + `","name":"s","organizationId":"nope"}`)
+	var got []synctype.PageResult
+	for i, page := range [][]json.RawMessage{{good}, {bad}, {good}} {
+		res, err := w.WritePage(ctx, synctype.PageWrite{Entity: "systems", Mode: synctype.ModeSweep, PageNum: i, Records: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, res)
+	}
+	if got[1].Quarantined != 1 || got[2].Unchanged != 1 {
+		t.Fatalf("page results %+v, want the bad version quarantined and the good one unchanged", got)
+	}
+	if n := count(t, db, "SELECT count(*) FROM plutora_sync.quarantine WHERE record_id = $1 AND resolved_at IS NULL", id); n != 0 {
+		t.Errorf("the quarantine row of %s is still open after its good version loaded again", id)
+	}
+}
+
+// TestQuarantineRetention: finishing a run prunes the rows resolved longer
+// ago than the retention and the rows of records without an id not seen
+// for as long; open rows of records with an id stay however old. A
+// retention of 0 keeps every row.
+func TestQuarantineRetention(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := loadtest.NewDB(t)
+	if _, err := load.NewWriter(db, nil, load.QuarantineRetention(-time.Hour)); err == nil {
+		t.Error("a negative retention was accepted")
+	}
+	keepAll, err := load.NewWriter(db, nil, load.QuarantineRetention(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := load.NewWriter(db, nil, load.QuarantineRetention(30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(name, org string, withID bool) json.RawMessage {
+		if !withID {
+			return json.RawMessage(`{"name":"` + name + `"}`)
+		}
+		return json.RawMessage(fmt.Sprintf(`{"id":"7a1c1f9e-0000-4000-8000-0000000001%s","name":%q,"organizationId":%s}`, name[:2], name, org))
+	}
+	pages := [][]json.RawMessage{
+		{rec("10 resolved long ago", `"x"`, true), rec("11 resolved lately", `"x"`, true), rec("12 open and old", `"x"`, true),
+			rec("idless, old", "", false), rec("idless, recent", "", false)},
+		{rec("10 resolved long ago", "null", true), rec("11 resolved lately", "null", true)},
+	}
+	for i, p := range pages {
+		if _, err := w.WritePage(ctx, synctype.PageWrite{Entity: "systems", Mode: synctype.ModeSweep, PageNum: i, Records: p}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{
+		`UPDATE plutora_sync.quarantine SET resolved_at = now() - interval '31 days' WHERE raw_text LIKE '%resolved long ago%'`,
+		`UPDATE plutora_sync.quarantine SET resolved_at = now() - interval '29 days' WHERE raw_text LIKE '%resolved lately%'`,
+		`UPDATE plutora_sync.quarantine SET first_seen_at = now() - interval '90 days', last_seen_at = now() - interval '60 days'
+			WHERE raw_text LIKE '%open and old%' OR raw_text LIKE '%idless, old%'`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func() []string {
+		t.Helper()
+		var names []string
+		if err := db.SelectContext(ctx, &names, `SELECT raw_text::jsonb->>'name' FROM plutora_sync.quarantine ORDER BY 1`); err != nil {
+			t.Fatal(err)
+		}
+		return names
+	}
+	finish := func(w *load.Writer) {
+		t.Helper()
+		runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "hosts", Mode: synctype.ModeSweep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Entity: "hosts", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeSuccess}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := rows()
+	finish(keepAll)
+	if got := rows(); !slices.Equal(got, all) {
+		t.Errorf("with a retention of 0, finishing a run left %q of %q", got, all)
+	}
+	finish(w)
+	want := []string{"11 resolved lately", "12 open and old", "idless, recent"}
+	if got := rows(); !slices.Equal(got, want) {
+		t.Errorf("after a run finished with a retention of 30 days the quarantine holds %q, want %q", got, want)
 	}
 }

@@ -68,14 +68,15 @@ func (w *Writer) StartRun(ctx context.Context, r synctype.RunStart) (runID int64
 }
 
 // FinishRun records how a run ended, releases its checkpoint and forgets its
-// census ids. After a success the next run starts at page 0 (the watermark
-// stays), and a census's success also clears the failed places of the
-// entity's other jobs; a failed or skipped run keeps its next page, with
-// r.PageFailures and the error, so that the next run continues there. Call
-// MarkDeleted, if at all, before FinishRun.
+// census ids. After a success (or a warning: synctype.Outcome.Completed) the
+// next run starts at page 0 (the watermark stays), and a census's success
+// also clears the failed places of the entity's other jobs; a failed or
+// skipped run keeps its next page, with r.PageFailures and the error, so
+// that the next run continues there. Call MarkDeleted, if at all, before
+// FinishRun. Now and then it also prunes the quarantine (QuarantineRetention).
 func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 	if !r.Outcome.Valid() {
-		return fmt.Errorf("finish run %d: unknown outcome %q (success, failed or skipped)", r.RunID, r.Outcome)
+		return fmt.Errorf("finish run %d: unknown outcome %q (success, warning, failed or skipped)", r.RunID, r.Outcome)
 	}
 	err := w.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
@@ -108,12 +109,13 @@ func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 	if err != nil {
 		return fmt.Errorf("finish run %d: %w", r.RunID, err)
 	}
+	w.pruneQuarantine(ctx)
 	return nil
 }
 
 // releaseCheckpoint frees the checkpoint of a finished run: see FinishRun.
 func releaseCheckpoint(ctx context.Context, tx *sql.Tx, r synctype.RunResult) error {
-	ok := r.Outcome == synctype.OutcomeSuccess
+	ok := r.Outcome.Completed()
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE plutora_sync.checkpoints SET run_id = NULL, updated_at = now(),
 			next_page = CASE WHEN $3 THEN 0 ELSE next_page END,

@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -302,5 +303,44 @@ func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
 	var note string
 	if err := db.GetContext(ctx, &note, "SELECT deletion_note FROM plutora_sync.run_entities WHERE run_id = $1", runID); err != nil || note != "1 unseen row still in the API" {
 		t.Errorf("deletion_note %q %v", note, err)
+	}
+}
+
+// TestWarningRunCompletes: a run that ends with a warning (every record it
+// read quarantined) is in the ledger as such, and it completed: its
+// checkpoint starts the next run at page 0, and reporting.freshness counts
+// it as the last success while its last_run_status says warning.
+func TestWarningRunCompletes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w, db := newWriter(t)
+	runID, err := w.StartRun(ctx, synctype.RunStart{Entity: "systems", Mode: synctype.ModeSweep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := json.RawMessage(`{"id":"7a1c1f9e-0000-4000-8000-000000000005","name":"s","organizationId":"nope"}`)
+	if _, err := w.WritePage(ctx, synctype.PageWrite{RunID: runID, Entity: "systems", Mode: synctype.ModeSweep, Records: []json.RawMessage{bad}, TotalCount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	const note = "every record the run read (1) was quarantined"
+	if err := w.FinishRun(ctx, synctype.RunResult{RunID: runID, Entity: "systems", Mode: synctype.ModeSweep, Outcome: synctype.OutcomeWarning, Error: note}); err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Status      string     `db:"last_run_status"`
+		Error       string     `db:"last_run_error"`
+		LastSuccess *time.Time `db:"last_success_at"`
+		Quarantined int        `db:"quarantined"`
+	}
+	if err := db.GetContext(ctx, &f, `SELECT last_run_status, last_run_error, last_success_at, quarantined
+		FROM reporting.freshness WHERE entity = 'systems'`); err != nil {
+		t.Fatal(err)
+	}
+	if f.Status != "warning" || f.Error != note || f.LastSuccess == nil || f.Quarantined != 1 {
+		t.Errorf("freshness of systems %+v, want the last run a warning with its note, a last success and 1 quarantined", f)
+	}
+	cp, ok, err := w.CheckpointMode(ctx, "plutora", "systems", synctype.ModeSweep)
+	if err != nil || !ok || cp.RunID != 0 || cp.NextPage != 0 || cp.Failures != 0 {
+		t.Errorf("checkpoint after a warning run %+v %v %v, want released at page 0", cp, ok, err)
 	}
 }

@@ -106,9 +106,11 @@ child_ins_%[1]d AS (
 	}
 
 	// Data-modifying CTEs run to completion whether or not they are read.
+	// A record of the page loaded (written now, or unchanged since a good
+	// version was written): its open quarantine row is resolved.
 	fmt.Fprintf(&b, `resolved AS (
 	UPDATE plutora_sync.quarantine q SET resolved_at = now()
-	WHERE q.entity = %[1]s AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM up))
+	WHERE q.entity = %[1]s AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM page))
 ),
 seen AS (
 	INSERT INTO plutora_sync.census_seen (run_id, id)

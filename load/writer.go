@@ -37,18 +37,29 @@ type Writer struct {
 
 	mu    gosync.Mutex
 	stmts map[string]*pageStmt // "<entity> page" or "checkpoint" → prepared statement (prepared.go)
+
+	prune quarantinePruner // quarantine_prune.go
 }
+
+// Option sets an optional behaviour of a Writer.
+type Option func(*Writer) error
 
 // NewWriter returns a Writer over db, which must be migrated (schema.Migrate).
 // A nil logger discards.
-func NewWriter(db *sqlx.DB, logger *slog.Logger) (*Writer, error) {
+func NewWriter(db *sqlx.DB, logger *slog.Logger, opts ...Option) (*Writer, error) {
 	if db == nil {
 		return nil, errors.New("load: nil database")
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, logger: logger, sqls: map[string]string{}, stmts: map[string]*pageStmt{}}
+	w := &Writer{db: db, logger: logger, sqls: map[string]string{}, stmts: map[string]*pageStmt{},
+		prune: quarantinePruner{keep: DefaultQuarantineRetention}}
+	for _, o := range opts {
+		if err := o(w); err != nil {
+			return nil, fmt.Errorf("load: %w", err)
+		}
+	}
 	for _, s := range specs {
 		w.sqls[s.Name] = pageStatement(s)
 	}

@@ -28,6 +28,7 @@ type Metrics struct {
 	pageFailures   *prometheus.GaugeVec
 	lastSuccess    *prometheus.GaugeVec
 	quarantined    *prometheus.GaugeVec
+	allQuarantined *prometheus.GaugeVec
 	authErrors     *prometheus.CounterVec
 	interval       *prometheus.GaugeVec
 	pollWait       *prometheus.GaugeVec
@@ -63,8 +64,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			strconv.Itoa(MaxPageFailures)+" on).", "entity", "mode"),
 		lastSuccess: gauge("last_success_timestamp_seconds", "Unix time of the last successful run.", "entity"),
 		quarantined: gauge("quarantined_records", "Records quarantined by the last run.", "entity"),
-		authErrors:  counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
-		interval:    gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
+		allQuarantined: gauge("last_run_all_quarantined", "1 when the entity's last completed run quarantined every record "+
+			"it read (outcome warning), else 0.", "entity"),
+		authErrors: counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
+		interval:   gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
 		pollWait: gauge("poll_wait_seconds", "The wait before an adaptively refreshed entity's next run, labelled with why "+
 			"(adaptive, budget_share, fallback, key_budget, catch_up); one series per entity.", "entity", "reason"),
 		leader: gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
@@ -74,7 +77,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		fallbacks: counter("filter_fallbacks_total", "Runs that read the whole list because the API kept failing on their filter.", "entity"),
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
-		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined,
+		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined, m.allQuarantined,
 		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks, m.pollWait)
 	return m
 }
@@ -187,7 +190,15 @@ func (m *Metrics) RunFinished(r synctype.RunResult) {
 	}
 	m.quarantined.WithLabelValues(r.Entity).Set(float64(r.Quarantined))
 	m.pageFailures.WithLabelValues(r.Entity, string(r.Mode)).Set(float64(r.PageFailures))
-	if r.Outcome == synctype.OutcomeSuccess {
+	// A warning run completed: the entity is not failing, and not stale;
+	// the all-quarantined gauge and its alert tell of the records that did
+	// not load.
+	if r.Outcome.Completed() {
+		warned := 0.0
+		if r.Outcome == synctype.OutcomeWarning {
+			warned = 1
+		}
+		m.allQuarantined.WithLabelValues(r.Entity).Set(warned)
 		m.failures.WithLabelValues(r.Entity).Set(0)
 		m.lastSuccess.WithLabelValues(r.Entity).Set(float64(r.FinishedAt.Unix()))
 	} else {

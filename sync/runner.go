@@ -571,6 +571,11 @@ func (r *Runner) finish(e synctype.Entity, src Source, made synctype.SourceStats
 	r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)
 	if res.Outcome == "" { // a skipped run comes with its outcome and reason
 		res.Outcome = synctype.OutcomeSuccess
+		if allQuarantined(res) {
+			res.Outcome = synctype.OutcomeWarning
+			res.Error = fmt.Sprintf("every record the run read (%d) was quarantined: nothing loaded; "+
+				"reporting.quarantine says why", res.Quarantined)
+		}
 	}
 	if runErr != nil {
 		res.Outcome, res.Error = synctype.OutcomeFailed, runErr.Error()
@@ -598,8 +603,17 @@ func (r *Runner) finish(e synctype.Entity, src Source, made synctype.SourceStats
 		r.opts.Logger.Error("run failed", append(attrs, "error", runErr, "page_failures", res.PageFailures)...)
 	case res.Outcome == synctype.OutcomeSkipped:
 		r.opts.Logger.Warn("run skipped", append(attrs, "reason", res.Error)...)
+	case res.Outcome == synctype.OutcomeWarning:
+		r.opts.Logger.Warn("run finished with a warning", append(attrs, "warning", res.Error)...)
 	default:
 		r.opts.Logger.Info("run finished", attrs...)
 	}
 	return res
+}
+
+// allQuarantined reports whether a run quarantined every record it read,
+// and read at least one: it completed, but nothing of it loaded (a site
+// whose records all changed shape, say), which a plain success would hide.
+func allQuarantined(res synctype.RunResult) bool {
+	return res.Quarantined > 0 && res.Inserted+res.Updated+res.Unchanged == 0
 }

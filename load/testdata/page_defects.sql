@@ -79,7 +79,7 @@ child_ins_0 AS (
 ),
 resolved AS (
 	UPDATE plutora_sync.quarantine q SET resolved_at = now()
-	WHERE q.entity = 'defects' AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM up))
+	WHERE q.entity = 'defects' AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM page))
 ),
 seen AS (
 	INSERT INTO plutora_sync.census_seen (run_id, id)

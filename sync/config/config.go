@@ -46,6 +46,9 @@ type Config struct {
 	DeleteMaxShare     float64       `env:"DELETE_MAX_SHARE, default=0.1"`
 	ListKinds          string        `env:"LIST_KINDS"`
 	DetailRefresh      time.Duration `env:"DETAIL_REFRESH, default=24h"`
+	// QuarantineRetention is how long resolved quarantine rows are kept
+	// (load.QuarantineRetention); 0 keeps them all.
+	QuarantineRetention time.Duration `env:"QUARANTINE_RETENTION, default=720h"`
 
 	// An entity whose SCHEDULE_* is empty (the default for these six) is
 	// refreshed adaptively (Polls): incremental entities are polled within
@@ -293,6 +296,9 @@ func (c *Config) validate(unparsed map[string]bool) error {
 	}
 	if c.IncrementalOverlap < 0 {
 		bad("INCREMENTAL_OVERLAP: must not be negative, got %v", c.IncrementalOverlap)
+	}
+	if c.QuarantineRetention < 0 {
+		bad("QUARANTINE_RETENTION: must not be negative (0 keeps every row), got %v", c.QuarantineRetention)
 	}
 	if c.DeleteMaxShare <= 0 || c.DeleteMaxShare > 1 {
 		bad("DELETE_MAX_SHARE: must be in (0, 1], got %v", c.DeleteMaxShare)

@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 		a.Close()
 		return nil, err
 	}
-	if a.Writer, err = load.NewWriter(a.DB, logger.With("component", "load")); err != nil {
+	if a.Writer, err = load.NewWriter(a.DB, logger.With("component", "load"), load.QuarantineRetention(cfg.QuarantineRetention)); err != nil {
 		a.Close()
 		return nil, err
 	}

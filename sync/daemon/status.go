@@ -51,17 +51,22 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	}
 	fmt.Fprintln(out, "FRESHNESS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE")
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE OR WARNING")
+	// A warning run (every record it read quarantined) completed: it is the
+	// last success, and while it is the last completed run, its warning is
+	// shown unless a failure came after it.
 	rows, err := db.QueryContext(ctx, `
 		WITH last AS (
-			SELECT r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
-				row_number() OVER (PARTITION BY r.product, e.entity, r.status = 'success' ORDER BY r.id DESC) AS n
+			SELECT r.id, r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
+				row_number() OVER (PARTITION BY r.product, e.entity, r.status <> 'failed' ORDER BY r.id DESC) AS n
 			FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
-			WHERE r.status IN ('success', 'failed'))
+			WHERE r.status IN ('success', 'warning', 'failed'))
 		SELECT k.product, k.entity,
 			EXISTS (SELECT FROM last WHERE last.product = k.product AND last.entity = k.entity),
-			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'success' AND n = 1),
-			coalesce((SELECT error FROM last WHERE last.product = k.product AND last.entity = k.entity AND status = 'failed' AND n = 1), ''),
+			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status <> 'failed' AND n = 1),
+			coalesce((SELECT CASE WHEN status = 'warning' THEN 'warning: ' ELSE '' END || error FROM last
+				WHERE last.product = k.product AND last.entity = k.entity AND status IN ('failed', 'warning') AND n = 1
+				ORDER BY id DESC LIMIT 1), ''),
 			(SELECT array[extract(epoch FROM lag_p50), extract(epoch FROM lag_p95)]::float8[] FROM reporting.freshness_lag l WHERE l.entity = k.entity)
 		FROM (SELECT product, entity FROM last
 			UNION SELECT * FROM unnest($1::text[], $2::text[])) k(product, entity) ORDER BY 1, 2`,

@@ -116,3 +116,66 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		t.Errorf("freshness of changes %q, want its lag p50 and p95:\n%s", got, out.String())
 	}
 }
+
+// TestStatusShowsAllQuarantinedWarning (issue 23): a sync whose every
+// record was quarantined ends with a warning, which the closing summary,
+// both tables of status and the ledger show; a later success clears it.
+func TestStatusShowsAllQuarantinedWarning(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 31,
+		Sizes: plutoratest.Sizes{Changes: -1, Releases: -1, Environments: -1, Hosts: 90, Systems: -1, Defects: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	good := sb.Records("hosts")
+	for id, raw := range good {
+		if err := sb.SetRecord("hosts", id, bytes.Replace(raw, []byte(`"environmentID":"`), []byte(`"environmentID":"x`), 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Progress: &out}); err != nil {
+		t.Fatalf("sync: %v\n%s", err, out.String())
+	}
+	const warning = "warning: every record the run read (90) was quarantined"
+	if !strings.Contains(out.String(), warning) {
+		t.Errorf("the summary of the sync does not say %q:\n%s", warning, out.String())
+	}
+	status := func() (freshness, runs string) {
+		t.Helper()
+		out.Reset()
+		if err := Status(ctx, cfg, &out); err != nil {
+			t.Fatal(err)
+		}
+		freshness, runs, _ = strings.Cut(out.String(), "RECENT RUNS")
+		return freshness, runs
+	}
+	freshness, runs := status()
+	if got := strings.Join(fieldsOf(freshness, "plutora", "hosts"), " "); !strings.Contains(got, warning) {
+		t.Errorf("FRESHNESS line of hosts %q does not say %q:\n%s", got, warning, freshness)
+	}
+	if got := fieldsOf(runs, "1", "hosts"); len(got) < 7 || got[6] != "warning" {
+		t.Errorf("RECENT RUNS line of the run %q, want status warning:\n%s", got, runs)
+	}
+	var ledger string
+	if err := db.Get(&ledger, `SELECT status FROM plutora_sync.runs WHERE id = 1`); err != nil || ledger != "warning" {
+		t.Errorf("ledger status %q (%v), want warning", ledger, err)
+	}
+
+	for id, raw := range good {
+		if err := sb.SetRecord("hosts", id, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Full: true, Progress: &out}); err != nil {
+		t.Fatal(err)
+	}
+	freshness, _ = status()
+	if got := strings.Join(fieldsOf(freshness, "plutora", "hosts"), " "); strings.Contains(got, "warning") {
+		t.Errorf("FRESHNESS line of hosts %q still warns after a success:\n%s", got, freshness)
+	}
+}

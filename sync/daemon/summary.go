@@ -25,7 +25,7 @@ func writeSummary(w io.Writer, rows []entityBar, requests map[synctype.Product]i
 		}
 		mode := cmp.Or(string(b.mode), "-")
 		table = append(table, []string{b.entity.Name, mode, itoa(r.Inserted), itoa(r.Updated), itoa(r.Unchanged),
-			itoa(r.Deleted), itoa(r.Quarantined), strconv.FormatInt(r.Requests, 10), d, result(b.entity, b.err)})
+			itoa(r.Deleted), itoa(r.Quarantined), strconv.FormatInt(r.Requests, 10), d, result(b.entity, r, b.err)})
 	}
 	var sb strings.Builder
 	sb.WriteString("\n")
@@ -41,11 +41,14 @@ func writeSummary(w io.Writer, rows []entityBar, requests map[synctype.Product]i
 	io.WriteString(w, sb.String())
 }
 
-// result is the last cell of an entity's row: ok, or how its run ended and
-// why. A refused key is named with its product only: the log says it whole,
-// once for all the product's entities.
-func result(e synctype.Entity, err error) string {
+// result is the last cell of an entity's row: ok, a warning (every record
+// the run read was quarantined), or how its run ended and why. A refused
+// key is named with its product only: the log says it whole, once for all
+// the product's entities.
+func result(e synctype.Entity, r synctype.RunResult, err error) string {
 	switch {
+	case err == nil && r.Outcome == synctype.OutcomeWarning:
+		return "warning: " + r.Error
 	case err == nil:
 		return "ok"
 	case keyRefusal(err) != "":

@@ -61,11 +61,20 @@ type Outcome string
 // The outcomes of a run.
 const (
 	OutcomeSuccess Outcome = "success"
+	// OutcomeWarning is a run that read everything it should but loaded
+	// none of it: every record it read (at least one) was quarantined.
+	OutcomeWarning Outcome = "warning"
 	OutcomeFailed  Outcome = "failed"
 	OutcomeSkipped Outcome = "skipped"
 )
 
 // Valid reports whether o is one of the outcomes.
 func (o Outcome) Valid() bool {
-	return o == OutcomeSuccess || o == OutcomeFailed || o == OutcomeSkipped
+	return o == OutcomeSuccess || o == OutcomeWarning || o == OutcomeFailed || o == OutcomeSkipped
+}
+
+// Completed reports whether a run with outcome o read all it should: a
+// success, or a warning. Its checkpoint starts the next run afresh.
+func (o Outcome) Completed() bool {
+	return o == OutcomeSuccess || o == OutcomeWarning
 }
