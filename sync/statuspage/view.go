@@ -9,6 +9,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
@@ -180,7 +181,11 @@ func (p *Page) next(e load.EntityStatus, now time.Time, standby bool) (string, s
 	case e.NextDue != nil:
 		return "due", e.NextReason
 	case p.o.Schedules[e.Entity] != "":
-		return "cron", p.o.Schedules[e.Entity]
+		spec := p.o.Schedules[e.Entity]
+		if s, err := config.ParseSchedule(spec); err == nil {
+			return "in " + age(s.Next(now).Sub(now)), "cron " + spec
+		}
+		return "cron", spec
 	}
 	return "–", ""
 }
