@@ -34,8 +34,7 @@ type EntityStatus struct {
 	LastSuccess      *time.Time
 	Rows             int64
 	LagP50, LagP95   *time.Duration // of the changes of the last hour; nil for sweeps
-	Stale            bool           // reporting.freshness.is_stale
-	Interval         *time.Duration // the expected interval between runs, when known
+	Interval         *time.Duration // the median gap between its last runs (reporting.freshness.expected_interval)
 	LastRunStatus    string         // "" when never run
 	LastFailureAt    *time.Time
 	LastFailure      string // the error of the last failed run among the entity's last RunWindow runs
@@ -157,7 +156,7 @@ func readEntities(ctx context.Context, tx *sql.Tx, o *Overview) error {
 	// (run_entities_entity, backwards), not in the whole ledger.
 	rows, err := tx.QueryContext(ctx, `
 		SELECT f.product, f.entity, f.last_success_at, coalesce(f.rows, 0),
-			extract(epoch FROM f.lag_p50), extract(epoch FROM f.lag_p95), f.is_stale,
+			extract(epoch FROM f.lag_p50), extract(epoch FROM f.lag_p95),
 			extract(epoch FROM f.expected_interval), coalesce(f.last_run_status, ''),
 			f.quarantined, coalesce(f.quarantine_reasons, ''), f.pending_deletions, coalesce(f.pending_deletions_reason, ''),
 			n.due_at, coalesce(n.reason, ''), coalesce(k.failures, 0), coalesce(k.failure, ''),
@@ -180,7 +179,7 @@ func readEntities(ctx context.Context, tx *sql.Tx, o *Overview) error {
 		var e EntityStatus
 		var success, due, failed sql.NullTime
 		var p50, p95, every sql.NullFloat64
-		if err := rows.Scan(&e.Product, &e.Entity, &success, &e.Rows, &p50, &p95, &e.Stale, &every, &e.LastRunStatus,
+		if err := rows.Scan(&e.Product, &e.Entity, &success, &e.Rows, &p50, &p95, &every, &e.LastRunStatus,
 			&e.Quarantined, &e.QuarantineWhy, &e.PendingDeletions, &e.PendingWhy, &due, &e.NextReason,
 			&e.PageFailures, &e.PageFailure, &failed, &e.LastFailure); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
@@ -30,11 +31,20 @@ func pageOptions(cfg *config.Config, logger *slog.Logger) statuspage.Options {
 			keys[p] = sync.LockKey(p, pc.APIURL)
 		}
 	}
-	schedules := map[string]string{}
+	schedules, intervals := map[string]string{}, map[string]time.Duration{}
+	now := time.Now()
 	for _, s := range cfg.Schedules() {
-		if s.Mode != synctype.ModeCensus {
-			schedules[s.Entity] = s.Spec
+		if s.Mode == synctype.ModeCensus {
+			continue
 		}
+		schedules[s.Entity] = s.Spec
+		if c, err := config.ParseSchedule(s.Spec); err == nil {
+			next := c.Next(now)
+			intervals[s.Entity] = c.Next(next).Sub(next)
+		}
+	}
+	for _, p := range cfg.Polls() {
+		intervals[p.Entity] = cfg.PollCeiling
 	}
 	host, _ := os.Hostname()
 	return statuspage.Options{
@@ -43,6 +53,7 @@ func pageOptions(cfg *config.Config, logger *slog.Logger) statuspage.Options {
 		Limit:     int(math.Floor(float64(cfg.BudgetPerHour) * (1 - cfg.BudgetReserve))),
 		Entities:  cfg.EnabledEntities(),
 		Schedules: schedules,
+		Intervals: intervals,
 		LockKeys:  keys,
 		Host:      host,
 		Logger:    logger.With("component", "statuspage"),

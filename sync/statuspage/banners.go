@@ -112,11 +112,9 @@ func (p *Page) banners(o *load.Overview, keys []keyPlot, d *Daemon) []banner {
 		}
 	}
 	for _, e := range o.Entities {
-		if e.Stale && e.LastSuccess != nil {
-			b := banner{Level: "warning", Kind: "stale", Title: fmt.Sprintf("%s is stale: last success %s ago", e.Entity, age(o.ReadAt.Sub(*e.LastSuccess)))}
-			if e.Interval != nil {
-				b.Title += fmt.Sprintf(", while it ran every %s", age(*e.Interval))
-			}
+		if p.stale(e, o.ReadAt) {
+			b := banner{Level: "warning", Kind: "stale", Title: fmt.Sprintf("%s is stale: last success %s ago, expected every %s",
+				e.Entity, age(o.ReadAt.Sub(*e.LastSuccess)), age(*p.interval(e)))}
 			if e.LastFailure != "" && e.LastRunStatus == "failed" {
 				b.Detail, b.Error = "Its last run failed:", p.clean(e.LastFailure)
 			}

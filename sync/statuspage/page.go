@@ -70,6 +70,13 @@ type Options struct {
 	// Schedules are the cron specs of the entities on a fixed schedule,
 	// by entity name.
 	Schedules map[string]string
+	// Intervals are the shortest interval between two runs of each entity
+	// its schedule allows (POLL_CEILING for an adaptive one, the cron
+	// interval for a pinned one): an entity is stale when its last success
+	// is older than twice the larger of this and the median gap between
+	// its last runs, so that the first fast polls after a start do not
+	// call it stale.
+	Intervals map[string]time.Duration
 	// LockKeys are the products' advisory-lock keys: the page shows which
 	// session holds each.
 	LockKeys map[synctype.Product]int64

@@ -143,15 +143,35 @@ func (p *Page) entityRows(o *load.Overview, d *Daemon) []entityRow {
 		if e.LastFailure != "" {
 			r.Error, r.ErrorAt = p.clean(e.LastFailure), stamp(*e.LastFailureAt)
 		}
-		r.State, r.StateClass = state(e)
+		r.State, r.StateClass = state(e, p.stale(e, o.ReadAt))
 		r.Next, r.NextWhy = p.next(e, o.ReadAt, standby[e.Product])
 		out = append(out, r)
 	}
 	return out
 }
 
+// interval is how often e is expected to run: the larger of the median gap
+// between its last runs and the interval its schedule allows; nil when
+// neither is known.
+func (p *Page) interval(e load.EntityStatus) *time.Duration {
+	every, ok := p.o.Intervals[e.Entity]
+	if e.Interval != nil && *e.Interval > every {
+		every, ok = *e.Interval, true
+	}
+	if !ok || every <= 0 {
+		return nil
+	}
+	return &every
+}
+
+// stale reports whether e's last success is older than twice its interval.
+func (p *Page) stale(e load.EntityStatus, now time.Time) bool {
+	every := p.interval(e)
+	return e.LastSuccess != nil && every != nil && now.Sub(*e.LastSuccess) > 2**every
+}
+
 // state is an entity's one-word state and its class.
-func state(e load.EntityStatus) (string, string) {
+func state(e load.EntityStatus, stale bool) (string, string) {
 	switch {
 	case e.PageFailures >= sync.MaxPageFailures:
 		return "skipped", "bad"
@@ -161,7 +181,7 @@ func state(e load.EntityStatus) (string, string) {
 		return "never synced", "idle"
 	case e.LastSuccess == nil:
 		return "no success yet", "bad"
-	case e.Stale:
+	case stale:
 		return "stale", "warn"
 	case e.LastRunStatus == "failed":
 		return "last run failed", "warn"
