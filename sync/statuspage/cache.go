@@ -37,27 +37,38 @@ func newCache(read func(context.Context, load.RunFilter) (*load.Overview, error)
 	return &cache{read: read, every: every, now: now, snaps: map[load.RunFilter]snapshot{}}
 }
 
+// slowFactor stretches the interval after a slow read: a snapshot that
+// took d to read serves for at least slowFactor × d, so that reading the
+// warehouse never takes more than 1/slowFactor of the database's time, however
+// large the warehouse and however many people refresh.
+const slowFactor = 10
+
+// fresh reports whether s may still serve at now.
+func (c *cache) fresh(s snapshot, now time.Time) bool {
+	return now.Sub(s.at) < max(c.every, slowFactor*s.took) && !now.Before(s.at)
+}
+
 // get returns the snapshot of f, read again when the last is older than the
-// interval (or from the future: a clock set back). The read does not end
+// interval or slowFactor times its read (or from the future: a clock set
+// back). The read does not end
 // with the caller's request: a client that hangs up must not leave a failed
 // snapshot for the others.
 func (c *cache) get(ctx context.Context, f load.RunFilter) snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if s, ok := c.snaps[f]; ok && now.Sub(s.at) < c.every && !now.Before(s.at) {
+	if s, ok := c.snaps[f]; ok && c.fresh(s, now) {
 		return s
 	}
 	for k, s := range c.snaps {
-		if now.Sub(s.at) >= c.every {
+		if !c.fresh(s, now) {
 			delete(c.snaps, k)
 		}
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
 	defer cancel()
-	start := time.Now()
 	o, err := c.read(rctx, f)
-	s := snapshot{o: o, err: err, at: now, took: time.Since(start)}
+	s := snapshot{o: o, err: err, at: now, took: c.now().Sub(now)}
 	c.snaps[f] = s
 	return s
 }

@@ -95,7 +95,7 @@ func (p *Page) view(s snapshot, q query, d *Daemon) view {
 			Seen: fmt.Sprint(r.Seen), FirstSeen: stamp(r.FirstSeen), LastSeen: stamp(r.LastSeen)})
 	}
 	v.Cost = fmt.Sprintf("read from the warehouse at %s in %d queries, %s, in one read-only transaction; requests within %s share that read",
-		s.at.UTC().Format("15:04:05"), o.Queries, s.took.Round(100*time.Microsecond), p.o.CacheFor)
+		s.at.UTC().Format("15:04:05"), o.Queries, s.took.Round(100*time.Microsecond), max(p.o.CacheFor, slowFactor*s.took).Round(100*time.Millisecond))
 	return v
 }
 
