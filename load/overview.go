@@ -93,7 +93,7 @@ type RunFilter struct {
 
 // RunStatuses are the statuses a run may have in the ledger
 // (plutora_sync.runs.status).
-var RunStatuses = []string{"success", "failed", "skipped", "abandoned", "running"}
+func RunStatuses() []string { return []string{"success", "failed", "skipped", "abandoned", "running"} }
 
 const (
 	// RecentRuns is the most runs the overview lists.
@@ -113,7 +113,7 @@ const (
 // statement bounded by a timeout. lockKeys are the advisory-lock keys whose
 // holders to list.
 func ReadOverview(ctx context.Context, db *sql.DB, f RunFilter, lockKeys []int64) (*Overview, error) {
-	if f.Status != "" && !slices.Contains(RunStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(RunStatuses(), f.Status) {
 		return nil, fmt.Errorf("overview: unknown run status %q", f.Status)
 	}
 	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})

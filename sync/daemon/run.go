@@ -42,7 +42,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("serving the status page at /, /metrics, /healthz and /readyz", "addr", srv.Addr())
+	logger.Info("serving /metrics, /healthz, /readyz and the status page at /", "addr", srv.Addr())
 	served := make(chan struct{})
 	go func() { srv.Serve(logger); close(served) }()
 	defer func() {

@@ -221,8 +221,8 @@ func parseQuery(raw string, configured []synctype.Entity) (query, error) {
 			}
 			q.filter.Entity = v
 		case "outcome":
-			if v != "" && !slices.Contains(load.RunStatuses, v) {
-				return q, fmt.Errorf("outcome %q is not a run outcome: use one of %s, or leave it empty for all", cut(v), strings.Join(load.RunStatuses, ", "))
+			if v != "" && !slices.Contains(load.RunStatuses(), v) {
+				return q, fmt.Errorf("outcome %q is not a run outcome: use one of %s, or leave it empty for all", cut(v), strings.Join(load.RunStatuses(), ", "))
 			}
 			q.filter.Status = v
 		case "refresh":

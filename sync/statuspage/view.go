@@ -71,7 +71,7 @@ func (p *Page) view(s snapshot, q query, d *Daemon) view {
 	o := s.o
 	v := view{Style: styleSheet, Host: p.o.Host, Daemon: d != nil, PlotSize: plotSize, Limit: p.o.Limit,
 		ReadAt: o.ReadAt.UTC().Format("2006-01-02 15:04:05 UTC"), Filter: q.filter,
-		EntityOpts: entityNames(p.o.Entities), StatusOpts: load.RunStatuses}
+		EntityOpts: entityNames(p.o.Entities), StatusOpts: load.RunStatuses()}
 	if !q.paused {
 		v.Refresh = int(p.o.Refresh / time.Second)
 	}
