@@ -66,6 +66,7 @@ type Leader struct {
 	// standby is set once the replica has said at info level that another
 	// replica holds the key; taking the key clears it.
 	standby bool
+	since   time.Time // when the key was last taken or lost (zero: never taken)
 }
 
 // releaseWait bounds how long a departing leader waits for its work.
@@ -142,7 +143,16 @@ func (l *Leader) set(held bool) {
 	}
 	close(l.change)
 	l.change = make(chan struct{})
+	l.since = time.Now()
 	l.metrics.Leader(l.product, held)
+}
+
+// State reports whether this replica holds the key and since when: when it
+// took the key, or when it last lost it (zero when it never held it).
+func (l *Leader) State() (held bool, since time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.term != nil, l.since
 }
 
 // Run tries to take the lock until ctx is done, then releases it. While it

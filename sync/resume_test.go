@@ -92,7 +92,7 @@ func TestFailedRunResumes(t *testing.T) {
 	defer c.Close()
 	reg := prometheus.NewRegistry()
 	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Metrics: sync.NewMetrics(reg),
-		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL}}})
+		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL, Sandbox: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +130,12 @@ func TestFailedRunResumes(t *testing.T) {
 	if err := db.Get(&ledger, `SELECT status || ': ' || error FROM plutora_sync.runs WHERE id = $1`, res.RunID); err != nil ||
 		!strings.HasPrefix(ledger, "skipped: skipped: page 2") {
 		t.Errorf("ledger of the skipped run: %q (%v)", ledger, err)
+	}
+	// Marked as a run of the sandbox like the others, or run and sync would
+	// take the warehouse for a real one and refuse the sandbox next time.
+	var unmarked int
+	if err := db.Get(&unmarked, `SELECT count(*) FROM plutora_sync.runs WHERE sandbox IS NOT TRUE`); err != nil || unmarked != 0 {
+		t.Errorf("%d runs not marked as the sandbox's (%v)", unmarked, err)
 	}
 	if v := sampleValue(t, reg, "plutora_sync_page_failures"); v != float64(sync.MaxPageFailures) {
 		t.Errorf("plutora_sync_page_failures = %v, want %d", v, sync.MaxPageFailures)

@@ -263,7 +263,7 @@ func (r *Runner) skip(ctx context.Context, e synctype.Entity, kept synctype.Chec
 		WatermarkBefore: kept.Watermark, Resumed: true, PageFailures: kept.Failures, TotalFirst: kept.TotalCount}
 	var err error
 	res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: kept.Mode,
-		SourceURL: src.URL, StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
+		SourceURL: src.URL, Sandbox: src.Sandbox, StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
 	if err != nil {
 		return res, fmt.Errorf("record skipped run of %s: %w", e, err)
 	}

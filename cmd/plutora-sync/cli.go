@@ -39,10 +39,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"run", "", "run the daemon: scheduled syncs, /metrics, /healthz, /readyz",
+		{"run", "", "run the daemon: scheduled syncs, the status page, /metrics, /healthz, /readyz",
 			"Runs the daemon until SIGTERM or SIGINT: one cron job per product and entity, a nightly\n" +
-				"census, leadership per API key when several replicas share the database, and the HTTP\n" +
-				"endpoints /metrics, /healthz and /readyz on METRICS_ADDR. On a signal it stops\n" +
+				"census, leadership per API key when several replicas share the database, and on\n" +
+				"METRICS_ADDR the status page at / and /metrics, /healthz and /readyz. On a signal it stops\n" +
 				"scheduling, lets the page in hand commit and exits 0 within SHUTDOWN_TIMEOUT.", runCmd},
 		{"sync", "[--full|--census] [entity…]", "sync now, once, then exit",
 			"Runs one sync of the named entities (default: every entity of the configured products)\n" +
@@ -53,9 +53,11 @@ func commands() []command {
 			"Applies the embedded migrations to DATABASE_URL (idempotent, under an advisory lock);\n" +
 				"--create-database first creates the database when it does not exist. sync and run\n" +
 				"migrate at start too; check and status never change the database.", migrateCmd},
-		{"status", "", "show the ledger, freshness and budget use",
+		{"status", "[--serve ADDR]", "show the ledger, freshness and budget use",
 			"Prints the last runs of every entity (what ran, when, rows, failures and why), how\n" +
-				"fresh each entity is, and the requests spent in the last hour per API key.", statusCmd},
+				"fresh each entity is, and the requests spent in the last hour per API key. With\n" +
+				"--serve ADDR (e.g. 127.0.0.1:8080) it serves the status page of the warehouse there\n" +
+				"instead, until Ctrl-C: it reads the warehouse only, never the API.", statusCmd},
 		{"check", "", "check config, database, tokens, whitelist and the budget plan",
 			"Validates the configuration, connects to the database, obtains a token for each\n" +
 				"configured product, makes a cheap API call (GET /me) that proves the IP whitelist\n" +

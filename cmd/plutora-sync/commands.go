@@ -76,12 +76,17 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 }
 
 func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
+	serve := fs.String("serve", "", "serve the status page on this address (e.g. 127.0.0.1:8080) until Ctrl-C, instead of printing")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	cfg, err := c.loadConfig(ctx)
 	if err != nil {
 		return err
+	}
+	if *serve != "" {
+		logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, false)
+		return daemon.ServeStatus(ctx, cfg, *serve, logger, c.stdout, nil)
 	}
 	return daemon.Status(ctx, cfg, c.stdout)
 }

@@ -79,6 +79,10 @@ type Config struct {
 	MetricsAddr     string        `env:"METRICS_ADDR, default=:9090"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT, default=30s"`
 	LeaderRetry     time.Duration `env:"LEADER_RETRY_INTERVAL, default=15s"`
+	// StatusToken, when set, is required to see the status page (as a
+	// bearer token or the basic-auth password).
+	StatusToken     string `env:"STATUS_TOKEN"`
+	StatusTokenFile string `env:"STATUS_TOKEN_FILE"`
 }
 
 // Product holds one product's endpoints and API key. A product is synced only
@@ -95,6 +99,9 @@ type Product struct {
 	Password         string `env:"PASSWORD"`
 	PasswordFile     string `env:"PASSWORD_FILE"`
 }
+
+// MinStatusToken is the shortest STATUS_TOKEN accepted, in bytes.
+const MinStatusToken = 16
 
 // Enabled reports whether the product has credentials.
 func (p Product) Enabled() bool { return p.ClientID != "" }
@@ -201,6 +208,9 @@ func (c *Config) readFiles() error {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL, c.DatabaseURLDefault = DefaultDatabaseURL, true
+	}
+	if err := readSecret("STATUS_TOKEN", &c.StatusToken, c.StatusTokenFile); err != nil {
+		return err
 	}
 	for _, pp := range []struct {
 		prefix string
@@ -309,6 +319,9 @@ func (c *Config) validate(unparsed map[string]bool) error {
 	}
 	if c.LeaderRetry <= 0 || c.LeaderRetry > 30*time.Second {
 		bad("LEADER_RETRY_INTERVAL: must be in (0, 30s] so that a standby takes over within a minute, got %v", c.LeaderRetry)
+	}
+	if n := len(c.StatusToken); n > 0 && n < MinStatusToken {
+		bad("STATUS_TOKEN: %d bytes is too short to be hard to guess: use at least %d (openssl rand -hex 16 makes 32)", n, MinStatusToken)
 	}
 	switch c.LogFormat {
 	case "auto", "json", "text":

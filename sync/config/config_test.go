@@ -96,6 +96,8 @@ func TestLoadErrors(t *testing.T) {
 		{"leader retry", with(plutoraEnv(), "LEADER_RETRY_INTERVAL", "2m"), "LEADER_RETRY_INTERVAL: must be in (0, 30s]"},
 		{"delete share", with(plutoraEnv(), "DELETE_MAX_SHARE", "0"), "DELETE_MAX_SHARE: must be in (0, 1]"},
 		{"pages in flight", with(plutoraEnv(), "PAGES_IN_FLIGHT", "0"), "PAGES_IN_FLIGHT: must be between 1 and 32"},
+		{"status token short", with(plutoraEnv(), "STATUS_TOKEN", "hunter2"), "STATUS_TOKEN: 7 bytes is too short to be hard to guess: use at least 16"},
+		{"status token twice", with(plutoraEnv(), "STATUS_TOKEN", "0123456789abcdef", "STATUS_TOKEN_FILE", secret), "STATUS_TOKEN and STATUS_TOKEN_FILE are both set"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

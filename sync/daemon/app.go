@@ -61,6 +61,7 @@ type App struct {
 	mu      gosync.Mutex
 	notes   map[synctype.Product]string       // budget-plan warning, recorded on the product's runs
 	leaders map[synctype.Product]*sync.Leader // set by Serve
+	sandbox map[synctype.Product]bool         // the product's API answered as the sandbox
 }
 
 // Leader returns the leadership of product's key once Serve runs.
@@ -137,6 +138,10 @@ func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, er
 		a.Clients[product] = c
 		sources[product] = sync.Source{API: c, URL: pc.APIURL, Sandbox: sandbox}
 		kinds[product] = sourceKind{url: pc.APIURL, sandbox: sandbox}
+		if a.sandbox == nil {
+			a.sandbox = map[synctype.Product]bool{}
+		}
+		a.sandbox[product] = sandbox
 	}
 	if len(sources) == 0 {
 		return nil, a.Config.RequireProduct()

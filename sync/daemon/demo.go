@@ -76,6 +76,9 @@ func scaledSizes(scale float64) plutoratest.Sizes {
 		Hosts: f(d.Hosts), Systems: f(d.Systems), Defects: f(d.Defects)}
 }
 
+// DemoStatusAddr is the address demo offers for the status page.
+const DemoStatusAddr = "127.0.0.1:8080"
+
 // DemoDatabaseURL is the database demo writes into when DATABASE_URL is
 // unset: not the daemon's default, so that the demo never lands in it.
 const DemoDatabaseURL = "postgres://postgres@127.0.0.1:5432/plutora_demo?sslmode=disable"
@@ -188,6 +191,8 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 	}
 	fmt.Fprintln(out, "\nMore queries: docs/warehouse.md; every table, view and column: schema/warehouse.md.")
 	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
+	fmt.Fprintf(out, "The status page of this warehouse: DATABASE_URL=%s plutora-sync status --serve %s, then open http://%[2]s/\n",
+		shellQuote(RedactURL(dsn)), DemoStatusAddr)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"regexp"
@@ -53,7 +54,8 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(progress.String(), "msg=progress entity=defects") {
 		t.Errorf("no progress lines:\n%s", progress.String())
 	}
-	for _, want := range []string{"created database", "changes", "defects", "rows in plutora.hosts", "-- Changes per status", "psql "} {
+	for _, want := range []string{"created database", "changes", "defects", "rows in plutora.hosts", "-- Changes per status", "psql ",
+		"plutora-sync status --serve " + DemoStatusAddr + ", then open http://" + DemoStatusAddr + "/"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
@@ -63,6 +65,23 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// The page demo offers serves this warehouse: every entity, fresh.
+	sctx, stop := context.WithCancel(ctx)
+	ready, served := make(chan string, 1), make(chan error, 1)
+	go func() { served <- ServeStatus(sctx, cfg, "127.0.0.1:0", testLogger(t), io.Discard, ready) }()
+	select {
+	case addr := <-ready:
+		code, page := get(t, "http://"+addr+"/")
+		if code != 200 || strings.Count(page, `<td class="state ok">fresh</td>`) != 10 || !strings.Contains(page, "status --serve") {
+			t.Errorf("status --serve on the demo's warehouse: %d, %d entities fresh", code, strings.Count(page, `<td class="state ok">fresh</td>`))
+		}
+	case err := <-served:
+		t.Fatalf("ServeStatus: %v", err)
+	}
+	stop()
+	if err := <-served; err != nil {
+		t.Errorf("ServeStatus: %v", err)
+	}
 	// The worker's connections run with its session settings (load/pgsettings).
 	var jit string
 	if err := db.QueryRow("SHOW jit").Scan(&jit); err != nil || jit != "off" {

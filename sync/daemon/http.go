@@ -21,10 +21,14 @@ type Readiness func(ctx context.Context) error
 // host, a user, a driver's message) is for the log, not for whoever probes.
 const notReady = "database unavailable"
 
-// NewHandler serves /metrics from reg, /healthz (the process is alive) and
-// /readyz (ready() returns nil; else 503 "database unavailable").
-func NewHandler(reg *prometheus.Registry, ready Readiness) http.Handler {
+// NewHandler serves /metrics from reg, /healthz (the process is alive),
+// /readyz (ready() returns nil; else 503 "database unavailable") and, when
+// page is not nil, the status page at / (statuspage).
+func NewHandler(reg *prometheus.Registry, ready Readiness, page http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if page != nil {
+		mux.Handle("/{$}", page)
+	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -47,11 +51,16 @@ type Server struct {
 	ln  net.Listener
 }
 
-// Listen binds addr (":9090"); Addr returns the bound address.
+// Listen binds addr (METRICS_ADDR, ":9090"); Addr returns the bound address.
 func Listen(addr string, h http.Handler) (*Server, error) {
+	return listen("METRICS_ADDR", addr, h)
+}
+
+// listen binds addr, which the setting named what gave.
+func listen(what, addr string, h http.Handler) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("METRICS_ADDR %s: %w", addr, err)
+		return nil, fmt.Errorf("%s %s: %w", what, addr, err)
 	}
 	return &Server{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, ln: ln}, nil
 }

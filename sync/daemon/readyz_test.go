@@ -67,7 +67,7 @@ func TestReadyz(t *testing.T) {
 	tick := func() { clockMu.Lock(); now = now.Add(readyEvery); clockMu.Unlock() }
 	logs := levelCounter{mu: new(gosync.Mutex), counts: map[slog.Level]int{}}
 	rc := newReadyCheck(ping, readyEvery, clock, slog.New(logs))
-	srv := httptest.NewServer(NewHandler(prometheus.NewRegistry(), rc.Ready))
+	srv := httptest.NewServer(NewHandler(prometheus.NewRegistry(), rc.Ready, nil))
 	defer srv.Close()
 
 	// flood sends n concurrent probes and returns the answers.

@@ -11,6 +11,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/statuspage"
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
@@ -33,11 +34,15 @@ func (a *App) Serve(ctx context.Context) error {
 	logger := a.Logger
 	a.warnPlan(ctx)
 	rc := newReadyCheck(a.DB.PingContext, readyEvery, time.Now, logger.With("component", "readyz"))
-	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, rc.Ready))
+	page, err := statuspage.New(a.statusPageOptions())
 	if err != nil {
 		return err
 	}
-	logger.Info("serving /metrics, /healthz and /readyz", "addr", srv.Addr())
+	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, rc.Ready, page))
+	if err != nil {
+		return err
+	}
+	logger.Info("serving /metrics, /healthz, /readyz and the status page at /", "addr", srv.Addr())
 	served := make(chan struct{})
 	go func() { srv.Serve(logger); close(served) }()
 	defer func() {

@@ -1,0 +1,256 @@
+package statuspage_test
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
+)
+
+var screenshots = flag.String("screenshots", "", "TestStatusPageInChromium: write status-page.png into this folder (the repository's docs)")
+
+// chromium returns the path of a Chromium to drive. Without one the test
+// fails under CI (.ci/run installs Debian's chromium) and skips elsewhere.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium on the PATH: CI must install it (.ci/run does, with apt-get install chromium)")
+	}
+	t.Skip("no chromium on the PATH (apt-get install chromium, as .ci/run does)")
+	return ""
+}
+
+// wrongSecret is the Plutora Test client secret the daemon is given.
+const wrongSecret = "not-the-sandbox-secret"
+
+// TestStatusPageInChromium runs the daemon against the sandbox with Plutora
+// Test's client secret wrong, over a warehouse whose hosts were last synced
+// three hours ago and whose hosts page has failed three runs in a row, and
+// reads its status page in headless Chromium as a person would: the
+// banners say what needs a person, every entity has its row, each API key
+// its plot, and the runs filter by entity and outcome.
+func TestStatusPageInChromium(t *testing.T) {
+	bin := chromium(t)
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 27, Sizes: plutoratest.Sizes{
+		Changes: 400, Releases: 60, Environments: 30, Hosts: 250, Systems: 25, Defects: 300}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	db, dsn := loadtest.NewEmptyDB(t)
+	dsn = workertest.AsyncCommit(t, dsn)
+	env := workertest.SandboxEnv(sb, dsn)
+	env["METRICS_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+
+	// The warehouse before: every entity synced with the right keys; hosts
+	// three times, then set back three hours with its page failing.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := daemon.SyncNow(ctx, loadConfig(t, env), logger, daemon.SyncOptions{Progress: io.Discard}); err != nil {
+		t.Fatalf("first sync: %v", err)
+	}
+	for range 2 {
+		if err := daemon.SyncNow(ctx, loadConfig(t, env), logger, daemon.SyncOptions{Entities: []string{"hosts"}, Progress: io.Discard}); err != nil {
+			t.Fatalf("sync hosts: %v", err)
+		}
+	}
+	ageHosts(t, db)
+
+	env["PLUTORATEST_CLIENT_SECRET"] = wrongSecret
+	ready := make(chan string, 1)
+	a, err := daemon.Open(ctx, loadConfig(t, env), logger, daemon.Options{Ready: ready})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(sctx) }()
+	defer func() {
+		stop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	}()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-served:
+		t.Fatalf("Serve: %v", err)
+	}
+	waitLedger(t, db, `SELECT EXISTS (SELECT FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
+		WHERE e.entity = 'defects' AND r.status = 'failed' AND r.error LIKE '%invalid credentials%')
+		AND EXISTS (SELECT FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
+		WHERE e.entity = 'hosts' AND r.status = 'skipped')`)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1400, 1400))
+	bctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelTab := chromedp.NewContext(bctx)
+	defer cancelTab()
+
+	if err := chromedp.Do(bctx, chromedp.Navigate("http://"+addr+"/"), chromedp.WaitVisible(chromedp.CSS("#entities"))); err != nil {
+		t.Fatalf("load the page: %v", err)
+	}
+	banners, err := chromedp.Run(bctx, chromedp.Evaluate[[][2]string](`Array.from(
+		document.querySelectorAll("#banners .banner")).map(b => [b.dataset.kind, b.innerText])`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]string{
+		{"credentials", "Plutora Test: the token endpoint refused the API key (invalid credentials); not synced: defects", "PLUTORATEST_CLIENT_SECRET"},
+		{"page", "hosts: 3 runs in a row failed at the same page", "fetch hosts page 2"},
+		{"stale", "hosts is stale: last success 3h", "expected every 10m00s"},
+	} {
+		if !shown(banners, want[0], want[1:]) {
+			t.Errorf("no %s banner says %q; the banners: %q", want[0], want[1:], banners)
+		}
+	}
+	if len(banners) != 3 {
+		t.Errorf("%d banners, want those 3: %q", len(banners), banners)
+	}
+	states, err := chromedp.Run(bctx, chromedp.Evaluate[map[string]string](`Object.fromEntries(Array.from(
+		document.querySelectorAll("#entities tbody tr")).map(r => [r.dataset.entity, r.querySelector(".state").innerText]))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(states) != 10 || states["changes"] != "fresh" || states["hosts"] != "skipped" || states["defects"] != "refused" {
+		t.Errorf("the entities' states: %v", states)
+	}
+	plots, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll("#budget .key svg")).map(s => s.querySelectorAll("rect.bar").length)`))
+	if err != nil || len(plots) != 2 || plots[0] != 60 || plots[1] != 60 {
+		t.Errorf("the budget plots' bars: %v (%v), want two plots of 60", plots, err)
+	}
+	text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if err != nil || strings.Contains(text, wrongSecret) || strings.Contains(text, sb.Plutora.Credentials().ClientSecret) {
+		t.Errorf("the page shows a client secret (%v)", err)
+	}
+	if *screenshots != "" {
+		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*screenshots, "status-page.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Filter the runs as a person would: choose, then submit the form.
+	if err := chromedp.Do(bctx,
+		chromedp.SetValue(chromedp.CSS(`select[name=entity]`), "defects"),
+		chromedp.SetValue(chromedp.CSS(`select[name=outcome]`), "failed"),
+		chromedp.Click(chromedp.CSS(`form.filter button`)),
+	); err != nil {
+		t.Fatalf("filter the runs: %v", err)
+	}
+	// The form's submission loads the page anew: ask the new one, once it
+	// has loaded (a question put to the old one while it goes fails).
+	var runs [][2]string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		r, err := chromedp.Run(bctx, chromedp.Evaluate[[][2]string](`location.search.includes("outcome=failed") && document.readyState === "complete"
+			? Array.from(document.querySelectorAll("#runs tbody tr[data-entity]")).map(r => [r.dataset.entity, r.dataset.outcome]) : null`))
+		if err == nil && r != nil {
+			runs = r
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the filtered page never loaded: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // the browser signals no end of a form's navigation here
+	}
+	if len(runs) == 0 {
+		t.Fatal("no run of defects that failed is listed")
+	}
+	for _, r := range runs {
+		if r != [2]string{"defects", "failed"} {
+			t.Errorf("the runs of defects that failed list a run of %s %s", r[0], r[1])
+		}
+	}
+}
+
+// shown reports whether a banner of kind holds every text of want.
+func shown(banners [][2]string, kind string, want []string) bool {
+	for _, b := range banners {
+		ok := b[0] == kind
+		for _, w := range want {
+			ok = ok && strings.Contains(b[1], w)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func loadConfig(t *testing.T, env map[string]string) *config.Config {
+	t.Helper()
+	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// ageHosts makes the warehouse one whose hosts were last synced three
+// hours ago, every ten minutes before that, and whose sweep then failed
+// three runs in a row at page 2 (the runner skips such a job).
+func ageHosts(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	for _, q := range []string{
+		`UPDATE plutora_sync.runs r SET started_at = now() - interval '3 hours' - k.back * interval '10 minutes',
+			finished_at = now() - interval '3 hours' - k.back * interval '10 minutes' + interval '2 seconds'
+		FROM (SELECT e.run_id, row_number() OVER (ORDER BY e.run_id DESC) - 1 AS back
+			FROM plutora_sync.run_entities e WHERE e.entity = 'hosts') k WHERE r.id = k.run_id`,
+		`UPDATE plutora_sync.checkpoints SET failures = 3, next_page = 2,
+			failure = 'fetch hosts page 2: bad response from GET /hosts page 2 (HTTP 200): not a page envelope: invalid character ''<'' looking for beginning of value'
+		WHERE entity = 'hosts' AND mode = 'sweep'`,
+	} {
+		if res, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		} else if n, _ := res.RowsAffected(); n == 0 {
+			t.Fatalf("%s: no row", q)
+		}
+	}
+}
+
+// waitLedger waits until the query answers true.
+func waitLedger(t *testing.T, db *sqlx.DB, query string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		var ok bool
+		if err := db.Get(&ok, query); err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ledger never answered true to %s", query)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the ledger: the daemon signals no run's end
+	}
+}
