@@ -79,6 +79,9 @@ type Runner struct {
 	mu    gosync.Mutex
 	locks map[string]chan struct{}
 	kinds map[string]synctype.ListKind // configured or found (listKind)
+	// probed holds the runs in progress whose list-kind probe is done
+	// (listKind): a run probes at most once.
+	probed map[int64]bool
 }
 
 // NewRunner checks opts and returns a Runner.
@@ -121,7 +124,7 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 			kinds[name] = k
 		}
 	}
-	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds}, nil
+	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds, probed: map[int64]bool{}}, nil
 }
 
 // lock returns the lock of e's runs of mode's family: the census is one
@@ -303,6 +306,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		ctx = synctype.WithBackground(ctx) // it yields the budget to the polls
 	}
 	parent := ctx // ctx below ends at the run's deadline too
+	defer r.forgetProbe(&res)
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("sync %s: panic: %v", e, v)
@@ -360,6 +364,13 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		res.Deleted, res.DeleteNote = n, reason
 	}
 	return res, nil
+}
+
+// forgetProbe drops the run's list-kind probe mark (listKind) when it ends.
+func (r *Runner) forgetProbe(res *synctype.RunResult) {
+	r.mu.Lock()
+	delete(r.probed, res.RunID)
+	r.mu.Unlock()
 }
 
 // pageFailures is the count of failed runs in a row at the checkpoint's next
