@@ -157,6 +157,7 @@ func (c *Client) list(ctx context.Context, r request, bareOK bool) (envelope, er
 	err := c.do(ctx, r, func(body []byte) error {
 		var err error
 		env, err = parseList(body, bareOK)
+		env.size = len(body)
 		return err
 	})
 	return env, err
