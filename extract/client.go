@@ -157,7 +157,8 @@ func (r request) endpoint() string {
 }
 
 // do sends r until it succeeds and decode accepts the body, or a permanent error, or
-// the retry bounds are reached.
+// the retry bounds are reached. The retry deadline (RetryTimeout) bounds the waits for
+// 429s too: a request whose next attempt the key's 429 hold puts past it gives up.
 func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) error {
 	deadline := c.cfg.Now().Add(c.retry.total)
 	var a attempts
@@ -170,12 +171,20 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		throttles := a.throttles
 		fault, again, err := c.judge(ctx, r, tok, status, body, err, decode, &a)
 		switch {
 		case err != nil || fault == nil && !again:
 			return err // nil: done
+		case again && a.throttles > throttles:
+			if until := c.pacer.heldUntil(); until.After(deadline) {
+				return &giveUpError{kind: ErrThrottled, endpoint: r.endpoint(), attempts: a.failures + a.throttles,
+					last: fmt.Errorf("HTTP 429: the key is held until %s, past the request's retry deadline %s (RetryTimeout %v)",
+						until.UTC().Format(time.RFC3339), deadline.UTC().Format(time.RFC3339), c.retry.total)}
+			}
+			continue // the pacer holds for the Retry-After
 		case again:
-			continue // a replay after a 401, or a 429 (the pacer holds for its Retry-After)
+			continue // a replay after a 401
 		}
 		a.failures++
 		d := c.retry.wait(a.failures)

@@ -32,6 +32,10 @@ const (
 	// RunawaySlackPages are the pages a run may read beyond twice its first totalCount
 	// (records inserted while it pages) before Pages stops it as a runaway.
 	RunawaySlackPages = 10
+	// MaxWholeListPages bounds the pages of a list read whole before any of it is
+	// delivered (the lookup values: every type's list, and the list of types): real
+	// ones take tens. Past it the run fails as a runaway (docs/operations.md).
+	MaxWholeListPages = 500
 	// NoReserve as Config.Reserve leaves no reserve (zero means the default).
 	NoReserve = -1.0
 	// RecordsPerPage is the page size the client asks for: the API's maximum.
@@ -50,7 +54,7 @@ type Config struct {
 	Window        time.Duration // the budget's rolling window; default 1h
 	PagesInFlight int           // pages fetched concurrently by Pages; default 4
 	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
-	MaxBodyBytes  int64         // largest response body read; default 8 MiB
+	MaxBodyBytes  int64         // largest response body read, and most a list read whole may hold; default 8 MiB
 	HTTPClient    *http.Client  // optional base client (its Transport is used; redirects are always refused)
 	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute

@@ -12,6 +12,7 @@ type envelope struct {
 	records []json.RawMessage
 	total   int
 	whole   bool // a bare array: every record, one page (parseList)
+	size    int  // bytes of the body the records are slices of (Client.list)
 }
 
 // pageJSON is a page answer as the API spells it: camelCase on Plutora, PascalCase

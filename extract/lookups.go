@@ -18,16 +18,20 @@ import (
 // that the writer, the checkpoint and the census see one list like any
 // other. All the values are held at once: lookup lists are small (tens of
 // types, tens of values each), and a list read whole cannot drift while it
-// is delivered. A run costs one request for the types and one per type (more
-// only for a type of over RecordsPerPage values answered in pages).
+// is delivered. What it holds is bounded (wholeRead): the bodies of at most
+// MaxBodyBytes, read in at most MaxWholeListPages pages, each page judged by
+// the runaway guard; past a bound the run fails naming it. A run costs one
+// request for the types and one per type (more only for a type of over
+// RecordsPerPage values answered in pages).
 func (c *Client) lookupPages(ctx context.Context, e synctype.Entity, rt route, q synctype.Query, fn func(synctype.Page) error) error {
-	types, err := c.lookupTypes(ctx, rt)
+	held := &wholeRead{entity: e.Name, maxBytes: c.cfg.MaxBodyBytes, seen: q.Seen}
+	types, err := c.lookupTypes(ctx, rt, held)
 	if err != nil {
 		return fmt.Errorf("fetch %s: the types at %s: %w", e.Name, rt.listPath, err)
 	}
 	var all []json.RawMessage
 	for _, typ := range types {
-		vals, err := c.wholeList(ctx, rt.listPath+"/"+url.PathEscape(typ), rt.listPath+"/{type}")
+		vals, err := c.wholeList(ctx, rt.listPath+"/"+url.PathEscape(typ), rt.listPath+"/{type}", held)
 		if err != nil {
 			return fmt.Errorf("fetch %s of type %s: %w", e.Name, typ, err)
 		}
@@ -56,8 +60,8 @@ func (c *Client) lookupPages(ctx context.Context, e synctype.Entity, rt route, q
 
 // lookupTypes reads the type names ([{name, description}]), in the API's
 // order, each once.
-func (c *Client) lookupTypes(ctx context.Context, rt route) ([]string, error) {
-	items, err := c.wholeList(ctx, rt.listPath, "")
+func (c *Client) lookupTypes(ctx context.Context, rt route, held *wholeRead) ([]string, error) {
+	items, err := c.wholeList(ctx, rt.listPath, "", held)
 	if err != nil {
 		return nil, err
 	}
@@ -78,17 +82,60 @@ func (c *Client) lookupTypes(ctx context.Context, rt route) ([]string, error) {
 	return out, nil
 }
 
+// wholeRead bounds what one read of lists held whole keeps in memory: the
+// bodies of its pages (the records are slices of them) and the number of
+// pages, over every list it reads. A hostile or broken server answering
+// big values under a huge totalCount would otherwise grow the worker until
+// the kernel kills it.
+type wholeRead struct {
+	entity   string
+	maxBytes int64
+	bytes    int64
+	pages    int
+	seen     *synctype.PageMarks // the run's pages (the runaway guard); nil = the read's own
+}
+
+// admit counts one more page to read: past MaxWholeListPages it fails.
+func (w *wholeRead) admit() error {
+	if w.pages++; w.pages > MaxWholeListPages {
+		return fmt.Errorf("%w: %s is read whole before it is written, and its lists passed the limit of %d pages for that (MaxWholeListPages)",
+			ErrRunaway, w.entity, MaxWholeListPages)
+	}
+	return nil
+}
+
+// hold counts a page body of size bytes held: past maxBytes it fails.
+func (w *wholeRead) hold(size int) error {
+	if w.bytes += int64(size); w.bytes > w.maxBytes {
+		return fmt.Errorf("%w: %s is read whole before it is written, and its %d pages hold %d bytes, over the limit of %d bytes "+
+			"for that (MAX_BODY_BYTES, MaxBodyBytes): raise it and the memory limit with it (docs/operations.md, \"Memory\")",
+			synctype.ErrBadPage, w.entity, w.pages, w.bytes, w.maxBytes)
+	}
+	return nil
+}
+
 // wholeList reads every record of a GET list that answers a bare array or
 // the envelope, paging the envelope by its first totalCount (and no further,
-// so that a growing total cannot loop). route names path in metrics and
-// messages when path holds a value ("" for path itself).
-func (c *Client) wholeList(ctx context.Context, path, route string) ([]json.RawMessage, error) {
+// so that a growing total cannot loop), within held's bounds and under the
+// runaway guard. route names path in metrics and messages when path holds
+// a value ("" for path itself).
+func (c *Client) wholeList(ctx context.Context, path, route string, held *wholeRead) ([]json.RawMessage, error) {
 	var out []json.RawMessage
+	guard := newRunaway("of "+path, 0, held.seen)
 	first := -1
 	for num := 0; ; num++ {
+		if err := held.admit(); err != nil {
+			return nil, fmt.Errorf("page %d: %w", num, err)
+		}
 		r := request{method: "GET", route: route, page: num,
 			path: path + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)}
 		env, err := c.list(ctx, r, true)
+		if err == nil {
+			err = held.hold(env.size)
+		}
+		if err == nil {
+			err = guard.check(num, env.total, env.records)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("page %d: %w", num, err)
 		}

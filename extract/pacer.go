@@ -255,6 +255,13 @@ func (p *pacer) hold(until time.Time) {
 	}
 }
 
+// heldUntil is the end of the current 429 hold (zero or past when none).
+func (p *pacer) heldUntil() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.holdUntil
+}
+
 // used returns the requests in the window ending at now, in-flight ones included.
 func (p *pacer) used(now time.Time) int {
 	p.mu.Lock()

@@ -13,8 +13,9 @@ import (
 )
 
 // ErrRunaway: the API's pages do not end as its totalCount says they should (more pages
-// than twice the first totalCount allow, or a page repeating the previous one). Pages
-// stops with it rather than spend the key's budget on a loop.
+// than twice the run's first totalCount allow, a page repeating an earlier one, or more
+// pages than a list read whole may have). Pages stops with it rather than spend the
+// key's budget on a loop.
 var ErrRunaway = fmt.Errorf("%w: runaway paging", synctype.ErrBadPage)
 
 // Pages fetches the pages of e in order, PagesInFlight at a time, and calls fn for each
@@ -23,8 +24,9 @@ var ErrRunaway = fmt.Errorf("%w: runaway paging", synctype.ErrBadPage)
 // is returned as is, or after q.MaxPages pages when it is set (a seek reads one page per
 // call, and never asks for a page it will not use). At most PagesInFlight pages are held
 // at once, the one in fn included.
-// A page past twice the first totalCount (and RunawaySlackPages), or one repeating the
-// previous page's ids, is not delivered: Pages returns ErrRunaway.
+// A page past twice the run's first totalCount (q.FirstTotal when the run resumes, else
+// the first page's) and RunawaySlackPages, or one repeating the ids of an earlier page
+// of the run (q.Seen) under another number, is not delivered: Pages returns ErrRunaway.
 func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
 	if e.Product != c.cfg.Product {
 		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
@@ -78,7 +80,10 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		}
 	}
 	num := q.StartPage
-	guard := runaway{start: q.StartPage}
+	guard := newRunaway(cursorOf(q), q.FirstTotal, q.Seen)
+	if err := guard.past(num); err != nil {
+		return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err) // a resumed run past its limit asks nothing
+	}
 	for {
 		topUp(c.cfg.PagesInFlight)
 		if len(queue) == 0 {
@@ -97,7 +102,7 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 			first = total
 		}
 		p := synctype.Page{Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
-		if err := guard.check(p); err != nil {
+		if err := guard.check(num, total, p.Records); err != nil {
 			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err)
 		}
 		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total || num+1 == end || r.env.whole
@@ -115,46 +120,6 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		}
 		num++
 	}
-}
-
-// runaway notices paging that does not end: a page number past twice the first
-// totalCount plus slack, or a page with the same ids as the previous one (a server
-// that loops).
-type runaway struct {
-	start int             // the first page number of the call
-	prev  map[string]bool // ids of the previous page; nil when it had none or one without an id
-}
-
-func (g *runaway) check(p synctype.Page) error {
-	if len(p.Records) == 0 {
-		g.prev = nil
-		return nil
-	}
-	limit := max(g.start, (2*p.FirstTotal+RecordsPerPage-1)/RecordsPerPage) + RunawaySlackPages
-	if p.Num >= limit {
-		return fmt.Errorf("%w: page %d is past twice the first totalCount %d (%d pages and %d of slack)",
-			ErrRunaway, p.Num, p.FirstTotal, limit-RunawaySlackPages, RunawaySlackPages)
-	}
-	ids := make(map[string]bool, len(p.Records))
-	for _, rec := range p.Records {
-		var v struct {
-			ID json.RawMessage `json:"id"` // encoding/json matches "Id" too
-		}
-		if json.Unmarshal(rec, &v) != nil || len(v.ID) == 0 || string(v.ID) == "null" {
-			g.prev = nil // quarantine's business; no comparison on this page
-			return nil
-		}
-		ids[string(v.ID)] = true
-	}
-	repeat := len(g.prev) > 0 && len(ids) == len(g.prev)
-	for id := range ids {
-		repeat = repeat && g.prev[id]
-	}
-	if repeat {
-		return fmt.Errorf("%w: page %d repeats the %d ids of the previous page", ErrRunaway, p.Num, len(ids))
-	}
-	g.prev = ids
-	return nil
 }
 
 // page fetches one page of e.
@@ -192,6 +157,7 @@ func (c *Client) list(ctx context.Context, r request, bareOK bool) (envelope, er
 	err := c.do(ctx, r, func(body []byte) error {
 		var err error
 		env, err = parseList(body, bareOK)
+		env.size = len(body)
 		return err
 	})
 	return env, err

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
@@ -77,7 +78,7 @@ func TestRunawayRepeatedPage(t *testing.T) {
 		_, _ = io.WriteString(w, envelopeOf(1_000_000, pageIDs(0)...))
 	})
 	pages, err := allPages(t, hostileClient(t, srv.URL))
-	if !errors.Is(err, extract.ErrRunaway) || !errors.Is(err, synctype.ErrBadPage) || !strings.Contains(err.Error(), "page 1 repeats the 100 ids") {
+	if !errors.Is(err, extract.ErrRunaway) || !errors.Is(err, synctype.ErrBadPage) || !strings.Contains(err.Error(), "page 1 repeats the 100 records of page 0") {
 		t.Fatalf("err = %v; want ErrRunaway (a bad page) naming page 1 and the repeat", err)
 	}
 	if pages != 1 || lists.Load() > 1+extract.DefaultPagesInFlight {
@@ -93,7 +94,7 @@ func TestRunawayGrowingTotal(t *testing.T) {
 	})
 	pages, err := allPages(t, hostileClient(t, srv.URL))
 	limit := 2*1100/extract.RecordsPerPage + extract.RunawaySlackPages // pages 0..limit-1 pass
-	if !errors.Is(err, extract.ErrRunaway) || !strings.Contains(err.Error(), fmt.Sprintf("page %d is past twice the first totalCount 1100", limit)) {
+	if !errors.Is(err, extract.ErrRunaway) || !strings.Contains(err.Error(), fmt.Sprintf("page %d is past twice the run's first totalCount 1100", limit)) {
 		t.Fatalf("err = %v; want ErrRunaway at page %d", err, limit)
 	}
 	if pages != limit || lists.Load() > int64(limit+1+extract.DefaultPagesInFlight) {
@@ -170,4 +171,108 @@ func TestOversizePage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server whose pages cycle A, B, A, B… under a totalCount of 1e9 (each
+// page different from the one before it) is stopped at the third page,
+// which repeats the first: not after the key's budget or RUN_TIMEOUT.
+func TestRunawayCycle(t *testing.T) {
+	srv, lists := pageServer(t, func(n int, w http.ResponseWriter) {
+		_, _ = io.WriteString(w, envelopeOf(1_000_000_000, pageIDs(n%2)...))
+	})
+	pages, err := allPages(t, hostileClient(t, srv.URL))
+	if !errors.Is(err, extract.ErrRunaway) || !strings.Contains(err.Error(), "fetch changes page 2") ||
+		!strings.Contains(err.Error(), "page 2 repeats the 100 records of page 0") {
+		t.Fatalf("err = %v; want ErrRunaway naming the entity and pages 2 and 0", err)
+	}
+	if pages != 2 || lists.Load() > 3+extract.DefaultPagesInFlight {
+		t.Errorf("%d pages delivered, %d requested; want 2, and no more than the pages in flight beyond the third", pages, lists.Load())
+	}
+}
+
+// A run that resumes past its page limit keeps the limit of its first
+// totalCount (Query.FirstTotal), though the totalCount has grown since: it
+// fails at once, asking for nothing, instead of reading 10 pages more at
+// every resumption.
+func TestRunawayResumedKeepsFirstTotal(t *testing.T) {
+	srv, lists := pageServer(t, func(n int, w http.ResponseWriter) {
+		_, _ = io.WriteString(w, envelopeOf(1000+(n+1)*extract.RecordsPerPage, pageIDs(n)...))
+	})
+	c := hostileClient(t, srv.URL)
+	pages, err := allPages(t, c)
+	limit := 2*1100/extract.RecordsPerPage + extract.RunawaySlackPages
+	if !errors.Is(err, extract.ErrRunaway) || pages != limit {
+		t.Fatalf("first run: %d pages, err %v; want %d pages and a runaway", pages, err, limit)
+	}
+	e, _ := synctype.EntityByName("changes")
+	for _, start := range []int{limit, limit + 5} {
+		before := lists.Load()
+		err := c.Pages(t.Context(), e, synctype.Query{StartPage: start, FirstTotal: 1100}, func(synctype.Page) error {
+			t.Fatal("a page was delivered past the limit")
+			return nil
+		})
+		want := fmt.Sprintf("fetch changes page %d: bad page: runaway paging: page %d is past twice the run's first totalCount 1100", start, start)
+		if !errors.Is(err, extract.ErrRunaway) || !strings.Contains(err.Error(), want) {
+			t.Errorf("resumed at page %d: err = %v; want %q", start, err, want)
+		}
+		if n := lists.Load() - before; n != 0 {
+			t.Errorf("resumed at page %d: %d list requests; want none", start, n)
+		}
+	}
+}
+
+// throttlingAPI answers every API request 429 with Retry-After 120 (and
+// the token endpoint a token), in memory: under synctest's fake clock a
+// storm of them costs no real time. It counts the API requests.
+type throttlingAPI struct{ asked atomic.Int64 }
+
+func (a *throttlingAPI) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Request: req}
+	body := `{"access_token":"storm-token","token_type":"bearer","expires_in":86400}`
+	if req.URL.Path != "/oauth/token" {
+		a.asked.Add(1)
+		resp.StatusCode = http.StatusTooManyRequests
+		resp.Header.Set("Retry-After", "120")
+		body = `{"message":"too many requests"}`
+	}
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	return resp, nil
+}
+
+// Ten 429s with Retry-After 120 s do not hold one request ~22 minutes: the
+// retry deadline (RetryTimeout, 5 minutes by default) bounds its waits, and
+// it gives up as throttled once the key's hold reaches past it (fake time:
+// no waiting).
+func TestThrottleStormBoundedByRetryDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		api := &throttlingAPI{}
+		c, err := extract.New(t.Context(), extract.Config{
+			Product:   synctype.ProductPlutora,
+			Endpoints: extract.Endpoints{APIURL: "https://storm.example", TokenURL: "https://storm.example/oauth/token"},
+			ClientID:  "c", ClientSecret: "storm-secret", Username: "u@example.com", Password: "storm-password",
+			HTTPClient: &http.Client{Transport: api},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		e, _ := synctype.EntityByName("changes")
+		start := time.Now()
+		err = c.Pages(t.Context(), e, synctype.Query{}, func(synctype.Page) error { return nil })
+		held := time.Since(start)
+		if !errors.Is(err, extract.ErrThrottled) || !strings.Contains(err.Error(), "past the request's retry deadline") {
+			t.Fatalf("err = %v; want throttled, past the retry deadline", err)
+		}
+		if held > extract.DefaultRetryTimeout {
+			t.Errorf("the request was held %v by 429s; want at most the retry deadline %v", held, extract.DefaultRetryTimeout)
+		}
+		// 429s at 0, 2 and 4 minutes; the third one's hold ends past 5.
+		if n := api.asked.Load(); n != 3 {
+			t.Errorf("%d requests; want 3 (one every 2 minutes until the deadline)", n)
+		}
+	})
 }

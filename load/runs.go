@@ -156,12 +156,12 @@ func (w *Writer) checkpoint(ctx context.Context, product synctype.Product, entit
 	var runID sql.NullInt64
 	var since, wm sql.NullTime
 	err := w.db.QueryRowContext(ctx, `
-		SELECT product, entity, mode, run_id, next_page, since, total_count, failures, coalesce(failure, ''),
+		SELECT product, entity, mode, run_id, next_page, since, total_count, first_total, failures, coalesce(failure, ''),
 			(SELECT max(watermark) FROM plutora_sync.checkpoints a WHERE a.product = c.product AND a.entity = c.entity)
 		FROM plutora_sync.checkpoints c
 		WHERE product = $1 AND entity = $2 AND ($3 = '' OR mode = $3)
 		ORDER BY run_id IS NOT NULL DESC, updated_at DESC LIMIT 1`, product, entity, mode).
-		Scan(&cp.Product, &cp.Entity, &cp.Mode, &runID, &cp.NextPage, &since, &cp.TotalCount, &cp.Failures, &cp.Failure, &wm)
+		Scan(&cp.Product, &cp.Entity, &cp.Mode, &runID, &cp.NextPage, &since, &cp.TotalCount, &cp.FirstTotal, &cp.Failures, &cp.Failure, &wm)
 	if errors.Is(err, sql.ErrNoRows) {
 		return synctype.Checkpoint{}, false, nil
 	}

@@ -173,17 +173,21 @@ period_start AS (
 }
 
 // checkpointStatement counts a written page in the run's ledger and moves
-// the entity's checkpoint past it; the watermark never moves back.
+// the entity's checkpoint past it; the watermark never moves back. The
+// first_total of a run is its page 0's totalCount, kept on later pages
+// (resumed or continued runs start past page 0): the runaway guard's limit.
 //
 // Parameters: $1 product, $2 entity, $3 mode, $4 run id (0 = none), $5 page
 // number, $6 totalCount, $7 watermark (nullable), $8 the run's since
 // (nullable), then the page's counts: $9 inserted, $10 updated, $11
 // unchanged, $12 quarantined.
 const checkpointStatement = `WITH ckpt AS (
-	INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, total_count, watermark, since, updated_at)
-	VALUES ($1::text, $2::text, $3::text, NULLIF($4::bigint, 0), $5::int + 1, $6::int, $7::timestamptz, $8::timestamptz, now())
+	INSERT INTO plutora_sync.checkpoints AS k (product, entity, mode, run_id, next_page, total_count, first_total, watermark, since, updated_at)
+	VALUES ($1::text, $2::text, $3::text, NULLIF($4::bigint, 0), $5::int + 1, $6::int, $6::int, $7::timestamptz, $8::timestamptz, now())
 	ON CONFLICT (product, entity, mode) DO UPDATE SET run_id = EXCLUDED.run_id, next_page = EXCLUDED.next_page,
-		total_count = EXCLUDED.total_count, watermark = GREATEST(k.watermark, EXCLUDED.watermark),
+		total_count = EXCLUDED.total_count,
+		first_total = CASE WHEN $5::int = 0 OR k.first_total = 0 THEN EXCLUDED.first_total ELSE k.first_total END,
+		watermark = GREATEST(k.watermark, EXCLUDED.watermark),
 		since = COALESCE(EXCLUDED.since, k.since), updated_at = now()
 	WHERE (k.run_id, k.next_page, k.total_count) IS DISTINCT FROM (EXCLUDED.run_id, EXCLUDED.next_page, EXCLUDED.total_count)
 		OR EXCLUDED.since IS DISTINCT FROM k.since AND EXCLUDED.since IS NOT NULL

@@ -38,18 +38,28 @@ const refreshHeadroom = 0.1
 
 // listKind returns what e's list answers: the configured kind, or the one
 // found by comparing a record of pg with its detail (once per Runner). A
-// detail fetched to find out is returned to spare its item a request.
+// detail fetched to find out is returned to spare its item a request. A run
+// probes at most once: when none of the records tried can be compared (each
+// detail answers 404, or no id is a GUID), the run's later pages are taken
+// as full without asking again, and the next run tries anew.
 func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page, res *synctype.RunResult) (synctype.ListKind, map[string]json.RawMessage, error) {
 	r.mu.Lock()
-	kind := r.kinds[e.Name]
+	kind, probed := r.kinds[e.Name], r.probed[res.RunID]
+	if kind == synctype.ListUnknown && !probed && len(pg.Records) > 0 {
+		r.probed[res.RunID] = true
+	}
 	r.mu.Unlock()
-	if kind != synctype.ListUnknown {
+	if kind != synctype.ListUnknown || probed {
 		return kind, nil, nil
 	}
-	for _, rec := range pg.Records[:min(3, len(pg.Records))] {
+	tried := 0
+	for _, rec := range pg.Records {
 		item, id := fields(rec), recordID(rec, e.IDField)
-		if item == nil || id == "" {
-			continue
+		if item == nil || !usableID(id) {
+			continue // no detail to ask for (the writer quarantines it)
+		}
+		if tried++; tried > maxProbes {
+			break
 		}
 		detail, err := api.Detail(ctx, e, id)
 		if errors.Is(err, synctype.ErrNoDetail) {
@@ -78,8 +88,17 @@ func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg sy
 		r.opts.Logger.Info("list kind found by comparing a list item with its detail", "entity", e.Name, "kind", kind, "id", id)
 		return kind, map[string]json.RawMessage{id: detail}, nil
 	}
-	return synctype.ListUnknown, nil, nil // no record to compare yet: as full, for this page
+	if len(pg.Records) > 0 {
+		r.opts.Logger.Info("list kind not found: no list item could be compared with its detail; the run takes the list as full",
+			"entity", e.Name, "run_id", res.RunID, "details_asked", min(tried, maxProbes))
+	}
+	return synctype.ListUnknown, nil, nil // no record to compare: as full, for this run
 }
+
+// maxProbes is how many list items a run's list-kind probe asks the detail
+// of, at most: one suffices, and a record deleted meanwhile (404) gets the
+// next a chance.
+const maxProbes = 3
 
 // ListKinds returns the kind of each entity's list the Runner knows
 // (configured or found).

@@ -79,6 +79,9 @@ type Runner struct {
 	mu    gosync.Mutex
 	locks map[string]chan struct{}
 	kinds map[string]synctype.ListKind // configured or found (listKind)
+	// probed holds the runs in progress whose list-kind probe is done
+	// (listKind): a run probes at most once.
+	probed map[int64]bool
 }
 
 // NewRunner checks opts and returns a Runner.
@@ -121,7 +124,7 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 			kinds[name] = k
 		}
 	}
-	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds}, nil
+	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds, probed: map[int64]bool{}}, nil
 }
 
 // lock returns the lock of e's runs of mode's family: the census is one
@@ -224,6 +227,9 @@ type plan struct {
 	watermark  *time.Time
 	resumed    bool // continues an interrupted or failed run
 	failures   int  // failed runs in a row at startPage
+	// seen remembers every page the run reads, across its calls: the
+	// API client's runaway guard fails a page that repeats an earlier one.
+	seen *synctype.PageMarks
 	// watermarkCap bounds the watermark a seek may yield: the run's start
 	// (run sets it). A run vouches only for changes before it started.
 	watermarkCap *time.Time
@@ -241,7 +247,7 @@ func resumePlan(cp synctype.Checkpoint) plan {
 	p := plan{mode: cp.Mode, runID: cp.RunID, since: cp.Since, startPage: cp.NextPage, watermark: cp.Watermark,
 		resumed: true, failures: cp.Failures}
 	if cp.NextPage > 0 {
-		p.firstTotal = cp.TotalCount
+		p.firstTotal = cp.FirstTotal
 	}
 	return p
 }
@@ -260,7 +266,7 @@ func (r *Runner) skip(ctx context.Context, e synctype.Entity, kept synctype.Chec
 		"the next census tries again, or set plutora_sync.checkpoints.failures to 0 to retry now",
 		kept.NextPage, kept.Mode, kept.Failures, kept.Failure)
 	res := synctype.RunResult{Product: e.Product, Entity: e.Name, Mode: kept.Mode, StartedAt: r.opts.Now(),
-		WatermarkBefore: kept.Watermark, Resumed: true, PageFailures: kept.Failures, TotalFirst: kept.TotalCount}
+		WatermarkBefore: kept.Watermark, Resumed: true, PageFailures: kept.Failures, TotalFirst: kept.FirstTotal}
 	var err error
 	res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: kept.Mode,
 		SourceURL: src.URL, Sandbox: src.Sandbox, StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
@@ -303,6 +309,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		ctx = synctype.WithBackground(ctx) // it yields the budget to the polls
 	}
 	parent := ctx // ctx below ends at the run's deadline too
+	defer r.forgetProbe(&res)
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("sync %s: panic: %v", e, v)
@@ -322,6 +329,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	// the watermark past now, which would blind every later incremental run.
 	start := res.StartedAt
 	p.watermarkCap = &start
+	p.seen = new(synctype.PageMarks)
 	if res.RunID == 0 {
 		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product), StartPage: p.startPage})
@@ -360,6 +368,13 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		res.Deleted, res.DeleteNote = n, reason
 	}
 	return res, nil
+}
+
+// forgetProbe drops the run's list-kind probe mark (listKind) when it ends.
+func (r *Runner) forgetProbe(res *synctype.RunResult) {
+	r.mu.Lock()
+	delete(r.probed, res.RunID)
+	r.mu.Unlock()
 }
 
 // pageFailures is the count of failed runs in a row at the checkpoint's next
@@ -507,10 +522,11 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		if !r.fallBack(e, res, err) {
 			return err
 		}
-		p.since, p.startPage = nil, 0 // the whole list, by offset
+		p.since, p.startPage, p.firstTotal = nil, 0, 0 // the whole list, by offset
 	}
 	records := 0
-	return src.API.Pages(ctx, e, synctype.Query{Since: p.since, StartPage: p.startPage}, func(pg synctype.Page) error {
+	q := synctype.Query{Since: p.since, StartPage: p.startPage, FirstTotal: p.firstTotal, Seen: p.seen}
+	return src.API.Pages(ctx, e, q, func(pg synctype.Page) error {
 		recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)

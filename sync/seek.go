@@ -40,7 +40,7 @@ func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan
 	pos := seekPos{since: p.since.Truncate(filterPrecision)}
 	st := seekState{known: p.watermark}
 	for {
-		pg, err := r.fetchOne(ctx, e, src, pos)
+		pg, err := r.fetchOne(ctx, e, src, pos, p.seen)
 		if err != nil {
 			return err
 		}
@@ -129,11 +129,12 @@ func (pos seekPos) next(pg synctype.Page, last *time.Time) (next seekPos, more b
 	return seekPos{since: last.Truncate(filterPrecision), size: size}, true
 }
 
-// fetchOne fetches the one page at pos.
-func (r *Runner) fetchOne(ctx context.Context, e synctype.Entity, src Source, pos seekPos) (synctype.Page, error) {
+// fetchOne fetches the one page at pos; seen is the run's memory of its
+// pages (a page that repeats one of the same cursor is a runaway).
+func (r *Runner) fetchOne(ctx context.Context, e synctype.Entity, src Source, pos seekPos, seen *synctype.PageMarks) (synctype.Page, error) {
 	var got synctype.Page
 	since := pos.since
-	q := synctype.Query{Since: &since, Before: pos.before, StartPage: pos.num, MaxPages: 1}
+	q := synctype.Query{Since: &since, Before: pos.before, StartPage: pos.num, MaxPages: 1, Seen: seen}
 	err := src.API.Pages(ctx, e, q, func(pg synctype.Page) error {
 		got = pg
 		return nil

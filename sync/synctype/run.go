@@ -31,6 +31,13 @@ type Query struct {
 	// Before bounds Since from above (modified before it); a seek pages
 	// inside one timestamp with it. nil = no bound.
 	Before *time.Time
+	// FirstTotal is the totalCount the run's first page gave, when the run
+	// resumes (the checkpoint keeps it): the runaway guard's page limit
+	// stays the one the run started with. 0 = the first page of this call.
+	FirstTotal int
+	// Seen, shared by every call of a run, remembers each page the run read
+	// (PageMarks); nil = each call remembers its own.
+	Seen *PageMarks
 }
 
 // Page is one page of an entity's list, as the API answered it.
@@ -68,6 +75,9 @@ type Checkpoint struct {
 	Since      *time.Time // the filter lower bound of the run in progress
 	Watermark  *time.Time // the newest committed last-modified time (over all modes)
 	TotalCount int        // totalCount of the last committed page
+	// FirstTotal is the totalCount of the first page of the run in progress
+	// (or of the failed run a new run continues); 0 when none was written.
+	FirstTotal int
 	// Failures counts the failed runs in a row that stopped at NextPage on a
 	// bad page (ErrBadPage); Failure is the last one's error. A failed run
 	// leaves RunID 0 and NextPage where it stopped: the next run continues there.
