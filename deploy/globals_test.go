@@ -10,11 +10,12 @@ import (
 	"testing"
 )
 
-// TestNoExportedMutableGlobals keeps a rule of the whole module (design.md,
-// style.md): no exported package variable that another package could change.
-// Sentinel errors (var ErrX = errors.New(…)) are the one exception; tables
-// and defaults are functions or constants. (golangci-lint's gochecknoglobals
-// cannot say "exported", and flags every unexported lookup table.)
+// TestNoExportedMutableGlobals keeps a rule of the whole module
+// (docs/design.md, "The layers"): no exported package variable that another
+// package could change. Sentinel errors (var ErrX = errors.New(…)) are the
+// one exception; tables and defaults are functions or constants.
+// (golangci-lint's gochecknoglobals cannot say "exported", and flags every
+// unexported lookup table.)
 func TestNoExportedMutableGlobals(t *testing.T) {
 	fset := token.NewFileSet()
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {

@@ -107,8 +107,8 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 }
 
 // TestWhitelistDenial: a refusal that survives a fresh token is access
-// denied, whether the API answers it 401 or 403 (plutora-api.md §5), with
-// the same message about the whitelist and permissions, on /me, a page and
+// denied, whether the API answers it 401 or 403 (docs/plutora-api.md,
+// "Errors and limits"), with the same message about the whitelist and permissions, on /me, a page and
 // a record's detail alike.
 func TestWhitelistDenial(t *testing.T) {
 	for _, status := range []int{401, 403} {

@@ -13,7 +13,8 @@ import (
 )
 
 // Detail returns the full record of entity e with id: GET {detail path}/{id}.
-// Some lists answer summaries (plutora-api.md §3); the detail is the record
+// Some lists answer summaries (docs/plutora-api.md, "Paging and filtering");
+// the detail is the record
 // the warehouse keeps. A record the API no longer has (404 or 410) is nil
 // with no error; any other answer that is not the record asked for is an
 // error. The request counts against the budget like any other.

@@ -51,7 +51,7 @@ const (
 
 // shapeOf returns how e's list answers. Organizations and environment groups
 // are old endpoints that may answer a bare array even with pageNum
-// (plutora-api.md §3); the lookup values come type by type. An entity with
+// (docs/plutora-api.md, "Paging and filtering"); the lookup values come type by type. An entity with
 // no detailPath has no GET {detail}/{id}: a census cannot ask about one
 // record of it (Exists says so), and trusts its counts alone.
 func shapeOf(e synctype.Entity) listShape {

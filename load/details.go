@@ -10,7 +10,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// Summary lists (plutora-api.md §3): the runner writes a page of details
+// Summary lists (docs/design.md, "Summary lists"): the runner writes a page of details
 // with the list items behind them (PageWrite.Summaries), which are kept in
 // plutora_sync.list_items with the time of each record's last detail. The
 // next list that says the same of a record reuses its stored detail

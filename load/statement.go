@@ -17,7 +17,7 @@ import (
 // the newest last-modified time among the page's records, and how many ids
 // the run saw for the first time on this page.
 //
-// The shape follows design.md, "Measured here": the raw page goes in as one
+// The shape follows docs/design.md, "Measured here": the raw page goes in as one
 // jsonb parameter and SQL extracts the columns; records whose raw is equal to
 // the stored raw (and not deleted) are dropped by a correlated subquery on the
 // primary key before the upsert, so an unchanged page writes no data rows; the

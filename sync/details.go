@@ -14,7 +14,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// Summary lists (design.md, "Summary lists"): where an entity's list
+// Summary lists (docs/design.md, "Summary lists"): where an entity's list
 // answers summaries, the runner fetches GET /{entity}/{id} for every new or
 // changed list item, writes the details as the page, and refreshes every
 // detail on a slow rolling cycle. Details are a budget class of their own:

@@ -25,7 +25,7 @@ import (
 // (script_core_test.go) and the 500 of a filter on an unknown field. It imports nothing of the sandbox but SimCommand,
 // and checks that the OpenAPI document lists every path it walked.
 
-// Facts of §3 and §4: the envelope, the list items, the details.
+// Facts of "Paging and filtering" and "Records": the envelope, the list items, the details.
 var (
 	envelopeKeys = []string{"resultSet", "returnCount", "totalCount", "pageNum", "recordsPerPage"}
 	listItem     = map[string][]string{
@@ -73,7 +73,7 @@ func TestScriptWalksTheAPI(t *testing.T) {
 		name  string
 		args  []string
 		real  bool
-		lacks []string // members of §4 that the world leaves out
+		lacks []string // members of "Records" that the world leaves out
 	}{
 		{"real lists, summary filters", []string{"-lists", "real", "-summary-filters", "changes,releases"}, true, nil},
 		// Today's default world: full lists, and details without the
@@ -157,7 +157,8 @@ func (w *readyWriter) String() string {
 	return w.buf.String()
 }
 
-// passwordToken gets a token by the password grant, as §1 describes it.
+// passwordToken gets a token by the password grant, as "Hosts and tokens"
+// describes it.
 func passwordToken(t *testing.T, s site) string {
 	t.Helper()
 	form := url.Values{"client_id": {s.clientID}, "client_secret": {s.secret}, "grant_type": {"password"}, "username": {s.user}, "password": {s.password}}
@@ -184,8 +185,8 @@ type script struct {
 	base      string
 	token     string
 	n         int      // requests so far: picks each path's case
-	summaries bool     // the lists of §3 answer summaries
-	lacks     []string // members of §4 the details leave out
+	summaries bool     // the lists of "Paging and filtering" answer summaries
+	lacks     []string // members of "Records" the details leave out
 	// walked holds "METHOD /path" of every request, ids and types as {}
 	// and lowercase, to be found in the OpenAPI document.
 	walked map[string]bool
@@ -389,7 +390,7 @@ func hasFields(t *testing.T, what string, r rec, fields []string) {
 	}
 }
 
-// fullFields are the members of a detail: those of §4 and of the list item
+// fullFields are the members of a detail: those of "Records" and of the list item
 // (the detail carries all the list item does), but those c.lacks.
 func (c *script) fullFields(entity string) []string {
 	all := append(slices.Clone(detail[entity]), listItem[entity]...)
@@ -400,7 +401,8 @@ func (c *script) fullFields(entity string) []string {
 type walked map[string]map[string]rec
 
 // entities reads every list and every detail, and checks list items
-// against details: summaries where §3 says so, else the full record.
+// against details: summaries where "Paging and filtering" says so, else the
+// full record.
 func (c *script) entities() walked {
 	data := walked{}
 	for _, e := range []string{"changes", "releases", "hosts", "environments", "systems"} {

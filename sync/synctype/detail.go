@@ -8,7 +8,8 @@ import (
 )
 
 // ListKind says what an entity's list answers: full records, or summaries
-// whose full record only GET /{entity}/{id} answers (plutora-api.md §3).
+// whose full record only GET /{entity}/{id} answers (docs/plutora-api.md,
+// "Paging and filtering").
 type ListKind string
 
 // The kinds of list.

@@ -19,7 +19,8 @@ var ErrNoDetail = errors.New("the API has no detail endpoint for this entity")
 
 // ErrFilterFailed marks a filtered list request whose first page the API
 // kept failing on (5xx after the client's retries): the real API answers a
-// filter it cannot serve with 500 (plutora-api.md §5), so the runner reads
+// filter it cannot serve with 500 (docs/plutora-api.md, "Errors and
+// limits"), so the runner reads
 // the whole list instead, and says so.
 var ErrFilterFailed = errors.New("filter failed")
 
