@@ -49,12 +49,12 @@ func waitFor(t *testing.T, l *Leader, cond func() bool, what string) {
 
 func TestLeaderTakeover(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutora", t.Name()+time.Now().String())
-	a, err := NewLeader(db, "plutora", key, 50*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutora", t.Name()+time.Now().String())
+	a, err := NewLeader(db, "plutora", []int64{key}, 50*time.Millisecond, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := NewLeader(db, "plutora", key, 50*time.Millisecond, nil, nil)
+	b, _ := NewLeader(db, "plutora", []int64{key}, 50*time.Millisecond, nil, nil)
 	actx, acancel := context.WithCancel(context.Background())
 	bctx, bcancel := context.WithCancel(context.Background())
 	defer bcancel()
@@ -93,9 +93,9 @@ func TestLeaderTakeover(t *testing.T) {
 
 func TestLeaderLosesDeadSession(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutoratest", t.Name()+time.Now().String())
-	a, _ := NewLeader(db, "plutoratest", key, 50*time.Millisecond, nil, nil)
-	b, _ := NewLeader(db, "plutoratest", key, 50*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutoratest", t.Name()+time.Now().String())
+	a, _ := NewLeader(db, "plutoratest", []int64{key}, 50*time.Millisecond, nil, nil)
+	b, _ := NewLeader(db, "plutoratest", []int64{key}, 50*time.Millisecond, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)
@@ -115,8 +115,8 @@ func TestLeaderLosesDeadSession(t *testing.T) {
 // key, then only at debug level at each try.
 func TestStandbySaysSoOnce(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutora", t.Name()+time.Now().String())
-	a, _ := NewLeader(db, "plutora", key, 20*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutora", t.Name()+time.Now().String())
+	a, _ := NewLeader(db, "plutora", []int64{key}, 20*time.Millisecond, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)
@@ -124,7 +124,7 @@ func TestStandbySaysSoOnce(t *testing.T) {
 
 	m := newTestMetrics()
 	h := &standbyCounter{tries: make(chan struct{}, 100)}
-	b, err := NewLeader(db, "plutora", key, 20*time.Millisecond, slog.New(h), m.Metrics)
+	b, err := NewLeader(db, "plutora", []int64{key}, 20*time.Millisecond, slog.New(h), m.Metrics)
 	if err != nil {
 		t.Fatal(err)
 	}

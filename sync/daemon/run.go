@@ -49,8 +49,9 @@ func (a *App) Serve(ctx context.Context) error {
 	leaders := map[synctype.Product]*sync.Leader{}
 	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
-		key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
-		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
+		pc := a.Config.ProductConfig(product)
+		keys := sync.LeaderKeys(product, pc.Site, pc.APIURL)
+		l, err := sync.NewLeader(a.DB.DB, product, keys, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
 		if err != nil {
 			return err
 		}
