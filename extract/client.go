@@ -277,6 +277,9 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	if err != nil {
 		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
 	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 && int64(len(data)) <= c.cfg.MaxBodyBytes {
+		synctype.TallyFrom(ctx).Marker(resp.Header.Get(synctype.SandboxHeader) == "1")
+	}
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
 		size := fmt.Sprintf("more than %d bytes", c.cfg.MaxBodyBytes)
 		if resp.ContentLength > 0 {
