@@ -22,7 +22,8 @@ type Readiness func(ctx context.Context) error
 const notReady = "database unavailable"
 
 // NewHandler serves /metrics from reg, /healthz (the process is alive) and
-// /readyz (ready() returns nil; else 503 "database unavailable").
+// /readyz (ready() returns nil; else 503 with the NotReady reason it
+// returned, or "database unavailable").
 func NewHandler(reg *prometheus.Registry, ready Readiness) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -33,7 +34,11 @@ func NewHandler(reg *prometheus.Registry, ready Readiness) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
-			http.Error(w, notReady, http.StatusServiceUnavailable)
+			msg, reason := notReady, NotReady("")
+			if errors.As(err, &reason) {
+				msg = string(reason)
+			}
+			http.Error(w, msg, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")
