@@ -167,7 +167,7 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 		if err != nil {
 			return err
 		}
-		status, body, err := c.send(ctx, r, tok)
+		status, body, marked, err := c.send(ctx, r, tok)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -175,6 +175,9 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 		fault, again, err := c.judge(ctx, r, tok, status, body, err, decode, &a)
 		switch {
 		case err != nil || fault == nil && !again:
+			if err == nil { // a data answer, decoded: the run counts its sandbox marker
+				synctype.TallyFrom(ctx).Marker(marked)
+			}
 			return err // nil: done
 		case again && a.throttles > throttles:
 			if until := c.pacer.heldUntil(); until.After(deadline) {
@@ -245,12 +248,13 @@ func (c *Client) judge(ctx context.Context, r request, tok string, status int, b
 	return nil, false, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: status, Reason: "unexpected status: " + c.snippet(body)}
 }
 
-// send makes one attempt and reads the whole body (size-limited). The wait for the budget
+// send makes one attempt and reads the whole body (size-limited); marked says whether the
+// answer carried the sandbox's marker (synctype.SandboxHeader). The wait for the budget
 // comes before the attempt's timeout starts.
-func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, error) {
+func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, bool, error) {
 	hc, done, err := c.wire.exchange(ctx, r.endpoint())
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	defer done()
 	ctx, cancel := context.WithTimeout(ctx, c.retry.perAttempt)
@@ -261,7 +265,7 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, c.api.String()+r.path, body)
 	if err != nil {
-		return 0, nil, fmt.Errorf("build request: %w", err)
+		return 0, nil, false, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Authorization", "bearer "+tok)
 	req.Header.Set("Accept", "application/json")
@@ -274,7 +278,7 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL holds no secret, but is already named by the caller
 		}
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	defer resp.Body.Close()
 	var buf bytes.Buffer
@@ -284,18 +288,18 @@ func (c *Client) send(ctx context.Context, r request, tok string) (int, []byte, 
 	_, err = buf.ReadFrom(io.LimitReader(resp.Body, c.cfg.MaxBodyBytes+1))
 	data := buf.Bytes()
 	if err != nil {
-		return resp.StatusCode, nil, fmt.Errorf("read body: %w", err)
+		return resp.StatusCode, nil, false, fmt.Errorf("read body: %w", err)
 	}
 	if int64(len(data)) > c.cfg.MaxBodyBytes {
 		size := fmt.Sprintf("more than %d bytes", c.cfg.MaxBodyBytes)
 		if resp.ContentLength > 0 {
 			size = fmt.Sprintf("%d bytes", resp.ContentLength)
 		}
-		return resp.StatusCode, nil, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
+		return resp.StatusCode, nil, false, &BadResponseError{Endpoint: r.endpoint(), Page: r.page, Status: resp.StatusCode,
 			Reason: fmt.Sprintf("body of %s is over the limit of %d bytes: raise MAX_BODY_BYTES (MaxBodyBytes), "+
 				"and the memory limit with it (docs/operations.md, \"Memory\")", size, c.cfg.MaxBodyBytes)}
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, data, resp.Header.Get(synctype.SandboxHeader) == "1", nil
 }
 
 // secretsNow are the configured secrets and the current token.

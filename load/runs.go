@@ -81,8 +81,8 @@ func (w *Writer) FinishRun(ctx context.Context, r synctype.RunResult) error {
 	err := w.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE plutora_sync.runs SET status = $2, finished_at = now(), error = NULLIF($3, ''),
-				resumed = resumed OR $4 WHERE id = $1`,
-			r.RunID, r.Outcome, r.Error, r.Resumed)
+				resumed = resumed OR $4, sandbox = COALESCE($5, sandbox) WHERE id = $1`,
+			r.RunID, r.Outcome, r.Error, r.Resumed, r.Sandbox)
 		if err != nil {
 			return err
 		}

@@ -239,6 +239,9 @@ func (r *Runner) writeRefreshed(ctx context.Context, e synctype.Entity, src Sour
 				recs = append(recs, got[id])
 			}
 		}
+		if err := vouch(ctx, e, src); err != nil {
+			return err
+		}
 		out, err := r.opts.Writer.WriteDetails(ctx, synctype.DetailWrite{RunID: res.RunID, Entity: e.Name, Records: recs, At: at})
 		if err != nil {
 			return err

@@ -82,7 +82,7 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			defer c.Close()
 			reg := prometheus.NewRegistry()
 			r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Metrics: sync.NewMetrics(reg), Now: clk.Now,
-				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL}}})
+				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL, Sandbox: true, Known: true}}})
 			if err != nil {
 				t.Fatal(err)
 			}

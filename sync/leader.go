@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"net"
 	"net/url"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -16,22 +18,76 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
-// LockKey is the advisory-lock key of a product of a site: one replica works
-// it at a time. It is not keyed by client id: checkpoints are per product, so
-// two replicas holding two keys of one product (a key rotation) must still
-// share one lock. apiURL is the product's API base URL, normalised by Site.
-func LockKey(product synctype.Product, apiURL string) int64 {
+// LeaderKeys are the advisory-lock keys a replica must all hold to work
+// product: one per name the site goes by, and the key of the previous
+// version. Two replicas that share any one key never lead together, so:
+//
+//   - the site's name from PLUTORA_SITE (PLUTORATEST_SITE), when set, makes
+//     one site of two hosts (a proxy and the API itself);
+//   - the name derived from the API host (SiteName) makes one site of two
+//     spellings of one host ("localhost" and "127.0.0.1", "API.example.com."
+//     and "api.example.com"), and keeps one leader while PLUTORA_SITE is
+//     being set or changed;
+//   - LegacyLockKey is the one key of the version before: while an old
+//     replica may still run (a rolling update), a new one waits for it.
+//
+// They are not keyed by client id: checkpoints are per product, so two
+// replicas holding two keys of one product (a key rotation) must still share
+// a lock. site is the configured PLUTORA_SITE, "" when unset.
+func LeaderKeys(product synctype.Product, site, apiURL string) []int64 {
+	keys := []int64{siteKey(product, SiteName(apiURL))}
+	if name := strings.ToLower(strings.TrimSpace(site)); name != "" {
+		keys = append(keys, siteKey(product, name))
+	}
+	keys = append(keys, LegacyLockKey(product, apiURL))
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// siteKey is the key of product at the site called name.
+func siteKey(product synctype.Product, name string) int64 {
 	h := fnv.New64a()
-	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, Site(apiURL))
+	fmt.Fprintf(h, "plutora-sync site\x00%s\x00%s", product, name)
 	return int64(h.Sum64())
 }
 
-// Site normalises an API base URL into the name of a site: lower-case
+// SiteName is the name of the site an API base URL points at: its host in
+// lower case without a trailing dot, and "localhost" for every loopback name
+// and address (localhost, 127.0.0.1, ::1), which reach one machine. Scheme,
+// port and path are not part of it: one warehouse holds one site per product
+// (its checkpoints are per product), so two URLs that differ only there are
+// one site to lead. A string that is not an absolute URL is returned
+// trimmed and in lower case (the configuration has already refused those).
+func SiteName(apiURL string) string {
+	s := strings.TrimSpace(apiURL)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(s)
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && ip.IsLoopback() {
+		return "localhost"
+	}
+	return host
+}
+
+// LegacyLockKey is the lock key of the version before LeaderKeys, which
+// knew the URL's spelling but not the site: the product and legacySite(apiURL).
+// Every replica holds it too, so that an old replica still running during
+// a rolling update blocks a new one. It can go once no deployment runs a
+// version that took only this key.
+func LegacyLockKey(product synctype.Product, apiURL string) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "plutora-sync\x00%s\x00%s", product, legacySite(apiURL))
+	return int64(h.Sum64())
+}
+
+// legacySite is how the version before normalised an API base URL: lower-case
 // scheme and host, the port unless it is the scheme's default, and the path
 // without a trailing slash ("HTTPS://UsApi.plutora.com:443/" is
-// "https://usapi.plutora.com"). A string that is not an absolute URL is
-// returned trimmed (the configuration has already rejected those).
-func Site(apiURL string) string {
+// "https://usapi.plutora.com"). It must not change: LegacyLockKey has to
+// match the old version's key.
+func legacySite(apiURL string) string {
 	s := strings.TrimSpace(apiURL)
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
@@ -48,13 +104,46 @@ func Site(apiURL string) string {
 	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
 }
 
+// TryKeys tries to take every one of keys on conn's session, without
+// waiting: it reports true holding them all, or false holding none (the keys
+// it took are let go again, so two replicas each holding a part cannot
+// block each other). An error may leave the session holding some: close it
+// rather than return it to the pool (discard).
+func TryKeys(ctx context.Context, conn *sql.Conn, keys []int64) (bool, error) {
+	for i, k := range keys {
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, k).Scan(&ok); err != nil {
+			return false, err
+		}
+		if !ok {
+			return false, UnlockKeys(ctx, conn, keys[:i])
+		}
+	}
+	return true, nil
+}
+
+// UnlockKeys lets go of keys held on conn's session; an error, or a key
+// that was not held, leaves the session to be closed (discard).
+func UnlockKeys(ctx context.Context, conn *sql.Conn, keys []int64) error {
+	for _, k := range keys {
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, k).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("advisory lock %d was not held", k)
+		}
+	}
+	return nil
+}
+
 // Leader holds a Postgres session-level advisory lock for one product on a
 // dedicated connection. While it holds the lock, Enter admits work with a
 // context that is cancelled when the lock is lost (connection gone) or released.
 type Leader struct {
 	db      *sql.DB
 	product synctype.Product
-	key     int64
+	keys    []int64
 	retry   time.Duration
 	logger  *slog.Logger
 	metrics *Metrics
@@ -72,14 +161,27 @@ type Leader struct {
 // releaseWait bounds how long a departing leader waits for its work.
 const releaseWait = 60 * time.Second
 
-// NewLeader returns a Leader for product's key; retry is how often a standby
-// tries to take the lock and a leader checks its connection.
-func NewLeader(db *sql.DB, product synctype.Product, key int64, retry time.Duration, logger *slog.Logger, metrics *Metrics) (*Leader, error) {
+// pingTimeout bounds the leader's check of its session. A check that does
+// not answer in time counts as a lost session (the leader stops working the
+// key before a standby may take it), so it must stay well under the time
+// the server takes to drop a dead session's locks (the keepalive settings
+// in hold: about 20 s). It is not the retry interval: a check of a healthy
+// session on a busy machine can take longer than a short interval, and
+// each such check handed the key to a standby and back.
+const pingTimeout = 5 * time.Second
+
+// NewLeader returns a Leader for product's keys (LeaderKeys), all held
+// together; retry is how often a standby tries to take them and a leader
+// checks its connection.
+func NewLeader(db *sql.DB, product synctype.Product, keys []int64, retry time.Duration, logger *slog.Logger, metrics *Metrics) (*Leader, error) {
 	if db == nil {
 		return nil, errors.New("sync: leader: nil database")
 	}
 	if retry <= 0 {
 		return nil, fmt.Errorf("sync: leader: retry interval %v must be positive", retry)
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("sync: leader: no key")
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -87,7 +189,7 @@ func NewLeader(db *sql.DB, product synctype.Product, key int64, retry time.Durat
 	// A replica that never leads exports 0 all the same: with every replica
 	// at 0, the PlutoraSyncNoLeader alert sees a product nobody works.
 	metrics.Leader(product, false)
-	return &Leader{db: db, product: product, key: key, retry: retry, logger: logger, metrics: metrics, change: make(chan struct{})}, nil
+	return &Leader{db: db, product: product, keys: keys, retry: retry, logger: logger, metrics: metrics, change: make(chan struct{})}, nil
 }
 
 // Enter starts a piece of work under the key: while this replica holds the
@@ -192,9 +294,9 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		`SET tcp_keepalives_count = 3`, `SET tcp_user_timeout = 20000`} {
 		_, _ = conn.ExecContext(ctx, set)
 	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&ok); err != nil {
-		// Cancelled mid-query, the lock may have been granted all the same:
+	ok, err := TryKeys(ctx, conn, l.keys)
+	if err != nil {
+		// Cancelled mid-query, a lock may have been granted all the same:
 		// the session must not go back to the pool holding it.
 		discard(conn)
 		return false, fmt.Errorf("try advisory lock: %w", err)
@@ -213,8 +315,7 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		// Unlock on the same session; if that fails (the session is broken,
 		// or a cancelled ping left it unusable) the session is closed
 		// rather than pooled, and the server drops its locks.
-		var unlocked bool
-		if err := conn.QueryRowContext(uctx, `SELECT pg_advisory_unlock($1)`, l.key).Scan(&unlocked); err != nil || !unlocked {
+		if err := UnlockKeys(uctx, conn, l.keys); err != nil {
 			discard(conn)
 		}
 	}()
@@ -225,9 +326,9 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		case <-ctx.Done():
 			return true, nil
 		case <-t.C:
-			// A ping that does not answer within the interval counts as a
+			// A ping that does not answer within pingTimeout counts as a
 			// lost session: stop working the key before a standby takes it.
-			pctx, cancel := context.WithTimeout(ctx, l.retry)
+			pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 			err := conn.PingContext(pctx)
 			cancel()
 			if err != nil && ctx.Err() == nil {

@@ -30,37 +30,59 @@ func testDB(t *testing.T) *sql.DB {
 	return db
 }
 
-// waitFor waits until cond holds, re-checking at every leadership change.
-func waitFor(t *testing.T, l *Leader, cond func() bool, what string) {
+// waitFor waits until cond holds, re-checking at every leadership change
+// of any of ls (a condition on two leaders may turn on either's change).
+func waitFor(t *testing.T, cond func() bool, what string, ls ...*Leader) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		ch := l.Changed()
+		changed, stop := anyChange(ls)
 		if cond() {
+			close(stop)
 			return
 		}
 		select {
-		case <-ch:
+		case <-changed:
+			close(stop)
 		case <-deadline:
+			close(stop)
 			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }
 
+// anyChange returns a channel closed at the next leadership change of any
+// of ls, and stop, to close when no longer waiting.
+func anyChange(ls []*Leader) (changed <-chan struct{}, stop chan struct{}) {
+	ch, stop := make(chan struct{}), make(chan struct{})
+	var once gosync.Once
+	for _, l := range ls {
+		c := l.Changed()
+		go func() {
+			select {
+			case <-c:
+				once.Do(func() { close(ch) })
+			case <-stop:
+			}
+		}()
+	}
+	return ch, stop
+}
+
 func TestLeaderTakeover(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutora", t.Name()+time.Now().String())
-	a, err := NewLeader(db, "plutora", key, 50*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutora", t.Name()+time.Now().String())
+	a, err := NewLeader(db, "plutora", []int64{key}, 50*time.Millisecond, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := NewLeader(db, "plutora", key, 50*time.Millisecond, nil, nil)
+	b, _ := NewLeader(db, "plutora", []int64{key}, 50*time.Millisecond, nil, nil)
 	actx, acancel := context.WithCancel(context.Background())
 	bctx, bcancel := context.WithCancel(context.Background())
 	defer bcancel()
 	aDone := make(chan struct{})
 	go func() { a.Run(actx); close(aDone) }()
-	waitFor(t, a, a.Held, "a to lead")
+	waitFor(t, a.Held, "a to lead", a)
 	go b.Run(bctx)
 
 	// b cannot lead while a holds the key; a's work keeps a's lock.
@@ -85,7 +107,7 @@ func TestLeaderTakeover(t *testing.T) {
 	}
 	done()
 	<-aDone
-	waitFor(t, b, b.Held, "b to take over")
+	waitFor(t, b.Held, "b to take over", b)
 	if a.Held() {
 		t.Error("both lead")
 	}
@@ -93,20 +115,20 @@ func TestLeaderTakeover(t *testing.T) {
 
 func TestLeaderLosesDeadSession(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutoratest", t.Name()+time.Now().String())
-	a, _ := NewLeader(db, "plutoratest", key, 50*time.Millisecond, nil, nil)
-	b, _ := NewLeader(db, "plutoratest", key, 50*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutoratest", t.Name()+time.Now().String())
+	a, _ := NewLeader(db, "plutoratest", []int64{key}, 50*time.Millisecond, nil, nil)
+	b, _ := NewLeader(db, "plutoratest", []int64{key}, 50*time.Millisecond, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)
-	waitFor(t, a, a.Held, "a to lead")
+	waitFor(t, a.Held, "a to lead", a)
 	go b.Run(ctx)
 	// Kill a's session as if its process died: the server drops the lock.
 	if _, err := db.Exec(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = ($1::bigint & 4294967295)::oid`, key); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, a, func() bool { return !a.Held() }, "a to notice the lost session")
-	waitFor(t, b, func() bool { return b.Held() || a.Held() }, "a standby to take over")
+	waitFor(t, func() bool { return !a.Held() }, "a to notice the lost session", a)
+	waitFor(t, func() bool { return b.Held() || a.Held() }, "a replica to take over", a, b)
 }
 
 // TestStandbySaysSoOnce (issue 22): a replica that never leads exports
@@ -115,16 +137,16 @@ func TestLeaderLosesDeadSession(t *testing.T) {
 // key, then only at debug level at each try.
 func TestStandbySaysSoOnce(t *testing.T) {
 	db := testDB(t)
-	key := LockKey("plutora", t.Name()+time.Now().String())
-	a, _ := NewLeader(db, "plutora", key, 20*time.Millisecond, nil, nil)
+	key := LegacyLockKey("plutora", t.Name()+time.Now().String())
+	a, _ := NewLeader(db, "plutora", []int64{key}, 20*time.Millisecond, nil, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go a.Run(ctx)
-	waitFor(t, a, a.Held, "a to lead")
+	waitFor(t, a.Held, "a to lead", a)
 
 	m := newTestMetrics()
 	h := &standbyCounter{tries: make(chan struct{}, 100)}
-	b, err := NewLeader(db, "plutora", key, 20*time.Millisecond, slog.New(h), m.Metrics)
+	b, err := NewLeader(db, "plutora", []int64{key}, 20*time.Millisecond, slog.New(h), m.Metrics)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,15 @@ import (
 
 // Source is one product's API with the URL recorded in the ledger.
 type Source struct {
-	API     API
-	URL     string // API base URL, recorded in every run of the product
-	Sandbox bool   // the API is the sandbox: every run of the product is marked so
+	API API
+	URL string // API base URL, recorded in every run of the product
+	// Sandbox is what the worker holds the API to be before any run: the
+	// sandbox (extract/plutoratest) or a real Plutora. Known says the worker
+	// knows it (the demo started the sandbox itself); else the API said so
+	// at start (GET /me), and the database was checked against it. Either
+	// way every run checks it against the marker on each of its data
+	// answers before it writes (sandbox.go).
+	Sandbox, Known bool
 }
 
 // RunnerOptions configures a Runner.
@@ -269,7 +275,7 @@ func (r *Runner) skip(ctx context.Context, e synctype.Entity, kept synctype.Chec
 		WatermarkBefore: kept.Watermark, Resumed: true, PageFailures: kept.Failures, TotalFirst: kept.FirstTotal}
 	var err error
 	res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: kept.Mode,
-		SourceURL: src.URL, Sandbox: src.Sandbox, StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
+		SourceURL: src.URL, Sandbox: src.known(), StartedAt: res.StartedAt, Since: kept.Since, StartPage: kept.NextPage, Note: r.note(e.Product)})
 	if err != nil {
 		return res, fmt.Errorf("record skipped run of %s: %w", e, err)
 	}
@@ -319,6 +325,10 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 			r.opts.Logger.Info("run interrupted; it resumes at the next uncommitted page", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "pages", res.Pages)
 			return
 		}
+		if err == nil {
+			// The refresh of details is best effort, but not about this.
+			err = checkMarkers(e, src, tally.Stats())
+		}
 		res.PageFailures = pageFailures(p, res, err)
 		res = r.finish(e, src, tally.Stats(), res, err)
 	}()
@@ -331,7 +341,7 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 	p.watermarkCap = &start
 	p.seen = new(synctype.PageMarks)
 	if res.RunID == 0 {
-		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.Sandbox,
+		res.RunID, err = r.opts.Writer.StartRun(ctx, synctype.RunStart{Product: e.Product, Entity: e.Name, Mode: p.mode, SourceURL: src.URL, Sandbox: src.known(),
 			StartedAt: res.StartedAt, Since: p.since, WatermarkBefore: p.watermark, Note: r.note(e.Product), StartPage: p.startPage})
 		if err != nil {
 			return res, fmt.Errorf("start run of %s: %w", e, err)
@@ -360,6 +370,9 @@ func (r *Runner) run(ctx context.Context, e synctype.Entity, p plan) (res syncty
 		only, note, err := r.confirmDeletions(ctx, e, src, c)
 		if err != nil {
 			return res, fmt.Errorf("confirm deletions of %s: %w", e, err)
+		}
+		if err := vouch(ctx, e, src); err != nil {
+			return res, err
 		}
 		n, reason, err := r.opts.Writer.MarkDeleted(ctx, c, only, note)
 		if err != nil {
@@ -531,7 +544,7 @@ func (r *Runner) pages(ctx context.Context, e synctype.Entity, src Source, p pla
 		if err != nil {
 			return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
 		}
-		out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+		out, err := r.writePage(ctx, e, src, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
 			PageNum: pg.Num, TotalCount: pg.TotalCount, Since: p.since, Records: recs, Summaries: summaries})
 		if err != nil {
 			return err
@@ -561,10 +574,14 @@ func later(a, b *time.Time) *time.Time {
 	}
 }
 
-// writePage writes one page. The page in hand commits even when ctx is
-// cancelled (shutdown): its write has a deadline of its own instead. The
-// writer's errors name the entity and page already.
-func (r *Runner) writePage(ctx context.Context, pw synctype.PageWrite) (synctype.PageResult, error) {
+// writePage writes one page, once the run's data answers so far vouch for
+// the source (vouch). The page in hand commits even when ctx is cancelled
+// (shutdown): its write has a deadline of its own instead. The writer's
+// errors name the entity and page already.
+func (r *Runner) writePage(ctx context.Context, e synctype.Entity, src Source, pw synctype.PageWrite) (synctype.PageResult, error) {
+	if err := vouch(ctx, e, src); err != nil {
+		return synctype.PageResult{}, fmt.Errorf("%s page %d: %w", e.Name, pw.PageNum, err)
+	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	return r.opts.Writer.WritePage(wctx, pw)
@@ -582,6 +599,7 @@ func (r *Runner) note(product synctype.Product) string {
 func (r *Runner) finish(e synctype.Entity, src Source, made synctype.SourceStats, res synctype.RunResult, runErr error) synctype.RunResult {
 	res.Requests, res.Throttled = made.Requests, made.Throttled
 	res.Retries, res.TokenRenewals = made.Retries, made.TokenRenewals
+	res.Sandbox = answered(made)
 	res.FinishedAt = r.opts.Now()
 	res.BudgetUsed, res.BudgetLimit = src.API.BudgetUsed(res.FinishedAt)
 	r.opts.Metrics.Budget(e.Product, res.BudgetUsed, res.BudgetLimit)

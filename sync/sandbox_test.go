@@ -1,7 +1,13 @@
 package sync_test
 
 import (
+	"database/sql"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -32,7 +38,7 @@ func sandboxRunner(t *testing.T, p *plutoratest.Product, product synctype.Produc
 	}
 	t.Cleanup(c.Close)
 	o.Writer, o.Now = w, clk.Now
-	o.Sources = map[synctype.Product]sync.Source{product: {API: c, URL: p.URL}}
+	o.Sources = map[synctype.Product]sync.Source{product: {API: c, URL: p.URL, Sandbox: true, Known: true}}
 	if o.DeleteMaxShare == 0 {
 		o.DeleteMaxShare = 0.5
 	}
@@ -41,4 +47,63 @@ func sandboxRunner(t *testing.T, p *plutoratest.Product, product synctype.Produc
 		t.Fatal(err)
 	}
 	return r, db
+}
+
+// TestRunWithMixedSandboxMarkerFails (issue 23): a proxy before the sandbox
+// lets the marker through on the first data answers and strips it from the
+// rest. The run fails saying so; it wrote nothing from an unmarked answer,
+// and the ledger does not call it a sandbox run (nor a real one).
+func TestRunWithMixedSandboxMarkerFails(t *testing.T) {
+	t.Parallel()
+	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 4, Now: clk.Now,
+		Sizes: plutoratest.Sizes{Changes: 450, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	var answers atomic.Int64
+	apiURL, tokenURL := workertest.Front(t, sb.Plutora, func(r *http.Response) {
+		if r.StatusCode/100 == 2 && !strings.HasSuffix(sb.Plutora.TokenURL, r.Request.URL.Path) && answers.Add(1) > 2 {
+			r.Header.Del(plutoratest.SandboxHeader)
+		}
+	})
+	db := loadtest.NewDB(t)
+	w, err := load.NewWriter(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := sb.Plutora.Credentials()
+	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora, Endpoints: extract.Endpoints{APIURL: apiURL, TokenURL: tokenURL},
+		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, PagesInFlight: 1, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// As run or sync hold it when GET /me answered with the marker.
+	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now,
+		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: apiURL, Sandbox: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, _ := synctype.EntityByName("changes")
+	res, err := r.Run(t.Context(), changes, synctype.ModeSweep)
+	if !errors.Is(err, sync.ErrSandboxMarker) || !strings.Contains(err.Error(), "mixed") {
+		t.Fatalf("run with the marker on some answers only: %v; want ErrSandboxMarker, mixed", err)
+	}
+	var status string
+	var sandbox sql.NullBool
+	var rows int
+	if err := db.QueryRow(`SELECT status, sandbox FROM plutora_sync.runs WHERE id = $1`, res.RunID).Scan(&status, &sandbox); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM plutora.changes`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if status != "failed" || sandbox.Valid {
+		t.Errorf("ledger: status %s, sandbox %v; want failed and NULL (neither kind)", status, sandbox)
+	}
+	if rows != res.Inserted || rows >= 450 {
+		t.Errorf("%d rows written, %d inserted by the marked answers; want only those (fewer than the 450 records)", rows, res.Inserted)
+	}
 }

@@ -87,7 +87,7 @@ func (r *Runner) writeSeekPage(ctx context.Context, e synctype.Entity, src Sourc
 	whole := pg
 	whole.TotalCount += st.distinct - st.again
 	since := pos.since
-	out, err := r.writePage(ctx, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
+	out, err := r.writePage(ctx, e, src, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
 		PageNum: res.Pages, TotalCount: whole.TotalCount, Since: &since, Records: recs, Summaries: summaries,
 		Watermark: capped(mods.newest, p.watermarkCap)})
 	if err != nil {

@@ -90,8 +90,8 @@ func TestTwoReplicas(t *testing.T) {
 	if _, err := decoy.ExecContext(t.Context(), `SELECT pg_advisory_lock(42)`); err != nil {
 		t.Fatal(err)
 	}
-	if n := leadershipLocks(t, db, sb); n != 2 {
-		t.Errorf("%d leadership locks held in the database, want 2 (one per key)", n)
+	if n, want := leadershipLocks(t, db, sb); n != want {
+		t.Errorf("%d leadership locks held in the database, want %d (each key of both products, once)", n, want)
 	}
 	if contains(b.out.String(), `"msg":"run finished"`) {
 		t.Error("the standby ran a sync while the leader lived")
@@ -139,23 +139,24 @@ func TestTwoReplicas(t *testing.T) {
 }
 
 // leadershipLocks counts the session-level advisory locks held on the
-// leadership keys of the sandbox's two products (sync.LockKey): the other
+// leadership keys of the sandbox's two products (sync.LeaderKeys), and
+// returns how many keys there are: the other
 // advisory locks a worker may take (migrations, per-transaction ones) are not
 // leadership and are not counted. A bigint key shows in pg_locks as classid
 // (high 32 bits) and objid (low 32 bits) with objsubid 1.
-func leadershipLocks(t *testing.T, db *sqlx.DB, sb *plutoratest.Server) int {
+func leadershipLocks(t *testing.T, db *sqlx.DB, sb *plutoratest.Server) (held, keys int) {
 	t.Helper()
-	var keys []int64
+	var all []int64
 	for _, p := range []*plutoratest.Product{sb.Plutora, sb.Test} {
-		keys = append(keys, sync.LockKey(synctype.Product(p.Name), p.URL))
+		all = append(all, sync.LeaderKeys(synctype.Product(p.Name), "", p.URL)...)
 	}
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM pg_locks l JOIN pg_stat_activity s ON s.pid = l.pid
 		WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND s.datname = current_database()
-			AND ((l.classid::bigint << 32) | l.objid::bigint) = ANY($1)`, pq.Array(keys)).Scan(&n); err != nil {
+			AND ((l.classid::bigint << 32) | l.objid::bigint) = ANY($1)`, pq.Array(all)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return n, len(all)
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

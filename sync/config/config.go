@@ -88,6 +88,10 @@ type Config struct {
 // Product holds one product's endpoints and API key. A product is synced only
 // when its CLIENT_ID is set.
 type Product struct {
+	// Site names the site the product's API belongs to, for leadership
+	// (sync.LeaderKeys): needed only when replicas reach one site by
+	// different hosts (a proxy). Unset, the API host names it.
+	Site             string `env:"SITE"`
 	APIURL           string `env:"API_URL"`
 	TokenURL         string `env:"TOKEN_URL"`
 	ClientID         string `env:"CLIENT_ID"`

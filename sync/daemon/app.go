@@ -35,9 +35,16 @@ type Options struct {
 	// PacerWaiting, when set, is told when a product's requests start to
 	// wait for the budget (see extract.Observer).
 	PacerWaiting func(product synctype.Product, until time.Time, used, limit int)
-	// Ready, when set, is closed once the daemon serves HTTP and runs its
-	// schedules (tests wait on it).
+	// Ready, when set, is sent the HTTP address once the daemon serves HTTP
+	// and runs its schedules (tests wait on it).
 	Ready chan<- string
+	// Listening, when set, is sent the HTTP address as soon as /healthz,
+	// /readyz and /metrics are served: for run, before the database is
+	// reached.
+	Listening chan<- string
+	// Sandbox: every product's API is the sandbox, started by the caller
+	// (demo); its runs are marked so without asking the API.
+	Sandbox bool
 	// Force lets Open write into a database whose ledger holds runs of the
 	// other kind: sandbox runs for a real source, or real runs for the sandbox.
 	Force bool
@@ -81,13 +88,25 @@ func (a *App) planNote(product synctype.Product) string {
 // Open connects to the database, migrates it, and builds the writer, one
 // client per configured product and the runner.
 func Open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) (*App, error) {
+	reg, metrics := newInstruments()
+	return open(ctx, cfg, logger, opts, reg, metrics)
+}
+
+// newInstruments returns the registry served on /metrics, with the Go and
+// process collectors and the daemon's metrics registered.
+func newInstruments() (*prometheus.Registry, *sync.Metrics) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg, sync.NewMetrics(reg)
+}
+
+// open is Open with the registry and metrics given: run makes them once,
+// before its first try, and serves them while it waits.
+func open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options, reg *prometheus.Registry, metrics *sync.Metrics) (*App, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &App{Config: cfg, Logger: logger, Clients: map[synctype.Product]*extract.Client{}, opts: opts}
-	a.Registry = prometheus.NewRegistry()
-	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a.Metrics = sync.NewMetrics(a.Registry)
+	a := &App{Config: cfg, Logger: logger, Clients: map[synctype.Product]*extract.Client{}, opts: opts, Registry: reg, Metrics: metrics}
 	var err error
 	if a.DB, err = OpenDB(ctx, cfg.DatabaseURL); err != nil {
 		return nil, err
@@ -130,13 +149,18 @@ func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, er
 		if err != nil {
 			return nil, err
 		}
-		sandbox, err := c.Sandbox(ctx)
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("%s: %w", product, err)
+		// The demo knows: it started the sandbox. Else the API's answer to
+		// GET /me is checked against the ledger here, and every run checks
+		// it against the marker on its own data answers (sync.Runner).
+		sandbox := a.opts.Sandbox
+		if !sandbox {
+			if sandbox, err = c.Sandbox(ctx); err != nil {
+				c.Close()
+				return nil, &askError{product: product, err: err}
+			}
 		}
 		a.Clients[product] = c
-		sources[product] = sync.Source{API: c, URL: pc.APIURL, Sandbox: sandbox}
+		sources[product] = sync.Source{API: c, URL: pc.APIURL, Sandbox: sandbox, Known: a.opts.Sandbox}
 		kinds[product] = sourceKind{url: pc.APIURL, sandbox: sandbox}
 		if a.sandbox == nil {
 			a.sandbox = map[synctype.Product]bool{}
@@ -153,6 +177,16 @@ func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, er
 	}
 	return sources, nil
 }
+
+// askError is a GET /me at start that got no answer (the API down or
+// unreachable, after the client's retries): run waits and asks again.
+type askError struct {
+	product synctype.Product
+	err     error
+}
+
+func (e *askError) Error() string { return fmt.Sprintf("%s: %v", e.product, e.err) }
+func (e *askError) Unwrap() error { return e.err }
 
 func (a *App) newClient(ctx context.Context, product synctype.Product, pc config.Product) (*extract.Client, error) {
 	var obs extract.Observer = a.Metrics

@@ -55,7 +55,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
 	pr.logger = slog.New(slog.NewTextHandler(pr, nil))
-	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force, Terminal: o.Terminal})
+	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Sandbox: true, Force: o.Force, Terminal: o.Terminal})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

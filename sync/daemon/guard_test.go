@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -158,5 +161,47 @@ func TestDemoDatabase(t *testing.T) {
 	set := "postgres://postgres@127.0.0.1:5432/plutora?sslmode=disable"
 	if got := demoConfig(loadConfig(t, map[string]string{"DATABASE_URL": set}), sb).DatabaseURL; got != set {
 		t.Errorf("DATABASE_URL set: %s, want %s", got, set)
+	}
+}
+
+// TestMarkerOnMeAloneIsNotTheSandbox (issue 23): a real API (the sandbox
+// behind a proxy that strips its marker) behind a second proxy that adds
+// the marker to the unauthenticated GET /me alone. sync takes GET /me's
+// word only to check the database at start: every run finds its data
+// answers unmarked, fails before writing, and is recorded as a real run; the
+// demo then refuses to write into that warehouse.
+func TestMarkerOnMeAloneIsNotTheSandbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sb := newGuardSandbox(t)
+	db, dsn := newEmptyDB(t)
+	env := sandboxEnv(sb, dsn)
+	for _, p := range []*plutoratest.Product{sb.Plutora, sb.Test} {
+		prefix := strings.ToUpper(p.Name) + "_"
+		env[prefix+"API_URL"], env[prefix+"TOKEN_URL"] = workertest.Front(t, p, func(r *http.Response) {
+			r.Header.Del(plutoratest.SandboxHeader)
+			if strings.HasSuffix(r.Request.URL.Path, "/me") {
+				r.Header.Set(plutoratest.SandboxHeader, "1")
+			}
+		})
+	}
+	err := syncAll(ctx, t, env, false)
+	if !errors.Is(err, sync.ErrSandboxMarker) {
+		t.Fatalf("sync through a proxy that marks GET /me only: %v; want ErrSandboxMarker", err)
+	}
+	if got := ledgerMarks(t, db); got != "0 sandbox, 10 real, 0 unmarked" {
+		t.Errorf("ledger: %s; want every run marked real", got)
+	}
+	var rows int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM plutora.changes) + (SELECT count(*) FROM plutora.defects)`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 {
+		t.Errorf("%d changes and defects written from answers whose kind GET /me misstated", rows)
+	}
+	var out bytes.Buffer
+	err = Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
+	if !errors.Is(err, ErrRefused) {
+		t.Errorf("demo into that warehouse: %v; want refused", err)
 	}
 }

@@ -22,8 +22,9 @@ type Readiness func(ctx context.Context) error
 const notReady = "database unavailable"
 
 // NewHandler serves /metrics from reg, /healthz (the process is alive),
-// /readyz (ready() returns nil; else 503 "database unavailable") and, when
-// page is not nil, the status page at / (statuspage).
+// /readyz (ready() returns nil; else 503 with the NotReady reason it
+// returned, or "database unavailable") and, when page is not nil, the
+// status page at / (statuspage).
 func NewHandler(reg *prometheus.Registry, ready Readiness, page http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	if page != nil {
@@ -37,7 +38,11 @@ func NewHandler(reg *prometheus.Registry, ready Readiness, page http.Handler) ht
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
-			http.Error(w, notReady, http.StatusServiceUnavailable)
+			msg, reason := notReady, NotReady("")
+			if errors.As(err, &reason) {
+				msg = string(reason)
+			}
+			http.Error(w, msg, http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")

@@ -19,18 +19,44 @@ import (
 // API key, schedules every job, and on ctx's end shuts down in order within
 // SHUTDOWN_TIMEOUT: stop scheduling, let the pages in hand commit, release the
 // keys, close HTTP, close the database. It returns nil after a clean shutdown.
+//
+// /healthz is served at once; while the database (or an API asked whether
+// it is the sandbox) does not answer, Run waits and tries again with a
+// growing pause (openWhenReachable), and /readyz says what it waits for,
+// rather than exit into a restart loop. A stop while it waits is a clean
+// shutdown.
 func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) error {
-	a, err := Open(ctx, cfg, logger, opts)
+	reg, metrics := newInstruments()
+	h, err := startHTTP(cfg.MetricsAddr, reg, logger, opts.Listening)
 	if err != nil {
 		return err
 	}
+	defer h.close()
+	a, err := openWhenReachable(ctx, cfg, logger, opts, reg, metrics, h.gate)
+	if err != nil {
+		if ctx.Err() != nil {
+			logger.Info("stopped before the daemon started")
+			return nil
+		}
+		return err
+	}
 	defer a.Close()
-	return a.Serve(ctx)
+	return a.serve(ctx, h)
 }
 
 // Serve runs the daemon on an opened App until ctx ends. Its HTTP server is
 // shut down before it returns, whatever the reason.
 func (a *App) Serve(ctx context.Context) error {
+	h, err := startHTTP(a.Config.MetricsAddr, a.Registry, a.Logger, a.opts.Listening)
+	if err != nil {
+		return err
+	}
+	defer h.close()
+	return a.serve(ctx, h)
+}
+
+// serve is Serve on an HTTP server already serving.
+func (a *App) serve(ctx context.Context, h *httpServer) error {
 	logger := a.Logger
 	a.warnPlan(ctx)
 	rc := newReadyCheck(a.DB.PingContext, readyEvery, time.Now, logger.With("component", "readyz"))
@@ -38,24 +64,16 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv, err := Listen(a.Config.MetricsAddr, NewHandler(a.Registry, rc.Ready, page))
-	if err != nil {
-		return err
-	}
-	logger.Info("serving /metrics, /healthz, /readyz and the status page at /", "addr", srv.Addr())
-	served := make(chan struct{})
-	go func() { srv.Serve(logger); close(served) }()
-	defer func() {
-		_ = srv.Close() // after an early return; a no-op after Shutdown
-		<-served
-	}()
+	h.gate.opened(rc.Ready, page)
+	srv := h.srv
 
 	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
 	leaders := map[synctype.Product]*sync.Leader{}
 	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
-		key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
-		l, err := sync.NewLeader(a.DB.DB, product, key, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
+		pc := a.Config.ProductConfig(product)
+		keys := sync.LeaderKeys(product, pc.Site, pc.APIURL)
+		l, err := sync.NewLeader(a.DB.DB, product, keys, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func pageOptions(cfg *config.Config, logger *slog.Logger) statuspage.Options {
 		pc := cfg.ProductConfig(p)
 		secrets = append(secrets, pc.ClientID, pc.ClientSecret, pc.Password)
 		if pc.Enabled() {
-			keys[p] = sync.LockKey(p, pc.APIURL)
+			keys[p] = sync.LeaderKeys(p, pc.Site, pc.APIURL)[0] // a leader holds every one of them
 		}
 	}
 	schedules, intervals := map[string]string{}, map[string]time.Duration{}

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"io"
 	"log/slog"
@@ -102,24 +103,33 @@ func (a *App) requests() map[synctype.Product]int64 {
 // tryKey takes product's advisory lock on a dedicated connection, or says
 // that a daemon holds it.
 func (a *App) tryKey(ctx context.Context, product synctype.Product) (release func(), err error) {
-	key := sync.LockKey(product, a.Config.ProductConfig(product).APIURL)
+	pc := a.Config.ProductConfig(product)
+	keys := sync.LeaderKeys(product, pc.Site, pc.APIURL)
 	conn, err := a.DB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s key: %w", product, err)
 	}
-	var ok bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil {
-		conn.Close()
+	ok, err := sync.TryKeys(ctx, conn, keys)
+	if err != nil {
+		closeSession(conn)
 		return nil, fmt.Errorf("lock %s key: %w", product, err)
 	}
 	if !ok {
 		conn.Close()
 		return nil, fmt.Errorf("%s is being worked by a running daemon (it holds the product's advisory lock): wait for it or stop it", product)
 	}
-	return func() { unlock(conn, key) }, nil
+	return func() {
+		if err := sync.UnlockKeys(context.Background(), conn, keys); err != nil {
+			closeSession(conn)
+			return
+		}
+		conn.Close()
+	}, nil
 }
 
-func unlock(conn *sql.Conn, key int64) {
-	_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+// closeSession closes conn's session rather than pool it: it may still hold
+// an advisory lock, which the server drops with the session.
+func closeSession(conn *sql.Conn) {
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	conn.Close()
 }

@@ -45,7 +45,8 @@ func newLedger(t *testing.T) *ledger {
 func (l *ledger) run(entity string, outcome synctype.Outcome, errText string) int64 {
 	l.t.Helper()
 	ctx := context.Background()
-	id, err := l.w.StartRun(ctx, synctype.RunStart{Entity: entity, Mode: synctype.ModeSweep, Sandbox: true})
+	sandbox := true
+	id, err := l.w.StartRun(ctx, synctype.RunStart{Entity: entity, Mode: synctype.ModeSweep, Sandbox: &sandbox})
 	if err != nil {
 		l.t.Fatal(err)
 	}

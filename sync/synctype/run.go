@@ -56,6 +56,9 @@ type SourceStats struct {
 	Throttled     int64 // 429 answers
 	Retries       int64 // attempts repeated after a transient fault
 	TokenRenewals int64 // tokens obtained
+	// SandboxMarked and SandboxUnmarked count the data answers with and
+	// without the sandbox marker (Tally.Marker; a run's Tally only).
+	SandboxMarked, SandboxUnmarked int64
 }
 
 // MinuteCount is the number of requests a key made in one bucket of time,
@@ -91,8 +94,11 @@ type RunStart struct {
 	Product   Product // "" = the entity's product
 	Entity    string
 	Mode      Mode
-	SourceURL string    // the API base URL read from (never with credentials)
-	Sandbox   bool      // the source is the sandbox (extract/plutoratest), not a real Plutora
+	SourceURL string // the API base URL read from (never with credentials)
+	// Sandbox is true when the worker knows the source is the sandbox
+	// (extract/plutoratest: the demo started it); nil when it does not know
+	// yet, and the run's data answers decide (RunResult.Sandbox).
+	Sandbox   *bool
 	StartedAt time.Time // zero = when the ledger row is written
 	// Since is the filter lower bound of an incremental run, kept in the checkpoint.
 	Since *time.Time
@@ -165,6 +171,10 @@ type RunResult struct {
 	// PageFailures is, for a failed or skipped run, the failed runs in a row at
 	// the checkpoint's next page (Checkpoint.Failures afterwards); 0 on success.
 	PageFailures int
+	// Sandbox says what the run's data answers were: the sandbox's (every
+	// one carried SandboxHeader) or a real API's (none did); nil when the
+	// run had none, or both kinds. nil leaves the ledger's mark as it was.
+	Sandbox *bool
 }
 
 // Census is what a census run found, for deciding on deletions.

@@ -25,7 +25,9 @@ func Products() []Product { return []Product{ProductPlutora, ProductPlutoraTest}
 
 // SandboxHeader is set to "1" on every answer of the sandbox
 // (extract/plutoratest), error and token answers included; Plutora never
-// sends it. It is how the worker tells the sandbox from a real site.
+// sends it. A run is recorded as the sandbox's only when every one of its
+// data answers carries it (sync.Runner), or when the worker started the
+// sandbox itself (demo); one header on one answer proves nothing.
 const SandboxHeader = "X-Plutora-Sandbox"
 
 // Mode is how a run reads an entity.

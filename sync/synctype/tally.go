@@ -16,6 +16,7 @@ import (
 // nothing.
 type Tally struct {
 	requests, throttled, retries, renewals atomic.Int64
+	marked, unmarked                       atomic.Int64
 }
 
 type tallyKey struct{}
@@ -59,11 +60,26 @@ func (t *Tally) Renewal() {
 	}
 }
 
+// Marker counts one data answer of the API (a 2xx to an API request, not
+// a token answer) that carried the sandbox marker (SandboxHeader: 1) or
+// not. A run is the sandbox's only if every one of its data answers did.
+func (t *Tally) Marker(marked bool) {
+	if t == nil {
+		return
+	}
+	if marked {
+		t.marked.Add(1)
+	} else {
+		t.unmarked.Add(1)
+	}
+}
+
 // Stats returns the counts so far.
 func (t *Tally) Stats() SourceStats {
 	if t == nil {
 		return SourceStats{}
 	}
 	return SourceStats{Requests: t.requests.Load(), Throttled: t.throttled.Load(),
-		Retries: t.retries.Load(), TokenRenewals: t.renewals.Load()}
+		Retries: t.retries.Load(), TokenRenewals: t.renewals.Load(),
+		SandboxMarked: t.marked.Load(), SandboxUnmarked: t.unmarked.Load()}
 }

@@ -16,13 +16,22 @@ import (
 // a local proxy or sidecar. It returns the API and token URLs.
 func RealFront(t testing.TB, p *plutoratest.Product) (apiURL, tokenURL string) {
 	t.Helper()
+	return Front(t, p, func(r *http.Response) { r.Header.Del(plutoratest.SandboxHeader) })
+}
+
+// Front serves sandbox product p on a loopback address of its own through
+// a reverse proxy that lets edit change every answer (r.Request is the
+// request), as a proxy before the sandbox could. It returns the API and
+// token URLs.
+func Front(t testing.TB, p *plutoratest.Product, edit func(r *http.Response)) (apiURL, tokenURL string) {
+	t.Helper()
 	target, err := url.Parse(p.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = func(r *http.Response) error {
-		r.Header.Del(plutoratest.SandboxHeader)
+		edit(r)
 		return nil
 	}
 	srv := httptest.NewServer(rp)
