@@ -92,7 +92,7 @@ func TestListKindProbedOncePerRun(t *testing.T) {
 			}
 			defer c.Close()
 			r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5,
-				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL}}})
+				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL, Sandbox: true}}})
 			if err != nil {
 				t.Fatal(err)
 			}
