@@ -102,7 +102,9 @@ func TestListKindProbedOncePerRun(t *testing.T) {
 				before := details.Load()
 				res, err := r.Run(ctx, systems, synctype.ModeSweep)
 				cancel()
-				if err != nil || res.Outcome != synctype.OutcomeSuccess || res.Pages != 5 {
+				// Ids that are not GUIDs are quarantined by the writer, so that
+				// run ends warning (every record quarantined); it still pages on.
+				if err != nil || res.Outcome != synctype.OutcomeSuccess && res.Outcome != synctype.OutcomeWarning || res.Pages != 5 {
 					t.Fatalf("run %d: %s, %d pages, err %v; want 5 pages", run, res.Outcome, res.Pages, err)
 				}
 				if n := details.Load() - before; n != int64(tc.details) || res.Details != tc.details {
