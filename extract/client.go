@@ -89,7 +89,6 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			synctype.TallyFrom(ctx).Renewal()
 			cfg.Observer.TokenRenewed(cfg.Product)
 		},
-		secrets: c.secretsNow,
 	}
 	return c, nil
 }

@@ -30,7 +30,6 @@ type tokenSource struct {
 	retry              retryPolicy
 	logger             *slog.Logger
 	onRenew            func(ctx context.Context)
-	secrets            func() *redact.Secrets // the configured secrets and the current token
 
 	mu      sync.Mutex
 	tok     string
@@ -159,25 +158,33 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// classify maps a token error to a clean error (no response bodies, no secrets; the
-// server's error code and description capped and redacted) and says whether it is
-// worth retrying. The caller names the token request once, in front.
+// classify maps a token error to a clean error and says whether it is worth
+// retrying. The token endpoint has seen the client secret, the user name and
+// the password, and may echo them in any encoding: none of its text is
+// copied but a well-formed OAuth error code and its error_description, both
+// through redact.Secrets.EchoText (no response body, no status text). The
+// caller names the token request once, in front.
 func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 	var re *oauth2.RetrieveError
 	var redir *RedirectError
 	if errors.As(err, &redir) {
+		// The path may carry the form; the host is what the reader needs.
+		if u, err := url.Parse(redir.To); err == nil && u.Path != "" {
+			redir.To = (&url.URL{Scheme: u.Scheme, Host: u.Host}).String() + s.echoSecrets().EchoText(u.Path)
+		}
 		return false, redir
 	}
 	if errors.As(err, &re) {
-		secrets := s.secrets()
+		echo := s.echoSecrets()
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		switch re.ErrorCode {
+		code := oauthCode(re.ErrorCode)
+		switch code {
 		case "invalid_grant", "invalid_client", "unauthorized_client":
 			return false, fmt.Errorf("%w (%s: %s): check the client id, client secret, user name and password of %s",
-				ErrInvalidCredentials, re.ErrorCode, secrets.ServerText(re.ErrorDescription), s.host())
+				ErrInvalidCredentials, code, echo.EchoText(re.ErrorDescription), s.host())
 		}
 		switch {
 		case status == http.StatusTooManyRequests || status >= 500:
@@ -187,14 +194,39 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 		case status == http.StatusOK:
 			return true, errors.New("unreadable answer")
 		}
-		return false, fmt.Errorf("HTTP %d %s", status, secrets.ServerText(re.ErrorCode))
+		return false, fmt.Errorf("HTTP %d %s", status, echo.EchoText(code))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return true, ue.Err
 	}
 	// oauth2's own decoding errors (a garbled or truncated answer).
-	return true, errors.New(s.secrets().ServerText(err.Error()))
+	return true, errors.New(s.echoSecrets().EchoText(err.Error()))
+}
+
+// oauthCode returns code if it reads as an OAuth error code (RFC 6749: a
+// short word; here letters, digits, "_", "-" and "."), else a placeholder:
+// a server may put anything there.
+func oauthCode(code string) string {
+	if code == "" {
+		return "(no error code)"
+	}
+	for _, c := range code {
+		if len(code) > 64 || !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return "(unreadable error code)"
+		}
+	}
+	return code
+}
+
+// echoSecrets are what the token endpoint has seen or issued: the client
+// secret, the password, the user name (a credential piece here, though not
+// a secret elsewhere) and the current token.
+func (s *tokenSource) echoSecrets() *redact.Secrets {
+	s.mu.Lock()
+	tok := s.tok
+	s.mu.Unlock()
+	return redact.NewSecrets(s.conf.ClientSecret, s.password, s.username, tok)
 }
 
 func (s *tokenSource) host() string {
