@@ -114,6 +114,11 @@ func (c *Client) BudgetUsed(now time.Time) (used, limit int) {
 	return c.pacer.used(now), c.cfg.limit()
 }
 
+// Refusal returns the token endpoint's refusal of the credentials while it
+// lasts (from a refused grant until one succeeds), and whether there is
+// one. No token request is made before its Retry.
+func (c *Client) Refusal() (Refusal, bool) { return c.tokens.currentRefusal() }
+
 // Me returns the e-mail of the API user: a cheap call that checks the credentials, the
 // token and the IP whitelist.
 func (c *Client) Me(ctx context.Context) (string, error) {

@@ -36,6 +36,7 @@ type tokenSource struct {
 	renewAt time.Time // renew from here on
 	expiry  time.Time // unusable from here on
 	flight  *flight   // the renewal in progress, if any
+	refusal *Refusal  // the credentials' refusal in a row, until a grant succeeds
 }
 
 type flight struct {
@@ -51,6 +52,10 @@ func (s *tokenSource) token(ctx context.Context) (string, error) {
 			tok := s.tok
 			s.mu.Unlock()
 			return tok, nil
+		}
+		if r := s.refusal; r != nil && s.now().Before(r.Retry) {
+			s.mu.Unlock()
+			return "", &RefusedError{Host: s.host(), Refusal: *r}
 		}
 		if f := s.flight; f != nil {
 			s.mu.Unlock()
@@ -77,6 +82,23 @@ func (s *tokenSource) token(ctx context.Context) (string, error) {
 	}
 }
 
+// isRefusal says whether err is the token endpoint's refusal of the
+// credentials: a *CredentialsError, or access denied to the grant itself.
+func isRefusal(err error) bool {
+	var ad *AccessDeniedError
+	return errors.Is(err, ErrInvalidCredentials) || errors.As(err, &ad) && ad.Endpoint == "POST /oauth/token"
+}
+
+// currentRefusal returns the credentials' refusal, if any.
+func (s *tokenSource) currentRefusal() (Refusal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refusal == nil {
+		return Refusal{}, false
+	}
+	return *s.refusal, true
+}
+
 // invalidate forces a renewal if tok is still the current token (after a 401).
 func (s *tokenSource) invalidate(tok string) {
 	s.mu.Lock()
@@ -91,6 +113,11 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	tok, err := s.fetch(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if isRefusal(err) {
+		s.refusal = refused(s.refusal, err, s.now())
+		s.logger.Warn("the token endpoint refused the credentials; no token request before the next attempt",
+			"code", s.refusal.Code, "refusals", s.refusal.Count, "next_attempt", s.refusal.Retry)
+	}
 	if err != nil {
 		// A transient failure while the old token is still good: keep using it a while.
 		if s.tok != "" && start.Before(s.expiry) && !errors.Is(err, ErrInvalidCredentials) && !isContextErr(err) {
@@ -106,6 +133,10 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	}
 	// Renew when less than RenewBefore is left, but never later than half the lifetime
 	// (a short-lived token would otherwise be renewed on every request).
+	if s.refusal != nil {
+		s.logger.Info("the token endpoint accepts the credentials again", "refusals", s.refusal.Count)
+		s.refusal = nil
+	}
 	s.tok = tok.AccessToken
 	s.expiry = start.Add(life)
 	s.renewAt = s.expiry.Add(-min(s.renewBefore, life/2))
@@ -181,10 +212,8 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 			status = re.Response.StatusCode
 		}
 		code := oauthCode(re.ErrorCode)
-		switch code {
-		case "invalid_grant", "invalid_client", "unauthorized_client":
-			return false, fmt.Errorf("%w (%s: %s): check the client id, client secret, user name and password of %s",
-				ErrInvalidCredentials, code, echo.EchoText(re.ErrorDescription), s.host())
+		if credentialCodes[code] || status == http.StatusBadRequest {
+			return false, &CredentialsError{Host: s.host(), Status: status, Code: code, Description: echo.EchoText(re.ErrorDescription)}
 		}
 		switch {
 		case status == http.StatusTooManyRequests || status >= 500:
