@@ -59,8 +59,9 @@ type App struct {
 	opts     Options
 
 	mu      gosync.Mutex
-	notes   map[synctype.Product]string       // budget-plan warning, recorded on the product's runs
-	leaders map[synctype.Product]*sync.Leader // set by Serve
+	notes   map[synctype.Product]string          // budget-plan warning, recorded on the product's runs
+	refused map[synctype.Product]extract.Refusal // products whose credentials are refused, as last shown
+	leaders map[synctype.Product]*sync.Leader    // set by Serve
 }
 
 // Leader returns the leadership of product's key once Serve runs.
