@@ -113,8 +113,8 @@ func (e *CredentialsError) Error() string {
 	if !credentialCodes[code] {
 		code = fmt.Sprintf("HTTP %d %s", e.Status, code)
 	}
-	return fmt.Sprintf("%v (%s: %s): check the client id, client secret, user name and password of %s",
-		ErrInvalidCredentials, code, e.Description, e.Host)
+	return fmt.Sprintf("token request to %s: %v (%s: %s): check the client id, client secret, user name and password of %s",
+		e.Host, ErrInvalidCredentials, code, e.Description, e.Host)
 }
 
 // Is reports whether target is ErrInvalidCredentials.

@@ -115,7 +115,7 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	defer s.mu.Unlock()
 	if isRefusal(err) {
 		s.refusal = refused(s.refusal, err, s.now())
-		s.logger.Warn("the token endpoint refused the credentials; no token request before the next attempt",
+		s.logger.Info("the token endpoint refused the credentials; no token request before the next attempt",
 			"code", s.refusal.Code, "refusals", s.refusal.Count, "next_attempt", s.refusal.Retry)
 	}
 	if err != nil {
@@ -171,8 +171,9 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 		retryable, cerr := s.classify(err)
 		var denied *AccessDeniedError
+		var refused *CredentialsError
 		switch {
-		case !retryable && errors.As(cerr, &denied):
+		case !retryable && (errors.As(cerr, &denied) || errors.As(cerr, &refused)):
 			return nil, cerr // it names the host itself
 		case !retryable:
 			return nil, fmt.Errorf("token request to %s: %w", s.host(), cerr)
