@@ -65,7 +65,7 @@ func TestAlertRules(t *testing.T) {
 		{"PlutoraSyncEntityNeverSucceeded", "plutora_sync_last_success_timestamp_seconds"},
 		{"PlutoraSyncBudgetHigh", "plutora_sync_budget_used_ratio"},
 		{"PlutoraSyncAccessDenied", "plutora_sync_auth_errors_total"},
-		{"PlutoraSyncInvalidCredentials", "plutora_sync_auth_errors_total"},
+		{"PlutoraSyncCredentialsRefused", "plutora_sync_credentials_refused"},
 		{"PlutoraSyncQuarantineGrowing", "plutora_sync_quarantined_records"},
 		{"PlutoraSyncAllQuarantined", "plutora_sync_last_run_all_quarantined"},
 		{"PlutoraSyncRunFailing", "plutora_sync_consecutive_failures"},

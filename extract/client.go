@@ -89,7 +89,6 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 			synctype.TallyFrom(ctx).Renewal()
 			cfg.Observer.TokenRenewed(cfg.Product)
 		},
-		secrets: c.secretsNow,
 	}
 	return c, nil
 }
@@ -114,6 +113,11 @@ func (c *Client) Stats() synctype.SourceStats {
 func (c *Client) BudgetUsed(now time.Time) (used, limit int) {
 	return c.pacer.used(now), c.cfg.limit()
 }
+
+// Refusal returns the token endpoint's refusal of the credentials while it
+// lasts (from a refused grant until one succeeds), and whether there is
+// one. No token request is made before its Retry.
+func (c *Client) Refusal() (Refusal, bool) { return c.tokens.currentRefusal() }
 
 // Me returns the e-mail of the API user: a cheap call that checks the credentials, the
 // token and the IP whitelist.

@@ -3,6 +3,7 @@ package extract
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
@@ -95,3 +96,90 @@ func (e *giveUpError) Error() string {
 }
 
 func (e *giveUpError) Unwrap() []error { return []error{e.kind, e.last} }
+
+// CredentialsError is the token endpoint's refusal of the password grant: an
+// OAuth error code that names the credentials (invalid_client,
+// invalid_grant, unauthorized_client), or any HTTP 400. Further grants wait
+// (see RefusedError).
+type CredentialsError struct {
+	Host        string // the token endpoint's host
+	Status      int    // HTTP status, 400 as a rule
+	Code        string // the OAuth error code, or "(no error code)"
+	Description string // the server's error_description, redacted and capped
+}
+
+func (e *CredentialsError) Error() string {
+	code := e.Code
+	if !credentialCodes[code] {
+		code = fmt.Sprintf("HTTP %d %s", e.Status, code)
+	}
+	return fmt.Sprintf("token request to %s: %v (%s: %s): check the client id, client secret, user name and password of %s",
+		e.Host, ErrInvalidCredentials, code, e.Description, e.Host)
+}
+
+// Is reports whether target is ErrInvalidCredentials.
+func (e *CredentialsError) Is(target error) bool { return target == ErrInvalidCredentials }
+
+// credentialCodes are the OAuth error codes that name the credentials.
+var credentialCodes = map[string]bool{"invalid_client": true, "invalid_grant": true, "unauthorized_client": true}
+
+// Refusal is the token endpoint's refusal of a product's credentials, kept
+// from the first refusal until a grant succeeds. Plutora locks an account
+// after repeated failed logins (docs/plutora-api.md), so after each refusal
+// the client makes no token request before Retry: the wait starts at a
+// minute and doubles, up to an hour.
+type Refusal struct {
+	Since time.Time // the first refusal in a row
+	Count int       // refusals in a row
+	Retry time.Time // no token request before this
+	// Code says what was refused: an OAuth error code (invalid_client,
+	// invalid_grant, …), or "HTTP 401" / "HTTP 403" for a token endpoint
+	// that denied access.
+	Code string
+	Err  error // the last refusal: a *CredentialsError or an *AccessDeniedError
+}
+
+// Refusal waits: the first, and the longest.
+const (
+	refusalFirstWait = time.Minute
+	refusalMaxWait   = time.Hour
+)
+
+// refused returns the refusal that follows prev (nil: none) after err at now.
+func refused(prev *Refusal, err error, now time.Time) *Refusal {
+	r := &Refusal{Since: now, Count: 1, Err: err}
+	if prev != nil {
+		r.Since, r.Count = prev.Since, prev.Count+1
+	}
+	wait := refusalMaxWait
+	if r.Count <= 7 {
+		wait = min(refusalFirstWait<<(r.Count-1), refusalMaxWait)
+	}
+	r.Retry = now.Add(wait)
+	var ce *CredentialsError
+	var ad *AccessDeniedError
+	switch {
+	case errors.As(err, &ce):
+		r.Code = ce.Code
+	case errors.As(err, &ad):
+		r.Code = fmt.Sprintf("HTTP %d", ad.Status)
+	}
+	return r
+}
+
+// RefusedError is what a request returns, without asking the token
+// endpoint, while the product's credentials stay refused (Refusal). It
+// wraps the last refusal, so errors.Is sees ErrInvalidCredentials or
+// ErrAccessDenied.
+type RefusedError struct {
+	Host string // the token endpoint's host
+	Refusal
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("token request to %s not made: the credentials were refused %d time(s) in a row since %s (last: %v); "+
+		"next attempt at %s, the wait doubling up to an hour, as Plutora locks accounts after repeated failed logins",
+		e.Host, e.Count, e.Since.UTC().Format(time.RFC3339), e.Err, e.Retry.UTC().Format(time.RFC3339))
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }

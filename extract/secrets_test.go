@@ -127,3 +127,68 @@ func (r *tokenRecorder) list() []string {
 	}
 	return out
 }
+
+// echoCreds carry characters that escape differently in each encoding, and
+// no 4-byte run in common with the rest of an error or with "[redacted]".
+var echoCreds = workertest.Credentials{
+	ClientSecret: `Kq9!zW+@Fv/ä(X)*~7 "R\m`,
+	Password:     `Ph4$Yt%2B é<J&>';密码`,
+	Username:     `ÖpsBot+1@Exämple.org`,
+}
+
+// TestTokenServerEchoes: a token server that writes the posted form back in
+// its error, in each of the encodings workertest.Echoes knows (lower-case
+// hex as .NET writes it, base64 of the body, split into a start and an end,
+// …), and one that puts it in the error code, shows no piece of the client
+// secret, the password or the user name in the error or the log.
+func TestTokenServerEchoes(t *testing.T) {
+	t.Parallel()
+	type tc struct {
+		echo workertest.Echo
+		code bool // the echo is the error code, not the description
+	}
+	var cases []tc
+	for _, e := range workertest.Echoes() {
+		cases = append(cases, tc{echo: e})
+	}
+	cases = append(cases, tc{echo: workertest.Echoes()[2], code: true})
+	for _, c := range cases {
+		name := c.echo.Name
+		if c.code {
+			name += " in the error code"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var echoed string
+			s := newSandbox(t, plutoratest.Options{TokenEcho: func(body string) (string, string) {
+				echoed = c.echo.Text(body, echoCreds)
+				if c.code {
+					return echoed, "refused"
+				}
+				return "invalid_grant", echoed
+			}})
+			cfg := configFor(s.Plutora)
+			cfg.ClientSecret, cfg.Password, cfg.Username = echoCreds.ClientSecret, echoCreds.Password, echoCreds.Username
+			var logs workertest.LogBuffer
+			cfg.Logger = debugLogger(&logs)
+			_, err := newClient(t, cfg).Me(t.Context())
+			if err == nil {
+				t.Fatal("Me succeeded against a token server that refuses every request")
+			}
+			want := "invalid credentials (invalid_grant: "
+			if c.code {
+				want = "HTTP 400 (unreadable error code)"
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+			if l := workertest.Leaks(echoed, echoCreds, c.echo, echoed); len(l) == 0 {
+				t.Fatalf("the server's text shows nothing to hide: %q", echoed)
+			}
+			text := err.Error() + "\n" + logs.String()
+			if l := workertest.Leaks(text, echoCreds, c.echo, echoed); len(l) > 0 {
+				t.Errorf("the server wrote %q;\nthe error and the log show %q:\n%s", echoed, l, text)
+			}
+		})
+	}
+}

@@ -30,13 +30,13 @@ type tokenSource struct {
 	retry              retryPolicy
 	logger             *slog.Logger
 	onRenew            func(ctx context.Context)
-	secrets            func() *redact.Secrets // the configured secrets and the current token
 
 	mu      sync.Mutex
 	tok     string
 	renewAt time.Time // renew from here on
 	expiry  time.Time // unusable from here on
 	flight  *flight   // the renewal in progress, if any
+	refusal *Refusal  // the credentials' refusal in a row, until a grant succeeds
 }
 
 type flight struct {
@@ -52,6 +52,10 @@ func (s *tokenSource) token(ctx context.Context) (string, error) {
 			tok := s.tok
 			s.mu.Unlock()
 			return tok, nil
+		}
+		if r := s.refusal; r != nil && s.now().Before(r.Retry) {
+			s.mu.Unlock()
+			return "", &RefusedError{Host: s.host(), Refusal: *r}
 		}
 		if f := s.flight; f != nil {
 			s.mu.Unlock()
@@ -78,6 +82,23 @@ func (s *tokenSource) token(ctx context.Context) (string, error) {
 	}
 }
 
+// isRefusal says whether err is the token endpoint's refusal of the
+// credentials: a *CredentialsError, or access denied to the grant itself.
+func isRefusal(err error) bool {
+	var ad *AccessDeniedError
+	return errors.Is(err, ErrInvalidCredentials) || errors.As(err, &ad) && ad.Endpoint == "POST /oauth/token"
+}
+
+// currentRefusal returns the credentials' refusal, if any.
+func (s *tokenSource) currentRefusal() (Refusal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refusal == nil {
+		return Refusal{}, false
+	}
+	return *s.refusal, true
+}
+
 // invalidate forces a renewal if tok is still the current token (after a 401).
 func (s *tokenSource) invalidate(tok string) {
 	s.mu.Lock()
@@ -92,6 +113,11 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	tok, err := s.fetch(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if isRefusal(err) {
+		s.refusal = refused(s.refusal, err, s.now())
+		s.logger.Info("the token endpoint refused the credentials; no token request before the next attempt",
+			"code", s.refusal.Code, "refusals", s.refusal.Count, "next_attempt", s.refusal.Retry)
+	}
 	if err != nil {
 		// A transient failure while the old token is still good: keep using it a while.
 		if s.tok != "" && start.Before(s.expiry) && !errors.Is(err, ErrInvalidCredentials) && !isContextErr(err) {
@@ -107,6 +133,10 @@ func (s *tokenSource) renew(ctx context.Context) (string, error) {
 	}
 	// Renew when less than RenewBefore is left, but never later than half the lifetime
 	// (a short-lived token would otherwise be renewed on every request).
+	if s.refusal != nil {
+		s.logger.Info("the token endpoint accepts the credentials again", "refusals", s.refusal.Count)
+		s.refusal = nil
+	}
 	s.tok = tok.AccessToken
 	s.expiry = start.Add(life)
 	s.renewAt = s.expiry.Add(-min(s.renewBefore, life/2))
@@ -141,8 +171,9 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 		retryable, cerr := s.classify(err)
 		var denied *AccessDeniedError
+		var refused *CredentialsError
 		switch {
-		case !retryable && errors.As(cerr, &denied):
+		case !retryable && (errors.As(cerr, &denied) || errors.As(cerr, &refused)):
 			return nil, cerr // it names the host itself
 		case !retryable:
 			return nil, fmt.Errorf("token request to %s: %w", s.host(), cerr)
@@ -159,25 +190,31 @@ func (s *tokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 	}
 }
 
-// classify maps a token error to a clean error (no response bodies, no secrets; the
-// server's error code and description capped and redacted) and says whether it is
-// worth retrying. The caller names the token request once, in front.
+// classify maps a token error to a clean error and says whether it is worth
+// retrying. The token endpoint has seen the client secret, the user name and
+// the password, and may echo them in any encoding: none of its text is
+// copied but a well-formed OAuth error code and its error_description, both
+// through redact.Secrets.EchoText (no response body, no status text). The
+// caller names the token request once, in front.
 func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 	var re *oauth2.RetrieveError
 	var redir *RedirectError
 	if errors.As(err, &redir) {
+		// The path may carry the form; the host is what the reader needs.
+		if u, err := url.Parse(redir.To); err == nil && u.Path != "" {
+			redir.To = (&url.URL{Scheme: u.Scheme, Host: u.Host}).String() + s.echoSecrets().EchoText(u.Path)
+		}
 		return false, redir
 	}
 	if errors.As(err, &re) {
-		secrets := s.secrets()
+		echo := s.echoSecrets()
 		status := 0
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		switch re.ErrorCode {
-		case "invalid_grant", "invalid_client", "unauthorized_client":
-			return false, fmt.Errorf("%w (%s: %s): check the client id, client secret, user name and password of %s",
-				ErrInvalidCredentials, re.ErrorCode, secrets.ServerText(re.ErrorDescription), s.host())
+		code := oauthCode(re.ErrorCode)
+		if credentialCodes[code] || status == http.StatusBadRequest {
+			return false, &CredentialsError{Host: s.host(), Status: status, Code: code, Description: echo.EchoText(re.ErrorDescription)}
 		}
 		switch {
 		case status == http.StatusTooManyRequests || status >= 500:
@@ -187,14 +224,39 @@ func (s *tokenSource) classify(err error) (retryable bool, _ error) {
 		case status == http.StatusOK:
 			return true, errors.New("unreadable answer")
 		}
-		return false, fmt.Errorf("HTTP %d %s", status, secrets.ServerText(re.ErrorCode))
+		return false, fmt.Errorf("HTTP %d %s", status, echo.EchoText(code))
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return true, ue.Err
 	}
 	// oauth2's own decoding errors (a garbled or truncated answer).
-	return true, errors.New(s.secrets().ServerText(err.Error()))
+	return true, errors.New(s.echoSecrets().EchoText(err.Error()))
+}
+
+// oauthCode returns code if it reads as an OAuth error code (RFC 6749: a
+// short word; here letters, digits, "_", "-" and "."), else a placeholder:
+// a server may put anything there.
+func oauthCode(code string) string {
+	if code == "" {
+		return "(no error code)"
+	}
+	for _, c := range code {
+		if len(code) > 64 || !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return "(unreadable error code)"
+		}
+	}
+	return code
+}
+
+// echoSecrets are what the token endpoint has seen or issued: the client
+// secret, the password, the user name (a credential piece here, though not
+// a secret elsewhere) and the current token.
+func (s *tokenSource) echoSecrets() *redact.Secrets {
+	s.mu.Lock()
+	tok := s.tok
+	s.mu.Unlock()
+	return redact.NewSecrets(s.conf.ClientSecret, s.password, s.username, tok)
 }
 
 func (s *tokenSource) host() string {

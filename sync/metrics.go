@@ -30,6 +30,7 @@ type Metrics struct {
 	quarantined    *prometheus.GaugeVec
 	allQuarantined *prometheus.GaugeVec
 	authErrors     *prometheus.CounterVec
+	refused        *prometheus.GaugeVec
 	interval       *prometheus.GaugeVec
 	pollWait       *prometheus.GaugeVec
 	leader         *prometheus.GaugeVec
@@ -67,7 +68,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		allQuarantined: gauge("last_run_all_quarantined", "1 when the entity's last completed run quarantined every record "+
 			"it read (outcome warning), else 0.", "entity"),
 		authErrors: counter("auth_errors_total", "Authentication errors by kind.", "product", "kind"),
-		interval:   gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
+		refused: gauge("credentials_refused", "1 while the token endpoint refuses the product's credentials "+
+			"(its runs wait; the next grant is tried after a wait that doubles up to an hour).", "product"),
+		interval: gauge("schedule_interval_seconds", "Interval between two scheduled runs.", "entity", "mode"),
 		pollWait: gauge("poll_wait_seconds", "The wait before an adaptively refreshed entity's next run, labelled with why "+
 			"(adaptive, budget_share, fallback, key_budget, catch_up); one series per entity.", "entity", "reason"),
 		leader: gauge("leader", "1 when this replica holds the product's API key lock.", "product"),
@@ -78,7 +81,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.budgetRatio, m.budgetRequests, m.budgetLimit, m.pacerWait, m.renewals,
 		m.retries, m.throttled, m.rows, m.runDuration, m.runs, m.failures, m.lastSuccess, m.quarantined, m.allQuarantined,
-		m.authErrors, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks, m.pollWait)
+		m.authErrors, m.refused, m.interval, m.leader, m.pageFailures, m.lag, m.fallbacks, m.pollWait)
 	return m
 }
 
@@ -128,6 +131,18 @@ func (m *Metrics) Throttled(product synctype.Product) {
 func (m *Metrics) AuthError(product synctype.Product, kind string) {
 	if m != nil {
 		m.authErrors.WithLabelValues(string(product), kind).Inc()
+	}
+}
+
+// CredentialsRefused sets whether the token endpoint refuses product's
+// credentials.
+func (m *Metrics) CredentialsRefused(product synctype.Product, refused bool) {
+	if m != nil {
+		v := 0.0
+		if refused {
+			v = 1
+		}
+		m.refused.WithLabelValues(string(product)).Set(v)
 	}
 }
 

@@ -162,7 +162,7 @@ func TestRefusedKeyMessage(t *testing.T) {
 	// the command's error; the rows' durations and requests vary.
 	want := []string{`{"time":"T","level":"ERROR","msg":"API key refused: its entities were not synced","product":"plutora",` +
 		`"entities":"changes,releases,environments,hosts,systems,organizations,users,lookup_values,environment_groups",` +
-		`"error":"fetch changes page 0: token request to HOST: invalid credentials (invalid_client: The client credentials are invalid): ` +
+		`"error":"token request to HOST: invalid credentials (invalid_client: The client credentials are invalid): ` +
 		`check the client id, client secret, user name and password of HOST"}`,
 		"",
 		"entity              mode   inserted  updated  unchanged  deleted  quarantined  requests  duration  result"}

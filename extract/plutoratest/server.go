@@ -138,6 +138,11 @@ type Options struct {
 	// invalid_grant) with an error_description that echoes the request's
 	// body, client secret and password included, as some token servers do.
 	EchoTokenForm bool
+	// TokenEcho, when set, makes /oauth/token refuse every request (400)
+	// with the error code and error_description it returns for the
+	// request's body: a hostile token server that echoes the form in an
+	// encoding of its choosing.
+	TokenEcho func(body string) (code, description string)
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
 	// Lists chooses today's full lists or the real API's shapes: summaries

@@ -61,6 +61,11 @@ func (p *Product) serveToken(w http.ResponseWriter, r *http.Request, now time.Ti
 		p.finish(w, r, now, "", tokenError(http.StatusBadRequest, "invalid_grant", "bad request: "+string(body)))
 		return
 	}
+	if echo := p.srv.opts.TokenEcho; echo != nil {
+		code, desc := echo(string(body))
+		p.finish(w, r, now, "", tokenError(http.StatusBadRequest, code, desc))
+		return
+	}
 	form := ParseSloppyForm(string(body))
 	for k, vs := range r.URL.Query() {
 		if _, ok := form[k]; !ok && len(vs) > 0 {

@@ -66,9 +66,10 @@ type App struct {
 	opts     Options
 
 	mu      gosync.Mutex
-	notes   map[synctype.Product]string       // budget-plan warning, recorded on the product's runs
-	leaders map[synctype.Product]*sync.Leader // set by Serve
-	sandbox map[synctype.Product]bool         // the product's API answered as the sandbox
+	notes   map[synctype.Product]string          // budget-plan warning, recorded on the product's runs
+	refused map[synctype.Product]extract.Refusal // products whose credentials are refused, as last shown
+	leaders map[synctype.Product]*sync.Leader    // set by Serve
+	sandbox map[synctype.Product]bool            // the product's API answered as the sandbox
 }
 
 // Leader returns the leadership of product's key once Serve runs.

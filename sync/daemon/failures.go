@@ -37,8 +37,10 @@ type refusal struct {
 	entities []string
 }
 
-// logRefusals logs each refused product once, with the first entity's
-// error (the runs' own lines were dropped by quietRefusals).
+// logRefusals logs each refused product once (the runs' own lines were
+// dropped by quietRefusals): the token endpoint's refusal itself, the same
+// whichever run asked it (the others were answered without a request,
+// extract.RefusedError), else the first entity's error.
 func logRefusals(logger *slog.Logger, entities []synctype.Entity, errs []error) {
 	refused := map[synctype.Product]*refusal{}
 	var order []synctype.Product
@@ -56,6 +58,10 @@ func logRefusals(logger *slog.Logger, entities []synctype.Entity, errs []error) 
 	}
 	for _, p := range order {
 		r := refused[p]
+		var cause *extract.CredentialsError
+		if errors.As(r.err, &cause) {
+			r.err = cause
+		}
 		logger.Error("API key refused: its entities were not synced", "product", p,
 			"entities", strings.Join(r.entities, ","), "error", r.err)
 	}

@@ -21,8 +21,15 @@ type Readiness func(ctx context.Context) error
 // host, a user, a driver's message) is for the log, not for whoever probes.
 const notReady = "database unavailable"
 
+// readyDetail is a reason not to be ready that /readyz may show whoever
+// probes: it names what to fix, never a host, a user or a secret.
+type readyDetail struct{ text string }
+
+func (d *readyDetail) Error() string { return d.text }
+
 // NewHandler serves /metrics from reg, /healthz (the process is alive),
-// /readyz (ready() returns nil; else 503 with the NotReady reason it
+// /readyz (ready() returns nil; else 503 with the text of a *readyDetail,
+// such as refused credentials and what to fix, or the NotReady reason it
 // returned, or "database unavailable") and, when page is not nil, the
 // status page at / (statuspage).
 func NewHandler(reg *prometheus.Registry, ready Readiness, page http.Handler) http.Handler {
@@ -38,6 +45,11 @@ func NewHandler(reg *prometheus.Registry, ready Readiness, page http.Handler) ht
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := ready(ctx); err != nil {
+			var d *readyDetail
+			if errors.As(err, &d) {
+				http.Error(w, d.text, http.StatusServiceUnavailable)
+				return
+			}
 			msg, reason := notReady, NotReady("")
 			if errors.As(err, &reason) {
 				msg = string(reason)

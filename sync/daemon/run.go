@@ -64,7 +64,13 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 	if err != nil {
 		return err
 	}
-	h.gate.opened(rc.Ready, page)
+	ready := func(ctx context.Context) error {
+		if err := rc.Ready(ctx); err != nil {
+			return err
+		}
+		return a.credentialsReady()
+	}
+	h.gate.opened(ready, page)
 	srv := h.srv
 
 	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
@@ -154,8 +160,12 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 				return nil // a standby: another replica works this key
 			}
 			defer done()
+			if a.waitsForCredentials(e.Product) {
+				return nil // refused credentials: the next attempt is not due
+			}
 			_, err := a.Runner.Run(lctx, e, s.Mode)
 			a.recordAuthError(e.Product, err)
+			a.noteCredentials(lctx, e.Product)
 			return err
 		}}
 }
@@ -165,8 +175,13 @@ func (a *App) job(l *sync.Leader, e synctype.Entity, s config.Schedule) *sync.Jo
 // again at each leadership taken, until ctx ends.
 func (a *App) poll(ctx context.Context, l *sync.Leader, e synctype.Entity, p config.Poll) {
 	run := func(ctx context.Context) (synctype.RunResult, error) {
+		if a.waitsForCredentials(e.Product) {
+			a.Logger.Debug("run held: the credentials are refused", "product", e.Product, "entity", e.Name)
+			return synctype.RunResult{}, errCredentialsWait
+		}
 		res, err := a.Runner.Run(ctx, e, p.Mode)
 		a.recordAuthError(e.Product, err)
+		a.noteCredentials(ctx, e.Product)
 		return res, err
 	}
 	opts := sync.PollerOptions{Mode: p.Mode, Floor: p.Floor, Ceiling: p.Ceiling, PerHour: p.PerHour, Poll: run,

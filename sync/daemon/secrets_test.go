@@ -12,6 +12,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // TestSecretsNotShown runs migrate, a sync that fails on a token server that
@@ -25,8 +26,17 @@ func TestSecretsNotShown(t *testing.T) {
 		dbPassword  = `db pa$$@w+rd/='"\ ü`
 		apiSecret   = `api SeCrEt@+/=&%"\ é`
 		apiPassword = `api PaSs@+/=&%"\ 密码`
+		apiUsername = `Üser+Ops@Qzvhä.zz`
 	)
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes, EchoTokenForm: true})
+	// The token server writes the form back as .NET's HttpUtility.UrlEncode
+	// does (lower-case hex), as the attack review of issue 23 saw.
+	creds := workertest.Credentials{ClientSecret: apiSecret, Password: apiPassword, Username: apiUsername}
+	echo := workertest.Echoes()[3]
+	if echo.Name != ".NET UrlEncode" {
+		t.Fatalf("echo %q", echo.Name)
+	}
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes,
+		TokenEcho: func(body string) (string, string) { return "invalid_grant", echo.Text(body, creds) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +49,8 @@ func TestSecretsNotShown(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var errs []error
 	for _, d := range []string{kvDSN, urlDSN} {
-		env := sandboxEnv(sb, d, "PLUTORA_CLIENT_SECRET", apiSecret, "PLUTORA_PASSWORD", apiPassword,
-			"PLUTORATEST_CLIENT_SECRET", apiSecret, "PLUTORATEST_PASSWORD", apiPassword)
+		env := sandboxEnv(sb, d, "PLUTORA_CLIENT_SECRET", apiSecret, "PLUTORA_PASSWORD", apiPassword, "PLUTORA_USERNAME", apiUsername,
+			"PLUTORATEST_CLIENT_SECRET", apiSecret, "PLUTORATEST_PASSWORD", apiPassword, "PLUTORATEST_USERNAME", apiUsername)
 		cfg := loadConfig(t, env)
 		if err := Migrate(ctx, cfg, logger, &out, false); err != nil {
 			t.Fatalf("migrate (trust ignores the password): %v", err)
@@ -74,6 +84,9 @@ func TestSecretsNotShown(t *testing.T) {
 	}
 	if len(ledger) < 4 || !strings.Contains(strings.Join(ledger, "\n"), "invalid credentials") {
 		t.Errorf("the ledger does not hold the failed runs: %q", ledger)
+	}
+	if l := workertest.Leaks(all, creds, echo, ""); len(l) > 0 {
+		t.Errorf("the API's credentials show: %q", l)
 	}
 	for _, secret := range []string{dbPassword, apiSecret, apiPassword} {
 		for _, f := range redact.Forms(secret) {

@@ -49,6 +49,9 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
+	if err := writeRefusals(ctx, db, out); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
 	fmt.Fprintln(out, "FRESHNESS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE OR WARNING")
@@ -155,6 +158,25 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	}
 	tw.Flush()
 	return bud.Err()
+}
+
+// writeRefusals prints the products whose credentials the token endpoint
+// refuses, and what to fix, if any.
+func writeRefusals(ctx context.Context, db *sql.DB, out io.Writer) error {
+	refusals, err := load.CredentialRefusals(ctx, db)
+	if err != nil || len(refusals) == 0 {
+		return err
+	}
+	fmt.Fprintln(out, "CREDENTIALS REFUSED (the product's runs wait for the next attempt)")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRODUCT\tSINCE\tREFUSALS\tNEXT ATTEMPT\tCODE\tFIX")
+	for _, r := range refusals {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", r.Product, r.Since.UTC().Format("2006-01-02 15:04:05"), r.Refusals,
+			r.NextAttempt.UTC().Format("2006-01-02 15:04:05"), r.Code, r.Fix)
+	}
+	tw.Flush()
+	fmt.Fprintln(out)
+	return nil
 }
 
 // nextRun shows when the daemon runs an adaptively refreshed entity next

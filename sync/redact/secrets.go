@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"html"
 	"net/url"
 	"slices"
 	"strconv"
@@ -27,16 +28,18 @@ const minSecret = 4
 
 // Secrets replaces secrets in texts. The zero value and nil replace nothing.
 type Secrets struct {
-	r *strings.Replacer
+	r      *strings.Replacer
+	pieces map[[pieceLen]byte]bool // for EchoText
 }
 
 // NewSecrets returns a Secrets that replaces each secret (of 4 bytes or
 // more) in each of its Forms by Mask.
 func NewSecrets(secrets ...string) *Secrets {
-	var all []string
+	var all, kept []string
 	for _, s := range secrets {
 		if len(s) >= minSecret {
 			all = append(all, Forms(s)...)
+			kept = append(kept, s)
 		}
 	}
 	// The replacer tries its patterns in argument order at each position:
@@ -47,16 +50,21 @@ func NewSecrets(secrets ...string) *Secrets {
 	for _, f := range all {
 		pairs = append(pairs, f, Mask)
 	}
-	return &Secrets{r: strings.NewReplacer(pairs...)}
+	return &Secrets{r: strings.NewReplacer(pairs...), pieces: piecesOf(kept)}
 }
 
 // Forms returns s as it may appear in a text: raw; query-escaped (with "+"
-// and with "%20" for a space), as an HTML form or a URL query holds it;
-// path-escaped; JSON-escaped (with and without HTML escaping) and Go-quoted,
-// without the quotes.
+// and with "%20" for a space), as an HTML form or a URL query holds it, and
+// path-escaped, each with upper- and lower-case hex digits (.NET's
+// HttpUtility.UrlEncode writes "%c3%bc"); JSON-escaped (with and without
+// HTML escaping), Go-quoted, without the quotes; HTML-escaped. A server that
+// has seen the secrets may echo them otherwise: use EchoText for its text.
 func Forms(s string) []string {
 	q := url.QueryEscape(s)
-	forms := []string{s, q, strings.ReplaceAll(q, "+", "%20"), url.PathEscape(s), inner(strconv.Quote(s))}
+	forms := []string{s, q, strings.ReplaceAll(q, "+", "%20"), url.PathEscape(s), inner(strconv.Quote(s)), html.EscapeString(s)}
+	for _, f := range forms[1:4] {
+		forms = append(forms, lowerHex(f))
+	}
 	if b, err := json.Marshal(s); err == nil {
 		forms = append(forms, inner(string(b)))
 	}
@@ -71,6 +79,17 @@ func Forms(s string) []string {
 }
 
 func inner(quoted string) string { return quoted[1 : len(quoted)-1] }
+
+// lowerHex writes the hex digits of every %XX escape of s in lower case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			copy(b[i+1:i+3], asciiLower(b[i+1:i+3]))
+		}
+	}
+	return string(b)
+}
 
 // Replace returns text with every form of every secret replaced by Mask.
 func (s *Secrets) Replace(text string) string {

@@ -94,7 +94,7 @@ func (p *Page) banners(o *load.Overview, keys []keyPlot, d *Daemon) []banner {
 		switch r.kind {
 		case credentialsRefused:
 			b.Kind, b.Title = "credentials", fmt.Sprintf("%s: the token endpoint refused the API key (invalid credentials); not synced: %s", name, ents)
-			b.Detail = fmt.Sprintf("Check %sCLIENT_ID, %[1]sCLIENT_SECRET, %[1]sUSERNAME and %[1]sPASSWORD (or their _FILE), whether the user is locked or its password expired, then restart the worker.", productVar(product))
+			b.Detail = fmt.Sprintf("Check %sCLIENT_ID, %[1]sCLIENT_SECRET, %[1]sUSERNAME and %[1]sPASSWORD (or their _FILE), whether the user is locked or its password expired, then restart the worker (it asks at once; left alone, it asks again after a wait that doubles up to an hour, as Plutora locks accounts after repeated failed logins).", productVar(product))
 		case whitelistDenied:
 			b.Kind, b.Title = "whitelist", fmt.Sprintf("%s: \"Authorization has been denied for this request\" to a freshly issued token; not synced: %s", name, ents)
 			b.Detail = "The site's API IP whitelist must admit this worker's address (its NAT gateway's, in a cloud): add it in Plutora's settings. plutora-sync check makes one GET /me to prove it."
