@@ -1,9 +1,11 @@
 package soak
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -343,7 +345,7 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 			t.Fatal(err)
 		}
 		if censused == len(synctype.Entities()) {
-			if diffs, checked, err = workertest.CompareTables(ctx, db, sb, bad); err != nil {
+			if diffs, checked, err = workertest.CompareTables(ctx, db, sb, withEmbedders(sb, bad)); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.ContainsFunc(diffs, func(d workertest.TableDiff) bool { return !d.OK() }) {
@@ -352,7 +354,7 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 		}
 		if time.Now().After(deadline) {
 			if diffs == nil {
-				diffs, checked, _ = workertest.CompareTables(ctx, db, sb, bad)
+				diffs, checked, _ = workertest.CompareTables(ctx, db, sb, withEmbedders(sb, bad))
 			}
 			return false, diffs, checked
 		}
@@ -362,6 +364,24 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 		case <-tick.C:
 		}
 	}
+}
+
+// withEmbedders is bad with the records that embed a record made bad on
+// purpose: an environment's detail embeds its hosts as GET /hosts/{id}
+// answers them, so a host with a NUL in a string makes its environment
+// unloadable too (jsonb refuses \u0000), and the quarantine rightly holds
+// both. checkQuarantine still checks every quarantined record holds the
+// marker.
+func withEmbedders(sb *plutoratest.Server, bad map[string]bool) map[string]bool {
+	out := maps.Clone(bad)
+	for _, e := range synctype.EntityNames() {
+		for id, raw := range sb.Records(e) {
+			if bytes.Contains(raw, []byte(badMarker)) {
+				out[id] = true
+			}
+		}
+	}
+	return out
 }
 
 func censusReport(ctx context.Context, db *sqlx.DB, since time.Time) string {
