@@ -5,6 +5,7 @@ package pgsettings
 import (
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -23,7 +24,24 @@ import (
 //	PLUTORA_BENCH_ROWS=1000 go test -run '^$' -bench PageWriter -benchtime 1x ./load/
 //
 // The worker runs no long analytic query that compiling would pay for.
-var settings = [][2]string{{"jit", "off"}}
+//
+// application_name names the worker and its host in pg_stat_activity, so
+// that the status page (and a DBA) can tell which replica's session holds
+// a product's lock.
+func settings() [][2]string {
+	return [][2]string{{"jit", "off"}, {"application_name", ApplicationName()}}
+}
+
+// ApplicationName is the application_name the worker's sessions carry
+// unless the connection string sets one: plutora-sync@ and the host name
+// (a pod's name on Kubernetes), which never holds a space or a quote.
+func ApplicationName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" || strings.ContainsAny(host, " '\\") {
+		return "plutora-sync"
+	}
+	return "plutora-sync@" + host
+}
 
 // Add returns the connection string dsn (a postgres:// URL
 // or key=value pairs) with the worker's session settings added, each unless
@@ -35,7 +53,7 @@ func Add(dsn string) (string, error) {
 			return "", fmt.Errorf("database URL: %w", err)
 		}
 		q := u.Query()
-		for _, kv := range settings {
+		for _, kv := range settings() {
 			if !q.Has(kv[0]) {
 				q.Set(kv[0], kv[1])
 			}
@@ -43,7 +61,7 @@ func Add(dsn string) (string, error) {
 		u.RawQuery = q.Encode()
 		return u.String(), nil
 	}
-	for _, kv := range settings {
+	for _, kv := range settings() {
 		if !hasKey(dsn, kv[0]) {
 			dsn = strings.TrimSpace(dsn + " " + kv[0] + "=" + kv[1])
 		}

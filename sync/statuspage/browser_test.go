@@ -18,6 +18,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
@@ -144,6 +145,11 @@ func TestStatusPageInChromium(t *testing.T) {
 	plots, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll("#budget .key svg")).map(s => s.querySelectorAll("rect.bar").length)`))
 	if err != nil || len(plots) != 2 || plots[0] != 60 || plots[1] != 60 {
 		t.Errorf("the budget plots' bars: %v (%v), want two plots of 60", plots, err)
+	}
+	// Each product's lock is held by a session that names this worker's host.
+	leaders, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#leadership").innerText`))
+	if err != nil || strings.Count(leaders, "("+pgsettings.ApplicationName()+")") != 2 {
+		t.Errorf("the leadership table does not name %s as both locks' holder (%v):\n%s", pgsettings.ApplicationName(), err, leaders)
 	}
 	text, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	if err != nil || strings.Contains(text, wrongSecret) || strings.Contains(text, sb.Plutora.Credentials().ClientSecret) {
