@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,25 +13,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest/headless"
 )
 
 var screenshots = flag.String("screenshots", "", "TestSwaggerUIInChromium: write swagger-ui.png (the top of the page) and swagger-ui-try-it-out.png into this folder (the repository's docs)")
-
-// chromium returns the path of a Chromium to drive. Without one the test
-// fails under CI (.ci/run installs Debian's chromium) and skips elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no chromium on the PATH: CI must install it (.ci/run does, with apt-get install chromium)")
-	}
-	t.Skip("no chromium on the PATH (apt-get install chromium, as .ci/run does)")
-	return ""
-}
 
 // TestSwaggerUIInChromium opens /swagger in headless Chromium as a user
 // would: the page lists every documented operation; Authorize takes
@@ -40,20 +25,14 @@ func chromium(t *testing.T) string {
 // with the id the page fills in, answers 200, which the sandbox logs as an
 // authorized request.
 func TestSwaggerUIInChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := headless.Chromium(t)
 	s := newTestServer(t, Options{Seed: 1})
 	tok := token(t, s.Plutora)
 	id := s.IDs(Changes)[0]
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1280, 1024))
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	ctx, cancelTab := chromedp.NewContext(ctx)
-	defer cancelTab()
+	ctx = headless.Tab(ctx, t, bin, 1280, 1024)
 
 	want := documentedOps(t, s.Plutora)
 	if err := chromedp.Do(ctx,

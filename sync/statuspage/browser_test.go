@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest/headless"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 	"github.com/plutora-sync/plutora-sync/sync/config"
@@ -25,22 +25,6 @@ import (
 )
 
 var screenshots = flag.String("screenshots", "", "TestStatusPageInChromium: write status-page.png into this folder (the repository's docs)")
-
-// chromium returns the path of a Chromium to drive. Without one the test
-// fails under CI (.ci/run installs Debian's chromium) and skips elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no chromium on the PATH: CI must install it (.ci/run does, with apt-get install chromium)")
-	}
-	t.Skip("no chromium on the PATH (apt-get install chromium, as .ci/run does)")
-	return ""
-}
 
 // wrongSecret is the Plutora Test client secret the daemon is given.
 const wrongSecret = "not-the-sandbox-secret"
@@ -52,7 +36,7 @@ const wrongSecret = "not-the-sandbox-secret"
 // banners say what needs a person, every entity has its row, each API key
 // its plot, and the runs filter by entity and outcome.
 func TestStatusPageInChromium(t *testing.T) {
-	bin := chromium(t)
+	bin := headless.Chromium(t)
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 27, Sizes: plutoratest.Sizes{
 		Changes: 400, Releases: 60, Environments: 30, Hosts: 250, Systems: 25, Defects: 300}})
 	if err != nil {
@@ -106,13 +90,7 @@ func TestStatusPageInChromium(t *testing.T) {
 		AND EXISTS (SELECT FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
 		WHERE e.entity = 'hosts' AND r.status = 'skipped')`)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-component-update", true),
-		chromedp.WindowSize(1400, 1400))
-	bctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelTab := chromedp.NewContext(bctx)
-	defer cancelTab()
+	bctx := headless.Tab(ctx, t, bin, 1400, 1400)
 
 	if err := chromedp.Do(bctx, chromedp.Navigate("http://"+addr+"/"), chromedp.WaitVisible(chromedp.CSS("#entities"))); err != nil {
 		t.Fatalf("load the page: %v", err)
@@ -173,20 +151,14 @@ func TestStatusPageInChromium(t *testing.T) {
 	); err != nil {
 		t.Fatalf("filter the runs: %v", err)
 	}
-	// The form's submission loads the page anew: ask the new one, once it
-	// has loaded (a question put to the old one while it goes fails).
-	var runs [][2]string
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		r, err := chromedp.Run(bctx, chromedp.Evaluate[[][2]string](`location.search.includes("outcome=failed") && document.readyState === "complete"
-			? Array.from(document.querySelectorAll("#runs tbody tr[data-entity]")).map(r => [r.dataset.entity, r.dataset.outcome]) : null`))
-		if err == nil && r != nil {
-			runs = r
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the filtered page never loaded: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond) // the browser signals no end of a form's navigation here
+	// The form's submission loads the page anew: wait for the new one, whose
+	// outcome list holds a selected option (the old one's does not), then ask it.
+	if err := chromedp.Do(bctx, chromedp.WaitReady(`select[name=outcome] option[selected]`)); err != nil {
+		t.Fatalf("the filtered page never loaded: %v", err)
+	}
+	runs, err := chromedp.Run(bctx, chromedp.Evaluate[[][2]string](`Array.from(document.querySelectorAll("#runs tbody tr[data-entity]")).map(r => [r.dataset.entity, r.dataset.outcome])`))
+	if err != nil {
+		t.Fatalf("the filtered page: %v", err)
 	}
 	if len(runs) == 0 {
 		t.Fatal("no run of defects that failed is listed")
