@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // readFile returns the text of a file of the repository (path from its root).

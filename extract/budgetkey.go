@@ -7,7 +7,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // BudgetKey is the key under which a client's requests are counted: the

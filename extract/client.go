@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/redact"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"golang.org/x/oauth2"
 )
 

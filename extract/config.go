@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Defaults of the optional Config fields.

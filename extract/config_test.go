@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 func validConfig() extract.Config {

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Detail returns the full record of entity e with id: GET {detail path}/{id}.

@@ -3,7 +3,7 @@ package extract
 import (
 	"fmt"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // route says how the API lists and reads one entity. Only this file knows the paths.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Sentinel errors, for errors.Is. Every error the client returns wraps at most one of them.

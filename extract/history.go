@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // BudgetHistory is how the pacer survives restarts: it reads the recent request counts

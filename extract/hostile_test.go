@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // hostileServer is an API whose list answers are body, whatever the page,

@@ -3,7 +3,7 @@ package extract
 import (
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Observer receives what metrics need. Implementations must be safe for concurrent use

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // pacer is a strict sliding-window log: at most limit requests in any rolling window.

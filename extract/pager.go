@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // ErrRunaway: the API's pages do not end as its totalCount says they should (more pages

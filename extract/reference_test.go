@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // referenceAPI is a Plutora API of reference lists only, answering as the

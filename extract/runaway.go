@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // runaway notices paging that does not end (ErrRunaway): a page number past

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // pageServer is a hostile API: page answers the list request of page n (the

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Sandbox asks the API whether it is the sandbox (extract/plutoratest), which

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // TestSweepWithoutSortWhenRefused: the sandbox accepts a sort without a condition; an API

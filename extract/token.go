@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
 )
 
 // missingExpiry is the lifetime assumed when a token answer has no expires_in: the

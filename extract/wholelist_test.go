@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // HostileLookups serves five lookup types whose values come in envelopes

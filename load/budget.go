@@ -6,7 +6,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // BudgetHistory keeps the requests made per API key per minute in

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 func TestBudgetHistoryCountsPerKeyPerMinute(t *testing.T) {

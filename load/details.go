@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Summary lists (docs/design.md, "Summary lists"): the runner writes a page of details

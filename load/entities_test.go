@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // TestSpecsCoverEveryEntity: every shared entity has a table spec, and no

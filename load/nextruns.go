@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // NextRun is when an adaptively refreshed entity runs next, and why it

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // CredentialRefusal is a product whose credentials the token endpoint

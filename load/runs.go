@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // StartRun records a new run of (product, entity, mode) and points the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // TestNewlySeenCountsDistinctIDsOfARun: the runner sums NewlySeen over a run's

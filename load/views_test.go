@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/load"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // TestReportingViews fills every view from sandbox data and checks it

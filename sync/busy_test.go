@@ -10,8 +10,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 

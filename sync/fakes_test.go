@@ -10,7 +10,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // fakeSource serves records from memory, pageSize per page.

@@ -15,7 +15,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // LeaderKeys are the advisory-lock keys a replica must all hold to work

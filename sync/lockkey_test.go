@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 func TestSiteName(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // PollerOptions configure a Poller.

@@ -18,8 +18,8 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // hostileAPI is a Plutora API whose list answers page(n) gives for page n

@@ -10,7 +10,7 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Source is one product's API with the URL recorded in the ledger.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 var changes = synctype.Entity{Product: "plutora", Name: "changes", ModifiedField: "lastModifiedDate", IDField: "id"}

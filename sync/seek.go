@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // filterPrecision is the precision of the API's date filter (the pager sends

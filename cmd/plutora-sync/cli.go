@@ -10,9 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Exit codes (documented in the package comment, README.md and docs/operations.md).

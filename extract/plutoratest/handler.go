@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 const deniedBody = `{"message":"Authorization has been denied for this request."}`

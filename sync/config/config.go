@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/robfig/cron/v3"
 	"github.com/sethvargo/go-envconfig"
 

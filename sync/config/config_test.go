@@ -12,7 +12,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 func plutoraEnv() map[string]string {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // ListKindMap returns LIST_KINDS as a map from entity name to kind (it was

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // PageSize is the API's maximum (and our) page size.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // AddDetails counts the detail requests of the entities whose list is a

@@ -14,7 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
-	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
 )
 
 // OpenDB opens and pings the database at dsn, with the worker's session

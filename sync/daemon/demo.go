@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // DemoOptions configure Demo.

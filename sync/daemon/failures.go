@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/extract"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // A one-off sync says each failure once. A key that the API refuses (bad

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/plutora-sync/plutora-sync/schema"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // ErrRefused is returned when demo, run or sync would mix sandbox records

@@ -15,8 +15,8 @@ import (
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Progress shows a one-off sync while it runs and sums it up at the end. On

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 var (

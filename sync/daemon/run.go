@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/statuspage"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Run is the daemon: it opens everything, serves HTTP, takes leadership per

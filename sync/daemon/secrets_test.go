@@ -11,7 +11,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 

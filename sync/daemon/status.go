@@ -12,8 +12,8 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // Status prints the ledger's recent runs, each entity's freshness and the

@@ -10,11 +10,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/schema/redact"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
-	"github.com/plutora-sync/plutora-sync/sync/redact"
 	"github.com/plutora-sync/plutora-sync/sync/statuspage"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // pageOptions are the status page's options that the configuration gives:

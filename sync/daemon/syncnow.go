@@ -9,9 +9,9 @@ import (
 	"log/slog"
 	gosync "sync"
 
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // SyncOptions configure a one-off sync.

@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // banner is something that needs a person, at the top of the page.

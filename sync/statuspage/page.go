@@ -30,8 +30,8 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
-	"github.com/plutora-sync/plutora-sync/sync/redact"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // Daemon is what the daemon knows of itself that the warehouse does not:

@@ -18,8 +18,8 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
-	"github.com/plutora-sync/plutora-sync/sync/redact"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // ledger writes runs into a fresh warehouse through the writer, as the

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/load"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
-	"github.com/plutora-sync/plutora-sync/sync/synctype"
 )
 
 // view is what the template shows: every value already a string to print.

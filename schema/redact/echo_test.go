@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/plutora-sync/plutora-sync/sync/redact"
+	"github.com/plutora-sync/plutora-sync/schema/redact"
 )
 
 // nasty holds the characters that escape differently in each form.
