@@ -84,8 +84,9 @@ func TestExistsNamesWhatWentWrong(t *testing.T) {
 	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "changes 7a1c1f9e-0000-4000-8000-0000000000ff") {
 		t.Errorf("Exists against a list = %v; want a BadResponseError naming the record", err)
 	}
-	unknown := synctype.Entity{Name: "widgets", Product: synctype.ProductPlutora, IDField: "id"}
-	if _, err := c.Exists(t.Context(), unknown, "x"); err == nil || !strings.Contains(err.Error(), "no API route for entity \"widgets\"") {
-		t.Errorf("Exists of an entity without a route = %v", err)
+	// A declaration without a detail route (synctype.Entity.DetailPath).
+	undeclared := synctype.Entity{Name: "widgets", Product: synctype.ProductPlutora, IDField: "id"}
+	if _, err := c.Exists(t.Context(), undeclared, "x"); !errors.Is(err, synctype.ErrNoDetail) || !strings.Contains(err.Error(), "widgets x") {
+		t.Errorf("Exists of an entity without a detail route = %v; want ErrNoDetail naming it", err)
 	}
 }
