@@ -123,8 +123,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Budget <= 0 {
 		bad("Budget %d: want a positive number of requests", c.Budget)
 	}
-	if c.Reserve < 0 || c.Reserve >= 1 {
-		bad("Reserve %v: want a share in [0, 1)", c.Reserve)
+	if c.Reserve < 0 {
+		bad("Reserve %v is negative", c.Reserve)
 	} else if c.Budget > 0 && c.limit() < 1 {
 		bad("Budget %d with Reserve %v leaves no request per window", c.Budget, c.Reserve)
 	}
