@@ -27,7 +27,7 @@ func TestBudgetAudit(t *testing.T) {
 	hist := extract.NewMemoryHistory(window / 20)
 	cfg := configFor(s.Plutora)
 	cfg.Budget, cfg.Window, cfg.History, cfg.HistoryBucket = budget, window, hist, window/20
-	limit := int(float64(budget) * (1 - extract.DefaultReserve))
+	limit := int(float64(budget) * (1 - testReserve))
 
 	start := time.Now()
 	// sweepUntil runs two jobs sharing the client (hosts and systems), each paging through

@@ -323,7 +323,7 @@ func TestCancelStopsPaging(t *testing.T) {
 	}
 	// A budget wait also ends with the context.
 	cfg := configFor(s.Plutora)
-	cfg.Budget, cfg.Reserve, cfg.Window = 1, extract.NoReserve, time.Hour
+	cfg.Budget, cfg.Reserve, cfg.Window = 1, 0, time.Hour
 	c2 := newClient(t, cfg)
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	cancel2()

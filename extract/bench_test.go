@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
@@ -51,7 +50,7 @@ func utilization(b *testing.B, inFlight int, window time.Duration, windows int) 
 	s := newSandbox(b, plutoratest.Options{Latency: 100 * time.Millisecond, Budget: budget, Window: window,
 		Sizes: plutoratest.Sizes{Changes: 5000}})
 	cfg := configFor(s.Plutora)
-	cfg.Budget, cfg.Reserve, cfg.Window, cfg.PagesInFlight = budget, extract.NoReserve, window, inFlight
+	cfg.Budget, cfg.Reserve, cfg.Window, cfg.PagesInFlight = budget, 0, window, inFlight
 	c := newClient(b, cfg)
 	start := time.Now()
 	ctx, cancel := context.WithDeadline(b.Context(), start.Add(window*time.Duration(windows)+window/2))

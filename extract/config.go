@@ -12,14 +12,11 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
-// Defaults of the optional Config fields.
+// The client's own policy: defaults of the Config fields no variable sets
+// (the settings sync/config decides have none here).
 const (
-	DefaultBudget        = 26000
-	DefaultReserve       = 0.05
 	DefaultWindow        = time.Hour
-	DefaultPagesInFlight = 4
 	DefaultRenewBefore   = 30 * time.Minute
-	DefaultMaxBodyBytes  = 8 << 20 // with 4 pages in flight, fits 256 MiB (docs/performance.md, "Memory")
 	DefaultHistoryBucket = time.Minute
 	DefaultMaxAttempts   = 6
 	DefaultRetryBase     = 250 * time.Millisecond
@@ -36,25 +33,27 @@ const (
 	// delivered (the lookup values: every type's list, and the list of types): real
 	// ones take tens. Past it the run fails as a runaway (docs/operations.md).
 	MaxWholeListPages = 500
-	// NoReserve as Config.Reserve leaves no reserve (zero means the default).
-	NoReserve = -1.0
 	// RecordsPerPage is the page size the client asks for: the API's maximum.
 	RecordsPerPage = 100
 )
 
-// Config configures a Client. Zero optional fields take the defaults above.
+// Config configures a Client. The settings sync/config decides (Budget,
+// Reserve, PagesInFlight, MaxBodyBytes, ForegroundShare) are taken as given:
+// their defaults and ranges are config's, and New only rejects a value it
+// cannot work with. Zero policy fields (the window, token renewal, retries)
+// take the defaults above.
 type Config struct {
 	Product   synctype.Product
 	Endpoints Endpoints
 
 	ClientID, ClientSecret, Username, Password string
 
-	Budget        int           // requests per Window for this API key; default 26000
-	Reserve       float64       // share of Budget left for other users of the key; default 0.05, NoReserve for none
+	Budget        int           // requests per Window for this API key; required
+	Reserve       float64       // share of Budget left for other users of the key; 0 leaves none
 	Window        time.Duration // the budget's rolling window; default 1h
-	PagesInFlight int           // pages fetched concurrently by Pages; default 4
+	PagesInFlight int           // pages fetched concurrently by Pages; required
 	RenewBefore   time.Duration // renew a token when less than this is left; default 30m
-	MaxBodyBytes  int64         // largest response body read, and most a list read whole may hold; default 8 MiB
+	MaxBodyBytes  int64         // largest response body read, and most a list read whole may hold; required
 	HTTPClient    *http.Client  // optional base client (its Transport is used; redirects are always refused)
 	History       BudgetHistory // optional; nil → the pacer starts empty and keeps counts in memory
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute
@@ -74,21 +73,18 @@ type Config struct {
 
 	// ForegroundShare is the share of the limit (Budget less Reserve) that background
 	// requests (synctype.WithBackground: the census) leave to the others: they wait while
-	// the rolling window holds more than the rest. 0 (the default) sets no class apart.
+	// the rolling window holds more than the rest. 0 sets no class apart.
 	ForegroundShare float64
 }
 
 // limit is the number of requests the pacer admits per window.
 func (c *Config) limit() int { return int(math.Floor(float64(c.Budget) * (1 - c.Reserve))) }
 
-// withDefaults fills the zero optional fields and validates the result. Every message
+// withDefaults fills the zero policy fields and validates the result. Every message
 // names the field at fault.
 func (c Config) withDefaults() (Config, error) {
-	setDefault(&c.Budget, DefaultBudget)
 	setDefault(&c.Window, DefaultWindow)
-	setDefault(&c.PagesInFlight, DefaultPagesInFlight)
 	setDefault(&c.RenewBefore, DefaultRenewBefore)
-	setDefault(&c.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&c.HistoryBucket, DefaultHistoryBucket)
 	setDefault(&c.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&c.RetryBase, DefaultRetryBase)
@@ -96,12 +92,6 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.RetryTimeout, DefaultRetryTimeout)
 	setDefault(&c.RequestTimeout, DefaultRequestTime)
 	setDefault(&c.MaxRetryAfter, DefaultMaxRetryAfter)
-	switch {
-	case c.Reserve == 0:
-		c.Reserve = DefaultReserve
-	case c.Reserve < 0:
-		c.Reserve = 0 // NoReserve
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -130,11 +120,11 @@ func (c Config) withDefaults() (Config, error) {
 			bad("%s is empty", f.name)
 		}
 	}
-	if c.Budget < 0 {
-		bad("Budget %d is negative", c.Budget)
+	if c.Budget <= 0 {
+		bad("Budget %d: want a positive number of requests", c.Budget)
 	}
-	if c.Reserve >= 1 {
-		bad("Reserve %v: want a share below 1", c.Reserve)
+	if c.Reserve < 0 {
+		bad("Reserve %v is negative", c.Reserve)
 	} else if c.Budget > 0 && c.limit() < 1 {
 		bad("Budget %d with Reserve %v leaves no request per window", c.Budget, c.Reserve)
 	}
@@ -153,11 +143,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ForegroundShare < 0 || c.ForegroundShare >= 1 {
 		bad("ForegroundShare %v: want a share in [0, 1)", c.ForegroundShare)
 	}
-	if c.PagesInFlight < 0 || c.PagesInFlight > 64 {
-		bad("PagesInFlight %d: want 1..64", c.PagesInFlight)
+	if c.PagesInFlight < 1 {
+		bad("PagesInFlight %d: want at least 1", c.PagesInFlight)
 	}
-	if c.MaxBodyBytes < 0 {
-		bad("MaxBodyBytes %d is negative", c.MaxBodyBytes)
+	if c.MaxBodyBytes <= 0 {
+		bad("MaxBodyBytes %d: want a positive number of bytes", c.MaxBodyBytes)
 	}
 	if c.MaxAttempts < 0 {
 		bad("MaxAttempts %d is negative", c.MaxAttempts)

@@ -11,12 +11,16 @@ import (
 
 func validConfig() extract.Config {
 	return extract.Config{
-		Product:      synctype.ProductPlutora,
-		Endpoints:    extract.Endpoints{APIURL: "https://usapi.plutora.com", TokenURL: "https://usoauth.plutora.com/oauth/token"},
-		ClientID:     "id",
-		ClientSecret: "secret",
-		Username:     "user@example.com",
-		Password:     "pw",
+		Product:       synctype.ProductPlutora,
+		Endpoints:     extract.Endpoints{APIURL: "https://usapi.plutora.com", TokenURL: "https://usoauth.plutora.com/oauth/token"},
+		ClientID:      "id",
+		ClientSecret:  "secret",
+		Username:      "user@example.com",
+		Password:      "pw",
+		Budget:        testBudget,
+		Reserve:       testReserve,
+		PagesInFlight: testPagesInFlight,
+		MaxBodyBytes:  testMaxBodyBytes,
 	}
 }
 
@@ -42,12 +46,13 @@ func TestConfigValidation(t *testing.T) {
 		{"secret", func(c *extract.Config) { c.ClientSecret = " " }, "ClientSecret is empty"},
 		{"username", func(c *extract.Config) { c.Username = "" }, "Username is empty"},
 		{"password", func(c *extract.Config) { c.Password = "" }, "Password is empty"},
-		{"budget", func(c *extract.Config) { c.Budget = -1 }, "Budget -1 is negative"},
-		{"reserve", func(c *extract.Config) { c.Reserve = 1 }, "Reserve 1: want a share below 1"},
+		{"budget", func(c *extract.Config) { c.Budget = -1 }, "Budget -1: want a positive number of requests"},
+		{"reserve", func(c *extract.Config) { c.Reserve = 1 }, "Budget 26000 with Reserve 1 leaves no request per window"},
+		{"negative reserve", func(c *extract.Config) { c.Reserve = -0.1 }, "Reserve -0.1 is negative"},
 		{"tiny budget", func(c *extract.Config) { c.Budget = 1; c.Reserve = 0.5 }, "leaves no request per window"},
 		{"window", func(c *extract.Config) { c.Window = -time.Second }, "Window -1s is negative"},
-		{"in flight", func(c *extract.Config) { c.PagesInFlight = 1000 }, "PagesInFlight 1000: want 1..64"},
-		{"body", func(c *extract.Config) { c.MaxBodyBytes = -5 }, "MaxBodyBytes -5 is negative"},
+		{"in flight", func(c *extract.Config) { c.PagesInFlight = -1 }, "PagesInFlight -1: want at least 1"},
+		{"body", func(c *extract.Config) { c.MaxBodyBytes = -5 }, "MaxBodyBytes -5: want a positive number of bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := validConfig()
@@ -70,7 +75,7 @@ func TestConfigValidation(t *testing.T) {
 	}
 }
 
-func TestBudgetDefaults(t *testing.T) {
+func TestBudgetLimit(t *testing.T) {
 	c, err := extract.New(t.Context(), validConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -78,15 +83,5 @@ func TestBudgetDefaults(t *testing.T) {
 	defer c.Close()
 	if used, limit := c.BudgetUsed(time.Now()); used != 0 || limit != 24700 {
 		t.Errorf("BudgetUsed = %d, %d; want 0, 24700 (26000 less 5%%)", used, limit)
-	}
-	cfg := validConfig()
-	cfg.Budget, cfg.Reserve = 100, extract.NoReserve
-	c2, err := extract.New(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	if _, limit := c2.BudgetUsed(time.Now()); limit != 100 {
-		t.Errorf("limit with NoReserve = %d, want 100", limit)
 	}
 }

@@ -29,7 +29,12 @@ func Example() {
 		ClientSecret: creds.ClientSecret,
 		Username:     creds.Username,
 		Password:     creds.Password,
-		History:      extract.NewMemoryHistory(time.Minute),
+		// The settings sync/config decides, here at its defaults.
+		Budget:        plutoratest.BudgetPerHour,
+		Reserve:       0.05,
+		PagesInFlight: 4,
+		MaxBodyBytes:  8 << 20,
+		History:       extract.NewMemoryHistory(time.Minute),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -164,7 +164,7 @@ func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
 	cfg := configFor(s.Plutora)
 	// Two requests per 2.5 s, but only 1 s allowed per attempt: the third request waits
 	// longer for the budget than an attempt may take.
-	cfg.Budget, cfg.Reserve, cfg.Window, cfg.RequestTimeout, cfg.MaxAttempts = 2, extract.NoReserve, 2500*time.Millisecond, time.Second, 1
+	cfg.Budget, cfg.Reserve, cfg.Window, cfg.RequestTimeout, cfg.MaxAttempts = 2, 0, 2500*time.Millisecond, time.Second, 1
 	c := newClient(t, cfg)
 	for i := range 3 {
 		if _, err := c.Me(t.Context()); err != nil {

@@ -82,6 +82,15 @@ func settleN(t testing.TB, p *plutoratest.Product, n int64) {
 	}
 }
 
+// The settings sync/config gives a client, at their defaults
+// (docs/configuration.md): the client has no default of its own for them.
+const (
+	testBudget        = plutoratest.BudgetPerHour
+	testReserve       = 0.05
+	testPagesInFlight = 4
+	testMaxBodyBytes  = 8 << 20
+)
+
 // configFor is a client config for one of the sandbox's products, with fast retries.
 func configFor(p *plutoratest.Product) extract.Config {
 	c := p.Credentials()
@@ -90,14 +99,18 @@ func configFor(p *plutoratest.Product) extract.Config {
 		product = synctype.ProductPlutoraTest
 	}
 	return extract.Config{
-		Product:      product,
-		Endpoints:    extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
-		ClientID:     c.ClientID,
-		ClientSecret: c.ClientSecret,
-		Username:     c.Username,
-		Password:     c.Password,
-		RetryBase:    time.Millisecond,
-		RetryMax:     20 * time.Millisecond,
+		Product:       product,
+		Endpoints:     extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
+		ClientID:      c.ClientID,
+		ClientSecret:  c.ClientSecret,
+		Username:      c.Username,
+		Password:      c.Password,
+		Budget:        testBudget,
+		Reserve:       testReserve,
+		PagesInFlight: testPagesInFlight,
+		MaxBodyBytes:  testMaxBodyBytes,
+		RetryBase:     time.Millisecond,
+		RetryMax:      20 * time.Millisecond,
 	}
 }
 

@@ -40,7 +40,7 @@ func hostileClient(t testing.TB, url string) *extract.Client {
 		Product:   synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: url, TokenURL: url + "/oauth/token"},
 		ClientID:  "hostile-client", ClientSecret: "hostile-secret-value", Username: "hostile@example.com", Password: "hostile-password-value",
-		Budget: 1 << 30, MaxBodyBytes: 4 << 20,
+		Budget: 1 << 30, PagesInFlight: testPagesInFlight, MaxBodyBytes: 4 << 20,
 		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, RetryTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second,
 	})
 	if err != nil {

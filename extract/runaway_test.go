@@ -81,7 +81,7 @@ func TestRunawayRepeatedPage(t *testing.T) {
 	if !errors.Is(err, extract.ErrRunaway) || !errors.Is(err, synctype.ErrBadPage) || !strings.Contains(err.Error(), "page 1 repeats the 100 records of page 0") {
 		t.Fatalf("err = %v; want ErrRunaway (a bad page) naming page 1 and the repeat", err)
 	}
-	if pages != 1 || lists.Load() > 1+extract.DefaultPagesInFlight {
+	if pages != 1 || lists.Load() > 1+testPagesInFlight {
 		t.Errorf("%d pages delivered, %d requested; want 1, and no more than the pages in flight", pages, lists.Load())
 	}
 }
@@ -97,7 +97,7 @@ func TestRunawayGrowingTotal(t *testing.T) {
 	if !errors.Is(err, extract.ErrRunaway) || !strings.Contains(err.Error(), fmt.Sprintf("page %d is past twice the run's first totalCount 1100", limit)) {
 		t.Fatalf("err = %v; want ErrRunaway at page %d", err, limit)
 	}
-	if pages != limit || lists.Load() > int64(limit+1+extract.DefaultPagesInFlight) {
+	if pages != limit || lists.Load() > int64(limit+1+testPagesInFlight) {
 		t.Errorf("%d pages delivered, %d requested; want %d", pages, lists.Load(), limit)
 	}
 }
@@ -121,7 +121,8 @@ func TestRetryAfterCapped(t *testing.T) {
 				Product:   synctype.ProductPlutora,
 				Endpoints: extract.Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
 				ClientID:  "c", ClientSecret: "hostile-secret", Username: "u@example.com", Password: "hostile-password",
-				Budget: 1 << 30, RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond,
+				Budget: 1 << 30, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes,
+				RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond,
 				Observer: obs,
 			})
 			if err != nil {
@@ -187,7 +188,7 @@ func TestRunawayCycle(t *testing.T) {
 		!strings.Contains(err.Error(), "page 2 repeats the 100 records of page 0") {
 		t.Fatalf("err = %v; want ErrRunaway naming the entity and pages 2 and 0", err)
 	}
-	if pages != 2 || lists.Load() > 3+extract.DefaultPagesInFlight {
+	if pages != 2 || lists.Load() > 3+testPagesInFlight {
 		t.Errorf("%d pages delivered, %d requested; want 2, and no more than the pages in flight beyond the third", pages, lists.Load())
 	}
 }
@@ -256,6 +257,7 @@ func TestThrottleStormBoundedByRetryDeadline(t *testing.T) {
 			Product:   synctype.ProductPlutora,
 			Endpoints: extract.Endpoints{APIURL: "https://storm.example", TokenURL: "https://storm.example/oauth/token"},
 			ClientID:  "c", ClientSecret: "storm-secret", Username: "u@example.com", Password: "storm-password",
+			Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes,
 			HTTPClient: &http.Client{Transport: api},
 		})
 		if err != nil {

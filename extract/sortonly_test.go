@@ -52,7 +52,8 @@ func TestSweepWithoutSortWhenRefused(t *testing.T) {
 	defer srv.Close()
 	cfg := extract.Config{Product: synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
-		ClientID:  "client", ClientSecret: "secret", Username: "user", Password: "password", PagesInFlight: 1}
+		ClientID:  "client", ClientSecret: "secret", Username: "user", Password: "password",
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: 1, MaxBodyBytes: testMaxBodyBytes}
 	c := newClient(t, cfg)
 	_, got, err := collect(t, c, mustEntity(t, "changes"), synctype.Query{})
 	if err != nil {

@@ -150,6 +150,7 @@ func TestRedirectsRefused(t *testing.T) {
 					Product:   synctype.ProductPlutora,
 					Endpoints: Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
 					ClientID:  "id", ClientSecret: "secret-value", Username: "user@example.com", Password: "password-value",
+					Budget: 26000, PagesInFlight: 4, MaxBodyBytes: 8 << 20,
 					MaxAttempts: 3, RetryBase: time.Millisecond, RetryMax: time.Millisecond,
 					HTTPClient: srv.Client(),
 				})

@@ -66,7 +66,8 @@ func readLookups(t *testing.T, url string) (pages int, err error) {
 		Product:   synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: url, TokenURL: url + "/oauth/token"},
 		ClientID:  "hostile-client", ClientSecret: "hostile-secret-value", Username: "hostile@example.com", Password: "hostile-password-value",
-		Budget: 1 << 30, RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond,
+		Budget: 1 << 30, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes,
+		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)

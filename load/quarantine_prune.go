@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// DefaultQuarantineRetention is how long a resolved quarantine row is kept
-// unless QuarantineRetention says otherwise: long enough to look into last
-// month's bad records, short enough that the table stays small.
-const DefaultQuarantineRetention = 30 * 24 * time.Hour
-
 // quarantinePruneEvery is how often a Writer prunes the quarantine: runs
 // finish every few seconds, the retention is counted in days.
 const quarantinePruneEvery = time.Hour
@@ -19,7 +14,8 @@ const quarantinePruneEvery = time.Hour
 // QuarantineRetention sets how long quarantine rows that no longer say
 // anything useful are kept: a resolved row keep after its resolution, a row
 // of a record without a usable id (which can never resolve) keep after it
-// was last seen. 0 keeps them all.
+// was last seen. 0 keeps them all, as does a Writer given no retention:
+// the default is sync/config's (QUARANTINE_RETENTION).
 func QuarantineRetention(keep time.Duration) Option {
 	return func(w *Writer) error {
 		if keep < 0 {

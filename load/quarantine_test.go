@@ -259,7 +259,8 @@ func TestQuarantineResolvesWhenAnUnchangedRecordLoads(t *testing.T) {
 // TestQuarantineRetention: finishing a run prunes the rows resolved longer
 // ago than the retention and the rows of records without an id not seen
 // for as long; open rows of records with an id stay however old. A
-// retention of 0 keeps every row.
+// retention of 0 keeps every row, and so does a Writer told none: the
+// retention's default is sync/config's, not the writer's.
 func TestQuarantineRetention(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -268,6 +269,10 @@ func TestQuarantineRetention(t *testing.T) {
 		t.Error("a negative retention was accepted")
 	}
 	keepAll, err := load.NewWriter(db, nil, load.QuarantineRetention(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toldNone, err := load.NewWriter(db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,6 +328,10 @@ func TestQuarantineRetention(t *testing.T) {
 	finish(keepAll)
 	if got := rows(); !slices.Equal(got, all) {
 		t.Errorf("with a retention of 0, finishing a run left %q of %q", got, all)
+	}
+	finish(toldNone)
+	if got := rows(); !slices.Equal(got, all) {
+		t.Errorf("with no retention given, finishing a run left %q of %q", got, all)
 	}
 	finish(w)
 	want := []string{"11 resolved lately", "12 open and old", "idless, recent"}

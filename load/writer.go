@@ -53,8 +53,7 @@ func NewWriter(db *sqlx.DB, logger *slog.Logger, opts ...Option) (*Writer, error
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	w := &Writer{db: db, logger: logger, sqls: map[string]string{}, stmts: map[string]*pageStmt{},
-		prune: quarantinePruner{keep: DefaultQuarantineRetention}}
+	w := &Writer{db: db, logger: logger, sqls: map[string]string{}, stmts: map[string]*pageStmt{}}
 	for _, o := range opts {
 		if err := o(w); err != nil {
 			return nil, fmt.Errorf("load: %w", err)

@@ -41,12 +41,14 @@ func TestRequestCountedOnce(t *testing.T) {
 	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: sb.Plutora.URL, TokenURL: sb.Plutora.TokenURL},
 		ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password,
-		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxAttempts: 10, Observer: metrics})
+		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxAttempts: 10, Observer: metrics,
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, ConfirmMax: 10, Metrics: metrics,
+		RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: sb.Plutora.URL, Sandbox: true, Known: true}}})
 	if err != nil {
 		t.Fatal(err)

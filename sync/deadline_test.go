@@ -33,7 +33,7 @@ func TestRunTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		src, w := newFakeSource(), newFakeWriter()
 		seed(src, "hosts", 20)
-		r, err := NewRunner(RunnerOptions{Writer: w, DeleteMaxShare: 0.5, RunTimeout: time.Hour,
+		r, err := NewRunner(RunnerOptions{Writer: w, DeleteMaxShare: 0.5, RunTimeout: time.Hour, DetailRefresh: testDetailRefresh,
 			Sources: map[synctype.Product]Source{"plutora": {API: stallingSource{src, 2}, URL: "http://127.0.0.1:1"}}})
 		if err != nil {
 			t.Fatal(err)

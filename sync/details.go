@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	gosync "sync"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -20,10 +19,6 @@ import (
 // detail on a slow rolling cycle. Details are a budget class of their own:
 // a page's new or changed items must be fetched to write the page; the
 // refresh takes only what the budget leaves (refreshHeadroom).
-
-// DefaultDetailRefresh is RunnerOptions.DetailRefresh's default: each
-// record's detail is fetched again at least once a day.
-const DefaultDetailRefresh = 24 * time.Hour
 
 // detailsInFlight is how many detail requests a page has in flight.
 const detailsInFlight = 4
@@ -215,7 +210,7 @@ func (r *Runner) refreshDetails(ctx context.Context, e synctype.Entity, src Sour
 	r.mu.Lock()
 	kind := r.kinds[e.Name]
 	r.mu.Unlock()
-	if kind != synctype.ListSummary || r.opts.DetailRefresh < 0 {
+	if kind != synctype.ListSummary || r.opts.DetailRefresh == 0 {
 		return
 	}
 	room := maxRefreshPerRun

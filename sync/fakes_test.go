@@ -13,6 +13,13 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
+// The runner's settings as sync/config gives them, at their defaults
+// (docs/configuration.md): the runner has no default of its own.
+const (
+	testRunTimeout    = 3 * time.Hour
+	testDetailRefresh = 24 * time.Hour
+)
+
 // fakeSource serves records from memory, pageSize per page.
 type fakeSource struct {
 	mu       gosync.Mutex

@@ -75,13 +75,15 @@ func TestFilterFaultFallsBackToSweep(t *testing.T) {
 			c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
 				Endpoints: extract.Endpoints{APIURL: proxy.URL, TokenURL: sb.Plutora.TokenURL},
 				ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password,
-				RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxAttempts: 3, Now: clk.Now})
+				RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxAttempts: 3, Now: clk.Now,
+				Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
 			reg := prometheus.NewRegistry()
 			r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Metrics: sync.NewMetrics(reg), Now: clk.Now,
+				RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL, Sandbox: true, Known: true}}})
 			if err != nil {
 				t.Fatal(err)

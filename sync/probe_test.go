@@ -86,12 +86,13 @@ func TestListKindProbedOncePerRun(t *testing.T) {
 			c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
 				Endpoints: extract.Endpoints{APIURL: proxy.URL, TokenURL: sb.Plutora.TokenURL},
 				ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password,
-				RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond})
+				RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond,
+				Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5,
+			r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 				Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: proxy.URL, Sandbox: true}}})
 			if err != nil {
 				t.Fatal(err)

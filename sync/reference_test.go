@@ -76,12 +76,13 @@ func TestReferenceDataJoins(t *testing.T) {
 	cr := sb.Plutora.Credentials()
 	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: sb.Plutora.URL, TokenURL: sb.Plutora.TokenURL},
-		ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password})
+		ClientID:  cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password,
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.1, ConfirmMax: 100,
+	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.1, ConfirmMax: 100, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: sb.Plutora.URL, Sandbox: true}}})
 	if err != nil {
 		t.Fatal(err)

@@ -70,12 +70,13 @@ func hostileRunner(t *testing.T, url string) (*sync.Runner, *sqlx.DB) {
 	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora,
 		Endpoints: extract.Endpoints{APIURL: url, TokenURL: url + "/oauth/token"},
 		ClientID:  "hostile", ClientSecret: "hostile-secret", Username: "hostile@example.com", Password: "hostile-password",
-		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond})
+		RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond,
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5,
+	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 		ListKinds: map[string]synctype.ListKind{"changes": synctype.ListFull, "hosts": synctype.ListFull},
 		Sources:   map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: url}}})
 	if err != nil {
@@ -152,7 +153,7 @@ func TestResumedRunKeepsFirstTotal(t *testing.T) {
 		if i == 1 {
 			wantReq = int64(limit) + 1 // pages 0..limit, at most the pages in flight beyond
 		}
-		if n := lists.Load() - before; n < wantReq || n > wantReq+extract.DefaultPagesInFlight {
+		if n := lists.Load() - before; n < wantReq || n > wantReq+testPagesInFlight {
 			t.Errorf("run %d: %d list requests; want %d", i, n, wantReq)
 		}
 		var cp struct {

@@ -24,7 +24,9 @@ type Source struct {
 	Sandbox, Known bool
 }
 
-// RunnerOptions configures a Runner.
+// RunnerOptions configures a Runner. Its settings are taken as given:
+// sync/config holds their defaults and ranges, and NewRunner only rejects a
+// value it cannot work with.
 type RunnerOptions struct {
 	Writer         PageWriter
 	Sources        map[synctype.Product]Source
@@ -43,20 +45,16 @@ type RunnerOptions struct {
 	Note func(product synctype.Product) string
 	// RunTimeout bounds a run (its pages, waits for the budget and 429s
 	// included): past it the run fails, and the next one continues where it
-	// stopped. Default DefaultRunTimeout.
+	// stopped. Required.
 	RunTimeout time.Duration
 	// ListKinds says, per entity name, whether its list answers full
 	// records or summaries; an entity not named (or ListUnknown) is found
 	// out by comparing a list item with its detail once (details.go).
 	ListKinds map[string]synctype.ListKind
 	// DetailRefresh is how often the rolling refresh fetches each detail of
-	// a summary list again; 0 means DefaultDetailRefresh, negative never.
+	// a summary list again; 0 never.
 	DetailRefresh time.Duration
 }
-
-// DefaultRunTimeout is RunnerOptions.RunTimeout's default: a sweep of
-// 100,000 records is 1,000 pages, minutes at the API's budget.
-const DefaultRunTimeout = 3 * time.Hour
 
 // MaxPageFailures is how many runs in a row may fail at the same page on a
 // bad page (synctype.ErrBadPage) before the job is skipped, with the reason
@@ -102,25 +100,22 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 		}
 	}
 	if opts.Overlap < 0 {
-		return nil, fmt.Errorf("sync: negative overlap %v", opts.Overlap)
+		return nil, fmt.Errorf("sync: RunnerOptions.Overlap %v is negative", opts.Overlap)
 	}
-	if opts.DeleteMaxShare <= 0 || opts.DeleteMaxShare > 1 {
-		return nil, fmt.Errorf("sync: DeleteMaxShare %v not in (0, 1]", opts.DeleteMaxShare)
+	if opts.DeleteMaxShare <= 0 {
+		return nil, fmt.Errorf("sync: RunnerOptions.DeleteMaxShare %v: want a positive share", opts.DeleteMaxShare)
 	}
-	if opts.RunTimeout < 0 {
-		return nil, fmt.Errorf("sync: negative RunTimeout %v", opts.RunTimeout)
+	if opts.RunTimeout <= 0 {
+		return nil, fmt.Errorf("sync: RunnerOptions.RunTimeout %v: want a positive duration", opts.RunTimeout)
 	}
-	if opts.RunTimeout == 0 {
-		opts.RunTimeout = DefaultRunTimeout
+	if opts.DetailRefresh < 0 {
+		return nil, fmt.Errorf("sync: RunnerOptions.DetailRefresh %v is negative (0 never refreshes)", opts.DetailRefresh)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.DetailRefresh == 0 {
-		opts.DetailRefresh = DefaultDetailRefresh
 	}
 	kinds := map[string]synctype.ListKind{}
 	for name, k := range opts.ListKinds {

@@ -20,7 +20,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func newTestRunner(t *testing.T, src *fakeSource, w *fakeWriter) *Runner {
 	t.Helper()
 	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src, URL: "http://127.0.0.1:1"}},
-		Overlap: time.Minute, DeleteMaxShare: 0.5, Now: func() time.Time { return t0 }})
+		Overlap: time.Minute, DeleteMaxShare: 0.5, Now: func() time.Time { return t0 }, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,16 +231,24 @@ func TestRunFailureAndPanicAreRecorded(t *testing.T) {
 	}
 }
 
+// TestNewRunnerRejects: NewRunner takes its settings as given (sync/config
+// holds their defaults and ranges): an unset or unusable one is rejected,
+// naming the field.
 func TestNewRunnerRejects(t *testing.T) {
 	src := map[synctype.Product]Source{"plutora": {API: newFakeSource()}}
-	for name, o := range map[string]RunnerOptions{
-		"no writer":  {Sources: src, DeleteMaxShare: 0.1},
-		"no sources": {Writer: newFakeWriter(), DeleteMaxShare: 0.1},
-		"share":      {Writer: newFakeWriter(), Sources: src},
-		"overlap":    {Writer: newFakeWriter(), Sources: src, DeleteMaxShare: 0.1, Overlap: -1},
+	for field, change := range map[string]func(*RunnerOptions){
+		"Writer":         func(o *RunnerOptions) { o.Writer = nil },
+		"Sources":        func(o *RunnerOptions) { o.Sources = nil },
+		"DeleteMaxShare": func(o *RunnerOptions) { o.DeleteMaxShare = 0 },
+		"Overlap":        func(o *RunnerOptions) { o.Overlap = -1 },
+		"RunTimeout":     func(o *RunnerOptions) { o.RunTimeout = 0 },
 	} {
+		o := RunnerOptions{Writer: newFakeWriter(), Sources: src, DeleteMaxShare: 0.1, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh}
+		change(&o)
 		if _, err := NewRunner(o); err == nil {
-			t.Errorf("%s: no error", name)
+			t.Errorf("without %s: no error", field)
+		} else if !strings.Contains(err.Error(), "RunnerOptions."+field) {
+			t.Errorf("without %s: %v; want the field named", field, err)
 		}
 	}
 }
@@ -333,7 +341,7 @@ func TestCensusConfirmsDeletions(t *testing.T) {
 				confirm = 100
 			}
 			r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src}},
-				DeleteMaxShare: 0.5, ConfirmMax: confirm, Now: func() time.Time { return t0 }})
+				DeleteMaxShare: 0.5, ConfirmMax: confirm, Now: func() time.Time { return t0 }, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -378,7 +386,7 @@ func TestRunWritesPagesInOrder(t *testing.T) {
 	seed(src, "changes", 7)
 	var progress []int
 	r, err := NewRunner(RunnerOptions{Writer: w, Sources: map[synctype.Product]Source{"plutora": {API: src}},
-		DeleteMaxShare: 0.5, Now: func() time.Time { return t0 },
+		DeleteMaxShare: 0.5, Now: func() time.Time { return t0 }, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 		Progress: func(p Progress) { progress = append(progress, p.Page, p.Records) }})
 	if err != nil {
 		t.Fatal(err)

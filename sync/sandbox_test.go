@@ -20,6 +20,17 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
+// The settings sync/config gives the client and the runner, at their
+// defaults (docs/configuration.md): neither has a default of its own.
+const (
+	testBudget        = plutoratest.BudgetPerHour
+	testReserve       = 0.05
+	testPagesInFlight = 4
+	testMaxBodyBytes  = 8 << 20
+	testRunTimeout    = 3 * time.Hour
+	testDetailRefresh = 24 * time.Hour
+)
+
 // sandboxRunner is a runner of product's entities that reads p, one of
 // sb's products, with the real client, and writes into a fresh database,
 // all on clk; o gives the rest of the runner's options.
@@ -32,7 +43,8 @@ func sandboxRunner(t *testing.T, p *plutoratest.Product, product synctype.Produc
 	}
 	cr := p.Credentials()
 	c, err := extract.New(t.Context(), extract.Config{Product: product, Endpoints: extract.Endpoints{APIURL: p.URL, TokenURL: p.TokenURL},
-		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now})
+		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now,
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: testPagesInFlight, MaxBodyBytes: testMaxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +53,9 @@ func sandboxRunner(t *testing.T, p *plutoratest.Product, product synctype.Produc
 	o.Sources = map[synctype.Product]sync.Source{product: {API: c, URL: p.URL, Sandbox: true, Known: true}}
 	if o.DeleteMaxShare == 0 {
 		o.DeleteMaxShare = 0.5
+	}
+	if o.RunTimeout == 0 {
+		o.RunTimeout, o.DetailRefresh = testRunTimeout, testDetailRefresh
 	}
 	r, err := sync.NewRunner(o)
 	if err != nil {
@@ -75,13 +90,14 @@ func TestRunWithMixedSandboxMarkerFails(t *testing.T) {
 	}
 	cr := sb.Plutora.Credentials()
 	c, err := extract.New(t.Context(), extract.Config{Product: synctype.ProductPlutora, Endpoints: extract.Endpoints{APIURL: apiURL, TokenURL: tokenURL},
-		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, PagesInFlight: 1, Now: clk.Now})
+		ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, Username: cr.Username, Password: cr.Password, Now: clk.Now,
+		Budget: testBudget, Reserve: testReserve, PagesInFlight: 1, MaxBodyBytes: testMaxBodyBytes})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	// As run or sync hold it when GET /me answered with the marker.
-	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now,
+	r, err := sync.NewRunner(sync.RunnerOptions{Writer: w, DeleteMaxShare: 0.5, Now: clk.Now, RunTimeout: testRunTimeout, DetailRefresh: testDetailRefresh,
 		Sources: map[synctype.Product]sync.Source{synctype.ProductPlutora: {API: c, URL: apiURL, Sandbox: true}}})
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 )
 
 type options struct {
@@ -56,7 +58,7 @@ func main() {
 		"PostgreSQL server on which to create the scratch database")
 	flag.BoolVar(&o.freshness, "freshness", false, "run only the freshness benchmark: the daemon at its defaults against a churning sandbox")
 	flag.DurationVar(&o.fresh.duration, "duration", 10*time.Minute, "-freshness: how long the lag is measured (-calm: how long the sandbox churns)")
-	flag.IntVar(&o.fresh.budget, "budget", 26000, "-freshness: requests per hour per API key (the daemon's and the sandbox's)")
+	flag.IntVar(&o.fresh.budget, "budget", plutoratest.BudgetPerHour, "-freshness: requests per hour per API key (the daemon's and the sandbox's)")
 	flag.DurationVar(&o.fresh.latency, "latency", 100*time.Millisecond, "-freshness: added latency per API call")
 	flag.DurationVar(&o.fresh.churn, "churn", 6*time.Second,
 		"-freshness: an insert, an update and (but -calm) a delete of changes, releases and defects this often")

@@ -103,6 +103,11 @@ func (s Sizes) of(entity string) int {
 	return 0
 }
 
+// BudgetPerHour is Plutora's limit on the requests of one API key in any
+// rolling hour (docs/plutora-api.md, "Errors and limits": known), the sandbox's default
+// Budget.
+const BudgetPerHour = 26000
+
 // Options configure a Server. The zero value is a working sandbox.
 type Options struct {
 	Seed int64
@@ -115,7 +120,7 @@ type Options struct {
 	// lastModifiedDate stamps; default time.Now.
 	Now func() time.Time
 	// Budget is the requests allowed per client id in any rolling Window
-	// (default 26000 per 1h). ThrottleStatus answers a request over it
+	// (default BudgetPerHour per 1h). ThrottleStatus answers a request over it
 	// (default 429), with Retry-After.
 	Budget         int
 	Window         time.Duration
@@ -239,7 +244,7 @@ func (o *Options) validate() error {
 		o.TokenTTL = 23 * time.Hour
 	}
 	if o.Budget == 0 {
-		o.Budget = 26000
+		o.Budget = BudgetPerHour
 	}
 	if o.Window == 0 {
 		o.Window = time.Hour

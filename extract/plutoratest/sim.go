@@ -46,7 +46,7 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&sizes.TECRs, "tecrs", 0, "number of TECRs (0 = 1 per environment)")
 	fs.IntVar(&sizes.TEBRs, "tebrs", 0, "number of TEBRs (0 = 2 per 3 environments)")
 	fs.DurationVar(&o.TokenTTL, "token-ttl", 23*time.Hour, "token lifetime (expires_in)")
-	fs.IntVar(&o.Budget, "budget", 26000, "requests per client id per window")
+	fs.IntVar(&o.Budget, "budget", BudgetPerHour, "requests per client id per window")
 	fs.DurationVar(&o.Window, "window", time.Hour, "rolling window of the budget")
 	fs.IntVar(&o.ThrottleStatus, "throttle-status", 429, "status answered over the budget")
 	fs.StringVar(&o.DefectEnvelope, "defect-envelope", "pascal", "Plutora Test list envelope: pascal (Data) or camel (resultSet)")

@@ -37,6 +37,12 @@ type Config struct {
 	Plutora     Product `env:", prefix=PLUTORA_"`
 	PlutoraTest Product `env:", prefix=PLUTORATEST_"`
 
+	// Every default and range of a setting is here (the struct tags and
+	// validate); the lower layers take the values as given.
+	// BudgetPerHour: the API's limit per key (plutoratest.BudgetPerHour).
+	// MaxBodyBytes: 8 MiB, with 4 pages in flight, fits 256 MiB
+	// (docs/performance.md, "Memory"). RunTimeout: a sweep of 100,000
+	// records is 1,000 pages, minutes at the API's budget.
 	BudgetPerHour      int           `env:"PLUTORA_BUDGET_PER_HOUR, default=26000"`
 	BudgetReserve      float64       `env:"PLUTORA_BUDGET_RESERVE, default=0.05"`
 	PagesInFlight      int           `env:"PAGES_IN_FLIGHT, default=4"`
@@ -47,7 +53,9 @@ type Config struct {
 	ListKinds          string        `env:"LIST_KINDS"`
 	DetailRefresh      time.Duration `env:"DETAIL_REFRESH, default=24h"`
 	// QuarantineRetention is how long resolved quarantine rows are kept
-	// (load.QuarantineRetention); 0 keeps them all.
+	// (load.QuarantineRetention); 0 keeps them all. 720h: long enough to
+	// look into last month's bad records, short enough that the table
+	// stays small.
 	QuarantineRetention time.Duration `env:"QUARANTINE_RETENTION, default=720h"`
 
 	// EntitySchedules holds each entity's SCHEDULE_<NAME> (synctype.Entity's

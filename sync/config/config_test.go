@@ -12,6 +12,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
@@ -41,7 +42,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DatabaseURL != DefaultDatabaseURL || c.BudgetPerHour != 26000 || c.ShutdownTimeout != 30*time.Second ||
+	if c.DatabaseURL != DefaultDatabaseURL || c.BudgetPerHour != plutoratest.BudgetPerHour || c.ShutdownTimeout != 30*time.Second ||
 		c.MetricsAddr != ":9090" || c.IncrementalOverlap != 10*time.Second || c.PagesInFlight != 4 {
 		t.Errorf("defaults: %+v", c)
 	}

@@ -40,15 +40,6 @@ func parseListKinds(s string) (map[string]synctype.ListKind, error) {
 	return out, nil
 }
 
-// RunnerDetailRefresh is DETAIL_REFRESH as sync.RunnerOptions takes it
-// (negative: never).
-func (c *Config) RunnerDetailRefresh() time.Duration {
-	if c.DetailRefresh == 0 {
-		return -1
-	}
-	return c.DetailRefresh
-}
-
 func (c *Config) validateDetails() []error {
 	var errs []error
 	if _, err := parseListKinds(c.ListKinds); err != nil {

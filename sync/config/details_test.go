@@ -29,11 +29,13 @@ func TestListKindsAndDetailRefresh(t *testing.T) {
 			t.Errorf("ListKindMap()[%s] = %q, want %q (all: %v)", e, got[e], k, got)
 		}
 	}
-	if c.DetailRefresh != 24*time.Hour || c.RunnerDetailRefresh() != 24*time.Hour {
+	if c.DetailRefresh != 24*time.Hour {
 		t.Errorf("DETAIL_REFRESH default %v", c.DetailRefresh)
 	}
-	if c, err := load("DETAIL_REFRESH", "0"); err != nil || c.RunnerDetailRefresh() >= 0 {
-		t.Errorf("DETAIL_REFRESH=0: %v, runner gets %v; want never (negative)", err, c.RunnerDetailRefresh())
+	if c, err := load("DETAIL_REFRESH", "0"); err != nil {
+		t.Errorf("DETAIL_REFRESH=0: %v", err)
+	} else if c.DetailRefresh != 0 {
+		t.Errorf("DETAIL_REFRESH=0 loads as %v; want 0, which the runner takes as never", c.DetailRefresh)
 	}
 	for _, tc := range []struct{ kv, want []string }{
 		{[]string{"LIST_KINDS", "widgets=summary"}, []string{"LIST_KINDS", `unknown entity "widgets"`, "environments"}},

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
-
-// PageSize is the API's maximum (and our) page size.
-const PageSize = 100
 
 // CensusConfirmMax is how many rows a census did not see it asks the API
 // about, one request each, before marking them deleted; with the one
@@ -345,7 +343,7 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 	if !ok || total <= 0 {
 		return 1, ok
 	}
-	pages = (total + PageSize - 1) / PageSize
+	pages = (total + extract.RecordsPerPage - 1) / extract.RecordsPerPage
 	if s.Mode == synctype.ModeCensus {
 		// The most rows a census may mark are DeleteMaxShare of the table;
 		// it asks about at most CensusConfirmMax of them, after one probe

@@ -4,6 +4,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
@@ -57,7 +58,7 @@ func (c *Config) censusPerHour() float64 {
 // pages, and one detail per record when its list is a summary; and how
 // long those requests take when the budget is the limit (limit per hour).
 func FirstLoad(kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
-	requests = max(1, (size+PageSize-1)/PageSize)
+	requests = max(1, (size+extract.RecordsPerPage-1)/extract.RecordsPerPage)
 	if kind == synctype.ListSummary {
 		requests += size
 	}

@@ -127,7 +127,7 @@ func open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
 		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, RunTimeout: cfg.RunTimeout, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
-		Progress: opts.Progress, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.RunnerDetailRefresh()})
+		Progress: opts.Progress, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.DetailRefresh})
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -146,7 +146,7 @@ func (a *App) sources(ctx context.Context) (map[synctype.Product]sync.Source, er
 		if !pc.Enabled() {
 			continue
 		}
-		c, err := a.newClient(ctx, product, pc)
+		c, err := a.newClient(ctx, product)
 		if err != nil {
 			return nil, err
 		}
@@ -189,32 +189,19 @@ type askError struct {
 func (e *askError) Error() string { return fmt.Sprintf("%s: %v", e.product, e.err) }
 func (e *askError) Unwrap() error { return e.err }
 
-func (a *App) newClient(ctx context.Context, product synctype.Product, pc config.Product) (*extract.Client, error) {
+func (a *App) newClient(ctx context.Context, product synctype.Product) (*extract.Client, error) {
 	var obs extract.Observer = a.Metrics
 	if a.opts.PacerWaiting != nil {
 		obs = waitObserver{a.Metrics, a.opts.PacerWaiting}
 	}
-	c, err := extract.New(ctx, extract.Config{
-		Product:   product,
-		Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
-		ClientID:  pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
-		Budget: a.Config.BudgetPerHour, Reserve: reserve(a.Config.BudgetReserve), PagesInFlight: a.Config.PagesInFlight,
-		MaxBodyBytes: a.Config.MaxBodyBytes,
-		HTTPClient:   a.opts.HTTPClient, History: a.Writer.BudgetHistory(), Observer: obs,
-		Now: a.opts.Now, Logger: a.Logger, ForegroundShare: a.Config.ForegroundShare(),
-	})
+	cfg := a.Config.Client(product)
+	cfg.HTTPClient, cfg.History, cfg.Observer = a.opts.HTTPClient, a.Writer.BudgetHistory(), obs
+	cfg.Now, cfg.Logger = a.opts.Now, a.Logger
+	c, err := extract.New(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s client: %w", product, err)
 	}
 	return c, nil
-}
-
-// reserve maps the config's reserve to the client's (0 means the default there).
-func reserve(r float64) float64 {
-	if r == 0 {
-		return extract.NoReserve
-	}
-	return r
 }
 
 // Entities returns the sync entities of the configured products, filtered to

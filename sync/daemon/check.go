@@ -96,7 +96,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 			c.line(string(product), "skip", fmt.Sprintf("no %s credentials", product))
 			continue
 		}
-		me, err := checkProduct(ctx, cfg, product, pc, logger)
+		me, err := checkProduct(ctx, cfg, product, logger)
 		c.report(string(product)+" token+whitelist", err, fmt.Sprintf("GET %s/me answered %q", pc.APIURL, me))
 	}
 
@@ -207,14 +207,17 @@ func percent(share float64) string {
 	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
 }
 
+// checkClient is the client settings of check: the configured ones, with
+// few retries so that a person waits little for a problem.
+func checkClient(cfg *config.Config, product synctype.Product, logger *slog.Logger) extract.Config {
+	c := cfg.Client(product)
+	c.Logger, c.MaxAttempts, c.RetryTimeout = logger, 2, 30*time.Second
+	return c
+}
+
 // checkProduct gets a token and calls /me.
-func checkProduct(ctx context.Context, cfg *config.Config, product synctype.Product, pc config.Product, logger *slog.Logger) (string, error) {
-	c, err := extract.New(ctx, extract.Config{
-		Product: product, Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
-		ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
-		Budget: cfg.BudgetPerHour, Reserve: reserve(cfg.BudgetReserve), Logger: logger,
-		MaxAttempts: 2, RetryTimeout: 30 * time.Second,
-	})
+func checkProduct(ctx context.Context, cfg *config.Config, product synctype.Product, logger *slog.Logger) (string, error) {
+	c, err := extract.New(ctx, checkClient(cfg, product, logger))
 	if err != nil {
 		return "", err
 	}
