@@ -199,8 +199,11 @@ func loadConfig(t *testing.T, env map[string]string) *config.Config {
 func ageHosts(t *testing.T, db *sqlx.DB) {
 	t.Helper()
 	for _, q := range []string{
-		`UPDATE plutora_sync.runs r SET started_at = now() - interval '3 hours' - k.back * interval '10 minutes',
-			finished_at = now() - interval '3 hours' - k.back * interval '10 minutes' + interval '2 seconds'
+		// The last success ends 3h1m before now, not 3h − 2s: the page,
+		// read a moment later, must say 3h whether that moment is short
+		// (it said 2h59m when the machine was quick) or long.
+		`UPDATE plutora_sync.runs r SET started_at = now() - interval '3 hours 1 minute 2 seconds' - k.back * interval '10 minutes',
+			finished_at = now() - interval '3 hours 1 minute' - k.back * interval '10 minutes'
 		FROM (SELECT e.run_id, row_number() OVER (ORDER BY e.run_id DESC) - 1 AS back
 			FROM plutora_sync.run_entities e WHERE e.entity = 'hosts') k WHERE r.id = k.run_id`,
 		`UPDATE plutora_sync.checkpoints SET failures = 3, next_page = 2,
