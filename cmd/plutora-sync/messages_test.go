@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -58,7 +60,7 @@ func TestMessages(t *testing.T) {
 		{"extra argument", []string{"version", "now"}, nil, exitUsage,
 			"plutora-sync: version: unexpected argument \"now\"\nRun \"plutora-sync version --help\" for usage.\n", ""},
 		{"unknown entity", []string{"sync", "tickets"}, nil, exitUsage,
-			"plutora-sync: unknown entity \"tickets\": use one of changes, defects, environment_groups, environments, hosts, lookup_values, organizations, releases, systems, users\nRun \"plutora-sync sync --help\" for usage.\n", ""},
+			"plutora-sync: unknown entity \"tickets\": use one of " + strings.Join(sortedEntityNames(), ", ") + "\nRun \"plutora-sync sync --help\" for usage.\n", ""},
 		{"two bad values", []string{"status"}, map[string]string{"PAGES_IN_FLIGHT": "0", "LOG_FORMAT": "xml"}, exitConfig,
 			"plutora-sync: config: PAGES_IN_FLIGHT: must be between 1 and 32, got 0\nplutora-sync: config: LOG_FORMAT: must be auto, json or text, got \"xml\"\n", ""},
 		{"DATABASE_URL of another database", []string{"status"}, map[string]string{"DATABASE_URL": "mysql://u:s3cret@db/x"}, exitConfig,
@@ -160,13 +162,18 @@ func TestRefusedKeyMessage(t *testing.T) {
 	lines := strings.Split(got, "\n")
 	// The log line, the table (a header, a row per entity, the requests),
 	// the command's error; the rows' durations and requests vary.
+	var entities []string // Plutora's, in declaration order
+	for _, e := range synctype.Entities() {
+		if e.Product == synctype.ProductPlutora {
+			entities = append(entities, e.Name)
+		}
+	}
 	want := []string{`{"time":"T","level":"ERROR","msg":"API key refused: its entities were not synced","product":"plutora",` +
-		`"entities":"changes,releases,environments,hosts,systems,organizations,users,lookup_values,environment_groups",` +
+		`"entities":"` + strings.Join(entities, ",") + `",` +
 		`"error":"token request to HOST: invalid credentials (invalid_client: The client credentials are invalid): ` +
 		`check the client id, client secret, user name and password of HOST"}`,
 		"",
 		"entity              mode   inserted  updated  unchanged  deleted  quarantined  requests  duration  result"}
-	entities := []string{"changes", "releases", "environments", "hosts", "systems", "organizations", "users", "lookup_values", "environment_groups"}
 	if code != exitFailed || len(lines) != len(want)+len(entities)+3 || strings.Join(lines[:len(want)], "\n") != strings.Join(want, "\n") {
 		t.Fatalf("exit %d, stderr starting:\n%s\nwant exit %d, %d lines, starting:\n%s", code, got, exitFailed, len(want)+len(entities)+3, strings.Join(want, "\n"))
 	}
@@ -177,8 +184,15 @@ func TestRefusedKeyMessage(t *testing.T) {
 		}
 	}
 	rest := lines[len(want)+len(entities):]
-	if !strings.HasPrefix(rest[0], "requests sent: plutora ") || rest[1] != "plutora-sync: sync: 9 of 9 entities failed: "+
+	if !strings.HasPrefix(rest[0], "requests sent: plutora ") || rest[1] != fmt.Sprintf("plutora-sync: sync: %d of %d entities failed: ", len(entities), len(entities))+
 		"the entities of plutora: invalid credentials (the log and the table above say why)" || rest[2] != "" {
 		t.Errorf("stderr ends:\n%s", strings.Join(rest, "\n"))
 	}
+}
+
+// sortedEntityNames are the declared entities' names in alphabetical order.
+func sortedEntityNames() []string {
+	names := synctype.EntityNames()
+	slices.Sort(names)
+	return names
 }

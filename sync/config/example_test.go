@@ -41,7 +41,7 @@ func ExampleConfig_PlanBudget() {
 		}
 	}
 	// Output:
-	// plutora: 3686 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	// plutora: 3658 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
 	//   census changes: 1 runs × 2601 pages
 	//   incremental changes: 247 runs × 1 pages
 }

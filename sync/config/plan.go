@@ -125,7 +125,7 @@ func (c *Config) plannedEntities() []synctype.Entity {
 	if entities := c.EnabledEntities(); len(entities) > 0 {
 		return entities
 	}
-	return synctype.Entities()
+	return c.declared()
 }
 
 // BudgetLimit is the requests per hour the daemon may spend per API key: the
@@ -344,10 +344,11 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 		return 1, ok
 	}
 	pages = (total + extract.RecordsPerPage - 1) / extract.RecordsPerPage
-	if s.Mode == synctype.ModeCensus {
+	if e, _ := synctype.EntityByName(s.Entity); s.Mode == synctype.ModeCensus && e.DetailPath != "" {
 		// The most rows a census may mark are DeleteMaxShare of the table;
 		// it asks about at most CensusConfirmMax of them, after one probe
 		// (two more only when the records probed were deleted meanwhile).
+		// Without a GET by id it asks about none and trusts its counts.
 		pages += min(CensusConfirmMax, int(c.DeleteMaxShare*float64(total))) + 1
 	}
 	return pages, true

@@ -14,6 +14,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
@@ -61,30 +62,30 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	if err := syncAll(ctx, t, real, false); err != nil {
 		t.Fatal(err)
 	}
-	if got := ledgerMarks(t, sandboxDB); got != "10 sandbox, 0 real, 0 unmarked" {
+	if got := ledgerMarks(t, sandboxDB); got != fmt.Sprintf("%d sandbox, 0 real, 0 unmarked", runsPerSync) {
 		t.Errorf("sandbox database: %s", got)
 	}
-	if got := ledgerMarks(t, realDB); got != "0 sandbox, 10 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != fmt.Sprintf("0 sandbox, %d real, 0 unmarked", runsPerSync) {
 		t.Errorf("database synced through a loopback proxy: %s", got)
 	}
 
 	// The real source into the sandbox's database.
 	real["DATABASE_URL"] = sandboxDSN
 	err := syncAll(ctx, t, real, false)
-	want := fmt.Sprintf("refused: database %s holds 10 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(sandboxDSN), min(sb.Plutora.URL, sb.Test.URL), real["PLUTORA_API_URL"])
+	want := fmt.Sprintf("refused: database %s holds %d runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
+		RedactURL(sandboxDSN), runsPerSync, min(sb.Plutora.URL, sb.Test.URL), real["PLUTORA_API_URL"])
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("real into sandbox:\n got %v\nwant %s", err, want)
 	}
 	// The sandbox into the real database.
 	err = syncAll(ctx, t, sandboxEnv(sb, realDSN), false)
 	realSrc := min(real["PLUTORA_API_URL"], real["PLUTORATEST_API_URL"])
-	want = fmt.Sprintf("refused: database %s holds 10 runs synced from a real Plutora (%s); syncing plutora from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(realDSN), realSrc, sb.Plutora.URL)
+	want = fmt.Sprintf("refused: database %s holds %d runs synced from a real Plutora (%s); syncing plutora from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
+		RedactURL(realDSN), runsPerSync, realSrc, sb.Plutora.URL)
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("sandbox into real:\n got %v\nwant %s", err, want)
 	}
-	if got := ledgerMarks(t, realDB); got != "0 sandbox, 10 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != fmt.Sprintf("0 sandbox, %d real, 0 unmarked", runsPerSync) {
 		t.Errorf("a refused sync ran: %s", got)
 	}
 
@@ -92,7 +93,7 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	if err := syncAll(ctx, t, sandboxEnv(sb, realDSN), true); err != nil {
 		t.Fatalf("forced: %v", err)
 	}
-	if got := ledgerMarks(t, realDB); got != "10 sandbox, 10 real, 0 unmarked" {
+	if got := ledgerMarks(t, realDB); got != fmt.Sprintf("%d sandbox, %d real, 0 unmarked", runsPerSync, runsPerSync) {
 		t.Errorf("after a forced sync: %s", got)
 	}
 	// The sandbox into its own database again is fine.
@@ -122,8 +123,8 @@ func TestDemoRefusesRealDataBehindALoopbackProxy(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err = Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
-	want := fmt.Sprintf("refused: database %s holds 10 runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(dsn), src)
+	want := fmt.Sprintf("refused: database %s holds %d runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
+		RedactURL(dsn), runsPerSync, src)
 	if !errors.Is(err, ErrRefused) || err.Error() != want {
 		t.Errorf("demo:\n got %v\nwant %s", err, want)
 	}
@@ -189,7 +190,7 @@ func TestMarkerOnMeAloneIsNotTheSandbox(t *testing.T) {
 	if !errors.Is(err, sync.ErrSandboxMarker) {
 		t.Fatalf("sync through a proxy that marks GET /me only: %v; want ErrSandboxMarker", err)
 	}
-	if got := ledgerMarks(t, db); got != "0 sandbox, 10 real, 0 unmarked" {
+	if got := ledgerMarks(t, db); got != fmt.Sprintf("0 sandbox, %d real, 0 unmarked", runsPerSync) {
 		t.Errorf("ledger: %s; want every run marked real", got)
 	}
 	var rows int
@@ -205,3 +206,6 @@ func TestMarkerOnMeAloneIsNotTheSandbox(t *testing.T) {
 		t.Errorf("demo into that warehouse: %v; want refused", err)
 	}
 }
+
+// runsPerSync is how many runs a sync of every entity records: one an entity.
+var runsPerSync = len(synctype.Entities())

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 )
 
@@ -30,8 +31,16 @@ func TestServePolls(t *testing.T) {
 	for _, p := range cfg.Polls() {
 		polled = append(polled, p.Entity+" "+string(p.Mode))
 	}
-	if got := strings.Join(polled, ", "); got != "changes incremental, environments sweep, hosts sweep, systems sweep, defects incremental" {
-		t.Fatalf("polls %s, want changes and defects polled, environments, hosts and systems swept", got)
+	// Every entity but the pinned releases and the reference lists (pinned
+	// by default): polled when incremental, else swept.
+	var want []string
+	for _, e := range synctype.Entities() {
+		if e.Name != "releases" && e.Schedule == "" {
+			want = append(want, e.Name+" "+map[bool]string{true: "incremental", false: "sweep"}[e.Incremental()])
+		}
+	}
+	if got := strings.Join(polled, ", "); got != strings.Join(want, ", ") || !strings.Contains(got, "changes incremental, environments sweep") {
+		t.Fatalf("polls %s, want %s", got, strings.Join(want, ", "))
 	}
 	landed := make(chan string, 256)
 	a, err := Open(context.Background(), cfg, testLogger(t), Options{Progress: func(p sync.Progress) {

@@ -3,11 +3,16 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
+
+func parseFloat(s string) float64 { v, _ := strconv.ParseFloat(s, 64); return v }
 
 // fieldsOf returns the fields of the first line of out whose fields start
 // with prefix.
@@ -44,11 +49,22 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	if err := Check(ctx, cfg, testLogger(t), &out); err != nil {
 		t.Fatalf("check: %v\n%s", err, out.String())
 	}
+	// The adaptive sweeps share the 0.8% sweep share equally: a new
+	// declaration of a swept entity changes every sweep's figure.
+	sweeps := 0
+	for _, e := range synctype.Entities() {
+		if e.Product == synctype.ProductPlutora && !e.Incremental() && e.Schedule == "" {
+			sweeps++
+		}
+	}
+	sweep := 0.008 * 24700 / float64(sweeps)
+	f1 := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+	pct := func(v float64) string { return strconv.FormatFloat(100*v/24700, 'f', 1, 64) + "%" }
 	for _, want := range [][]string{
-		// 90 hosts: swept within a third of the 0.8% sweep share (65.9 an
-		// hour), and a daily census of that page, the 9 rows it may confirm
-		// and the probe: 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "-", "65.9", "-", "0.5", "66.3", "0.3%"},
+		// 90 hosts: swept within their part of the sweep share, and a daily
+		// census of that page, the 9 rows it may confirm and the probe:
+		// 11/24 = 0.46 an hour.
+		{"plutora", "hosts", "90", "-", "-", f1(sweep), "-", "0.5", f1(sweep + 11.0/24), pct(sweep + 11.0/24)},
 		// Polls: 2% of 24,700, shared by changes and releases. 260 changes
 		// (page 0's totalCount): a daily census of 3 pages, the 26 rows it
 		// may confirm and the probe, 30/24 = 1.25 an hour.
@@ -57,13 +73,22 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
 		// the daily census too, with its page, 3 rows to confirm and the
 		// probe: (1 + 3 + 1 + 30)/24 = 1.46 an hour.
-		{"plutora", "environments", "30", "-", "-", "65.9", "1.2", "1.5", "68.6", "0.3%"},
+		{"plutora", "environments", "30", "-", "-", f1(sweep), "1.2", "1.5", f1(sweep + 65.0/24), pct(sweep + 65.0/24)},
 		{"plutoratest", "defects", "230", "494.0", "-", "-", "-", "1.1", "495.1", "2.0%"},
-		{"plutora", "all", "746.4", "3.0%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())
 		}
+	}
+	// A product's total is the sum of its entities' (each rounded to 0.1).
+	sum, n := 0.0, 0.0
+	for _, e := range synctype.Entities() {
+		if f := fieldsOf(out.String(), "plutora", e.Name); e.Product == synctype.ProductPlutora && len(f) == 10 {
+			sum, n = sum+parseFloat(f[8]), n+1
+		}
+	}
+	if all := fieldsOf(out.String(), "plutora", "all"); len(all) != 4 || n == 0 || math.Abs(parseFloat(all[2])-sum) > 0.05*n {
+		t.Errorf("plan line %q, want the sum of the entities' totals, %.1f", all, sum)
 	}
 
 	sb.Plutora.SetWhitelist("203.0.113.0/24")
