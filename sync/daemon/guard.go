@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
@@ -64,8 +65,9 @@ type sourceKind struct {
 }
 
 // migrate applies the migrations, logged as one line when oneLine (on a
-// terminal) else one line per file; a database whose schemas hold someone
-// else's objects is refused.
+// terminal) else one line per file, then writes the entity rows the views
+// over all entities read; a database whose schemas hold someone else's
+// objects is refused.
 func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger, oneLine bool) error {
 	opts := []schema.Option{schema.WithLogger(logger)}
 	if oneLine {
@@ -75,6 +77,9 @@ func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger, o
 	var clash *schema.ClashError
 	if errors.As(err, &clash) {
 		return fmt.Errorf("%w: database %s: %w", ErrRefused, RedactURL(dsn), err)
+	}
+	if err == nil {
+		err = load.RegisterEntities(ctx, db)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
