@@ -5,11 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -38,76 +37,16 @@ func Status(ctx context.Context, cfg *config.Config, out io.Writer) error {
 	return writeStatus(ctx, db.DB, out, time.Now(), entities)
 }
 
-// writeStatus prints the three tables. FRESHNESS has a line for each of
-// configured and for every other entity the ledger knows.
+// writeStatus prints the three tables.
 func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, configured []synctype.Entity) error {
-	var products, names []string
-	for _, e := range configured {
-		products, names = append(products, string(e.Product)), append(names, e.Name)
-	}
-	next, err := load.NextRuns(ctx, db)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
-	}
 	if err := writeRefusals(ctx, db, out); err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
-	fmt.Fprintln(out, "FRESHNESS")
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE OR WARNING")
-	// A warning run (every record it read quarantined) completed: it is the
-	// last success, and while it is the last completed run, its warning is
-	// shown unless a failure came after it.
-	rows, err := db.QueryContext(ctx, `
-		WITH last AS (
-			SELECT r.id, r.product, e.entity, r.status, r.finished_at, coalesce(e.error, r.error, '') AS error,
-				row_number() OVER (PARTITION BY r.product, e.entity, r.status <> 'failed' ORDER BY r.id DESC) AS n
-			FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
-			WHERE r.status IN ('success', 'warning', 'failed'))
-		SELECT k.product, k.entity,
-			EXISTS (SELECT FROM last WHERE last.product = k.product AND last.entity = k.entity),
-			(SELECT finished_at FROM last WHERE last.product = k.product AND last.entity = k.entity AND status <> 'failed' AND n = 1),
-			coalesce((SELECT CASE WHEN status = 'warning' THEN 'warning: ' ELSE '' END || error FROM last
-				WHERE last.product = k.product AND last.entity = k.entity AND status IN ('failed', 'warning') AND n = 1
-				ORDER BY id DESC LIMIT 1), ''),
-			(SELECT array[extract(epoch FROM lag_p50), extract(epoch FROM lag_p95)]::float8[] FROM reporting.freshness_lag l WHERE l.entity = k.entity)
-		FROM (SELECT product, entity FROM last
-			UNION SELECT * FROM unnest($1::text[], $2::text[])) k(product, entity) ORDER BY 1, 2`,
-		pq.Array(products), pq.Array(names))
-	if err != nil {
-		return fmt.Errorf("status: freshness: %w", err)
+	if err := writeFreshness(ctx, db, out, now, configured); err != nil {
+		return fmt.Errorf("status: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var product, entity, failure string
-		var ran bool
-		var at sql.NullTime
-		var lag pq.Float64Array // p50, p95 of the last hour; none for sweeps
-		if err := rows.Scan(&product, &entity, &ran, &at, &failure, &lag); err != nil {
-			return err
-		}
-		last, ago := "never synced", "-"
-		switch {
-		case at.Valid:
-			last, ago = at.Time.UTC().Format("2006-01-02 15:04:05"), now.Sub(at.Time).Round(time.Second).String()
-		case ran:
-			last = "no success yet"
-		}
-		p50, p95 := "-", "-"
-		if len(lag) == 2 {
-			p50, p95 = fmt.Sprintf("%.1fs", lag[0]), fmt.Sprintf("%.1fs", lag[1])
-		}
-		due, why := nextRun(next[product+"/"+entity], now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", product, entity, last, ago, countRows(ctx, db, entity), p50, p95,
-			due, why, shorten(failure, 70))
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	tw.Flush()
-
 	fmt.Fprintln(out, "\nRECENT RUNS")
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tENTITY\tMODE\tSTARTED\tTOOK\tSTATUS\tPAGES\tINS\tUPD\tSAME\tDEL\tQUAR\tERROR / NOTE")
 	runs, err := db.QueryContext(ctx, `
 		SELECT r.id, e.entity, r.mode, r.started_at, r.finished_at, r.status, e.pages, e.inserted, e.updated,
@@ -160,6 +99,52 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	return bud.Err()
 }
 
+// writeFreshness prints reporting.freshness: a line for each of configured
+// and for every other entity the ledger knows a completed or failed run of.
+func writeFreshness(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, configured []synctype.Entity) error {
+	entities, err := load.ReadFreshness(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "FRESHNESS")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PRODUCT\tENTITY\tLAST SUCCESS\tAGO\tROWS\tLAG P50\tLAG P95\tNEXT RUN\tWAIT REASON\tLAST FAILURE OR WARNING")
+	for _, e := range entities {
+		ran := e.LastSuccess != nil || e.LastFailureAt != nil
+		if !ran && !slices.ContainsFunc(configured, func(c synctype.Entity) bool { return c.Name == e.Entity }) {
+			continue
+		}
+		last, ago := "never synced", "-"
+		switch {
+		case e.LastSuccess != nil:
+			last, ago = e.LastSuccess.UTC().Format("2006-01-02 15:04:05"), now.Sub(*e.LastSuccess).Round(time.Second).String()
+		case ran:
+			last = "no success yet"
+		}
+		due, why := nextRun(e, now)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.Product, e.Entity, last, ago, e.Rows,
+			lagOf(e.LagP50), lagOf(e.LagP95), due, why, shorten(failureOrWarning(e), 70))
+	}
+	return tw.Flush()
+}
+
+// failureOrWarning is the error of the entity's last failed run, or the
+// warning of its last completed run while that run is the later one.
+func failureOrWarning(e load.EntityStatus) string {
+	if e.WarningAt != nil && (e.LastFailureAt == nil || e.WarningAt.After(*e.LastFailureAt)) {
+		return "warning: " + e.Warning
+	}
+	return e.LastFailure
+}
+
+// lagOf shows a lag of the last hour; "-" for none (a sweep, or no change).
+func lagOf(d *time.Duration) string {
+	if d == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
 // writeRefusals prints the products whose credentials the token endpoint
 // refuses, and what to fix, if any.
 func writeRefusals(ctx context.Context, db *sql.DB, out io.Writer) error {
@@ -182,32 +167,15 @@ func writeRefusals(ctx context.Context, db *sql.DB, out io.Writer) error {
 // nextRun shows when the daemon runs an adaptively refreshed entity next
 // and why it waits that long (see sync.Wait); "-" for an entity on a cron
 // schedule or never polled.
-func nextRun(n load.NextRun, now time.Time) (due, why string) {
+func nextRun(e load.EntityStatus, now time.Time) (due, why string) {
 	switch {
-	case n.Reason == "":
+	case e.NextReason == "" || e.NextDue == nil:
 		return "-", "-"
-	case n.Due.After(now):
-		return "in " + n.Due.Sub(now).Round(time.Second).String(), n.Reason
+	case e.NextDue.After(now):
+		return "in " + e.NextDue.Sub(now).Round(time.Second).String(), e.NextReason
 	default:
-		return "due", n.Reason
+		return "due", e.NextReason
 	}
-}
-
-// countRows counts the live rows of an entity's table (-1 when unknown).
-func countRows(ctx context.Context, db *sql.DB, entity string) int {
-	var n int
-	if !validEntity(entity) {
-		return -1
-	}
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+entity+` WHERE _deleted_at IS NULL`).Scan(&n); err != nil {
-		return -1
-	}
-	return n
-}
-
-func validEntity(name string) bool {
-	_, ok := synctype.EntityByName(name)
-	return ok
 }
 
 func shorten(s string, n int) string {
