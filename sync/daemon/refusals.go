@@ -61,19 +61,21 @@ func (a *App) noteCredentials(ctx context.Context, product synctype.Product) {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
+	// The state is recorded before the change is logged: who reads the log
+	// line finds status saying the same.
 	var err error
 	switch {
 	case refused:
 		fix := credentialsFix(product, r.Code)
+		err = a.Writer.SaveCredentialRefusal(sctx, load.CredentialRefusal{Product: product, Since: r.Since, Refusals: r.Count,
+			NextAttempt: r.Retry, Code: r.Code, Fix: fix})
 		if !had {
 			a.Logger.Error("the token endpoint refuses the credentials: the product's runs wait for the next attempt",
 				"product", product, "code", r.Code, "fix", fix, "next_attempt", r.Retry)
 		}
-		err = a.Writer.SaveCredentialRefusal(sctx, load.CredentialRefusal{Product: product, Since: r.Since, Refusals: r.Count,
-			NextAttempt: r.Retry, Code: r.Code, Fix: fix})
 	default:
-		a.Logger.Info("the token endpoint accepts the credentials again: the product's runs resume", "product", product)
 		err = a.Writer.ClearCredentialRefusal(sctx, product)
+		a.Logger.Info("the token endpoint accepts the credentials again: the product's runs resume", "product", product)
 	}
 	if err != nil {
 		a.Logger.Warn("record the state of the credentials", "product", product, "error", err)
