@@ -91,3 +91,13 @@ func RegisterEntities(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
+
+// qualified is t's table as SQL, quoted.
+func (t EntityTable) qualified() string {
+	return pq.QuoteIdentifier(t.Schema) + "." + pq.QuoteIdentifier(t.Table)
+}
+
+// qualifiedHistory is t's history table as SQL, quoted.
+func (t EntityTable) qualifiedHistory() string {
+	return pq.QuoteIdentifier(t.Schema) + "." + pq.QuoteIdentifier(t.History)
+}
