@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // listCheck is what check found out about one entity's list.
@@ -36,8 +37,8 @@ var errFirstPage = errors.New("first page read")
 func checkLists(ctx context.Context, cfg *config.Config, logger *slog.Logger) []listCheck {
 	var checks []listCheck
 	for _, product := range synctype.Products() {
-		if pc := cfg.ProductConfig(product); pc.Enabled() {
-			checks = append(checks, checkProductLists(ctx, cfg, product, pc, logger)...)
+		if cfg.ProductConfig(product).Enabled() {
+			checks = append(checks, checkProductLists(ctx, cfg, product, logger)...)
 		}
 	}
 	return checks
@@ -96,14 +97,9 @@ func writeLists(out io.Writer, checks []listCheck, limit int) {
 }
 
 // checkProductLists reads page 0 of each of product's entities.
-func checkProductLists(ctx context.Context, cfg *config.Config, product synctype.Product, pc config.Product, logger *slog.Logger) []listCheck {
+func checkProductLists(ctx context.Context, cfg *config.Config, product synctype.Product, logger *slog.Logger) []listCheck {
 	var out []listCheck
-	c, err := extract.New(ctx, extract.Config{
-		Product: product, Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
-		ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
-		Budget: cfg.BudgetPerHour, Reserve: reserve(cfg.BudgetReserve), Logger: logger,
-		MaxAttempts: 2, RetryTimeout: 30 * time.Second,
-	})
+	c, err := daemon.NewProbeClient(ctx, cfg, product, logger)
 	configured := cfg.ListKindMap()
 	for _, e := range cfg.EnabledEntities() {
 		if e.Product != product {

@@ -1,6 +1,7 @@
-package daemon
+package console
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,22 +14,23 @@ import (
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // Status prints the ledger's recent runs, each entity's freshness and the
 // requests spent in the last hour per API key.
 func Status(ctx context.Context, cfg *config.Config, out io.Writer) error {
-	db, err := OpenDB(ctx, cfg.DatabaseURL)
+	db, err := daemon.OpenDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var migrated bool
-	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL`).Scan(&migrated); err != nil {
+	migrated, err := load.HasLedger(ctx, db.DB)
+	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
 	if !migrated {
-		return fmt.Errorf("status: database %s has no ledger yet: run plutora-sync migrate, then sync", RedactURL(cfg.DatabaseURL))
+		return fmt.Errorf("status: database %s has no ledger yet: run plutora-sync migrate, then sync", daemon.RedactURL(cfg.DatabaseURL))
 	}
 	entities := cfg.EnabledEntities()
 	if len(entities) == 0 { // no API key here: show every entity
@@ -45,58 +47,50 @@ func writeStatus(ctx context.Context, db *sql.DB, out io.Writer, now time.Time, 
 	if err := writeFreshness(ctx, db, out, now, configured); err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
+	if err := writeRecentRuns(ctx, db, out); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if err := writeBudget(ctx, db, out, now); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	return nil
+}
+
+// writeRecentRuns prints the ledger's last 20 lines.
+func writeRecentRuns(ctx context.Context, db *sql.DB, out io.Writer) error {
+	runs, err := load.LastRuns(ctx, db, 20)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(out, "\nRECENT RUNS")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RUN\tENTITY\tMODE\tSTARTED\tTOOK\tSTATUS\tPAGES\tINS\tUPD\tSAME\tDEL\tQUAR\tERROR / NOTE")
-	runs, err := db.QueryContext(ctx, `
-		SELECT r.id, e.entity, r.mode, r.started_at, r.finished_at, r.status, e.pages, e.inserted, e.updated,
-			e.unchanged, e.deleted, e.quarantined, coalesce(e.error, r.error, e.deletion_note, '')
-		FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
-		ORDER BY r.id DESC LIMIT 20`)
-	if err != nil {
-		return fmt.Errorf("status: runs: %w", err)
-	}
-	defer runs.Close()
-	for runs.Next() {
-		var id int64
-		var entity, mode, status, note string
-		var started time.Time
-		var finished sql.NullTime
-		var pages, ins, upd, same, del, quar int
-		if err := runs.Scan(&id, &entity, &mode, &started, &finished, &status, &pages, &ins, &upd, &same, &del, &quar, &note); err != nil {
-			return err
-		}
+	for _, r := range runs {
 		took := "-"
-		if finished.Valid {
-			took = finished.Time.Sub(started).Round(time.Millisecond).String()
+		if r.Finished != nil {
+			took = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", id, entity, mode,
-			started.UTC().Format("01-02 15:04:05"), took, status, pages, ins, upd, same, del, quar, shorten(note, 60))
+		note := cmp.Or(r.Error, r.Note)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.Entity, r.Mode,
+			r.Started.UTC().Format("01-02 15:04:05"), took, r.Status, r.Pages, r.Inserted, r.Updated, r.Unchanged, r.Deleted,
+			r.Quarantined, shorten(note, 60))
 	}
-	if err := runs.Err(); err != nil {
+	return tw.Flush()
+}
+
+// writeBudget prints the requests each API key made in the hour before now.
+func writeBudget(ctx context.Context, db *sql.DB, out io.Writer, now time.Time) error {
+	keys, err := load.RequestsSince(ctx, db, now.Add(-time.Hour))
+	if err != nil {
 		return err
 	}
-	tw.Flush()
-
 	fmt.Fprintln(out, "\nBUDGET (requests in the last hour)")
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tREQUESTS")
-	bud, err := db.QueryContext(ctx, `SELECT key, sum(count) FROM plutora_sync.request_counts
-		WHERE minute > $1 GROUP BY key ORDER BY key`, now.Add(-time.Hour))
-	if err != nil {
-		return fmt.Errorf("status: budget: %w", err)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t%d\n", k.Key, k.Count)
 	}
-	defer bud.Close()
-	for bud.Next() {
-		var key string
-		var n int
-		if err := bud.Scan(&key, &n); err != nil {
-			return err
-		}
-		fmt.Fprintf(tw, "%s\t%d\n", key, n)
-	}
-	tw.Flush()
-	return bud.Err()
+	return tw.Flush()
 }
 
 // writeFreshness prints reporting.freshness: a line for each of configured

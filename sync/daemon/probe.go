@@ -1,0 +1,24 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/extract"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/config"
+)
+
+// NewProbeClient returns a client of product for check's few requests (a
+// token, GET /me, page 0 and a detail of each entity): two attempts each, at
+// most 30 s of retries. Close it after use.
+func NewProbeClient(ctx context.Context, cfg *config.Config, product synctype.Product, logger *slog.Logger) (*extract.Client, error) {
+	pc := cfg.ProductConfig(product)
+	return extract.New(ctx, extract.Config{
+		Product: product, Endpoints: extract.Endpoints{APIURL: pc.APIURL, TokenURL: pc.TokenURL},
+		ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, Username: pc.Username, Password: pc.Password,
+		Budget: cfg.BudgetPerHour, Reserve: reserve(cfg.BudgetReserve), Logger: logger,
+		MaxAttempts: 2, RetryTimeout: 30 * time.Second,
+	})
+}
