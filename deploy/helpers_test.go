@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	psync "github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 )
@@ -104,7 +105,7 @@ func at(v any, keys ...string) any {
 }
 
 // configVariables returns every environment variable the daemon reads, from
-// the env tags of config.Config, and GOMEMLIMIT.
+// the env tags of config.Config, the entities' SCHEDULE_*, and GOMEMLIMIT.
 func configVariables(t *testing.T) map[string]bool {
 	t.Helper()
 	vars := map[string]bool{}
@@ -115,8 +116,8 @@ func configVariables(t *testing.T) map[string]bool {
 	return vars
 }
 
-// configDefaults returns every environment variable of config.Config with its
-// default ("" when it has none).
+// configDefaults returns every environment variable of config.Config and
+// every entity's SCHEDULE_*, with its default ("" when it has none).
 func configDefaults(t *testing.T) map[string]string {
 	t.Helper()
 	vars := map[string]string{}
@@ -140,6 +141,9 @@ func configDefaults(t *testing.T) map[string]string {
 		}
 	}
 	walk(reflect.TypeFor[config.Config](), "")
+	for _, e := range synctype.Entities() { // read by a loop over the declarations
+		vars[e.ScheduleVar()] = e.Schedule
+	}
 	if len(vars) < 10 {
 		t.Fatalf("config.Config has only %d env variables: %v", len(vars), vars)
 	}

@@ -54,7 +54,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 					})
 				}
 				wg.Wait()
-				if got := c.Stats().TokenRenewals; got != tc.renewals[i] {
+				if got := statsOf(t, c).TokenRenewals; got != tc.renewals[i] {
 					t.Errorf("after step %d (+%v): %d renewals, want %d", i, d, got, tc.renewals[i])
 				}
 			}
@@ -84,7 +84,7 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatalf("Me after revocation: %v", err)
 	}
-	if st := c.Stats(); st.TokenRenewals != 2 {
+	if st := statsOf(t, c); st.TokenRenewals != 2 {
 		t.Errorf("renewals = %d, want 2", st.TokenRenewals)
 	}
 	settle(t, s.Plutora, c)
@@ -101,7 +101,7 @@ func TestRevokedTokenRenewedAndReplayed(t *testing.T) {
 	if len(got) != s.Count("changes") {
 		t.Errorf("got %d changes, want %d", len(got), s.Count("changes"))
 	}
-	if r := c.Stats().TokenRenewals; r != 3 {
+	if r := statsOf(t, c).TokenRenewals; r != 3 {
 		t.Errorf("renewals = %d, want 3 (one for all the requests refused at once)", r)
 	}
 }
@@ -213,8 +213,8 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 	}
 	settle(t, s.Plutora, c)
 	throttled := countLog(s.Plutora, "", 429)
-	if throttled == 0 || c.Stats().Throttled != int64(throttled) {
-		t.Errorf("sandbox answered %d 429s, client counted %d; want the same, at least one", throttled, c.Stats().Throttled)
+	if throttled == 0 || statsOf(t, c).Throttled != int64(throttled) {
+		t.Errorf("sandbox answered %d 429s, client counted %d; want the same, at least one", throttled, statsOf(t, c).Throttled)
 	}
 	// Every request after a 429 waited for its Retry-After (1 s, the sandbox's minimum).
 	log := s.Plutora.RequestLog()
@@ -291,7 +291,7 @@ func TestTokenEndpointDownDuringRenewal(t *testing.T) {
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatalf("Me once the endpoint is back: %v", err)
 	}
-	if r := c.Stats().TokenRenewals; r != 2 {
+	if r := statsOf(t, c).TokenRenewals; r != 2 {
 		t.Errorf("renewals = %d, want 2", r)
 	}
 }
@@ -352,7 +352,7 @@ func TestTokenRenewedDuringARun(t *testing.T) {
 	if pages := countLog(s.Plutora, "/changes/filter", 200); pages != 5 {
 		t.Errorf("%d pages, want 5", pages)
 	}
-	if r := c.Stats().TokenRenewals; r != 3 {
+	if r := statsOf(t, c).TokenRenewals; r != 3 {
 		t.Errorf("%d tokens over 3 h of paging, want 3 (renewed at 1h30 and 3h00)", r)
 	}
 	if n := countLog(s.Plutora, "", 401); n != 0 {

@@ -29,7 +29,6 @@ type Client struct {
 	tokens  *tokenSource
 	wire    *transport
 	retry   retryPolicy
-	stats   *stats
 	logger  *slog.Logger
 	secrets *redact.Secrets // the configured secrets (secretsNow adds the token)
 
@@ -46,18 +45,14 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	api, _ := url.Parse(strings.TrimRight(cfg.Endpoints.APIURL, "/"))
 	logger := cfg.Logger.With("component", "extract", "product", string(cfg.Product))
 	c := &Client{
-		cfg: cfg, api: api, stats: &stats{}, logger: logger,
+		cfg: cfg, api: api, logger: logger,
 		secrets: redact.NewSecrets(cfg.ClientSecret, cfg.Password),
 	}
 	c.retry = retryPolicy{
 		attempts: cfg.MaxAttempts, base: cfg.RetryBase, ceiling: cfg.RetryMax,
 		total: cfg.RetryTimeout, perAttempt: cfg.RequestTimeout,
 		decodeRetries: 3, throttleAttempts: 10,
-		onRetry: func(ctx context.Context, endpoint string) {
-			c.stats.retries.Add(1)
-			synctype.TallyFrom(ctx).Retry()
-			cfg.Observer.Retry(cfg.Product, endpoint)
-		},
+		onRetry: func(ctx context.Context, endpoint string) { cfg.Observer.Retry(ctx, cfg.Product, endpoint) },
 	}
 	c.pacer, err = newPacer(ctx, cfg.limit(), cfg.Window, cfg.HistoryBucket, cfg.Now, withLegacyKey(cfg.History, cfg.Product), BudgetKey(cfg.Product, cfg.ClientID), logger)
 	if err != nil {
@@ -70,7 +65,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	dt := http.DefaultTransport.(*http.Transport).Clone()
 	dt.MaxIdleConnsPerHost = cfg.PagesInFlight + 4
 	c.wire = &transport{
-		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, stats: c.stats, now: cfg.Now,
+		base: dt, pacer: c.pacer, product: cfg.Product, obs: cfg.Observer, now: cfg.Now,
 		backoff: func(n int) time.Duration { return backoff(cfg.RetryBase*4, cfg.RetryMax, n) },
 		maxHold: cfg.MaxRetryAfter,
 	}
@@ -84,11 +79,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		},
 		username: cfg.Username, password: cfg.Password,
 		wire: c.wire, now: cfg.Now, renewBefore: cfg.RenewBefore, retry: c.retry, logger: logger,
-		onRenew: func(ctx context.Context) {
-			c.stats.renewals.Add(1)
-			synctype.TallyFrom(ctx).Renewal()
-			cfg.Observer.TokenRenewed(cfg.Product)
-		},
+		onRenew: func(ctx context.Context) { cfg.Observer.TokenRenewed(ctx, cfg.Product) },
 	}
 	return c, nil
 }
@@ -99,14 +90,6 @@ func (c *Client) Close() { c.pacer.close() }
 
 // Product returns the product the Client reads.
 func (c *Client) Product() synctype.Product { return c.cfg.Product }
-
-// Stats returns the cumulative counters.
-func (c *Client) Stats() synctype.SourceStats {
-	return synctype.SourceStats{
-		Requests: c.stats.requests.Load(), Throttled: c.stats.throttled.Load(),
-		Retries: c.stats.retries.Load(), TokenRenewals: c.stats.renewals.Load(),
-	}
-}
 
 // BudgetUsed returns the requests counted in the window ending at now (in-flight ones
 // and those loaded from the history included) and the most the pacer admits per window.
@@ -180,7 +163,7 @@ func (c *Client) do(ctx context.Context, r request, decode func([]byte) error) e
 		switch {
 		case err != nil || fault == nil && !again:
 			if err == nil { // a data answer, decoded: the run counts its sandbox marker
-				synctype.TallyFrom(ctx).Marker(marked)
+				c.cfg.Observer.DataAnswer(ctx, c.cfg.Product, marked)
 			}
 			return err // nil: done
 		case again && a.throttles > throttles:

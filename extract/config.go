@@ -60,7 +60,7 @@ type Config struct {
 	// HistoryBucket is the width of the buckets History stores counts in; default 1 minute
 	// (what the Postgres implementation stores). Tests that compress the window shrink it.
 	HistoryBucket time.Duration
-	Observer      Observer // optional; nil → no-op
+	Observer      Observer // optional; nil → TallyObserver (a run's counts, no metrics)
 	Now           func() time.Time
 	Logger        *slog.Logger
 
@@ -109,7 +109,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Observer == nil {
-		c.Observer = nopObserver{}
+		c.Observer = TallyObserver{}
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }

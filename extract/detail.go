@@ -19,16 +19,12 @@ import (
 // with no error; any other answer that is not the record asked for is an
 // error. The request counts against the budget like any other.
 func (c *Client) Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error) {
-	rt, err := routeOf(e)
-	if err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, err)
-	}
-	if rt.detailPath == "" { // the reference lists have no GET by id
+	if e.DetailPath == "" { // the reference lists have no GET by id
 		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, synctype.ErrNoDetail)
 	}
-	r := request{method: "GET", path: rt.detailPath + "/" + url.PathEscape(id), route: rt.detailPath + "/{id}", page: -1}
+	r := request{method: "GET", path: e.DetailPath + "/" + url.PathEscape(id), route: e.DetailPath + "/{id}", page: -1}
 	var rec json.RawMessage
-	err = c.do(ctx, r, func(body []byte) error {
+	err := c.do(ctx, r, func(body []byte) error {
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(body, &fields); err != nil {
 			return fmt.Errorf("not a JSON object: %w", err)

@@ -33,12 +33,12 @@ func TestDetail(t *testing.T) {
 			if err := json.Unmarshal(item, &listed); err != nil {
 				t.Fatal(err)
 			}
-			before := c.Stats().Requests
+			before := statsOf(t, c).Requests
 			rec, err := c.Detail(t.Context(), e, listed.ID)
 			if err != nil {
 				t.Fatalf("%s %s: %v", lists, name, err)
 			}
-			if n := c.Stats().Requests - before; n != 1 {
+			if n := statsOf(t, c).Requests - before; n != 1 {
 				t.Errorf("%s %s: %d requests for one detail", lists, name, n)
 			}
 			if !workertest.SameJSON(t, rec, s.Records(name)[listed.ID]) {

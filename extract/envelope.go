@@ -88,7 +88,7 @@ func parseEnvelope(body []byte) (envelope, error) {
 }
 
 // parseList is parseEnvelope for a list that may also answer a bare array
-// of every record (shapeWhole): then the array is the whole list, one page
+// of every record (synctype.ShapeWhole): then the array is the whole list, one page
 // whose total is its length.
 func parseList(body []byte, bareOK bool) (envelope, error) {
 	trimmed := bytes.TrimSpace(body)

@@ -30,11 +30,11 @@ func TestExists(t *testing.T) {
 		c := clients[e.Product]
 		ids := s.IDs(e.Name)
 		if noDetail[e.Name] {
-			before := c.Stats().Requests
+			before := statsOf(t, c).Requests
 			if ok, err := c.Exists(t.Context(), e, ids[0]); !errors.Is(err, synctype.ErrNoDetail) || ok {
 				t.Errorf("%s: Exists = %v, %v; want ErrNoDetail", e.Name, ok, err)
 			}
-			if n := c.Stats().Requests - before; n != 0 {
+			if n := statsOf(t, c).Requests - before; n != 0 {
 				t.Errorf("%s: %d requests for a question the API cannot answer", e.Name, n)
 			}
 			continue
@@ -43,7 +43,7 @@ func TestExists(t *testing.T) {
 		if err := s.Delete(e.Name, gone); err != nil {
 			t.Fatal(err)
 		}
-		before := c.Stats().Requests
+		before := statsOf(t, c).Requests
 		if ok, err := c.Exists(t.Context(), e, live); err != nil || !ok {
 			t.Errorf("%s: Exists(live %s) = %v, %v; want true", e.Name, live, ok, err)
 		}
@@ -54,7 +54,7 @@ func TestExists(t *testing.T) {
 		if ok, err := c.Exists(t.Context(), e, gone); err != nil || ok {
 			t.Errorf("%s: Exists(deleted %s) = %v, %v; want false", e.Name, gone, ok, err)
 		}
-		if n := c.Stats().Requests - before; n != 3 {
+		if n := statsOf(t, c).Requests - before; n != 3 {
 			t.Errorf("%s: %d requests for 3 questions", e.Name, n)
 		}
 	}
@@ -84,8 +84,9 @@ func TestExistsNamesWhatWentWrong(t *testing.T) {
 	if !errors.As(err, &bad) || !strings.Contains(err.Error(), "changes 7a1c1f9e-0000-4000-8000-0000000000ff") {
 		t.Errorf("Exists against a list = %v; want a BadResponseError naming the record", err)
 	}
-	unknown := synctype.Entity{Name: "widgets", Product: synctype.ProductPlutora, IDField: "id"}
-	if _, err := c.Exists(t.Context(), unknown, "x"); err == nil || !strings.Contains(err.Error(), "no API route for entity \"widgets\"") {
-		t.Errorf("Exists of an entity without a route = %v", err)
+	// A declaration without a detail route (synctype.Entity.DetailPath).
+	undeclared := synctype.Entity{Name: "widgets", Product: synctype.ProductPlutora, IDField: "id"}
+	if _, err := c.Exists(t.Context(), undeclared, "x"); !errors.Is(err, synctype.ErrNoDetail) || !strings.Contains(err.Error(), "widgets x") {
+		t.Errorf("Exists of an entity without a detail route = %v; want ErrNoDetail naming it", err)
 	}
 }

@@ -51,14 +51,14 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 					}
 				}
 			}
-			if c.Stats().Retries == 0 {
+			if statsOf(t, c).Retries == 0 {
 				t.Errorf("no retries counted under %+v", tc.faults)
 			}
-			settleN(t, s.Plutora, int64(before)+c.Stats().Requests)
+			settleN(t, s.Plutora, int64(before)+statsOf(t, c).Requests)
 			// Every request the server saw went through the pacer: none was
 			// resent by the HTTP transport behind its back.
-			if got := int64(len(s.Plutora.RequestLog()) - before); got != c.Stats().Requests {
-				t.Errorf("the sandbox saw %d requests, the pacer admitted %d", got, c.Stats().Requests)
+			if got := int64(len(s.Plutora.RequestLog()) - before); got != statsOf(t, c).Requests {
+				t.Errorf("the sandbox saw %d requests, the pacer admitted %d", got, statsOf(t, c).Requests)
 			}
 			if tc.status >= 0 && countLogFrom(s.Plutora, before, tc.status) == 0 {
 				t.Errorf("the sandbox logged no answer with status %d: the fault did not happen", tc.status)
@@ -82,7 +82,7 @@ func TestTimeoutsAreRetried(t *testing.T) {
 	if len(got) != 400 {
 		t.Errorf("got %d hosts, want 400", len(got))
 	}
-	if c.Stats().Retries == 0 {
+	if statsOf(t, c).Retries == 0 {
 		t.Error("no retries: no attempt timed out")
 	}
 }
@@ -171,7 +171,7 @@ func TestBudgetWaitIsNotAnAttemptTimeout(t *testing.T) {
 			t.Fatalf("Me %d: %v", i, err)
 		}
 	}
-	if st := c.Stats(); st.Retries != 0 || st.Requests != 4 {
+	if st := statsOf(t, c); st.Retries != 0 || st.Requests != 4 {
 		t.Errorf("stats %+v, want 4 requests and no retry", st)
 	}
 }
@@ -186,7 +186,7 @@ func TestRetriesBoundedInTime(t *testing.T) {
 		t.Fatalf("err = %v, want ErrServer", err)
 	}
 	// Waits of 10–40 ms within 150 ms: a handful of attempts (one on a slow machine), far from 1000.
-	if n := c.Stats().Requests - 1; n < 1 || n > 16 {
+	if n := statsOf(t, c).Requests - 1; n < 1 || n > 16 {
 		t.Errorf("%d attempts, want a handful bounded by RetryTimeout", n)
 	}
 }

@@ -59,7 +59,7 @@ var signals sync.Map // *plutoratest.Product → *signal
 // request after it has answered, so the client may see the answer first).
 func settle(t testing.TB, p *plutoratest.Product, c *extract.Client) {
 	t.Helper()
-	settleN(t, p, c.Stats().Requests)
+	settleN(t, p, statsOf(t, c).Requests)
 }
 
 // settleN waits until p's request log holds n requests.
@@ -101,14 +101,37 @@ func configFor(p *plutoratest.Product) extract.Config {
 	}
 }
 
+// newClient makes a client of cfg; one configured without an Observer gets a
+// counting one, which statsOf reads.
 func newClient(t testing.TB, cfg extract.Config) *extract.Client {
 	t.Helper()
+	var obs *countingObserver
+	if cfg.Observer == nil {
+		obs = newCountingObserver()
+		cfg.Observer = obs
+	}
 	c, err := extract.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(c.Close)
+	if obs != nil {
+		observers.Store(c, obs)
+	}
 	return c
+}
+
+var observers sync.Map // *extract.Client → its *countingObserver (newClient)
+
+// statsOf returns what c's Observer counted: the client reports each request
+// to it once (it keeps no counts of its own).
+func statsOf(t testing.TB, c *extract.Client) synctype.SourceStats {
+	t.Helper()
+	obs, ok := observers.Load(c)
+	if !ok {
+		t.Fatal("statsOf: the client was not made by newClient without an Observer")
+	}
+	return obs.(*countingObserver).stats()
 }
 
 // collect pages through e and returns the pages and the records by id.

@@ -11,8 +11,8 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
-// lookupPages sweeps a list of lists (shapeLookups, the lookup values): GET
-// rt.listPath names the types, and GET rt.listPath/{type} answers each
+// lookupPages sweeps a list of lists (synctype.ShapeLookups, the lookup values): GET
+// e.List.Path names the types, and GET e.List.Path/{type} answers each
 // type's values. It reads every type, then delivers the values as pages of
 // RecordsPerPage from q.StartPage, totalCount being the number of values, so
 // that the writer, the checkpoint and the census see one list like any
@@ -23,15 +23,15 @@ import (
 // the runaway guard; past a bound the run fails naming it. A run costs one
 // request for the types and one per type (more only for a type of over
 // RecordsPerPage values answered in pages).
-func (c *Client) lookupPages(ctx context.Context, e synctype.Entity, rt route, q synctype.Query, fn func(synctype.Page) error) error {
+func (c *Client) lookupPages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
 	held := &wholeRead{entity: e.Name, maxBytes: c.cfg.MaxBodyBytes, seen: q.Seen}
-	types, err := c.lookupTypes(ctx, rt, held)
+	types, err := c.lookupTypes(ctx, e.List.Path, held)
 	if err != nil {
-		return fmt.Errorf("fetch %s: the types at %s: %w", e.Name, rt.listPath, err)
+		return fmt.Errorf("fetch %s: the types at %s: %w", e.Name, e.List.Path, err)
 	}
 	var all []json.RawMessage
 	for _, typ := range types {
-		vals, err := c.wholeList(ctx, rt.listPath+"/"+url.PathEscape(typ), rt.listPath+"/{type}", held)
+		vals, err := c.wholeList(ctx, e.List.Path+"/"+url.PathEscape(typ), e.List.Path+"/{type}", held)
 		if err != nil {
 			return fmt.Errorf("fetch %s of type %s: %w", e.Name, typ, err)
 		}
@@ -60,8 +60,8 @@ func (c *Client) lookupPages(ctx context.Context, e synctype.Entity, rt route, q
 
 // lookupTypes reads the type names ([{name, description}]), in the API's
 // order, each once.
-func (c *Client) lookupTypes(ctx context.Context, rt route, held *wholeRead) ([]string, error) {
-	items, err := c.wholeList(ctx, rt.listPath, "", held)
+func (c *Client) lookupTypes(ctx context.Context, path string, held *wholeRead) ([]string, error) {
+	items, err := c.wholeList(ctx, path, "", held)
 	if err != nil {
 		return nil, err
 	}

@@ -41,12 +41,11 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 	if q.MaxPages > 0 {
 		end = q.StartPage + q.MaxPages
 	}
-	rt, err := routeOf(e)
-	if err != nil {
-		return fmt.Errorf("pages of %s: %w", e.Name, err)
+	if e.List.Path == "" {
+		return fmt.Errorf("pages of %s: the entity declares no list route", e.Name)
 	}
-	if shapeOf(e) == shapeLookups {
-		return c.lookupPages(ctx, e, rt, q, fn)
+	if e.Shape == synctype.ShapeLookups {
+		return c.lookupPages(ctx, e, q, fn)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -74,7 +73,7 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 			queue = append(queue, ch)
 			next++
 			wg.Go(func() {
-				env, err := c.page(ctx, e, rt, q, num)
+				env, err := c.page(ctx, e, q, num)
 				ch <- result{env, err}
 			})
 		}
@@ -123,21 +122,21 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 }
 
 // page fetches one page of e.
-func (c *Client) page(ctx context.Context, e synctype.Entity, rt route, q synctype.Query, num int) (envelope, error) {
-	r := request{method: rt.listMethod, page: num}
+func (c *Client) page(ctx context.Context, e synctype.Entity, q synctype.Query, num int) (envelope, error) {
+	r := request{method: e.List.Method, page: num}
 	sortOnly := false
-	switch rt.listMethod {
+	switch e.List.Method {
 	case "GET":
-		r.path = rt.listPath + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
+		r.path = e.List.Path + "?pageNum=" + strconv.Itoa(num) + "&recordsPerPage=" + strconv.Itoa(RecordsPerPage)
 	case "POST":
 		_, refused := c.noSortOnly.Load(e.Name)
 		sortOnly = q.Since == nil && e.ModifiedField != "" && !refused
-		r.path = rt.listPath
+		r.path = e.List.Path
 		r.body = searchBody(e, q, num, sortOnly)
 	default:
-		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, rt.listMethod)
+		return envelope{}, fmt.Errorf("entity %s: list method %q", e.Name, e.List.Method)
 	}
-	env, err := c.list(ctx, r, shapeOf(e) == shapeWhole)
+	env, err := c.list(ctx, r, e.Shape == synctype.ShapeWhole)
 	var bad *BadResponseError
 	if sortOnly && errors.As(err, &bad) && bad.Status == http.StatusBadRequest {
 		// The sort without a condition is an assumption about the API: if it is refused,

@@ -116,19 +116,21 @@ func TestRetryAfterCapped(t *testing.T) {
 				}
 				_, _ = io.WriteString(w, envelopeOf(1, "00000000-0000-0000-0000-000000000001"))
 			})
+			obs := newCountingObserver()
 			c, err := extract.New(context.Background(), extract.Config{
 				Product:   synctype.ProductPlutora,
 				Endpoints: extract.Endpoints{APIURL: srv.URL, TokenURL: srv.URL + "/oauth/token"},
 				ClientID:  "c", ClientSecret: "hostile-secret", Username: "u@example.com", Password: "hostile-password",
 				Budget: 1 << 30, RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, MaxRetryAfter: 20 * time.Millisecond,
+				Observer: obs,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer c.Close()
 			pages, err := allPages(t, c)
-			if err != nil || pages != 1 || c.Stats().Throttled != 1 {
-				t.Fatalf("pages %d, throttled %d, err %v; want the page after one capped hold", pages, c.Stats().Throttled, err)
+			if err != nil || pages != 1 || obs.stats().Throttled != 1 {
+				t.Fatalf("pages %d, throttled %d, err %v; want the page after one capped hold", pages, obs.stats().Throttled, err)
 			}
 		})
 	}

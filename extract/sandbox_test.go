@@ -20,7 +20,7 @@ func TestSandboxIsAskedWithinTheBudget(t *testing.T) {
 	if ok, err := c.Sandbox(t.Context()); err != nil || !ok {
 		t.Fatalf("Sandbox() against the sandbox = %v, %v", ok, err)
 	}
-	if n := c.Stats().Requests; n != 1 {
+	if n := statsOf(t, c).Requests; n != 1 {
 		t.Errorf("%d requests counted for one question, want 1 (and no token)", n)
 	}
 

@@ -8,26 +8,19 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
-// stats are the client's cumulative counters.
-type stats struct {
-	requests, throttled, retries, renewals atomic.Int64
-}
-
 // transport sends a product's HTTP requests, API and token requests alike: each one is
-// admitted by the pacer, counted, reported to the Observer, and a 429 answer holds the
+// admitted by the pacer, reported to the Observer once, and a 429 answer holds the
 // pacer for every request of the product.
 type transport struct {
 	base    http.RoundTripper
 	pacer   *pacer
 	product synctype.Product
 	obs     Observer
-	stats   *stats
 	now     func() time.Time
 	backoff func(n int) time.Duration // hold after the n-th 429 in a row without Retry-After
 	maxHold time.Duration             // cap on a Retry-After
@@ -79,53 +72,45 @@ func (t *transport) admit(ctx context.Context) (release func(), _ error) {
 	return release, nil
 }
 
-// metered carries the requests of one exchange: it counts each one, reports it under
-// endpoint, and turns a 429 into a hold of the pacer. Admission is the exchange's.
+// metered carries the requests of one exchange: it reports each one under endpoint, and
+// turns a 429 into a hold of the pacer. Admission is the exchange's.
 type metered struct {
 	t        *transport
 	endpoint string
 }
 
 func (m metered) RoundTrip(req *http.Request) (*http.Response, error) {
-	t := m.t
-	t.stats.requests.Add(1)
-	tally := synctype.TallyFrom(req.Context())
-	tally.Request()
+	t, ctx := m.t, req.Context()
 	start := t.now()
 	resp, err := t.base.RoundTrip(unreplayable(req))
 	if err != nil {
-		t.obs.Request(t.product, m.endpoint, 0, t.now().Sub(start))
+		t.obs.Request(ctx, t.product, m.endpoint, 0, t.now().Sub(start))
 		return nil, err
 	}
-	t.obs.Request(t.product, m.endpoint, resp.StatusCode, t.now().Sub(start))
-	if t.throttle(resp) {
-		tally.Throttle()
-	}
+	t.obs.Request(ctx, t.product, m.endpoint, resp.StatusCode, t.now().Sub(start))
+	t.throttle(ctx, resp)
 	return resp, nil
 }
 
 // throttle holds the pacer after a 429 for its Retry-After (at most maxHold), or for a
 // growing backoff when it has none or a negative one; any other answer ends a run of 429s.
-// It reports whether resp was a 429.
-func (t *transport) throttle(resp *http.Response) bool {
+func (t *transport) throttle(ctx context.Context, resp *http.Response) {
 	t.mu.Lock()
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.run429s = 0
 		t.mu.Unlock()
-		return false
+		return
 	}
 	t.run429s++
 	n := t.run429s
 	t.mu.Unlock()
-	t.stats.throttled.Add(1)
-	t.obs.Throttled(t.product)
+	t.obs.Throttled(ctx, t.product)
 	d, ok := retryAfter(resp.Header.Get("Retry-After"), t.now())
 	if !ok {
 		d = t.backoff(n)
 	}
 	d = min(d, t.maxHold)
 	t.pacer.hold(t.now().Add(d))
-	return true
 }
 
 // retryAfter parses a Retry-After value: delay seconds or an HTTP date.

@@ -7,25 +7,25 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
-// The mapping from API records to table columns, for every entity, lives in
-// this file and nowhere else. Each column says which JSON key (or path) it is
-// read from and how it is cast; the tables themselves are in schema/migrations.
+// The mapping from API records to table columns is declared with each entity
+// (synctype.Entity: Table, Columns, Children, Periods); this file turns a
+// declaration into what the page statement needs, and casts each kind.
 
-// kind says how a JSON value becomes a column value.
-type kind int
+// kind says how a JSON value becomes a column value (synctype.Kind).
+type kind = synctype.Kind
 
 const (
-	kText     kind = iota // ->> as is
-	kUUID                 // uuid; "" and the all-zero GUID are NULL
-	kTime                 // timestamptz; zone-less means UTC (the page transaction sets TimeZone UTC)
-	kDate                 // date, as written (a date-only value: no zone shifts it)
-	kInt                  // bigint
-	kNum                  // numeric
-	kBool                 // boolean
-	kClock                // time of day; "" is NULL
-	kUUIDs                // array of strings → uuid[]
-	kItemIDs              // array of {id} objects → uuid[]
-	kItemVals             // array of {value} objects → text[]
+	kText     = synctype.KindText
+	kUUID     = synctype.KindUUID
+	kTime     = synctype.KindTime // zone-less means UTC: the page transaction sets TimeZone UTC
+	kDate     = synctype.KindDate
+	kInt      = synctype.KindInt
+	kNum      = synctype.KindNum
+	kBool     = synctype.KindBool
+	kClock    = synctype.KindClock
+	kUUIDs    = synctype.KindUUIDs
+	kItemIDs  = synctype.KindItemIDs
+	kItemVals = synctype.KindItemVals
 )
 
 // column maps one JSON path of a record (or of an array element) to a column.
@@ -45,9 +45,8 @@ type child struct {
 	cols      []column
 }
 
-// entitySpec describes one entity's table and how to fill it.
-// It embeds the entity's row of synctype.Entities: its name, product, id
-// field and last-modified field ("" when none).
+// entitySpec describes one entity's table and how to fill it, from its
+// declaration (synctype.Entity), which it embeds.
 type entitySpec struct {
 	synctype.Entity
 	table    string // schema-qualified table; history is table+"_history"
@@ -66,171 +65,31 @@ type periodSpec struct {
 // periodsTable is the table of s's status periods.
 func (s *entitySpec) periodsTable() string { return s.table + "_status_periods" }
 
-// entity returns the shared entity called name; the specs below key into
-// synctype.Entities, and TestSpecsCoverEveryEntity checks both lists agree.
-func entity(name string) synctype.Entity {
-	e, ok := synctype.EntityByName(name)
-	if !ok {
-		panic("load: no entity " + name + " in synctype.Entities")
+// specs are the declared entities' specs, in synctype.Entities' order.
+var specs = specsOf(synctype.Entities())
+
+// specsOf turns declarations into specs.
+func specsOf(entities []synctype.Entity) []*entitySpec {
+	out := make([]*entitySpec, len(entities))
+	for i, e := range entities {
+		s := &entitySpec{Entity: e, table: e.Table, cols: columnsOf(e.Columns)}
+		for _, ch := range e.Children {
+			s.children = append(s.children, child{table: ch.Table, parentCol: ch.ParentCol, array: ch.Array, cols: columnsOf(ch.Columns)})
+		}
+		if p := e.Periods; p != nil {
+			s.periods = &periodSpec{status: p.Status, statusID: p.StatusID, born: p.Born}
+		}
+		out[i] = s
 	}
-	return e
+	return out
 }
 
-func c(name string, k kind, path ...string) column { return column{name: name, path: path, kind: k} }
-
-// orPath is col read from path or, when the record has none there, from or.
-func orPath(col column, or ...string) column { col.or = or; return col }
-
-// customFieldCols maps additionalInformation items: one typed column per data type.
-func customFieldCols() []column {
-	return []column{
-		c("field_id", kUUID, "id"), c("name", kText, "name"), c("type", kText, "type"),
-		c("data_type", kText, "dataType"), c("text_value", kText, "text"),
-		c("number_value", kNum, "number"), c("decimal_value", kNum, "decimal"),
-		c("date_value", kDate, "date"), c("time_value", kClock, "time"),
-		c("datetime_value", kTime, "dateTime"),
-		c("list_item_id", kUUID, "listItem", "id"), c("list_item_value", kText, "listItem", "value"),
-		c("multi_list_item_ids", kItemIDs, "multiListItem"),
-		c("multi_list_item_values", kItemVals, "multiListItem"),
+func columnsOf(cols []synctype.Column) []column {
+	out := make([]column, len(cols))
+	for i, c := range cols {
+		out[i] = column{name: c.Name, path: c.Path, kind: c.Kind, or: c.Or}
 	}
-}
-
-var specs = []*entitySpec{
-	{
-		Entity: entity("changes"), table: "plutora.changes",
-		cols: []column{
-			c("change_number", kInt, "changeId"), c("name", kText, "name"),
-			c("change_priority_id", kUUID, "changePriorityId"), c("change_priority", kText, "changePriority"),
-			c("change_status_id", kUUID, "changeStatusId"), c("change_status", kText, "changeStatus"),
-			c("change_type_id", kUUID, "changeTypeId"), c("change_type", kText, "changeType"),
-			c("change_delivery_risk_id", kUUID, "changeDeliveryRiskId"), c("change_delivery_risk", kText, "changeDeliveryRisk"),
-			c("change_theme_id", kUUID, "changeThemeId"), c("change_theme", kText, "changeTheme"),
-			c("business_value_score", kNum, "businessValueScore"),
-			c("raised_by_id", kUUID, "raisedById"), c("raised_by", kText, "raisedBy"), c("raised_date", kTime, "raisedDate"),
-			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
-			c("expected_delivery_date", kDate, "expectedDeliveryDate"),
-			c("description", kText, "description"), c("description_simple", kText, "descriptionSimple"),
-			c("last_modified_date", kTime, "lastModifiedDate"), c("last_modified_by", kText, "lastModifiedBy"),
-		},
-		children: []child{
-			{table: "plutora.change_systems", parentCol: "change_id", array: "systems", cols: []column{
-				c("system_id", kUUID, "systemId"), c("name", kText, "name"), c("system_role_type", kText, "systemRoleType")}},
-			{table: "plutora.change_delivery_releases", parentCol: "change_id", array: "deliveryReleases", cols: []column{
-				c("release_id", kUUID, "releaseId"), c("target_release", kBool, "targetRelease"),
-				c("actual_delivery_release", kBool, "actualDeliveryRelease")}},
-			{table: "plutora.change_stakeholders", parentCol: "change_id", array: "stakeholders", cols: []column{
-				c("user_id", kUUID, "userId"), c("user_name", kText, "user"), c("group_id", kUUID, "groupId"),
-				c("group_name", kText, "group"), c("stakeholder_role_ids", kUUIDs, "stakeholderRoleIds"),
-				c("stakeholder_roles", kText, "stakeholderRoles"), c("responsible", kBool, "responsible"),
-				c("accountable", kBool, "accountable"), c("informed", kBool, "informed"), c("consulted", kBool, "consulted")}},
-			{table: "plutora.change_custom_fields", parentCol: "change_id", array: "additionalInformation", cols: customFieldCols()},
-		},
-		periods: &periodSpec{status: "change_status", statusID: "change_status_id", born: "raised_date"},
-	},
-	{
-		Entity: entity("releases"), table: "plutora.releases",
-		cols: []column{
-			c("identifier", kText, "identifier"), c("name", kText, "name"), c("summary", kText, "summary"),
-			c("location", kText, "location"),
-			c("release_type_id", kUUID, "releaseTypeId"), c("release_type", kText, "releaseType"),
-			c("release_status_type_id", kUUID, "releaseStatusTypeId"), c("release_status_type", kText, "releaseStatusType"),
-			c("release_risk_level_id", kUUID, "releaseRiskLevelId"), c("release_risk_level", kText, "releaseRiskLevel"),
-			c("implementation_date", kDate, "implementationDate"), c("display_color", kText, "displayColor"),
-			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
-			c("manager_id", kUUID, "managerId"), c("parent_release_id", kUUID, "parentReleaseId"),
-			c("plutora_release_type", kText, "plutoraReleaseType"), c("release_project_type", kText, "releaseProjectType"),
-			c("last_modified_date", kTime, "lastModifiedDate"),
-		},
-		children: []child{
-			{table: "plutora.release_custom_fields", parentCol: "release_id", array: "additionalInformation", cols: customFieldCols()},
-		},
-		periods: &periodSpec{status: "release_status_type", statusID: "release_status_type_id"},
-	},
-	{
-		Entity: entity("environments"), table: "plutora.environments",
-		cols: []column{
-			c("name", kText, "name"), c("url", kText, "url"), c("linked_system", kText, "linkedSystem"),
-			c("linked_system_id", kUUID, "linkedSystemId"), c("usage_work_item", kText, "usageWorkItem"),
-			// A list item has status; the detail environmentStatus only
-			// (docs/plutora-api.md, "Paging and filtering").
-			orPath(c("status", kText, "status"), "environmentStatus"), c("environment_status_id", kUUID, "environmentStatusId"),
-			c("environment_status", kText, "environmentStatus"), c("color", kText, "color"),
-			c("description", kText, "description"), c("vendor", kText, "vendor"),
-			c("environment_mgr", kText, "environmentMgr"), c("is_shared_environment", kBool, "isSharedEnvironment"),
-			c("usage_work_item_id", kUUID, "usageWorkItemId"),
-		},
-	},
-	{
-		Entity: entity("hosts"), table: "plutora.hosts",
-		cols: []column{c("name", kText, "name"), c("environment_id", kUUID, "environmentID")},
-		children: []child{
-			{table: "plutora.host_layers", parentCol: "host_id", array: "layers", cols: []column{
-				c("layer_id", kUUID, "id"), c("component_name", kText, "componentName"), c("version", kText, "version"),
-				c("layer_host_id", kUUID, "hostID"), c("environment_id", kUUID, "environmentID"),
-				c("stack_layer_id", kUUID, "stackLayerID"), c("stack_layer", kText, "stackLayer"),
-				c("stack_layer_type", kText, "stackLayerType")}},
-		},
-	},
-	{
-		Entity: entity("systems"), table: "plutora.systems",
-		cols: []column{
-			c("name", kText, "name"), c("vendor", kText, "vendor"), c("status", kText, "status"),
-			c("organization_id", kUUID, "organizationId"), c("organization", kText, "organization"),
-			c("description", kText, "description"),
-			c("is_allow_edit", kBool, "isAllowEdit"), c("in_my_organization", kBool, "inMyOrganization"),
-		},
-		children: []child{
-			{table: "plutora.system_custom_fields", parentCol: "system_id", array: "additionalInformation", cols: customFieldCols()},
-		},
-	},
-	{
-		// Defects come from Plutora Test, in PascalCase; the shape is assumed
-		// (docs/plutora-api.md, "Records"): adjust the keys here.
-		Entity: entity("defects"), table: "plutora.defects",
-		cols: []column{
-			c("display_id", kText, "DisplayId"), c("name", kText, "Name"), c("description", kText, "Description"),
-			c("status_id", kUUID, "Status", "Id"), c("status", kText, "Status", "Value"),
-			c("priority_id", kUUID, "Priority", "Id"), c("priority", kText, "Priority", "Value"),
-			c("severity_id", kUUID, "Severity", "Id"), c("severity", kText, "Severity", "Value"),
-			c("assigned_to_id", kUUID, "AssignedTo", "Id"), c("assigned_to", kText, "AssignedTo", "Name"),
-			c("assigned_to_email", kText, "AssignedTo", "Email"),
-			c("created_date", kTime, "CreatedDate"), c("last_modified_date", kTime, "LastModifiedDate"),
-		},
-		children: []child{
-			{table: "plutora.defect_fields", parentCol: "defect_id", array: "Fields", cols: []column{
-				c("field_id", kUUID, "Id"), c("name", kText, "Name"), c("data_type", kText, "DataType"),
-				c("string_value", kText, "StringValue")}},
-		},
-		periods: &periodSpec{status: "status", statusID: "status_id", born: "created_date"},
-	},
-	// Reference data (docs/plutora-api.md, "Endpoints" and "Records"): what
-	// the records' typed ids join to.
-	{
-		Entity: entity("organizations"), table: "plutora.organizations",
-		cols: []column{c("name", kText, "name"), c("type", kText, "type")},
-	},
-	{
-		// userName, firstName and lastName are what Plutora's own scripts
-		// read; email is assumed (docs/plutora-api.md, "Records").
-		Entity: entity("users"), table: "plutora.users",
-		cols: []column{c("user_name", kText, "userName"), c("first_name", kText, "firstName"),
-			c("last_name", kText, "lastName"), c("email", kText, "email")},
-	},
-	{
-		Entity: entity("lookup_values"), table: "plutora.lookup_values",
-		cols: []column{c("type", kText, "type"), c("value", kText, "value"), c("sort_order", kInt, "sortOrder")},
-	},
-	{
-		Entity: entity("environment_groups"), table: "plutora.environment_groups",
-		cols: []column{
-			c("name", kText, "name"), c("description", kText, "description"), c("color", kText, "color"),
-		},
-		children: []child{
-			// environmentIDs[] holds bare id strings: the path is empty (the element itself).
-			{table: "plutora.environment_group_members", parentCol: "group_id", array: "environmentIDs", cols: []column{
-				c("environment_id", kUUID)}},
-		},
-	},
+	return out
 }
 
 // Entities returns the names of the entities the warehouse holds.

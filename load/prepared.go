@@ -93,14 +93,19 @@ func (ps *pageStmt) replan(ctx context.Context, db *sql.DB, query string) error 
 	return nil
 }
 
-// Close releases the prepared statements. The database stays open.
+// Close releases the prepared statements. The database stays open. A page
+// write in flight holds its page statement while it takes w.mu for the
+// checkpoint statement, so Close must not hold w.mu while it waits for the
+// writes to finish: it takes the statements out under w.mu, then closes
+// them, each as soon as no write uses it.
 func (w *Writer) Close() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	stmts := w.stmts
+	w.stmts = map[string]*pageStmt{}
+	w.mu.Unlock()
 	var errs []error
-	for name, ps := range w.stmts {
+	for _, ps := range stmts {
 		errs = append(errs, ps.close())
-		delete(w.stmts, name)
 	}
 	return errors.Join(errs...)
 }

@@ -6,18 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // dictionarySchemas are the schemas the data dictionary describes, in order.
 var dictionarySchemas = []string{"reporting", "plutora", "plutora_sync"}
-
-// entityKeys maps the key column of each entity to its reporting view: the
-// diagram links the view to every other view that carries the key.
-var entityKeys = []struct{ key, view string }{
-	{"change_id", "changes"}, {"release_id", "releases"}, {"defect_id", "defects"},
-	{"environment_id", "environments"}, {"host_id", "hosts"}, {"system_id", "systems"},
-	{"organization_id", "organizations"}, {"user_id", "users"}, {"environment_group_id", "environment_groups"},
-}
 
 type dictColumn struct{ name, typ, comment string }
 
@@ -59,16 +53,16 @@ func Dictionary(ctx context.Context, db *sql.DB) (string, error) {
 }
 
 // writeDiagram writes a Mermaid ER diagram: each entity view is linked to
-// the reporting views that carry its key.
+// the reporting views that carry its key (synctype.Entity.Key).
 func writeDiagram(b *strings.Builder, rels []dictRelation) {
 	b.WriteString("```mermaid\nerDiagram\n")
-	for _, k := range entityKeys {
+	for _, e := range synctype.Entities() { // its reporting view has its name
 		for _, r := range rels {
-			if r.schema != "reporting" || r.name == k.view {
+			if r.schema != "reporting" || r.name == e.Name {
 				continue
 			}
-			if slices.ContainsFunc(r.cols, func(c dictColumn) bool { return c.name == k.key }) {
-				fmt.Fprintf(b, "    %s ||--o{ %s : %s\n", k.view, r.name, k.key)
+			if slices.ContainsFunc(r.cols, func(c dictColumn) bool { return c.name == e.Key }) {
+				fmt.Fprintf(b, "    %s ||--o{ %s : %s\n", e.Name, r.name, e.Key)
 			}
 		}
 	}

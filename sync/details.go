@@ -95,6 +95,13 @@ func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg sy
 	return synctype.ListUnknown, nil, nil // no record to compare: as full, for this run
 }
 
+// forgetProbe drops the run's list-kind probe mark (listKind) when it ends.
+func (r *Runner) forgetProbe(res *synctype.RunResult) {
+	r.mu.Lock()
+	delete(r.probed, res.RunID)
+	r.mu.Unlock()
+}
+
 // maxProbes is how many list items a run's list-kind probe asks the detail
 // of, at most: one suffices, and a record deleted meanwhile (404) gets the
 // next a chance.

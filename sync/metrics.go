@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -9,9 +10,11 @@ import (
 )
 
 // Metrics holds the daemon's Prometheus collectors (namespace plutora_sync).
-// It also receives the client's observations (requests, pacer waits, token
-// renewals) through its Request, PacerWait, PacerWaiting, TokenRenewed, Retry and Throttled
-// methods. A nil *Metrics records nothing.
+// It is also the clients' one Observer (extract.Observer): each request, data
+// answer, retry, 429 and token renewal is reported to it once, and counts both
+// in the run's synctype.Tally the context carries (the ledger's counts, the
+// sandbox check) and in the metrics. A nil *Metrics records no metric, and
+// still counts in the Tally.
 type Metrics struct {
 	requests       *prometheus.CounterVec
 	budgetRatio    *prometheus.GaugeVec
@@ -86,7 +89,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 }
 
 // Request counts one API request.
-func (m *Metrics) Request(product synctype.Product, endpoint string, status int, _ time.Duration) {
+func (m *Metrics) Request(ctx context.Context, product synctype.Product, endpoint string, status int, _ time.Duration) {
+	synctype.TallyFrom(ctx).Request()
 	if m != nil {
 		m.requests.WithLabelValues(string(product), endpoint, strconv.Itoa(status)).Inc()
 	}
@@ -105,22 +109,31 @@ func (m *Metrics) PacerWaiting(product synctype.Product, _ time.Time, used, limi
 	m.Budget(product, used, limit)
 }
 
+// DataAnswer counts a data answer, with or without the sandbox marker, in
+// the run's Tally (no metric).
+func (m *Metrics) DataAnswer(ctx context.Context, _ synctype.Product, marked bool) {
+	synctype.TallyFrom(ctx).Marker(marked)
+}
+
 // TokenRenewed counts a token renewal.
-func (m *Metrics) TokenRenewed(product synctype.Product) {
+func (m *Metrics) TokenRenewed(ctx context.Context, product synctype.Product) {
+	synctype.TallyFrom(ctx).Renewal()
 	if m != nil {
 		m.renewals.WithLabelValues(string(product)).Inc()
 	}
 }
 
 // Retry counts a retried request.
-func (m *Metrics) Retry(product synctype.Product, endpoint string) {
+func (m *Metrics) Retry(ctx context.Context, product synctype.Product, endpoint string) {
+	synctype.TallyFrom(ctx).Retry()
 	if m != nil {
 		m.retries.WithLabelValues(string(product), endpoint).Inc()
 	}
 }
 
 // Throttled counts a 429 answer.
-func (m *Metrics) Throttled(product synctype.Product) {
+func (m *Metrics) Throttled(ctx context.Context, product synctype.Product) {
+	synctype.TallyFrom(ctx).Throttle()
 	if m != nil {
 		m.throttled.WithLabelValues(string(product)).Inc()
 	}

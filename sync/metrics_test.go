@@ -70,11 +70,14 @@ func metricValue(m *dto.Metric) float64 {
 
 func TestMetricsNames(t *testing.T) {
 	m := newTestMetrics()
-	m.Request("plutora", "/changes/filter", 200, time.Second)
+	tally := new(synctype.Tally)
+	ctx := synctype.WithTally(t.Context(), tally)
+	m.Request(ctx, "plutora", "/changes/filter", 200, time.Second)
+	m.DataAnswer(ctx, "plutora", true)
 	m.PacerWait("plutora", 2*time.Second)
-	m.TokenRenewed("plutora")
-	m.Retry("plutora", "/hosts")
-	m.Throttled("plutora")
+	m.TokenRenewed(ctx, "plutora")
+	m.Retry(ctx, "plutora", "/hosts")
+	m.Throttled(ctx, "plutora")
 	m.AuthError("plutora", "access_denied")
 	m.Budget("plutora", 13000, 26000)
 	m.PacerWaiting("plutoratest", t0, 40, 40)
@@ -114,5 +117,10 @@ func TestMetricsNames(t *testing.T) {
 		if got := m.value(t, tt.name, tt.labels...); got != tt.want {
 			t.Errorf("%s%v = %v, want %v", tt.name, tt.labels, got, tt.want)
 		}
+	}
+	// The same calls count in the run's Tally: one path for both.
+	want := synctype.SourceStats{Requests: 1, Throttled: 1, Retries: 1, TokenRenewals: 1, SandboxMarked: 1}
+	if got := tally.Stats(); got != want {
+		t.Errorf("the Tally in the context counted %+v, want %+v", got, want)
 	}
 }

@@ -28,27 +28,27 @@ type seekPos struct {
 	size   int // records on a full page: the most seen on one
 }
 
-// seek reads an incremental run, or a sweep of an incremental entity, one
-// request at a time: each asks for the records modified at or after the last
-// committed record's date, ascending, from page 0. Records that change while
-// it reads move behind the cursor (to the end) instead of shifting the pages
-// under it, so nothing is skipped; and each page's commit moves the
+// seekPages reads an incremental run, or a sweep of an incremental entity,
+// one request at a time: each asks for the records modified at or after the
+// last committed record's date, ascending, from page 0. Records that change
+// while it reads move behind the cursor (to the end) instead of shifting the
+// pages under it, so nothing is skipped; and each page's commit moves the
 // watermark to its newest record (capped), so a busy site never stalls it
 // (see pages for why that is safe). p.since is the first cursor:
 // watermark − overlap, which bounds what a run re-reads, or sweepFloor.
-func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult) error {
+func (r *Runner) seekPages(ctx context.Context, rs *runState, p plan) error {
 	pos := seekPos{since: p.since.Truncate(filterPrecision)}
 	st := seekState{known: p.watermark}
 	for {
-		pg, err := r.fetchOne(ctx, e, src, pos, p.seen)
+		pg, err := r.fetchOne(ctx, rs.e, rs.src, pos, p.seen)
 		if err != nil {
 			return err
 		}
-		mods, err := pageDates(e, pg, pos.since)
+		mods, err := pageDates(rs.e, pg, pos.since)
 		if err != nil {
 			return err
 		}
-		if err := r.writeSeekPage(ctx, e, src, p, res, pos, pg, mods, &st); err != nil {
+		if err := r.writeSeekPage(ctx, rs, p, pos, pg, mods, &st); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
@@ -69,40 +69,31 @@ func (r *Runner) seek(ctx context.Context, e synctype.Entity, src Source, p plan
 // seekState is what a seek carries from page to page.
 type seekState struct {
 	known    *time.Time // records newer than this are changes the warehouse has not seen
-	records  int        // records read so far
 	distinct int        // distinct ids read so far
 	again    int        // records of the last page that the next request reads again
 }
 
-// writeSeekPage writes page pg of a seek at pos, and counts it in res and st.
-func (r *Runner) writeSeekPage(ctx context.Context, e synctype.Entity, src Source, p plan, res *synctype.RunResult,
-	pos seekPos, pg synctype.Page, mods dates, st *seekState) error {
-	recs, summaries, err := r.enrich(ctx, e, src, pg, p.mode, res)
-	if err != nil {
-		return fmt.Errorf("%s page %d: %w", e.Name, pg.Num, err)
-	}
+// writeSeekPage writes page pg of a seek at pos, and counts it in the run and st.
+func (r *Runner) writeSeekPage(ctx context.Context, rs *runState, p plan, pos seekPos, pg synctype.Page, mods dates, st *seekState) error {
 	// A seek's totalCount counts the records from its cursor on; with the
 	// distinct ones read before, it is about the whole the run reads (what
 	// the ledger, the progress and the budget plan want).
 	whole := pg
 	whole.TotalCount += st.distinct - st.again
 	since := pos.since
-	out, err := r.writePage(ctx, e, src, synctype.PageWrite{RunID: res.RunID, Product: e.Product, Entity: e.Name, Mode: p.mode,
-		PageNum: res.Pages, TotalCount: whole.TotalCount, Since: &since, Records: recs, Summaries: summaries,
-		Watermark: capped(mods.newest, p.watermarkCap)})
+	f := fetched{page: whole, num: rs.res.Pages, since: &since, watermark: capped(mods.newest, p.watermarkCap)}
+	out, err := r.write(ctx, rs, f)
 	if err != nil {
 		return err
 	}
 	// An unchanged page holds no change to time; a sweep's records are
 	// mostly old ones read for the first time, not changes.
 	if p.mode == synctype.ModeIncremental && out.Inserted+out.Updated > 0 {
-		r.opts.Metrics.Lag(e, mods.after(st.known), r.opts.Now())
+		r.opts.Metrics.Lag(rs.e, mods.after(st.known), r.opts.Now())
 	}
 	st.known = later(st.known, mods.newest)
 	st.distinct += out.NewlySeen
-	st.records += len(pg.Records)
-	res.WatermarkAfter = later(res.WatermarkAfter, capped(mods.newest, p.watermarkCap))
-	r.committed(e, p, res, whole, out, st.records)
+	r.committed(rs, f, out)
 	return nil
 }
 
@@ -140,29 +131,6 @@ func (r *Runner) fetchOne(ctx context.Context, e synctype.Entity, src Source, po
 		return nil
 	})
 	return got, err
-}
-
-// committed adds a committed page to the run's counts and reports it.
-// records counts the records of the run so far, this page's included.
-func (r *Runner) committed(e synctype.Entity, p plan, res *synctype.RunResult, pg synctype.Page, out synctype.PageResult, records int) {
-	if res.Pages == 0 && res.TotalFirst == 0 {
-		res.TotalFirst = pg.TotalCount
-	}
-	res.Pages++
-	res.TotalLast = pg.TotalCount
-	res.Inserted += out.Inserted
-	res.Updated += out.Updated
-	res.Unchanged += out.Unchanged
-	res.Quarantined += out.Quarantined
-	r.opts.Logger.Debug("page committed", "entity", e.Name, "mode", p.mode, "run_id", res.RunID, "page", pg.Num,
-		"total", pg.TotalCount, "records", len(pg.Records))
-	if r.opts.Progress != nil {
-		page := pg.Num
-		if seeks(e, p.mode) {
-			page = res.Pages - 1 // a seek's pages are all page 0 of their cursor, mostly
-		}
-		r.opts.Progress(Progress{Entity: e, Mode: p.mode, Page: page, TotalCount: pg.TotalCount, Records: records})
-	}
 }
 
 // dates are the last-modified dates of a page's records.
@@ -245,9 +213,4 @@ func modifiedOf(rec json.RawMessage, field string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// seeks reports whether a run of e in mode reads by seeking (see pages).
-func seeks(e synctype.Entity, mode synctype.Mode) bool {
-	return e.Incremental() && mode != synctype.ModeCensus
 }

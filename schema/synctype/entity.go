@@ -2,44 +2,76 @@ package synctype
 
 import "strings"
 
-// Entity is one kind of record that is synced. The table in Entities is the
-// only list of them: extract's paths, load's table specs and the config's
-// schedules key into it by Name.
+// Entity is the one declaration of a kind of record the worker syncs: how
+// the API lists and reads it, the table it lands in, and how it is
+// scheduled. Every other place derives from it (docs/design.md, "Target
+// layout"): extract's routes, load's page statement, the configuration's
+// SCHEDULE_* variables and plan, the data dictionary and the
+// plutora_sync.entities rows that the views over all entities read. The
+// declarations are in entities.go.
 type Entity struct {
-	Name    string  // "changes": the table, the ledger's and the metrics' name
+	Name    string  // "changes": the ledger's, the metrics' and the checkpoints' name
 	Product Product // the API (and key) that serves it
 	IDField string  // the record's id field: "id", or "Id" on Plutora Test
 	// ModifiedField is the record's last-modified field, which the API can
 	// filter on; "" when it cannot (then every run is a sweep).
 	ModifiedField string
+
+	List Route // how the API lists it
+	// DetailPath answers one record at DetailPath/{id} (404 when there is
+	// none); "" when the API has no GET by id: a census cannot ask about one
+	// record, and trusts its counts alone.
+	DetailPath string
+	Shape      Shape // how the list answers
+
+	Table    string   // schema-qualified table; its history is Table+"_history"
+	Key      string   // the column other tables name a record of it by: "change_id"
+	Columns  []Column // the typed columns beside id and raw
+	Children []Child  // arrays of the record kept as child rows
+	Periods  *Periods // status periods kept at load; nil for none
+
+	// Schedule is the default of the entity's SCHEDULE_* variable: "" refreshes
+	// it adaptively (polls, or sweeps within their share), a cron spec pins it.
+	Schedule string
 }
+
+// Route is an API list: the method and the path, "/changes/filter" or "/hosts".
+type Route struct {
+	Method string // GET, or POST for a filter/search list
+	Path   string
+}
+
+// Shape says how an entity's list answers, beyond the paged envelope.
+type Shape int
+
+// The list shapes (docs/plutora-api.md, "Paging and filtering").
+const (
+	ShapePaged   Shape = iota // the envelope, paged by totalCount
+	ShapeWhole                // a bare array of every record (one page), or the envelope
+	ShapeLookups              // a list of lists: GET Path names the types, GET Path/{type} holds each one's values
+)
 
 // Incremental reports whether the entity can be read incrementally.
 func (e Entity) Incremental() bool { return e.ModifiedField != "" }
+
+// ScheduleVar is the environment variable that pins the entity to a cron
+// spec: SCHEDULE_ and its name in capitals.
+func (e Entity) ScheduleVar() string { return "SCHEDULE_" + strings.ToUpper(e.Name) }
+
+// Same reports whether e and o are the same entity (an Entity holds slices,
+// so == does not compile).
+func (e Entity) Same(o Entity) bool { return e.Product == o.Product && e.Name == o.Name }
 
 func (e Entity) String() string { return string(e.Product) + "/" + e.Name }
 
 // Entities returns every entity, in a stable order (Plutora's first).
 func Entities() []Entity {
-	return []Entity{
-		{Name: "changes", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate"},
-		{Name: "releases", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate"},
-		{Name: "environments", Product: ProductPlutora, IDField: "id"},
-		{Name: "hosts", Product: ProductPlutora, IDField: "id"},
-		{Name: "systems", Product: ProductPlutora, IDField: "id"},
-		{Name: "defects", Product: ProductPlutoraTest, IDField: "Id", ModifiedField: "LastModifiedDate"},
-		// Reference data (issue 15): small lists without a modified field,
-		// swept on a slow schedule, that BI joins the records' typed ids to.
-		{Name: "organizations", Product: ProductPlutora, IDField: "id"},
-		{Name: "users", Product: ProductPlutora, IDField: "id"},
-		{Name: "lookup_values", Product: ProductPlutora, IDField: "id"},
-		{Name: "environment_groups", Product: ProductPlutora, IDField: "id"},
-	}
+	return append([]Entity(nil), declared...)
 }
 
 // EntityByName returns the entity called name (in any case).
 func EntityByName(name string) (Entity, bool) {
-	for _, e := range Entities() {
+	for _, e := range declared {
 		if strings.EqualFold(e.Name, name) {
 			return e, true
 		}
@@ -50,7 +82,7 @@ func EntityByName(name string) (Entity, bool) {
 // EntityNames returns the names of every entity, in the order of Entities.
 func EntityNames() []string {
 	var out []string
-	for _, e := range Entities() {
+	for _, e := range declared {
 		out = append(out, e.Name)
 	}
 	return out

@@ -50,7 +50,7 @@ type Page struct {
 	Records    []json.RawMessage // raw records, not decoded
 }
 
-// SourceStats are an API client's cumulative counters.
+// SourceStats are what a Tally counted of an API client's work.
 type SourceStats struct {
 	Requests      int64 // HTTP requests sent, token requests included
 	Throttled     int64 // 429 answers

@@ -9,11 +9,11 @@ import (
 // made under a context carrying it (WithTally), token requests included, and
 // their 429s, retries and token renewals. A run puts its own Tally in its
 // context, so that runs side by side on one key never count each other's
-// requests (a client's cumulative SourceStats cannot tell them apart). Like
-// net/http/httptrace, it travels in the context so that every call a run
-// makes (pages, detail fetches, existence checks) is counted without each
-// signature growing a counter. Safe for concurrent use; a nil *Tally counts
-// nothing.
+// requests. Like net/http/httptrace, it travels in the context so that every
+// call a run makes (pages, detail fetches, existence checks) is counted
+// without each signature growing a counter. The client's observer
+// (extract.Observer) is what counts in it, once per request. Safe for
+// concurrent use; a nil *Tally counts nothing.
 type Tally struct {
 	requests, throttled, retries, renewals atomic.Int64
 	marked, unmarked                       atomic.Int64

@@ -50,22 +50,14 @@ type Config struct {
 	// (load.QuarantineRetention); 0 keeps them all.
 	QuarantineRetention time.Duration `env:"QUARANTINE_RETENTION, default=720h"`
 
-	// An entity whose SCHEDULE_* is empty (the default for these six) is
-	// refreshed adaptively (Polls): incremental entities are polled within
-	// POLL_BUDGET_SHARE, the others swept within SWEEP_BUDGET_SHARE. A cron
-	// spec pins the entity.
-	ScheduleChanges      string `env:"SCHEDULE_CHANGES"`
-	ScheduleReleases     string `env:"SCHEDULE_RELEASES"`
-	ScheduleDefects      string `env:"SCHEDULE_DEFECTS"`
-	ScheduleEnvironments string `env:"SCHEDULE_ENVIRONMENTS"`
-	ScheduleHosts        string `env:"SCHEDULE_HOSTS"`
-	ScheduleSystems      string `env:"SCHEDULE_SYSTEMS"`
-	// Reference data: full sweeps, hourly (none has a modified field).
-	ScheduleOrganizations     string `env:"SCHEDULE_ORGANIZATIONS, default=20 * * * *"`
-	ScheduleUsers             string `env:"SCHEDULE_USERS, default=25 * * * *"`
-	ScheduleLookupValues      string `env:"SCHEDULE_LOOKUP_VALUES, default=35 * * * *"`
-	ScheduleEnvironmentGroups string `env:"SCHEDULE_ENVIRONMENT_GROUPS, default=40 * * * *"`
-	CensusSchedule            string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
+	// EntitySchedules holds each entity's SCHEDULE_<NAME> (synctype.Entity's
+	// ScheduleVar), read by a loop over the declarations, not a field each:
+	// set or not, the declaration's Schedule is its default. An empty spec
+	// refreshes the entity adaptively (Polls): incremental entities are
+	// polled within POLL_BUDGET_SHARE, the others swept within
+	// SWEEP_BUDGET_SHARE. A cron spec pins the entity.
+	EntitySchedules map[string]string
+	CensusSchedule  string `env:"CENSUS_SCHEDULE, default=30 2 * * *"`
 
 	PollFloor       time.Duration `env:"POLL_FLOOR, default=5s"`
 	PollCeiling     time.Duration `env:"POLL_CEILING, default=2m"`
@@ -122,6 +114,7 @@ func Load(ctx context.Context) (*Config, error) {
 // it. Products without a CLIENT_ID are left disabled; see RequireProduct.
 func LoadFrom(ctx context.Context, l envconfig.Lookuper) (*Config, error) {
 	c, unparsed := process(ctx, l)
+	c.EntitySchedules = entitySchedules(l)
 	if err := c.readFiles(); err != nil {
 		return nil, errors.Join(append(unparsed, err)...)
 	}
@@ -151,6 +144,20 @@ func process(ctx context.Context, l envconfig.Lookuper) (_ *Config, unparsed []e
 		}
 		hidden.hide[name] = true
 	}
+}
+
+// entitySchedules reads every entity's SCHEDULE_* variable through l: unset
+// is the declaration's default; set, even to "", is what it says.
+func entitySchedules(l envconfig.Lookuper) map[string]string {
+	out := map[string]string{}
+	for _, e := range synctype.Entities() {
+		spec, ok := l.Lookup(e.ScheduleVar())
+		if !ok {
+			spec = e.Schedule
+		}
+		out[e.Name] = spec
+	}
+	return out
 }
 
 // unparsedError is a variable whose value could not be parsed.

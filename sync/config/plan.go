@@ -44,22 +44,10 @@ type Schedule struct {
 // product when none is enabled, so that validation covers all variables):
 // the census, and the incremental runs and sweeps pinned by a SCHEDULE_*.
 func (c *Config) Schedules() []Schedule {
-	specs := map[string][2]string{
-		"changes":            {"SCHEDULE_CHANGES", c.ScheduleChanges},
-		"releases":           {"SCHEDULE_RELEASES", c.ScheduleReleases},
-		"defects":            {"SCHEDULE_DEFECTS", c.ScheduleDefects},
-		"environments":       {"SCHEDULE_ENVIRONMENTS", c.ScheduleEnvironments},
-		"hosts":              {"SCHEDULE_HOSTS", c.ScheduleHosts},
-		"systems":            {"SCHEDULE_SYSTEMS", c.ScheduleSystems},
-		"organizations":      {"SCHEDULE_ORGANIZATIONS", c.ScheduleOrganizations},
-		"users":              {"SCHEDULE_USERS", c.ScheduleUsers},
-		"lookup_values":      {"SCHEDULE_LOOKUP_VALUES", c.ScheduleLookupValues},
-		"environment_groups": {"SCHEDULE_ENVIRONMENT_GROUPS", c.ScheduleEnvironmentGroups},
-	}
 	var out []Schedule
 	for _, e := range c.plannedEntities() {
-		if s := specs[e.Name]; s[1] != "" {
-			out = append(out, Schedule{Variable: s[0], Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Spec: s[1]})
+		if spec := c.EntitySchedules[e.Name]; spec != "" {
+			out = append(out, Schedule{Variable: e.ScheduleVar(), Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Spec: spec})
 		}
 		out = append(out, Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
 	}
@@ -94,10 +82,14 @@ type Poll struct {
 
 // Polls returns the adaptively refreshed entities of the enabled products.
 func (c *Config) Polls() []Poll {
-	pinned := map[synctype.Entity]bool{}
+	type key struct {
+		product synctype.Product
+		entity  string
+	}
+	pinned := map[key]bool{}
 	for _, s := range c.Schedules() {
 		if s.Mode != synctype.ModeCensus {
-			pinned[synctype.Entity{Product: s.Product, Name: s.Entity}] = true
+			pinned[key{s.Product, s.Entity}] = true
 		}
 	}
 	type class struct {
@@ -108,7 +100,7 @@ func (c *Config) Polls() []Poll {
 	perClass := map[class]int{}
 	limit := float64(c.BudgetLimit())
 	for _, e := range c.plannedEntities() {
-		if pinned[synctype.Entity{Product: e.Product, Name: e.Name}] {
+		if pinned[key{e.Product, e.Name}] {
 			continue
 		}
 		p := Poll{Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Variable: "POLL_BUDGET_SHARE",
@@ -340,7 +332,7 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 	if s.Mode == synctype.ModeIncremental {
 		return 1, true
 	}
-	if s.Entity == "lookup_values" {
+	if e, _ := synctype.EntityByName(s.Entity); e.Shape == synctype.ShapeLookups {
 		// A list of lists: one request for the types, one per type, whatever
 		// the values' count; the census cannot ask about one value. totals
 		// may say how many types (LookupTypes); else LookupTypesPlanned.

@@ -92,16 +92,22 @@ func (a *App) SyncOnce(ctx context.Context, w Watcher, names []string, mode sync
 	wg.Wait()
 	logRefusals(a.Logger, entities, errs)
 	if w != nil {
-		w.End(a.requests())
+		w.End(a.requests(results))
 	}
 	return results, syncError(entities, errs)
 }
 
-// requests returns the requests each product's client sent.
-func (a *App) requests() map[synctype.Product]int64 {
+// requests sums the requests of the runs per configured product: each run
+// counts its own (its synctype.Tally, the ledger's requests).
+func (a *App) requests(results []synctype.RunResult) map[synctype.Product]int64 {
 	out := map[synctype.Product]int64{}
-	for p, c := range a.Clients {
-		out[p] = c.Stats().Requests
+	for p := range a.Clients {
+		out[p] = 0
+	}
+	for _, r := range results {
+		if _, ok := out[r.Product]; ok {
+			out[r.Product] += r.Requests
+		}
 	}
 	return out
 }

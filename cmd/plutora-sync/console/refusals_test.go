@@ -89,7 +89,7 @@ func TestRefusedCredentialsStopRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(a.Close) // after Serve stops
 	serveUntilCleanup(t, a)
 	addr := <-ready
 	grants := func() int {

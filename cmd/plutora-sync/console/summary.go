@@ -36,8 +36,7 @@ func writeSummary(w io.Writer, rows []entityBar, requests map[synctype.Product]i
 		products = append(products, fmt.Sprintf("%s %d", p, n))
 	}
 	sort.Strings(products)
-	// A client serves every entity of its product: an entity's requests
-	// include those of its product's entities that ran beside it.
+	// Each run counts its own requests: a product's are the sum of its runs'.
 	fmt.Fprintf(&sb, "requests sent: %s\n", strings.Join(products, ", "))
 	io.WriteString(w, sb.String())
 }
