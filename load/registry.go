@@ -20,6 +20,7 @@ type EntityTable struct {
 	Entity, Product string
 	Schema, Table   string // the table of its records, one row each
 	History         string // its history table, in Schema
+	Key             string // the column other tables name a record of it by (change_id)
 	Modified        string // the column of Plutora's last-modified time; "" when not incremental
 }
 
@@ -33,22 +34,17 @@ func EntityTables() []EntityTable {
 	return out
 }
 
-// tableOf says where e's records live. It is the one place that does: the
-// spec holds the table today; the descriptor will (docs/design.md, "Target
-// layout"), and then only this function changes.
+// tableOf is e's row, from its declaration: its table, and the column its
+// modified field lands in.
 func tableOf(e synctype.Entity) EntityTable {
-	s, err := specFor(e.Name)
-	if err != nil {
-		panic("load: " + err.Error()) // TestSpecsCoverEveryEntity keeps the lists in step
-	}
-	sch, table, _ := strings.Cut(s.table, ".")
-	t := EntityTable{Entity: e.Name, Product: string(e.Product), Schema: sch, Table: table, History: table + "_history"}
+	sch, table, _ := strings.Cut(e.Table, ".")
+	t := EntityTable{Entity: e.Name, Product: string(e.Product), Schema: sch, Table: table, History: table + "_history", Key: e.Key}
 	if e.Incremental() {
-		i := slices.IndexFunc(s.cols, func(c column) bool { return slices.Equal(c.path, []string{e.ModifiedField}) })
+		i := slices.IndexFunc(e.Columns, func(c synctype.Column) bool { return slices.Equal(c.Path, []string{e.ModifiedField}) })
 		if i < 0 {
 			panic("load: " + e.Name + " has no column for its modified field " + e.ModifiedField)
 		}
-		t.Modified = s.cols[i].name
+		t.Modified = e.Columns[i].Name
 	}
 	return t
 }
@@ -67,22 +63,24 @@ func RegisterEntities(ctx context.Context, db *sql.DB) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, schema.LockID); err != nil {
 		return fmt.Errorf("register entities: migration lock: %w", err)
 	}
-	var cols [6][]string
+	var cols [7][]string
 	for _, t := range EntityTables() {
-		for i, v := range []string{t.Entity, t.Product, t.Schema, t.Table, t.History, t.Modified} {
+		for i, v := range []string{t.Entity, t.Product, t.Schema, t.Table, t.History, t.Key, t.Modified} {
 			cols[i] = append(cols[i], v)
 		}
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO plutora_sync.entities AS e (entity, product, table_schema, table_name, history_table, modified_column)
-		SELECT entity, product, table_schema, table_name, history_table, NULLIF(modified_column, '')
-		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-			AS r(entity, product, table_schema, table_name, history_table, modified_column)
+		INSERT INTO plutora_sync.entities AS e (entity, product, table_schema, table_name, history_table, key_column, modified_column)
+		SELECT entity, product, table_schema, table_name, history_table, NULLIF(key_column, ''), NULLIF(modified_column, '')
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+			AS r(entity, product, table_schema, table_name, history_table, key_column, modified_column)
 		ON CONFLICT (entity) DO UPDATE SET product = EXCLUDED.product, table_schema = EXCLUDED.table_schema,
-			table_name = EXCLUDED.table_name, history_table = EXCLUDED.history_table, modified_column = EXCLUDED.modified_column
-		WHERE (e.product, e.table_schema, e.table_name, e.history_table, e.modified_column)
-			IS DISTINCT FROM (EXCLUDED.product, EXCLUDED.table_schema, EXCLUDED.table_name, EXCLUDED.history_table, EXCLUDED.modified_column)`,
-		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]))
+			table_name = EXCLUDED.table_name, history_table = EXCLUDED.history_table, key_column = EXCLUDED.key_column,
+			modified_column = EXCLUDED.modified_column
+		WHERE (e.product, e.table_schema, e.table_name, e.history_table, e.key_column, e.modified_column)
+			IS DISTINCT FROM (EXCLUDED.product, EXCLUDED.table_schema, EXCLUDED.table_name, EXCLUDED.history_table,
+				EXCLUDED.key_column, EXCLUDED.modified_column)`,
+		pq.Array(cols[0]), pq.Array(cols[1]), pq.Array(cols[2]), pq.Array(cols[3]), pq.Array(cols[4]), pq.Array(cols[5]), pq.Array(cols[6]))
 	if err != nil {
 		return fmt.Errorf("register entities: %w", err)
 	}

@@ -63,7 +63,8 @@ func TestRegisterEntities(t *testing.T) {
 		t.Helper()
 		var out []load.EntityTable
 		if err := db.Select(&out, `SELECT entity AS "entity", product AS "product", table_schema AS "schema",
-			table_name AS "table", history_table AS "history", coalesce(modified_column, '') AS "modified"
+			table_name AS "table", history_table AS "history", coalesce(key_column, '') AS "key",
+			coalesce(modified_column, '') AS "modified"
 			FROM plutora_sync.entities WHERE entity <> 'gizmos' ORDER BY entity`); err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +75,7 @@ func TestRegisterEntities(t *testing.T) {
 		t.Fatalf("the template holds %d entities, want %d: %v", len(want), len(load.EntityTables()), want)
 	}
 	for _, q := range []string{
-		`UPDATE plutora_sync.entities SET table_name = 'elsewhere', modified_column = NULL WHERE entity = 'changes'`,
+		`UPDATE plutora_sync.entities SET table_name = 'elsewhere', key_column = NULL, modified_column = NULL WHERE entity = 'changes'`,
 		`INSERT INTO plutora_sync.entities (entity, product, table_schema, table_name, history_table)
 			VALUES ('gizmos', 'plutora', 'plutora', 'gizmos', 'gizmos_history')`,
 	} {

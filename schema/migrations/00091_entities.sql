@@ -2,7 +2,8 @@
 -- over all entities read plutora_sync.entities instead of naming every entity
 -- and table, so adding an entity adds a row, never a view. The rows are not
 -- written here: the worker upserts them from its entity list right after
--- migrating, under the migration lock (load.RegisterEntities).
+-- migrating, under the migration lock (load.RegisterEntities), from each
+-- entity's declaration (schema/synctype).
 --
 -- reporting.freshness and reporting.freshness_lag are re-created over it one
 -- last time, with the same columns and meaning: freshness is 00077's with its
@@ -27,6 +28,7 @@ CREATE TABLE plutora_sync.entities (
     table_schema    text NOT NULL,
     table_name      text NOT NULL,
     history_table   text NOT NULL,
+    key_column      text,
     modified_column text,
     incremental     boolean GENERATED ALWAYS AS (modified_column IS NOT NULL) STORED
 );
@@ -37,6 +39,7 @@ COMMENT ON COLUMN plutora_sync.entities.product IS 'The API that serves it: plut
 COMMENT ON COLUMN plutora_sync.entities.table_schema IS 'The schema of its table.';
 COMMENT ON COLUMN plutora_sync.entities.table_name IS 'Its table, in table_schema: one row per record.';
 COMMENT ON COLUMN plutora_sync.entities.history_table IS 'Its history table, in table_schema: the versions replaced.';
+COMMENT ON COLUMN plutora_sync.entities.key_column IS 'The column other tables and views name a record of it by (change_id).';
 COMMENT ON COLUMN plutora_sync.entities.modified_column IS 'The column of Plutora''s last-modified time, which incremental runs filter on; NULL when the API has none.';
 COMMENT ON COLUMN plutora_sync.entities.incremental IS 'Whether it is read incrementally (it has a modified column); the others are swept whole.';
 
