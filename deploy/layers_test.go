@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,7 +83,8 @@ func TestImportsRunDown(t *testing.T) {
 }
 
 // moduleImports returns, for each directory under root holding non-test Go
-// files, the module's packages they import (directories relative to root).
+// files, the module's packages they import, each once (directories relative
+// to root).
 func moduleImports(t *testing.T, root string) map[string][]string {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -108,7 +110,7 @@ func moduleImports(t *testing.T, root string) map[string][]string {
 		dir = filepath.ToSlash(dir)
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
-			if rest, ok := strings.CutPrefix(p, modulePath); ok && rest != dir {
+			if rest, ok := strings.CutPrefix(p, modulePath); ok && rest != dir && !slices.Contains(out[dir], rest) {
 				out[dir] = append(out[dir], rest)
 			}
 		}
