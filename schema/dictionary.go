@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"database/sql"
+	_ "embed" // the change notes
 	"fmt"
 	"slices"
 	"strings"
@@ -18,6 +19,12 @@ var entityKeys = []struct{ key, view string }{
 	{"environment_id", "environments"}, {"host_id", "hosts"}, {"system_id", "systems"},
 	{"organization_id", "organizations"}, {"user_id", "users"}, {"environment_group_id", "environment_groups"},
 }
+
+// changeNotes ends the dictionary: what changed in the reporting views
+// (renames and removals included), kept by hand beside the migrations.
+//
+//go:embed changes.md
+var changeNotes string
 
 type dictColumn struct{ name, typ, comment string }
 
@@ -55,6 +62,7 @@ func Dictionary(ctx context.Context, db *sql.DB) (string, error) {
 			b.WriteString("\n")
 		}
 	}
+	b.WriteString(changeNotes)
 	return b.String(), nil
 }
 
