@@ -108,19 +108,24 @@ FROM plutora.releases WHERE _deleted_at IS NULL;
 
 -- One row per (release, change): a change may list a release more than
 -- once, so its first element stands for the pair, with the flags of all of
--- them. Written per row (no GROUP BY over the table), so that a join from
--- reporting.releases filtered on release_identifier reaches the indexes.
+-- them. Written per row, the pair's elements and the liveness of both
+-- records read in one lateral subquery: no GROUP BY over the table, and
+-- two relations only, so that a join from reporting.releases filtered on
+-- release_identifier, with more views beside it, still reaches the
+-- indexes (PostgreSQL plans a join of more than from_collapse_limit, 8,
+-- relations in pieces).
 CREATE VIEW reporting.release_changes AS
 SELECT d.release_id, d.change_id,
        CASE WHEN f.is_actual THEN 'actual' WHEN f.is_target THEN 'target' ELSE 'related' END AS relation,
        f.is_target, f.is_actual
 FROM plutora.change_delivery_releases d
-JOIN plutora.changes c ON c.id = d.change_id AND c._deleted_at IS NULL
-JOIN plutora.releases r ON r.id = d.release_id AND r._deleted_at IS NULL
 CROSS JOIN LATERAL (
     SELECT min(x.ordinal) AS first_ordinal, COALESCE(bool_or(x.target_release), false) AS is_target,
            COALESCE(bool_or(x.actual_delivery_release), false) AS is_actual
-    FROM plutora.change_delivery_releases x WHERE x.change_id = d.change_id AND x.release_id = d.release_id
+    FROM plutora.change_delivery_releases x
+    WHERE x.change_id = d.change_id AND x.release_id = d.release_id
+      AND EXISTS (SELECT 1 FROM plutora.changes c WHERE c.id = d.change_id AND c._deleted_at IS NULL)
+      AND EXISTS (SELECT 1 FROM plutora.releases r WHERE r.id = d.release_id AND r._deleted_at IS NULL)
 ) f
 WHERE d.ordinal = f.first_ordinal;
 

@@ -59,7 +59,10 @@ DROP VIEW reporting.change_status_daily, reporting.release_status_daily, reporti
 
 -- seen_from is the start of the first version read: the oldest history row,
 -- else the current row. Only a period begun before the record was first
--- read needs it (its first).
+-- read needs it (its first), and only a record written again since has
+-- history to look in. The views stay at three relations (periods, record,
+-- the split): PostgreSQL plans a join of more than 8 relations in pieces,
+-- and a BI query joins several views.
 CREATE VIEW reporting.change_status_history AS
 SELECT p.id AS change_id, s.status, s.status_id, s.observed, s.valid_from, s.valid_to,
        COALESCE(s.valid_to, now()) - s.valid_from AS time_in_status,
@@ -67,12 +70,10 @@ SELECT p.id AS change_id, s.status, s.status_id, s.observed, s.valid_from, s.val
 FROM plutora.changes_status_periods p
 JOIN plutora.changes c ON c.id = p.id AND c._deleted_at IS NULL
 CROSS JOIN LATERAL (
-    SELECT min(h.valid_from) AS first_from FROM plutora.changes_history h
-    WHERE h.id = p.id AND p.valid_from < c._first_seen_at
-) fh
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN p.valid_from < c._first_seen_at
-                THEN COALESCE(fh.first_from, c.last_modified_date, c._last_changed_at) END AS seen_from
+    SELECT CASE WHEN p.valid_from >= c._first_seen_at THEN NULL
+                WHEN c._last_changed_at = c._first_seen_at THEN COALESCE(c.last_modified_date, c._last_changed_at)
+                ELSE COALESCE((SELECT min(h.valid_from) FROM plutora.changes_history h WHERE h.id = p.id),
+                              c.last_modified_date, c._last_changed_at) END AS seen_from
 ) f
 CROSS JOIN LATERAL (
     SELECT NULL::text AS status, NULL::uuid AS status_id, false AS observed,
@@ -90,12 +91,10 @@ SELECT p.id AS defect_id, s.status, s.status_id, s.observed, s.valid_from, s.val
 FROM plutora.defects_status_periods p
 JOIN plutora.defects d ON d.id = p.id AND d._deleted_at IS NULL
 CROSS JOIN LATERAL (
-    SELECT min(h.valid_from) AS first_from FROM plutora.defects_history h
-    WHERE h.id = p.id AND p.valid_from < d._first_seen_at
-) fh
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN p.valid_from < d._first_seen_at
-                THEN COALESCE(fh.first_from, d.last_modified_date, d._last_changed_at) END AS seen_from
+    SELECT CASE WHEN p.valid_from >= d._first_seen_at THEN NULL
+                WHEN d._last_changed_at = d._first_seen_at THEN COALESCE(d.last_modified_date, d._last_changed_at)
+                ELSE COALESCE((SELECT min(h.valid_from) FROM plutora.defects_history h WHERE h.id = p.id),
+                              d.last_modified_date, d._last_changed_at) END AS seen_from
 ) f
 CROSS JOIN LATERAL (
     SELECT NULL::text AS status, NULL::uuid AS status_id, false AS observed,
@@ -130,19 +129,25 @@ FROM reporting.defect_status_history GROUP BY defect_id, status, observed;
 
 -- Records per (status, observed) at the end of each day of the reporting
 -- time zone, from the first period's day to today: each period adds one on
--- the day it began and takes it back on the day it ended, summed per day in
--- one pass over the history. The days are integers added to a date: no
--- timestamp, so no session setting, takes part.
+-- the day it began and takes it back on the day it ended. One pass over the
+-- history counts both (two grouping sets: a row of the first has no end
+-- day grouped); the running sum per day follows. The days are integers
+-- added to a date: no timestamp, so no session setting, takes part.
 CREATE VIEW reporting.change_status_daily AS
 WITH tz AS (
     SELECT COALESCE((SELECT time_zone FROM plutora_sync.reporting_settings), 'UTC') AS zone
-), per_day AS (
-    SELECT h.status, h.observed, e.day, sum(e.delta) AS delta
+), ends AS (
+    SELECT h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date AS began,
+           (h.valid_to AT TIME ZONE tz.zone)::date AS ended,
+           GROUPING((h.valid_from AT TIME ZONE tz.zone)::date) = 0 AS is_begin, count(*) AS n
     FROM reporting.change_status_history h CROSS JOIN tz
-    CROSS JOIN LATERAL (VALUES ((h.valid_from AT TIME ZONE tz.zone)::date, 1),
-                               ((h.valid_to AT TIME ZONE tz.zone)::date, -1)) AS e (day, delta)
-    WHERE e.day IS NOT NULL
-    GROUP BY h.status, h.observed, e.day
+    GROUP BY GROUPING SETS ((h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date),
+                            (h.status, h.observed, (h.valid_to AT TIME ZONE tz.zone)::date))
+), per_day AS (
+    SELECT status, observed, CASE WHEN is_begin THEN began ELSE ended END AS day,
+           sum(CASE WHEN is_begin THEN n ELSE -n END) AS delta
+    FROM ends WHERE is_begin OR ended IS NOT NULL
+    GROUP BY 1, 2, 3
 ), grid AS (
     SELECT s.status, s.observed, b.first_day + i AS day
     FROM (SELECT DISTINCT status, observed FROM per_day) s,
@@ -157,13 +162,18 @@ LEFT JOIN per_day p ON p.status IS NOT DISTINCT FROM g.status AND p.observed = g
 CREATE VIEW reporting.release_status_daily AS
 WITH tz AS (
     SELECT COALESCE((SELECT time_zone FROM plutora_sync.reporting_settings), 'UTC') AS zone
-), per_day AS (
-    SELECT h.status, h.observed, e.day, sum(e.delta) AS delta
+), ends AS (
+    SELECT h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date AS began,
+           (h.valid_to AT TIME ZONE tz.zone)::date AS ended,
+           GROUPING((h.valid_from AT TIME ZONE tz.zone)::date) = 0 AS is_begin, count(*) AS n
     FROM reporting.release_status_history h CROSS JOIN tz
-    CROSS JOIN LATERAL (VALUES ((h.valid_from AT TIME ZONE tz.zone)::date, 1),
-                               ((h.valid_to AT TIME ZONE tz.zone)::date, -1)) AS e (day, delta)
-    WHERE e.day IS NOT NULL
-    GROUP BY h.status, h.observed, e.day
+    GROUP BY GROUPING SETS ((h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date),
+                            (h.status, h.observed, (h.valid_to AT TIME ZONE tz.zone)::date))
+), per_day AS (
+    SELECT status, observed, CASE WHEN is_begin THEN began ELSE ended END AS day,
+           sum(CASE WHEN is_begin THEN n ELSE -n END) AS delta
+    FROM ends WHERE is_begin OR ended IS NOT NULL
+    GROUP BY 1, 2, 3
 ), grid AS (
     SELECT s.status, s.observed, b.first_day + i AS day
     FROM (SELECT DISTINCT status, observed FROM per_day) s,
@@ -178,13 +188,18 @@ LEFT JOIN per_day p ON p.status IS NOT DISTINCT FROM g.status AND p.observed = g
 CREATE VIEW reporting.defect_status_daily AS
 WITH tz AS (
     SELECT COALESCE((SELECT time_zone FROM plutora_sync.reporting_settings), 'UTC') AS zone
-), per_day AS (
-    SELECT h.status, h.observed, e.day, sum(e.delta) AS delta
+), ends AS (
+    SELECT h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date AS began,
+           (h.valid_to AT TIME ZONE tz.zone)::date AS ended,
+           GROUPING((h.valid_from AT TIME ZONE tz.zone)::date) = 0 AS is_begin, count(*) AS n
     FROM reporting.defect_status_history h CROSS JOIN tz
-    CROSS JOIN LATERAL (VALUES ((h.valid_from AT TIME ZONE tz.zone)::date, 1),
-                               ((h.valid_to AT TIME ZONE tz.zone)::date, -1)) AS e (day, delta)
-    WHERE e.day IS NOT NULL
-    GROUP BY h.status, h.observed, e.day
+    GROUP BY GROUPING SETS ((h.status, h.observed, (h.valid_from AT TIME ZONE tz.zone)::date),
+                            (h.status, h.observed, (h.valid_to AT TIME ZONE tz.zone)::date))
+), per_day AS (
+    SELECT status, observed, CASE WHEN is_begin THEN began ELSE ended END AS day,
+           sum(CASE WHEN is_begin THEN n ELSE -n END) AS delta
+    FROM ends WHERE is_begin OR ended IS NOT NULL
+    GROUP BY 1, 2, 3
 ), grid AS (
     SELECT s.status, s.observed, b.first_day + i AS day
     FROM (SELECT DISTINCT status, observed FROM per_day) s,
