@@ -130,7 +130,7 @@ func guard(ctx context.Context, dsn string) error {
 
 // exampleQueries are printed after a demo; the demo test runs each.
 var exampleQueries = []struct{ Title, SQL string }{
-	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
+	{"Changes per status", `SELECT status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
 	{"The latest releases and how many changes each delivers",
 		`SELECT r.release_identifier, r.name, r.implementation_date, count(rc.change_id) AS changes
 FROM reporting.releases r LEFT JOIN reporting.release_changes rc USING (release_id)
