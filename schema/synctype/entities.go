@@ -131,6 +131,21 @@ var declared = []Entity{
 		},
 		Periods: &Periods{Status: "status", StatusID: "status_id", Born: "created_date"},
 	},
+	{
+		// Environment bookings (docs/plutora-api.md, "Core objects"): always
+		// paged, no modified field to filter on, no GET by id. The state is
+		// derived from the neighbours and changes without the timeStamp.
+		Name: "bookings", Product: ProductPlutora, IDField: "id",
+		List:  Route{"GET", "/Bookings"},
+		Table: "plutora.bookings", Key: "booking_id",
+		Columns: []Column{
+			col("environment_id", KindUUID, "environmentId"), col("is_environment_group", KindBool, "isEnvironmentGroup"),
+			col("release_id", KindUUID, "releaseId"), col("phase_id", KindUUID, "phaseId"), col("tebr_id", KindUUID, "tebrId"),
+			col("start_date", KindDate, "startDate"), col("end_date", KindDate, "endDate"),
+			col("status", KindText, "status"), col("state", KindText, "state"),
+			col("status_updater_id", KindUUID, "statusUpdaterId"), col("time_stamp", KindTime, "timeStamp"),
+		},
+	},
 	// Reference data (docs/plutora-api.md, "Endpoints" and "Records"): what
 	// the records' typed ids join to.
 	{
