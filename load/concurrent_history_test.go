@@ -122,8 +122,8 @@ func assertVersions(ctx context.Context, t *testing.T, db *sqlx.DB, id string, h
 		t.Errorf("the row does not hold the last version, %s", current)
 	}
 	var periods, want []string
-	if err := db.SelectContext(ctx, &periods, `SELECT concat_ws(' ', release_status, valid_to IS NULL) FROM reporting.release_status_history
-		WHERE release_id = $1 ORDER BY valid_from, valid_to`, id); err != nil {
+	if err := db.SelectContext(ctx, &periods, `SELECT concat_ws(' ', status, valid_to IS NULL) FROM plutora.releases_status_periods
+		WHERE id = $1 ORDER BY valid_from, valid_to`, id); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range hist {

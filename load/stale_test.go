@@ -48,8 +48,8 @@ func TestStalePageDoesNotTakeARowBack(t *testing.T) {
 			WHERE id = $1 ORDER BY valid_from, valid_to`, id); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SelectContext(ctx, &periods, `SELECT concat_ws(' ', release_status, valid_to IS NULL) FROM reporting.release_status_history
-			WHERE release_id = $1 ORDER BY valid_from, valid_to`, id); err != nil {
+		if err := db.SelectContext(ctx, &periods, `SELECT concat_ws(' ', status, valid_to IS NULL) FROM plutora.releases_status_periods
+			WHERE id = $1 ORDER BY valid_from, valid_to`, id); err != nil {
 			t.Fatal(err)
 		}
 		return row, hist, periods
