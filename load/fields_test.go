@@ -16,7 +16,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
-	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
@@ -27,7 +26,7 @@ import (
 func TestEveryTableFieldByField(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := loadtest.NewDB(t)
+	db := newTestDB(t)
 	w, err := NewWriter(db, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +323,7 @@ func wantUUID(s string) any {
 // sandbox serves has a typed column.
 func TestSpecCoversTablesAndRecords(t *testing.T) {
 	t.Parallel()
-	db := loadtest.NewDB(t)
+	db := newTestDB(t)
 	srv, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Quirks: plutoratest.AllQuirks(), Sizes: plutoratest.Sizes{
 		Changes: 50, Releases: 20, Environments: 10, Hosts: 10, Systems: 10, Defects: 30}})
 	if err != nil {

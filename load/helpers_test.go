@@ -15,6 +15,9 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
+// The tests inside the package get their databases from loadtest too.
+func init() { load.SetTestDB(loadtest.NewDB) }
+
 // smallSizes keeps test data small; every entity has records.
 var smallSizes = plutoratest.Sizes{Changes: 250, Releases: 60, Environments: 20, Hosts: 50, Systems: 15, Defects: 120}
 

@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -28,23 +27,4 @@ func (w *Writer) SaveNextRun(ctx context.Context, n NextRun) error {
 		return fmt.Errorf("save the next run of %s: %w", n.Entity, err)
 	}
 	return nil
-}
-
-// NextRuns returns the next runs the daemon recorded, by product and entity
-// ("plutora/changes").
-func NextRuns(ctx context.Context, db *sql.DB) (map[string]NextRun, error) {
-	rows, err := db.QueryContext(ctx, `SELECT product, entity, due_at, reason FROM plutora_sync.next_runs`)
-	if err != nil {
-		return nil, fmt.Errorf("read the next runs: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]NextRun{}
-	for rows.Next() {
-		var n NextRun
-		if err := rows.Scan(&n.Product, &n.Entity, &n.Due, &n.Reason); err != nil {
-			return nil, fmt.Errorf("read the next runs: %w", err)
-		}
-		out[string(n.Product)+"/"+n.Entity] = n
-	}
-	return out, rows.Err()
 }

@@ -38,6 +38,8 @@ type EntityStatus struct {
 	LastRunStatus    string         // "" when never run
 	LastFailureAt    *time.Time
 	LastFailure      string // the error of the last failed run among the entity's last RunWindow runs
+	WarningAt        *time.Time
+	Warning          string // the warning of its last completed run, when that run ended with one
 	Quarantined      int64
 	QuarantineWhy    string // the reasons and their counts, most frequent first
 	PendingDeletions int64
@@ -153,16 +155,32 @@ func ReadOverview(ctx context.Context, db *sql.DB, f RunFilter, lockKeys []int64
 	return o, nil
 }
 
+// ReadFreshness reads every entity's line of reporting.freshness, as
+// ReadOverview does, in one read-only transaction.
+func ReadFreshness(ctx context.Context, db *sql.DB) ([]EntityStatus, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("freshness: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	var o Overview
+	if err := readEntities(ctx, tx, &o); err != nil {
+		return nil, fmt.Errorf("freshness: %w", err)
+	}
+	return o.Entities, nil
+}
+
 func readEntities(ctx context.Context, tx *sql.Tx, o *Overview) error {
-	// The last failure is looked for among the entity's last RunWindow runs
-	// (run_entities_entity, backwards), not in the whole ledger.
+	// The last failure, and the last completed run (for its warning), are
+	// looked for among the entity's last RunWindow runs (run_entities_entity,
+	// backwards), not in the whole ledger.
 	rows, err := tx.QueryContext(ctx, `
 		SELECT f.product, f.entity, f.last_success_at, coalesce(f.rows, 0),
 			extract(epoch FROM f.lag_p50), extract(epoch FROM f.lag_p95),
 			extract(epoch FROM f.expected_interval), coalesce(f.last_run_status, ''),
 			f.quarantined, coalesce(f.quarantine_reasons, ''), f.pending_deletions, coalesce(f.pending_deletions_reason, ''),
 			n.due_at, coalesce(n.reason, ''), coalesce(k.failures, 0), coalesce(k.failure, ''),
-			lf.at, coalesce(lf.error, '')
+			lf.at, coalesce(lf.error, ''), lc.at, coalesce(lc.error, '')
 		FROM reporting.freshness f
 		LEFT JOIN plutora_sync.next_runs n ON n.product = f.product AND n.entity = f.entity
 		LEFT JOIN LATERAL (SELECT failures, failure FROM plutora_sync.checkpoints c
@@ -172,6 +190,11 @@ func readEntities(ctx context.Context, tx *sql.Tx, o *Overview) error {
 				WHERE entity = f.entity ORDER BY run_id DESC LIMIT $1) e
 			JOIN plutora_sync.runs r ON r.id = e.run_id
 			WHERE r.status = 'failed' ORDER BY e.run_id DESC LIMIT 1) lf ON true
+		LEFT JOIN LATERAL (SELECT r.status, r.finished_at AS at, coalesce(e.error, r.error) AS error
+			FROM (SELECT run_id, error FROM plutora_sync.run_entities
+				WHERE entity = f.entity ORDER BY run_id DESC LIMIT $1) e
+			JOIN plutora_sync.runs r ON r.id = e.run_id
+			WHERE r.status IN ('success', 'warning') ORDER BY e.run_id DESC LIMIT 1) lc ON lc.status = 'warning'
 		ORDER BY f.product, f.entity`, RunWindow)
 	if err != nil {
 		return err
@@ -179,14 +202,14 @@ func readEntities(ctx context.Context, tx *sql.Tx, o *Overview) error {
 	defer rows.Close()
 	for rows.Next() {
 		var e EntityStatus
-		var success, due, failed sql.NullTime
+		var success, due, failed, warned sql.NullTime
 		var p50, p95, every sql.NullFloat64
 		if err := rows.Scan(&e.Product, &e.Entity, &success, &e.Rows, &p50, &p95, &every, &e.LastRunStatus,
 			&e.Quarantined, &e.QuarantineWhy, &e.PendingDeletions, &e.PendingWhy, &due, &e.NextReason,
-			&e.PageFailures, &e.PageFailure, &failed, &e.LastFailure); err != nil {
+			&e.PageFailures, &e.PageFailure, &failed, &e.LastFailure, &warned, &e.Warning); err != nil {
 			return err
 		}
-		e.LastSuccess, e.NextDue, e.LastFailureAt = timePtr(success), timePtr(due), timePtr(failed)
+		e.LastSuccess, e.NextDue, e.LastFailureAt, e.WarningAt = timePtr(success), timePtr(due), timePtr(failed), timePtr(warned)
 		e.LagP50, e.LagP95, e.Interval = seconds(p50), seconds(p95), seconds(every)
 		o.Entities = append(o.Entities, e)
 	}

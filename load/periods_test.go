@@ -103,10 +103,11 @@ func TestStatusPeriodsAndTypedHistoryAtLoad(t *testing.T) {
 		t.Error("the all-zero GUID is not NULL in the typed column, or raw lost it")
 	}
 	// The views read the periods: one open period, in status Approved.
-	if n := count(t, db, "SELECT count(*) FROM reporting.change_status_history WHERE change_number = 4711 AND valid_to IS NULL AND change_status = 'Approved'"); n != 1 {
+	if n := count(t, db, `SELECT count(*) FROM reporting.change_status_history h JOIN reporting.changes c USING (change_id)
+		WHERE c.change_number = 4711 AND h.valid_to IS NULL AND h.status = 'Approved'`); n != 1 {
 		t.Errorf("reporting.change_status_history: %d open Approved periods, want 1", n)
 	}
-	if n := count(t, db, "SELECT changes FROM reporting.change_status_daily WHERE day = '2025-01-15' AND change_status = 'Draft'"); n != 1 {
+	if n := count(t, db, "SELECT changes FROM reporting.change_status_daily WHERE calendar_date = '2025-01-15' AND status = 'Draft'"); n != 1 {
 		t.Errorf("reporting.change_status_daily: %d Draft changes on 2025-01-15, want 1", n)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"testing"
-
-	"github.com/plutora-sync/plutora-sync/load/loadtest"
 )
 
 // TestCloseWhileAPageIsWritten: Close called while a page write holds its
@@ -16,7 +14,7 @@ import (
 func TestCloseWhileAPageIsWritten(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	w, err := NewWriter(loadtest.NewDB(t), nil)
+	w, err := NewWriter(newTestDB(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,18 +14,22 @@ import (
 // reportingQueries are the questions of issue 16 whose speed matters, as
 // docs/warehouse.md asks them.
 var reportingQueries = []struct{ name, sql string }{
-	{"one change's status history", `SELECT change_status, valid_from, valid_to, time_in_status
-		FROM reporting.change_status_history WHERE change_number = 10000 ORDER BY valid_from`},
-	{"status at the end of each of the last 30 days", `SELECT day, change_status, changes
-		FROM reporting.change_status_daily WHERE day > current_date - 30 ORDER BY day, change_status`},
-	{"time in status for one release's changes", `SELECT h.change_number, h.change_status, sum(h.time_in_status)
-		FROM reporting.release_changes rc JOIN reporting.change_status_history h USING (change_id)
-		WHERE rc.release_identifier = 'PR-1000' GROUP BY 1, 2`},
-	{"a release's changes with status, priority and systems", `SELECT rc.change_number, rc.change_name, rc.relation,
-		c.change_status, c.change_priority, string_agg(s.system_name, ', ')
-		FROM reporting.release_changes rc JOIN reporting.changes c USING (change_id)
-		LEFT JOIN reporting.change_systems s USING (change_id)
-		WHERE rc.release_identifier = 'PR-1000' GROUP BY 1, 2, 3, 4, 5`},
+	{"one change's status history", `SELECT h.status, h.observed, h.valid_from, h.valid_to, h.time_in_status
+		FROM reporting.changes c JOIN reporting.change_status_history h USING (change_id)
+		WHERE c.change_number = 10000 ORDER BY h.valid_from`},
+	{"status at the end of each of the last 30 days", `SELECT calendar_date, status, changes
+		FROM reporting.change_status_daily WHERE calendar_date > current_date - 30 ORDER BY calendar_date, status`},
+	{"time in status for one release's changes", `SELECT c.change_number, h.status, sum(h.time_in_status_hours)
+		FROM reporting.releases r JOIN reporting.release_changes rc USING (release_id)
+		JOIN reporting.changes c USING (change_id)
+		JOIN reporting.change_status_history h ON h.change_id = rc.change_id
+		WHERE r.release_identifier = 'PR-1000' GROUP BY 1, 2`},
+	{"a release's changes with status, priority and systems", `SELECT c.change_number, c.name, rc.relation,
+		c.status, c.priority, string_agg(s.system_name, ', ')
+		FROM reporting.releases r JOIN reporting.release_changes rc USING (release_id)
+		JOIN reporting.changes c USING (change_id)
+		LEFT JOIN reporting.change_systems s ON s.change_id = rc.change_id
+		WHERE r.release_identifier = 'PR-1000' GROUP BY 1, 2, 3, 4, 5`},
 	{"freshness", `SELECT * FROM reporting.freshness`},
 }
 

@@ -42,10 +42,10 @@ func TestReportingViews(t *testing.T) {
 		releases[r.ID] = r.Identifier
 		var got struct {
 			Identifier string  `db:"identifier"`
-			Status     *string `db:"release_status"`
+			Status     *string `db:"status"`
 			Periods    int     `db:"periods"`
 		}
-		if err := db.GetContext(ctx, &got, `SELECT r.release_identifier AS identifier, r.release_status,
+		if err := db.GetContext(ctx, &got, `SELECT r.release_identifier AS identifier, r.status,
 			(SELECT count(*) FROM reporting.release_status_history h WHERE h.release_id = r.release_id AND h.valid_to IS NULL) AS periods
 			FROM reporting.releases r WHERE r.release_id = $1`, r.ID); err != nil {
 			t.Fatalf("release %s: %v", r.ID, err)
@@ -60,7 +60,7 @@ func TestReportingViews(t *testing.T) {
 		var c change
 		mustUnmarshal(t, raw, &c)
 		var status *string
-		if err := db.GetContext(ctx, &status, "SELECT change_status FROM reporting.changes WHERE change_id = $1", id); err != nil {
+		if err := db.GetContext(ctx, &status, "SELECT status FROM reporting.changes WHERE change_id = $1", id); err != nil {
 			t.Fatal(err)
 		}
 		if c.ChangeStatus != "" && (status == nil || *status != c.ChangeStatus) {
@@ -80,8 +80,9 @@ func TestReportingViews(t *testing.T) {
 	}
 	for k, rel := range links {
 		var got struct{ Ident, Relation string }
-		if err := db.GetContext(ctx, &got, `SELECT release_identifier AS ident, relation FROM reporting.release_changes
-			WHERE change_id = $1 AND release_id = $2`, k.change, k.release); err != nil {
+		if err := db.GetContext(ctx, &got, `SELECT r.release_identifier AS ident, rc.relation
+			FROM reporting.release_changes rc JOIN reporting.releases r USING (release_id)
+			WHERE rc.change_id = $1 AND rc.release_id = $2`, k.change, k.release); err != nil {
 			t.Errorf("release_changes %s → %s: %v", k.change, k.release, err)
 			continue
 		}
@@ -114,8 +115,8 @@ func TestReportingViews(t *testing.T) {
 		hosted[h.EnvironmentID] = true
 		for _, l := range h.Layers {
 			var env *string
-			if err := db.GetContext(ctx, &env, `SELECT environment FROM reporting.host_stack
-				WHERE host_id = $1 AND host = $2 AND component = $3 AND version = $4 AND stack_layer = $5 LIMIT 1`,
+			if err := db.GetContext(ctx, &env, `SELECT environment_name FROM reporting.host_stack
+				WHERE host_id = $1 AND host_name = $2 AND component = $3 AND version = $4 AND stack_layer = $5 LIMIT 1`,
 				id, h.Name, l.ComponentName, l.Version, l.StackLayer); err != nil {
 				t.Errorf("host_stack %s %s: %v", h.Name, l.ComponentName, err)
 				continue

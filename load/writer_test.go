@@ -266,12 +266,12 @@ func TestReleaseStatusOverTimeIsOneQuery(t *testing.T) {
 		}
 	}
 	type period struct {
-		Status string     `db:"release_status"`
+		Status string     `db:"status"`
 		From   time.Time  `db:"valid_from"`
 		To     *time.Time `db:"valid_to"`
 	}
 	var got []period
-	if err := db.SelectContext(ctx, &got, `SELECT release_status, valid_from, valid_to FROM reporting.release_status_history
+	if err := db.SelectContext(ctx, &got, `SELECT status, valid_from, valid_to FROM reporting.release_status_history
 		WHERE release_id = $1 ORDER BY valid_from`, id); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"database/sql"
+	_ "embed" // the change notes
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +13,12 @@ import (
 
 // dictionarySchemas are the schemas the data dictionary describes, in order.
 var dictionarySchemas = []string{"reporting", "plutora", "plutora_sync"}
+
+// changeNotes ends the dictionary: what changed in the reporting views
+// (renames and removals included), kept by hand beside the migrations.
+//
+//go:embed changes.md
+var changeNotes string
 
 type dictColumn struct{ name, typ, comment string }
 
@@ -49,6 +56,7 @@ func Dictionary(ctx context.Context, db *sql.DB) (string, error) {
 			b.WriteString("\n")
 		}
 	}
+	b.WriteString(changeNotes)
 	return b.String(), nil
 }
 

@@ -39,9 +39,9 @@ func TestUsersMigrationFillsRealFields(t *testing.T) {
 	check := func() {
 		t.Helper()
 		for q, want := range map[string]string{
-			`SELECT user_name || ' ' || first_name || ' ' || last_name || ' ' || coalesce(email, 'NULL') FROM reporting.users`: "ana.okafor@example.com Ana Okafor NULL",
-			`SELECT user_name || ' ' || first_name || ' ' || last_name FROM plutora.users_history`:                             "ana@example.com Ana Smith",
-			`SELECT raised_by_name FROM reporting.change_references`:                                                           "Ana Okafor",
+			`SELECT username || ' ' || first_name || ' ' || last_name || ' ' || coalesce(email, 'NULL') FROM reporting.users`: "ana.okafor@example.com Ana Okafor NULL",
+			`SELECT user_name || ' ' || first_name || ' ' || last_name FROM plutora.users_history`:                            "ana@example.com Ana Smith",
+			`SELECT raised_by_name FROM reporting.change_references`:                                                          "Ana Okafor",
 		} {
 			var got []string
 			if err := db.SelectContext(ctx, &got, q); err != nil {

@@ -133,7 +133,7 @@ func TestReferenceDataJoins(t *testing.T) {
 	// The reporting view resolves the same ids to sort orders.
 	var unresolved int
 	if err := db.Get(&unresolved, `SELECT count(*) FROM reporting.changes c JOIN reporting.change_references r USING (change_id)
-		WHERE (c.change_status_id IS NOT NULL AND r.change_status_sort_order IS NULL)
+		WHERE (c.status_id IS NOT NULL AND r.status_sort_order IS NULL)
 		   OR (c.raised_by_id IS NOT NULL AND r.raised_by_email IS NULL)`); err != nil || unresolved != 0 {
 		t.Errorf("reporting.change_references: %d changes unresolved (%v)", unresolved, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plutora-sync/plutora-sync/cmd/plutora-sync/console"
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
@@ -45,9 +46,9 @@ func syncCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 	// The logger writes through the progress display: on a terminal its
 	// lines go above the bars.
 	term := isTerminal(c.stderr)
-	pr := daemon.NewProgress(c.stderr, term)
+	pr := console.NewProgress(c.stderr, term)
 	logger := newLogger(pr, term, cfg.LogFormat, cfg.LogLevel, false)
-	return daemon.SyncNow(ctx, cfg, logger, daemon.SyncOptions{
+	return console.SyncNow(ctx, cfg, logger, console.SyncOptions{
 		Entities: entities, Full: *full, Census: *census, Progress: pr, Terminal: term, Force: *force,
 	})
 }
@@ -72,7 +73,7 @@ func migrateCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) er
 	}
 	term := isTerminal(c.stderr)
 	logger := newLogger(c.stderr, term, cfg.LogFormat, cfg.LogLevel, false)
-	return daemon.Migrate(ctx, cfg, logger, c.stdout, term)
+	return console.Migrate(ctx, cfg, logger, c.stdout, term)
 }
 
 func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
@@ -86,9 +87,9 @@ func statusCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) err
 	}
 	if *serve != "" {
 		logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, cfg.LogLevel, false)
-		return daemon.ServeStatus(ctx, cfg, *serve, logger, c.stdout, nil)
+		return console.ServeStatus(ctx, cfg, *serve, logger, c.stdout, nil)
 	}
-	return daemon.Status(ctx, cfg, c.stdout)
+	return console.Status(ctx, cfg, c.stdout)
 }
 
 func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
@@ -99,10 +100,10 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 	// warnings in its own lines.
 	cfg, err := config.Load(ctx)
 	if err != nil {
-		return configError{daemon.CheckConfigFailed(c.stdout, err)}
+		return configError{console.CheckConfigFailed(c.stdout, err)}
 	}
 	logger := newLogger(c.stderr, isTerminal(c.stderr), cfg.LogFormat, "warn", false)
-	return daemon.Check(ctx, cfg, logger, c.stdout)
+	return console.Check(ctx, cfg, logger, c.stdout)
 }
 
 func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
@@ -120,9 +121,9 @@ func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error
 		return err
 	}
 	term := isTerminal(c.stderr)
-	pr := daemon.NewProgress(c.stderr, term)
+	pr := console.NewProgress(c.stderr, term)
 	logger := newLogger(pr, term, cfg.LogFormat, "warn", false)
-	return daemon.Demo(ctx, cfg, logger, daemon.DemoOptions{
+	return console.Demo(ctx, cfg, logger, console.DemoOptions{
 		Force: *force, Seed: *seed, Scale: *scale, Out: c.stdout, Progress: pr, Terminal: term,
 	})
 }

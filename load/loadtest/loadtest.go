@@ -26,6 +26,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the postgres driver
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 	"github.com/plutora-sync/plutora-sync/schema"
 )
@@ -200,7 +201,7 @@ func buildTemplate(ctx context.Context, conn *sql.Conn, serverURL, name string) 
 	}
 	db, err := sql.Open("postgres", buildURL)
 	if err == nil {
-		err = schema.Migrate(ctx, db)
+		err = Migrate(ctx, db)
 		db.Close()
 	}
 	if err == nil {
@@ -213,9 +214,22 @@ func buildTemplate(ctx context.Context, conn *sql.Conn, serverURL, name string) 
 	return nil
 }
 
-// templateName names the template after a hash of the migrations.
+// Migrate migrates db as the worker does: the migrations, then the entity
+// rows (load.RegisterEntities).
+func Migrate(ctx context.Context, db *sql.DB) error {
+	if err := schema.Migrate(ctx, db); err != nil {
+		return err
+	}
+	return load.RegisterEntities(ctx, db)
+}
+
+// templateName names the template after a hash of what Migrate writes: the
+// migrations and the entity rows.
 func templateName() (string, error) {
 	h := sha256.New()
+	for _, e := range load.EntityTables() {
+		fmt.Fprintf(h, "%q\x00", e)
+	}
 	err := fs.WalkDir(schema.Migrations(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-
-	"github.com/plutora-sync/plutora-sync/schema"
 )
 
 // Server is a PostgreSQL server of a test's own: a cluster made by initdb in
@@ -68,7 +66,7 @@ func NewServer(t testing.TB) *Server {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	db := s.DB()
-	if err := schema.Migrate(ctx, db.DB); err != nil {
+	if err := Migrate(ctx, db.DB); err != nil {
 		t.Fatalf("loadtest: migrate the test's own server: %v", err)
 	}
 	return s

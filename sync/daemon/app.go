@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	gosync "sync"
@@ -243,21 +242,29 @@ func (a *App) recordAuthError(product synctype.Product, err error) {
 	}
 }
 
-// Migrate applies the migrations to the configured database; terminal
-// logs them as one line.
-func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.Writer, terminal bool) error {
+// Migrate applies the migrations to the configured database (terminal logs
+// them as one line) and returns the schema version it is at.
+func Migrate(ctx context.Context, cfg *config.Config, logger *slog.Logger, terminal bool) (version int64, err error) {
 	db, err := OpenDB(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer db.Close()
 	if err := migrate(ctx, db.DB, cfg.DatabaseURL, logger.With("component", "schema"), terminal); err != nil {
-		return err
+		return 0, err
 	}
 	cur, _, err := schema.Version(ctx, db.DB)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "database %s is at schema version %d\n", RedactURL(cfg.DatabaseURL), cur)
-	return nil
+	return cur, err
+}
+
+// waitObserver is the clients' Observer during a one-off sync: the metrics,
+// and the pacer's waits to the progress display.
+type waitObserver struct {
+	*sync.Metrics
+	waiting func(synctype.Product, time.Time, int, int)
+}
+
+func (o waitObserver) PacerWaiting(product synctype.Product, until time.Time, used, limit int) {
+	o.Metrics.PacerWaiting(product, until, used, limit)
+	o.waiting(product, until, used, limit)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
+	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/schema/redact"
 )
 
@@ -69,25 +70,19 @@ func EnsureDatabase(ctx context.Context, dsn string) (created bool, err error) {
 	}
 	db := sql.OpenDB(conn)
 	defer db.Close()
-	var exists bool
-	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+	if err := db.PingContext(ctx); err != nil {
 		return false, dbError("connect to server", dsn, err)
 	}
-	if exists {
-		return false, nil
+	created, err = schema.CreateDatabase(ctx, db, name)
+	var pqErr *pq.Error
+	switch {
+	case err == nil:
+		return created, nil
+	case errors.As(err, &pqErr) && pqErr.Code == "42501":
+		return false, fmt.Errorf("create database %s: %w: the role %s may not create databases; create it as a role that may (createdb %s)",
+			name, err, cfg.User, name)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name)); err != nil {
-		var pqErr *pq.Error
-		switch {
-		case errors.As(err, &pqErr) && pqErr.Code == "42P04": // created meanwhile
-			return false, nil
-		case errors.As(err, &pqErr) && pqErr.Code == "42501":
-			return false, fmt.Errorf("create database %s: %w: the role %s may not create databases; create it as a role that may (createdb %s)",
-				name, err, cfg.User, name)
-		}
-		return false, fmt.Errorf("create database %s: %w", name, err)
-	}
-	return true, nil
+	return false, fmt.Errorf("create database %s: %w", name, err)
 }
 
 // MissingDatabaseError is the answer of a server that does not have the

@@ -8,13 +8,13 @@ import (
 	"github.com/lib/pq"
 )
 
-// dbTLSWarning says why the database connection can be read or
+// DBTLSWarning says why the database connection can be read or
 // impersonated on the network: a host that is not loopback (nor a Unix
 // socket) reached with an sslmode that does not verify the server. It
 // returns "" when there is nothing to warn about. dsn is a lib/pq URL or
 // key=value string; the PG* environment variables count, as they do for the
 // driver.
-func dbTLSWarning(dsn string) (string, error) {
+func DBTLSWarning(dsn string) (string, error) {
 	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
 		return "", err

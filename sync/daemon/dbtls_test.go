@@ -1,13 +1,9 @@
 package daemon
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 )
 
 // unsetPGEnv clears the PG* variables lib/pq reads, for the test's duration.
@@ -46,12 +42,12 @@ func TestDBTLSWarning(t *testing.T) {
 		{"key=value, verify-full", "host=db.internal dbname=plutora sslmode=verify-full", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := dbTLSWarning(tt.dsn)
+			got, err := DBTLSWarning(tt.dsn)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.want == "" && got != "" || !strings.Contains(got, tt.want) {
-				t.Errorf("dbTLSWarning(%q) = %q, want it to contain %q", tt.dsn, got, tt.want)
+				t.Errorf("DBTLSWarning(%q) = %q, want it to contain %q", tt.dsn, got, tt.want)
 			}
 			if strings.Contains(got, "pw") {
 				t.Errorf("the warning shows the password: %q", got)
@@ -65,39 +61,7 @@ func TestDBTLSWarning(t *testing.T) {
 func TestDBTLSWarningEnvironment(t *testing.T) {
 	unsetPGEnv(t)
 	t.Setenv("PGSSLMODE", "verify-full")
-	if got, err := dbTLSWarning("postgres://u@db.example.com/plutora"); err != nil || got != "" {
+	if got, err := DBTLSWarning("postgres://u@db.example.com/plutora"); err != nil || got != "" {
 		t.Errorf("with PGSSLMODE=verify-full: %q, %v; want no warning", got, err)
-	}
-}
-
-// check prints the warning as a WARN line for a database on the network,
-// none for a loopback one; the warning itself fails nothing.
-func TestCheckWarnsOnUnverifiedRemoteDatabase(t *testing.T) {
-	unsetPGEnv(t)
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: smallSizes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
-	for _, tt := range []struct {
-		dsn  string
-		warn bool
-	}{
-		// TEST-NET-1: nothing answers, the database check fails either way.
-		{"postgres://u:pw@192.0.2.1:5432/plutora?sslmode=require&connect_timeout=1", true},
-		{"postgres://u:pw@127.0.0.1:1/plutora?sslmode=disable&connect_timeout=1", false},
-	} {
-		var out bytes.Buffer
-		_ = Check(context.Background(), loadConfig(t, sandboxEnv(sb, tt.dsn)), testLogger(t), &out)
-		got := checkResult(out.String(), "database tls")
-		if tt.warn && got != "WARN" || !tt.warn && got != "" {
-			t.Errorf("%s: database tls %q, want warning %v:\n%s", tt.dsn, got, tt.warn, out.String())
-		}
-		if tt.warn && !strings.Contains(out.String(), "192.0.2.1 is not loopback and sslmode=require") {
-			t.Errorf("the warning does not name the host and sslmode:\n%s", out.String())
-		}
-		if checkResult(out.String(), "plutora token+whitelist") != "ok" {
-			t.Errorf("%s: the other checks did not run:\n%s", tt.dsn, out.String())
-		}
 	}
 }

@@ -18,9 +18,9 @@ import (
 // table names the product beside each entity, and the command's error only
 // counts the entities.
 
-// keyRefusal names what refused a product's key when err is such a failure,
+// KeyRefusal names what refused a product's key when err is such a failure,
 // else "".
-func keyRefusal(err error) string {
+func KeyRefusal(err error) string {
 	switch {
 	case errors.Is(err, extract.ErrInvalidCredentials):
 		return extract.ErrInvalidCredentials.Error()
@@ -45,7 +45,7 @@ func logRefusals(logger *slog.Logger, entities []synctype.Entity, errs []error) 
 	refused := map[synctype.Product]*refusal{}
 	var order []synctype.Product
 	for i, e := range entities {
-		if keyRefusal(errs[i]) == "" {
+		if KeyRefusal(errs[i]) == "" {
 			continue
 		}
 		r, ok := refused[e.Product]
@@ -101,7 +101,7 @@ func syncError(entities []synctype.Entity, errs []error) error {
 			continue
 		}
 		e.errs = append(e.errs, fmt.Errorf("%s: %w", entities[i].Name, err))
-		if kind := keyRefusal(err); kind != "" {
+		if kind := KeyRefusal(err); kind != "" {
 			r := string(entities[i].Product) + ": " + kind
 			if !refused[r] {
 				refused[r] = true
@@ -127,7 +127,7 @@ func (h quietRefusals) Handle(ctx context.Context, r slog.Record) error {
 		refused := false
 		r.Attrs(func(a slog.Attr) bool {
 			if err, ok := a.Value.Any().(error); ok && a.Key == "error" {
-				refused = keyRefusal(err) != ""
+				refused = KeyRefusal(err) != ""
 			}
 			return true
 		})

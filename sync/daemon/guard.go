@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
@@ -16,29 +17,10 @@ import (
 // objects in the warehouse's schemas that plutora-sync did not create.
 var ErrRefused = errors.New("refused")
 
-// ledgerKinds counts the runs of the ledger marked sandbox and marked real
-// (runs recorded before the mark existed are neither), with one source of each.
-type ledgerKinds struct {
-	sandbox, real       int
-	sandboxSrc, realSrc string
-}
-
-func readLedgerKinds(ctx context.Context, db *sql.DB) (k ledgerKinds, err error) {
-	var sSrc, rSrc sql.NullString
-	err = db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE sandbox), min(source_url) FILTER (WHERE sandbox),
-		count(*) FILTER (WHERE NOT sandbox), min(source_url) FILTER (WHERE NOT sandbox) FROM plutora_sync.runs`).
-		Scan(&k.sandbox, &sSrc, &k.real, &rSrc)
-	if err != nil {
-		return k, fmt.Errorf("read the ledger's runs: %w", err)
-	}
-	k.sandboxSrc, k.realSrc = sSrc.String, rSrc.String
-	return k, nil
-}
-
 // guardLedger refuses to sync a real Plutora into a database whose ledger
 // holds sandbox runs, and the sandbox into one holding real runs.
 func guardLedger(ctx context.Context, db *sql.DB, dsn string, sources map[synctype.Product]sourceKind) error {
-	k, err := readLedgerKinds(ctx, db)
+	k, err := load.ReadLedgerKinds(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -46,12 +28,12 @@ func guardLedger(ctx context.Context, db *sql.DB, dsn string, sources map[syncty
 		s, ok := sources[p]
 		switch {
 		case !ok:
-		case !s.sandbox && k.sandbox > 0:
+		case !s.sandbox && k.Sandbox > 0:
 			return fmt.Errorf("%w: database %s holds %d runs synced from the sandbox (%s); syncing %s from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
-				ErrRefused, RedactURL(dsn), k.sandbox, k.sandboxSrc, p, s.url)
-		case s.sandbox && k.real > 0:
+				ErrRefused, RedactURL(dsn), k.Sandbox, k.SandboxSource, p, s.url)
+		case s.sandbox && k.Real > 0:
 			return fmt.Errorf("%w: database %s holds %d runs synced from a real Plutora (%s); syncing %s from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
-				ErrRefused, RedactURL(dsn), k.real, k.realSrc, p, s.url)
+				ErrRefused, RedactURL(dsn), k.Real, k.RealSource, p, s.url)
 		}
 	}
 	return nil
@@ -64,8 +46,9 @@ type sourceKind struct {
 }
 
 // migrate applies the migrations, logged as one line when oneLine (on a
-// terminal) else one line per file; a database whose schemas hold someone
-// else's objects is refused.
+// terminal) else one line per file, then writes the entity rows the views
+// over all entities read; a database whose schemas hold someone else's
+// objects is refused.
 func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger, oneLine bool) error {
 	opts := []schema.Option{schema.WithLogger(logger)}
 	if oneLine {
@@ -75,6 +58,9 @@ func migrate(ctx context.Context, db *sql.DB, dsn string, logger *slog.Logger, o
 	var clash *schema.ClashError
 	if errors.As(err, &clash) {
 		return fmt.Errorf("%w: database %s: %w", ErrRefused, RedactURL(dsn), err)
+	}
+	if err == nil {
+		err = load.RegisterEntities(ctx, db)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

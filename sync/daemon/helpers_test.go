@@ -71,3 +71,18 @@ func serveUntilCleanup(t *testing.T, a *App) context.Context {
 	})
 	return ctx
 }
+
+func newGuardSandbox(t *testing.T) *plutoratest.Server {
+	t.Helper()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	return sb
+}
+
+func syncAll(ctx context.Context, t *testing.T, env map[string]string, force bool) error {
+	t.Helper()
+	return SyncNow(ctx, loadConfig(t, env), testLogger(t), SyncOptions{Force: force})
+}

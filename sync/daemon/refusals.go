@@ -61,9 +61,9 @@ func (a *App) noteCredentials(ctx context.Context, product synctype.Product) {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	var err error
 	// The state is recorded before it is logged: whoever reads the log line
 	// (an operator, a test) finds status saying the same.
+	var err error
 	switch {
 	case refused:
 		fix := credentialsFix(product, r.Code)

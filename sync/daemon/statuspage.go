@@ -3,13 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"os"
 	"slices"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/redact"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
@@ -97,16 +97,16 @@ func (a *App) pageState() statuspage.Daemon {
 
 // ServeStatus serves the status page of the configured warehouse on addr
 // until ctx ends, without a daemon: it reads the warehouse only (never the
-// API), in read-only transactions. ready, when set, receives the bound
+// API), in read-only transactions. listening, when set, is told the bound
 // address.
-func ServeStatus(ctx context.Context, cfg *config.Config, addr string, logger *slog.Logger, out io.Writer, ready chan<- string) error {
+func ServeStatus(ctx context.Context, cfg *config.Config, addr string, logger *slog.Logger, listening func(addr string)) error {
 	db, err := OpenDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var migrated bool
-	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL AND to_regclass('plutora_sync.next_runs') IS NOT NULL`).Scan(&migrated); err != nil {
+	migrated, err := load.HasLedger(ctx, db.DB)
+	if err != nil {
 		return fmt.Errorf("status: %w", err)
 	}
 	if !migrated {
@@ -122,9 +122,8 @@ func ServeStatus(ctx context.Context, cfg *config.Config, addr string, logger *s
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "the status page of %s: http://%s/ (reads the warehouse only; Ctrl-C stops)\n", RedactURL(cfg.DatabaseURL), srv.Addr())
-	if ready != nil {
-		ready <- srv.Addr()
+	if listening != nil {
+		listening(srv.Addr())
 	}
 	served := make(chan struct{})
 	go func() { srv.Serve(logger); close(served) }()

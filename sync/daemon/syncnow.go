@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"io"
 	"log/slog"
 	gosync "sync"
+	"time"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
@@ -19,24 +19,30 @@ type SyncOptions struct {
 	Entities []string // default: every entity of the configured products
 	Full     bool     // sweep instead of incremental
 	Census   bool     // census: a sweep that marks deleted records
-	// Progress is where progress goes: bars on a terminal, else log lines;
-	// then the closing table. A *Progress (NewProgress) is used as it is:
-	// give the same one to the logger, and log lines stay above the bars.
-	Progress io.Writer
-	Terminal bool
-	Force    bool // sync even into a database whose ledger holds runs of the other kind (Options.Force)
+	Watch    Watcher  // follows the runs (the command's progress display); nil for none
+	Terminal bool     // a person watches the log: the migrations are logged as one line
+	Force    bool     // sync even into a database whose ledger holds runs of the other kind (Options.Force)
+}
+
+// Watcher follows a one-off sync: the command's progress display.
+type Watcher interface {
+	Begin(entities []synctype.Entity) // the runs are about to start
+	Page(ev sync.Progress)            // a run committed a page
+	// Waiting: product's requests wait for the budget until then.
+	Waiting(product synctype.Product, until time.Time, used, limit int)
+	Finish(e synctype.Entity, res synctype.RunResult, err error) // e's run ended
+	End(requests map[synctype.Product]int64)                     // every run ended; the requests each product's client sent
 }
 
 // SyncNow runs one sync of the chosen entities and returns when all are done;
 // the error joins the failed entities' errors.
 func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o SyncOptions) error {
-	pr, ok := o.Progress.(*Progress)
-	if !ok {
-		pr = NewProgress(o.Progress, o.Terminal)
-	}
 	logger = slog.New(quietRefusals{logger.Handler()})
-	pr.logger = logger
-	a, err := Open(ctx, cfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Force: o.Force, Terminal: o.Terminal})
+	opts := Options{Force: o.Force, Terminal: o.Terminal}
+	if o.Watch != nil {
+		opts.Progress, opts.PacerWaiting = o.Watch.Page, o.Watch.Waiting
+	}
+	a, err := Open(ctx, cfg, logger, opts)
 	if err != nil {
 		return err
 	}
@@ -48,14 +54,14 @@ func SyncNow(ctx context.Context, cfg *config.Config, logger *slog.Logger, o Syn
 	case o.Full:
 		mode = synctype.ModeSweep
 	}
-	_, err = a.SyncOnce(ctx, pr, o.Entities, mode)
+	_, err = a.SyncOnce(ctx, o.Watch, o.Entities, mode)
 	return err
 }
 
 // SyncOnce runs the entities (all when names is empty) concurrently, one run
 // each, holding each product's key for the duration so that a running daemon
-// and a one-off sync never work a key together.
-func (a *App) SyncOnce(ctx context.Context, pr *Progress, names []string, mode synctype.Mode) ([]synctype.RunResult, error) {
+// and a one-off sync never work a key together; w, when not nil, follows them.
+func (a *App) SyncOnce(ctx context.Context, w Watcher, names []string, mode synctype.Mode) ([]synctype.RunResult, error) {
 	entities := a.Entities(names...)
 	if len(entities) == 0 {
 		return nil, fmt.Errorf("nothing to sync: none of %v belongs to a configured product", names)
@@ -67,8 +73,8 @@ func (a *App) SyncOnce(ctx context.Context, pr *Progress, names []string, mode s
 		}
 		defer release()
 	}
-	if pr != nil {
-		pr.begin(entities)
+	if w != nil {
+		w.Begin(entities)
 	}
 	var wg gosync.WaitGroup
 	errs := make([]error, len(entities))
@@ -78,15 +84,15 @@ func (a *App) SyncOnce(ctx context.Context, pr *Progress, names []string, mode s
 			res, err := a.Runner.Run(ctx, e, mode)
 			a.recordAuthError(e.Product, err)
 			results[i], errs[i] = res, err
-			if pr != nil {
-				pr.finish(e, res, err)
+			if w != nil {
+				w.Finish(e, res, err)
 			}
 		})
 	}
 	wg.Wait()
 	logRefusals(a.Logger, entities, errs)
-	if pr != nil {
-		pr.end(a.requests(results))
+	if w != nil {
+		w.End(a.requests(results))
 	}
 	return results, syncError(entities, errs)
 }

@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // checkWidth is the width check's output keeps to: longer reasons and
@@ -85,8 +85,8 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		c.line("config", "WARN", w)
 	}
 	totals, err := checkDatabase(ctx, cfg.DatabaseURL)
-	c.report("database", err, RedactURL(cfg.DatabaseURL))
-	if w, werr := dbTLSWarning(cfg.DatabaseURL); werr == nil && w != "" {
+	c.report("database", err, daemon.RedactURL(cfg.DatabaseURL))
+	if w, werr := daemon.DBTLSWarning(cfg.DatabaseURL); werr == nil && w != "" {
 		c.line("database tls", "WARN", w)
 	}
 
@@ -123,7 +123,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 // checkDatabase connects to the database and checks that it is migrated; it
 // returns the entities' last known sizes.
 func checkDatabase(ctx context.Context, dsn string) (map[string]int, error) {
-	db, err := OpenDB(ctx, dsn)
+	db, err := daemon.OpenDB(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
@@ -207,17 +207,9 @@ func percent(share float64) string {
 	return strconv.FormatFloat(share*100, 'f', 1, 64) + "%"
 }
 
-// checkClient is the client settings of check: the configured ones, with
-// few retries so that a person waits little for a problem.
-func checkClient(cfg *config.Config, product synctype.Product, logger *slog.Logger) extract.Config {
-	c := cfg.Client(product)
-	c.Logger, c.MaxAttempts, c.RetryTimeout = logger, 2, 30*time.Second
-	return c
-}
-
 // checkProduct gets a token and calls /me.
 func checkProduct(ctx context.Context, cfg *config.Config, product synctype.Product, logger *slog.Logger) (string, error) {
-	c, err := extract.New(ctx, checkClient(cfg, product, logger))
+	c, err := daemon.NewProbeClient(ctx, cfg, product, logger)
 	if err != nil {
 		return "", err
 	}

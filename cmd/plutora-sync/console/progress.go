@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"cmp"
@@ -31,7 +31,7 @@ type Progress struct {
 	out      io.Writer
 	terminal bool
 	now      func() time.Time
-	logger   *slog.Logger // set by SyncNow; it may write to this Progress
+	logger   *slog.Logger // set by SyncNow and Demo; it may write to this Progress
 
 	wmu  gosync.Mutex // serialises log writes with the bars' shutdown
 	live atomic.Pointer[mpb.Progress]
@@ -89,8 +89,8 @@ func (p *Progress) Write(b []byte) (int, error) {
 
 func pagesOf(total int) int { return max(1, (total+99)/100) }
 
-// begin shows a line per entity, in the order given.
-func (p *Progress) begin(entities []synctype.Entity) {
+// Begin shows a line per entity, in the order given.
+func (p *Progress) Begin(entities []synctype.Entity) {
 	p.mu.Lock()
 	for _, e := range entities {
 		p.bars[e.Name] = &entityBar{entity: e, start: p.now()}
@@ -116,8 +116,8 @@ func (p *Progress) begin(entities []synctype.Entity) {
 	p.live.Store(mp)
 }
 
-// page is the runner's Progress callback.
-func (p *Progress) page(ev sync.Progress) {
+// Page shows a committed page: the runner's Progress callback.
+func (p *Progress) Page(ev sync.Progress) {
 	p.mu.Lock()
 	b, ok := p.bars[ev.Entity.Name]
 	if !ok {
@@ -144,8 +144,8 @@ func (p *Progress) page(ev sync.Progress) {
 	}
 }
 
-// finish records an entity's result and freezes its line.
-func (p *Progress) finish(e synctype.Entity, res synctype.RunResult, err error) {
+// Finish records an entity's result and freezes its line.
+func (p *Progress) Finish(e synctype.Entity, res synctype.RunResult, err error) {
 	p.mu.Lock()
 	b, ok := p.bars[e.Name]
 	if !ok {
@@ -172,8 +172,8 @@ func (p *Progress) finish(e synctype.Entity, res synctype.RunResult, err error) 
 	}
 }
 
-// end waits for the bars' last frame, then prints the closing table.
-func (p *Progress) end(requests map[synctype.Product]int64) {
+// End waits for the bars' last frame, then prints the closing table.
+func (p *Progress) End(requests map[synctype.Product]int64) {
 	p.wmu.Lock()
 	if mp := p.live.Load(); mp != nil {
 		mp.Wait()
@@ -189,10 +189,10 @@ func (p *Progress) end(requests map[synctype.Product]int64) {
 	writeSummary(p.out, rows, requests)
 }
 
-// waiting is the pacer's news that product's requests wait for the budget
+// Waiting is the pacer's news that product's requests wait for the budget
 // until then: the bars of its running entities say so, and a log line says
 // so once per wait.
-func (p *Progress) waiting(product synctype.Product, until time.Time, used, limit int) {
+func (p *Progress) Waiting(product synctype.Product, until time.Time, used, limit int) {
 	now := p.now()
 	if until.Sub(now) < minShownWait {
 		return
@@ -277,16 +277,4 @@ func round(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Second)
-}
-
-// waitObserver is the clients' Observer during a one-off sync: the metrics,
-// and the pacer's waits to the progress display.
-type waitObserver struct {
-	*sync.Metrics
-	waiting func(synctype.Product, time.Time, int, int)
-}
-
-func (o waitObserver) PacerWaiting(product synctype.Product, until time.Time, used, limit int) {
-	o.Metrics.PacerWaiting(product, until, used, limit)
-	o.waiting(product, until, used, limit)
 }

@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // listCheck is what check found out about one entity's list.
@@ -98,7 +99,7 @@ func writeLists(out io.Writer, checks []listCheck, limit int) {
 // checkProductLists reads page 0 of each of product's entities.
 func checkProductLists(ctx context.Context, cfg *config.Config, product synctype.Product, logger *slog.Logger) []listCheck {
 	var out []listCheck
-	c, err := extract.New(ctx, checkClient(cfg, product, logger))
+	c, err := daemon.NewProbeClient(ctx, cfg, product, logger)
 	configured := cfg.ListKindMap()
 	for _, e := range cfg.EnabledEntities() {
 		if e.Product != product {

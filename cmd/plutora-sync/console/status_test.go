@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -202,5 +202,37 @@ func TestStatusShowsAllQuarantinedWarning(t *testing.T) {
 	freshness, _ = status()
 	if got := strings.Join(fieldsOf(freshness, "plutora", "hosts"), " "); strings.Contains(got, "warning") {
 		t.Errorf("FRESHNESS line of hosts %q still warns after a success:\n%s", got, freshness)
+	}
+}
+
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 4, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	ctx := context.Background()
+	var buf bytes.Buffer
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Progress: &buf}); err != nil {
+		t.Fatal(err)
+	}
+	// A failing run shows up with its reason.
+	sb.Plutora.SetWhitelist("203.0.113.0/24")
+	err = SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"hosts"}, Progress: &buf})
+	if err == nil {
+		t.Fatal("sync through a closed whitelist succeeded")
+	}
+	buf.Reset()
+	if err := Status(ctx, cfg, &buf); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{"FRESHNESS", "RECENT RUNS", "BUDGET", "plutoratest  defects", "success", "failed", "access denied", "plutora      hosts"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("status lacks %q:\n%s", want, s)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // writeSummary prints the closing table of a one-off sync: per entity, the
@@ -50,8 +51,8 @@ func result(e synctype.Entity, r synctype.RunResult, err error) string {
 		return "warning: " + r.Error
 	case err == nil:
 		return "ok"
-	case keyRefusal(err) != "":
-		return fmt.Sprintf("%s: %s: %s (logged once, above)", ended(err), e.Product, keyRefusal(err))
+	case daemon.KeyRefusal(err) != "":
+		return fmt.Sprintf("%s: %s: %s (logged once, above)", ended(err), e.Product, daemon.KeyRefusal(err))
 	}
 	return ended(err) + ": " + firstLine(err.Error())
 }

@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -84,7 +85,7 @@ func TestRefusedCredentialsStopRuns(t *testing.T) {
 		"POLL_FLOOR", "1s", "POLL_CEILING", "1s", "POLL_BUDGET_SHARE", "0.4"))
 	logs := newLogSignals()
 	ready := make(chan string, 1)
-	a, err := Open(context.Background(), cfg, slog.New(logs), Options{Now: clk.Now, Ready: ready})
+	a, err := daemon.Open(context.Background(), cfg, slog.New(logs), daemon.Options{Now: clk.Now, Ready: ready})
 	if err != nil {
 		t.Fatal(err)
 	}

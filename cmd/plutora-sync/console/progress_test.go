@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -26,17 +26,17 @@ func TestProgressLines(t *testing.T) {
 	p := NewProgress(&out, false)
 	p.logger = slog.New(slog.NewTextHandler(p, nil))
 	groups := synctype.Entity{Product: synctype.ProductPlutora, Name: "environment_groups"}
-	p.begin([]synctype.Entity{changes, defects, groups})
+	p.Begin([]synctype.Entity{changes, defects, groups})
 	for i := range 8 {
-		p.page(sync.Progress{Entity: defects, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
+		p.Page(sync.Progress{Entity: defects, Mode: synctype.ModeIncremental, Page: i, TotalCount: 800, Records: (i + 1) * 100})
 	}
-	p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 30, Records: 30})
+	p.Page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 30, Records: 30})
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	p.finish(defects, synctype.RunResult{Mode: synctype.ModeIncremental, Inserted: 790, Updated: 7, Unchanged: 2, Quarantined: 1,
+	p.Finish(defects, synctype.RunResult{Mode: synctype.ModeIncremental, Inserted: 790, Updated: 7, Unchanged: 2, Quarantined: 1,
 		Requests: 9, StartedAt: t0, FinishedAt: t0.Add(2500 * time.Millisecond)}, nil)
-	p.finish(changes, synctype.RunResult{Mode: synctype.ModeSweep, StartedAt: t0, FinishedAt: t0.Add(time.Second)}, errors.New("fetch changes page 1: boom\nmore"))
-	p.finish(groups, synctype.RunResult{Mode: synctype.ModeSweep, Inserted: 4, Requests: 2, StartedAt: t0, FinishedAt: t0.Add(400 * time.Millisecond)}, nil)
-	p.end(map[synctype.Product]int64{synctype.ProductPlutora: 3, synctype.ProductPlutoraTest: 10})
+	p.Finish(changes, synctype.RunResult{Mode: synctype.ModeSweep, StartedAt: t0, FinishedAt: t0.Add(time.Second)}, errors.New("fetch changes page 1: boom\nmore"))
+	p.Finish(groups, synctype.RunResult{Mode: synctype.ModeSweep, Inserted: 4, Requests: 2, StartedAt: t0, FinishedAt: t0.Add(400 * time.Millisecond)}, nil)
+	p.End(map[synctype.Product]int64{synctype.ProductPlutora: 3, synctype.ProductPlutoraTest: 10})
 	got := out.String()
 	if n := strings.Count(got, "msg=progress"); n != 3 {
 		t.Errorf("%d progress lines, want 3 (25%%, 50%%, 75%%):\n%s", n, got)
@@ -67,14 +67,14 @@ func TestProgressBudgetWait(t *testing.T) {
 	p.logger = slog.New(slog.NewTextHandler(p, nil))
 	now := time.Date(2026, 1, 1, 14, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return now }
-	p.begin([]synctype.Entity{changes, defects})
-	p.page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 1000, Records: 100})
-	p.waiting(synctype.ProductPlutora, now.Add(time.Millisecond), 38, 38)
+	p.Begin([]synctype.Entity{changes, defects})
+	p.Page(sync.Progress{Entity: changes, Mode: synctype.ModeSweep, TotalCount: 1000, Records: 100})
+	p.Waiting(synctype.ProductPlutora, now.Add(time.Millisecond), 38, 38)
 	if strings.Contains(p.tail("changes"), "waiting") || out.Len() > 0 {
 		t.Errorf("a 1ms wait shows: %q, log %q", p.tail("changes"), out.String())
 	}
 	for _, d := range []time.Duration{59 * time.Minute, 58 * time.Minute, 59 * time.Minute} {
-		p.waiting(synctype.ProductPlutora, now.Add(d), 38, 38)
+		p.Waiting(synctype.ProductPlutora, now.Add(d), 38, 38)
 	}
 	want := "waiting for the budget (38/38 in the last hour) until 14:58:00"
 	if got := p.tail("changes"); !strings.Contains(got, want) {

@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // TestFallbackPollNotStarved (issue 22): the API fails on the filter of
@@ -37,7 +38,7 @@ func TestFallbackPollNotStarved(t *testing.T) {
 	cfg := loadConfig(t, sandboxEnv(sb, dsn, "PLUTORA_API_URL", proxy.URL, "PLUTORA_BUDGET_PER_HOUR", "20000",
 		"POLL_FLOOR", "1s", "POLL_CEILING", "5s"))
 	started := make(chan struct{}, 64) // a run of changes committed its page 0
-	a, err := Open(context.Background(), cfg, testLogger(t), Options{Progress: func(p sync.Progress) {
+	a, err := daemon.Open(context.Background(), cfg, testLogger(t), daemon.Options{Progress: func(p sync.Progress) {
 		if p.Entity.Name == "changes" && p.Page == 0 {
 			started <- struct{}{}
 		}

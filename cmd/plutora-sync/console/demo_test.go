@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -60,7 +61,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
 	}
-	db, err := OpenDB(ctx, dsn)
+	db, err := daemon.OpenDB(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = Demo(ctx, cfg, testLogger(t), opts)
-	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "https://usapi.plutora.com") || !strings.Contains(err.Error(), "--force") {
+	if !errors.Is(err, daemon.ErrRefused) || !strings.Contains(err.Error(), "https://usapi.plutora.com") || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("demo into a real warehouse: %v, want ErrRefused naming the source", err)
 	}
 	opts.Force = true
@@ -140,7 +141,7 @@ func docExamplesReturnRows(t *testing.T, db *sql.DB) {
 		path      string
 		needsRows bool
 		atLeast   int
-	}{{"../../docs/warehouse.md", true, 10}, {"../../docs/operations.md", false, 1}} {
+	}{{"../../../docs/warehouse.md", true, 10}, {"../../../docs/operations.md", false, 1}} {
 		b, err := os.ReadFile(doc.path)
 		if err != nil {
 			t.Fatal(err)
@@ -176,7 +177,7 @@ func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := Demo(ctx, cfg, testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
-	if !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "1 releases of unknown origin") {
+	if !errors.Is(err, daemon.ErrRefused) || !strings.Contains(err.Error(), "1 releases of unknown origin") {
 		t.Fatalf("demo: %v, want ErrRefused for 1 release", err)
 	}
 }

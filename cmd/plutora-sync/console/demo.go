@@ -1,6 +1,7 @@
-package daemon
+package console
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
 
 // DemoOptions configure Demo.
@@ -36,18 +39,18 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 	}
 	defer sb.Close()
 	dcfg := demoConfig(cfg, sb)
-	created, err := EnsureDatabase(ctx, dcfg.DatabaseURL)
+	created, err := daemon.EnsureDatabase(ctx, dcfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if created {
-		fmt.Fprintf(o.Out, "created database %s\n", RedactURL(dcfg.DatabaseURL))
+		fmt.Fprintf(o.Out, "created database %s\n", daemon.RedactURL(dcfg.DatabaseURL))
 	} else if !o.Force {
 		if err := guard(ctx, dcfg.DatabaseURL); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Out, "sandbox Plutora at %s, Plutora Test at %s; syncing into %s\n", sb.Plutora.URL, sb.Test.URL, RedactURL(dcfg.DatabaseURL))
+	fmt.Fprintf(o.Out, "sandbox Plutora at %s, Plutora Test at %s; syncing into %s\n", sb.Plutora.URL, sb.Test.URL, daemon.RedactURL(dcfg.DatabaseURL))
 	// Progress shows even when the logger is quiet: bars on a terminal, plain
 	// lines otherwise.
 	pr, ok := o.Progress.(*Progress)
@@ -55,7 +58,7 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 		pr = NewProgress(o.Progress, o.Terminal)
 	}
 	pr.logger = slog.New(slog.NewTextHandler(pr, nil))
-	a, err := Open(ctx, dcfg, logger, Options{Progress: pr.page, PacerWaiting: pr.waiting, Sandbox: true, Force: o.Force, Terminal: o.Terminal})
+	a, err := daemon.Open(ctx, dcfg, logger, daemon.Options{Progress: pr.Page, PacerWaiting: pr.Waiting, Sandbox: true, Force: o.Force, Terminal: o.Terminal})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -101,61 +104,33 @@ func demoConfig(cfg *config.Config, sb *plutoratest.Server) *config.Config {
 	return &d
 }
 
-// guard returns ErrRefused when the database's ledger holds runs not marked
-// as sandbox runs (real ones, or ones recorded before runs were marked), or
-// rows that no sandbox run wrote. A database without a ledger is left to
-// migrate, which refuses one whose schemas hold someone else's tables.
+// guard returns daemon.ErrRefused when the database's ledger holds runs not
+// marked as sandbox runs (real ones, or ones recorded before runs were
+// marked), or rows that no sandbox run wrote. A database without a ledger is
+// left to migrate, which refuses one whose schemas hold someone else's tables.
 func guard(ctx context.Context, dsn string) error {
-	db, err := OpenDB(ctx, dsn)
+	db, err := daemon.OpenDB(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var ledger, marked bool
-	if err := db.QueryRowContext(ctx, `SELECT to_regclass('plutora_sync.runs') IS NOT NULL,
-		EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'plutora_sync' AND table_name = 'runs' AND column_name = 'sandbox')`).
-		Scan(&ledger, &marked); err != nil {
-		return fmt.Errorf("demo: inspect database: %w", err)
-	}
-	if !ledger {
-		return nil
-	}
-	// Before 00012_sandbox_runs no run says what it read: none counts as the sandbox's.
-	isSandboxRun := "false"
-	if marked {
-		isSandboxRun = "r.sandbox"
-	}
-	var runs int
-	var src sql.NullString
-	if err := db.QueryRowContext(ctx, `SELECT count(*), min(source_url) FROM plutora_sync.runs r WHERE `+isSandboxRun+` IS NOT TRUE`).
-		Scan(&runs, &src); err != nil {
-		return fmt.Errorf("demo: read the ledger: %w", err)
-	}
-	if runs > 0 {
-		if !src.Valid {
-			src.String = "a source the ledger does not name"
-		}
+	f, err := load.ReadForeign(ctx, db.DB)
+	switch {
+	case err != nil:
+		return fmt.Errorf("demo: %w", err)
+	case f.Runs > 0:
 		return fmt.Errorf("%w: database %s holds %d runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
-			ErrRefused, RedactURL(dsn), runs, src.String)
-	}
-	for _, e := range synctype.Entities() {
-		var n int
-		err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora.`+e.Name+` t
-			WHERE NOT EXISTS (SELECT 1 FROM plutora_sync.runs r WHERE r.id = t._run_id AND `+isSandboxRun+`)`).Scan(&n)
-		if err != nil {
-			return fmt.Errorf("demo: inspect %s: %w", e.Name, err)
-		}
-		if n > 0 {
-			return fmt.Errorf("%w: database %s holds %d %s of unknown origin (written by no sandbox run); demo would mix sandbox records into them. Point DATABASE_URL at another database, or use --force",
-				ErrRefused, RedactURL(dsn), n, e.Name)
-		}
+			daemon.ErrRefused, daemon.RedactURL(dsn), f.Runs, cmp.Or(f.Source, "a source the ledger does not name"))
+	case f.Rows > 0:
+		return fmt.Errorf("%w: database %s holds %d %s of unknown origin (written by no sandbox run); demo would mix sandbox records into them. Point DATABASE_URL at another database, or use --force",
+			daemon.ErrRefused, daemon.RedactURL(dsn), f.Rows, f.Entity)
 	}
 	return nil
 }
 
 // exampleQueries are printed after a demo; the demo test runs each.
 var exampleQueries = []struct{ Title, SQL string }{
-	{"Changes per status", `SELECT change_status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
+	{"Changes per status", `SELECT status, count(*) FROM reporting.changes GROUP BY 1 ORDER BY 2 DESC;`},
 	{"The latest releases and how many changes each delivers",
 		`SELECT r.release_identifier, r.name, r.implementation_date, count(rc.change_id) AS changes
 FROM reporting.releases r LEFT JOIN reporting.release_changes rc USING (release_id)
@@ -168,21 +143,20 @@ FROM reporting.freshness ORDER BY entity;`},
 
 // printLoaded prints the rows loaded per table and the example queries.
 func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, took time.Duration) error {
+	counts, err := load.EntityCounts(ctx, db)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	fmt.Fprintf(out, "\nloaded in %s:\n", took.Round(100*time.Millisecond))
 	var table [][]string
-	for _, e := range synctype.Entities() {
-		var live, hist, quar int
-		if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM plutora.`+e.Name+` WHERE _deleted_at IS NULL),
-			(SELECT count(*) FROM plutora.`+e.Name+`_history),
-			(SELECT count(*) FROM plutora_sync.quarantine WHERE entity = $1 AND resolved_at IS NULL)`, e.Name).Scan(&live, &hist, &quar); err != nil {
-			return fmt.Errorf("demo: count %s: %w", e.Name, err)
-		}
-		table = append(table, []string{"  " + e.Name, strconv.Itoa(live),
-			fmt.Sprintf("rows in plutora.%s (%d history rows, %d quarantined)", e.Name, hist, quar)})
+	for _, c := range counts {
+		table = append(table, []string{"  " + c.Entity, strconv.Itoa(c.Live),
+			fmt.Sprintf("rows in %s (%d history rows, %d quarantined)", c.Table, c.History, c.Quarantined)})
 	}
 	writeTable(out, []bool{false, true, false}, table)
-	psql := "psql " + shellQuote(RedactURL(dsn))
-	if RedactURL(dsn) != dsn {
+	redacted := daemon.RedactURL(dsn)
+	psql := "psql " + shellQuote(redacted)
+	if redacted != dsn {
 		psql += ", with DATABASE_URL's password for xxxxx"
 	}
 	fmt.Fprintf(out, "\nTry these (%s):\n", psql)
@@ -190,9 +164,9 @@ func printLoaded(ctx context.Context, db *sql.DB, out io.Writer, dsn string, too
 		fmt.Fprintf(out, "\n-- %s\n%s\n", q.Title, q.SQL)
 	}
 	fmt.Fprintln(out, "\nMore queries: docs/warehouse.md; every table, view and column: schema/warehouse.md.")
-	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(RedactURL(dsn)))
+	fmt.Fprintf(out, "The ledger: DATABASE_URL=%s plutora-sync status\n", shellQuote(redacted))
 	fmt.Fprintf(out, "The status page of this warehouse: DATABASE_URL=%s plutora-sync status --serve %s, then open http://%[2]s/\n",
-		shellQuote(RedactURL(dsn)), DemoStatusAddr)
+		shellQuote(redacted), DemoStatusAddr)
 	return nil
 }
 

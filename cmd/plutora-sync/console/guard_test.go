@@ -1,4 +1,4 @@
-package daemon
+package console
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
@@ -73,16 +74,16 @@ func TestSyncRefusesToMixSandboxAndRealRuns(t *testing.T) {
 	real["DATABASE_URL"] = sandboxDSN
 	err := syncAll(ctx, t, real, false)
 	want := fmt.Sprintf("refused: database %s holds %d runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(sandboxDSN), runsPerSync, min(sb.Plutora.URL, sb.Test.URL), real["PLUTORA_API_URL"])
-	if !errors.Is(err, ErrRefused) || err.Error() != want {
+		daemon.RedactURL(sandboxDSN), runsPerSync, min(sb.Plutora.URL, sb.Test.URL), real["PLUTORA_API_URL"])
+	if !errors.Is(err, daemon.ErrRefused) || err.Error() != want {
 		t.Errorf("real into sandbox:\n got %v\nwant %s", err, want)
 	}
 	// The sandbox into the real database.
 	err = syncAll(ctx, t, sandboxEnv(sb, realDSN), false)
 	realSrc := min(real["PLUTORA_API_URL"], real["PLUTORATEST_API_URL"])
 	want = fmt.Sprintf("refused: database %s holds %d runs synced from a real Plutora (%s); syncing plutora from the sandbox at %s would mix sandbox records with real ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(realDSN), runsPerSync, realSrc, sb.Plutora.URL)
-	if !errors.Is(err, ErrRefused) || err.Error() != want {
+		daemon.RedactURL(realDSN), runsPerSync, realSrc, sb.Plutora.URL)
+	if !errors.Is(err, daemon.ErrRefused) || err.Error() != want {
 		t.Errorf("sandbox into real:\n got %v\nwant %s", err, want)
 	}
 	if got := ledgerMarks(t, realDB); got != fmt.Sprintf("0 sandbox, %d real, 0 unmarked", runsPerSync) {
@@ -113,7 +114,7 @@ func TestDemoRefusesRealDataBehindALoopbackProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var src string
-	db, err := OpenDB(ctx, dsn)
+	db, err := daemon.OpenDB(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,8 +125,8 @@ func TestDemoRefusesRealDataBehindALoopbackProxy(t *testing.T) {
 	var out bytes.Buffer
 	err = Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
 	want := fmt.Sprintf("refused: database %s holds %d runs that did not read the sandbox (synced from %s); demo would mix sandbox records into real ones. Point DATABASE_URL at another database, or use --force",
-		RedactURL(dsn), runsPerSync, src)
-	if !errors.Is(err, ErrRefused) || err.Error() != want {
+		daemon.RedactURL(dsn), runsPerSync, src)
+	if !errors.Is(err, daemon.ErrRefused) || err.Error() != want {
 		t.Errorf("demo:\n got %v\nwant %s", err, want)
 	}
 }
@@ -141,10 +142,10 @@ func TestDemoRefusesForeignTables(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err := Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
-	want := "demo: refused: database " + RedactURL(dsn) + ": the database was never migrated by plutora-sync (it has no table plutora_sync_goose_version) but holds plutora.changes " +
+	want := "demo: refused: database " + daemon.RedactURL(dsn) + ": the database was never migrated by plutora-sync (it has no table plutora_sync_goose_version) but holds plutora.changes " +
 		"in the schemas plutora-sync creates (plutora, plutora_sync, reporting); migrating would stop half-way, so nothing was changed. " +
 		"Move those objects out of these schemas, or point DATABASE_URL at another database"
-	if !errors.Is(err, ErrRefused) || err.Error() != want {
+	if !errors.Is(err, daemon.ErrRefused) || err.Error() != want {
 		t.Errorf("demo:\n got %v\nwant %s", err, want)
 	}
 	var n int
@@ -202,7 +203,7 @@ func TestMarkerOnMeAloneIsNotTheSandbox(t *testing.T) {
 	}
 	var out bytes.Buffer
 	err = Demo(ctx, loadConfig(t, map[string]string{"DATABASE_URL": dsn}), testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
-	if !errors.Is(err, ErrRefused) {
+	if !errors.Is(err, daemon.ErrRefused) {
 		t.Errorf("demo into that warehouse: %v; want refused", err)
 	}
 }

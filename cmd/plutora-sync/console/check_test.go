@@ -1,0 +1,91 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+)
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 2, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	_, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	var out bytes.Buffer
+	if err := Migrate(context.Background(), cfg, testLogger(t), &out, false); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := Check(context.Background(), cfg, testLogger(t), &out); err != nil {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+	for _, check := range []string{"config", "database", "plutora token+whitelist", "plutoratest token+whitelist", "budget plan plutora", "budget plan plutoratest"} {
+		if got := checkResult(out.String(), check); got != "ok" {
+			t.Errorf("check %q: %q, want ok:\n%s", check, got, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), `answered "sync.bot@example.com"`) {
+		t.Errorf("check does not show /me's answer:\n%s", out.String())
+	}
+	// A whitelist that does not admit this host fails the check, naming it.
+	sb.Plutora.SetWhitelist("203.0.113.0/24")
+	out.Reset()
+	err = Check(context.Background(), cfg, testLogger(t), &out)
+	if err == nil || checkResult(out.String(), "plutora token+whitelist") != "FAIL" || !strings.Contains(out.String(), "IP whitelist must admit") {
+		t.Fatalf("check with a whitelist: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), sb.Plutora.Credentials().ClientSecret) || strings.Contains(out.String(), sb.Plutora.Credentials().Password) {
+		t.Error("check output leaks a secret")
+	}
+}
+
+// checkResult returns the verdict (ok, FAIL, skip) of the named check.
+func checkResult(out, name string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			if f := strings.Fields(rest); len(f) > 0 {
+				return f[0]
+			}
+		}
+	}
+	return ""
+}
+
+// check prints the warning as a WARN line for a database on the network,
+// none for a loopback one; the warning itself fails nothing.
+func TestCheckWarnsOnUnverifiedRemoteDatabase(t *testing.T) {
+	unsetPGEnv(t)
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 3, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	for _, tt := range []struct {
+		dsn  string
+		warn bool
+	}{
+		// TEST-NET-1: nothing answers, the database check fails either way.
+		{"postgres://u:pw@192.0.2.1:5432/plutora?sslmode=require&connect_timeout=1", true},
+		{"postgres://u:pw@127.0.0.1:1/plutora?sslmode=disable&connect_timeout=1", false},
+	} {
+		var out bytes.Buffer
+		_ = Check(context.Background(), loadConfig(t, sandboxEnv(sb, tt.dsn)), testLogger(t), &out)
+		got := checkResult(out.String(), "database tls")
+		if tt.warn && got != "WARN" || !tt.warn && got != "" {
+			t.Errorf("%s: database tls %q, want warning %v:\n%s", tt.dsn, got, tt.warn, out.String())
+		}
+		if tt.warn && !strings.Contains(out.String(), "192.0.2.1 is not loopback and sslmode=require") {
+			t.Errorf("the warning does not name the host and sslmode:\n%s", out.String())
+		}
+		if checkResult(out.String(), "plutora token+whitelist") != "ok" {
+			t.Errorf("%s: the other checks did not run:\n%s", tt.dsn, out.String())
+		}
+	}
+}
