@@ -122,7 +122,7 @@ func (c *Client) Me(ctx context.Context) (string, error) {
 // an entity the API does not serve one by one (the reference data) it
 // returns synctype.ErrNoDetail and sends nothing.
 func (c *Client) Exists(ctx context.Context, e synctype.Entity, id string) (bool, error) {
-	rec, err := c.Detail(ctx, e, id)
+	rec, err := c.record(ctx, e, id) // its sub-resources say nothing of whether it exists
 	return rec != nil, err
 }
 

@@ -17,8 +17,22 @@ import (
 // the detail is the record
 // the warehouse keeps. A record the API no longer has (404 or 410) is nil
 // with no error; any other answer that is not the record asked for is an
-// error. The request counts against the budget like any other.
+// error. The request counts against the budget like any other. An entity
+// with sub-resources is read with them, a request each (withSubresources).
 func (c *Client) Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error) {
+	rec, err := c.record(ctx, e, id)
+	if err != nil || rec == nil {
+		return rec, err
+	}
+	if rec, err = c.withSubresources(ctx, e, id, rec); err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	return rec, nil
+}
+
+// record is GET {detail path}/{id}: the record alone, without its
+// sub-resources; nil when the API no longer has it (Detail).
+func (c *Client) record(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error) {
 	if e.DetailPath == "" { // the reference lists have no GET by id
 		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, synctype.ErrNoDetail)
 	}

@@ -14,7 +14,8 @@ var errStop = errors.New("first page is enough")
 
 // TestDetail: in both list worlds the detail of a record is the full record
 // the sandbox holds; under real lists it has members the list item lacks; a
-// deleted record is nil without an error; each answer is one request.
+// deleted record is nil without an error; each answer is one request, and
+// one more per sub-resource (a release's schedule and stakeholders).
 func TestDetail(t *testing.T) {
 	t.Parallel()
 	for _, lists := range []plutoratest.Lists{plutoratest.ListsReal, plutoratest.ListsFull} {
@@ -38,14 +39,16 @@ func TestDetail(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", lists, name, err)
 			}
-			if n := statsOf(t, c).Requests - before; n != 1 {
-				t.Errorf("%s %s: %d requests for one detail", lists, name, n)
+			if n := statsOf(t, c).Requests - before; n != int64(1+len(e.Subresources)) {
+				t.Errorf("%s %s: %d requests for one detail with %d sub-resources", lists, name, n, len(e.Subresources))
 			}
-			if !workertest.SameJSON(t, rec, s.Records(name)[listed.ID]) {
-				t.Errorf("%s %s: detail %s, want the record %s", lists, name, rec, s.Records(name)[listed.ID])
+			if want := s.RecordsAsRead(e)[listed.ID]; !workertest.SameJSON(t, rec, want) {
+				t.Errorf("%s %s: detail %s, want the record with its sub-resources %s", lists, name, rec, want)
 			}
+			// A detail has members the list item lacks: under real lists,
+			// and always its sub-resources.
 			summary := len(members(t, rec)) > len(members(t, item))
-			if want := lists == plutoratest.ListsReal && name != "releases"; summary != want {
+			if want := lists == plutoratest.ListsReal && name != "releases" || e.Enriched(); summary != want {
 				t.Errorf("%s %s: the list item has %d members, the detail %d", lists, name, len(members(t, item)), len(members(t, rec)))
 			}
 			if err := s.Delete(name, listed.ID); err != nil {

@@ -29,7 +29,7 @@ func TestExists(t *testing.T) {
 	for _, e := range synctype.Entities() {
 		c := clients[e.Product]
 		ids := s.IDs(e.Name)
-		if noDetail[e.Name] {
+		if e.DetailPath == "" { // the API serves it only as a list
 			before := statsOf(t, c).Requests
 			if ok, err := c.Exists(t.Context(), e, ids[0]); !errors.Is(err, synctype.ErrNoDetail) || ok {
 				t.Errorf("%s: Exists = %v, %v; want ErrNoDetail", e.Name, ok, err)
@@ -54,14 +54,11 @@ func TestExists(t *testing.T) {
 		if ok, err := c.Exists(t.Context(), e, gone); err != nil || ok {
 			t.Errorf("%s: Exists(deleted %s) = %v, %v; want false", e.Name, gone, ok, err)
 		}
-		if n := statsOf(t, c).Requests - before; n != 3 {
+		if n := statsOf(t, c).Requests - before; n != 3 { // a record's sub-resources are not asked for
 			t.Errorf("%s: %d requests for 3 questions", e.Name, n)
 		}
 	}
 }
-
-// noDetail are the reference entities: the API serves them only as lists.
-var noDetail = map[string]bool{"organizations": true, "users": true, "lookup_values": true, "environment_groups": true}
 
 // TestExistsNamesWhatWentWrong: an answer other than the record or 404 is
 // an error that names the entity and the id, not a verdict.

@@ -145,6 +145,17 @@ func (w *Writer) WriteDetails(ctx context.Context, d synctype.DetailWrite) (sync
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("write details: %w", err)
 	}
+	var res synctype.PageResult
+	err = retryConcurrent(func() error { // concurrent.go
+		var err error
+		res, err = w.writeDetails(ctx, spec, d)
+		return err
+	})
+	return res, err
+}
+
+// writeDetails is WriteDetails's transaction.
+func (w *Writer) writeDetails(ctx context.Context, spec *entitySpec, d synctype.DetailWrite) (synctype.PageResult, error) {
 	tx, err := w.begin(ctx)
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("write %s details: %w", d.Entity, err)

@@ -40,7 +40,7 @@ func TestEveryTableFieldByField(t *testing.T) {
 	defer srv.Close()
 	for _, spec := range specs {
 		t.Run(spec.Name, func(t *testing.T) {
-			recs := srv.Records(spec.Name)
+			recs := srv.RecordsAsRead(spec.Entity)
 			if len(recs) == 0 {
 				t.Fatalf("the sandbox has no %s", spec.Name)
 			}

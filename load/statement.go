@@ -21,7 +21,8 @@ import (
 // jsonb parameter and SQL extracts the columns; records whose raw is equal to
 // the stored raw (and not deleted) are dropped by a correlated subquery on the
 // primary key before the upsert, so an unchanged page writes no data rows; the
-// ON CONFLICT guard stays for races. History gets the superseded version of
+// ON CONFLICT guard stays for races, and keeps a live row from going back to
+// an older version (notOlder). History gets the superseded version of
 // each updated row; child rows are replaced only for written parents. The
 // text of every entity's statement is in testdata/page_<entity>.sql.
 func pageStatement(s *entitySpec) string {
@@ -63,10 +64,10 @@ old AS MATERIALIZED (
 	SELECT c.id, %[3]s, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET %[4]s,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
-	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
+	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw%[6]s OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted%[5]s
 ),
-`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s))
+`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s), notOlder(s))
 
 	// hist: the version each update superseded; it ended when the new one began
 	// (its last-modified time, else now) or when a census marked it deleted.
@@ -199,6 +200,18 @@ UPDATE plutora_sync.run_entities l SET pages = l.pages + 1,
 	total_first = COALESCE(l.total_first, $6::int), total_last = $6::int,
 	watermark_after = GREATEST(l.watermark_after, $7::timestamptz)
 WHERE l.run_id = $4::bigint AND l.entity = $2::text`
+
+// notOlder is the upsert's condition that a live row is not replaced by an
+// older version of its record: a page fetched before another run wrote a
+// newer version, and written after it, is stale (docs/design.md, "History
+// and periods"). A version with the same last-modified time is written (a
+// child item may change without moving it), and so is one without a time.
+func notOlder(s *entitySpec) string {
+	if s.ModifiedField == "" {
+		return ""
+	}
+	return " AND (t.last_modified_date > EXCLUDED.last_modified_date) IS NOT TRUE"
+}
 
 // validFrom is the SQL for when the version in row alias a began: its
 // last-modified time when the entity has one, else when the worker wrote it.

@@ -20,7 +20,8 @@ func TestEveryEntityWithHistoryHasVersions(t *testing.T) {
 	ctx := context.Background()
 	w, db := newWriter(t)
 	srv := newSandbox(t, plutoratest.Sizes{Changes: 5, Releases: 5, Environments: 5, Hosts: 5, Systems: 5, Defects: 5})
-	renamed := map[string]string{"defects": "Name", "users": "firstName", "lookup_values": "value"} // else "name"
+	renamed := map[string]string{"defects": "Name", "users": "firstName", "lookup_values": "value", // else "name"
+		"bookings": "status", "tecrs": "title", "tebrs": "title"}
 	for _, entity := range load.Entities() {
 		recs := records(srv, entity)
 		loadAll(t, w, entity, synctype.ModeSweep, recs)

@@ -84,13 +84,15 @@ func (w *Writer) WritePage(ctx context.Context, p synctype.PageWrite) (synctype.
 	// preparing one needs a connection of its own.
 	var res synctype.PageResult
 	err = w.withStmts(ctx, spec, func(st, ckpt *sql.Stmt) error {
-		var err error
-		res, err = w.writeFast(ctx, st, ckpt, p)
-		if err != nil && isDataError(err) {
-			// Some record does not load: find which, quarantine them, load the rest.
-			res, err = w.writeSorted(ctx, spec, st, ckpt, p)
-		}
-		return err
+		return retryConcurrent(func() error { // concurrent.go
+			var err error
+			res, err = w.writeFast(ctx, st, ckpt, p)
+			if err != nil && isDataError(err) {
+				// Some record does not load: find which, quarantine them, load the rest.
+				res, err = w.writeSorted(ctx, spec, st, ckpt, p)
+			}
+			return err
+		})
 	})
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("write %s page %d: %w", p.Entity, p.PageNum, err)
@@ -116,9 +118,11 @@ func checkPage(p synctype.PageWrite) (*entitySpec, error) {
 	return spec, nil
 }
 
-// begin starts a page's transaction; zone-less API dates are read as UTC.
+// begin starts a page's transaction, in REPEATABLE READ (see
+// concurrent.go: the caller tries it again after a serialization failure);
+// zone-less API dates are read as UTC.
 func (w *Writer) begin(ctx context.Context) (*sql.Tx, error) {
-	tx, err := w.db.BeginTx(ctx, nil)
+	tx, err := w.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return nil, err
 	}

@@ -7,17 +7,25 @@ import (
 	"testing"
 
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
-// namingEntities are the entities of the reporting layer: entity is the
-// singular that prefixes its keys (<entity>_id), view its reporting view,
-// businessKey its own key beside the uuid, if any.
-var namingEntities = []struct{ entity, view, businessKey string }{
-	{"change", "changes", "change_number"}, {"release", "releases", "release_identifier"},
-	{"defect", "defects", "defect_display_id"}, {"environment", "environments", ""},
-	{"host", "hosts", ""}, {"system", "systems", ""}, {"organization", "organizations", ""},
-	{"user", "users", ""}, {"lookup_value", "lookup_values", ""}, {"environment_group", "environment_groups", ""},
-}
+// namingEntities are the entities of the reporting layer, from their
+// declarations: entity is the singular that prefixes its keys (its Key,
+// <entity>_id), view its reporting view, businessKey its own key beside the
+// uuid, if any.
+var namingEntities = func() []struct{ entity, view, businessKey string } {
+	business := map[string]string{"changes": "change_number", "releases": "release_identifier", "defects": "defect_display_id"}
+	var out []struct{ entity, view, businessKey string }
+	for _, e := range synctype.Entities() {
+		out = append(out, struct{ entity, view, businessKey string }{strings.TrimSuffix(e.Key, "_id"), e.Name, business[e.Name]})
+	}
+	return out
+}()
+
+// nameless are the entity views without a name column: a user has a user
+// name, a lookup value a value, a booking none.
+var nameless = []string{"users", "lookup_values", "bookings"}
 
 // namingExempt are views whose column names another change owns
 // (issue 29: freshness is being rebuilt beside this rule).
@@ -119,7 +127,7 @@ func ownViewOffenders(views map[string][]namingColumn) []string {
 			}
 		}
 		hasName := slices.ContainsFunc(views[e.view], func(c namingColumn) bool { return c.Column == "name" })
-		if !hasName && e.view != "users" && e.view != "lookup_values" {
+		if !hasName && !slices.Contains(nameless, e.view) {
 			out = append(out, fmt.Sprintf("reporting.%s: the record's name is the column name", e.view))
 		}
 	}

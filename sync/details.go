@@ -38,6 +38,9 @@ const refreshHeadroom = 0.1
 // detail answers 404, or no id is a GUID), the run's later pages are taken
 // as full without asking again, and the next run tries anew.
 func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page, res *synctype.RunResult) (synctype.ListKind, map[string]json.RawMessage, error) {
+	if e.Enriched() { // its records hold their sub-resources, which no list item does
+		return synctype.ListSummary, nil, nil
+	}
 	r.mu.Lock()
 	kind, probed := r.kinds[e.Name], r.probed[res.RunID]
 	if kind == synctype.ListUnknown && !probed && len(pg.Records) > 0 {
@@ -114,7 +117,8 @@ func (r *Runner) ListKinds() map[string]synctype.ListKind {
 // its list is full; else the detail of each item, fetched when the item is
 // new or its summary changed, the stored one otherwise. A census fetches
 // every detail: a summary cannot show every change, and the census is the
-// run after which the warehouse holds what the API holds. An item whose
+// run after which the warehouse holds what the API holds (but an entity
+// enriched only with sub-resources: see below). An item whose
 // detail the API no longer has is left out (the census then sees it gone).
 func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, mode synctype.Mode, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
 	kind, known, err := r.listKind(ctx, e, src.API, pg, res)
@@ -125,8 +129,11 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	for _, rec := range pg.Records {
 		items = append(items, synctype.Summary{ID: recordID(rec, e.IDField), Raw: rec})
 	}
+	// The census of an enriched entity whose list items are whole records
+	// spares the sub-resources: a changed record shows in its list item, and
+	// the rolling refresh reads the rest.
 	stored := map[string]json.RawMessage{}
-	if mode != synctype.ModeCensus {
+	if mode != synctype.ModeCensus || e.Enriched() {
 		if stored, err = r.opts.Writer.StoredDetails(ctx, e.Name, items); err != nil {
 			return nil, nil, err
 		}

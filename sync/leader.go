@@ -15,6 +15,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
@@ -102,39 +103,6 @@ func legacySite(apiURL string) string {
 		host += ":" + port
 	}
 	return scheme + "://" + host + strings.TrimRight(u.EscapedPath(), "/")
-}
-
-// TryKeys tries to take every one of keys on conn's session, without
-// waiting: it reports true holding them all, or false holding none (the keys
-// it took are let go again, so two replicas each holding a part cannot
-// block each other). An error may leave the session holding some: close it
-// rather than return it to the pool (discard).
-func TryKeys(ctx context.Context, conn *sql.Conn, keys []int64) (bool, error) {
-	for i, k := range keys {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, k).Scan(&ok); err != nil {
-			return false, err
-		}
-		if !ok {
-			return false, UnlockKeys(ctx, conn, keys[:i])
-		}
-	}
-	return true, nil
-}
-
-// UnlockKeys lets go of keys held on conn's session; an error, or a key
-// that was not held, leaves the session to be closed (discard).
-func UnlockKeys(ctx context.Context, conn *sql.Conn, keys []int64) error {
-	for _, k := range keys {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1)`, k).Scan(&ok); err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("advisory lock %d was not held", k)
-		}
-	}
-	return nil
 }
 
 // Leader holds a Postgres session-level advisory lock for one product on a
@@ -288,13 +256,8 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 	defer conn.Close()
 	// If this process's machine dies without closing the socket, the server
 	// must notice within well under a minute to drop the lock for a standby.
-	// These settings are per session; a server that refuses them (or a Unix
-	// socket, which ignores them) leaves the defaults.
-	for _, set := range []string{`SET tcp_keepalives_idle = 10`, `SET tcp_keepalives_interval = 5`,
-		`SET tcp_keepalives_count = 3`, `SET tcp_user_timeout = 20000`} {
-		_, _ = conn.ExecContext(ctx, set)
-	}
-	ok, err := TryKeys(ctx, conn, l.keys)
+	load.KeepAliveSession(ctx, conn)
+	ok, err := load.TryAdvisoryLocks(ctx, conn, l.keys)
 	if err != nil {
 		// Cancelled mid-query, a lock may have been granted all the same:
 		// the session must not go back to the pool holding it.
@@ -315,7 +278,7 @@ func (l *Leader) hold(ctx context.Context) (held bool, err error) {
 		// Unlock on the same session; if that fails (the session is broken,
 		// or a cancelled ping left it unusable) the session is closed
 		// rather than pooled, and the server drops its locks.
-		if err := UnlockKeys(uctx, conn, l.keys); err != nil {
+		if err := load.UnlockAdvisoryLocks(uctx, conn, l.keys); err != nil {
 			discard(conn)
 		}
 	}()

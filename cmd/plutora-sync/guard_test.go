@@ -9,6 +9,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
@@ -45,8 +46,8 @@ func TestBinaryRefusesToMixSandboxAndReal(t *testing.T) {
 	}
 	realVars := workertest.RealEnv(t, sb, workertest.AsyncCommit(t, dsn))
 	realEnv := workertest.Environ(realVars, "LOG_FORMAT=json", "METRICS_ADDR=127.0.0.1:0")
-	want := fmt.Sprintf("plutora-sync: refused: database %s holds 10 runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force\n",
-		daemon.RedactURL(realVars["DATABASE_URL"]), min(sb.Plutora.URL, sb.Test.URL), realVars["PLUTORA_API_URL"])
+	want := fmt.Sprintf("plutora-sync: refused: database %s holds %d runs synced from the sandbox (%s); syncing plutora from %s, which is not the sandbox, would mix real records with sandbox ones. Point DATABASE_URL at another database, or use --force\n",
+		daemon.RedactURL(realVars["DATABASE_URL"]), len(synctype.Entities()), min(sb.Plutora.URL, sb.Test.URL), realVars["PLUTORA_API_URL"])
 	for _, cmd := range []string{"sync", "run"} {
 		code, out := runBinary(t, bin, realEnv, cmd)
 		if code != exitRefused || !strings.HasSuffix(out, want) {

@@ -52,7 +52,7 @@ up AS (
 		release_project_type = EXCLUDED.release_project_type,
 		last_modified_date = EXCLUDED.last_modified_date,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
-	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
+	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw AND (t.last_modified_date > EXCLUDED.last_modified_date) IS NOT TRUE OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted, t.last_modified_date, t.release_status_type, t.release_status_type_id
 ),
 hist AS (
@@ -95,6 +95,105 @@ child_ins_0 AS (
 		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT NULLIF(NULLIF(v->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END,
 		CASE WHEN jsonb_typeof(e.x->'multiListItem') = 'array' THEN ARRAY(SELECT v->>'value' FROM jsonb_array_elements(e.x->'multiListItem') v) ELSE '{}' END
 	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'additionalInformation') WHEN 'array' THEN c.r->'additionalInformation' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+child_del_1 AS (
+	DELETE FROM plutora.release_phases d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.release_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_1 AS (
+	INSERT INTO plutora.release_phases (release_id, ordinal, phase_id, work_item_name_id, name, start_date, end_date, status)
+	SELECT c.id,
+		e.ord,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'workItemNameId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'name',
+		(CASE WHEN (e.x->>'startDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'startDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'startDate') WHEN (e.x->>'startDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'startDate') END)::date,
+		(CASE WHEN (e.x->>'endDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'endDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'endDate') WHEN (e.x->>'endDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'endDate') END)::date,
+		e.x->>'status'
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'phases') WHEN 'array' THEN c.r->'phases' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+child_del_2 AS (
+	DELETE FROM plutora.release_gates d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.release_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_2 AS (
+	INSERT INTO plutora.release_gates (release_id, ordinal, gate_id, work_item_name_id, name, start_date, end_date, status)
+	SELECT c.id,
+		e.ord,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'workItemNameId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'name',
+		(CASE WHEN (e.x->>'startDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'startDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'startDate') WHEN (e.x->>'startDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'startDate') END)::date,
+		(CASE WHEN (e.x->>'endDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'endDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'endDate') WHEN (e.x->>'endDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'endDate') END)::date,
+		e.x->>'status'
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'gates') WHEN 'array' THEN c.r->'gates' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+child_del_3 AS (
+	DELETE FROM plutora.release_activities d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.release_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_3 AS (
+	INSERT INTO plutora.release_activities (release_id, ordinal, activity_id, phase_id, title, type, status, assigned_to_id, assigned_to, start_date, end_date, forecast_date, completion)
+	SELECT c.id,
+		e.ord,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'assignedWorkItemID', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'title',
+		e.x->>'type',
+		e.x->>'status',
+		NULLIF(NULLIF(e.x->>'assignedToId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'assignedTo',
+		(CASE WHEN (e.x->>'startDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'startDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'startDate') WHEN (e.x->>'startDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'startDate') END)::date,
+		(CASE WHEN (e.x->>'endDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'endDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'endDate') WHEN (e.x->>'endDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'endDate') END)::date,
+		(CASE WHEN (e.x->>'forecastDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'forecastDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'forecastDate') WHEN (e.x->>'forecastDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'forecastDate') END)::date,
+		(e.x->>'completion')::numeric
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'activities') WHEN 'array' THEN c.r->'activities' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+child_del_4 AS (
+	DELETE FROM plutora.release_criteria d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.release_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_4 AS (
+	INSERT INTO plutora.release_criteria (release_id, ordinal, criterion_id, gate_id, title, type, status, assigned_to_id, assigned_to, start_date, end_date, forecast_date, completion)
+	SELECT c.id,
+		e.ord,
+		NULLIF(NULLIF(e.x->>'id', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		NULLIF(NULLIF(e.x->>'assignedWorkItemID', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'title',
+		e.x->>'type',
+		e.x->>'status',
+		NULLIF(NULLIF(e.x->>'assignedToId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'assignedTo',
+		(CASE WHEN (e.x->>'startDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'startDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'startDate') WHEN (e.x->>'startDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'startDate') END)::date,
+		(CASE WHEN (e.x->>'endDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'endDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'endDate') WHEN (e.x->>'endDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'endDate') END)::date,
+		(CASE WHEN (e.x->>'forecastDate') LIKE ANY (ARRAY['____-__-__', '____-__-__Z', '____-__-__+%', '____-__-__-%', '____-__-__T__:__%', '____-__-__ __:__%']) AND ltrim((e.x->>'forecastDate'), '0123456789-:.T +Z') = '' THEN (e.x->>'forecastDate') WHEN (e.x->>'forecastDate') <> '' THEN 'not an ISO 8601 date: ' || (e.x->>'forecastDate') END)::date,
+		(e.x->>'completion')::numeric
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'criterias') WHEN 'array' THEN c.r->'criterias' END) WITH ORDINALITY AS e(x, ord)
+	WHERE c.id IN (SELECT id FROM up)
+),
+child_del_5 AS (
+	DELETE FROM plutora.release_stakeholders d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
+		AND d.release_id = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
+),
+child_ins_5 AS (
+	INSERT INTO plutora.release_stakeholders (release_id, ordinal, user_id, user_name, group_id, group_name, stakeholder_role_ids, stakeholder_roles, responsible, accountable, informed, consulted)
+	SELECT c.id,
+		e.ord,
+		NULLIF(NULLIF(e.x->>'userId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'user',
+		NULLIF(NULLIF(e.x->>'groupId', ''), '00000000-0000-0000-0000-000000000000')::uuid,
+		e.x->>'group',
+		ARRAY(SELECT NULLIF(NULLIF(v, ''), '00000000-0000-0000-0000-000000000000')::uuid FROM jsonb_array_elements_text(CASE jsonb_typeof(e.x->'stakeholderRoleIds') WHEN 'array' THEN e.x->'stakeholderRoleIds' END) v),
+		e.x->>'stakeholderRoles',
+		(e.x->>'responsible')::boolean,
+		(e.x->>'accountable')::boolean,
+		(e.x->>'informed')::boolean,
+		(e.x->>'consulted')::boolean
+	FROM changed c, jsonb_array_elements(CASE jsonb_typeof(c.r->'stakeholders') WHEN 'array' THEN c.r->'stakeholders' END) WITH ORDINALITY AS e(x, ord)
 	WHERE c.id IN (SELECT id FROM up)
 ),
 resolved AS (

@@ -63,3 +63,47 @@ func customFieldCols() []Column {
 		col("multi_list_item_values", KindItemVals, "multiListItem"),
 	}
 }
+
+// stakeholderCols maps the stakeholders of a change or a release.
+func stakeholderCols() []Column {
+	return []Column{
+		col("user_id", KindUUID, "userId"), col("user_name", KindText, "user"), col("group_id", KindUUID, "groupId"),
+		col("group_name", KindText, "group"), col("stakeholder_role_ids", KindUUIDs, "stakeholderRoleIds"),
+		col("stakeholder_roles", KindText, "stakeholderRoles"), col("responsible", KindBool, "responsible"),
+		col("accountable", KindBool, "accountable"), col("informed", KindBool, "informed"), col("consulted", KindBool, "consulted"),
+	}
+}
+
+// workItemCols maps a release's phases or gates, their id as idCol.
+func workItemCols(idCol string) []Column {
+	return []Column{
+		col(idCol, KindUUID, "id"), col("work_item_name_id", KindUUID, "workItemNameId"), col("name", KindText, "name"),
+		col("start_date", KindDate, "startDate"), col("end_date", KindDate, "endDate"), col("status", KindText, "status"),
+	}
+}
+
+// taskCols maps a release's activities (of a phase) or criteria (of a
+// gate), their id as idCol and their work item's as itemCol.
+func taskCols(idCol, itemCol string) []Column {
+	return []Column{
+		col(idCol, KindUUID, "id"), col(itemCol, KindUUID, "assignedWorkItemID"), col("title", KindText, "title"),
+		col("type", KindText, "type"), col("status", KindText, "status"),
+		col("assigned_to_id", KindUUID, "assignedToId"), col("assigned_to", KindText, "assignedTo"),
+		col("start_date", KindDate, "startDate"), col("end_date", KindDate, "endDate"),
+		col("forecast_date", KindDate, "forecastDate"), col("completion", KindNum, "completion"),
+	}
+}
+
+// requestCols maps what TECRs and TEBRs share.
+func requestCols() []Column {
+	return []Column{
+		col("number", KindText, "number"), col("title", KindText, "title"), col("description", KindText, "description"),
+		col("status", KindText, "status"), col("type", KindText, "type"), col("priority", KindText, "priority"),
+		col("organization_id", KindUUID, "organizationId"), col("organization", KindText, "organization"),
+		col("raised_by_id", KindUUID, "raisedById"), col("raised_by", KindText, "raisedBy"),
+		col("assigned_to_id", KindUUID, "assignedToId"), col("assigned_to", KindText, "assignedTo"),
+		col("required_date", KindDate, "requiredDate"),
+		col("created_date", KindTime, "createdDate"), col("last_modified_date", KindTime, "lastModifiedDate"),
+		col("last_modified_by", KindText, "lastModifiedBy"),
+	}
+}

@@ -36,11 +36,7 @@ var declared = []Entity{
 			{Table: "plutora.change_delivery_releases", ParentCol: "change_id", Array: "deliveryReleases", Columns: []Column{
 				col("release_id", KindUUID, "releaseId"), col("target_release", KindBool, "targetRelease"),
 				col("actual_delivery_release", KindBool, "actualDeliveryRelease")}},
-			{Table: "plutora.change_stakeholders", ParentCol: "change_id", Array: "stakeholders", Columns: []Column{
-				col("user_id", KindUUID, "userId"), col("user_name", KindText, "user"), col("group_id", KindUUID, "groupId"),
-				col("group_name", KindText, "group"), col("stakeholder_role_ids", KindUUIDs, "stakeholderRoleIds"),
-				col("stakeholder_roles", KindText, "stakeholderRoles"), col("responsible", KindBool, "responsible"),
-				col("accountable", KindBool, "accountable"), col("informed", KindBool, "informed"), col("consulted", KindBool, "consulted")}},
+			{Table: "plutora.change_stakeholders", ParentCol: "change_id", Array: "stakeholders", Columns: stakeholderCols()},
 			{Table: "plutora.change_custom_fields", ParentCol: "change_id", Array: "additionalInformation", Columns: customFieldCols()},
 		},
 		Periods: &Periods{Status: "change_status", StatusID: "change_status_id", Born: "raised_date"},
@@ -48,6 +44,11 @@ var declared = []Entity{
 	{
 		Name: "releases", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate",
 		List: Route{"POST", "/releases/filter"}, DetailPath: "/releases",
+		// A release's schedule and people (docs/plutora-api.md, "Core
+		// objects"): they change without moving lastModifiedDate.
+		Subresources: []Subresource{{Path: "/phases", Key: "phases"}, {Path: "/gates", Key: "gates"},
+			{Path: "/activities", Key: "activities"}, {Path: "/criterias", Key: "criterias"},
+			{Path: "/stakeholders", Key: "stakeholders"}},
 		Table: "plutora.releases", Key: "release_id",
 		Columns: []Column{
 			col("identifier", KindText, "identifier"), col("name", KindText, "name"), col("summary", KindText, "summary"),
@@ -63,6 +64,11 @@ var declared = []Entity{
 		},
 		Children: []Child{
 			{Table: "plutora.release_custom_fields", ParentCol: "release_id", Array: "additionalInformation", Columns: customFieldCols()},
+			{Table: "plutora.release_phases", ParentCol: "release_id", Array: "phases", Columns: workItemCols("phase_id")},
+			{Table: "plutora.release_gates", ParentCol: "release_id", Array: "gates", Columns: workItemCols("gate_id")},
+			{Table: "plutora.release_activities", ParentCol: "release_id", Array: "activities", Columns: taskCols("activity_id", "phase_id")},
+			{Table: "plutora.release_criteria", ParentCol: "release_id", Array: "criterias", Columns: taskCols("criterion_id", "gate_id")},
+			{Table: "plutora.release_stakeholders", ParentCol: "release_id", Array: "stakeholders", Columns: stakeholderCols()},
 		},
 		Periods: &Periods{Status: "release_status_type", StatusID: "release_status_type_id"},
 	},
@@ -130,6 +136,50 @@ var declared = []Entity{
 				col("string_value", KindText, "StringValue")}},
 		},
 		Periods: &Periods{Status: "status", StatusID: "status_id", Born: "created_date"},
+	},
+	{
+		// Environment bookings (docs/plutora-api.md, "Core objects"): always
+		// paged, no modified field to filter on, no GET by id. The state is
+		// derived from the neighbours and changes without the timeStamp.
+		Name: "bookings", Product: ProductPlutora, IDField: "id",
+		List:  Route{"GET", "/Bookings"},
+		Table: "plutora.bookings", Key: "booking_id",
+		Columns: []Column{
+			col("environment_id", KindUUID, "environmentId"), col("is_environment_group", KindBool, "isEnvironmentGroup"),
+			col("release_id", KindUUID, "releaseId"), col("phase_id", KindUUID, "phaseId"), col("tebr_id", KindUUID, "tebrId"),
+			col("start_date", KindDate, "startDate"), col("end_date", KindDate, "endDate"),
+			col("status", KindText, "status"), col("state", KindText, "state"),
+			col("status_updater_id", KindUUID, "statusUpdaterId"), col("time_stamp", KindTime, "timeStamp"),
+		},
+	},
+	{
+		// Test environment change requests (docs/plutora-api.md, "Core
+		// objects"): built like a change; the changes each links are read
+		// with it, as they change without moving its lastModifiedDate.
+		Name: "tecrs", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate",
+		List: Route{"POST", "/TECRs/filter"}, DetailPath: "/TECRs",
+		Subresources: []Subresource{{Path: "/LinkedChanges", Key: "linkedChanges", Members: []string{"id", "changeId"}}},
+		Table:        "plutora.tecrs", Key: "tecr_id",
+		Columns: requestCols(),
+		Children: []Child{
+			{Table: "plutora.tecr_environments", ParentCol: "tecr_id", Array: "environmentIds", Columns: []Column{
+				col("environment_id", KindUUID)}},
+			{Table: "plutora.tecr_linked_changes", ParentCol: "tecr_id", Array: "linkedChanges", Columns: []Column{
+				col("change_id", KindUUID, "id"), col("change_number", KindInt, "changeId")}},
+		},
+	},
+	{
+		// Test environment booking requests: a TECR's members and the period
+		// asked for. Their bookings carry tebrId: reporting joins those, with
+		// no request per TEBR.
+		Name: "tebrs", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate",
+		List: Route{"POST", "/TEBRs/filter"}, DetailPath: "/TEBRs",
+		Table: "plutora.tebrs", Key: "tebr_id",
+		Columns: append(requestCols(), col("start_date", KindDate, "startDate"), col("end_date", KindDate, "endDate")),
+		Children: []Child{
+			{Table: "plutora.tebr_environments", ParentCol: "tebr_id", Array: "environmentIds", Columns: []Column{
+				col("environment_id", KindUUID)}},
+		},
 	},
 	// Reference data (docs/plutora-api.md, "Endpoints" and "Records"): what
 	// the records' typed ids join to.

@@ -1,6 +1,9 @@
 package synctype
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Entity is the one declaration of a kind of record the worker syncs: how
 // the API lists and reads it, the table it lands in, and how it is
@@ -23,6 +26,13 @@ type Entity struct {
 	// record, and trusts its counts alone.
 	DetailPath string
 	Shape      Shape // how the list answers
+	// Subresources are read with each detail, GET DetailPath/{id}+Path, and
+	// kept in the record as an array member each: what a record holds
+	// beyond its detail (a release's phases), which may change without
+	// moving its modified field. The list is then enriched like a summary
+	// list: the record is read again when its list item changes, and on
+	// the rolling refresh (DETAIL_REFRESH).
+	Subresources []Subresource
 
 	Table    string   // schema-qualified table; its history is Table+"_history"
 	Key      string   // the column other tables name a record of it by: "change_id"
@@ -33,6 +43,18 @@ type Entity struct {
 	// Schedule is the default of the entity's SCHEDULE_* variable: "" refreshes
 	// it adaptively (polls, or sweeps within their share), a cron spec pins it.
 	Schedule string
+}
+
+// Subresource is a list the API answers below one record.
+type Subresource struct {
+	Path string // "/phases": GET DetailPath/{id}/phases
+	Key  string // the member of the record that holds it: "phases"
+	// Members, when set, are the only members of each item kept: the
+	// items are records of another entity (a TECR's linked changes are
+	// whole changes), which the warehouse holds on their own; keeping
+	// their ids alone spares the record a new version at each of their
+	// edits.
+	Members []string
 }
 
 // Route is an API list: the method and the path, "/changes/filter" or "/hosts".
@@ -50,6 +72,10 @@ const (
 	ShapeWhole                // a bare array of every record (one page), or the envelope
 	ShapeLookups              // a list of lists: GET Path names the types, GET Path/{type} holds each one's values
 )
+
+// Enriched reports whether each record is read with more than its list
+// item: its sub-resources. Such a list is enriched as a summary list is.
+func (e Entity) Enriched() bool { return len(e.Subresources) > 0 }
 
 // Incremental reports whether the entity can be read incrementally.
 func (e Entity) Incremental() bool { return e.ModifiedField != "" }
@@ -84,6 +110,30 @@ func EntityNames() []string {
 	var out []string
 	for _, e := range declared {
 		out = append(out, e.Name)
+	}
+	return out
+}
+
+// Keep returns the items of s as the record keeps them: each with only
+// s.Members when they are set; an item that is not an object is kept whole.
+func (s Subresource) Keep(items []json.RawMessage) []json.RawMessage {
+	if len(s.Members) == 0 {
+		return items
+	}
+	out := make([]json.RawMessage, len(items))
+	for i, it := range items {
+		var all map[string]json.RawMessage
+		if json.Unmarshal(it, &all) != nil {
+			out[i] = it
+			continue
+		}
+		kept := make(map[string]json.RawMessage, len(s.Members))
+		for _, m := range s.Members {
+			if v, ok := all[m]; ok {
+				kept[m] = v
+			}
+		}
+		out[i], _ = json.Marshal(kept)
 	}
 	return out
 }

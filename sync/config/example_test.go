@@ -29,7 +29,8 @@ func ExampleConfig_PlanBudget() {
 	}
 	plans, err := cfg.PlanBudget(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
 		map[string]int{"changes": 250_000, "releases": 1200, "environments": 300, "hosts": 1500, "systems": 80,
-			"organizations": 6, "users": 250, "lookup_values": 300, "environment_groups": 4})
+			"organizations": 6, "users": 250, "lookup_values": 300, "environment_groups": 4,
+			"bookings": 1500, "tecrs": 300, "tebrs": 200})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,7 +42,7 @@ func ExampleConfig_PlanBudget() {
 		}
 	}
 	// Output:
-	// plutora: 3658 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
+	// plutora: 3734 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
 	//   census changes: 1 runs × 2601 pages
-	//   incremental changes: 247 runs × 1 pages
+	//   incremental changes: 124 runs × 1 pages
 }

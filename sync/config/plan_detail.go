@@ -9,25 +9,31 @@ import (
 )
 
 // AddDetails counts the detail requests of the entities whose list is a
-// summary (kinds) in plans: the rolling refresh fetches each of their
-// records once per DETAIL_REFRESH, spread evenly, so size/period requests
-// every hour, the busiest one included; and a census fetches every detail
-// (counted in the census class, and in the busiest hour when a census runs
-// in it). New or changed items cost one request each on top: they follow
-// the site's activity and are not planned.
+// summary (kinds) or who are read with their sub-resources (enriched) in
+// plans: the rolling refresh reads each of their records once per
+// DETAIL_REFRESH, spread evenly, so size/period reads every hour, the
+// busiest one included, each costing detailCost requests; and a census of a
+// summary list fetches every detail (counted in the census class, and in
+// the busiest hour when a census runs in it). New or changed items cost a
+// read each on top: they follow the site's activity and are not planned.
 func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, totals map[string]int) {
 	hours := c.DetailRefresh.Hours()
 	for i := range plans {
 		p := &plans[i]
 		for j := range p.Entities {
 			ep := &p.Entities[j]
-			if kinds[ep.Entity] != synctype.ListSummary || totals[ep.Entity] <= 0 {
+			e, _ := synctype.EntityByName(ep.Entity)
+			if (kinds[ep.Entity] != synctype.ListSummary && !e.Enriched()) || totals[ep.Entity] <= 0 {
 				continue
 			}
 			size := totals[ep.Entity]
 			if hours > 0 {
-				ep.Detail = float64(size) / hours
+				ep.Detail = float64(size*detailCost(e)) / hours
 				p.Requests += int(math.Ceil(ep.Detail))
+			}
+			if e.Enriched() {
+				ep.Share = ep.PerHour() / float64(p.Limit)
+				continue // its census spares the reads (sync's enrich)
 			}
 			ep.Census += float64(size) * c.censusPerHour()
 			ep.Share = ep.PerHour() / float64(p.Limit)
@@ -39,6 +45,10 @@ func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, to
 		}
 	}
 }
+
+// detailCost is the requests one read of a record of e costs beyond its
+// list page: its detail and each of its sub-resources.
+func detailCost(e synctype.Entity) int { return 1 + len(e.Subresources) }
 
 // censusPerHour is the census runs per hour, over a week.
 func (c *Config) censusPerHour() float64 {
@@ -54,13 +64,14 @@ func (c *Config) censusPerHour() float64 {
 	return float64(n) / (7 * 24)
 }
 
-// FirstLoad is what a first load of an entity of size records costs: its
-// pages, and one detail per record when its list is a summary; and how
-// long those requests take when the budget is the limit (limit per hour).
-func FirstLoad(kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
+// FirstLoad is what a first load of entity, of size records, costs: its
+// pages, and a read per record (detailCost) when its list is a summary or
+// it is read with sub-resources; and how long those requests take when the
+// budget is the limit (limit per hour).
+func FirstLoad(entity string, kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
 	requests = max(1, (size+extract.RecordsPerPage-1)/extract.RecordsPerPage)
-	if kind == synctype.ListSummary {
-		requests += size
+	if e, _ := synctype.EntityByName(entity); kind == synctype.ListSummary || e.Enriched() {
+		requests += size * detailCost(e)
 	}
 	if limit <= 0 {
 		return requests, 0

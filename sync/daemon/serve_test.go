@@ -204,7 +204,16 @@ func TestBudgetPlanWarning(t *testing.T) {
 	}
 	defer a.Close()
 	ctx := context.Background()
-	if _, err := a.SyncOnce(ctx, nil, nil, synctype.ModeIncremental); err != nil {
+	// Every entity but those read with sub-resources: a release is 6
+	// requests whatever the lists, hours at this budget on a clock that
+	// stands still.
+	var plain []string
+	for _, e := range synctype.Entities() {
+		if !e.Enriched() {
+			plain = append(plain, e.Name)
+		}
+	}
+	if _, err := a.SyncOnce(ctx, nil, plain, synctype.ModeIncremental); err != nil {
 		t.Fatal(err)
 	}
 	a.warnPlan(ctx)

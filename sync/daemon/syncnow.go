@@ -9,6 +9,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
@@ -121,7 +122,7 @@ func (a *App) tryKey(ctx context.Context, product synctype.Product) (release fun
 	if err != nil {
 		return nil, fmt.Errorf("lock %s key: %w", product, err)
 	}
-	ok, err := sync.TryKeys(ctx, conn, keys)
+	ok, err := load.TryAdvisoryLocks(ctx, conn, keys)
 	if err != nil {
 		closeSession(conn)
 		return nil, fmt.Errorf("lock %s key: %w", product, err)
@@ -131,7 +132,7 @@ func (a *App) tryKey(ctx context.Context, product synctype.Product) (release fun
 		return nil, fmt.Errorf("%s is being worked by a running daemon (it holds the product's advisory lock): wait for it or stop it", product)
 	}
 	return func() {
-		if err := sync.UnlockKeys(context.Background(), conn, keys); err != nil {
+		if err := load.UnlockAdvisoryLocks(context.Background(), conn, keys); err != nil {
 			closeSession(conn)
 			return
 		}

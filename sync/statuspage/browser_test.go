@@ -19,6 +19,7 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest/headless"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
@@ -117,7 +118,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(states) != 10 || states["changes"] != "fresh" || states["hosts"] != "skipped" || states["defects"] != "refused" {
+	if len(states) != len(synctype.Entities()) || states["changes"] != "fresh" || states["hosts"] != "skipped" || states["defects"] != "refused" {
 		t.Errorf("the entities' states: %v", states)
 	}
 	plots, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`Array.from(document.querySelectorAll("#budget .key svg")).map(s => s.querySelectorAll("rect.bar").length)`))

@@ -17,6 +17,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
@@ -73,7 +74,7 @@ func TestDemo(t *testing.T) {
 	select {
 	case addr := <-ready:
 		code, page := get(t, "http://"+addr+"/")
-		if code != 200 || strings.Count(page, `<td class="state ok">fresh</td>`) != 10 || !strings.Contains(page, "status --serve") {
+		if code != 200 || strings.Count(page, `<td class="state ok">fresh</td>`) != len(synctype.Entities()) || !strings.Contains(page, "status --serve") {
 			t.Errorf("status --serve on the demo's warehouse: %d, %d entities fresh", code, strings.Count(page, `<td class="state ok">fresh</td>`))
 		}
 	case err := <-served:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/daemon"
 )
@@ -35,8 +36,15 @@ func TestFallbackPollNotStarved(t *testing.T) {
 	proxy := httptest.NewServer(failChangesFilter(httputil.NewSingleHostReverseProxy(target)))
 	defer proxy.Close()
 	_, dsn := newEmptyDB(t)
-	cfg := loadConfig(t, sandboxEnv(sb, dsn, "PLUTORA_API_URL", proxy.URL, "PLUTORA_BUDGET_PER_HOUR", "20000",
-		"POLL_FLOOR", "1s", "POLL_CEILING", "5s"))
+	// Every other entity is pinned to a day that does not come: the key
+	// spends its budget on the polls of changes alone.
+	vars := []string{"PLUTORA_API_URL", proxy.URL, "PLUTORA_BUDGET_PER_HOUR", "20000", "POLL_FLOOR", "1s", "POLL_CEILING", "5s"}
+	for _, e := range synctype.Entities() {
+		if e.Name != "changes" {
+			vars = append(vars, e.ScheduleVar(), "0 0 1 1 *")
+		}
+	}
+	cfg := loadConfig(t, sandboxEnv(sb, dsn, vars...))
 	started := make(chan struct{}, 64) // a run of changes committed its page 0
 	a, err := daemon.Open(context.Background(), cfg, testLogger(t), daemon.Options{Progress: func(p sync.Progress) {
 		if p.Entity.Name == "changes" && p.Page == 0 {

@@ -23,7 +23,7 @@ type listCheck struct {
 	product synctype.Product
 	entity  string
 	kind    synctype.ListKind
-	how     string // "LIST_KINDS", "compared", or in a few words why it is unknown
+	how     string // "LIST_KINDS", "compared", "sub-resources", or in a few words why it is unknown
 	note    string // what went wrong, when something did: printed under the table
 	size    int    // totalCount of page 0
 }
@@ -80,7 +80,7 @@ func writeLists(out io.Writer, checks []listCheck, limit int) {
 		}
 		kind, load, took := "unknown", "-", "-"
 		if c.kind != synctype.ListUnknown {
-			requests, d := config.FirstLoad(c.kind, c.size, limit)
+			requests, d := config.FirstLoad(c.entity, c.kind, c.size, limit)
 			kind, load, took = string(c.kind), plural(requests, "request"), d.Round(time.Second).String()
 			if d < time.Minute {
 				took = "<1m" // within the first minute: the API's latency, not the budget, decides
@@ -132,6 +132,10 @@ func checkList(ctx context.Context, c *extract.Client, e synctype.Entity, config
 		return lc
 	}
 	lc.size = first.TotalCount
+	if e.Enriched() { // read with its sub-resources: a read a record, whatever its list holds
+		lc.kind, lc.how = synctype.ListSummary, "sub-resources"
+		return lc
+	}
 	if configured != synctype.ListUnknown {
 		return lc
 	}

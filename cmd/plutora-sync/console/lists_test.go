@@ -24,7 +24,9 @@ func TestCheckListKinds(t *testing.T) {
 		{plutoratest.ListsReal, nil, [][]string{
 			{"plutora", "environments", "summary", "compared", "30", "31", "requests", "<1m"},
 			{"plutora", "systems", "summary", "compared", "25", "26", "requests", "<1m"},
-			{"plutora", "releases", "full", "compared", "60", "1", "request", "<1m"},
+			// Read with its schedule and stakeholders: 1 page, and for each of
+			// the 60 releases its detail and 5 sub-resources.
+			{"plutora", "releases", "summary", "sub-resources", "60", "361", "requests", "<1m"},
 			{"plutora", "hosts", "full", "compared", "90", "1", "request", "<1m"},
 			{"plutora", "users", "full", "list", "only,", "no", "detail", "192", "2", "requests", "<1m"},
 			{"plutora", "organizations", "full", "list", "only,", "no", "detail", "6", "1", "request", "<1m"},

@@ -51,13 +51,17 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	}
 	// The adaptive sweeps share the 0.8% sweep share equally: a new
 	// declaration of a swept entity changes every sweep's figure.
-	sweeps := 0
+	sweeps, polls := 0, 0
 	for _, e := range synctype.Entities() {
-		if e.Product == synctype.ProductPlutora && !e.Incremental() && e.Schedule == "" {
+		switch {
+		case e.Product != synctype.ProductPlutora || e.Schedule != "":
+		case e.Incremental():
+			polls++
+		default:
 			sweeps++
 		}
 	}
-	sweep := 0.008 * 24700 / float64(sweeps)
+	sweep, poll := 0.008*24700/float64(sweeps), 0.02*24700/float64(polls)
 	f1 := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	pct := func(v float64) string { return strconv.FormatFloat(100*v/24700, 'f', 1, 64) + "%" }
 	for _, want := range [][]string{
@@ -65,10 +69,10 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 		// census of that page, the 9 rows it may confirm and the probe:
 		// 11/24 = 0.46 an hour.
 		{"plutora", "hosts", "90", "-", "-", f1(sweep), "-", "0.5", f1(sweep + 11.0/24), pct(sweep + 11.0/24)},
-		// Polls: 2% of 24,700, shared by changes and releases. 260 changes
-		// (page 0's totalCount): a daily census of 3 pages, the 26 rows it
-		// may confirm and the probe, 30/24 = 1.25 an hour.
-		{"plutora", "changes", "260", "247.0", "-", "-", "-", "1.2", "248.2", "1.0%"},
+		// Polls: 2% of 24,700, shared by Plutora's incremental entities. 260
+		// changes (page 0's totalCount): a daily census of 3 pages, the 26
+		// rows it may confirm and the probe, 30/24 = 1.25 an hour.
+		{"plutora", "changes", "260", f1(poll), "-", "-", "-", "1.2", f1(poll + 30.0/24), pct(poll + 30.0/24)},
 		// The 30 environments of a summary list (check read page 0): each
 		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
 		// the daily census too, with its page, 3 rows to confirm and the

@@ -1,0 +1,121 @@
+package sync_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
+	"github.com/plutora-sync/plutora-sync/sync"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
+)
+
+// TestSubresourcesFollowTheRelease (issue 25): a release is read with its
+// phases, gates, activities, criteria and stakeholders, which land in their
+// tables. A phase that changes without moving its release is not read by
+// the next poll (nothing says it changed), but by the rolling refresh once
+// the release's read is DETAIL_REFRESH old.
+func TestSubresourcesFollowTheRelease(t *testing.T) {
+	t.Parallel()
+	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 6, Now: clk.Now,
+		Sizes: plutoratest.Sizes{Changes: -1, Releases: 12, Environments: 3, Hosts: -1, Systems: -1, Defects: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{})
+	releases, _ := synctype.EntityByName("releases")
+	run := func() synctype.RunResult {
+		t.Helper()
+		res, err := r.Run(t.Context(), releases, synctype.ModeIncremental)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	run()
+	phases := schedule(t, sb, releases, "phases")
+	if len(phases) < 12 || !equalRows(t, db, phases) {
+		t.Fatalf("after the first load: %d phases in the sandbox, the warehouse differs", len(phases))
+	}
+	for _, table := range []string{"release_gates", "release_activities", "release_criteria"} {
+		var n int
+		if err := db.Get(&n, `SELECT count(*) FROM plutora.`+table); err != nil || n == 0 {
+			t.Errorf("plutora.%s: %d rows (%v), want the releases' items", table, n, err)
+		}
+	}
+
+	var phase string
+	for id := range phases {
+		phase = id
+		break
+	}
+	if err := sb.Update("phases", phase); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Minute)
+	if res := run(); res.Details != 0 {
+		t.Errorf("a poll with no release changed read %d releases again", res.Details)
+	}
+	if now := schedule(t, sb, releases, "phases"); equalRows(t, db, now) {
+		t.Fatal("the changed phase landed without its release changing: the test proves nothing")
+	}
+	clk.Advance(25 * time.Hour) // past DETAIL_REFRESH: every release is due
+	run()
+	if now := schedule(t, sb, releases, "phases"); !equalRows(t, db, now) {
+		t.Error("after the rolling refresh the phases still differ from the sandbox's")
+	}
+}
+
+// phaseRow is what the test compares of a phase.
+type phaseRow struct{ Release, End, Status string }
+
+// schedule returns the sandbox's items of sub-resource key of every
+// release, by id.
+func schedule(t *testing.T, sb *plutoratest.Server, releases synctype.Entity, key string) map[string]phaseRow {
+	t.Helper()
+	out := map[string]phaseRow{}
+	for id, raw := range sb.RecordsAsRead(releases) {
+		var rec map[string]json.RawMessage
+		var items []struct{ ID, EndDate, Status string }
+		if json.Unmarshal(raw, &rec) != nil || json.Unmarshal(rec[key], &items) != nil {
+			t.Fatalf("release %s: no %s in %s", id, key, raw)
+		}
+		for _, it := range items {
+			out[it.ID] = phaseRow{id, it.EndDate[:10], it.Status}
+		}
+	}
+	return out
+}
+
+// equalRows reports whether plutora.release_phases holds want exactly.
+func equalRows(t *testing.T, db *sqlx.DB, want map[string]phaseRow) bool {
+	t.Helper()
+	rows, err := db.Query(`SELECT phase_id::text, release_id::text, end_date::text, status FROM plutora.release_phases`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]phaseRow{}
+	for rows.Next() {
+		var id string
+		var p phaseRow
+		if err := rows.Scan(&id, &p.Release, &p.End, &p.Status); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = p
+	}
+	if len(got) != len(want) {
+		return false
+	}
+	for id, p := range want {
+		if got[id] != p {
+			return false
+		}
+	}
+	return true
+}
