@@ -46,7 +46,7 @@ up AS (
 		last_modified_date = EXCLUDED.last_modified_date,
 		last_modified_by = EXCLUDED.last_modified_by,
 		raw = EXCLUDED.raw, _last_changed_at = now(), _synced_at = now(), _deleted_at = NULL, _run_id = EXCLUDED._run_id
-	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw OR t._deleted_at IS NOT NULL
+	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw AND (t.last_modified_date > EXCLUDED.last_modified_date) IS NOT TRUE OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted, t.last_modified_date
 ),
 hist AS (
