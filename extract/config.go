@@ -83,6 +83,19 @@ func (c *Config) limit() int { return int(math.Floor(float64(c.Budget) * (1 - c.
 // withDefaults fills the zero policy fields and validates the result. Every message
 // names the field at fault.
 func (c Config) withDefaults() (Config, error) {
+	c.fillDefaults()
+	var errs problems
+	c.checkAccess(&errs)
+	c.checkBudget(&errs)
+	c.checkPolicy(&errs)
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("extract: config: %w", err)
+	}
+	return c, nil
+}
+
+// fillDefaults gives the zero policy and optional fields their defaults.
+func (c *Config) fillDefaults() {
 	setDefault(&c.Window, DefaultWindow)
 	setDefault(&c.RenewBefore, DefaultRenewBefore)
 	setDefault(&c.HistoryBucket, DefaultHistoryBucket)
@@ -101,33 +114,51 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Observer == nil {
 		c.Observer = TallyObserver{}
 	}
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+}
+
+// problems collects one error per field at fault.
+type problems []error
+
+func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Errorf(format, args...)) }
+
+// checkAccess checks what reaching the API takes: the product, its
+// endpoints and the credentials.
+func (c *Config) checkAccess(errs *problems) {
 	if c.Product != synctype.ProductPlutora && c.Product != synctype.ProductPlutoraTest {
-		bad("Product %q: want %q or %q", c.Product, synctype.ProductPlutora, synctype.ProductPlutoraTest)
+		errs.add("Product %q: want %q or %q", c.Product, synctype.ProductPlutora, synctype.ProductPlutoraTest)
 	}
 	if err := CheckBaseURL(c.Endpoints.APIURL); err != nil {
-		bad("Endpoints.APIURL: %w", err)
+		errs.add("Endpoints.APIURL: %w", err)
 	}
 	if err := CheckBaseURL(c.Endpoints.TokenURL); err != nil {
-		bad("Endpoints.TokenURL: %w", err)
+		errs.add("Endpoints.TokenURL: %w", err)
 	}
 	for _, f := range []struct{ name, v string }{
 		{"ClientID", c.ClientID}, {"ClientSecret", c.ClientSecret},
 		{"Username", c.Username}, {"Password", c.Password},
 	} {
 		if strings.TrimSpace(f.v) == "" {
-			bad("%s is empty", f.name)
+			errs.add("%s is empty", f.name)
 		}
 	}
+}
+
+// checkBudget checks the budget and the reserve: they must leave a request
+// per window.
+func (c *Config) checkBudget(errs *problems) {
 	if c.Budget <= 0 {
-		bad("Budget %d: want a positive number of requests", c.Budget)
+		errs.add("Budget %d: want a positive number of requests", c.Budget)
 	}
 	if c.Reserve < 0 {
-		bad("Reserve %v is negative", c.Reserve)
+		errs.add("Reserve %v is negative", c.Reserve)
 	} else if c.Budget > 0 && c.limit() < 1 {
-		bad("Budget %d with Reserve %v leaves no request per window", c.Budget, c.Reserve)
+		errs.add("Budget %d with Reserve %v leaves no request per window", c.Budget, c.Reserve)
 	}
+}
+
+// checkPolicy checks the durations, the share and the sizes the client
+// works with.
+func (c *Config) checkPolicy(errs *problems) {
 	for _, f := range []struct {
 		name string
 		v    time.Duration
@@ -137,25 +168,21 @@ func (c Config) withDefaults() (Config, error) {
 		{"RequestTimeout", c.RequestTimeout}, {"MaxRetryAfter", c.MaxRetryAfter},
 	} {
 		if f.v < 0 {
-			bad("%s %v is negative", f.name, f.v)
+			errs.add("%s %v is negative", f.name, f.v)
 		}
 	}
 	if c.ForegroundShare < 0 || c.ForegroundShare >= 1 {
-		bad("ForegroundShare %v: want a share in [0, 1)", c.ForegroundShare)
+		errs.add("ForegroundShare %v: want a share in [0, 1)", c.ForegroundShare)
 	}
 	if c.PagesInFlight < 1 {
-		bad("PagesInFlight %d: want at least 1", c.PagesInFlight)
+		errs.add("PagesInFlight %d: want at least 1", c.PagesInFlight)
 	}
 	if c.MaxBodyBytes <= 0 {
-		bad("MaxBodyBytes %d: want a positive number of bytes", c.MaxBodyBytes)
+		errs.add("MaxBodyBytes %d: want a positive number of bytes", c.MaxBodyBytes)
 	}
 	if c.MaxAttempts < 0 {
-		bad("MaxAttempts %d is negative", c.MaxAttempts)
+		errs.add("MaxAttempts %d is negative", c.MaxAttempts)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, fmt.Errorf("extract: config: %w", err)
-	}
-	return c, nil
 }
 
 func setDefault[T comparable](p *T, def T) {

@@ -81,13 +81,7 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 	if synctype.IsBackground(ctx) {
 		limit = max(1, p.limit-p.kept)
 	}
-	if p.hist != nil && p.idle(start) {
-		// Another process (a replica that held the key before) may have used the budget
-		// while this one was idle.
-		if err := p.reload(ctx); err != nil {
-			p.logger.Warn("budget history unreadable; pacing on what this process knows", "key", p.key, "err", err)
-		}
-	}
+	p.reloadIfIdle(ctx, start)
 	for {
 		p.mu.Lock()
 		now := p.now()
@@ -98,28 +92,9 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 		case now.Before(p.holdUntil):
 			wait = p.holdUntil.Sub(now)
 		case over < 0:
-			p.inflight++
-			p.lastUse = now
-			b := now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
-			near := false
-			if p.hist != nil {
-				// Counted in the history at admission, not at completion: a worker
-				// killed mid-request must not forget the requests it had sent.
-				p.pending[b]++
-				p.known[b]++
-				near = len(p.stamps)+p.inflight > p.limit-p.syncMargin()
-			}
+			b, near := p.admitLocked(now)
 			p.mu.Unlock()
-			if near {
-				// Close to the limit, the count is written before the request
-				// goes: a worker killed between the two would otherwise restart
-				// short of the requests it sent, and could pass the limit by them.
-				p.flushPending()
-			} else {
-				p.signalFlush()
-			}
-			var once sync.Once
-			return func() { once.Do(func() { p.complete(b) }) }, p.now().Sub(start), nil
+			return p.counted(b, near), p.now().Sub(start), nil
 		case over < len(p.stamps):
 			wait = p.stamps[over].Add(p.window).Sub(now) + time.Nanosecond
 		default:
@@ -135,6 +110,47 @@ func (p *pacer) acquire(ctx context.Context) (release func(), waited time.Durati
 			return nil, p.now().Sub(start), err
 		}
 	}
+}
+
+// reloadIfIdle reads the history again after an idle bucket: another process (a
+// replica that held the key before) may have used the budget while this one was idle.
+func (p *pacer) reloadIfIdle(ctx context.Context, now time.Time) {
+	if p.hist == nil || !p.idle(now) {
+		return
+	}
+	if err := p.reload(ctx); err != nil {
+		p.logger.Warn("budget history unreadable; pacing on what this process knows", "key", p.key, "err", err)
+	}
+}
+
+// admitLocked admits a request at now, with p.mu held: it occupies a slot, and
+// is counted in its history bucket b at admission, not at completion (a worker
+// killed mid-request must not forget the requests it had sent). near: the
+// window is within the sync margin of the limit.
+func (p *pacer) admitLocked(now time.Time) (b time.Time, near bool) {
+	p.inflight++
+	p.lastUse = now
+	b = now.UTC().Truncate(p.bucket) // UTC: map keys compare locations too
+	if p.hist != nil {
+		p.pending[b]++
+		p.known[b]++
+		near = len(p.stamps)+p.inflight > p.limit-p.syncMargin()
+	}
+	return b, near
+}
+
+// counted has the admitted request's count written, and returns its release.
+// Close to the limit (near), the count is written before the request goes: a
+// worker killed between the two would otherwise restart short of the requests
+// it sent, and could pass the limit by them.
+func (p *pacer) counted(b time.Time, near bool) (release func()) {
+	if near {
+		p.flushPending()
+	} else {
+		p.signalFlush()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { p.complete(b) }) }
 }
 
 func sleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
@@ -28,85 +27,37 @@ var ErrRunaway = fmt.Errorf("%w: runaway paging", synctype.ErrBadPage)
 // the first page's) and RunawaySlackPages, or one repeating the ids of an earlier page
 // of the run (q.Seen) under another number, is not delivered: Pages returns ErrRunaway.
 func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query, fn func(synctype.Page) error) error {
-	if e.Product != c.cfg.Product {
-		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
-	}
-	if (q.Since != nil || q.Before != nil) && !e.Incremental() {
-		return fmt.Errorf("pages of %s: Since or Before given, but %s has no modified field to filter on", e.Name, e.Name)
-	}
-	if q.StartPage < 0 || q.MaxPages < 0 {
-		return fmt.Errorf("pages of %s: StartPage %d or MaxPages %d is negative", e.Name, q.StartPage, q.MaxPages)
-	}
-	end := -1 // the first page not to fetch; -1 = none
-	if q.MaxPages > 0 {
-		end = q.StartPage + q.MaxPages
-	}
-	if e.List.Path == "" {
-		return fmt.Errorf("pages of %s: the entity declares no list route", e.Name)
+	if err := c.checkPages(e, q); err != nil {
+		return err
 	}
 	if e.Shape == synctype.ShapeLookups {
 		return c.lookupPages(ctx, e, q, fn)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	ahead := newPagesAhead(ctx, c, e, q)
+	defer ahead.wg.Wait()
 	defer cancel() // runs first: abandon the fetches beyond the last page
 
-	type result struct {
-		env envelope
-		err error
-	}
-	var queue []chan result // outstanding pages, in order
-	next, total, first := q.StartPage, -1, -1
-	more := func() bool {
-		switch {
-		case next == end:
-			return false
-		case first < 0: // before the first answer the total is unknown: one page only
-			return len(queue) == 0
-		}
-		return next*RecordsPerPage < total
-	}
-	topUp := func(slots int) {
-		for len(queue) < slots && more() {
-			num, ch := next, make(chan result, 1)
-			queue = append(queue, ch)
-			next++
-			wg.Go(func() {
-				env, err := c.page(ctx, e, q, num)
-				ch <- result{env, err}
-			})
-		}
-	}
 	num := q.StartPage
 	guard := newRunaway(cursorOf(q), q.FirstTotal, q.Seen)
 	if err := guard.past(num); err != nil {
 		return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err) // a resumed run past its limit asks nothing
 	}
-	for {
-		topUp(c.cfg.PagesInFlight)
-		if len(queue) == 0 {
+	for ; ; num++ {
+		ahead.topUp(c.cfg.PagesInFlight)
+		if len(ahead.queue) == 0 {
 			return nil // total reached by pages already delivered (cannot happen on the first)
 		}
-		r := <-queue[0]
-		queue = queue[1:]
-		if r.err != nil {
-			if num == 0 && q.Since != nil && errors.Is(r.err, ErrServer) {
-				return fmt.Errorf("fetch %s page %d: %w: %w", e.Name, num, synctype.ErrFilterFailed, r.err)
-			}
-			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, r.err)
+		p, whole, err := ahead.receive(num)
+		if err != nil {
+			return err
 		}
-		total = r.env.total
-		if first < 0 {
-			first = total
-		}
-		p := synctype.Page{Num: num, TotalCount: total, Records: r.env.records, Drift: total != first, FirstTotal: first}
-		if err := guard.check(num, total, p.Records); err != nil {
+		if err := guard.check(num, p.TotalCount, p.Records); err != nil {
 			return fmt.Errorf("fetch %s page %d: %w", e.Name, num, err)
 		}
-		last := len(p.Records) == 0 || (num+1)*RecordsPerPage >= total || num+1 == end || r.env.whole
+		last := ahead.isLast(p, whole)
 		if !last {
-			topUp(c.cfg.PagesInFlight - 1) // one page is in hand
+			ahead.topUp(c.cfg.PagesInFlight - 1) // one page is in hand
 		}
 		if err := fn(p); err != nil {
 			return err
@@ -117,8 +68,26 @@ func (c *Client) Pages(ctx context.Context, e synctype.Entity, q synctype.Query,
 		if err := ctx.Err(); err != nil {
 			return err // cancelled: deliver nothing more, even pages already fetched
 		}
-		num++
 	}
+}
+
+// checkPages rejects a call to Pages that cannot be answered: an entity of
+// another product, a filter on an entity that has no modified field, a
+// negative page, an entity without a list route.
+func (c *Client) checkPages(e synctype.Entity, q synctype.Query) error {
+	if e.Product != c.cfg.Product {
+		return fmt.Errorf("pages of %s: the entity belongs to %s, this client to %s", e.Name, e.Product, c.cfg.Product)
+	}
+	if (q.Since != nil || q.Before != nil) && !e.Incremental() {
+		return fmt.Errorf("pages of %s: Since or Before given, but %s has no modified field to filter on", e.Name, e.Name)
+	}
+	if q.StartPage < 0 || q.MaxPages < 0 {
+		return fmt.Errorf("pages of %s: StartPage %d or MaxPages %d is negative", e.Name, q.StartPage, q.MaxPages)
+	}
+	if e.List.Path == "" {
+		return fmt.Errorf("pages of %s: the entity declares no list route", e.Name)
+	}
+	return nil
 }
 
 // page fetches one page of e.

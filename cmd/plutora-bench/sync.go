@@ -79,13 +79,30 @@ func measureSync(ctx context.Context, serverURL string, changes int, log io.Writ
 	}
 	defer db.Close()
 
-	if _, err := runWorker(ctx, bin, env, log, "migrate"); err != nil {
+	run := func(args ...string) (workerStats, error) { return runWorker(ctx, bin, env, log, args...) }
+	if _, err := run("migrate"); err != nil {
 		return nil, err
 	}
 	f := &syncFigures{}
-	st, err := runWorker(ctx, bin, env, log, "sync", "--full")
-	if err != nil {
+	if err := f.measureFirst(ctx, db, run); err != nil {
 		return nil, err
+	}
+	if err := f.measureResync(ctx, db, run, log); err != nil {
+		return nil, err
+	}
+	f.CopyRows, f.CopyElapsed, err = copyCeiling(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("COPY ceiling: %w", err)
+	}
+	return f, nil
+}
+
+// measureFirst runs the first full sync, and counts what it loaded and what
+// it asked.
+func (f *syncFigures) measureFirst(ctx context.Context, db *sql.DB, run func(args ...string) (workerStats, error)) error {
+	st, err := run("sync", "--full")
+	if err != nil {
+		return err
 	}
 	f.First, f.FirstCPU, f.PeakRSS = st.wall, st.cpu, st.maxRSS
 	err = db.QueryRowContext(ctx, `SELECT
@@ -97,35 +114,35 @@ func measureSync(ctx context.Context, serverURL string, changes int, log io.Writ
 		(SELECT coalesce(sum(requests), 0) FROM plutora_sync.run_entities)`).
 		Scan(&f.Records, &f.Changes, &f.Pages, &f.Requests)
 	if err != nil {
-		return nil, fmt.Errorf("count what the first sync loaded: %w", err)
+		return fmt.Errorf("count what the first sync loaded: %w", err)
 	}
+	return nil
+}
 
+// measureResync runs a second full sync of the same data, and measures its
+// time, the rows it found unchanged and the WAL it wrote.
+func (f *syncFigures) measureResync(ctx context.Context, db *sql.DB, run func(args ...string) (workerStats, error), log io.Writer) error {
 	var before string
 	if err := db.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&before); err != nil {
-		return nil, err
+		return err
 	}
 	var lastRun int64
 	if err := db.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM plutora_sync.runs").Scan(&lastRun); err != nil {
-		return nil, err
+		return err
 	}
-	st, err = runWorker(ctx, bin, env, log, "sync", "--full")
+	st, err := run("sync", "--full")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	f.Resync = st.wall
 	err = db.QueryRowContext(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint,
 		(SELECT coalesce(sum(unchanged), 0) FROM plutora_sync.run_entities WHERE run_id > $2)`, before, lastRun).
 		Scan(&f.ResyncWAL, &f.ResyncRows)
 	if err != nil {
-		return nil, fmt.Errorf("measure the re-sync: %w", err)
+		return fmt.Errorf("measure the re-sync: %w", err)
 	}
 	f.ResyncDBWAL = databaseWAL(ctx, db, before, log)
-
-	f.CopyRows, f.CopyElapsed, err = copyCeiling(ctx, db)
-	if err != nil {
-		return nil, fmt.Errorf("COPY ceiling: %w", err)
-	}
-	return f, nil
+	return nil
 }
 
 // databaseWAL sums the WAL records since lsn that touch the current
@@ -173,47 +190,64 @@ func startSim(ctx context.Context, bin string, changes int, log io.Writer) (env 
 	creds := map[string]string{}
 	ready := make(chan error, 1)
 	go func() {
-		sc := bufio.NewScanner(out)
-		product := ""
-		for sc.Scan() {
-			line := sc.Text()
-			switch strings.TrimSpace(line) {
-			case "Plutora":
-				product = "PLUTORA_"
-			case "Plutora Test":
-				product = "PLUTORATEST_"
-			}
-			if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && product != "" {
-				creds[product+strings.TrimSpace(k)] = strings.TrimSpace(v)
-			}
-			if strings.HasPrefix(line, "Serving until interrupted") {
-				ready <- nil
-				_, _ = io.Copy(io.Discard, out)
-				return
-			}
+		err := readSimHelp(out, creds)
+		ready <- err
+		if err == nil {
+			_, _ = io.Copy(io.Discard, out) // sim's pipe must not fill
 		}
-		ready <- errors.New("sim exited before serving")
 	}()
+	if err := awaitSim(ctx, ready); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return simEnv(creds), stop, nil
+}
+
+// readSimHelp reads what sim prints until it says it serves, keeping each
+// product's "name: value" lines in creds (keyed "PLUTORA_client id", …).
+func readSimHelp(out io.Reader, creds map[string]string) error {
+	sc := bufio.NewScanner(out)
+	product := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch strings.TrimSpace(line) {
+		case "Plutora":
+			product = "PLUTORA_"
+		case "Plutora Test":
+			product = "PLUTORATEST_"
+		}
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), ":"); ok && product != "" {
+			creds[product+strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		if strings.HasPrefix(line, "Serving until interrupted") {
+			return nil
+		}
+	}
+	return errors.New("sim exited before serving")
+}
+
+// awaitSim waits for readSimHelp's answer on ready, at most 2 minutes.
+func awaitSim(ctx context.Context, ready <-chan error) error {
 	select {
 	case err := <-ready:
-		if err != nil {
-			stop()
-			return nil, nil, err
-		}
+		return err
 	case <-time.After(2 * time.Minute):
-		stop()
-		return nil, nil, errors.New("sim did not start serving within 2 minutes")
+		return errors.New("sim did not start serving within 2 minutes")
 	case <-ctx.Done():
-		stop()
-		return nil, nil, ctx.Err()
+		return ctx.Err()
 	}
+}
+
+// simEnv is the worker's environment for the sandbox whose help gave creds.
+func simEnv(creds map[string]string) []string {
+	var env []string
 	for _, p := range []string{"PLUTORA_", "PLUTORATEST_"} {
 		env = append(env,
 			p+"API_URL="+creds[p+"API URL"], p+"TOKEN_URL="+creds[p+"token URL"],
 			p+"CLIENT_ID="+creds[p+"client id"], p+"CLIENT_SECRET="+creds[p+"client secret"],
 			p+"USERNAME="+creds[p+"username"], p+"PASSWORD="+creds[p+"password"])
 	}
-	return env, stop, nil
+	return env
 }
 
 func freePort() (string, error) {
@@ -326,21 +360,34 @@ func vmHWM(pid int) int64 {
 
 // copyCeiling copies every changes row with COPY FROM STDIN into a fresh,
 // logged table of the same shape, in one transaction: the fastest the server
-// takes these rows, against which the worker's writes are judged.
+// takes these rows, against which the worker's writes are judged. The rows
+// are read before the clock starts.
 func copyCeiling(ctx context.Context, db *sql.DB) (int, time.Duration, error) {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE plutora.bench_copy (LIKE plutora.changes INCLUDING ALL)"); err != nil {
 		return 0, 0, err
 	}
+	cols, data, err := readChanges(ctx, db)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	if err := copyInto(ctx, db, "plutora.bench_copy", cols, data); err != nil {
+		return 0, 0, err
+	}
+	return len(data), time.Since(start), nil
+}
+
+// readChanges reads every changes row, its columns' values as scanned (text
+// as strings, not bytea).
+func readChanges(ctx context.Context, db *sql.DB) (cols []string, data [][]any, err error) {
 	rows, err := db.QueryContext(ctx, "SELECT * FROM plutora.changes")
 	if err != nil {
-		return 0, 0, err
+		return nil, nil, err
 	}
-	cols, err := rows.Columns()
-	if err != nil {
-		rows.Close()
-		return 0, 0, err
+	defer rows.Close()
+	if cols, err = rows.Columns(); err != nil {
+		return nil, nil, err
 	}
-	var data [][]any
 	for rows.Next() {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
@@ -348,8 +395,7 @@ func copyCeiling(ctx context.Context, db *sql.DB) (int, time.Duration, error) {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			rows.Close()
-			return 0, 0, err
+			return nil, nil, err
 		}
 		for i, v := range vals {
 			if b, ok := v.([]byte); ok {
@@ -358,38 +404,35 @@ func copyCeiling(ctx context.Context, db *sql.DB) (int, time.Duration, error) {
 		}
 		data = append(data, vals)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, err
-	}
+	return cols, data, rows.Err()
+}
 
-	start := time.Now()
+// copyInto copies data into table's cols with COPY FROM STDIN, in one
+// transaction.
+func copyInto(ctx context.Context, db *sql.DB, table string, cols []string, data [][]any) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer tx.Rollback()
 	quoted := make([]string, len(cols))
 	for i, c := range cols {
 		quoted[i] = pq.QuoteIdentifier(c)
 	}
-	stmt, err := tx.PrepareContext(ctx, "COPY plutora.bench_copy ("+strings.Join(quoted, ", ")+") FROM STDIN")
+	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(quoted, ", ")+") FROM STDIN")
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	for _, vals := range data {
 		if _, err := stmt.ExecContext(ctx, vals...); err != nil {
-			return 0, 0, err
+			return err
 		}
 	}
 	if _, err := stmt.ExecContext(ctx); err != nil {
-		return 0, 0, err
+		return err
 	}
 	if err := stmt.Close(); err != nil {
-		return 0, 0, err
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, err
-	}
-	return len(data), time.Since(start), nil
+	return tx.Commit()
 }

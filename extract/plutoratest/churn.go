@@ -32,6 +32,16 @@ type ChurnOptions struct {
 // client has already read so that offset paging really drifts. stop ends
 // it and waits for the round in progress.
 func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
+	c := s.newChurner(o.withDefaults(s.opts.Seed))
+	go c.run()
+	s.churnMu.Lock()
+	s.churns = append(s.churns, c.stop)
+	s.churnMu.Unlock()
+	return c.stop
+}
+
+// withDefaults fills the options left zero; seed is the server's.
+func (o ChurnOptions) withDefaults(seed int64) ChurnOptions {
 	if len(o.Entities) == 0 {
 		o.Entities = []string{Changes, Releases, Hosts, Defects, Bookings, TECRs, TEBRs, Phases, Gates, Activities, Criteria}
 	}
@@ -42,62 +52,83 @@ func (s *Server) StartChurn(o ChurnOptions) (stop func()) {
 		o.Inserts, o.Updates, o.Deletes = 1, 2, 1
 	}
 	if o.Seed == 0 {
-		o.Seed = s.opts.Seed
+		o.Seed = seed
 	}
-	r := rand.New(rand.NewPCG(uint64(o.Seed), 0xc4a2))
-	// The linked entities draw from their own stream, so that the records
-	// churn hits among the others are those it hit before they existed.
-	rLinked := rand.New(rand.NewPCG(uint64(o.Seed), 0x1eed))
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	tick := o.Tick
-	var ticker *time.Ticker
-	if tick == nil {
-		ticker = time.NewTicker(o.Interval)
-		tick = ticker.C
+	return o
+}
+
+// churner is one StartChurn's rounds, from its start to its stop.
+type churner struct {
+	s *Server
+	o ChurnOptions
+	// r picks the records of the entities; the linked entities draw from
+	// rLinked, a stream of their own, so that the records churn hits among
+	// the others are those it hit before they existed.
+	r, rLinked *rand.Rand
+	tick       <-chan time.Time
+	ticker     *time.Ticker  // nil when o.Tick drives the rounds
+	done       chan struct{} // closed by stop
+	finished   chan struct{} // closed when run returns
+	stopped    bool          // under s.churnMu: done is closed
+}
+
+func (s *Server) newChurner(o ChurnOptions) *churner {
+	c := &churner{s: s, o: o,
+		r:       rand.New(rand.NewPCG(uint64(o.Seed), 0xc4a2)),
+		rLinked: rand.New(rand.NewPCG(uint64(o.Seed), 0x1eed)),
+		tick:    o.Tick, done: make(chan struct{}), finished: make(chan struct{})}
+	if c.tick == nil {
+		c.ticker = time.NewTicker(o.Interval)
+		c.tick = c.ticker.C
 	}
-	go func() {
-		defer close(finished)
-		if ticker != nil {
-			defer ticker.Stop()
+	return c
+}
+
+// run makes a round at each tick until stopped, and tells o.Rounds of each.
+func (c *churner) run() {
+	defer close(c.finished)
+	if c.ticker != nil {
+		defer c.ticker.Stop()
+	}
+	for round := 1; ; round++ {
+		select {
+		case <-c.done:
+			return
+		case <-c.tick:
 		}
-		for round := 1; ; round++ {
+		c.round()
+		if c.o.Rounds != nil {
 			select {
-			case <-done:
+			case c.o.Rounds <- round:
+			case <-c.done:
 				return
-			case <-tick:
-			}
-			for _, e := range o.Entities {
-				if st, err := s.store(e); err == nil && st.spec.linked() {
-					s.churnRound(st, rLinked, o)
-				} else if err == nil {
-					s.churnRound(st, r, o)
-				}
-			}
-			if o.Rounds != nil {
-				select {
-				case o.Rounds <- round:
-				case <-done:
-					return
-				}
 			}
 		}
-	}()
-	var once bool
-	stopFn := func() {
-		s.churnMu.Lock()
-		first := !once
-		once = true
-		s.churnMu.Unlock()
-		if first {
-			close(done)
-		}
-		<-finished
 	}
-	s.churnMu.Lock()
-	s.churns = append(s.churns, stopFn)
-	s.churnMu.Unlock()
-	return stopFn
+}
+
+// round churns every entity once.
+func (c *churner) round() {
+	for _, e := range c.o.Entities {
+		if st, err := c.s.store(e); err == nil && st.spec.linked() {
+			c.s.churnRound(st, c.rLinked, c.o)
+		} else if err == nil {
+			c.s.churnRound(st, c.r, c.o)
+		}
+	}
+}
+
+// stop ends the churn and waits for the round in progress; it may be called
+// more than once.
+func (c *churner) stop() {
+	c.s.churnMu.Lock()
+	first := !c.stopped
+	c.stopped = true
+	c.s.churnMu.Unlock()
+	if first {
+		close(c.done)
+	}
+	<-c.finished
 }
 
 func (s *Server) churnRound(st *store, r *rand.Rand, o ChurnOptions) {

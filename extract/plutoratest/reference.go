@@ -43,41 +43,60 @@ func okJSON(b []byte) *resp {
 // routeReference serves the reference endpoints; ok is false for a path
 // that is not one of them.
 func (p *Product) routeReference(r *http.Request, segs, orig []string) (rs *resp, ok bool) {
-	g := p.srv.gen
 	var serve func() *resp
-	switch {
-	case len(segs) == 1 && segs[0] == "organizations":
-		serve = func() *resp { return okJSON(organizationsJSON(g.orgs)) }
-	case len(segs) == 2 && segs[0] == "organizations" && segs[1] == "tree":
-		serve = func() *resp { return okJSON(organizationsTree(g.orgs)) }
-	case len(segs) == 1 && segs[0] == "users":
-		serve = func() *resp { return p.users(r) }
-	case len(segs) == 1 && segs[0] == "lookupfields":
-		serve = func() *resp { return okJSON(g.lookups.typesJSON()) }
-	case len(segs) == 2 && segs[0] == "lookupfields":
-		serve = func() *resp {
-			if b, found := g.lookups.json(orig[1]); found {
-				return okJSON(b)
-			}
-			return messageResp(http.StatusNotFound, fmt.Sprintf("Lookup field type '%s' was not found.", orig[1]))
-		}
-	case len(segs) == 1 && segs[0] == "environmentgroups":
-		serve = func() *resp { return okJSON(p.environmentGroups()) }
-	case len(segs) == 2 && segs[0] == "layers":
-		serve = func() *resp { return p.layer(segs[1]) }
-	case len(segs) == 2 && segs[0] == "workitemnames" && (segs[1] == Phases || segs[1] == Gates):
-		serve = func() *resp { return okJSON(g.workItemNamesJSON(segs[1])) }
-	case len(segs) == 3:
-		if serve = p.subresource(r, segs[0], segs[1], segs[2]); serve == nil {
-			return nil, false
-		}
-	default:
+	switch len(segs) {
+	case 1:
+		serve = p.referenceList(r, segs[0])
+	case 2:
+		serve = p.referenceItem(segs, orig)
+	case 3:
+		serve = p.subresource(r, segs[0], segs[1], segs[2])
+	}
+	if serve == nil {
 		return nil, false
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return methodNotAllowed(r), true
 	}
 	return serve(), true
+}
+
+// referenceList serves /{name}, or is nil when name is not a reference list.
+func (p *Product) referenceList(r *http.Request, name string) func() *resp {
+	g := p.srv.gen
+	switch name {
+	case "organizations":
+		return func() *resp { return okJSON(organizationsJSON(g.orgs)) }
+	case "users":
+		return func() *resp { return p.users(r) }
+	case "lookupfields":
+		return func() *resp { return okJSON(g.lookups.typesJSON()) }
+	case "environmentgroups":
+		return func() *resp { return okJSON(p.environmentGroups()) }
+	}
+	return nil
+}
+
+// referenceItem serves /{list}/{item} of the reference endpoints, or is nil
+// for another path (orig: the path's segments as sent, not lowered).
+func (p *Product) referenceItem(segs, orig []string) func() *resp {
+	g := p.srv.gen
+	switch {
+	case segs[0] == "organizations" && segs[1] == "tree":
+		return func() *resp { return okJSON(organizationsTree(g.orgs)) }
+	case segs[0] == "lookupfields":
+		return func() *resp {
+			if b, found := g.lookups.json(orig[1]); found {
+				return okJSON(b)
+			}
+			return messageResp(http.StatusNotFound, fmt.Sprintf("Lookup field type '%s' was not found.", orig[1]))
+		}
+	case segs[0] == "layers":
+		return func() *resp { return p.layer(segs[1]) }
+	case segs[0] == "workitemnames" && (segs[1] == Phases || segs[1] == Gates):
+		return func() *resp { return okJSON(g.workItemNamesJSON(segs[1])) }
+	}
+	return nil
 }
 
 // organizationsJSON is GET /organizations: [{id, name, type}].

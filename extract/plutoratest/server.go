@@ -236,45 +236,12 @@ func NewServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// validate fills the options left zero and checks the rest; the first
+// problem is the error.
 func (o *Options) validate() error {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.TokenTTL == 0 {
-		o.TokenTTL = 23 * time.Hour
-	}
-	if o.Budget == 0 {
-		o.Budget = BudgetPerHour
-	}
-	if o.Window == 0 {
-		o.Window = time.Hour
-	}
-	if o.ThrottleStatus == 0 {
-		o.ThrottleStatus = http.StatusTooManyRequests
-	}
-	if o.Lists == ListsDefault {
-		o.Lists = DefaultLists
-	}
-	if o.Lists != ListsFull && o.Lists != ListsReal {
-		return fmt.Errorf("option Lists %v: want ListsFull or ListsReal", o.Lists)
-	}
-	for e := range o.SummaryFilters {
-		if e != Changes && e != Releases {
-			return fmt.Errorf("option SummaryFilters: %q has no POST filter (want changes or releases)", e)
-		}
-	}
-	switch o.DefectEnvelope {
-	case "":
-		o.DefectEnvelope = "pascal"
-	case "pascal", "camel":
-	default:
-		return fmt.Errorf("option DefectEnvelope %q: want pascal or camel", o.DefectEnvelope)
-	}
-	if o.PlutoraAddr == "" {
-		o.PlutoraAddr = "127.0.0.1:0"
-	}
-	if o.TestAddr == "" {
-		o.TestAddr = "127.0.0.1:0"
+	o.fillDefaults()
+	if err := o.checkAnswers(); err != nil {
+		return err
 	}
 	switch {
 	case o.TokenTTL < 0:
@@ -287,6 +254,48 @@ func (o *Options) validate() error {
 		return fmt.Errorf("option Latency %v / Jitter %v: negative", o.Latency, o.Jitter)
 	}
 	return o.Faults.validate()
+}
+
+// fillDefaults gives the options left zero their defaults.
+func (o *Options) fillDefaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	setDefault(&o.TokenTTL, 23*time.Hour)
+	setDefault(&o.Budget, BudgetPerHour)
+	setDefault(&o.Window, time.Hour)
+	setDefault(&o.ThrottleStatus, http.StatusTooManyRequests)
+	setDefault(&o.DefectEnvelope, "pascal")
+	setDefault(&o.PlutoraAddr, "127.0.0.1:0")
+	setDefault(&o.TestAddr, "127.0.0.1:0")
+	if o.Lists == ListsDefault {
+		o.Lists = DefaultLists
+	}
+}
+
+// checkAnswers checks the options that shape the answers: the lists, the
+// filters answering summaries, the defects' envelope.
+func (o *Options) checkAnswers() error {
+	if o.Lists != ListsFull && o.Lists != ListsReal {
+		return fmt.Errorf("option Lists %v: want ListsFull or ListsReal", o.Lists)
+	}
+	for e := range o.SummaryFilters {
+		if e != Changes && e != Releases {
+			return fmt.Errorf("option SummaryFilters: %q has no POST filter (want changes or releases)", e)
+		}
+	}
+	if o.DefectEnvelope != "pascal" && o.DefectEnvelope != "camel" {
+		return fmt.Errorf("option DefectEnvelope %q: want pascal or camel", o.DefectEnvelope)
+	}
+	return nil
+}
+
+// setDefault sets *p to def when it is zero.
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
 }
 
 func (s *Server) startProduct(name, addr string, creds Credentials) (*Product, error) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // SimCommand is `plutora-sync sim`: it parses its own flags from args,
@@ -18,62 +17,7 @@ import (
 // goes to stderr; a bad flag returns an error naming it, printed by nobody
 // but the caller.
 func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // a parse error is returned, for the caller to print once
-	var (
-		o         Options
-		sizes     Sizes
-		wlP, wlT  string
-		churn     time.Duration
-		logReqs   bool
-		scale     float64
-		revokeReq int64
-		lists     string
-		sumFilter string
-		quirks    string
-	)
-	fs.StringVar(&o.PlutoraAddr, "plutora-addr", "127.0.0.1:8181", "listen address of Plutora")
-	fs.StringVar(&o.TestAddr, "test-addr", "127.0.0.1:8282", "listen address of Plutora Test")
-	fs.Int64Var(&o.Seed, "seed", 1, "seed of the generated data and of the faults")
-	fs.Float64Var(&scale, "scale", 1, "multiply every default size by this (e.g. 100 for half a million changes)")
-	fs.IntVar(&sizes.Changes, "changes", 0, "number of changes (0 = default × scale)")
-	fs.IntVar(&sizes.Releases, "releases", 0, "number of releases")
-	fs.IntVar(&sizes.Environments, "environments", 0, "number of environments")
-	fs.IntVar(&sizes.Hosts, "hosts", 0, "number of hosts")
-	fs.IntVar(&sizes.Systems, "systems", 0, "number of systems")
-	fs.IntVar(&sizes.Defects, "defects", 0, "number of defects")
-	fs.IntVar(&sizes.Bookings, "bookings", 0, "number of environment bookings (0 = 5 per environment)")
-	fs.IntVar(&sizes.TECRs, "tecrs", 0, "number of TECRs (0 = 1 per environment)")
-	fs.IntVar(&sizes.TEBRs, "tebrs", 0, "number of TEBRs (0 = 2 per 3 environments)")
-	fs.DurationVar(&o.TokenTTL, "token-ttl", 23*time.Hour, "token lifetime (expires_in)")
-	fs.IntVar(&o.Budget, "budget", BudgetPerHour, "requests per client id per window")
-	fs.DurationVar(&o.Window, "window", time.Hour, "rolling window of the budget")
-	fs.IntVar(&o.ThrottleStatus, "throttle-status", 429, "status answered over the budget")
-	fs.StringVar(&o.DefectEnvelope, "defect-envelope", "pascal", "Plutora Test list envelope: pascal (Data) or camel (resultSet)")
-	fs.DurationVar(&o.Latency, "latency", 0, "added latency per API call")
-	fs.DurationVar(&o.Jitter, "jitter", 0, "added random latency, up to this")
-	fs.Float64Var(&o.Faults.ServerErrors, "fault-5xx", 0, "share of API calls answered 500/502/503")
-	fs.Float64Var(&o.Faults.HTMLErrors, "fault-html", 0, "share answered by an HTML error page")
-	fs.Float64Var(&o.Faults.Truncated, "fault-truncated", 0, "share answered with a truncated body")
-	fs.Float64Var(&o.Faults.Garbled, "fault-garbled", 0, "share answered with a garbled body")
-	fs.Float64Var(&o.Faults.Resets, "fault-reset", 0, "share of connections reset")
-	fs.Float64Var(&o.Faults.ThrottleBursts, "fault-429-bursts", 0, "share of API calls that start a burst of throttled answers")
-	fs.IntVar(&o.Faults.BurstLength, "burst-length", 5, "throttled answers per burst")
-	fs.Int64Var(&revokeReq, "revoke-at-request", 0, "revoke all tokens at this API request number (0 = never)")
-	fs.StringVar(&wlP, "whitelist-plutora", "", "comma-separated addresses/CIDRs admitted by Plutora (empty = all)")
-	fs.StringVar(&wlT, "whitelist-test", "", "comma-separated addresses/CIDRs admitted by Plutora Test (empty = all)")
-	fs.BoolVar(&o.WhitelistTokenEndpoint, "whitelist-token", false, "apply the whitelist to /oauth/token too")
-	fs.DurationVar(&churn, "churn", 0, "insert, update and delete records at this interval (0 = off)")
-	fs.BoolVar(&logReqs, "log", false, "log every request to stderr")
-	fs.StringVar(&lists, "lists", "default", "GET list items: real (summaries of environments, systems, releases, as the real API), full, or default (= "+DefaultLists.String()+")")
-	fs.StringVar(&quirks, "quirks", "", "comma-separated robustness cases the real API is not known to give: zero-refs (zero or null required references), null-arrays (hosts and layers null instead of []), null-linked-system, or all")
-	fs.StringVar(&sumFilter, "summary-filters", "", "comma-separated entities (changes, releases) whose POST …/filter answers summaries")
-	fs.BoolVar(&o.NoRefreshToken, "no-refresh-token", false, "token answers without refresh_token (and no refresh_token grant)")
-	fs.BoolVar(&o.Errors.Deny403, "deny-403", false, "answer a whitelist denial with 403 instead of 401")
-	fs.BoolVar(&o.Errors.UnknownField400, "unknown-field-400", false, "answer a filter on an unknown field with 400 naming it, instead of the real API's 500")
-	fs.BoolVar(&o.Errors.CapitalMessage, "capital-message", false, `write "Message" in 400 and 404 bodies`)
-	fs.BoolVar(&o.Errors.ModelState, "model-state", false, "answer validation errors with 400 and modelState")
-	fs.Usage = func() { simUsage(fs) }
+	fs, f := newSimFlags()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -85,43 +29,19 @@ func SimCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sim: unexpected argument %q", fs.Arg(0))
 	}
-	if scale <= 0 {
-		return fmt.Errorf("sim: -scale %v must be positive", scale)
-	}
-	o.Faults.RevokeAtRequest = revokeReq
-	var err error
-	if o.Lists, err = ParseLists(lists); err != nil {
-		return fmt.Errorf("sim: -lists: %w", err)
-	}
-	if o.Quirks, err = ParseQuirks(quirks); err != nil {
-		return fmt.Errorf("sim: -quirks: %w", err)
-	}
-	for _, e := range strings.Split(sumFilter, ",") {
-		if e = strings.TrimSpace(e); e != "" {
-			if o.SummaryFilters == nil {
-				o.SummaryFilters = map[string]bool{}
-			}
-			o.SummaryFilters[e] = true
-		}
-	}
-	o.Sizes = scaled(sizes, scale)
-	if logReqs {
-		o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
-	}
-	for name, wl := range map[string]string{"-whitelist-plutora": wlP, "-whitelist-test": wlT} {
-		if _, err := ParseWhitelist(strings.Split(wl, ",")...); err != nil {
-			return fmt.Errorf("sim: %s: %w", name, err)
-		}
+	o, err := f.options(stderr)
+	if err != nil {
+		return err
 	}
 	s, err := NewServer(o)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	defer s.Close()
-	s.Plutora.SetWhitelist(strings.Split(wlP, ",")...)
-	s.Test.SetWhitelist(strings.Split(wlT, ",")...)
-	if churn > 0 {
-		defer s.StartChurn(ChurnOptions{Interval: churn})()
+	s.Plutora.SetWhitelist(strings.Split(f.whitelistPlutora, ",")...)
+	s.Test.SetWhitelist(strings.Split(f.whitelistTest, ",")...)
+	if f.churn > 0 {
+		defer s.StartChurn(ChurnOptions{Interval: f.churn})()
 	}
 	printSimHelp(stdout, s)
 	<-ctx.Done()

@@ -55,11 +55,40 @@ func (a *App) Serve(ctx context.Context) error {
 	return a.serve(ctx, h)
 }
 
-// serve is Serve on an HTTP server already serving.
+// serve is Serve on an HTTP server already serving: it opens the gate to the
+// status page and readiness, takes part in leadership, schedules every job and
+// poll, and on ctx's end shuts down in order.
 func (a *App) serve(ctx context.Context, h *httpServer) error {
-	logger := a.Logger
 	a.warnPlan(ctx)
-	rc := newReadyCheck(a.DB.PingContext, readyEvery, time.Now, logger.With("component", "readyz"))
+	if err := a.openGate(h.gate); err != nil {
+		return err
+	}
+	sched := sync.NewScheduler(a.Logger.With("component", "scheduler"), a.Metrics)
+	leaders, err := a.newLeaders()
+	if err != nil {
+		return err
+	}
+	jobs, err := a.addJobs(ctx, sched, leaders)
+	if err != nil {
+		return err
+	}
+	var wg gosync.WaitGroup
+	a.startLeadership(ctx, &wg, leaders, jobs)
+	sched.Start()
+	srv := h.srv
+	a.Logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()), "polls", len(a.Config.Polls()))
+	if a.opts.Ready != nil {
+		a.opts.Ready <- srv.Addr()
+	}
+
+	<-ctx.Done()
+	return a.shutdown(sched, &wg, srv)
+}
+
+// openGate has the HTTP server answer /readyz (the database, then the
+// credentials) and the status page.
+func (a *App) openGate(g *gate) error {
+	rc := newReadyCheck(a.DB.PingContext, readyEvery, time.Now, a.Logger.With("component", "readyz"))
 	page, err := statuspage.New(a.statusPageOptions())
 	if err != nil {
 		return err
@@ -70,24 +99,33 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 		}
 		return a.credentialsReady()
 	}
-	h.gate.opened(ready, page)
-	srv := h.srv
+	g.opened(ready, page)
+	return nil
+}
 
-	sched := sync.NewScheduler(logger.With("component", "scheduler"), a.Metrics)
+// newLeaders makes the leadership of each product's API key, and keeps them
+// for the readiness and status that report on them.
+func (a *App) newLeaders() (map[synctype.Product]*sync.Leader, error) {
 	leaders := map[synctype.Product]*sync.Leader{}
-	jobs := map[synctype.Product][]*sync.Job{}
 	for product := range a.Clients {
 		pc := a.Config.ProductConfig(product)
 		keys := sync.LeaderKeys(product, pc.Site, pc.APIURL)
-		l, err := sync.NewLeader(a.DB.DB, product, keys, a.Config.LeaderRetry, logger.With("component", "leader"), a.Metrics)
+		l, err := sync.NewLeader(a.DB.DB, product, keys, a.Config.LeaderRetry, a.Logger.With("component", "leader"), a.Metrics)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		leaders[product] = l
 	}
 	a.mu.Lock()
 	a.leaders = leaders
 	a.mu.Unlock()
+	return leaders, nil
+}
+
+// addJobs adds a cron job per schedule of an enabled entity to sched, and
+// returns them by product.
+func (a *App) addJobs(ctx context.Context, sched *sync.Scheduler, leaders map[synctype.Product]*sync.Leader) (map[synctype.Product][]*sync.Job, error) {
+	jobs := map[synctype.Product][]*sync.Job{}
 	for _, s := range a.Config.Schedules() {
 		e, ok := a.entity(s.Entity)
 		if !ok {
@@ -95,12 +133,16 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 		}
 		j := a.job(leaders[e.Product], e, s)
 		if err := sched.Add(ctx, j); err != nil {
-			return err
+			return nil, err
 		}
 		jobs[e.Product] = append(jobs[e.Product], j)
 	}
+	return jobs, nil
+}
 
-	var wg gosync.WaitGroup
+// startLeadership starts, in wg, each product's leadership with what follows
+// it (onLeadership), and each adaptive poll.
+func (a *App) startLeadership(ctx context.Context, wg *gosync.WaitGroup, leaders map[synctype.Product]*sync.Leader, jobs map[synctype.Product][]*sync.Job) {
 	for product, l := range leaders {
 		wg.Go(func() { l.Run(ctx) })
 		wg.Go(func() { a.onLeadership(ctx, l, jobs[product]) })
@@ -110,14 +152,12 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
 		}
 	}
-	sched.Start()
-	logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()), "polls", len(a.Config.Polls()))
-	if a.opts.Ready != nil {
-		a.opts.Ready <- srv.Addr()
-	}
+}
 
-	<-ctx.Done()
-	logger.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
+// shutdown stops scheduling, waits for the leadership and the runs of wg, and
+// closes HTTP, all within SHUTDOWN_TIMEOUT.
+func (a *App) shutdown(sched *sync.Scheduler, wg *gosync.WaitGroup, srv *Server) error {
+	a.Logger.Info("shutting down", "timeout", a.Config.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
 	var errs []error
@@ -137,7 +177,7 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	logger.Info("stopped")
+	a.Logger.Info("stopped")
 	return nil
 }
 
