@@ -27,15 +27,23 @@ import (
 // text of every entity's statement is in testdata/page_<entity>.sql.
 func pageStatement(s *entitySpec) string {
 	var b strings.Builder
-	id := "(e.r->>" + sqlString(s.IDField) + ")::uuid"
-	modified := "NULL::timestamptz"
-	if s.ModifiedField != "" {
-		modified = column{path: []string{s.ModifiedField}, kind: kTime}.expr("p.r")
+	writePageAndChanged(&b, s)
+	names := writeUpsert(&b, s)
+	newFrom := writeHistory(&b, s, names)
+	if s.periods != nil {
+		writePeriods(&b, s, newFrom)
 	}
-	hist := s.table + "_history"
+	writeChildren(&b, s)
+	writeOutcome(&b, s)
+	return b.String()
+}
 
-	// page: the records, one per id (the last copy wins: drift can repeat a record).
-	fmt.Fprintf(&b, `WITH page AS MATERIALIZED (
+// writePageAndChanged writes page (the records, one per id: the last copy
+// wins, as drift can repeat a record), changed (those whose raw differs
+// from the live row's) and old (the rows they supersede).
+func writePageAndChanged(b *strings.Builder, s *entitySpec) {
+	id := "(e.r->>" + sqlString(s.IDField) + ")::uuid"
+	fmt.Fprintf(b, `WITH page AS MATERIALIZED (
 	SELECT DISTINCT ON (x.id) x.id, x.r FROM (
 		SELECT %s AS id, e.r, e.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(r, ord)
 	) x ORDER BY x.id, x.ord DESC
@@ -49,8 +57,11 @@ old AS MATERIALIZED (
 	FROM %[2]s t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
 `, id, s.table, validFrom(s, "t"))
+}
 
-	// up: the upsert of changed rows only.
+// writeUpsert writes up, the upsert of changed rows only, and returns the
+// typed columns' names.
+func writeUpsert(b *strings.Builder, s *entitySpec) []string {
 	names := make([]string, 0, len(s.cols))
 	exprs := make([]string, 0, len(s.cols))
 	sets := make([]string, 0, len(s.cols))
@@ -59,7 +70,7 @@ old AS MATERIALIZED (
 		exprs = append(exprs, col.expr("c.r"))
 		sets = append(sets, col.name+" = EXCLUDED."+col.name)
 	}
-	fmt.Fprintf(&b, `up AS (
+	fmt.Fprintf(b, `up AS (
 	INSERT INTO %[1]s AS t (id, %[2]s, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
 	SELECT c.id, %[3]s, c.r, now(), now(), now(), NULL, NULLIF($2::bigint, 0) FROM changed c
 	ON CONFLICT (id) DO UPDATE SET %[4]s,
@@ -68,24 +79,30 @@ old AS MATERIALIZED (
 	RETURNING t.id, (t.xmax = 0) AS inserted%[5]s
 ),
 `, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s), notOlder(s))
+	return names
+}
 
-	// hist: the version each update superseded; it ended when the new one began
-	// (its last-modified time, else now) or when a census marked it deleted.
-	newFrom := "now()"
+// writeHistory writes hist, the version each update superseded: it ended
+// when the new one began (its last-modified time, else now) or when a
+// census marked it deleted. It returns that beginning's SQL.
+func writeHistory(b *strings.Builder, s *entitySpec, names []string) (newFrom string) {
+	newFrom = "now()"
 	if s.ModifiedField != "" {
 		newFrom = "COALESCE(up.last_modified_date, now())"
 	}
-	fmt.Fprintf(&b, `hist AS (
+	fmt.Fprintf(b, `hist AS (
 	INSERT INTO %[1]s (id, valid_from, valid_to, raw, _run_id, %[3]s)
 	SELECT o.id, o.valid_from, GREATEST(o.valid_from, COALESCE(o._deleted_at, %[2]s)), o.raw, o._run_id, %[4]s
 	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
-`, hist, newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
-	if s.periods != nil {
-		writePeriods(&b, s, newFrom)
-	}
+`, s.table+"_history", newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
+	return newFrom
+}
 
+// writeChildren writes, for each child table, the removal of an updated
+// record's rows and the insertion of every written record's.
+func writeChildren(b *strings.Builder, s *entitySpec) {
 	for i, ch := range s.children {
 		names := []string{ch.parentCol, "ordinal"}
 		exprs := []string{"c.id", "e.ord"}
@@ -93,7 +110,7 @@ old AS MATERIALIZED (
 			names = append(names, col.name)
 			exprs = append(exprs, col.expr("e.x"))
 		}
-		fmt.Fprintf(&b, `child_del_%[1]d AS (
+		fmt.Fprintf(b, `child_del_%[1]d AS (
 	DELETE FROM %[2]s d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
 		AND d.%[3]s = ANY (ARRAY(SELECT id FROM up WHERE NOT up.inserted))
 ),
@@ -105,11 +122,18 @@ child_ins_%[1]d AS (
 ),
 `, i, ch.table, ch.parentCol, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), arrayOf("c.r", []string{ch.array}))
 	}
+}
 
-	// Data-modifying CTEs run to completion whether or not they are read.
-	// A record of the page loaded (written now, or unchanged since a good
-	// version was written): its open quarantine row is resolved.
-	fmt.Fprintf(&b, `resolved AS (
+// writeOutcome writes what the statement answers. Data-modifying CTEs run
+// to completion whether or not they are read. A record of the page loaded
+// (written now, or unchanged since a good version was written): its open
+// quarantine row is resolved.
+func writeOutcome(b *strings.Builder, s *entitySpec) {
+	modified := "NULL::timestamptz"
+	if s.ModifiedField != "" {
+		modified = column{path: []string{s.ModifiedField}, kind: kTime}.expr("p.r")
+	}
+	fmt.Fprintf(b, `resolved AS (
 	UPDATE plutora_sync.quarantine q SET resolved_at = now()
 	WHERE q.entity = %[1]s AND q.resolved_at IS NULL AND q.record_id = ANY (ARRAY(SELECT id::text FROM page))
 ),
@@ -124,7 +148,6 @@ SELECT (SELECT count(*) FROM up WHERE up.inserted) AS inserted,
 	(SELECT count(*) FROM page) AS total,
 	(SELECT max(%[2]s) FROM page p) AS max_modified,
 	(SELECT count(*) FROM seen) AS seen_new`, sqlString(s.Name), modified)
-	return b.String()
 }
 
 // returned is what up returns beyond id and inserted: the new version's
