@@ -84,8 +84,34 @@ func RegisterEntities(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return fmt.Errorf("register entities: %w", err)
 	}
+	if err := registerRefs(ctx, tx); err != nil {
+		return fmt.Errorf("register entities: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("register entities: %w", err)
+	}
+	return nil
+}
+
+// registerRefs writes the declarations' Refs into plutora_sync.entity_refs,
+// which reporting.relationships reads: the refs of every entity declared here
+// are replaced, those of an entity only a newer replica declares are kept.
+func registerRefs(ctx context.Context, tx *sql.Tx) error {
+	var names, entities, cols, tos []string
+	for _, e := range synctype.Entities() {
+		names = append(names, e.Name)
+		for _, r := range e.Refs {
+			entities, cols, tos = append(entities, e.Name), append(cols, r.Column), append(tos, r.To)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM plutora_sync.entity_refs WHERE entity = ANY ($1::text[])`,
+		pq.Array(names)); err != nil {
+		return fmt.Errorf("refs: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO plutora_sync.entity_refs (entity, column_name, ref_entity)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, pq.Array(entities), pq.Array(cols), pq.Array(tos))
+	if err != nil {
+		return fmt.Errorf("refs: %w", err)
 	}
 	return nil
 }

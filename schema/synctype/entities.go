@@ -40,6 +40,8 @@ var declared = []Entity{
 			{Table: "plutora.change_custom_fields", ParentCol: "change_id", Array: "additionalInformation", Columns: customFieldCols()},
 		},
 		Periods: &Periods{Status: "change_status", StatusID: "change_status_id", Born: "raised_date"},
+		Refs: []Ref{{"status_id", "lookup_values"}, {"priority_id", "lookup_values"}, {"type_id", "lookup_values"},
+			{"delivery_risk_id", "lookup_values"}, {"theme_id", "lookup_values"}, {"raised_by_id", "users"}},
 	},
 	{
 		Name: "releases", Product: ProductPlutora, IDField: "id", ModifiedField: "lastModifiedDate",
@@ -71,6 +73,8 @@ var declared = []Entity{
 			{Table: "plutora.release_stakeholders", ParentCol: "release_id", Array: "stakeholders", Columns: stakeholderCols()},
 		},
 		Periods: &Periods{Status: "release_status_type", StatusID: "release_status_type_id"},
+		Refs: []Ref{{"status_id", "lookup_values"}, {"type_id", "lookup_values"}, {"risk_level_id", "lookup_values"},
+			{"manager_id", "users"}, {"parent_release_id", "releases"}, {"assigned_to_id", "users"}},
 	},
 	{
 		Name: "environments", Product: ProductPlutora, IDField: "id",
@@ -87,6 +91,7 @@ var declared = []Entity{
 			col("environment_mgr", KindText, "environmentMgr"), col("is_shared_environment", KindBool, "isSharedEnvironment"),
 			col("usage_work_item_id", KindUUID, "usageWorkItemId"),
 		},
+		Refs: []Ref{{"status_id", "lookup_values"}, {"linked_system_id", "systems"}},
 	},
 	{
 		Name: "hosts", Product: ProductPlutora, IDField: "id",
@@ -151,6 +156,7 @@ var declared = []Entity{
 			col("status", KindText, "status"), col("state", KindText, "state"),
 			col("status_updater_id", KindUUID, "statusUpdaterId"), col("time_stamp", KindTime, "timeStamp"),
 		},
+		Refs: []Ref{{"status_updater_id", "users"}},
 	},
 	{
 		// Test environment change requests (docs/plutora-api.md, "Core
@@ -167,6 +173,7 @@ var declared = []Entity{
 			{Table: "plutora.tecr_linked_changes", ParentCol: "tecr_id", Array: "linkedChanges", Columns: []Column{
 				col("change_id", KindUUID, "id"), col("change_number", KindInt, "changeId")}},
 		},
+		Refs: []Ref{{"raised_by_id", "users"}, {"assigned_to_id", "users"}},
 	},
 	{
 		// Test environment booking requests: a TECR's members and the period
@@ -180,6 +187,7 @@ var declared = []Entity{
 			{Table: "plutora.tebr_environments", ParentCol: "tebr_id", Array: "environmentIds", Columns: []Column{
 				col("environment_id", KindUUID)}},
 		},
+		Refs: []Ref{{"raised_by_id", "users"}, {"assigned_to_id", "users"}},
 	},
 	// Reference data (docs/plutora-api.md, "Endpoints" and "Records"): what
 	// the records' typed ids join to.

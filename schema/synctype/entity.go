@@ -38,11 +38,23 @@ type Entity struct {
 	Key      string   // the column other tables name a record of it by: "change_id"
 	Columns  []Column // the typed columns beside id and raw
 	Children []Child  // arrays of the record kept as child rows
-	Periods  *Periods // status periods kept at load; nil for none
+	// Refs are the columns of the entity's reporting views that name a
+	// record of another entity but not by its key (raised_by_id names a
+	// user): what reporting.relationships cannot find by name
+	// (docs/warehouse.md, "Keys and relationships").
+	Refs    []Ref
+	Periods *Periods // status periods kept at load; nil for none
 
 	// Schedule is the default of the entity's SCHEDULE_* variable: "" refreshes
 	// it adaptively (polls, or sweeps within their share), a cron spec pins it.
 	Schedule string
+}
+
+// Ref is a reporting column that names a record of entity To by its id:
+// in every reporting view that carries the entity's key and Column.
+type Ref struct {
+	Column string // as the reporting views name it: "status_id"
+	To     string // the entity it names a record of: "lookup_values"
 }
 
 // Subresource is a list the API answers below one record.

@@ -109,6 +109,7 @@ func TestDemo(t *testing.T) {
 	}
 
 	docExamplesReturnRows(t, db.DB)
+	relationshipsHold(t, db.DB)
 
 	// A second demo into the same database is fine: it holds sandbox data.
 	out.Reset()
