@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	gosync "sync"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -126,21 +127,26 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 		return pg.Records, nil, err
 	}
 	items := make([]synctype.Summary, 0, len(pg.Records))
+	askable := make([]synctype.Summary, 0, len(pg.Records))
 	for _, rec := range pg.Records {
-		items = append(items, synctype.Summary{ID: recordID(rec, e.IDField), Raw: rec})
+		it := synctype.Summary{ID: recordID(rec, e.IDField), Raw: rec}
+		items = append(items, it)
+		if canAsk(it) {
+			askable = append(askable, it)
+		}
 	}
 	// The census of an enriched entity whose list items are whole records
 	// spares the sub-resources: a changed record shows in its list item, and
 	// the rolling refresh reads the rest.
 	stored := map[string]json.RawMessage{}
 	if mode != synctype.ModeCensus || e.Enriched() {
-		if stored, err = r.opts.Writer.StoredDetails(ctx, e.Name, items); err != nil {
+		if stored, err = r.opts.Writer.StoredDetails(ctx, e.Name, askable); err != nil {
 			return nil, nil, err
 		}
 	}
 	var fetch []string
-	for _, it := range items {
-		if _, ok := stored[it.ID]; !ok && usableID(it.ID) && known[it.ID] == nil {
+	for _, it := range askable {
+		if _, ok := stored[it.ID]; !ok && known[it.ID] == nil {
 			fetch = append(fetch, it.ID)
 		}
 	}
@@ -155,7 +161,7 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	summaries := make([]synctype.Summary, 0, len(items))
 	for _, it := range items {
 		switch {
-		case !usableID(it.ID): // no detail to ask for: the writer quarantines it as it is
+		case !canAsk(it): // the writer quarantines it as the list gave it
 			records = append(records, it.Raw)
 		case got[it.ID] != nil:
 			records = append(records, got[it.ID])
@@ -168,6 +174,11 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 	}
 	return records, summaries, nil
 }
+
+// canAsk reports whether a list item's detail can be asked for and its
+// stored one read: it has a usable id, and it is valid UTF-8 (an item that
+// is not fails the read of the stored details of its whole page).
+func canAsk(it synctype.Summary) bool { return usableID(it.ID) && utf8.Valid(it.Raw) }
 
 // usableID reports whether a list item's id can name its detail: a record
 // without one, or with one that is not a GUID, is written as the list gave
