@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,9 +177,12 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 }
 
 // canAsk reports whether a list item's detail can be asked for and its
-// stored one read: it has a usable id, and it is valid UTF-8 (an item that
-// is not fails the read of the stored details of its whole page).
-func canAsk(it synctype.Summary) bool { return usableID(it.ID) && utf8.Valid(it.Raw) }
+// stored one read: it has a usable id, and PostgreSQL's jsonb can hold it
+// (valid UTF-8, no \u0000); an item that is not fails the read of the
+// stored details of its whole page.
+func canAsk(it synctype.Summary) bool {
+	return usableID(it.ID) && utf8.Valid(it.Raw) && !bytes.Contains(it.Raw, []byte(`\u0000`))
+}
 
 // usableID reports whether a list item's id can name its detail: a record
 // without one, or with one that is not a GUID, is written as the list gave

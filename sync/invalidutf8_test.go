@@ -12,8 +12,9 @@ import (
 )
 
 // TestSummaryItemNotUTF8IsQuarantined (found by the soak): an item of a
-// summary list that is not valid UTF-8 failed the read of its page's stored
-// details, and so every run of the entity, at that page. It is written as
+// summary list that is not valid UTF-8, or holds a \u0000 that jsonb
+// refuses, failed the read of its page's stored details, and so every run of
+// the entity, at that page. It is written as
 // the list gave it, and the writer quarantines it; the page's other records
 // load.
 func TestSummaryItemNotUTF8IsQuarantined(t *testing.T) {
@@ -26,10 +27,11 @@ func TestSummaryItemNotUTF8IsQuarantined(t *testing.T) {
 	}
 	defer sb.Close()
 	ids := workertest.SortedIDs(sb, "environments")
-	bad := ids[3]
-	raw := bytes.Replace(sb.Records("environments")[bad], []byte(`"name":"`), []byte("\"name\":\"\xff\xfe"), 1)
-	if err := sb.SetRecord("environments", bad, raw); err != nil {
-		t.Fatal(err)
+	for i, bad := range []string{"\xff\xfe", `\u0000`} { // not UTF-8; a NUL, which jsonb refuses
+		raw := bytes.Replace(sb.Records("environments")[ids[3+i]], []byte(`"name":"`), []byte(`"name":"`+bad), 1)
+		if err := sb.SetRecord("environments", ids[3+i], raw); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{
 		ListKinds: map[string]synctype.ListKind{"environments": synctype.ListSummary}})
@@ -45,7 +47,7 @@ func TestSummaryItemNotUTF8IsQuarantined(t *testing.T) {
 	if err := db.Get(&quarantined, `SELECT count(*) FROM plutora_sync.quarantine WHERE entity = 'environments' AND resolved_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}
-	if live != len(ids)-1 || quarantined != 1 || res.Quarantined != 1 {
-		t.Errorf("%d rows and %d quarantined (run: %+v), want %d and 1", live, quarantined, res, len(ids)-1)
+	if live != len(ids)-2 || quarantined != 2 || res.Quarantined != 2 {
+		t.Errorf("%d rows and %d quarantined (run: %+v), want %d and 2", live, quarantined, res, len(ids)-2)
 	}
 }
