@@ -31,6 +31,9 @@ func (r *Runner) record(rs *runState, runErr error) synctype.RunResult {
 	}
 	r.opts.Metrics.RunFinished(res)
 	r.logRun(rs.e, res, runErr)
+	if r.opts.Recorded != nil {
+		r.opts.Recorded(res)
+	}
 	return res
 }
 

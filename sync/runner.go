@@ -41,6 +41,9 @@ type RunnerOptions struct {
 	Metrics    *Metrics
 	// Progress, when set, is called after every committed page.
 	Progress func(Progress)
+	// Recorded, when set, is called with every run's result once the ledger
+	// holds it (tests wait on it instead of reading the ledger in a loop).
+	Recorded func(synctype.RunResult)
 	// Note, when set, is recorded on every run (e.g. a budget-plan warning).
 	Note func(product synctype.Product) string
 	// RunTimeout bounds a run (its pages, waits for the budget and 429s

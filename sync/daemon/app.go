@@ -31,6 +31,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Progress, when set, receives every committed page.
 	Progress func(sync.Progress)
+	// Recorded, when set, receives every run's result once the ledger holds
+	// it.
+	Recorded func(synctype.RunResult)
 	// PacerWaiting, when set, is told when a product's requests start to
 	// wait for the budget (see extract.Observer).
 	PacerWaiting func(product synctype.Product, until time.Time, used, limit int)
@@ -126,7 +129,7 @@ func open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
 		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, RunTimeout: cfg.RunTimeout, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
-		Progress: opts.Progress, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.DetailRefresh})
+		Progress: opts.Progress, Recorded: opts.Recorded, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.DetailRefresh})
 	if err != nil {
 		a.Close()
 		return nil, err
