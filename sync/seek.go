@@ -1,10 +1,11 @@
 package sync
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	gosync "sync"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -190,21 +191,12 @@ func pageDates(e synctype.Entity, pg synctype.Page, since time.Time) (dates, err
 // raw record as a time: RFC 3339 with any fraction, or zone-less, which the
 // API means as UTC.
 func modifiedOf(rec json.RawMessage, field string) (time.Time, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(rec, &m) != nil {
+	holder := reflect.New(holderOf(field))
+	if json.Unmarshal(rec, holder.Interface()) != nil {
 		return time.Time{}, false
 	}
-	raw, ok := m[field]
-	if !ok {
-		for k, v := range m {
-			if bytes.EqualFold([]byte(k), []byte(field)) {
-				raw, ok = v, true
-				break
-			}
-		}
-	}
 	var s string
-	if !ok || json.Unmarshal(raw, &s) != nil {
+	if raw := holder.Elem().Field(0).Bytes(); raw == nil || json.Unmarshal(raw, &s) != nil {
 		return time.Time{}, false
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
@@ -213,4 +205,20 @@ func modifiedOf(rec json.RawMessage, field string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// holders holds, per field name, a struct type of one json.RawMessage field
+// tagged with that name: decoding a record into it reads that field alone,
+// without the map of every field a seek's page would otherwise build for
+// each record (docs/performance.md, "Worker CPU").
+var holders gosync.Map
+
+func holderOf(field string) reflect.Type {
+	if t, ok := holders.Load(field); ok {
+		return t.(reflect.Type)
+	}
+	t := reflect.StructOf([]reflect.StructField{{Name: "V", Type: reflect.TypeFor[json.RawMessage](),
+		Tag: reflect.StructTag(`json:"` + field + `"`)}})
+	holders.Store(field, t)
+	return t
 }
