@@ -93,8 +93,9 @@ func Demo(ctx context.Context, cfg *config.Config, logger *slog.Logger, o DemoOp
 // default) times the scale when it is above 1, so that a larger site loads
 // in minutes, as the default one does, instead of waiting an hour or more
 // on a real key's budget. The data is a site's, the pace the demo's: a
-// release is 6 requests (its detail and 5 sub-resources), and -scale 20
-// holds 8,000 of them, 48,000 requests on their own.
+// release is 5 or 6 requests (its 5 sub-resources, and its detail unless
+// its list item is whole), and -scale 20 holds 8,000 of them, over 40,000
+// requests on their own.
 func demoBudget(perHour int, scale float64) int {
 	return int(math.Ceil(float64(perHour) * max(scale, 1)))
 }
