@@ -30,6 +30,18 @@ func (c *Client) Detail(ctx context.Context, e synctype.Entity, id string) (json
 	return rec, nil
 }
 
+// Subresources returns rec, the record of e with id as a list that answers
+// whole records gave it, with its sub-resources read onto it: Detail
+// without the GET by id. nil with no error when the API no longer has the
+// record; an entity without sub-resources answers rec as it is.
+func (c *Client) Subresources(ctx context.Context, e synctype.Entity, id string, rec json.RawMessage) (json.RawMessage, error) {
+	out, err := c.withSubresources(ctx, e, id, rec)
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", e.Name, id, err)
+	}
+	return out, nil
+}
+
 // record is GET {detail path}/{id}: the record alone, without its
 // sub-resources; nil when the API no longer has it (Detail).
 func (c *Client) record(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error) {

@@ -15,7 +15,8 @@ var errStop = errors.New("first page is enough")
 // TestDetail: in both list worlds the detail of a record is the full record
 // the sandbox holds; under real lists it has members the list item lacks; a
 // deleted record is nil without an error; each answer is one request, and
-// one more per sub-resource (a release's schedule and stakeholders).
+// one more per sub-resource (a release's schedule and stakeholders). A
+// whole list item's sub-resources (Subresources) make the same record.
 func TestDetail(t *testing.T) {
 	t.Parallel()
 	for _, lists := range []plutoratest.Lists{plutoratest.ListsReal, plutoratest.ListsFull} {
@@ -51,11 +52,25 @@ func TestDetail(t *testing.T) {
 			if want := lists == plutoratest.ListsReal && name != "releases" || e.Enriched(); summary != want {
 				t.Errorf("%s %s: the list item has %d members, the detail %d", lists, name, len(members(t, item)), len(members(t, rec)))
 			}
+			// A whole list item read with its sub-resources is the same
+			// record, one request fewer (sync's enrich, for full lists).
+			if lists == plutoratest.ListsFull {
+				before = statsOf(t, c).Requests
+				sub, err := c.Subresources(t.Context(), e, listed.ID, item)
+				if n := statsOf(t, c).Requests - before; err != nil || n != int64(len(e.Subresources)) || !workertest.SameJSON(t, sub, rec) {
+					t.Errorf("%s %s: Subresources = %s, %v in %d requests; want the detail %s in %d", lists, name, sub, err, n, rec, len(e.Subresources))
+				}
+			}
 			if err := s.Delete(name, listed.ID); err != nil {
 				t.Fatal(err)
 			}
 			if rec, err := c.Detail(t.Context(), e, listed.ID); rec != nil || err != nil {
 				t.Errorf("%s %s: detail of a deleted record = %s, %v; want nil, nil", lists, name, rec, err)
+			}
+			if e.Enriched() {
+				if rec, err := c.Subresources(t.Context(), e, listed.ID, item); rec != nil || err != nil {
+					t.Errorf("%s %s: sub-resources of a deleted record = %s, %v; want nil, nil", lists, name, rec, err)
+				}
 			}
 		}
 	}

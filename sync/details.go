@@ -38,11 +38,10 @@ const refreshHeadroom = 0.1
 // detail fetched to find out is returned to spare its item a request. A run
 // probes at most once: when none of the records tried can be compared (each
 // detail answers 404, or no id is a GUID), the run's later pages are taken
-// as full without asking again, and the next run tries anew.
+// as full without asking again, and the next run tries anew. The members an
+// entity's sub-resources are kept in are not compared: no list item has
+// them, and a full list spares only the GET by id of such a record.
 func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg synctype.Page, res *synctype.RunResult) (synctype.ListKind, map[string]json.RawMessage, error) {
-	if e.Enriched() { // its records hold their sub-resources, which no list item does
-		return synctype.ListSummary, nil, nil
-	}
 	r.mu.Lock()
 	kind, probed := r.kinds[e.Name], r.probed[res.RunID]
 	if kind == synctype.ListUnknown && !probed && len(pg.Records) > 0 {
@@ -78,7 +77,7 @@ func (r *Runner) listKind(ctx context.Context, e synctype.Entity, api API, pg sy
 		}
 		kind = synctype.ListFull
 		for k := range fields(detail) {
-			if _, ok := item[k]; !ok {
+			if _, ok := item[k]; !ok && !e.SubresourceKey(k) {
 				kind = synctype.ListSummary
 			}
 		}
@@ -122,9 +121,12 @@ func (r *Runner) ListKinds() map[string]synctype.ListKind {
 // run after which the warehouse holds what the API holds (but an entity
 // enriched only with sub-resources: see below). An item whose
 // detail the API no longer has is left out (the census then sees it gone).
+// An entity with sub-resources is enriched whatever its list holds: when
+// its list items are whole records, each is read with its sub-resources
+// onto the item, sparing the GET by id (a release: 5 requests, not 6).
 func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, mode synctype.Mode, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
 	kind, known, err := r.listKind(ctx, e, src.API, pg, res)
-	if err != nil || kind != synctype.ListSummary || len(pg.Records) == 0 {
+	if err != nil || (kind != synctype.ListSummary && !e.Enriched()) || len(pg.Records) == 0 {
 		return pg.Records, nil, err
 	}
 	items := make([]synctype.Summary, 0, len(pg.Records))
@@ -152,7 +154,7 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 		}
 	}
 	at := r.opts.Now()
-	got, err := fetchDetails(ctx, src.API, e, fetch)
+	got, err := fetchDetails(ctx, e, fetch, reader(src.API, e, kind, askable))
 	res.Details += len(fetch)
 	if err != nil {
 		return nil, nil, err
@@ -189,9 +191,26 @@ func canAsk(it synctype.Summary) bool {
 // it, and the writer quarantines it (asking for it would only answer 404).
 func usableID(id string) bool { return id != "" && uuid.Validate(id) == nil }
 
-// fetchDetails fetches the details of ids, detailsInFlight at a time; a
-// record the API no longer has is missing from the map.
-func fetchDetails(ctx context.Context, api API, e synctype.Entity, ids []string) (map[string]json.RawMessage, error) {
+// reader reads the record of e with an id: its detail, or, when its list
+// item is the whole record (kind not a summary: an entity enriched with
+// sub-resources only), its sub-resources onto the item of items.
+func reader(api API, e synctype.Entity, kind synctype.ListKind, items []synctype.Summary) func(context.Context, string) (json.RawMessage, error) {
+	if kind == synctype.ListSummary {
+		return func(ctx context.Context, id string) (json.RawMessage, error) { return api.Detail(ctx, e, id) }
+	}
+	whole := make(map[string]json.RawMessage, len(items))
+	for _, it := range items {
+		whole[it.ID] = it.Raw
+	}
+	return func(ctx context.Context, id string) (json.RawMessage, error) {
+		return api.Subresources(ctx, e, id, whole[id])
+	}
+}
+
+// fetchDetails reads the records of ids with read (a detail, or a whole
+// list item's sub-resources), detailsInFlight at a time; a record the API
+// no longer has is missing from the map.
+func fetchDetails(ctx context.Context, e synctype.Entity, ids []string, read func(context.Context, string) (json.RawMessage, error)) (map[string]json.RawMessage, error) {
 	out := make(map[string]json.RawMessage, len(ids))
 	var mu gosync.Mutex
 	var firstErr error
@@ -201,7 +220,7 @@ func fetchDetails(ctx context.Context, api API, e synctype.Entity, ids []string)
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			rec, err := api.Detail(ctx, e, id)
+			rec, err := read(ctx, id)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
@@ -226,13 +245,15 @@ func fetchDetails(ctx context.Context, api API, e synctype.Entity, ids []string)
 }
 
 // refreshDetails fetches again the details due on the rolling refresh of a
-// summary-list entity and writes them, within what the budget leaves. It
-// is best effort: a failure is logged, and the records stay due.
+// summary-list entity, or of one with sub-resources (read with its detail,
+// whatever its list holds: the refresh has no list item), and writes them,
+// within what the budget leaves. It is best effort: a failure is logged,
+// and the records stay due.
 func (r *Runner) refreshDetails(ctx context.Context, e synctype.Entity, src Source, res *synctype.RunResult) {
 	r.mu.Lock()
 	kind := r.kinds[e.Name]
 	r.mu.Unlock()
-	if kind != synctype.ListSummary || r.opts.DetailRefresh == 0 {
+	if (kind != synctype.ListSummary && !e.Enriched()) || r.opts.DetailRefresh == 0 {
 		return
 	}
 	room := maxRefreshPerRun
@@ -252,7 +273,7 @@ func (r *Runner) refreshDetails(ctx context.Context, e synctype.Entity, src Sour
 func (r *Runner) writeRefreshed(ctx context.Context, e synctype.Entity, src Source, ids []string, res *synctype.RunResult) error {
 	for batch := range slices.Chunk(ids, 100) {
 		at := r.opts.Now()
-		got, err := fetchDetails(ctx, src.API, e, batch)
+		got, err := fetchDetails(ctx, e, batch, reader(src.API, e, synctype.ListSummary, nil))
 		res.Details += len(batch)
 		if err != nil {
 			return err

@@ -337,6 +337,11 @@ func (s *fakeSource) Detail(_ context.Context, e synctype.Entity, id string) (js
 	return json.RawMessage(fmt.Sprintf(`{"id":%q,"lastModifiedDate":%q}`, id, mod.Format("2006-01-02T15:04:05.999"))), nil
 }
 
+// Subresources answers rec: the fake's entities have none.
+func (s *fakeSource) Subresources(_ context.Context, _ synctype.Entity, _ string, rec json.RawMessage) (json.RawMessage, error) {
+	return rec, nil
+}
+
 // StoredDetails knows no summary list.
 func (w *fakeWriter) StoredDetails(context.Context, string, []synctype.Summary) (map[string]json.RawMessage, error) {
 	return map[string]json.RawMessage{}, nil

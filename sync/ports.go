@@ -19,6 +19,10 @@ type API interface {
 	// Detail returns the full record (GET /{entity}/{id}); nil when the API
 	// no longer has it. Summary lists are enriched with it.
 	Detail(ctx context.Context, e synctype.Entity, id string) (json.RawMessage, error)
+	// Subresources returns rec, a record as a list of whole records gave
+	// it, with its sub-resources read onto it (Detail without the GET by
+	// id); nil when the API no longer has it.
+	Subresources(ctx context.Context, e synctype.Entity, id string, rec json.RawMessage) (json.RawMessage, error)
 	// BudgetUsed returns the key's requests in the rolling window and its limit.
 	BudgetUsed(now time.Time) (used, limit int)
 }

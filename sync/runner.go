@@ -126,11 +126,6 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 			kinds[name] = k
 		}
 	}
-	for _, e := range synctype.Entities() {
-		if e.Enriched() { // read with its sub-resources, as a summary list's details (listKind)
-			kinds[e.Name] = synctype.ListSummary
-		}
-	}
 	return &Runner{opts: opts, locks: map[string]chan struct{}{}, kinds: kinds, probed: map[int64]bool{}}, nil
 }
 

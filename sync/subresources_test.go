@@ -2,6 +2,7 @@ package sync_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,4 +119,61 @@ func equalRows(t *testing.T, db *sqlx.DB, want map[string]phaseRow) bool {
 		}
 	}
 	return true
+}
+
+// TestWholeListItemsSpareTheDetail (issue 25): a release is read with its
+// five sub-resources. When its list item is the whole record (the
+// sandbox's POST /releases/filter by default), the GET by id is spared, but
+// for the one that finds the list's kind out: 5 requests a release, not 6.
+// A list of summaries still costs the detail. Either way the warehouse
+// holds each release as read, with its sub-resources.
+func TestWholeListItemsSpareTheDetail(t *testing.T) {
+	t.Parallel()
+	const releases = 12
+	for _, c := range []struct {
+		name    string
+		summary bool
+		details int // GET /releases/{id}
+	}{{"whole items", false, 1}, {"summaries", true, releases}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+			sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 6, Now: clk.Now, SummaryFilters: map[string]bool{"releases": c.summary},
+				Sizes: plutoratest.Sizes{Changes: -1, Releases: releases, Environments: 3, Hosts: -1, Systems: -1, Defects: -1}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sb.Close()
+			r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{})
+			e, _ := synctype.EntityByName("releases")
+			if _, err := r.Run(t.Context(), e, synctype.ModeIncremental); err != nil {
+				t.Fatal(err)
+			}
+			details, subs := 0, 0
+			for _, req := range sb.Plutora.RequestLog() {
+				switch strings.Count(strings.Trim(req.Path, "/"), "/") {
+				case 1:
+					if strings.HasPrefix(strings.ToLower(req.Path), "/releases/") && !strings.HasSuffix(req.Path, "/filter") {
+						details++
+					}
+				case 2:
+					subs++
+				}
+			}
+			if details != c.details || subs != 5*releases {
+				t.Errorf("%d GET /releases/{id} and %d sub-resource requests, want %d and %d", details, subs, c.details, 5*releases)
+			}
+			for id, want := range sb.RecordsAsRead(e) {
+				var got string
+				if err := db.Get(&got, `SELECT raw::text FROM plutora.releases WHERE id = $1`, id); err != nil {
+					t.Fatalf("release %s: %v", id, err)
+				}
+				cg, _ := workertest.Canonical([]byte(got))
+				cw, _ := workertest.Canonical(want)
+				if cg != cw {
+					t.Errorf("release %s:\n db:      %.300s\n sandbox: %.300s", id, cg, cw)
+				}
+			}
+		})
+	}
 }

@@ -48,6 +48,11 @@ type freshFigures struct {
 	FirstLoad  time.Time                   // when every entity had a successful run
 	Polled     map[string]time.Time        // busy: each polled entity's first incremental run
 	Work       []classWork                 // the ledger's runs while churning, per entity and mode
+	// FirstLoadBy and WindowBy are the sandbox log's requests per entity
+	// and kind (requestEntity): until FirstLoad, and while churning.
+	FirstLoadBy, WindowBy map[string]entityRequests
+	FirstRuns             map[string]time.Time // when each entity's first successful run ended
+	Check                 string               // the output of plutora-sync check at the end
 }
 
 // classWork is one entity's runs of one mode while the sandbox churned.
@@ -105,7 +110,8 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		stop = sb.StartChurn(churn)
 	}
 	defer func() { stop() }()
-	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, log)
+	env := daemonEnv(sb, dbURL, o.budget)
+	stopDaemon, err := startDaemon(ctx, bin, env, log)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +127,25 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 	}
 	stop()
 	churnEnd := time.Now()
-	return f, f.measure(ctx, db, sb, churnEnd)
+	if err := f.measure(ctx, db, sb, churnEnd); err != nil {
+		return nil, err
+	}
+	return f, f.plan(ctx, bin, env)
+}
+
+// plan keeps the output of plutora-sync check on the same sandbox and
+// warehouse, run after the window: its requests (a page and a detail per
+// entity) are counted in neither the first load nor the window. A check
+// that fails (a plan over the budget) is kept with its error: the figures
+// measured stand.
+func (f *freshFigures) plan(ctx context.Context, bin string, env []string) error {
+	var out strings.Builder
+	_, err := runWorker(ctx, bin, env, &out, "check")
+	f.Check = out.String()
+	if err != nil {
+		f.Check += fmt.Sprintf("(check: %v)\n", err)
+	}
+	return ctx.Err()
 }
 
 // settle waits for the first load, and busy for every polled entity to be
@@ -133,7 +157,7 @@ func (f *freshFigures) settle(ctx context.Context, db *sql.DB, sb *plutoratest.S
 		deadline = 3 * time.Hour // a first load of 500,000 changes takes time
 	}
 	var err error
-	if f.FirstLoad, err = waitFirstSync(ctx, db, deadline); err != nil {
+	if f.FirstLoad, f.FirstRuns, err = waitFirstSync(ctx, db, deadline); err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "bench: first load done after %v\n", f.FirstLoad.Sub(f.Started).Round(time.Second))
@@ -165,15 +189,21 @@ func (f *freshFigures) measure(ctx context.Context, db *sql.DB, sb *plutoratest.
 		FROM plutora_sync.run_entities`).Scan(&f.Runs, &f.Pages, &f.Counted, &f.Details)
 }
 
+// daemonEnv is the worker's environment: the sandbox, the scratch database
+// and the budget; its other settings at their defaults.
+func daemonEnv(sb *plutoratest.Server, dbURL string, budget int) []string {
+	return append(sandboxEnv(sb), "DATABASE_URL="+dbURL, "LOG_FORMAT=text", "LOG_LEVEL=warn",
+		fmt.Sprint("PLUTORA_BUDGET_PER_HOUR=", budget))
+}
+
 // startDaemon migrates the scratch database and starts the binary as a
-// daemon at its defaults but for the budget; stop ends it.
-func startDaemon(ctx context.Context, bin string, sb *plutoratest.Server, dbURL string, budget int, log io.Writer) (stop func(), err error) {
+// daemon with env; stop ends it.
+func startDaemon(ctx context.Context, bin string, env []string, log io.Writer) (stop func(), err error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	env := append(sandboxEnv(sb), "DATABASE_URL="+dbURL, "LOG_FORMAT=text", "LOG_LEVEL=warn",
-		"METRICS_ADDR="+addr, fmt.Sprint("PLUTORA_BUDGET_PER_HOUR=", budget))
+	env = append(slices.Clip(env), "METRICS_ADDR="+addr)
 	if _, err := runWorker(ctx, bin, env, log, "migrate"); err != nil {
 		return nil, err
 	}
@@ -224,25 +254,46 @@ func sandboxEnv(sb *plutoratest.Server) []string {
 }
 
 // waitFirstSync waits, at most d, until every entity has a successful run,
-// and returns when the last of them ended.
-func waitFirstSync(ctx context.Context, db *sql.DB, d time.Duration) (time.Time, error) {
+// and returns when the last of them ended, and when each one's first ended.
+func waitFirstSync(ctx context.Context, db *sql.DB, d time.Duration) (time.Time, map[string]time.Time, error) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		var n int
-		var last sql.NullTime
-		err := db.QueryRowContext(ctx, `SELECT count(*), max(first) FROM (SELECT e.entity, min(r.finished_at) AS first
-			FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
-			WHERE r.status = 'success' GROUP BY e.entity) f`).Scan(&n, &last)
-		if err == nil && n >= len(synctype.Entities()) {
-			return last.Time, nil
+		firsts, err := firstRuns(ctx, db)
+		if err == nil && len(firsts) >= len(synctype.Entities()) {
+			var last time.Time
+			for _, t := range firsts {
+				last = later(last, t)
+			}
+			return last, firsts, nil
 		}
 		select {
 		case <-ctx.Done():
-			return time.Time{}, ctx.Err()
+			return time.Time{}, nil, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
-	return time.Time{}, fmt.Errorf("the daemon's first sync did not finish within %v", d)
+	return time.Time{}, nil, fmt.Errorf("the daemon's first sync did not finish within %v", d)
+}
+
+// firstRuns returns when each entity's first successful run ended.
+func firstRuns(ctx context.Context, db *sql.DB) (map[string]time.Time, error) {
+	rows, err := db.QueryContext(ctx, `SELECT e.entity, min(r.finished_at)
+		FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
+		WHERE r.status = 'success' GROUP BY e.entity`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var e string
+		var at time.Time
+		if err := rows.Scan(&e, &at); err != nil {
+			return nil, err
+		}
+		out[e] = at
+	}
+	return out, rows.Err()
 }
 
 // waitIncremental waits, until deadline, for a successful incremental run

@@ -37,11 +37,14 @@ func requestClass(path string) string {
 func (f *freshFigures) audit(sb *plutoratest.Server, churnEnd time.Time) {
 	f.PerHour, f.MaxWindow, f.ByClass = map[string]float64{}, map[string]int{}, map[string]map[string]int{}
 	hours := churnEnd.Sub(f.ChurnStart).Hours()
+	var logs [][]plutoratest.LoggedRequest
 	for name, p := range map[string]*plutoratest.Product{"plutora": sb.Plutora, "plutoratest": sb.Test} {
 		var all []time.Time
 		n := 0
 		f.ByClass[name] = map[string]int{}
-		for _, r := range p.RequestLog() {
+		log := p.RequestLog()
+		logs = append(logs, log)
+		for _, r := range log {
 			if strings.HasSuffix(r.Path, "/oauth/token") {
 				continue
 			}
@@ -55,6 +58,8 @@ func (f *freshFigures) audit(sb *plutoratest.Server, churnEnd time.Time) {
 		f.PerHour[name] = float64(n) / hours
 		f.MaxWindow[name], _ = plutoratest.MaxInWindow(all, time.Hour)
 	}
+	f.FirstLoadBy = countByEntity(logs, func(e string, at time.Time) bool { return !at.After(f.FirstRuns[e]) })
+	f.WindowBy = countByEntity(logs, func(_ string, at time.Time) bool { return !at.Before(f.ChurnStart) && at.Before(churnEnd) })
 }
 
 // writeFreshness prints the figures as Markdown.
@@ -75,6 +80,7 @@ func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
 		fmt.Fprintf(w, "| %s | %d | %.1f s | %.1f s | %.1f s | %d |\n", e, f.Changed[e], l[0].Seconds(), l[1].Seconds(), l[2].Seconds(), f.Missing[e])
 	}
 	writeRequests(w, o, f)
+	writePerEntity(w, o, f)
 	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger, "+
 		"of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
 		f.Runs, f.Pages, f.Requests, f.Counted, f.Details, float64(f.Counted-f.Details)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))

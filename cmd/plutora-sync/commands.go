@@ -109,7 +109,7 @@ func checkCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) erro
 func demoCmd(ctx context.Context, c *cli, fs *flag.FlagSet, args []string) error {
 	force := fs.Bool("force", false, "write into the database even if it holds data that no sandbox run wrote")
 	seed := fs.Int64("seed", 1, "the sandbox's random seed")
-	scale := fs.Float64("scale", 1, "dataset size relative to the default mid-sized site (e.g. 0.1 or 2)")
+	scale := fs.Float64("scale", 1, "dataset size relative to the default mid-sized site (e.g. 0.1 or 2); above 1 the demo's budget grows with it")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}

@@ -89,6 +89,17 @@ const (
 // item: its sub-resources. Such a list is enriched as a summary list is.
 func (e Entity) Enriched() bool { return len(e.Subresources) > 0 }
 
+// SubresourceKey reports whether k is the member a sub-resource of e is
+// kept in: a member no list item carries, whatever its list holds.
+func (e Entity) SubresourceKey(k string) bool {
+	for _, s := range e.Subresources {
+		if s.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
 // Incremental reports whether the entity can be read incrementally.
 func (e Entity) Incremental() bool { return e.ModifiedField != "" }
 

@@ -51,3 +51,26 @@ func TestListKindsAndDetailRefresh(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstLoadOfARecordWithSubresources: a first load reads each release
+// with its 5 sub-resources, and with its detail unless its list item is the
+// whole record (sync's enrich); a TECR with its linked changes.
+func TestFirstLoadOfARecordWithSubresources(t *testing.T) {
+	for _, c := range []struct {
+		entity string
+		kind   synctype.ListKind
+		size   int
+		want   int
+	}{
+		{"releases", synctype.ListFull, 400, 4 + 400*5},
+		{"releases", synctype.ListSummary, 400, 4 + 400*6},
+		{"releases", synctype.ListUnknown, 400, 4 + 400*6},
+		{"tecrs", synctype.ListFull, 300, 3 + 300*1},
+		{"changes", synctype.ListFull, 5000, 50},
+		{"changes", synctype.ListSummary, 5000, 50 + 5000},
+	} {
+		if got, _ := FirstLoad(c.entity, c.kind, c.size, 0); got != c.want {
+			t.Errorf("FirstLoad(%s, %s, %d) = %d requests, want %d", c.entity, c.kind, c.size, got, c.want)
+		}
+	}
+}

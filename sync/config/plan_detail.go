@@ -46,9 +46,20 @@ func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, to
 	}
 }
 
-// detailCost is the requests one read of a record of e costs beyond its
-// list page: its detail and each of its sub-resources.
+// detailCost is the requests one read of a record of e by its id costs
+// beyond its list page: its detail and each of its sub-resources (the
+// rolling refresh's).
 func detailCost(e synctype.Entity) int { return 1 + len(e.Subresources) }
+
+// readCost is what reading a new record of e costs beyond its list page
+// when its list is of kind: its detail and sub-resources, but the detail
+// when the list item is the whole record (sync's enrich).
+func readCost(e synctype.Entity, kind synctype.ListKind) int {
+	if kind == synctype.ListFull && e.Enriched() {
+		return len(e.Subresources)
+	}
+	return detailCost(e)
+}
 
 // censusPerHour is the census runs per hour, over a week.
 func (c *Config) censusPerHour() float64 {
@@ -65,13 +76,13 @@ func (c *Config) censusPerHour() float64 {
 }
 
 // FirstLoad is what a first load of entity, of size records, costs: its
-// pages, and a read per record (detailCost) when its list is a summary or
-// it is read with sub-resources; and how long those requests take when the
+// pages, and a read per record (readCost) when its list is a summary or it
+// is read with sub-resources; and how long those requests take when the
 // budget is the limit (limit per hour).
 func FirstLoad(entity string, kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
 	requests = max(1, (size+extract.RecordsPerPage-1)/extract.RecordsPerPage)
 	if e, _ := synctype.EntityByName(entity); kind == synctype.ListSummary || e.Enriched() {
-		requests += size * detailCost(e)
+		requests += size * readCost(e, kind)
 	}
 	if limit <= 0 {
 		return requests, 0

@@ -84,6 +84,12 @@ func TestDemo(t *testing.T) {
 	if err := <-served; err != nil {
 		t.Errorf("ServeStatus: %v", err)
 	}
+	// The demo ends with ANALYZE: its queries are planned on the tables' statistics.
+	var unanalyzed []string
+	if err := db.Select(&unanalyzed, `SELECT relname FROM pg_stat_user_tables
+		WHERE schemaname = 'plutora' AND n_live_tup > 0 AND last_analyze IS NULL ORDER BY 1`); err != nil || len(unanalyzed) > 0 {
+		t.Errorf("tables not analyzed after the demo: %v (%v)", unanalyzed, err)
+	}
 	// The worker's connections run with its session settings (load/pgsettings).
 	var jit string
 	if err := db.QueryRow("SHOW jit").Scan(&jit); err != nil || jit != "off" {
@@ -181,5 +187,21 @@ func TestDemoRefusesRowsOfUnknownOrigin(t *testing.T) {
 	err := Demo(ctx, cfg, testLogger(t), DemoOptions{Seed: 3, Scale: 0.05, Out: &out, Progress: &out})
 	if !errors.Is(err, daemon.ErrRefused) || !strings.Contains(err.Error(), "1 releases of unknown origin") {
 		t.Fatalf("demo: %v, want ErrRefused for 1 release", err)
+	}
+}
+
+// TestDemoBudget: a demo larger than the default site gives its sandbox and
+// worker the configured budget times its scale, so that -scale 20 (8,000
+// releases at 6 requests each, beyond a real key's 26,000 an hour) loads in
+// minutes; a smaller one keeps the configured budget.
+func TestDemoBudget(t *testing.T) {
+	for _, c := range []struct {
+		perHour int
+		scale   float64
+		want    int
+	}{{26000, 20, 520000}, {26000, 1, 26000}, {26000, 0.05, 26000}, {1000, 2.5, 2500}, {1000, 1.0001, 1001}} {
+		if got := demoBudget(c.perHour, c.scale); got != c.want {
+			t.Errorf("demoBudget(%d, %v) = %d, want %d", c.perHour, c.scale, got, c.want)
+		}
 	}
 }

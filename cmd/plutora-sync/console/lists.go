@@ -33,7 +33,7 @@ var errFirstPage = errors.New("first page read")
 
 // checkLists asks each enabled product's API for page 0 of every entity
 // (its totalCount) and, unless LIST_KINDS says, compares its first item with
-// the detail: two requests an entity.
+// the detail: two requests an entity (and one per sub-resource).
 func checkLists(ctx context.Context, cfg *config.Config, logger *slog.Logger) []listCheck {
 	var checks []listCheck
 	for _, product := range synctype.Products() {
@@ -132,10 +132,6 @@ func checkList(ctx context.Context, c *extract.Client, e synctype.Entity, config
 		return lc
 	}
 	lc.size = first.TotalCount
-	if e.Enriched() { // read with its sub-resources: a read a record, whatever its list holds
-		lc.kind, lc.how = synctype.ListSummary, "sub-resources"
-		return lc
-	}
 	if configured != synctype.ListUnknown {
 		return lc
 	}
@@ -163,7 +159,8 @@ func checkList(ctx context.Context, c *extract.Client, e synctype.Entity, config
 	}
 	lc.kind, lc.how = synctype.ListFull, "compared"
 	for k := range detail {
-		if _, ok := item[k]; !ok {
+		// A record's sub-resources are in no list item (sync's listKind).
+		if _, ok := item[k]; !ok && !e.SubresourceKey(k) {
 			lc.kind = synctype.ListSummary
 		}
 	}

@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -17,34 +18,40 @@ import (
 func TestCheckListKinds(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		lists plutoratest.Lists
-		env   []string
-		want  [][]string
+		lists   plutoratest.Lists
+		env     []string
+		want    [][]string
+		summary map[string]bool // the sandbox's SummaryFilters
 	}{
 		{plutoratest.ListsReal, nil, [][]string{
 			{"plutora", "environments", "summary", "compared", "30", "31", "requests", "<1m"},
 			{"plutora", "systems", "summary", "compared", "25", "26", "requests", "<1m"},
 			// Read with its schedule and stakeholders: 1 page, and for each of
-			// the 60 releases its detail and 5 sub-resources.
-			{"plutora", "releases", "summary", "sub-resources", "60", "361", "requests", "<1m"},
+			// the 60 releases its 5 sub-resources (the filter's items are
+			// whole: no detail).
+			{"plutora", "releases", "full", "compared", "60", "301", "requests", "<1m"},
 			{"plutora", "hosts", "full", "compared", "90", "1", "request", "<1m"},
 			{"plutora", "users", "full", "list", "only,", "no", "detail", "192", "2", "requests", "<1m"},
 			{"plutora", "organizations", "full", "list", "only,", "no", "detail", "6", "1", "request", "<1m"},
-		}},
+		}, nil},
 		{plutoratest.ListsFull, nil, [][]string{
 			{"plutora", "environments", "full", "compared", "30", "1", "request", "<1m"},
 			{"plutora", "systems", "full", "compared", "25", "1", "request", "<1m"},
-		}},
+		}, nil},
+		// A filter of release summaries: each release costs its detail too.
+		{plutoratest.ListsReal, nil, [][]string{
+			{"plutora", "releases", "summary", "compared", "60", "361", "requests", "<1m"},
+		}, map[string]bool{"releases": true}},
 		// Configured: no comparison; 260 changes as summaries would cost
 		// 3 pages and 260 details; at 1000 an hour that is 15m47s.
 		{plutoratest.ListsFull, []string{"LIST_KINDS", "changes=summary", "PLUTORA_BUDGET_PER_HOUR", "1000", "PLUTORA_BUDGET_RESERVE", "0",
 			"SCHEDULE_CHANGES", "@hourly", "SCHEDULE_RELEASES", "@hourly", "SCHEDULE_DEFECTS", "@hourly"}, [][]string{
 			{"plutora", "changes", "summary", "LIST_KINDS", "260", "263", "requests", "15m47s"},
-		}},
+		}, nil},
 	} {
-		t.Run(tc.lists.String()+strings.Join(tc.env, "_"), func(t *testing.T) {
+		t.Run(tc.lists.String()+strings.Join(tc.env, "_")+fmt.Sprint(len(tc.summary)), func(t *testing.T) {
 			t.Parallel()
-			sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes, Lists: tc.lists})
+			sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes, Lists: tc.lists, SummaryFilters: tc.summary})
 			if err != nil {
 				t.Fatal(err)
 			}
