@@ -26,10 +26,16 @@ func TestCheck(t *testing.T) {
 	if err := Check(context.Background(), cfg, testLogger(t), &out); err != nil {
 		t.Fatalf("check: %v\n%s", err, out.String())
 	}
-	for _, check := range []string{"config", "database", "plutora token+whitelist", "plutoratest token+whitelist", "budget plan plutora", "budget plan plutoratest"} {
+	for _, check := range []string{"config", "database", "plutora token+whitelist", "plutoratest token+whitelist", "budget plan plutora", "budget plan plutoratest",
+		"census plutora", "census plutoratest"} {
 		if got := checkResult(out.String(), check); got != "ok" {
 			t.Errorf("check %q: %q, want ok:\n%s", check, got, out.String())
 		}
+	}
+	// The adaptive census (issue 29 point 3): how long a round takes within
+	// its share, and each entity's part in the plan's CENSUS column.
+	if !strings.Contains(out.String(), "census plutora               ok    every entity once every 15m0s: 114 requests a round at CENSUS_BUDGET_SHARE 0.15") {
+		t.Errorf("check does not show the census round and share:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), `answered "sync.bot@example.com"`) {
 		t.Errorf("check does not show /me's answer:\n%s", out.String())
