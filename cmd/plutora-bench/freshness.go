@@ -27,6 +27,12 @@ type freshOptions struct {
 	scale    float64       // busy: the sandbox holds DefaultSizes × scale
 	lists    string        // the sandbox's GET lists: real (summaries, the default) or full
 	calm     bool          // churn only once the first load is done (the benchmark before issue 22)
+	// censusFloor, when set, is the daemon's CENSUS_FLOOR: a short one lets
+	// a small sandbox's census go round as fast as its share allows.
+	censusFloor time.Duration
+	// deletionWait is the most the benchmark waits, after the churn
+	// stopped, for the deletions to be marked (busy only).
+	deletionWait time.Duration
 }
 
 // freshFigures are what the freshness benchmark measured.
@@ -48,6 +54,7 @@ type freshFigures struct {
 	FirstLoad  time.Time                   // when every entity had a successful run
 	Polled     map[string]time.Time        // busy: each polled entity's first incremental run
 	Work       []classWork                 // the ledger's runs while churning, per entity and mode
+	Deletions  *deletionFigures            // busy: the deletion lag
 }
 
 // classWork is one entity's runs of one mode while the sandbox churned.
@@ -105,7 +112,11 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		stop = sb.StartChurn(churn)
 	}
 	defer func() { stop() }()
-	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, log)
+	var extra []string
+	if o.censusFloor > 0 {
+		extra = append(extra, "CENSUS_FLOOR="+o.censusFloor.String())
+	}
+	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, extra, log)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +132,18 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 	}
 	stop()
 	churnEnd := time.Now()
-	return f, f.measure(ctx, db, sb, churnEnd)
+	if err := f.measure(ctx, db, sb, churnEnd); err != nil {
+		return nil, err
+	}
+	if o.calm {
+		return f, nil
+	}
+	deleted := map[string]map[string]time.Time{}
+	for _, e := range incremental {
+		deleted[e] = sb.Deleted(e)
+	}
+	fmt.Fprintf(log, "bench: waiting (at most %v after the churn) for the deletions to be marked…\n", o.deletionWait)
+	return f, f.collectDeletions(ctx, db, deleted, churnEnd, o.deletionWait)
 }
 
 // settle waits for the first load, and busy for every polled entity to be
@@ -166,14 +188,16 @@ func (f *freshFigures) measure(ctx context.Context, db *sql.DB, sb *plutoratest.
 }
 
 // startDaemon migrates the scratch database and starts the binary as a
-// daemon at its defaults but for the budget; stop ends it.
-func startDaemon(ctx context.Context, bin string, sb *plutoratest.Server, dbURL string, budget int, log io.Writer) (stop func(), err error) {
+// daemon at its defaults but for the budget and extra (NAME=value); stop
+// ends it.
+func startDaemon(ctx context.Context, bin string, sb *plutoratest.Server, dbURL string, budget int, extra []string, log io.Writer) (stop func(), err error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	env := append(sandboxEnv(sb), "DATABASE_URL="+dbURL, "LOG_FORMAT=text", "LOG_LEVEL=warn",
 		"METRICS_ADDR="+addr, fmt.Sprint("PLUTORA_BUDGET_PER_HOUR=", budget))
+	env = append(env, extra...)
 	if _, err := runWorker(ctx, bin, env, log, "migrate"); err != nil {
 		return nil, err
 	}

@@ -217,7 +217,7 @@ func perHour(v float64) string {
 	switch {
 	case v == 0:
 		return "-"
-	case v < 0.1: // a daily census of one page: 0.04 an hour
+	case v < 0.1: // a daily cron census of one page: 0.04 an hour
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	default:
 		return strconv.FormatFloat(v, 'f', 1, 64)
