@@ -112,11 +112,7 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		stop = sb.StartChurn(churn)
 	}
 	defer func() { stop() }()
-	var extra []string
-	if o.censusFloor > 0 {
-		extra = append(extra, "CENSUS_FLOOR="+o.censusFloor.String())
-	}
-	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, extra, log)
+	stopDaemon, err := startDaemon(ctx, bin, sb, dbURL, o.budget, o.daemonEnv(), log)
 	if err != nil {
 		return nil, err
 	}
@@ -131,19 +127,29 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		return nil, ctx.Err()
 	}
 	stop()
-	churnEnd := time.Now()
-	if err := f.measure(ctx, db, sb, churnEnd); err != nil {
-		return nil, err
+	return f, f.finish(ctx, db, sb, o, time.Now(), log)
+}
+
+// daemonEnv is the daemon's environment beyond its defaults and the budget.
+func (o freshOptions) daemonEnv() []string {
+	if o.censusFloor > 0 {
+		return []string{"CENSUS_FLOOR=" + o.censusFloor.String()}
 	}
-	if o.calm {
-		return f, nil
+	return nil
+}
+
+// finish collects the figures of the window that ended at churnEnd, and,
+// busy, waits for the deletions made in it to be marked.
+func (f *freshFigures) finish(ctx context.Context, db *sql.DB, sb *plutoratest.Server, o freshOptions, churnEnd time.Time, log io.Writer) error {
+	if err := f.measure(ctx, db, sb, churnEnd); err != nil || o.calm {
+		return err
 	}
 	deleted := map[string]map[string]time.Time{}
 	for _, e := range incremental {
 		deleted[e] = sb.Deleted(e)
 	}
 	fmt.Fprintf(log, "bench: waiting (at most %v after the churn) for the deletions to be marked…\n", o.deletionWait)
-	return f, f.collectDeletions(ctx, db, deleted, churnEnd, o.deletionWait)
+	return f.collectDeletions(ctx, db, deleted, churnEnd, o.deletionWait)
 }
 
 // settle waits for the first load, and busy for every polled entity to be
