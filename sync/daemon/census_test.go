@@ -25,45 +25,62 @@ func TestServeCensusAdaptive(t *testing.T) {
 	if len(cfg.Schedules()) != 4 || len(cfg.Censuses()) != 2 {
 		t.Fatalf("schedules %d and adaptive censuses %+v: want the 4 reference sweeps pinned and a census per product", len(cfg.Schedules()), cfg.Censuses())
 	}
-	a, err := Open(context.Background(), cfg, testLogger(t), Options{})
+	recorded := make(chan synctype.RunResult, 256)
+	a, err := Open(context.Background(), cfg, testLogger(t), Options{Recorded: func(res synctype.RunResult) {
+		if res.Mode == synctype.ModeCensus {
+			select {
+			case recorded <- res:
+			default: // the test has seen what it waits for: never hold a run up
+			}
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close) // after Serve stops
 	ctx := serveUntilCleanup(t, a)
-
-	// awaitLedger waits, at most a minute, for query's count to reach n:
-	// the ledger and the tables are the signal, read on a ticker.
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	awaitLedger := func(what, query string, n int, args ...any) {
+	censused := map[string]int{}
+	// await takes the censuses recorded until done says so, at most a minute.
+	await := func(what string, done func(res synctype.RunResult) bool) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
+		deadline := time.After(time.Minute)
 		for {
-			var got int
-			if err := db.QueryRowContext(ctx, query, args...).Scan(&got); err != nil {
-				t.Fatal(err)
+			select {
+			case res := <-recorded:
+				if res.Outcome == synctype.OutcomeSuccess {
+					censused[res.Entity]++
+				}
+				if done(res) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("%s: not within a minute; censuses so far %v", what, censused)
 			}
-			if got >= n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: %d after a minute, want %d", what, got, n)
-			}
-			<-tick.C
 		}
 	}
-	everyEntity := `SELECT count(*) FROM (SELECT entity FROM plutora_sync.run_entities e JOIN plutora_sync.runs r ON r.id = e.run_id
-		WHERE r.mode = 'census' AND r.status = 'success' GROUP BY entity HAVING count(*) >= $1) x`
-	awaitLedger("entities censused", everyEntity, len(synctype.Entities()), 1)
-
+	everyEntity := func(n int) func(synctype.RunResult) bool {
+		return func(synctype.RunResult) bool {
+			for _, e := range synctype.Entities() {
+				if censused[e.Name] < n {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	await("every entity censused", everyEntity(1))
 	gone := sb.IDs(plutoratest.Changes)[5]
 	if err := sb.Delete(plutoratest.Changes, gone); err != nil {
 		t.Fatal(err)
 	}
-	awaitLedger("the deleted change marked", `SELECT count(*) FROM plutora.changes WHERE id = $1 AND _deleted_at IS NOT NULL`, 1, gone)
-	awaitLedger("entities censused twice", everyEntity, len(synctype.Entities()), 2)
-
+	await("the deleted change marked by the next census of changes", func(res synctype.RunResult) bool {
+		return res.Entity == "changes" && res.Deleted == 1
+	})
+	await("every entity censused twice", everyEntity(2))
+	var live bool
+	if err := db.QueryRowContext(ctx, `SELECT _deleted_at IS NULL FROM plutora.changes WHERE id = $1`, gone).Scan(&live); err != nil || live {
+		t.Errorf("change %s deleted upstream: live %v (%v)", gone, live, err)
+	}
 	// One census at a time per product: no two of its census runs overlap.
 	var overlaps int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM plutora_sync.runs x JOIN plutora_sync.runs y
