@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -9,12 +10,23 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/config"
 )
 
+// errNotLoaded: the census of an entity waits for its first completed run.
+var errNotLoaded = errors.New("census held: the entity has no completed run yet")
+
 // census runs the adaptive census of one product (config.Census) while this
 // replica holds the product's key: its entities in turn, from the first, a
 // step after each leadership taken, until ctx ends. A census runs beside
 // the polls and yields the budget to them (sync.Runner); one that a restart
 // interrupted is resumed by the product's next census of that entity, which
 // then censuses afresh (a resumed census marks nothing).
+//
+// An entity's census waits, turn after turn, until a poll, sweep or pinned
+// run of it completed in this process: beside a first load it would read the
+// same pages and fetch the same details again (every item of a summary list
+// is new), 48,000 requests for the releases of a large site, and its wait
+// for the share would hold the round for hours. After a restart the first
+// poll completes within seconds. A run skipped because its page kept
+// failing lets the census go too: only a census mends that.
 func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 	var entities []synctype.Entity
 	for _, name := range c.Entities {
@@ -31,6 +43,10 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 		Census: func(ctx context.Context, e synctype.Entity) (synctype.RunResult, error) {
 			if a.waitsForCredentials(e.Product) {
 				return synctype.RunResult{}, errCredentialsWait
+			}
+			if !a.isLoaded(e) {
+				logger.Debug("census held: the entity has no completed run yet", "entity", e.Name)
+				return synctype.RunResult{}, errNotLoaded
 			}
 			if t, ok := began[e.Name]; ok {
 				a.Metrics.ScheduleInterval(e.Name, synctype.ModeCensus, time.Since(t))
@@ -62,4 +78,31 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// recorded is the runner's Recorded: it tells Options.Recorded, then notes
+// the entities a run other than a census completed, or was skipped (its
+// page kept failing: only a census, which starts at page 0, lets its runs
+// go on; see isLoaded).
+func (a *App) recorded(res synctype.RunResult) {
+	if a.opts.Recorded != nil {
+		a.opts.Recorded(res)
+	}
+	if res.Mode != synctype.ModeCensus && (res.Outcome.Completed() || res.Outcome == synctype.OutcomeSkipped) {
+		a.mu.Lock()
+		if a.loaded == nil {
+			a.loaded = map[string]bool{}
+		}
+		a.loaded[res.Entity] = true
+		a.mu.Unlock()
+	}
+}
+
+// isLoaded reports whether a run of e other than a census completed in this
+// process, or was skipped because its page kept failing (which a census
+// must then mend).
+func (a *App) isLoaded(e synctype.Entity) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.loaded[e.Name]
 }
