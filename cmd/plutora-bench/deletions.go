@@ -20,6 +20,7 @@ type deletionFigures struct {
 	Held      map[string]int              // deleted records the warehouse held
 	NotMarked map[string]int              // of which not marked deleted when the wait ended
 	Settled   time.Duration               // after the churn stopped, until the last was marked (or the wait ended)
+	Census    []classWork                 // the census runs from the window's start to the wait's end
 }
 
 // collectDeletions waits, at most wait after the churn stopped, until every
@@ -52,7 +53,7 @@ func (f *freshFigures) collectDeletions(ctx context.Context, db *sql.DB, deleted
 		}
 		d.Settled = time.Since(churnEnd)
 		if pending == 0 || time.Now().After(deadline) {
-			return nil
+			return d.censusRuns(ctx, db, f.ChurnStart)
 		}
 		select {
 		case <-ctx.Done():
@@ -60,6 +61,17 @@ func (f *freshFigures) collectDeletions(ctx context.Context, db *sql.DB, deleted
 		case <-time.After(5 * time.Second):
 		}
 	}
+}
+
+// censusRuns reads from the ledger the census runs since start.
+func (d *deletionFigures) censusRuns(ctx context.Context, db *sql.DB, start time.Time) error {
+	work, err := workWhileChurning(ctx, db, start, time.Now())
+	for _, w := range work {
+		if w.Mode == "census" {
+			d.Census = append(d.Census, w)
+		}
+	}
+	return err
 }
 
 // markedLags returns, of the records of want (id → when the sandbox deleted
@@ -104,12 +116,10 @@ func writeDeletions(w io.Writer, o freshOptions, f *freshFigures) {
 		l := d.Lag[e]
 		fmt.Fprintf(w, "| %s | %d | %.1f s | %.1f s | %.1f s | %d |\n", e, d.Held[e], l[0].Seconds(), l[1].Seconds(), l[2].Seconds(), d.NotMarked[e])
 	}
-	fmt.Fprintln(w, "\nThe census rounds while measuring (the ledger's census runs):")
+	fmt.Fprintln(w, "\nThe censuses behind them, from the start of the window measured until the last was marked (the ledger):")
 	fmt.Fprintln(w, "\n| key | entity | censuses | requests per census | mean gap between censuses |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|")
-	for _, c := range f.Work {
-		if c.Mode == "census" {
-			fmt.Fprintf(w, "| %s | %s | %d | %.1f | %.1f s |\n", c.Product, c.Entity, c.Runs, float64(c.Requests)/float64(max(c.Runs, 1)), c.MeanGap.Seconds())
-		}
+	for _, c := range d.Census {
+		fmt.Fprintf(w, "| %s | %s | %d | %.1f | %.1f s |\n", c.Product, c.Entity, c.Runs, float64(c.Requests)/float64(max(c.Runs, 1)), c.MeanGap.Seconds())
 	}
 }
