@@ -116,15 +116,15 @@ func (r *Runner) ListKinds() map[string]synctype.ListKind {
 
 // enrich returns the records to write for page pg of e: pg's records when
 // its list is full; else the detail of each item, fetched when the item is
-// new or its summary changed, the stored one otherwise. A census fetches
-// every detail: a summary cannot show every change, and the census is the
-// run after which the warehouse holds what the API holds (but an entity
-// enriched only with sub-resources: see below). An item whose
-// detail the API no longer has is left out (the census then sees it gone).
-// An entity with sub-resources is enriched whatever its list holds: when
-// its list items are whole records, each is read with its sub-resources
-// onto the item, sparing the GET by id (a release: 5 requests, not 6).
-func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, mode synctype.Mode, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
+// new or its summary changed, the stored one otherwise. A census does the
+// same: it is there for the ids (docs/design.md, "Summary lists"), and a
+// change a summary cannot show is the rolling refresh's (refreshDetails).
+// An item whose detail the API no longer has is left out (the census then
+// sees it gone). An entity with sub-resources is enriched whatever its list
+// holds: when its list items are whole records, each is read with its
+// sub-resources onto the item, sparing the GET by id (a release: 5
+// requests, not 6).
+func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg synctype.Page, res *synctype.RunResult) ([]json.RawMessage, []synctype.Summary, error) {
 	kind, known, err := r.listKind(ctx, e, src.API, pg, res)
 	if err != nil || (kind != synctype.ListSummary && !e.Enriched()) || len(pg.Records) == 0 {
 		return pg.Records, nil, err
@@ -138,14 +138,9 @@ func (r *Runner) enrich(ctx context.Context, e synctype.Entity, src Source, pg s
 			askable = append(askable, it)
 		}
 	}
-	// The census of an enriched entity whose list items are whole records
-	// spares the sub-resources: a changed record shows in its list item, and
-	// the rolling refresh reads the rest.
-	stored := map[string]json.RawMessage{}
-	if mode != synctype.ModeCensus || e.Enriched() {
-		if stored, err = r.opts.Writer.StoredDetails(ctx, e.Name, askable); err != nil {
-			return nil, nil, err
-		}
+	stored, err := r.opts.Writer.StoredDetails(ctx, e.Name, askable)
+	if err != nil {
+		return nil, nil, err
 	}
 	var fetch []string
 	for _, it := range askable {

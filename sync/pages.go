@@ -84,7 +84,7 @@ type fetched struct {
 // in the run (committed) once it has what it needs of the result.
 func (r *Runner) write(ctx context.Context, rs *runState, f fetched) (synctype.PageResult, error) {
 	e := rs.e
-	recs, summaries, err := r.enrich(ctx, e, rs.src, f.page, rs.p.mode, &rs.res)
+	recs, summaries, err := r.enrich(ctx, e, rs.src, f.page, &rs.res)
 	if err != nil {
 		return synctype.PageResult{}, fmt.Errorf("%s page %d: %w", e.Name, f.page.Num, err)
 	}

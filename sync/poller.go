@@ -12,8 +12,9 @@ import (
 
 // PollerOptions configure a Poller.
 type PollerOptions struct {
-	// Mode is what the Poller asks for: ModeIncremental (it polls) or
-	// ModeSweep (an adaptive sweep).
+	// Mode is what the Poller asks for: ModeIncremental (it polls),
+	// ModeSweep (an adaptive sweep) or ModeCensus (a product's adaptive
+	// census, NewCensus).
 	Mode synctype.Mode
 	// Floor and Ceiling bound the interval between polls: it halves after a
 	// poll that brought changes, down to Floor, and doubles after a quiet
@@ -86,8 +87,8 @@ func NewPoller(opts PollerOptions) (*Poller, error) {
 	switch {
 	case opts.Poll == nil:
 		return nil, errors.New("sync: PollerOptions.Poll is nil")
-	case opts.Mode != synctype.ModeIncremental && opts.Mode != synctype.ModeSweep:
-		return nil, fmt.Errorf("sync: PollerOptions.Mode %q: want incremental or sweep", opts.Mode)
+	case opts.Mode != synctype.ModeIncremental && opts.Mode != synctype.ModeSweep && opts.Mode != synctype.ModeCensus:
+		return nil, fmt.Errorf("sync: PollerOptions.Mode %q: want incremental, sweep or census", opts.Mode)
 	case opts.Floor <= 0 || opts.Ceiling < opts.Floor:
 		return nil, fmt.Errorf("sync: poll floor %v and ceiling %v: want 0 < floor ≤ ceiling", opts.Floor, opts.Ceiling)
 	case opts.PerHour <= 0:

@@ -27,6 +27,12 @@ type freshOptions struct {
 	scale    float64       // busy: the sandbox holds DefaultSizes × scale
 	lists    string        // the sandbox's GET lists: real (summaries, the default) or full
 	calm     bool          // churn only once the first load is done (the benchmark before issue 22)
+	// censusFloor, when set, is the daemon's CENSUS_FLOOR: a short one lets
+	// a small sandbox's census go round as fast as its share allows.
+	censusFloor time.Duration
+	// deletionWait is the most the benchmark waits, after the churn
+	// stopped, for the deletions to be marked (busy only).
+	deletionWait time.Duration
 }
 
 // freshFigures are what the freshness benchmark measured.
@@ -53,6 +59,7 @@ type freshFigures struct {
 	FirstLoadBy, WindowBy map[string]entityRequests
 	FirstRuns             map[string]time.Time // when each entity's first successful run ended
 	Check                 string               // the output of plutora-sync check at the end
+	Deletions             *deletionFigures     // busy: the deletion lag
 }
 
 // classWork is one entity's runs of one mode while the sandbox churned.
@@ -110,7 +117,7 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		stop = sb.StartChurn(churn)
 	}
 	defer func() { stop() }()
-	env := daemonEnv(sb, dbURL, o.budget)
+	env := append(daemonEnv(sb, dbURL, o.budget), o.extraEnv()...)
 	stopDaemon, err := startDaemon(ctx, bin, env, log)
 	if err != nil {
 		return nil, err
@@ -126,11 +133,32 @@ func measureFreshness(ctx context.Context, serverURL string, o freshOptions, log
 		return nil, ctx.Err()
 	}
 	stop()
-	churnEnd := time.Now()
-	if err := f.measure(ctx, db, sb, churnEnd); err != nil {
+	if err := f.finish(ctx, db, sb, o, time.Now(), log); err != nil {
 		return nil, err
 	}
 	return f, f.plan(ctx, bin, env)
+}
+
+// extraEnv is the daemon's environment beyond daemonEnv.
+func (o freshOptions) extraEnv() []string {
+	if o.censusFloor > 0 {
+		return []string{"CENSUS_FLOOR=" + o.censusFloor.String()}
+	}
+	return nil
+}
+
+// finish collects the figures of the window that ended at churnEnd, and,
+// busy, waits for the deletions made in it to be marked.
+func (f *freshFigures) finish(ctx context.Context, db *sql.DB, sb *plutoratest.Server, o freshOptions, churnEnd time.Time, log io.Writer) error {
+	if err := f.measure(ctx, db, sb, churnEnd); err != nil || o.calm {
+		return err
+	}
+	deleted := map[string]map[string]time.Time{}
+	for _, e := range incremental {
+		deleted[e] = sb.Deleted(e)
+	}
+	fmt.Fprintf(log, "bench: waiting (at most %v after the churn) for the deletions to be marked…\n", o.deletionWait)
+	return f.collectDeletions(ctx, db, deleted, churnEnd, o.deletionWait)
 }
 
 // plan keeps the output of plutora-sync check on the same sandbox and

@@ -81,6 +81,7 @@ func writeFreshness(w io.Writer, o freshOptions, f *freshFigures) {
 	}
 	writeRequests(w, o, f)
 	writePerEntity(w, o, f)
+	writeDeletions(w, o, f)
 	fmt.Fprintf(w, "\nWhole run: %d runs, %d pages, %d API requests in the sandbox's log (tokens excluded), %d counted by the runs in the ledger, "+
 		"of which %d details of summary items: %.2f list requests per page; every churned record landed %v after the churn stopped.\n",
 		f.Runs, f.Pages, f.Requests, f.Counted, f.Details, float64(f.Counted-f.Details)/float64(max(f.Pages, 1)), f.Converged.Round(time.Second))

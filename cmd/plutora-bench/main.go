@@ -10,12 +10,14 @@
 //	go run ./cmd/plutora-bench -freshness      # a busy site: the daemon against a sandbox at -scale 10 churning from the start
 //	go run ./cmd/plutora-bench -freshness -scale 100 -latency 0 -lists full
 //	go run ./cmd/plutora-bench -freshness -calm -budget 2000
+//	go run ./cmd/plutora-bench -freshness -scale 1 -duration 5m -census-floor 1m
 //
 // -freshness (make bench-freshness) measures how long the daemon takes until
 // every polled entity (changes, releases, defects) is incremental, then the
 // lag of the records churned for -duration, and the requests per hour per
-// API key from the sandbox's own log. -calm churns the default sandbox only
-// once the first load is done instead.
+// API key from the sandbox's own log; busy, also the deletion lag: from the
+// sandbox's delete to the census that marks the record. -calm churns the
+// default sandbox only once the first load is done instead.
 //
 // The scratch database is created on TEST_DATABASE_URL's server (default the
 // local PostgreSQL) and dropped at the end. WAL is measured server-wide: run it
@@ -65,6 +67,8 @@ func main() {
 	flag.Float64Var(&o.fresh.scale, "scale", 10, "-freshness: the sandbox holds its default sizes times this (10: 50,000 changes, 60,000 defects; not with -calm)")
 	flag.StringVar(&o.fresh.lists, "lists", "real", "-freshness: the sandbox's GET lists: real (summaries of environments, systems, releases: a detail request each) or full")
 	flag.BoolVar(&o.fresh.calm, "calm", false, "-freshness: churn the default sandbox only once the first load is done (no busy site)")
+	flag.DurationVar(&o.fresh.censusFloor, "census-floor", 0, "-freshness: the daemon's CENSUS_FLOOR (0: its default); a short floor lets a small sandbox's census go round as fast as CENSUS_BUDGET_SHARE allows")
+	flag.DurationVar(&o.fresh.deletionWait, "deletion-wait", 45*time.Minute, "-freshness (busy): the most to wait after the churn for the deletions made while measuring to be marked")
 	flag.Parse()
 	if o.changes == 0 {
 		o.changes = 20_000

@@ -40,8 +40,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "", "run the daemon: scheduled syncs, the status page, /metrics, /healthz, /readyz",
-			"Runs the daemon until SIGTERM or SIGINT: one cron job per product and entity, a nightly\n" +
-				"census, leadership per API key when several replicas share the database, and on\n" +
+			"Runs the daemon until SIGTERM or SIGINT: adaptive polls and sweeps, cron jobs for the\n" +
+				"pinned schedules, a census of each product's entities in turn (CENSUS_BUDGET_SHARE),\n" +
+				"leadership per API key when several replicas share the database, and on\n" +
 				"METRICS_ADDR the status page at / and /metrics, /healthz and /readyz. On a signal it stops\n" +
 				"scheduling, lets the page in hand commit and exits 0 within SHUTDOWN_TIMEOUT.", runCmd},
 		{"sync", "[--full|--census] [entity…]", "sync now, once, then exit",

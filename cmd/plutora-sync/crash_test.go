@@ -68,8 +68,16 @@ func TestCrashResume(t *testing.T) {
 	if killed == 0 {
 		t.Fatal("no run was killed: the sync is too quick for this test")
 	}
-	// Finish: an incremental sync then a census, both to completion.
-	for _, args := range [][]string{{"sync"}, {"sync", "--census"}} {
+	// Finish: an incremental sync then a census, both to completion; then,
+	// as if DETAIL_REFRESH had passed, every stored detail of a summary list
+	// is due, and a sync refreshes them: what an update hid from the
+	// summaries is the rolling refresh's, not the census's.
+	for i, args := range [][]string{{"sync"}, {"sync", "--census"}, {"sync"}} {
+		if i == 2 {
+			if _, err := db.Exec(`UPDATE plutora_sync.list_items SET detail_at = '-infinity'`); err != nil {
+				t.Fatal(err)
+			}
+		}
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {

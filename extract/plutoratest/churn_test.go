@@ -132,3 +132,49 @@ func TestConcurrentPagingUnderChurn(t *testing.T) {
 		}
 	}
 }
+
+// TestDeletedSaysWhen: the server keeps when each record was deleted, by
+// its own clock, whoever deleted it: Delete, the churn, or a deletion of
+// the record it depended on (a release's phases go with it).
+func TestDeletedSaysWhen(t *testing.T) {
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	s := newTestServer(t, Options{Seed: 8, Now: func() time.Time { return at }})
+	change, release := s.IDs(Changes)[3], s.IDs(Releases)[0]
+	var phases []string
+	for id, raw := range s.Records(Phases) {
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err == nil && m["releaseId"] == release {
+			phases = append(phases, id)
+		}
+	}
+	if err := s.Delete(Changes, change); err != nil {
+		t.Fatal(err)
+	}
+	at = at.Add(time.Minute)
+	if err := s.Delete(Releases, release); err != nil {
+		t.Fatal(err)
+	}
+	at = at.Add(time.Minute)
+	tick, rounds := make(chan time.Time), make(chan int)
+	stop := s.StartChurn(ChurnOptions{Entities: []string{Changes}, Inserts: 1, Deletes: 2, Tick: tick, Rounds: rounds})
+	tick <- at
+	<-rounds
+	stop()
+	got := s.Deleted(Changes)
+	if len(got) != 3 || !got[change].Equal(at.Add(-2*time.Minute)) {
+		t.Errorf("deleted changes %v, want %s at 10:00 and two at 10:02", got, change)
+	}
+	for id, when := range got {
+		if id != change && !when.Equal(at) {
+			t.Errorf("change %s deleted by the churn at %v, want %v", id, when, at)
+		}
+	}
+	if len(phases) == 0 {
+		t.Fatal("the release has no phases")
+	}
+	for _, id := range phases {
+		if when, ok := s.Deleted(Phases)[id]; !ok || !when.Equal(at.Add(-time.Minute)) {
+			t.Errorf("phase %s of the deleted release: deleted %v (%v), want at 10:01", id, when, ok)
+		}
+	}
+}

@@ -253,7 +253,7 @@ func (s *Server) delete(entity, id string) error {
 }
 
 func (s *Server) deleteLocked(entity, id string) error {
-	if err := s.stores[entity].delete(id); err != nil {
+	if err := s.stores[entity].delete(id, s.opts.Now()); err != nil {
 		return err
 	}
 	drop := func(dep string, match func(*record) bool) {

@@ -382,6 +382,18 @@ func (s *Server) Delete(entity, id string) error {
 	return s.delete(entity, id)
 }
 
+// Deleted returns when each record of entity deleted so far (by Delete, by
+// the churn, or with a record it depended on) was deleted, by the server's
+// clock (Options.Now): what a measurement of the deletion lag starts from.
+// A record inserted and deleted again is in it too.
+func (s *Server) Deleted(entity string) map[string]time.Time {
+	st, err := s.store(entity)
+	if err != nil {
+		return nil
+	}
+	return st.deleted()
+}
+
 // SetRecord stores raw as the record with this id, byte for byte (it may be
 // deliberately malformed). Its last-modified date is read from raw when raw
 // is an object with one; otherwise the record sorts first by date and

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -59,6 +60,10 @@ type store struct {
 	// byMod order when servedByMod is set, for churn's deletes.
 	maxServed   atomic.Int64
 	servedByMod atomic.Bool
+
+	// gone holds when each deleted record was deleted (the server's
+	// clock), under mu: Server.Deleted.
+	gone map[string]time.Time
 }
 
 func (g *generator) newStore(spec *entitySpec, n int) *store {
@@ -343,7 +348,7 @@ func (st *store) update(id string, now time.Time) error {
 	return nil
 }
 
-func (st *store) delete(id string) error {
+func (st *store) delete(id string, now time.Time) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rec, ok := st.byID[id]
@@ -351,7 +356,18 @@ func (st *store) delete(id string) error {
 		return fmt.Errorf("delete %s %s: %w", st.spec.name, id, ErrNotFound)
 	}
 	st.remove(rec)
+	if st.gone == nil {
+		st.gone = map[string]time.Time{}
+	}
+	st.gone[id] = now
 	return nil
+}
+
+// deleted returns when each record deleted so far was deleted.
+func (st *store) deleted() map[string]time.Time {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	return maps.Clone(st.gone)
 }
 
 // setRecord stores raw exactly. Its last-modified date and display id are

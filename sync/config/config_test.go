@@ -60,10 +60,15 @@ func TestLoadDefaults(t *testing.T) {
 	if err := c.RequireProduct(); err != nil {
 		t.Error(err)
 	}
-	// Four reference sweeps and nine censuses; changes and releases are
-	// polled, environments, hosts and systems swept adaptively.
-	if n := len(c.Schedules()); n != 13 {
-		t.Errorf("schedules: %d, want 13", n)
+	// Four reference sweeps; changes and releases are polled, environments,
+	// hosts and systems swept adaptively, and every entity censused in turn
+	// within 15% of the budget less reserve, each at most every 15 minutes.
+	if n := len(c.Schedules()); n != 4 {
+		t.Errorf("schedules: %d, want 4", n)
+	}
+	if cs := c.Censuses(); len(cs) != 1 || cs[0].Product != synctype.ProductPlutora || len(cs[0].Entities) != 9 ||
+		cs[0].Entities[0] != "changes" || cs[0].PerHour != 3705 || cs[0].Step != 100*time.Second {
+		t.Errorf("censuses: %+v, want plutora's 9 entities at 3705 requests an hour, a step of 100s", cs)
 	}
 	if c.PollFloor != 5*time.Second || c.PollCeiling != 2*time.Minute || c.PollBudgetShare != 0.02 || c.SweepBudgetShare != 0.008 || len(c.Polls()) != 5 {
 		t.Errorf("polls: floor %v ceiling %v shares %v %v: %+v", c.PollFloor, c.PollCeiling, c.PollBudgetShare, c.SweepBudgetShare, c.Polls())
@@ -84,6 +89,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown region", with(plutoraEnv(), "PLUTORA_REGION", "mars"), `PLUTORA_REGION: unknown region "mars"`},
 		{"bad cron", with(plutoraEnv(), "SCHEDULE_CHANGES", "every now and then"), "SCHEDULE_CHANGES: "},
 		{"bad census cron", with(plutoraEnv(), "CENSUS_SCHEDULE", "61 * * * *"), "CENSUS_SCHEDULE: "},
+		{"census floor", with(plutoraEnv(), "CENSUS_FLOOR", "0s"), "CENSUS_FLOOR: must be at least 1s, got 0s"},
 		{"budget too small", with(plutoraEnv(), "PLUTORA_BUDGET_PER_HOUR", "10"), "PLUTORA_BUDGET_PER_HOUR: 10 requests per hour"},
 		{"budget names schedule", with(plutoraEnv(), "SCHEDULE_HOSTS", "@every 1s", "PLUTORA_BUDGET_PER_HOUR", "3000"), "relax SCHEDULE_HOSTS"},
 		{"budget not a number", with(plutoraEnv(), "PLUTORA_BUDGET_PER_HOUR", "lots"), "PLUTORA_BUDGET_PER_HOUR: "},
@@ -234,8 +240,10 @@ func TestRequireProduct(t *testing.T) {
 	}
 }
 
+// TestPlanBudget plans the busiest hour of a census pinned to a nightly
+// cron (CENSUS_SCHEDULE set).
 func TestPlanBudget(t *testing.T) {
-	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "CENSUS_SCHEDULE", "30 2 * * *")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,6 +289,71 @@ func TestPlanBudget(t *testing.T) {
 			}
 			if !strings.Contains(p.Advice(), tt.relax) || (tt.relax == "") != (p.Advice() == "") {
 				t.Errorf("advice %q, want %q", p.Advice(), tt.relax)
+			}
+		})
+	}
+}
+
+// TestPlanAdaptiveCensus (issue 29 point 3): with CENSUS_SCHEDULE unset the
+// census of a product goes round its entities within CENSUS_BUDGET_SHARE
+// (15% of 24,700: 3,705 requests an hour), each census waiting its
+// requests' part of the share, at least CENSUS_FLOOR over the entities (15
+// minutes over 9: 100 s). The plan counts the round in every hour, spread
+// over the entities by their cost; a site too big for the share is never
+// over the budget, its round only takes longer.
+func TestPlanAdaptiveCensus(t *testing.T) {
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixEntities(c)
+	const step = 100.0 / 3600 // hours
+	sized := map[string]int{"changes": 250_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50}
+	huge := map[string]int{"changes": 3_000_000, "releases": 1000, "hosts": 500, "environments": 100, "systems": 50}
+	tests := []struct {
+		name           string
+		totals         map[string]int
+		requests       int     // in the busiest hour
+		roundRequests  int     // of a census of every entity
+		roundHours     float64 // how long a round takes
+		changesPerHour float64
+	}{
+		// One page each, lookup_values 41: every census waits the step, a
+		// round takes the floor. The hour: the polls (494), the adaptive
+		// sweeps (3 × 66), the census (8 × 4 + 164) and the reference
+		// lists' hourly sweeps (44).
+		{"unknown sizes", nil, 494 + 198 + (8*4 + 164) + 44, 49, 9 * step, 4},
+		// changes: 2,500 pages, 100 confirmations and the probe (2,601),
+		// releases 10 + 100 + 1; hosts 5 + 50 + 1, environments 1 + 10 + 1
+		// and systems 1 + 5 + 1 wait the step, as the reference lists do.
+		{"sized", sized, 494 + 198 + (2808 + 120 + 61 + 13 + 8 + 3*2 + 45) + 44, 2831,
+			2601.0/3705 + 111.0/3705 + 7*step, 2601 / (2601.0/3705 + 111.0/3705 + 7*step)},
+		{"too big for the share", huge, 0, 30331,
+			30101.0/3705 + 111.0/3705 + 7*step, 30101 / (30101.0/3705 + 111.0/3705 + 7*step)},
+	}
+	near := func(a, b, eps float64) bool { return a-b < eps && b-a < eps }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plans, err := c.PlanBudget(time.Date(2026, 3, 2, 10, 17, 0, 0, time.UTC), tt.totals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := plans[0]
+			if (tt.requests != 0 && p.Requests != tt.requests) || p.Over() {
+				t.Errorf("plan %s: %d requests, over %v; want %d, not over", p, p.Requests, p.Over(), tt.requests)
+			}
+			if p.CensusRequests != tt.roundRequests || !near(p.CensusRound.Hours(), tt.roundHours, 1e-6) {
+				t.Errorf("census round: %d requests in %v, want %d in %.4f h", p.CensusRequests, p.CensusRound, tt.roundRequests, tt.roundHours)
+			}
+			if got := p.Entities[0]; got.Entity != "changes" || !near(got.Census, tt.changesPerHour, 1e-3) {
+				t.Errorf("changes: %+v, want a census of %.3f requests an hour", got, tt.changesPerHour)
+			}
+			census := 0.0
+			for _, e := range p.Entities {
+				census += e.Census
+			}
+			if census > 3705+1e-6 {
+				t.Errorf("the census plans %.1f requests an hour, over its share of 3705", census)
 			}
 		})
 	}
@@ -359,9 +432,10 @@ func TestEveryProblemOnce(t *testing.T) {
 }
 
 // TestPlanPerEntity checks each entity's requests per hour by class of
-// work, averaged over the planned week, and its share of the budget.
+// work, averaged over the planned week, and its share of the budget, with
+// the census pinned to a nightly cron.
 func TestPlanPerEntity(t *testing.T) {
-	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(plutoraEnv()))
+	c, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), "CENSUS_SCHEDULE", "30 2 * * *")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,12 +511,14 @@ func TestPolls(t *testing.T) {
 		t.Errorf("pinned schedules %v, want changes, hosts and the four reference lists", pinned)
 	}
 	for env, want := range map[string]string{
-		"POLL_FLOOR=0s":           "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 0s and 2m0s",
-		"POLL_CEILING=1s":         "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 5s and 1s",
-		"POLL_BUDGET_SHARE=0.9":   "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got 0.9",
-		"POLL_BUDGET_SHARE=-0.1":  "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got -0.1",
-		"SWEEP_BUDGET_SHARE=0":    "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0",
-		"SWEEP_BUDGET_SHARE=0.49": "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0.49",
+		"POLL_FLOOR=0s":            "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 0s and 2m0s",
+		"POLL_CEILING=1s":          "config: POLL_FLOOR and POLL_CEILING: want 1s ≤ floor ≤ ceiling, got 5s and 1s",
+		"POLL_BUDGET_SHARE=0.9":    "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got 0.9",
+		"POLL_BUDGET_SHARE=-0.1":   "config: POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got -0.1",
+		"SWEEP_BUDGET_SHARE=0":     "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0",
+		"SWEEP_BUDGET_SHARE=0.49":  "config: SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (0.02) so that details and the census keep the rest, got 0.49",
+		"CENSUS_BUDGET_SHARE=0":    "config: CENSUS_BUDGET_SHARE: must be positive and at most 0.75 with POLL_BUDGET_SHARE and SWEEP_BUDGET_SHARE (0.028) so that details, pinned schedules and catching up keep the rest, got 0",
+		"CENSUS_BUDGET_SHARE=0.73": "config: CENSUS_BUDGET_SHARE: must be positive and at most 0.75 with POLL_BUDGET_SHARE and SWEEP_BUDGET_SHARE (0.028) so that details, pinned schedules and catching up keep the rest, got 0.73",
 	} {
 		k, v, _ := strings.Cut(env, "=")
 		if _, err := LoadFrom(context.Background(), envconfig.MapLookuper(with(plutoraEnv(), k, v))); err == nil || err.Error() != want {

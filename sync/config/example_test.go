@@ -10,11 +10,12 @@ import (
 	"github.com/plutora-sync/plutora-sync/sync/config"
 )
 
-// The budget plan of a site with 250,000 changes: the nightly census needs
-// 2,500 pages in its hour, and up to 101 requests to confirm deletions one
-// by one; the polls of changes and releases take their 2% share (247
-// requests an hour each) and the sweeps of environments, hosts and systems
-// their 0.8% (66 each, rounded up) in every hour; well within the budget.
+// The budget plan of a site with 250,000 changes: the census goes round
+// every entity within its 15% share (3,705 requests an hour), a census of
+// changes costing its 2,500 pages and up to 101 requests to confirm
+// deletions one by one, so that a round takes 57 minutes; the polls of the
+// four incremental entities take their 2% share (124 requests an hour each)
+// and the adaptive sweeps their 0.8% in every hour; well within the budget.
 func ExampleConfig_PlanBudget() {
 	cfg, err := config.LoadFrom(context.Background(), envconfig.MapLookuper(map[string]string{
 		"PLUTORA_REGION":        "uk",
@@ -37,12 +38,14 @@ func ExampleConfig_PlanBudget() {
 	}
 	for _, p := range plans {
 		fmt.Println(p, "over:", p.Over())
+		fmt.Printf("  census: every entity once every %v, %d requests a round\n", p.CensusRound.Round(time.Minute), p.CensusRequests)
 		for _, j := range p.PerJob[:2] {
-			fmt.Printf("  %s %s: %d runs × %d pages\n", j.Mode, j.Entity, j.Runs, j.PagesPerRun)
+			fmt.Printf("  %s %s: %d requests an hour\n", j.Mode, j.Entity, j.Requests)
 		}
 	}
 	// Output:
-	// plutora: 3734 requests in the busiest hour (Mon 02:00 UTC) of a budget of 24700 per hour over: false
-	//   census changes: 1 runs × 2601 pages
-	//   incremental changes: 124 runs × 1 pages
+	// plutora: 3894 requests in the busiest hour (Mon 00:00 UTC) of a budget of 24700 per hour over: false
+	//   census: every entity once every 57m0s, 2992 requests a round
+	//   census changes: 2735 requests an hour
+	//   incremental changes: 124 requests an hour
 }

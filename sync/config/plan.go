@@ -40,14 +40,17 @@ type Schedule struct {
 
 // Schedules returns every cron job of the enabled products (or of every
 // product when none is enabled, so that validation covers all variables):
-// the census, and the incremental runs and sweeps pinned by a SCHEDULE_*.
+// the incremental runs and sweeps pinned by a SCHEDULE_*, and the census
+// when CENSUS_SCHEDULE pins it (else it is adaptive: Censuses).
 func (c *Config) Schedules() []Schedule {
 	var out []Schedule
 	for _, e := range c.plannedEntities() {
 		if spec := c.EntitySchedules[e.Name]; spec != "" {
 			out = append(out, Schedule{Variable: e.ScheduleVar(), Product: e.Product, Entity: e.Name, Mode: refreshMode(e), Spec: spec})
 		}
-		out = append(out, Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
+		if c.CensusSchedule != "" {
+			out = append(out, Schedule{Variable: "CENSUS_SCHEDULE", Product: e.Product, Entity: e.Name, Mode: synctype.ModeCensus, Spec: c.CensusSchedule})
+		}
 	}
 	return out
 }
@@ -117,7 +120,8 @@ func (c *Config) Polls() []Poll {
 
 // ForegroundShare is the share of the budget (less reserve) the census
 // leaves to the polls and the adaptive sweeps (extract.Config.ForegroundShare):
-// their shares, which it may never take.
+// their shares, which it may never take. The adaptive census keeps to its
+// own share by waiting between censuses (Census); this bounds its bursts.
 func (c *Config) ForegroundShare() float64 { return c.PollBudgetShare + c.SweepBudgetShare }
 
 // plannedEntities are the enabled entities, or every entity when none is.
@@ -144,6 +148,13 @@ type Plan struct {
 	PerJob    []JobPlan // the jobs of the busiest hour, largest first
 	Estimated bool      // some entity size is unknown (counted as one page per run)
 	Entities  []EntityPlan
+	// CensusRound is how long the adaptive census takes to census every
+	// entity of the product once (0 when CENSUS_SCHEDULE pins it): a
+	// deletion shows within about that, and the census that follows.
+	CensusRound time.Duration
+	// CensusRequests is what one such round costs: every entity's pages
+	// and the requests that may confirm its deletions.
+	CensusRequests int
 }
 
 // EntityPlan is one entity's part of its product's plan: requests per hour
@@ -153,7 +164,8 @@ type EntityPlan struct {
 	Size   int // last known totalCount; 0 when unknown
 	// Adaptive polls (at most their budget share), incremental runs pinned
 	// by a SCHEDULE_*, sweeps (adaptive: their share; pinned: their pages)
-	// and the census, in requests per hour.
+	// and the census (adaptive: its part of a round; pinned: its pages), in
+	// requests per hour.
 	Polls, Incremental, Sweep, Census float64
 	// Detail is the rolling refresh of a summary list's details (AddDetails).
 	Detail float64
@@ -204,29 +216,56 @@ func (p Plan) Advice() string {
 
 // PlanBudget computes the plan of every enabled product over the week after
 // from. totals holds the last known totalCount per entity (missing: unknown).
-// Adaptive polls and sweeps count as their budget share in every hour; an
-// incremental run on a cron schedule as one page; a sweep as every page; a census
-// of known size as every page and the requests that may confirm its
+// Adaptive polls and sweeps count as their budget share in every hour, the
+// adaptive census as its round's requests spread over the round; an
+// incremental run on a cron schedule as one page; a sweep as every page; a
+// census of known size as every page and the requests that may confirm its
 // deletions (CensusConfirmMax). Each plan also gives, per entity, its
 // requests per hour by class of work, averaged over the week.
 func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, error) {
 	from = from.UTC().Truncate(time.Hour)
-	const hours = 8 * 24
-	plans := map[synctype.Product]*Plan{}
+	perHour, runs, err := c.cronHours(from)
+	if err != nil {
+		return nil, err
+	}
+	var out []Plan
+	for _, product := range c.plannedProducts() {
+		p := Plan{Product: product, Limit: c.BudgetLimit()}
+		adaptive, sum := c.pollPlans(product)
+		round, ok := c.censusRound(product, totals)
+		if ok {
+			census, n := c.censusPlans(product, round)
+			adaptive, sum = append(adaptive, census...), sum+n
+			p.CensusRound, p.CensusRequests, p.Estimated = round.cycle, round.requests, !round.known
+		}
+		hours := perHour[product]
+		if hours == nil {
+			hours = make([]map[Schedule]int, planHours)
+		}
+		c.busiestHour(&p, from, hours, adaptive, sum, totals)
+		p.Entities = c.entityPlans(product, runs, totals, round, p.Limit)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// planHours is the hours PlanBudget plans: a week and a day.
+const planHours = 8 * 24
+
+// cronHours counts the runs of every cron schedule in each planned hour
+// from from, per product, and in all.
+func (c *Config) cronHours(from time.Time) (map[synctype.Product][]map[Schedule]int, map[Schedule]int, error) {
 	perHour := map[synctype.Product][]map[Schedule]int{}
 	runs := map[Schedule]int{}
-	var order []synctype.Product
+	end := from.Add(planHours * time.Hour)
 	for _, s := range c.Schedules() {
 		sched, err := ParseSchedule(s.Spec)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Variable, err)
+			return nil, nil, fmt.Errorf("%s: %w", s.Variable, err)
 		}
-		if plans[s.Product] == nil {
-			plans[s.Product] = &Plan{Product: s.Product, Limit: c.BudgetLimit()}
-			perHour[s.Product] = make([]map[Schedule]int, hours)
-			order = append(order, s.Product)
+		if perHour[s.Product] == nil {
+			perHour[s.Product] = make([]map[Schedule]int, planHours)
 		}
-		end := from.Add(hours * time.Hour)
 		for t, n := sched.Next(from.Add(-time.Second)), 0; t.Before(end) && n < 1_000_000; t, n = sched.Next(t), n+1 {
 			h := int(t.Sub(from) / time.Hour)
 			if perHour[s.Product][h] == nil {
@@ -236,37 +275,47 @@ func (c *Config) PlanBudget(from time.Time, totals map[string]int) ([]Plan, erro
 			runs[s]++
 		}
 	}
-	var out []Plan
-	for _, product := range order {
-		p := plans[product]
-		polls, pollSum := c.pollPlans(product)
-		for h, jobs := range perHour[product] {
-			jps := slices.Clone(polls)
-			sum, estimated := pollSum, false
-			for s, runs := range jobs {
-				pages, known := c.pagesPerRun(s, totals)
-				estimated = estimated || !known
-				jps = append(jps, JobPlan{Schedule: s, Runs: runs, PagesPerRun: pages, Requests: runs * pages})
-				sum += runs * pages
-			}
-			if sum > p.Requests || p.PerJob == nil {
-				sort.Slice(jps, func(i, j int) bool {
-					if jps[i].Requests != jps[j].Requests {
-						return jps[i].Requests > jps[j].Requests
-					}
-					if jps[i].Variable != jps[j].Variable {
-						return jps[i].Variable < jps[j].Variable
-					}
-					return jps[i].Entity < jps[j].Entity
-				})
-				p.Requests, p.PerJob, p.Estimated = sum, jps, estimated
-				p.PeakHour = from.Add(time.Duration(h) * time.Hour)
-			}
+	return perHour, runs, nil
+}
+
+// busiestHour finds p's busiest hour: the adaptive work (sum requests) in
+// every hour, and the cron jobs of each.
+func (c *Config) busiestHour(p *Plan, from time.Time, hours []map[Schedule]int, adaptive []JobPlan, sum int, totals map[string]int) {
+	estimated := p.Estimated
+	for h, jobs := range hours {
+		jps := slices.Clone(adaptive)
+		requests, est := sum, estimated
+		for s, runs := range jobs {
+			pages, known := c.pagesPerRun(s, totals)
+			est = est || !known
+			jps = append(jps, JobPlan{Schedule: s, Runs: runs, PagesPerRun: pages, Requests: runs * pages})
+			requests += runs * pages
 		}
-		p.Entities = c.entityPlans(product, runs, totals, hours, p.Limit)
-		out = append(out, *p)
+		if requests > p.Requests || p.PerJob == nil {
+			sort.Slice(jps, func(i, j int) bool {
+				if jps[i].Requests != jps[j].Requests {
+					return jps[i].Requests > jps[j].Requests
+				}
+				if jps[i].Variable != jps[j].Variable {
+					return jps[i].Variable < jps[j].Variable
+				}
+				return jps[i].Entity < jps[j].Entity
+			})
+			p.Requests, p.PerJob, p.Estimated = requests, jps, est
+			p.PeakHour = from.Add(time.Duration(h) * time.Hour)
+		}
 	}
-	return out, nil
+}
+
+// plannedProducts are the products of the planned entities, in order.
+func (c *Config) plannedProducts() []synctype.Product {
+	var out []synctype.Product
+	for _, e := range c.plannedEntities() {
+		if !slices.Contains(out, e.Product) {
+			out = append(out, e.Product)
+		}
+	}
+	return out
 }
 
 // pollPlans are the product's adaptive polls and sweeps in any hour: each
@@ -285,22 +334,23 @@ func (c *Config) pollPlans(product synctype.Product) (jps []JobPlan, sum int) {
 }
 
 // entityPlans spreads the runs of the planned hours over the product's
-// entities and classes of work.
-func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, totals map[string]int, hours, limit int) []EntityPlan {
+// entities and classes of work; round is the adaptive census's.
+func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, totals map[string]int, round censusRound, limit int) []EntityPlan {
 	var out []EntityPlan
 	index := map[string]int{}
+	for _, e := range c.plannedEntities() {
+		if e.Product == product {
+			index[e.Name] = len(out)
+			out = append(out, EntityPlan{Entity: e.Name, Size: max(totals[e.Name], 0), Census: round.perHour[e.Name]})
+		}
+	}
 	for _, s := range c.Schedules() {
-		if s.Product != product {
+		i, ok := index[s.Entity]
+		if !ok || s.Product != product {
 			continue
 		}
-		i, ok := index[s.Entity]
-		if !ok {
-			i = len(out)
-			index[s.Entity] = i
-			out = append(out, EntityPlan{Entity: s.Entity, Size: max(totals[s.Entity], 0)})
-		}
 		pages, _ := c.pagesPerRun(s, totals)
-		perHour := float64(runs[s]*pages) / float64(hours)
+		perHour := float64(runs[s]*pages) / planHours
 		switch s.Mode {
 		case synctype.ModeIncremental:
 			out[i].Incremental += perHour
@@ -310,9 +360,6 @@ func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, to
 			out[i].Sweep += perHour
 		}
 	}
-	for i := range out {
-		out[i].Share = out[i].PerHour() / float64(limit)
-	}
 	for _, p := range c.Polls() {
 		if i, ok := index[p.Entity]; ok && p.Product == product {
 			if p.Mode == synctype.ModeSweep {
@@ -320,8 +367,10 @@ func (c *Config) entityPlans(product synctype.Product, runs map[Schedule]int, to
 			} else {
 				out[i].Polls = p.PerHour
 			}
-			out[i].Share = out[i].PerHour() / float64(limit)
 		}
+	}
+	for i := range out {
+		out[i].Share = out[i].PerHour() / float64(limit)
 	}
 	return out
 }

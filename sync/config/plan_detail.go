@@ -12,10 +12,9 @@ import (
 // summary (kinds) or who are read with their sub-resources (enriched) in
 // plans: the rolling refresh reads each of their records once per
 // DETAIL_REFRESH, spread evenly, so size/period reads every hour, the
-// busiest one included, each costing detailCost requests; and a census of a
-// summary list fetches every detail (counted in the census class, and in
-// the busiest hour when a census runs in it). New or changed items cost a
-// read each on top: they follow the site's activity and are not planned.
+// busiest one included, each costing detailCost requests. New or changed
+// items cost a read each on top, in a poll, a sweep or a census alike: they
+// follow the site's activity and are not planned.
 func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, totals map[string]int) {
 	hours := c.DetailRefresh.Hours()
 	for i := range plans {
@@ -26,22 +25,11 @@ func (c *Config) AddDetails(plans []Plan, kinds map[string]synctype.ListKind, to
 			if (kinds[ep.Entity] != synctype.ListSummary && !e.Enriched()) || totals[ep.Entity] <= 0 {
 				continue
 			}
-			size := totals[ep.Entity]
 			if hours > 0 {
-				ep.Detail = float64(size*detailCost(e)) / hours
+				ep.Detail = float64(totals[ep.Entity]*detailCost(e)) / hours
 				p.Requests += int(math.Ceil(ep.Detail))
 			}
-			if e.Enriched() {
-				ep.Share = ep.PerHour() / float64(p.Limit)
-				continue // its census spares the reads (sync's enrich)
-			}
-			ep.Census += float64(size) * c.censusPerHour()
 			ep.Share = ep.PerHour() / float64(p.Limit)
-			for _, j := range p.PerJob {
-				if j.Entity == ep.Entity && j.Mode == synctype.ModeCensus {
-					p.Requests += j.Runs * size
-				}
-			}
 		}
 	}
 }
@@ -59,20 +47,6 @@ func readCost(e synctype.Entity, kind synctype.ListKind) int {
 		return len(e.Subresources)
 	}
 	return detailCost(e)
-}
-
-// censusPerHour is the census runs per hour, over a week.
-func (c *Config) censusPerHour() float64 {
-	sched, err := ParseSchedule(c.CensusSchedule)
-	if err != nil {
-		return 0
-	}
-	from := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
-	n := 0
-	for t := sched.Next(from.Add(-time.Second)); t.Before(from.Add(7*24*time.Hour)) && n < 100_000; t = sched.Next(t) {
-		n++
-	}
-	return float64(n) / (7 * 24)
 }
 
 // FirstLoad is what a first load of entity, of size records, costs: its

@@ -144,11 +144,30 @@ func (c *Config) checkSchedules(errs *problems) {
 		errs.add("POLL_BUDGET_SHARE: must be in (0, 0.5] so that sweeps and the census keep the rest, got %v", c.PollBudgetShare)
 	} else if c.SweepBudgetShare <= 0 || c.PollBudgetShare+c.SweepBudgetShare > 0.5 {
 		errs.add("SWEEP_BUDGET_SHARE: must be positive and at most 0.5 with POLL_BUDGET_SHARE (%v) so that details and the census keep the rest, got %v", c.PollBudgetShare, c.SweepBudgetShare)
+	} else {
+		c.checkCensusShare(errs)
+	}
+	if c.CensusFloor < time.Second {
+		errs.add("CENSUS_FLOOR: must be at least 1s, got %v", c.CensusFloor)
 	}
 	for _, s := range c.Schedules() {
 		if _, err := ParseSchedule(s.Spec); err != nil {
 			errs.add("%s: %v", s.Variable, err)
 		}
+	}
+}
+
+// MaxBudgetShares is the most the adaptive classes of work (polls, sweeps
+// and the census) may plan together: a quarter of the key's limit stays for
+// the details of new and changed items, the rolling refresh, the pinned
+// schedules and the catch-up after an outage.
+const MaxBudgetShares = 0.75
+
+// checkCensusShare checks the adaptive census's share with the others.
+func (c *Config) checkCensusShare(errs *problems) {
+	if others := c.PollBudgetShare + c.SweepBudgetShare; c.CensusBudgetShare <= 0 || others+c.CensusBudgetShare > MaxBudgetShares {
+		errs.add("CENSUS_BUDGET_SHARE: must be positive and at most %v with POLL_BUDGET_SHARE and SWEEP_BUDGET_SHARE (%v) so that details, pinned schedules and catching up keep the rest, got %v",
+			MaxBudgetShares, others, c.CensusBudgetShare)
 	}
 }
 

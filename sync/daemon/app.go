@@ -72,6 +72,9 @@ type App struct {
 	refused map[synctype.Product]extract.Refusal // products whose credentials are refused, as last shown
 	leaders map[synctype.Product]*sync.Leader    // set by Serve
 	sandbox map[synctype.Product]bool            // the product's API answered as the sandbox
+	// loaded holds the entities a run other than a census completed in
+	// this process: the adaptive census waits for it (census.go).
+	loaded map[string]bool
 }
 
 // Leader returns the leadership of product's key once Serve runs.
@@ -129,7 +132,7 @@ func open(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opt
 	}
 	a.Runner, err = sync.NewRunner(sync.RunnerOptions{Writer: a.Writer, Sources: sources, Overlap: cfg.IncrementalOverlap,
 		DeleteMaxShare: cfg.DeleteMaxShare, ConfirmMax: config.CensusConfirmMax, RunTimeout: cfg.RunTimeout, Now: opts.Now, Logger: logger.With("component", "sync"), Metrics: a.Metrics,
-		Progress: opts.Progress, Recorded: opts.Recorded, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.DetailRefresh})
+		Progress: opts.Progress, Recorded: a.recorded, Note: a.planNote, ListKinds: cfg.ListKindMap(), DetailRefresh: cfg.DetailRefresh})
 	if err != nil {
 		a.Close()
 		return nil, err

@@ -76,7 +76,8 @@ func (a *App) serve(ctx context.Context, h *httpServer) error {
 	a.startLeadership(ctx, &wg, leaders, jobs)
 	sched.Start()
 	srv := h.srv
-	a.Logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()), "polls", len(a.Config.Polls()))
+	a.Logger.Info("daemon started", "version", a.opts.Version, "metrics_addr", srv.Addr(), "products", len(a.Clients), "jobs", len(a.Config.Schedules()),
+		"polls", len(a.Config.Polls()), "adaptive_censuses", len(a.Config.Censuses()))
 	if a.opts.Ready != nil {
 		a.opts.Ready <- srv.Addr()
 	}
@@ -141,7 +142,7 @@ func (a *App) addJobs(ctx context.Context, sched *sync.Scheduler, leaders map[sy
 }
 
 // startLeadership starts, in wg, each product's leadership with what follows
-// it (onLeadership), and each adaptive poll.
+// it (onLeadership), each adaptive poll and each product's adaptive census.
 func (a *App) startLeadership(ctx context.Context, wg *gosync.WaitGroup, leaders map[synctype.Product]*sync.Leader, jobs map[synctype.Product][]*sync.Job) {
 	for product, l := range leaders {
 		wg.Go(func() { l.Run(ctx) })
@@ -150,6 +151,11 @@ func (a *App) startLeadership(ctx context.Context, wg *gosync.WaitGroup, leaders
 	for _, p := range a.Config.Polls() {
 		if e, ok := a.entity(p.Entity); ok {
 			wg.Go(func() { a.poll(ctx, leaders[e.Product], e, p) })
+		}
+	}
+	for _, c := range a.Config.Censuses() {
+		if l, ok := leaders[c.Product]; ok {
+			wg.Go(func() { a.census(ctx, l, c) })
 		}
 	}
 }

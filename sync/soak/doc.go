@@ -30,7 +30,9 @@
 // fault phase. The worker runs with its default (adaptive) schedules: the
 // pollers and the adaptive sweeps; -soak.schedules=pinned pins every
 // SCHEDULE_* to @every 2s or 3s instead. The census runs every few seconds
-// in both, so that deletions converge within the quiet phase.
+// in both (CENSUS_SCHEDULE pins it: the adaptive census's round at the
+// default share would outlast the quiet phase), so that deletions converge
+// within the quiet phase.
 //
 // The default run is the CI variant, under a minute: a 20s fault phase (25s
 // at most) and a census every 5s. The pacer counts requests by the minute, so

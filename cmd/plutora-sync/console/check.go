@@ -114,10 +114,34 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 			perr = fmt.Errorf("%s; %s", strings.TrimPrefix(p.String(), string(p.Product)+": "), p.Advice())
 		}
 		c.report("budget plan "+string(p.Product), perr, strings.TrimPrefix(p.String(), string(p.Product)+": "))
+		c.census(cfg, p)
 	}
 	writePlan(out, plans)
 	writeLists(out, lists, cfg.BudgetLimit())
 	return c.err()
+}
+
+// census prints how the census of p's product runs: pinned to
+// CENSUS_SCHEDULE, or how long the adaptive census takes to go round every
+// entity at CENSUS_BUDGET_SHARE, which is about how late a deletion shows;
+// a WARN past an hour.
+func (c *checkLines) census(cfg *config.Config, p config.Plan) {
+	what := "census " + string(p.Product)
+	if p.CensusRound == 0 {
+		c.line(what, "ok", fmt.Sprintf("every entity on CENSUS_SCHEDULE %q", cfg.CensusSchedule))
+		return
+	}
+	round := p.CensusRound.Round(time.Minute)
+	if p.CensusRound < time.Minute {
+		round = p.CensusRound.Round(time.Second)
+	}
+	text := fmt.Sprintf("every entity once every %v: %d requests a round at CENSUS_BUDGET_SHARE %v (%.0f an hour), at least CENSUS_FLOOR %v; a deletion shows within about that",
+		round, p.CensusRequests, cfg.CensusBudgetShare, cfg.CensusBudgetShare*float64(cfg.BudgetLimit()), cfg.CensusFloor)
+	if p.CensusRound > time.Hour {
+		c.line(what, "WARN", text+": raise CENSUS_BUDGET_SHARE for deletions within the hour")
+		return
+	}
+	c.line(what, "ok", text)
 }
 
 // checkDatabase connects to the database and checks that it is migrated; it
@@ -168,7 +192,7 @@ func writePlan(out io.Writer, plans []config.Plan) {
 	}
 	fmt.Fprintln(out)
 	for _, l := range wrap("BUDGET PLAN (requests per hour, averaged over a week; SIZE is the last sweep's totalCount, else page 0's now; "+
-		"POLLS and the adaptive SWEEPS are the most their budget shares allow)", checkWidth) {
+		"POLLS and the adaptive SWEEPS are the most their budget shares allow; the adaptive CENSUS is its part of a round)", checkWidth) {
 		fmt.Fprintln(out, l)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -193,7 +217,7 @@ func perHour(v float64) string {
 	switch {
 	case v == 0:
 		return "-"
-	case v < 0.1: // a daily census of one page: 0.04 an hour
+	case v < 0.1: // a daily cron census of one page: 0.04 an hour
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	default:
 		return strconv.FormatFloat(v, 'f', 1, 64)

@@ -64,21 +64,26 @@ func TestStatusAndPlanPerEntity(t *testing.T) {
 	sweep, poll := 0.008*24700/float64(sweeps), 0.02*24700/float64(polls)
 	f1 := func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 	pct := func(v float64) string { return strconv.FormatFloat(100*v/24700, 'f', 1, 64) + "%" }
+	// The adaptive census of a site this small waits CENSUS_FLOOR (15
+	// minutes) a round, far more than its share asks: 4 censuses of each
+	// entity an hour.
+	const rounds = 4.0
 	for _, want := range [][]string{
-		// 90 hosts: swept within their part of the sweep share, and a daily
-		// census of that page, the 9 rows it may confirm and the probe:
-		// 11/24 = 0.46 an hour.
-		{"plutora", "hosts", "90", "-", "-", f1(sweep), "-", "0.5", f1(sweep + 11.0/24), pct(sweep + 11.0/24)},
+		// 90 hosts: swept within their part of the sweep share, and censused:
+		// that page, the 9 rows a census may confirm and the probe, 11
+		// requests a census.
+		{"plutora", "hosts", "90", "-", "-", f1(sweep), "-", f1(rounds * 11), f1(sweep + rounds*11), pct(sweep + rounds*11)},
 		// Polls: 2% of 24,700, shared by Plutora's incremental entities. 260
-		// changes (page 0's totalCount): a daily census of 3 pages, the 26
-		// rows it may confirm and the probe, 30/24 = 1.25 an hour.
-		{"plutora", "changes", "260", f1(poll), "-", "-", "-", "1.2", f1(poll + 30.0/24), pct(poll + 30.0/24)},
+		// changes (page 0's totalCount): a census of 3 pages, the 26 rows it
+		// may confirm and the probe, 30 requests.
+		{"plutora", "changes", "260", f1(poll), "-", "-", "-", f1(rounds * 30), f1(poll + rounds*30), pct(poll + rounds*30)},
 		// The 30 environments of a summary list (check read page 0): each
-		// detail refreshed once a day, 30/24 = 1.25 an hour, and fetched by
-		// the daily census too, with its page, 3 rows to confirm and the
-		// probe: (1 + 3 + 1 + 30)/24 = 1.46 an hour.
-		{"plutora", "environments", "30", "-", "-", f1(sweep), "1.2", "1.5", f1(sweep + 65.0/24), pct(sweep + 65.0/24)},
-		{"plutoratest", "defects", "230", "494.0", "-", "-", "-", "1.1", "495.1", "2.0%"},
+		// detail refreshed once a day, 30/24 = 1.25 an hour; a census reads
+		// its page, confirms up to 3 rows after the probe, and fetches no
+		// detail of an unchanged item: 5 requests.
+		{"plutora", "environments", "30", "-", "-", f1(sweep), "1.2", f1(rounds * 5), f1(sweep + 30.0/24 + rounds*5), pct(sweep + 30.0/24 + rounds*5)},
+		// Alone on its key: 3 pages, 23 rows and the probe, 4 times an hour.
+		{"plutoratest", "defects", "230", "494.0", "-", "-", "-", "108.0", "602.0", "2.4%"},
 	} {
 		if got := fieldsOf(out.String(), want[:2]...); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("plan line %q, want %q:\n%s", got, want, out.String())

@@ -1,0 +1,100 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
+)
+
+// TestCensusGoesRound (issue 29 point 3): in fake time, the adaptive census
+// censuses a product's entities in turn, again and again by itself: after
+// a census of n requests it waits n × hour / PerHour (a second a request
+// here), at least the step, so that a round takes the censuses' requests
+// over the share and never less than the floor; a failed census costs its
+// wait and the round goes on. Over two hours the census never spends more
+// than its share in any hour.
+func TestCensusGoesRound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		entity := func(name string) synctype.Entity {
+			return synctype.Entity{Name: name, Product: synctype.ProductPlutora}
+		}
+		cost := map[string]int64{"changes": 300, "hosts": 5, "users": 0}
+		type run struct {
+			at     time.Duration
+			entity string
+		}
+		var runs []run
+		var waits []string
+		c, err := NewCensus(CensusOptions{
+			Entities: []synctype.Entity{entity("changes"), entity("hosts"), entity("users")},
+			PerHour:  3600, Step: 20 * time.Second,
+			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+				at := time.Since(start)
+				runs = append(runs, run{at, e.Name})
+				if at > 2*time.Hour {
+					cancel()
+				}
+				if e.Name == "users" {
+					return synctype.RunResult{Entity: e.Name}, errors.New("the API failed") // counts as one request
+				}
+				return synctype.RunResult{Entity: e.Name, Mode: synctype.ModeCensus, Requests: cost[e.Name]}, nil
+			},
+			Waited: func(e synctype.Entity, w Wait) { waits = append(waits, e.Name+" "+w.For.String()+" "+w.Reason) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Run(ctx, 20*time.Second) // the first census a step after leadership
+		// A round: changes (300 s of the share), hosts and users (the step).
+		round := []run{{20 * time.Second, "changes"}, {320 * time.Second, "hosts"}, {340 * time.Second, "users"},
+			{360 * time.Second, "changes"}, {660 * time.Second, "hosts"}, {680 * time.Second, "users"}}
+		if len(runs) < len(round) || !slices.Equal(runs[:len(round)], round) {
+			t.Errorf("censuses %v, want them to start %v", runs[:min(len(runs), len(round))], round)
+		}
+		want := []string{"changes 5m0s budget_share", "hosts 20s adaptive", "users 20s adaptive"}
+		if !slices.Equal(waits[:3], want) {
+			t.Errorf("waits %q, want %q", waits[:3], want)
+		}
+		// Two hours: 21 rounds of 340 s, each entity censused in each.
+		n := map[string]int{}
+		for _, r := range runs {
+			n[r.entity]++
+		}
+		if n["changes"] < 21 || n["changes"] != n["hosts"] || n["hosts"]-n["users"] > 1 {
+			t.Errorf("censuses in two hours: %v, want each entity every round", n)
+		}
+		for i, r := range runs {
+			var spent int64
+			for _, o := range runs[i:] {
+				if o.at-r.at < time.Hour {
+					spent += max(cost[o.entity], 1)
+				}
+			}
+			if spent > 3600+cost["changes"] {
+				t.Fatalf("%d requests in the hour from %v: over the share of 3600", spent, r.at)
+			}
+		}
+	})
+}
+
+func TestNewCensusRejects(t *testing.T) {
+	census := func(context.Context, synctype.Entity) (synctype.RunResult, error) { return synctype.RunResult{}, nil }
+	one := []synctype.Entity{{Name: "changes"}}
+	for _, o := range []CensusOptions{
+		{Census: census, PerHour: 1, Step: time.Second},
+		{Entities: one, PerHour: 1, Step: time.Second},
+		{Entities: one, Census: census, Step: time.Second},
+		{Entities: one, Census: census, PerHour: 1},
+	} {
+		if _, err := NewCensus(o); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+}
