@@ -104,3 +104,15 @@ func project(raw []byte, fields []string) []byte {
 	}
 	return writeObject(short)
 }
+
+// AsListed returns the members of the record raw of entity that its GET
+// list shows when the list is a summary (Options.Lists ListsReal), in list
+// order; raw itself for an entity whose list is the whole record. A change
+// outside them reaches a client that reads the list only when it fetches
+// the detail again.
+func AsListed(entity string, raw []byte) []byte {
+	if fields := summaryFields[entity]; fields != nil {
+		return project(raw, fields)
+	}
+	return raw
+}

@@ -20,7 +20,10 @@
 //     pacer's memory across kills is what keeps the worker under it.
 //
 // After the faults stop and a quiet cycle runs, the test asserts that every
-// sandbox record is in its table with equal content, that every deleted
+// sandbox record is in its table with equal content (environments and
+// systems as their summary list shows them: a change only their detail
+// shows waits for the rolling refresh of details, a day by default, far
+// longer than the quiet phase), that every deleted
 // record is marked deleted and no live one is, that no history row is
 // duplicated, that the quarantine holds exactly the records made bad on
 // purpose, that the sandbox's request log shows no rolling hour over the

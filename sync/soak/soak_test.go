@@ -346,7 +346,7 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 			t.Fatal(err)
 		}
 		if censused == len(synctype.Entities()) {
-			if diffs, checked, err = workertest.CompareTables(ctx, db, sb, bad); err != nil {
+			if diffs, checked, err = workertest.CompareTablesAsListed(ctx, db, sb, bad); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.ContainsFunc(diffs, func(d workertest.TableDiff) bool { return !d.OK() }) {
@@ -355,7 +355,7 @@ func awaitConvergence(t *testing.T, db *sqlx.DB, sb *plutoratest.Server, bad map
 		}
 		if time.Now().After(deadline) {
 			if diffs == nil {
-				diffs, checked, _ = workertest.CompareTables(ctx, db, sb, bad)
+				diffs, checked, _ = workertest.CompareTablesAsListed(ctx, db, sb, bad)
 			}
 			return false, diffs, checked
 		}
