@@ -23,7 +23,7 @@ type listCheck struct {
 	product synctype.Product
 	entity  string
 	kind    synctype.ListKind
-	how     string // "LIST_KINDS", "compared", "sub-resources", or in a few words why it is unknown
+	how     string // "LIST_KINDS", "compared", or in a few words why it is unknown
 	note    string // what went wrong, when something did: printed under the table
 	size    int    // totalCount of page 0
 }
