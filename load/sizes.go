@@ -10,6 +10,18 @@ import (
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
+// LookupTypes returns how many lookup types the warehouse holds live values
+// of: what a run of lookup_values reads, one request each after the type
+// list (sync/config's plan, LookupTypes); 0 before the first run. A type
+// without a value is not counted.
+func LookupTypes(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(DISTINCT type) FROM plutora.lookup_values WHERE _deleted_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("lookup types: %w", err)
+	}
+	return n, nil
+}
+
 // EntitySizes returns the last known size of each entity that has one: the
 // totalCount of its latest sweep or census that read a page, whether the run
 // succeeded or not, so that a sweep failing at its first page does not make

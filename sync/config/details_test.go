@@ -54,7 +54,8 @@ func TestListKindsAndDetailRefresh(t *testing.T) {
 
 // TestFirstLoadOfARecordWithSubresources: a first load reads each release
 // with its 5 sub-resources, and with its detail unless its list item is the
-// whole record (sync's enrich); a TECR with its linked changes.
+// whole record (sync's enrich); a TECR with its linked changes; the lookup
+// values' type list and each type, as many as known or else planned.
 func TestFirstLoadOfARecordWithSubresources(t *testing.T) {
 	for _, c := range []struct {
 		entity string
@@ -68,9 +69,13 @@ func TestFirstLoadOfARecordWithSubresources(t *testing.T) {
 		{"tecrs", synctype.ListFull, 300, 3 + 300*1},
 		{"changes", synctype.ListFull, 5000, 50},
 		{"changes", synctype.ListSummary, 5000, 50 + 5000},
+		{"lookup_values", synctype.ListFull, 67, 1 + LookupTypesPlanned}, // the type list and each type
 	} {
-		if got, _ := FirstLoad(c.entity, c.kind, c.size, 0); got != c.want {
+		if got, _ := FirstLoad(c.entity, c.kind, map[string]int{c.entity: c.size}, 0); got != c.want {
 			t.Errorf("FirstLoad(%s, %s, %d) = %d requests, want %d", c.entity, c.kind, c.size, got, c.want)
 		}
+	}
+	if got, _ := FirstLoad("lookup_values", synctype.ListFull, map[string]int{"lookup_values": 67, LookupTypes: 16}, 0); got != 17 {
+		t.Errorf("FirstLoad of 16 lookup types known = %d requests, want 17", got)
 	}
 }

@@ -20,13 +20,15 @@ import (
 const CensusConfirmMax = 100
 
 // LookupTypesPlanned is how many lookup types the plan assumes a run of
-// lookup_values reads, one request each after the one for the type list.
-// The API does not say how many a site has: the primer names a dozen, the
-// sandbox serves 13; 40 leaves room (and is 41 requests an hour).
+// lookup_values reads, one request each after the one for the type list,
+// until the warehouse holds values of them (LookupTypes). The API does not
+// say how many a site has: the primer names a dozen, the sandbox serves 16;
+// 40 leaves room (and is 41 requests an hour).
 const LookupTypesPlanned = 40
 
 // LookupTypes is the key of PlanBudget's totals that gives the number of
-// lookup types a run of lookup_values reads, when it is known.
+// lookup types a run of lookup_values reads, when it is known (the types
+// the warehouse holds values of, load.LookupTypes).
 const LookupTypes = "lookup_values/types"
 
 // Schedule is one cron job: an entity synced in one mode on one cron spec.
@@ -380,13 +382,7 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 		return 1, true
 	}
 	if e, _ := synctype.EntityByName(s.Entity); e.Shape == synctype.ShapeLookups {
-		// A list of lists: one request for the types, one per type, whatever
-		// the values' count; the census cannot ask about one value. totals
-		// may say how many types (LookupTypes); else LookupTypesPlanned.
-		if n, ok := totals[LookupTypes]; ok {
-			return 1 + n, true
-		}
-		return 1 + LookupTypesPlanned, true
+		return lookupRequests(totals), true // the census cannot ask about one value
 	}
 	total, ok := totals[s.Entity]
 	if !ok || total <= 0 {
@@ -401,6 +397,17 @@ func (c *Config) pagesPerRun(s Schedule, totals map[string]int) (pages int, know
 		pages += min(CensusConfirmMax, int(c.DeleteMaxShare*float64(total))) + 1
 	}
 	return pages, true
+}
+
+// lookupRequests is what a run of a list of lists (the lookup values)
+// reads: one request for the types, one per type, whatever the values'
+// count. totals may say how many types (LookupTypes: the daemon and check
+// count those the warehouse holds values of); else LookupTypesPlanned.
+func lookupRequests(totals map[string]int) int {
+	if n, ok := totals[LookupTypes]; ok && n > 0 {
+		return 1 + n
+	}
+	return 1 + LookupTypesPlanned
 }
 
 // checkMinimumBudget rejects schedules that exceed the budget even at one

@@ -49,13 +49,19 @@ func readCost(e synctype.Entity, kind synctype.ListKind) int {
 	return detailCost(e)
 }
 
-// FirstLoad is what a first load of entity, of size records, costs: its
-// pages, and a read per record (readCost) when its list is a summary or it
-// is read with sub-resources; and how long those requests take when the
-// budget is the limit (limit per hour).
-func FirstLoad(entity string, kind synctype.ListKind, size, limit int) (requests int, d time.Duration) {
+// FirstLoad is what a first load of entity, of its size in totals, costs:
+// its pages (the lookup values: the type list and a request per type, as
+// a sweep's, pagesPerRun), and a read per record (readCost) when its list
+// is a summary or it is read with sub-resources; and how long those
+// requests take when the budget is the limit (limit per hour).
+func FirstLoad(entity string, kind synctype.ListKind, totals map[string]int, limit int) (requests int, d time.Duration) {
+	e, _ := synctype.EntityByName(entity)
+	size := max(totals[entity], 0)
 	requests = max(1, (size+extract.RecordsPerPage-1)/extract.RecordsPerPage)
-	if e, _ := synctype.EntityByName(entity); kind == synctype.ListSummary || e.Enriched() {
+	if e.Shape == synctype.ShapeLookups {
+		requests = lookupRequests(totals)
+	}
+	if kind == synctype.ListSummary || e.Enriched() {
 		requests += size * readCost(e, kind)
 	}
 	if limit <= 0 {

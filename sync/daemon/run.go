@@ -368,6 +368,13 @@ func (a *App) PlanBudget(ctx context.Context, from time.Time) ([]config.Plan, er
 			}
 		}
 	}
+	if a.DB != nil {
+		n, err := load.LookupTypes(ctx, a.DB.DB)
+		if err != nil {
+			return nil, err
+		}
+		totals[config.LookupTypes] = n
+	}
 	plans, err := a.Config.PlanBudget(from, totals)
 	if err == nil && a.Runner != nil {
 		a.Config.AddDetails(plans, a.Runner.ListKinds(), totals)

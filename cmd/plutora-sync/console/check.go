@@ -117,7 +117,7 @@ func Check(ctx context.Context, cfg *config.Config, logger *slog.Logger, out io.
 		c.census(cfg, p)
 	}
 	writePlan(out, plans)
-	writeLists(out, lists, cfg.BudgetLimit())
+	writeLists(out, lists, sizes, cfg.BudgetLimit())
 	return c.err()
 }
 
@@ -159,7 +159,16 @@ func checkDatabase(ctx context.Context, dsn string) (map[string]int, error) {
 	case cur < target:
 		return nil, fmt.Errorf("schema version %d of %d: run plutora-sync migrate (sync and run migrate at start too)", cur, target)
 	}
-	return load.EntitySizes(ctx, db.DB)
+	sizes, err := load.EntitySizes(ctx, db.DB)
+	if err != nil {
+		return nil, err
+	}
+	n, err := load.LookupTypes(ctx, db.DB)
+	if err != nil {
+		return nil, err
+	}
+	sizes[config.LookupTypes] = n // 0: not yet known, the plan assumes LookupTypesPlanned
+	return sizes, nil
 }
 
 // wrap cuts each line of s at spaces into lines of at most width runes (a

@@ -23,7 +23,7 @@ type listCheck struct {
 	product synctype.Product
 	entity  string
 	kind    synctype.ListKind
-	how     string // "LIST_KINDS", "compared", "sub-resources", or in a few words why it is unknown
+	how     string // "LIST_KINDS", "compared", or in a few words why it is unknown
 	note    string // what went wrong, when something did: printed under the table
 	size    int    // totalCount of page 0
 }
@@ -56,8 +56,9 @@ func listPlan(checks []listCheck) (map[string]synctype.ListKind, map[string]int)
 }
 
 // writeLists prints per entity whether its list is full or a summary and
-// what a first load costs, in requests and in time at the full budget.
-func writeLists(out io.Writer, checks []listCheck, limit int) {
+// what a first load costs, in requests and in time at the full budget;
+// totals are the plan's (the number of lookup types).
+func writeLists(out io.Writer, checks []listCheck, totals map[string]int, limit int) {
 	if len(checks) == 0 {
 		return
 	}
@@ -80,7 +81,7 @@ func writeLists(out io.Writer, checks []listCheck, limit int) {
 		}
 		kind, load, took := "unknown", "-", "-"
 		if c.kind != synctype.ListUnknown {
-			requests, d := config.FirstLoad(c.entity, c.kind, c.size, limit)
+			requests, d := config.FirstLoad(c.entity, c.kind, map[string]int{c.entity: c.size, config.LookupTypes: totals[config.LookupTypes]}, limit)
 			kind, load, took = string(c.kind), plural(requests, "request"), d.Round(time.Second).String()
 			if d < time.Minute {
 				took = "<1m" // within the first minute: the API's latency, not the budget, decides

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -81,5 +83,59 @@ func TestCheckListKinds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPlanCountsTheLookupTypesKnown: a run of lookup_values reads the type
+// list and each type. Before the warehouse holds any, check plans the 40
+// types assumed (41 requests a sweep, and a first load as many); once it
+// holds them, as many as it holds values of (the sandbox's: 17 requests),
+// which is what the sandbox logs for a run.
+func TestPlanCountsTheLookupTypesKnown(t *testing.T) {
+	t.Parallel()
+	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 5, Sizes: smallSizes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	db, dsn := newEmptyDB(t)
+	cfg := loadConfig(t, sandboxEnv(sb, dsn))
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := Migrate(ctx, cfg, testLogger(t), &out, false); err != nil {
+		t.Fatal(err)
+	}
+	plan := func() (sweep, firstLoad string) {
+		t.Helper()
+		out.Reset()
+		if err := Check(ctx, cfg, testLogger(t), &out); err != nil {
+			t.Fatalf("check: %v\n%s", err, out.String())
+		}
+		_, lists, _ := strings.Cut(out.String(), "\nLISTS")
+		p, l := fieldsOf(out.String(), "plutora", "lookup_values"), fieldsOf(lists, "plutora", "lookup_values")
+		if len(p) < 6 || len(l) < 9 {
+			t.Fatalf("no lookup_values lines:\n%s", out.String())
+		}
+		return p[5], l[8]
+	}
+	if sweep, first := plan(); sweep != "41.0" || first != "41" {
+		t.Errorf("before a run: lookup_values planned at %s an hour, first load %s requests; want 41.0 and 41", sweep, first)
+	}
+	before := len(sb.Plutora.RequestLog())
+	if err := SyncNow(ctx, cfg, testLogger(t), SyncOptions{Entities: []string{"lookup_values"}, Progress: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	run := 0
+	for _, r := range sb.Plutora.RequestLog()[before:] {
+		if strings.HasPrefix(strings.ToLower(r.Path), "/lookupfields") {
+			run++
+		}
+	}
+	var types int
+	if err := db.Get(&types, `SELECT count(DISTINCT type) FROM plutora.lookup_values`); err != nil || run != types+1 {
+		t.Fatalf("a run read %d lookup lists, the warehouse holds %d types (%v)", run, types, err)
+	}
+	if sweep, first := plan(); sweep != fmt.Sprintf("%d.0", run) || first != strconv.Itoa(run) {
+		t.Errorf("after a run of %d requests: lookup_values planned at %s an hour, first load %s requests", run, sweep, first)
 	}
 }
