@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/lib/pq"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
@@ -25,7 +27,12 @@ func (w *Writer) Candidates(ctx context.Context, c synctype.Census, limit int) (
 		if err != nil {
 			return err
 		}
-		out.Total, out.Reason = v.missing, v.reason(c)
+		// An incomplete census still names its unseen rows: a row the API
+		// then confirms gone one by one is gone, whatever the counts say.
+		out.Total, out.Incomplete = v.missing, v.incomplete(c)
+		if out.Incomplete == "" {
+			out.Reason = v.overCap(c, v.missing)
+		}
 		if out.Reason != "" || v.missing == 0 {
 			return nil
 		}
@@ -64,7 +71,7 @@ func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []stri
 		if err != nil {
 			return err
 		}
-		refused = v.reason(c)
+		refused = v.refusal(c, only)
 		reason = refused
 		if reason == "" && v.missing > 0 && (only == nil || len(only) > 0) {
 			if err := tx.QueryRowContext(ctx, markStatement(spec), c.RunID, pqArray(only)).Scan(&deleted); err != nil {
@@ -72,7 +79,7 @@ func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []stri
 			}
 		}
 		if reason == "" {
-			reason = note
+			reason = joinNotes(v.confirmedOnly(c, only), note)
 		}
 		// The rows not seen and not marked stay live: the ledger keeps how
 		// many, and reporting.freshness shows them with the reason.
@@ -151,18 +158,61 @@ func (v censusTally) complete(c synctype.Census) bool {
 	return c.TotalFirst == c.TotalLast && v.seen == c.TotalLast
 }
 
-// reason says why no row may be marked deleted, or "" when they may.
-func (v censusTally) reason(c synctype.Census) string {
+// incomplete says why census c does not prove the rows it did not see are
+// gone, or "" when it does: totalCount moved while it paged, or it saw
+// fewer distinct ids than totalCount (an insert and a delete shifted a
+// record past it).
+func (v censusTally) incomplete(c synctype.Census) string {
 	switch {
 	case c.TotalFirst != c.TotalLast:
 		return fmt.Sprintf("incomplete census: totalCount moved from %d to %d while paging", c.TotalFirst, c.TotalLast)
 	case v.seen != c.TotalLast:
 		return fmt.Sprintf("incomplete census: %d distinct ids seen, totalCount says %d", v.seen, c.TotalLast)
-	case v.missing > 0 && float64(v.missing) > c.MaxShare*float64(v.live):
-		return fmt.Sprintf("would mark %d of %d rows deleted (%.1f%%), over the %.1f%% cap",
-			v.missing, v.live, 100*float64(v.missing)/float64(v.live), 100*c.MaxShare)
 	}
 	return ""
+}
+
+// overCap says why marking n rows would pass c's share of the live rows,
+// or "" when it would not.
+func (v censusTally) overCap(c synctype.Census, n int) string {
+	if n > 0 && float64(n) > c.MaxShare*float64(v.live) {
+		return fmt.Sprintf("would mark %d of %d rows deleted (%.1f%%), over the %.1f%% cap",
+			n, v.live, 100*float64(n)/float64(v.live), 100*c.MaxShare)
+	}
+	return ""
+}
+
+// refusal says why no row may be marked deleted, or "" when they may.
+// Trusting the counts alone (only nil), the census must be complete and
+// its unseen rows within the cap. Marking only the rows the API confirmed
+// gone one by one, the census may be incomplete (a confirmed row is gone
+// whatever the counts say, docs/design.md, "The census and deletions"),
+// and those rows must be within the cap.
+func (v censusTally) refusal(c synctype.Census, only []string) string {
+	if only != nil {
+		return v.overCap(c, len(only))
+	}
+	if why := v.incomplete(c); why != "" {
+		return why
+	}
+	return v.overCap(c, v.missing)
+}
+
+// confirmedOnly is the ledger's note when an incomplete census marked the
+// rows the API confirmed gone: why it marked no more.
+func (v censusTally) confirmedOnly(c synctype.Census, only []string) string {
+	if only == nil {
+		return ""
+	}
+	if why := v.incomplete(c); why != "" {
+		return why + ": marked only the rows the API confirmed gone"
+	}
+	return ""
+}
+
+// joinNotes joins the non-empty notes with "; ".
+func joinNotes(notes ...string) string {
+	return strings.Join(slices.DeleteFunc(notes, func(s string) bool { return s == "" }), "; ")
 }
 
 // queryTexts returns the one text column of query's rows.

@@ -3,6 +3,7 @@ package load_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -281,18 +282,26 @@ func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
 			t.Errorf("seen id %q is not a live host", id)
 		}
 	}
+	// An incomplete census still names its unseen rows, to be confirmed one
+	// by one; trusting its counts alone marks nothing.
 	incomplete := c
 	incomplete.TotalLast++
-	if got, err := w.Candidates(ctx, incomplete, 10); err != nil || got.Reason == "" || len(got.IDs) != 0 {
-		t.Errorf("Candidates of an incomplete census = %+v, %v; want a reason and no ids", got, err)
+	if got, err := w.Candidates(ctx, incomplete, 10); err != nil || got.Reason != "" || got.Incomplete == "" || len(got.IDs) != 2 {
+		t.Errorf("Candidates of an incomplete census = %+v, %v; want why it is incomplete and the 2 ids", got, err)
+	}
+	if d, reason, err := w.MarkDeleted(ctx, incomplete, nil, ""); err != nil || d != 0 || !strings.HasPrefix(reason, "incomplete census") {
+		t.Errorf("MarkDeleted(incomplete, by the counts) = %d %q %v; want 0 and why", d, reason, err)
 	}
 
 	// Nothing confirmed: nothing marked, the note kept.
 	if d, reason, err := w.MarkDeleted(ctx, c, []string{}, "2 unseen rows still in the API"); err != nil || d != 0 || reason != "2 unseen rows still in the API" {
 		t.Errorf("MarkDeleted(none confirmed) = %d %q %v", d, reason, err)
 	}
-	if d, _, err := w.MarkDeleted(ctx, c, []string{first}, "1 unseen row still in the API"); err != nil || d != 1 {
-		t.Errorf("MarkDeleted(one confirmed) = %d %v; want 1", d, err)
+	want := fmt.Sprintf("incomplete census: totalCount moved from %d to %d while paging: marked only the rows the API confirmed gone; "+
+		"1 unseen row still in the API", incomplete.TotalFirst, incomplete.TotalLast)
+	if d, reason, err := w.MarkDeleted(ctx, incomplete, []string{first}, "1 unseen row still in the API"); err != nil || d != 1 ||
+		reason != want {
+		t.Errorf("MarkDeleted(incomplete, one confirmed) = %d %q %v; want 1 and why no more", d, reason, err)
 	}
 	if n := count(t, db, "SELECT count(*) FROM plutora.hosts WHERE _deleted_at IS NOT NULL"); n != 1 {
 		t.Errorf("%d hosts marked deleted, want 1", n)
@@ -301,8 +310,8 @@ func TestCensusCandidatesAndConfirmedDeletions(t *testing.T) {
 		t.Errorf("host %s (confirmed) not marked", first)
 	}
 	var note string
-	if err := db.GetContext(ctx, &note, "SELECT deletion_note FROM plutora_sync.run_entities WHERE run_id = $1", runID); err != nil || note != "1 unseen row still in the API" {
-		t.Errorf("deletion_note %q %v", note, err)
+	if err := db.GetContext(ctx, &note, "SELECT deletion_note FROM plutora_sync.run_entities WHERE run_id = $1", runID); err != nil || note != want {
+		t.Errorf("deletion_note %q %v, want %q", note, err, want)
 	}
 }
 

@@ -192,7 +192,11 @@ type CensusCandidates struct {
 	IDs     []string // up to the limit asked for, in id order
 	Total   int      // how many there are in all
 	SeenIDs []string // a few ids the census did see: probes for the API's answer about a live record
-	// Reason is set when no candidate may be marked: the census was
-	// incomplete, or too many rows would go.
+	// Reason is set when no candidate may be marked: too many rows would
+	// go by the counts of a complete census.
 	Reason string
+	// Incomplete says why the census does not prove its unseen rows gone;
+	// the candidates are still named: those the API confirms gone one by
+	// one may be marked.
+	Incomplete string
 }
