@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
+	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // quarantineRow is one open row of plutora_sync.quarantine.
@@ -39,7 +39,7 @@ func checkQuarantine(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, b
 	byReason = map[string]int{}
 	for _, r := range rows {
 		open[r.Entity+"\x00"+string(r.Sum)] = true
-		if record, ok := withoutSubresources(r.Entity, r.Raw); ok {
+		if record, ok := asStored(r.Entity, r.Raw); ok {
 			open[r.Entity+"\x00record\x00"+string(record)] = true
 		}
 		openRaws = append(openRaws, r)
@@ -58,7 +58,7 @@ func checkQuarantine(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, b
 			continue // deleted upstream by churn
 		}
 		sum := sha256.Sum256(raw)
-		record, _ := withoutSubresources(b.entity, raw)
+		record, _ := asStored(b.entity, raw)
 		if !open[b.entity+"\x00"+string(sum[:])] && !open[b.entity+"\x00record\x00"+string(record)] && !holdsTag(openRaws, b.entity, listTag(b)) {
 			problems = append(problems, fmt.Sprintf("made bad on purpose (%s) but not in the quarantine: %s %s: %.200s", b.kind, b.entity, b.id, raw))
 		}
@@ -73,25 +73,17 @@ func checkQuarantine(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, b
 	return problems, byReason, nil
 }
 
-// withoutSubresources returns raw, a record of an entity read with its
-// sub-resources, without the members they were kept in, written the same
-// way for every input so that the quarantine's copy of such a record (the
-// record with its sub-resources) compares with the sandbox's (the record
-// alone); false for other entities or what is not a JSON object.
-func withoutSubresources(entity string, raw []byte) ([]byte, bool) {
+// asStored is raw, a record of entity read with its sub-resources or not,
+// without them and canonical, so that the quarantine's copy (the record
+// with its sub-resources) compares with the sandbox's (the record alone);
+// false for an entity without sub-resources or what is not JSON.
+func asStored(entity string, raw []byte) (string, bool) {
 	e, ok := synctype.EntityByName(entity)
 	if !ok || !e.Enriched() {
-		return nil, false
+		return "", false
 	}
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(raw, &fields) != nil {
-		return nil, false
-	}
-	for _, s := range e.Subresources {
-		delete(fields, s.Key)
-	}
-	out, err := json.Marshal(fields)
-	return out, err == nil
+	c, err := workertest.Canonical(workertest.WithoutSubresources(e, raw))
+	return c, err == nil
 }
 
 // listTag is what every list form of bad record b holds, a summary's too,

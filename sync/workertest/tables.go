@@ -37,12 +37,12 @@ func (d TableDiff) String() string {
 		d.Entity, d.Live, d.Want, len(d.Missing), len(d.Extra), len(d.Differ), d.Example)
 }
 
-// withoutSubresources is the stored record raw of e without the members its
+// WithoutSubresources is the stored record raw of e without the members its
 // sub-resources were kept in: they are read with the record when its list
 // item changes and on the rolling refresh, so they may lag the API by up to
 // DETAIL_REFRESH (docs/design.md, "Sub-resources"), which the tests of
 // sync and extract check on their own.
-func withoutSubresources(e synctype.Entity, raw []byte) []byte {
+func WithoutSubresources(e synctype.Entity, raw []byte) []byte {
 	if !e.Enriched() {
 		return raw
 	}
@@ -111,7 +111,7 @@ func compareTables(ctx context.Context, db *sqlx.DB, sb *plutoratest.Server, ski
 			if err != nil {
 				return nil, 0, fmt.Errorf("sandbox %s %s: %w", e, id, err)
 			}
-			if cg, err := Canonical(view(decl, withoutSubresources(decl, []byte(g)))); err != nil || cg != cw {
+			if cg, err := Canonical(view(decl, WithoutSubresources(decl, []byte(g)))); err != nil || cg != cw {
 				d.Differ = append(d.Differ, id)
 			}
 		}
