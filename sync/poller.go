@@ -128,6 +128,13 @@ func (p *Poller) Run(ctx context.Context, first time.Duration) {
 // before the next one: never less than its requests' part of the budget. A
 // poll that fell back to a sweep is no poll to charge to the share: it waits
 // as a poll would, unless the key's spare budget cannot afford its size.
+// The rolling refresh of details the run made after its pages is charged to
+// neither (RefreshRequests): it is a class of its own, which takes only
+// what the key's budget leaves. Charged to the share it held the polls
+// back: 400 releases read again daily at 6 requests are 100 of the
+// share's 123.5 an hour (the default sandbox polled them every 175 s on
+// average, past POLL_CEILING's 2m), and 8,000 are 2,000, each poll's
+// refresh making the next wait longer.
 func (p *Poller) next(res synctype.RunResult, err error) Wait {
 	if err == nil && res.Inserted+res.Updated > 0 {
 		p.interval = max(p.opts.Floor, p.interval/2)
@@ -135,14 +142,15 @@ func (p *Poller) next(res synctype.RunResult, err error) Wait {
 		p.interval = min(p.opts.Ceiling, p.interval*2)
 	}
 	w := Wait{For: p.interval, Reason: WaitAdaptive, Requests: res.Requests}
+	charged := res.Requests - res.RefreshRequests
 	if w.Fallback = p.opts.Fallback(res); w.Fallback != "" {
 		w.Reason = WaitFallback
-		if d := p.opts.spareWait(res.Requests); d > w.For {
+		if d := p.opts.spareWait(charged); d > w.For {
 			w.For, w.Reason = d, WaitKeyBudget
 		}
 		return w
 	}
-	if d := p.opts.budgetWait(res.Requests); d > w.For {
+	if d := p.opts.budgetWait(charged); d > w.For {
 		w.For, w.Reason = d, WaitShare
 	}
 	return w

@@ -117,6 +117,35 @@ func TestPollerSweeps(t *testing.T) {
 // below for 500 × 10 s = 83 minutes): it waits the interval, at most the
 // ceiling, unless the key's spare budget cannot afford its size; the reason
 // goes with each wait.
+// TestPollerLeavesTheRefreshOut: the rolling refresh a poll's run made after
+// its page (RefreshRequests) is a class of its own: the poll waits for its
+// interval, not for the refresh's part of its share.
+func TestPollerLeavesTheRefreshOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var got []string
+		n := 0
+		p, err := NewPoller(PollerOptions{Mode: synctype.ModeIncremental, Floor: 5 * time.Second, Ceiling: 2 * time.Minute,
+			PerHour: 360, // 10 s a request of the share
+			Waited:  func(w Wait) { got = append(got, w.For.String()+" "+w.String()) },
+			Poll: func(context.Context) (synctype.RunResult, error) {
+				if n++; n > 2 {
+					cancel()
+					return synctype.RunResult{}, context.Canceled
+				}
+				// A page, and 10 releases read again at 6 requests each.
+				return synctype.RunResult{Mode: synctype.ModeIncremental, Requests: 61, RefreshRequests: 60, Refreshed: 10}, nil
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Run(ctx, 0)
+		if want := []string{"10s adaptive", "20s adaptive"}; !slices.Equal(got, want) {
+			t.Errorf("waits %q, want %q (61 requests charged would be 10m10s)", got, want)
+		}
+	})
+}
+
 func TestPollerFallbackWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())

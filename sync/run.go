@@ -84,7 +84,9 @@ func (r *Runner) work(ctx context.Context, rs *runState) (err error) {
 		return r.timedOut(ctx, rs, err)
 	}
 	if rs.p.mode != synctype.ModeCensus {
+		before := rs.tally.Stats().Requests
 		r.refreshDetails(ctx, rs.e, rs.src, &rs.res)
+		rs.res.RefreshRequests = rs.tally.Stats().Requests - before
 		return nil
 	}
 	return r.deletions(ctx, rs)

@@ -66,7 +66,12 @@ func TestSubresourcesFollowTheRelease(t *testing.T) {
 		t.Fatal("the changed phase landed without its release changing: the test proves nothing")
 	}
 	clk.Advance(25 * time.Hour) // past DETAIL_REFRESH: every release is due
-	run()
+	// The refresh reads each release by its id, 6 requests, counted apart
+	// from the poll's (RunResult.RefreshRequests: not the poll's share).
+	if res := run(); res.Refreshed != 12 || res.RefreshRequests != 6*12 || res.Requests != res.RefreshRequests+1+res.TokenRenewals {
+		t.Errorf("the refresh: %d releases in %d requests of the run's %d (%d tokens); want 12 in 72, and a poll's page",
+			res.Refreshed, res.RefreshRequests, res.Requests, res.TokenRenewals)
+	}
 	if now := schedule(t, sb, releases, "phases"); !equalRows(t, db, now) {
 		t.Error("after the rolling refresh the phases still differ from the sandbox's")
 	}

@@ -165,6 +165,10 @@ type RunResult struct {
 	// changed items, and the rolling refresh); Refreshed the records the
 	// refresh wrote.
 	Details, Refreshed int
+	// RefreshRequests are those of Requests the rolling refresh of details
+	// made: a budget class of its own (docs/design.md, "The budget and the pacer"),
+	// bounded by the headroom it leaves, not charged to a poll's share.
+	RefreshRequests int64
 	// Fallback says why a run asked for by a filter read the whole list
 	// instead (a filter the API kept failing on); "" when it did not.
 	Fallback string
