@@ -96,3 +96,33 @@ func ReadLedgerKinds(ctx context.Context, db *sql.DB) (LedgerKinds, error) {
 	k.SandboxSource, k.RealSource = sSrc.String, rSrc.String
 	return k, nil
 }
+
+// LastCensuses returns when each entity of product's last completed census
+// (success or warning) began; an entity never censused is not in the map.
+// The adaptive census starts a leadership's round with the oldest
+// (sync.CensusOptions.Censused), so a worker restarted often still
+// censuses every entity.
+func LastCensuses(ctx context.Context, db *sql.DB, product string) (map[string]time.Time, error) {
+	rows, err := db.QueryContext(ctx, `
+		SELECT e.entity, max(r.started_at)
+		FROM plutora_sync.runs r JOIN plutora_sync.run_entities e ON e.run_id = r.id
+		WHERE r.product = $1 AND e.mode = 'census' AND r.status IN ('success', 'warning')
+		GROUP BY e.entity`, product)
+	if err != nil {
+		return nil, fmt.Errorf("last censuses of %s: %w", product, err)
+	}
+	defer rows.Close()
+	last := map[string]time.Time{}
+	for rows.Next() {
+		var entity string
+		var at time.Time
+		if err := rows.Scan(&entity, &at); err != nil {
+			return nil, fmt.Errorf("last censuses of %s: %w", product, err)
+		}
+		last[entity] = at
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("last censuses of %s: %w", product, err)
+	}
+	return last, nil
+}

@@ -98,3 +98,69 @@ func TestNewCensusRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestCensusStartsWithTheOldest: a round begun after a restart or a change
+// of leader starts with the entity whose last census (the ledger's,
+// Censused) is oldest, one never censused first, and passes over those not
+// ready: a worker restarted every few minutes censuses the entities listed
+// last too. Here hosts was censused 3 hours ago, users 2 and changes 1;
+// users becomes ready only after the first turn, and "plans" never was.
+func TestCensusStartsWithTheOldest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		now := time.Now()
+		entity := func(name string) synctype.Entity {
+			return synctype.Entity{Name: name, Product: synctype.ProductPlutora}
+		}
+		var order []string
+		c, err := NewCensus(CensusOptions{
+			Entities: []synctype.Entity{entity("changes"), entity("hosts"), entity("users"), entity("plans")},
+			Censused: map[string]time.Time{"changes": now.Add(-time.Hour), "hosts": now.Add(-3 * time.Hour), "users": now.Add(-2 * time.Hour)},
+			Ready: func(e synctype.Entity) bool {
+				return e.Name != "plans" && (e.Name != "users" || len(order) > 0)
+			},
+			PerHour: 3600, Step: 20 * time.Second,
+			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+				if order = append(order, e.Name); len(order) == 6 {
+					cancel()
+				}
+				return synctype.RunResult{Entity: e.Name, Mode: synctype.ModeCensus, Requests: 1}, nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Run(ctx, 20*time.Second)
+		if want := []string{"hosts", "users", "changes", "hosts", "users", "changes"}; !slices.Equal(order, want) {
+			t.Errorf("censuses %v, want %v", order, want)
+		}
+	})
+}
+
+// TestCensusWaitsWhenNoneIsReady: a turn with no entity ready censuses
+// nothing and waits the step.
+func TestCensusWaitsWhenNoneIsReady(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		start := time.Now()
+		ready := false
+		var at []time.Duration
+		c, err := NewCensus(CensusOptions{
+			Entities: []synctype.Entity{{Name: "changes", Product: synctype.ProductPlutora}},
+			Ready:    func(synctype.Entity) bool { ready = ready || time.Since(start) >= time.Minute; return ready },
+			PerHour:  3600, Step: 20 * time.Second,
+			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+				at = append(at, time.Since(start))
+				cancel()
+				return synctype.RunResult{Entity: e.Name, Mode: synctype.ModeCensus, Requests: 1}, nil
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Run(ctx, 20*time.Second)
+		if want := []time.Duration{time.Minute}; !slices.Equal(at, want) {
+			t.Errorf("censused at %v, want %v (turns at 20 s and 40 s found none ready)", at, want)
+		}
+	})
+}

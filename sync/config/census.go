@@ -15,7 +15,7 @@ import (
 // at least CENSUS_FLOOR.
 type Census struct {
 	Product  synctype.Product
-	Entities []string // in declaration order: the order of a round
+	Entities []string // in declaration order: a round's order among entities censused alike
 	// PerHour is CENSUS_BUDGET_SHARE of the key's limit.
 	PerHour float64
 	// Step is CENSUS_FLOOR shared among the entities: the shortest wait

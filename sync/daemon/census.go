@@ -2,26 +2,26 @@ package daemon
 
 import (
 	"context"
-	"errors"
+	"log/slog"
 	"time"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
 	"github.com/plutora-sync/plutora-sync/sync/config"
 )
 
-// errNotLoaded: the census of an entity waits for its first completed run.
-var errNotLoaded = errors.New("census held: the entity has no completed run yet")
-
 // census runs the adaptive census of one product (config.Census) while this
-// replica holds the product's key: its entities in turn, from the first, a
-// step after each leadership taken, until ctx ends. A census runs beside
+// replica holds the product's key: its entities in turn, a step after each
+// leadership taken, until ctx ends. Each round starts with the entity whose
+// last completed census in the ledger is oldest, so restarts and changes of
+// leader do not starve the entities listed last. A census runs beside
 // the polls and yields the budget to them (sync.Runner); one that a restart
 // interrupted is resumed by the product's next census of that entity, which
 // then censuses afresh (a resumed census marks nothing).
 //
-// An entity's census waits, turn after turn, until a poll, sweep or pinned
-// run of it completed in this process: beside a first load it would read the
+// An entity's census is passed over, turn after turn, until a poll, sweep or
+// pinned run of it completed in this process: beside a first load it would read the
 // same pages and fetch the same details again (every item of a summary list
 // is new), 48,000 requests for the releases of a large site, and its wait
 // for the share would hold the round for hours. After a restart the first
@@ -39,14 +39,10 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 	}
 	logger := a.Logger.With("component", "census")
 	began := map[string]time.Time{} // each entity's last census, for the interval metric
-	opts := sync.CensusOptions{Entities: entities, PerHour: c.PerHour, Step: c.Step, Logger: logger,
+	opts := sync.CensusOptions{Entities: entities, Ready: a.isLoaded, PerHour: c.PerHour, Step: c.Step, Logger: logger,
 		Census: func(ctx context.Context, e synctype.Entity) (synctype.RunResult, error) {
 			if a.waitsForCredentials(e.Product) {
 				return synctype.RunResult{}, errCredentialsWait
-			}
-			if !a.isLoaded(e) {
-				logger.Debug("census held: the entity has no completed run yet", "entity", e.Name)
-				return synctype.RunResult{}, errNotLoaded
 			}
 			if t, ok := began[e.Name]; ok {
 				a.Metrics.ScheduleInterval(e.Name, synctype.ModeCensus, time.Since(t))
@@ -64,6 +60,7 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 	for ctx.Err() == nil {
 		ch := l.Changed()
 		if lctx, done, ok := l.Enter(ctx); ok {
+			opts.Censused = a.lastCensuses(lctx, c.Product, logger)
 			round, err := sync.NewCensus(opts)
 			if err != nil { // the configuration was validated: a bug
 				done()
@@ -78,6 +75,16 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// lastCensuses reads when each entity of product was last censused; on
+// failure the round starts at the first entity, as a new warehouse's does.
+func (a *App) lastCensuses(ctx context.Context, product synctype.Product, logger *slog.Logger) map[string]time.Time {
+	last, err := load.LastCensuses(ctx, a.DB.DB, string(product))
+	if err != nil {
+		logger.Warn("census: the ledger's last censuses unread; the round starts at the first entity", "product", product, "error", err)
+	}
+	return last
 }
 
 // recorded is the runner's Recorded: it tells Options.Recorded, then notes
