@@ -37,7 +37,7 @@ func (w *Writer) Candidates(ctx context.Context, c synctype.Census, limit int) (
 			return nil
 		}
 		out.IDs, err = queryTexts(ctx, tx, `
-			SELECT t.id::text FROM `+spec.table+` t WHERE `+unseen+`
+			SELECT t.id::text FROM `+spec.Table+` t WHERE `+unseen+`
 			ORDER BY t.id LIMIT $2`, c.RunID, limit)
 		if err != nil {
 			return err
@@ -104,13 +104,13 @@ func (w *Writer) MarkDeleted(ctx context.Context, c synctype.Census, only []stri
 // periods, and returns how many it marked.
 func markStatement(spec *entitySpec) string {
 	closePeriods := ""
-	if spec.periods != nil {
+	if spec.Periods != nil {
 		closePeriods = `, closed AS (
 				UPDATE ` + spec.periodsTable() + ` p SET valid_to = GREATEST(p.valid_from, now())
 				WHERE p.valid_to IS NULL AND p.id IN (SELECT id FROM marked))`
 	}
 	return `WITH marked AS (
-				UPDATE ` + spec.table + ` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
+				UPDATE ` + spec.Table + ` t SET _deleted_at = now(), _synced_at = now(), _run_id = $1
 				WHERE ` + unseen + `
 					AND ($2::uuid[] IS NULL OR t.id = ANY ($2::uuid[]))
 				RETURNING t.id)` + closePeriods + `
@@ -142,7 +142,7 @@ func tally(ctx context.Context, tx *sql.Tx, spec *entitySpec, c synctype.Census)
 	}
 	err := tx.QueryRowContext(ctx, `
 		SELECT count(*) FILTER (WHERE t._deleted_at IS NULL), count(*) FILTER (WHERE `+unseen+`)
-		FROM `+spec.table+` t`, c.RunID).Scan(&v.live, &v.missing)
+		FROM `+spec.Table+` t`, c.RunID).Scan(&v.live, &v.missing)
 	return v, err
 }
 

@@ -71,7 +71,7 @@ func (w *Writer) StoredDetails(ctx context.Context, entity string, items []synct
 	rows, err := w.db.QueryContext(ctx, `SELECT s.id, t.raw::text
 		FROM jsonb_to_recordset($2::jsonb) AS s(id text, summary jsonb)
 		JOIN plutora_sync.list_items l ON l.entity = $1 AND l.id = lower(s.id) AND l.summary = s.summary
-		JOIN `+spec.table+` t ON t.id = l.id::uuid AND t._deleted_at IS NULL`, entity, summaryRows(items))
+		JOIN `+spec.Table+` t ON t.id = l.id::uuid AND t._deleted_at IS NULL`, entity, summaryRows(items))
 	if err != nil {
 		return nil, fmt.Errorf("stored details of %s: %w", entity, err)
 	}
@@ -126,7 +126,7 @@ func (w *Writer) DueDetails(ctx context.Context, entity string, now time.Time, p
 	var ids []string
 	err = w.db.SelectContext(ctx, &ids, `WITH k AS (SELECT floor(extract(epoch FROM $4::timestamptz))::bigint AS now_s, $2::bigint AS p)
 		SELECT l.id FROM plutora_sync.list_items l CROSS JOIN k
-		JOIN `+spec.table+` t ON t.id = l.id::uuid AND t._deleted_at IS NULL
+		JOIN `+spec.Table+` t ON t.id = l.id::uuid AND t._deleted_at IS NULL
 		WHERE l.entity = $1 AND l.detail_at < to_timestamp(k.now_s -
 			((k.now_s - (hashtext(l.id)::bigint + 2147483648) % k.p) % k.p + k.p) % k.p)
 		ORDER BY l.detail_at, l.id LIMIT $3`, entity, secs, limit, now)

@@ -28,42 +28,21 @@ const (
 	kItemVals = synctype.KindItemVals
 )
 
-// column maps one JSON path of a record (or of an array element) to a column.
-type column struct {
-	name string   // SQL column name
-	path []string // JSON keys from the record (or element) down to the value
-	kind kind
-	or   []string // text only: the path read when path is absent or null
-}
+// column and child are the declarations' (synctype.Column, synctype.Child).
+type (
+	column = synctype.Column
+	child  = synctype.Child
+)
 
-// child maps the elements of one JSON array of a record to rows of a child
-// table, each row carrying its parent's id in parentCol.
-type child struct {
-	table     string // schema-qualified
-	parentCol string
-	array     string // JSON key of the array in the record
-	cols      []column
-}
-
-// entitySpec describes one entity's table and how to fill it, from its
-// declaration (synctype.Entity), which it embeds.
+// entitySpec is one entity's declaration (synctype.Entity: its table, the
+// columns, children and status periods to fill), with what the page
+// statement asks of it.
 type entitySpec struct {
 	synctype.Entity
-	table    string // schema-qualified table; history is table+"_history"
-	cols     []column
-	children []child
-	periods  *periodSpec // status periods kept at load; nil for none
-}
-
-// periodSpec names the columns of an entity whose status periods are kept
-// in table+"_status_periods" (id, status, status_id, valid_from, valid_to).
-type periodSpec struct {
-	status, statusID string // the status columns
-	born             string // the column of the record's creation time, "" when none
 }
 
 // periodsTable is the table of s's status periods.
-func (s *entitySpec) periodsTable() string { return s.table + "_status_periods" }
+func (s *entitySpec) periodsTable() string { return s.Table + "_status_periods" }
 
 // specs are the declared entities' specs, in synctype.Entities' order.
 var specs = specsOf(synctype.Entities())
@@ -72,22 +51,7 @@ var specs = specsOf(synctype.Entities())
 func specsOf(entities []synctype.Entity) []*entitySpec {
 	out := make([]*entitySpec, len(entities))
 	for i, e := range entities {
-		s := &entitySpec{Entity: e, table: e.Table, cols: columnsOf(e.Columns)}
-		for _, ch := range e.Children {
-			s.children = append(s.children, child{table: ch.Table, parentCol: ch.ParentCol, array: ch.Array, cols: columnsOf(ch.Columns)})
-		}
-		if p := e.Periods; p != nil {
-			s.periods = &periodSpec{status: p.Status, statusID: p.StatusID, born: p.Born}
-		}
-		out[i] = s
-	}
-	return out
-}
-
-func columnsOf(cols []synctype.Column) []column {
-	out := make([]column, len(cols))
-	for i, c := range cols {
-		out[i] = column{name: c.Name, path: c.Path, kind: c.Kind, or: c.Or}
+		out[i] = &entitySpec{Entity: e}
 	}
 	return out
 }
@@ -140,12 +104,12 @@ func arrayMap(src string, path []string, elem string) string {
 }
 
 // expr is the SQL that computes column col from the JSON value src.
-func (col column) expr(src string) string {
-	t := jsonPath(src, col.path, true)
-	if col.or != nil {
-		t = "COALESCE(" + t + ", " + jsonPath(src, col.or, true) + ")"
+func colExpr(col column, src string) string {
+	t := jsonPath(src, col.Path, true)
+	if col.Or != nil {
+		t = "COALESCE(" + t + ", " + jsonPath(src, col.Or, true) + ")"
 	}
-	switch col.kind {
+	switch col.Kind {
 	case kUUID:
 		return uuidOf(t)
 	case kTime:
@@ -161,11 +125,11 @@ func (col column) expr(src string) string {
 	case kClock:
 		return isoOnly(t, isoClock) + "::time"
 	case kUUIDs:
-		return "ARRAY(SELECT " + uuidOf("v") + " FROM jsonb_array_elements_text(" + arrayOf(src, col.path) + ") v)"
+		return "ARRAY(SELECT " + uuidOf("v") + " FROM jsonb_array_elements_text(" + arrayOf(src, col.Path) + ") v)"
 	case kItemIDs:
-		return arrayMap(src, col.path, uuidOf("v->>'id'"))
+		return arrayMap(src, col.Path, uuidOf("v->>'id'"))
 	case kItemVals:
-		return arrayMap(src, col.path, "v->>'value'")
+		return arrayMap(src, col.Path, "v->>'value'")
 	default:
 		return t
 	}
@@ -222,4 +186,4 @@ func isoOnly(t string, iso isoShape) string {
 }
 
 // label names the column's JSON path for messages, e.g. "Status.Value".
-func (col column) label() string { return strings.Join(col.path, ".") }
+func colLabel(col column) string { return strings.Join(col.Path, ".") }

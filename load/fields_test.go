@@ -63,7 +63,7 @@ func TestEveryTableFieldByField(t *testing.T) {
 				}
 			}
 			checkRows(t, db, spec, recs, runID)
-			for _, ch := range spec.children {
+			for _, ch := range spec.Children {
 				checkChildren(t, db, spec, ch, recs)
 			}
 		})
@@ -84,7 +84,7 @@ func TestEveryTableFieldByField(t *testing.T) {
 
 func checkRows(t *testing.T, db *sqlx.DB, spec *entitySpec, recs map[string]json.RawMessage, runID int64) {
 	t.Helper()
-	rows, err := db.Queryx(`SELECT id::text, to_jsonb(t) FROM ` + spec.table + ` t`)
+	rows, err := db.Queryx(`SELECT id::text, to_jsonb(t) FROM ` + spec.Table + ` t`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +106,9 @@ func checkRows(t *testing.T, db *sqlx.DB, spec *entitySpec, recs map[string]json
 		if !reflect.DeepEqual(decodeFloat(t, raw), decodeFloat(t, mustMarshal(got["raw"]))) {
 			t.Errorf("%s %s: raw differs from the record", spec.Name, id)
 		}
-		for _, col := range spec.cols {
-			if msg := compare(col, want, got[strings.Trim(col.name, `"`)]); msg != "" {
-				t.Errorf("%s %s column %s: %s", spec.Name, id, col.name, msg)
+		for _, col := range spec.Columns {
+			if msg := compare(col, want, got[strings.Trim(col.Name, `"`)]); msg != "" {
+				t.Errorf("%s %s column %s: %s", spec.Name, id, col.Name, msg)
 			}
 		}
 		if got["_run_id"] != json.Number(strconv.FormatInt(runID, 10)) || got["_first_seen_at"] == nil || got["_deleted_at"] != nil {
@@ -125,7 +125,7 @@ func checkRows(t *testing.T, db *sqlx.DB, spec *entitySpec, recs map[string]json
 
 func checkChildren(t *testing.T, db *sqlx.DB, spec *entitySpec, ch child, recs map[string]json.RawMessage) {
 	t.Helper()
-	rows, err := db.Queryx(`SELECT ` + ch.parentCol + `::text, to_jsonb(t) FROM ` + ch.table + ` t ORDER BY 1, ordinal`)
+	rows, err := db.Queryx(`SELECT ` + ch.ParentCol + `::text, to_jsonb(t) FROM ` + ch.Table + ` t ORDER BY 1, ordinal`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,10 +145,10 @@ func checkChildren(t *testing.T, db *sqlx.DB, spec *entitySpec, ch child, recs m
 	total := 0
 	for id, raw := range recs {
 		rec := decode(t, raw)
-		elems, _ := rec[ch.array].([]any)
+		elems, _ := rec[ch.Array].([]any)
 		total += len(elems)
 		if len(got[id]) != len(elems) {
-			t.Errorf("%s %s: %d rows for %d %s", ch.table, id, len(got[id]), len(elems), ch.array)
+			t.Errorf("%s %s: %d rows for %d %s", ch.Table, id, len(got[id]), len(elems), ch.Array)
 			continue
 		}
 		for i, e := range elems {
@@ -157,17 +157,17 @@ func checkChildren(t *testing.T, db *sqlx.DB, spec *entitySpec, ch child, recs m
 				em = map[string]any{"": s}
 			}
 			if got[id][i]["ordinal"] != json.Number(strconv.Itoa(i+1)) {
-				t.Errorf("%s %s[%d]: ordinal %v", ch.table, id, i, got[id][i]["ordinal"])
+				t.Errorf("%s %s[%d]: ordinal %v", ch.Table, id, i, got[id][i]["ordinal"])
 			}
-			for _, col := range ch.cols {
-				if msg := compare(col, em, got[id][i][strings.Trim(col.name, `"`)]); msg != "" {
-					t.Errorf("%s %s[%d] column %s: %s", ch.table, id, i, col.name, msg)
+			for _, col := range ch.Columns {
+				if msg := compare(col, em, got[id][i][strings.Trim(col.Name, `"`)]); msg != "" {
+					t.Errorf("%s %s[%d] column %s: %s", ch.Table, id, i, col.Name, msg)
 				}
 			}
 		}
 	}
 	if total == 0 {
-		t.Errorf("%s: the sandbox records have no %s: the test checks nothing", ch.table, ch.array)
+		t.Errorf("%s: the sandbox records have no %s: the test checks nothing", ch.Table, ch.Array)
 	}
 }
 
@@ -175,10 +175,10 @@ func checkChildren(t *testing.T, db *sqlx.DB, spec *entitySpec, ch child, recs m
 // converting the record's value in Go, independently of the SQL.
 func compare(col column, rec map[string]any, got any) string {
 	var v any = rec
-	if len(col.path) == 0 {
+	if len(col.Path) == 0 {
 		v = rec[""]
 	}
-	for _, k := range col.path {
+	for _, k := range col.Path {
 		m, ok := v.(map[string]any)
 		if !ok {
 			v = nil
@@ -186,7 +186,7 @@ func compare(col column, rec map[string]any, got any) string {
 		}
 		v = m[k]
 	}
-	switch col.kind {
+	switch col.Kind {
 	case kText:
 		var want any
 		switch x := v.(type) {
@@ -247,7 +247,7 @@ func compare(col column, rec map[string]any, got any) string {
 		want := []any{}
 		arr, _ := v.([]any)
 		for _, e := range arr {
-			switch col.kind {
+			switch col.Kind {
 			case kUUIDs:
 				want = append(want, wantUUID(e.(string)))
 			case kItemIDs:
@@ -344,7 +344,7 @@ func TestSpecCoversTablesAndRecords(t *testing.T) {
 	mapped := func(cols []column, extra ...string) map[string]bool {
 		m := map[string]bool{}
 		for _, c := range cols {
-			m[strings.Trim(c.name, `"`)] = true
+			m[strings.Trim(c.Name, `"`)] = true
 		}
 		for _, e := range extra {
 			m[e] = true
@@ -352,27 +352,27 @@ func TestSpecCoversTablesAndRecords(t *testing.T) {
 		return m
 	}
 	for _, spec := range specs {
-		m := mapped(spec.cols)
-		for _, c := range tableCols(spec.table) {
+		m := mapped(spec.Columns)
+		for _, c := range tableCols(spec.Table) {
 			if !system[c] && !m[c] {
-				t.Errorf("%s.%s is filled by no mapping", spec.table, c)
+				t.Errorf("%s.%s is filled by no mapping", spec.Table, c)
 			}
 		}
-		for _, ch := range spec.children {
-			m := mapped(ch.cols, ch.parentCol)
-			for _, c := range tableCols(ch.table) {
+		for _, ch := range spec.Children {
+			m := mapped(ch.Columns, ch.ParentCol)
+			for _, c := range tableCols(ch.Table) {
 				if !system[c] && !m[c] {
-					t.Errorf("%s.%s is filled by no mapping", ch.table, c)
+					t.Errorf("%s.%s is filled by no mapping", ch.Table, c)
 				}
 			}
 		}
 		paths := map[string]bool{spec.IDField: true}
-		for _, c := range spec.cols {
-			paths[strings.Join(c.path, ".")] = true
+		for _, c := range spec.Columns {
+			paths[strings.Join(c.Path, ".")] = true
 		}
 		arrays := map[string]bool{}
-		for _, ch := range spec.children {
-			arrays[ch.array] = true
+		for _, ch := range spec.Children {
+			arrays[ch.Array] = true
 		}
 		for _, raw := range srv.Records(spec.Name) {
 			for k, v := range decode(t, raw) {

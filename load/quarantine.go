@@ -146,9 +146,9 @@ func syntaxError(rec []byte) string {
 func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMessage, failed error) (string, error) {
 	in := string(rec)
 	var jsonErr, idErr sql.NullString
-	idCol := column{path: []string{spec.IDField}, kind: kUUID}
+	idCol := column{Path: []string{spec.IDField}, Kind: kUUID}
 	if err := tx.QueryRowContext(ctx, `SELECT plutora_sync.expr_error('$1::jsonb', $1), plutora_sync.expr_error($2, $1)`,
-		in, idCol.expr("$1::jsonb")).Scan(&jsonErr, &idErr); err != nil {
+		in, colExpr(idCol, "$1::jsonb")).Scan(&jsonErr, &idErr); err != nil {
 		return "", err
 	}
 	switch {
@@ -181,16 +181,16 @@ func diagnose(ctx context.Context, tx *sql.Tx, spec *entitySpec, rec json.RawMes
 func diagnoseStatement(s *entitySpec) string {
 	parts := []string{fmt.Sprintf("SELECT -1 AS o, 0::bigint AS ord, '' AS at, CASE WHEN NULLIF($1::text::jsonb->>%s, '') IS NULL THEN %s END AS err",
 		sqlString(s.IDField), sqlString("no id ("+s.IDField+" is missing, null or empty)"))}
-	for i, col := range s.cols {
+	for i, col := range s.Columns {
 		parts = append(parts, fmt.Sprintf("SELECT %d, 0::bigint, %s, plutora_sync.expr_error(%s, $1)",
-			i, sqlString(col.label()), sqlString(col.expr("$1::jsonb"))))
+			i, sqlString(colLabel(col)), sqlString(colExpr(col, "$1::jsonb"))))
 	}
-	for ci, ch := range s.children {
-		for i, col := range ch.cols {
+	for ci, ch := range s.Children {
+		for i, col := range ch.Columns {
 			parts = append(parts, fmt.Sprintf(`SELECT %d, a.ord, %s || '[' || (a.ord - 1) || '].' || %s, plutora_sync.expr_error(%s, a.x::text)
 	FROM jsonb_array_elements(%s) WITH ORDINALITY AS a(x, ord)`,
-				1000*(ci+1)+i, sqlString(ch.array), sqlString(col.label()), sqlString(col.expr("$1::jsonb")),
-				arrayOf("$1::jsonb", []string{ch.array})))
+				1000*(ci+1)+i, sqlString(ch.Array), sqlString(colLabel(col)), sqlString(colExpr(col, "$1::jsonb")),
+				arrayOf("$1::jsonb", []string{ch.Array})))
 		}
 	}
 	return "SELECT at, err FROM (\n" + strings.Join(parts, "\nUNION ALL ") + "\n) d WHERE err IS NOT NULL ORDER BY o / 1000, ord, o LIMIT 1"

@@ -30,7 +30,7 @@ func pageStatement(s *entitySpec) string {
 	writePageAndChanged(&b, s)
 	names := writeUpsert(&b, s)
 	newFrom := writeHistory(&b, s, names)
-	if s.periods != nil {
+	if s.Periods != nil {
 		writePeriods(&b, s, newFrom)
 	}
 	writeChildren(&b, s)
@@ -56,19 +56,19 @@ old AS MATERIALIZED (
 	SELECT t.*, %[3]s AS valid_from
 	FROM %[2]s t WHERE t.id = ANY (ARRAY(SELECT id FROM changed))
 ),
-`, id, s.table, validFrom(s, "t"))
+`, id, s.Table, validFrom(s, "t"))
 }
 
 // writeUpsert writes up, the upsert of changed rows only, and returns the
 // typed columns' names.
 func writeUpsert(b *strings.Builder, s *entitySpec) []string {
-	names := make([]string, 0, len(s.cols))
-	exprs := make([]string, 0, len(s.cols))
-	sets := make([]string, 0, len(s.cols))
-	for _, col := range s.cols {
-		names = append(names, col.name)
-		exprs = append(exprs, col.expr("c.r"))
-		sets = append(sets, col.name+" = EXCLUDED."+col.name)
+	names := make([]string, 0, len(s.Columns))
+	exprs := make([]string, 0, len(s.Columns))
+	sets := make([]string, 0, len(s.Columns))
+	for _, col := range s.Columns {
+		names = append(names, col.Name)
+		exprs = append(exprs, colExpr(col, "c.r"))
+		sets = append(sets, col.Name+" = EXCLUDED."+col.Name)
 	}
 	fmt.Fprintf(b, `up AS (
 	INSERT INTO %[1]s AS t (id, %[2]s, raw, _first_seen_at, _last_changed_at, _synced_at, _deleted_at, _run_id)
@@ -78,7 +78,7 @@ func writeUpsert(b *strings.Builder, s *entitySpec) []string {
 	WHERE t.raw IS DISTINCT FROM EXCLUDED.raw%[6]s OR t._deleted_at IS NOT NULL
 	RETURNING t.id, (t.xmax = 0) AS inserted%[5]s
 ),
-`, s.table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s), notOlder(s))
+`, s.Table, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), strings.Join(sets, ",\n\t\t"), returned(s), notOlder(s))
 	return names
 }
 
@@ -96,19 +96,19 @@ func writeHistory(b *strings.Builder, s *entitySpec, names []string) (newFrom st
 	FROM up JOIN old o ON o.id = up.id
 	WHERE NOT up.inserted
 ),
-`, s.table+"_history", newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
+`, s.Table+"_history", newFrom, strings.Join(names, ", "), "o."+strings.Join(names, ", o."))
 	return newFrom
 }
 
 // writeChildren writes, for each child table, the removal of an updated
 // record's rows and the insertion of every written record's.
 func writeChildren(b *strings.Builder, s *entitySpec) {
-	for i, ch := range s.children {
-		names := []string{ch.parentCol, "ordinal"}
+	for i, ch := range s.Children {
+		names := []string{ch.ParentCol, "ordinal"}
 		exprs := []string{"c.id", "e.ord"}
-		for _, col := range ch.cols {
-			names = append(names, col.name)
-			exprs = append(exprs, col.expr("e.x"))
+		for _, col := range ch.Columns {
+			names = append(names, col.Name)
+			exprs = append(exprs, colExpr(col, "e.x"))
 		}
 		fmt.Fprintf(b, `child_del_%[1]d AS (
 	DELETE FROM %[2]s d WHERE (SELECT bool_or(NOT up.inserted) FROM up)
@@ -120,7 +120,7 @@ child_ins_%[1]d AS (
 	FROM changed c, jsonb_array_elements(%[6]s) WITH ORDINALITY AS e(x, ord)
 	WHERE c.id IN (SELECT id FROM up)
 ),
-`, i, ch.table, ch.parentCol, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), arrayOf("c.r", []string{ch.array}))
+`, i, ch.Table, ch.ParentCol, strings.Join(names, ", "), strings.Join(exprs, ",\n\t\t"), arrayOf("c.r", []string{ch.Array}))
 	}
 }
 
@@ -131,7 +131,7 @@ child_ins_%[1]d AS (
 func writeOutcome(b *strings.Builder, s *entitySpec) {
 	modified := "NULL::timestamptz"
 	if s.ModifiedField != "" {
-		modified = column{path: []string{s.ModifiedField}, kind: kTime}.expr("p.r")
+		modified = colExpr(column{Path: []string{s.ModifiedField}, Kind: kTime}, "p.r")
 	}
 	fmt.Fprintf(b, `resolved AS (
 	UPDATE plutora_sync.quarantine q SET resolved_at = now()
@@ -158,13 +158,13 @@ func returned(s *entitySpec) string {
 	if s.ModifiedField != "" {
 		out = ", t.last_modified_date"
 	}
-	p := s.periods
+	p := s.Periods
 	if p == nil {
 		return out
 	}
-	out += ", t." + p.status + ", t." + p.statusID
-	if p.born != "" {
-		out += ", t." + p.born
+	out += ", t." + p.Status + ", t." + p.StatusID
+	if p.Born != "" {
+		out += ", t." + p.Born
 	}
 	return out
 }
@@ -175,13 +175,13 @@ func returned(s *entitySpec) string {
 // marked deleted, closes its open period and opens one when the new version
 // began (newFrom, an expression of up).
 func writePeriods(b *strings.Builder, s *entitySpec, newFrom string) {
-	p := s.periods
+	p := s.Periods
 	from := newFrom
-	if p.born != "" {
+	if p.Born != "" {
 		// LEAST skips a NULL creation time; a record is not older than its creation.
-		from = "CASE WHEN up.inserted THEN LEAST(up." + p.born + "::timestamptz, " + newFrom + ") ELSE " + newFrom + " END"
+		from = "CASE WHEN up.inserted THEN LEAST(up." + p.Born + "::timestamptz, " + newFrom + ") ELSE " + newFrom + " END"
 	}
-	moved := "(o." + p.status + ", o." + p.statusID + ") IS DISTINCT FROM (up." + p.status + ", up." + p.statusID + ")"
+	moved := "(o." + p.Status + ", o." + p.StatusID + ") IS DISTINCT FROM (up." + p.Status + ", up." + p.StatusID + ")"
 	fmt.Fprintf(b, `period_end AS (
 	UPDATE %[1]s sp SET valid_to = GREATEST(sp.valid_from, %[2]s)
 	FROM up JOIN old o ON o.id = up.id
@@ -193,7 +193,7 @@ period_start AS (
 	FROM up LEFT JOIN old o ON o.id = up.id
 	WHERE up.inserted OR o._deleted_at IS NOT NULL OR %[3]s
 ),
-`, s.periodsTable(), newFrom, moved, p.status, p.statusID, from)
+`, s.periodsTable(), newFrom, moved, p.Status, p.StatusID, from)
 }
 
 // checkpointStatement counts a written page in the run's ledger and moves
