@@ -13,10 +13,31 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/pgsettings"
 	"github.com/plutora-sync/plutora-sync/schema"
 	"github.com/plutora-sync/plutora-sync/schema/redact"
 )
+
+// OpenLedger opens the database at dsn as OpenDB does, for a command that
+// reads the worker's ledger (status): an error says so when dsn holds none
+// yet, or an old one, naming the command (what) and dsn redacted.
+func OpenLedger(ctx context.Context, dsn, what string) (*sqlx.DB, error) {
+	db, err := OpenDB(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	migrated, err := load.HasLedger(ctx, db.DB)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if !migrated {
+		db.Close()
+		return nil, fmt.Errorf("%s: database %s has no ledger yet, or an old one: run plutora-sync migrate, then sync", what, RedactURL(dsn))
+	}
+	return db, nil
+}
 
 // OpenDB opens and pings the database at dsn, with the worker's session
 // settings (pgsettings.Add). Its errors show dsn redacted, and the texts of

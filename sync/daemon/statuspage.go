@@ -2,14 +2,12 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math"
 	"os"
 	"slices"
 	"time"
 
-	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/schema/redact"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
@@ -100,18 +98,11 @@ func (a *App) pageState() statuspage.Daemon {
 // API), in read-only transactions. listening, when set, is told the bound
 // address.
 func ServeStatus(ctx context.Context, cfg *config.Config, addr string, logger *slog.Logger, listening func(addr string)) error {
-	db, err := OpenDB(ctx, cfg.DatabaseURL)
+	db, err := OpenLedger(ctx, cfg.DatabaseURL, "status")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	migrated, err := load.HasLedger(ctx, db.DB)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
-	}
-	if !migrated {
-		return fmt.Errorf("status: database %s has no ledger yet, or an old one: run plutora-sync migrate, then sync", RedactURL(cfg.DatabaseURL))
-	}
 	o := pageOptions(cfg, logger)
 	o.DB = db.DB
 	page, err := statuspage.New(o)

@@ -20,18 +20,11 @@ import (
 // Status prints the ledger's recent runs, each entity's freshness and the
 // requests spent in the last hour per API key.
 func Status(ctx context.Context, cfg *config.Config, out io.Writer) error {
-	db, err := daemon.OpenDB(ctx, cfg.DatabaseURL)
+	db, err := daemon.OpenLedger(ctx, cfg.DatabaseURL, "status")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	migrated, err := load.HasLedger(ctx, db.DB)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
-	}
-	if !migrated {
-		return fmt.Errorf("status: database %s has no ledger yet: run plutora-sync migrate, then sync", daemon.RedactURL(cfg.DatabaseURL))
-	}
 	entities := cfg.EnabledEntities()
 	if len(entities) == 0 { // no API key here: show every entity
 		entities = synctype.Entities()
