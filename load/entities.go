@@ -11,9 +11,7 @@ import (
 // (synctype.Entity: Table, Columns, Children, Periods); this file turns a
 // declaration into what the page statement needs, and casts each kind.
 
-// kind says how a JSON value becomes a column value (synctype.Kind).
-type kind = synctype.Kind
-
+// Short names of synctype's kinds (how a JSON value becomes a column value).
 const (
 	kText     = synctype.KindText
 	kUUID     = synctype.KindUUID
