@@ -50,8 +50,9 @@ func tableOf(e synctype.Entity) EntityTable {
 }
 
 // RegisterEntities writes EntityTables into plutora_sync.entities, right
-// after migrating: under the migration lock (schema.LockID), so that it never
-// runs beside a migration. It adds and updates rows and deletes none: during
+// after migrating, and makes what depends on that list
+// (plutora_sync.keep_entity_views): under the migration lock (schema.LockID),
+// so that it never runs beside a migration. It adds and updates rows and deletes none: during
 // a rolling update an older replica leaves a newer one's entities in place,
 // and a row whose table is gone is skipped by the views.
 func RegisterEntities(ctx context.Context, db *sql.DB) error {
@@ -86,6 +87,11 @@ func RegisterEntities(ctx context.Context, db *sql.DB) error {
 	}
 	if err := registerRefs(ctx, tx); err != nil {
 		return fmt.Errorf("register entities: %w", err)
+	}
+	// What depends on the entity list (reporting.deletions, the indexes of
+	// incremental copies): made anew only where it changed (migration 00135).
+	if _, err := tx.ExecContext(ctx, `SELECT plutora_sync.keep_entity_views()`); err != nil {
+		return fmt.Errorf("register entities: the views over every entity: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("register entities: %w", err)

@@ -5,12 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/plutora-sync/plutora-sync/load"
 	"github.com/plutora-sync/plutora-sync/load/loadtest"
+	"github.com/plutora-sync/plutora-sync/schema/synctype"
 )
 
 // TestIncrementalViewsAreIndexed: the views meant for downstream
-// incremental copies (their comment says "Incremental:") are the entity
-// views and reporting.deletions, and each reads its rows changed since a
+// incremental copies (their comment says "Incremental:") are every declared
+// entity's view and reporting.deletions, and each reads its rows changed since a
 // time through an index, not a scan of the table: the planner, told not to
 // scan, still finds a plan without a Seq Scan.
 func TestIncrementalViewsAreIndexed(t *testing.T) {
@@ -23,8 +25,11 @@ func TestIncrementalViewsAreIndexed(t *testing.T) {
 		  AND obj_description(c.oid, 'pg_class') LIKE '%Incremental:%' ORDER BY 1`); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"changes", "defects", "deletions", "environment_groups", "environments", "hosts",
-		"lookup_values", "organizations", "releases", "systems", "users"}
+	want := []string{"deletions"} // and every entity's view
+	for _, e := range synctype.Entities() {
+		want = append(want, e.Name)
+	}
+	slices.Sort(want)
 	if !slices.Equal(views, want) {
 		t.Errorf("views meant for incremental copies: %v, want %v", views, want)
 	}
@@ -48,5 +53,40 @@ func TestIncrementalViewsAreIndexed(t *testing.T) {
 		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") {
 			t.Errorf("reporting.%s by %s scans a table:\n%s", v, column, p)
 		}
+	}
+}
+
+// TestDeletionsFeedListsEveryEntity: reporting.deletions reads every
+// declared entity's table (the catalog's dependencies, as reporting.census
+// reads them), made from plutora_sync.entities with no SQL per entity; and
+// registering again leaves it untouched.
+func TestDeletionsFeedListsEveryEntity(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := loadtest.NewDB(t)
+	var listed, want []string
+	if err := db.SelectContext(ctx, &listed, `SELECT entity FROM reporting.census WHERE view_name = 'deletions' ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range synctype.Entities() {
+		want = append(want, e.Name)
+	}
+	slices.Sort(want)
+	if !slices.Equal(listed, want) {
+		t.Errorf("reporting.deletions reads %v, want every entity %v", listed, want)
+	}
+	var before, after string
+	read := `SELECT updated_at::text FROM plutora_sync.generated_views WHERE view_name = 'deletions'`
+	if err := db.GetContext(ctx, &before, read); err != nil {
+		t.Fatal(err)
+	}
+	if err := load.RegisterEntities(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.GetContext(ctx, &after, read); err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("registering the same entities again made reporting.deletions anew (%s, then %s)", before, after)
 	}
 }
