@@ -198,15 +198,20 @@ func TestRunawayCycle(t *testing.T) {
 // fails at once, asking for nothing, instead of reading 10 pages more at
 // every resumption.
 func TestRunawayResumedKeepsFirstTotal(t *testing.T) {
-	srv, lists := pageServer(t, func(n int, w http.ResponseWriter) {
+	growing := func(n int, w http.ResponseWriter) {
 		_, _ = io.WriteString(w, envelopeOf(1000+(n+1)*extract.RecordsPerPage, pageIDs(n)...))
-	})
-	c := hostileClient(t, srv.URL)
-	pages, err := allPages(t, c)
+	}
+	first, _ := pageServer(t, growing)
+	pages, err := allPages(t, hostileClient(t, first.URL))
 	limit := 2*1100/extract.RecordsPerPage + extract.RunawaySlackPages
 	if !errors.Is(err, extract.ErrRunaway) || pages != limit {
 		t.Fatalf("first run: %d pages, err %v; want %d pages and a runaway", pages, err, limit)
 	}
+	// The resumptions ask a server of their own: a request of the first
+	// run's pages in flight, cancelled by the runaway, may still reach its
+	// server after the run returned, and would be counted as theirs.
+	srv, lists := pageServer(t, growing)
+	c := hostileClient(t, srv.URL)
 	e, _ := synctype.EntityByName("changes")
 	for _, start := range []int{limit, limit + 5} {
 		before := lists.Load()
