@@ -51,10 +51,11 @@ func tableOf(e synctype.Entity) EntityTable {
 
 // RegisterEntities writes EntityTables into plutora_sync.entities, right
 // after migrating, and makes what depends on that list
-// (plutora_sync.keep_entity_views): under the migration lock (schema.LockID),
-// so that it never runs beside a migration. It adds and updates rows and deletes none: during
-// a rolling update an older replica leaves a newer one's entities in place,
-// and a row whose table is gone is skipped by the views.
+// (plutora_sync.keep_entity_views): under the migration lock
+// (schema.LockID), so that it never runs beside a migration. It adds and
+// updates rows and deletes none: during a rolling update an older replica
+// leaves a newer one's entities in place, and a row whose table is gone is
+// skipped by the views.
 func RegisterEntities(ctx context.Context, db *sql.DB) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
