@@ -11,10 +11,9 @@
 --   - for each entity table, the two indexes a copy reads through:
 --     _last_changed_at of live rows, and _deleted_at. The latter now holds
 --     every row, not only the deleted ones as in 00103: NULLs deduplicate,
---     so it stays small (824 kB for 120,000 defects), and
---     reporting.freshness's count of live and deleted rows reads it alone
---     instead of the whole table (an index-only scan: 95 ms to 14 ms for
---     those defects);
+--     so it stays small, and reporting.freshness's count of live and
+--     deleted rows reads it alone instead of the whole table, an index-only
+--     scan (docs/performance.md, "Counting for reporting.freshness");
 --   - reporting.deletions, a UNION ALL over the entity tables, replaced only
 --     when its text changes (plutora_sync.generated_views keeps the last), so
 --     a restart takes no lock on it; its name column is the table's name,
