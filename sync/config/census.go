@@ -61,42 +61,46 @@ type censusRound struct {
 // costs its pages and the requests that may confirm its deletions
 // (pagesPerRun), and waits its part of the share, at least the step.
 func (c *Config) censusRound(product synctype.Product, totals map[string]int) (censusRound, bool) {
-	for _, cs := range c.Censuses() {
-		if cs.Product != product {
-			continue
-		}
-		r := censusRound{perHour: map[string]float64{}, known: true}
-		costs := map[string]int{}
-		hours := 0.0
-		for _, e := range cs.Entities {
-			n, known := c.pagesPerRun(Schedule{Product: product, Entity: e, Mode: synctype.ModeCensus}, totals)
-			costs[e], r.known = n, r.known && known
-			r.requests += n
-			hours += max(float64(n)/cs.PerHour, cs.Step.Hours())
-		}
-		for e, n := range costs {
-			r.perHour[e] = float64(n) / hours
-		}
-		r.cycle = time.Duration(hours * float64(time.Hour))
-		return r, true
+	cs, ok := c.censusOf(product)
+	if !ok {
+		return censusRound{}, false
 	}
-	return censusRound{}, false
+	r := censusRound{perHour: map[string]float64{}, known: true}
+	costs := map[string]int{}
+	hours := 0.0
+	for _, e := range cs.Entities {
+		n, known := c.pagesPerRun(Schedule{Product: product, Entity: e, Mode: synctype.ModeCensus}, totals)
+		costs[e], r.known = n, r.known && known
+		r.requests += n
+		hours += max(float64(n)/cs.PerHour, cs.Step.Hours())
+	}
+	for e, n := range costs {
+		r.perHour[e] = float64(n) / hours
+	}
+	r.cycle = time.Duration(hours * float64(time.Hour))
+	return r, true
+}
+
+// censusOf is product's adaptive census; false when it has none.
+func (c *Config) censusOf(product synctype.Product) (Census, bool) {
+	for _, cs := range c.Censuses() {
+		if cs.Product == product {
+			return cs, true
+		}
+	}
+	return Census{}, false
 }
 
 // censusPlans are the product's adaptive censuses in any hour, as the
 // polls' (pollPlans): each entity's part of the round, counted as that
 // many one-page runs.
 func (c *Config) censusPlans(product synctype.Product, r censusRound) (jps []JobPlan, sum int) {
-	for _, cs := range c.Censuses() {
-		if cs.Product != product {
-			continue
-		}
-		for _, e := range cs.Entities {
-			n := int(math.Ceil(r.perHour[e]))
-			s := Schedule{Variable: "CENSUS_BUDGET_SHARE", Product: product, Entity: e, Mode: synctype.ModeCensus, Spec: "adaptive"}
-			jps = append(jps, JobPlan{Schedule: s, Runs: n, PagesPerRun: 1, Requests: n})
-			sum += n
-		}
+	cs, _ := c.censusOf(product)
+	for _, e := range cs.Entities {
+		n := int(math.Ceil(r.perHour[e]))
+		s := Schedule{Variable: "CENSUS_BUDGET_SHARE", Product: product, Entity: e, Mode: synctype.ModeCensus, Spec: "adaptive"}
+		jps = append(jps, JobPlan{Schedule: s, Runs: n, PagesPerRun: 1, Requests: n})
+		sum += n
 	}
 	return jps, sum
 }
