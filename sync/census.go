@@ -34,8 +34,9 @@ type CensusOptions struct {
 	// Step is the shortest wait after a census (CENSUS_FLOOR over the
 	// entities): a round takes at least CENSUS_FLOOR on a small site.
 	Step time.Duration
-	// Census runs one census of e.
-	Census func(ctx context.Context, e synctype.Entity) (synctype.RunResult, error)
+	// Census runs one census of e; last is when e's previous one began
+	// (Censused, or this round's), zero when never.
+	Census func(ctx context.Context, e synctype.Entity, last time.Time) (synctype.RunResult, error)
 	// Waited, when set, is told the wait after the census of e, and why
 	// (WaitAdaptive: the step; WaitShare: the census's part of PerHour).
 	Waited func(e synctype.Entity, w Wait)
@@ -65,8 +66,9 @@ func NewCensus(o CensusOptions) (*Poller, error) {
 			if !ok {
 				return synctype.RunResult{}, ErrNoneReady
 			}
+			previous := censused[e.Name]
 			last, censused[e.Name] = e, time.Now()
-			return o.Census(ctx, e)
+			return o.Census(ctx, e, previous)
 		}}
 	if o.Waited != nil {
 		opts.Waited = func(w Wait) { o.Waited(last, w) }

@@ -35,7 +35,7 @@ func TestCensusGoesRound(t *testing.T) {
 		c, err := NewCensus(CensusOptions{
 			Entities: []synctype.Entity{entity("changes"), entity("hosts"), entity("users")},
 			PerHour:  3600, Step: 20 * time.Second,
-			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+			Census: func(_ context.Context, e synctype.Entity, _ time.Time) (synctype.RunResult, error) {
 				at := time.Since(start)
 				runs = append(runs, run{at, e.Name})
 				if at > 2*time.Hour {
@@ -85,7 +85,9 @@ func TestCensusGoesRound(t *testing.T) {
 }
 
 func TestNewCensusRejects(t *testing.T) {
-	census := func(context.Context, synctype.Entity) (synctype.RunResult, error) { return synctype.RunResult{}, nil }
+	census := func(context.Context, synctype.Entity, time.Time) (synctype.RunResult, error) {
+		return synctype.RunResult{}, nil
+	}
 	one := []synctype.Entity{{Name: "changes"}}
 	for _, o := range []CensusOptions{
 		{Census: census, PerHour: 1, Step: time.Second},
@@ -113,6 +115,7 @@ func TestCensusStartsWithTheOldest(t *testing.T) {
 			return synctype.Entity{Name: name, Product: synctype.ProductPlutora}
 		}
 		var order []string
+		var sinceLast []time.Duration // each census's time since its entity's last, as told to Census
 		c, err := NewCensus(CensusOptions{
 			Entities: []synctype.Entity{entity("changes"), entity("hosts"), entity("users"), entity("plans")},
 			Censused: map[string]time.Time{"changes": now.Add(-time.Hour), "hosts": now.Add(-3 * time.Hour), "users": now.Add(-2 * time.Hour)},
@@ -120,7 +123,8 @@ func TestCensusStartsWithTheOldest(t *testing.T) {
 				return e.Name != "plans" && (e.Name != "users" || len(order) > 0)
 			},
 			PerHour: 3600, Step: 20 * time.Second,
-			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+			Census: func(_ context.Context, e synctype.Entity, last time.Time) (synctype.RunResult, error) {
+				sinceLast = append(sinceLast, time.Since(last))
 				if order = append(order, e.Name); len(order) == 6 {
 					cancel()
 				}
@@ -133,6 +137,11 @@ func TestCensusStartsWithTheOldest(t *testing.T) {
 		c.Run(ctx, 20*time.Second)
 		if want := []string{"hosts", "users", "changes", "hosts", "users", "changes"}; !slices.Equal(order, want) {
 			t.Errorf("censuses %v, want %v", order, want)
+		}
+		// hosts first 20 s after the start, 3 hours after its ledger's census;
+		// its second a round (three turns of 20 s) after its first.
+		if len(sinceLast) < 4 || sinceLast[0] != 3*time.Hour+20*time.Second || sinceLast[3] != time.Minute {
+			t.Errorf("times since the last census told to Census %v, want hosts' 3h0m20s first and 1m0s at its second", sinceLast)
 		}
 	})
 }
@@ -149,7 +158,7 @@ func TestCensusWaitsWhenNoneIsReady(t *testing.T) {
 			Entities: []synctype.Entity{{Name: "changes", Product: synctype.ProductPlutora}},
 			Ready:    func(synctype.Entity) bool { ready = ready || time.Since(start) >= time.Minute; return ready },
 			PerHour:  3600, Step: 20 * time.Second,
-			Census: func(_ context.Context, e synctype.Entity) (synctype.RunResult, error) {
+			Census: func(_ context.Context, e synctype.Entity, _ time.Time) (synctype.RunResult, error) {
 				at = append(at, time.Since(start))
 				cancel()
 				return synctype.RunResult{Entity: e.Name, Mode: synctype.ModeCensus, Requests: 1}, nil

@@ -20,11 +20,11 @@ import (
 // interrupted is resumed by the product's next census of that entity, which
 // then censuses afresh (a resumed census marks nothing).
 //
-// An entity's census is passed over, turn after turn, until a poll, sweep or
-// pinned run of it completed in this process: beside a first load it would read the
-// same pages and fetch the same details again (every item of a summary list
-// is new), 48,000 requests for the releases of a large site, and its wait
-// for the share would hold the round for hours. After a restart the first
+// An entity's census is passed over, turn after turn, until a poll, sweep
+// or pinned run of it completed in this process: beside a first load it
+// would read the same pages and fetch the same details again (every item of
+// a summary list is new), 48,000 requests for the releases of a large site,
+// and its wait for the share would hold the round for hours. After a restart the first
 // poll completes within seconds. A run skipped because its page kept
 // failing lets the census go too: only a census mends that.
 func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
@@ -38,16 +38,14 @@ func (a *App) census(ctx context.Context, l *sync.Leader, c config.Census) {
 		return
 	}
 	logger := a.Logger.With("component", "census")
-	began := map[string]time.Time{} // each entity's last census, for the interval metric
 	opts := sync.CensusOptions{Entities: entities, Ready: a.isLoaded, PerHour: c.PerHour, Step: c.Step, Logger: logger,
-		Census: func(ctx context.Context, e synctype.Entity) (synctype.RunResult, error) {
+		Census: func(ctx context.Context, e synctype.Entity, last time.Time) (synctype.RunResult, error) {
 			if a.waitsForCredentials(e.Product) {
 				return synctype.RunResult{}, errCredentialsWait
 			}
-			if t, ok := began[e.Name]; ok {
-				a.Metrics.ScheduleInterval(e.Name, synctype.ModeCensus, time.Since(t))
+			if !last.IsZero() {
+				a.Metrics.ScheduleInterval(e.Name, synctype.ModeCensus, time.Since(last))
 			}
-			began[e.Name] = time.Now()
 			res, err := a.Runner.Run(ctx, e, synctype.ModeCensus)
 			a.recordAuthError(e.Product, err)
 			a.noteCredentials(ctx, e.Product)
