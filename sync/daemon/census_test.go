@@ -24,6 +24,7 @@ import (
 // is not censused before a run of it other than a census completed (or was
 // skipped, its page failing again and again): here the API fails every
 // request about releases at first, and the census goes round the others.
+// Hosts and changes churn from before the first request.
 func TestServeCensusAdaptive(t *testing.T) {
 	t.Parallel()
 	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 12, Sizes: smallSizes})
@@ -31,6 +32,11 @@ func TestServeCensusAdaptive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	// The site changes from before the daemon's first request, as real ones
+	// do: hosts are inserted, updated and deleted, changes updated (the one
+	// change deleted is the test's own, below).
+	defer sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{plutoratest.Hosts}, Interval: 100 * time.Millisecond})()
+	defer sb.StartChurn(plutoratest.ChurnOptions{Entities: []string{plutoratest.Changes}, Interval: 100 * time.Millisecond, Updates: 1})()
 	db, dsn := newEmptyDB(t)
 	var failing atomic.Bool
 	failing.Store(true)
