@@ -20,13 +20,7 @@ import (
 // API about nothing: ConfirmMax 0). Real HTTP client, sandbox and PostgreSQL.
 func TestCensusBesidePolls(t *testing.T) {
 	t.Parallel()
-	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 23, Now: clk.Now,
-		Sizes: plutoratest.Sizes{Changes: 450, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb, clk := oneEntitySandbox(t, "changes", 450, plutoratest.Options{Seed: 23})
 	atLast, release := make(chan struct{}), make(chan struct{})
 	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{
 		Progress: func(p sync.Progress) {

@@ -21,13 +21,7 @@ import (
 // deleted; the warehouse then equals the sandbox.
 func TestCensusOfSummaryListFetchesOnlyChanged(t *testing.T) {
 	t.Parallel()
-	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 29, Now: clk.Now, Lists: plutoratest.ListsReal,
-		Sizes: plutoratest.Sizes{Changes: -1, Releases: -1, Environments: 140, Hosts: -1, Systems: -1, Defects: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb, clk := oneEntitySandbox(t, "environments", 140, plutoratest.Options{Seed: 29, Lists: plutoratest.ListsReal})
 	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{ConfirmMax: 10})
 	environments, _ := synctype.EntityByName("environments")
 	if res, err := r.Run(t.Context(), environments, synctype.ModeSweep); err != nil || res.Details < 140 {

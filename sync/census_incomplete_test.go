@@ -21,15 +21,9 @@ import (
 // PostgreSQL.
 func TestIncompleteCensusMarksWhatTheAPIConfirms(t *testing.T) {
 	t.Parallel()
-	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	// 9 pages: with 4 in flight, pages 5 to 8 are asked for after page 0
 	// is written, so they see the deletion made then.
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 29, Now: clk.Now,
-		Sizes: plutoratest.Sizes{Changes: 900, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb, clk := oneEntitySandbox(t, "changes", 900, plutoratest.Options{Seed: 29})
 	ids := workertest.SortedIDs(sb, "changes")
 	gone, during := ids[7], ids[11]
 	var once gosync.Once

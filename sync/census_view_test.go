@@ -8,7 +8,6 @@ import (
 	"github.com/plutora-sync/plutora-sync/extract/plutoratest"
 	"github.com/plutora-sync/plutora-sync/schema/synctype"
 	"github.com/plutora-sync/plutora-sync/sync"
-	"github.com/plutora-sync/plutora-sync/sync/workertest"
 )
 
 // TestReportingCensusSaysWhen (issue 29 point 3): every reporting view that
@@ -19,13 +18,7 @@ import (
 // shows. A view that reads no deleted row is not listed.
 func TestReportingCensusSaysWhen(t *testing.T) {
 	t.Parallel()
-	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 30, Now: clk.Now,
-		Sizes: plutoratest.Sizes{Changes: 120, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb, clk := oneEntitySandbox(t, "changes", 120, plutoratest.Options{Seed: 30})
 	r, db := sandboxRunner(t, sb.Plutora, synctype.ProductPlutora, clk, sync.RunnerOptions{ConfirmMax: 10})
 	changes, _ := synctype.EntityByName("changes")
 	type row struct {

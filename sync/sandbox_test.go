@@ -68,15 +68,35 @@ func sandboxRunner(t *testing.T, p *plutoratest.Product, product synctype.Produc
 // lets the marker through on the first data answers and strips it from the
 // rest. The run fails saying so; it wrote nothing from an unmarked answer,
 // and the ledger does not call it a sandbox run (nor a real one).
-func TestRunWithMixedSandboxMarkerFails(t *testing.T) {
-	t.Parallel()
+// oneEntitySandbox starts a sandbox holding n records of entity (changes,
+// environments or hosts) and none of the other entities, on a fake clock
+// from 2026-03-02 10:00 UTC; o sets the rest. It closes when the test ends.
+func oneEntitySandbox(t *testing.T, entity string, n int, o plutoratest.Options) (*plutoratest.Server, *workertest.Clock) {
+	t.Helper()
 	clk := workertest.NewClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
-	sb, err := plutoratest.NewServer(plutoratest.Options{Seed: 4, Now: clk.Now,
-		Sizes: plutoratest.Sizes{Changes: 450, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}})
+	o.Now = clk.Now
+	o.Sizes = plutoratest.Sizes{Changes: -1, Releases: -1, Environments: -1, Hosts: -1, Systems: -1, Defects: -1}
+	switch entity {
+	case plutoratest.Changes:
+		o.Sizes.Changes = n
+	case plutoratest.Environments:
+		o.Sizes.Environments = n
+	case plutoratest.Hosts:
+		o.Sizes.Hosts = n
+	default:
+		t.Fatalf("oneEntitySandbox: %s is not one of changes, environments, hosts", entity)
+	}
+	sb, err := plutoratest.NewServer(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sb.Close()
+	t.Cleanup(sb.Close)
+	return sb, clk
+}
+
+func TestRunWithMixedSandboxMarkerFails(t *testing.T) {
+	t.Parallel()
+	sb, clk := oneEntitySandbox(t, "changes", 450, plutoratest.Options{Seed: 4})
 	var answers atomic.Int64
 	apiURL, tokenURL := workertest.Front(t, sb.Plutora, func(r *http.Response) {
 		if r.StatusCode/100 == 2 && !strings.HasSuffix(sb.Plutora.TokenURL, r.Request.URL.Path) && answers.Add(1) > 2 {
