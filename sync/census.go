@@ -43,9 +43,9 @@ type CensusOptions struct {
 	Logger *slog.Logger
 }
 
-// ErrNoneReady is a census turn's error when no entity is ready
+// errNoneReady is a census turn's error when no entity is ready
 // (CensusOptions.Ready): the turn waits the step, as after a failure.
-var ErrNoneReady = errors.New("census held: no entity has a completed run yet")
+var errNoneReady = errors.New("census held: no entity has a completed run yet")
 
 // NewCensus returns a Poller that censuses o.Entities in turn, one at a
 // time, beside the polls (a census marks its requests background and runs
@@ -64,7 +64,7 @@ func NewCensus(o CensusOptions) (*Poller, error) {
 		Poll: func(ctx context.Context) (synctype.RunResult, error) {
 			e, ok := oldestReady(o.Entities, censused, o.Ready)
 			if !ok {
-				return synctype.RunResult{}, ErrNoneReady
+				return synctype.RunResult{}, errNoneReady
 			}
 			previous := censused[e.Name]
 			last, censused[e.Name] = e, time.Now()
